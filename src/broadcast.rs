@@ -1,0 +1,116 @@
+//! `broadcast`: run a closure once on every worker of a pool.
+//!
+//! One job per worker goes to that worker's inbox, which only it reads; the caller (itself a
+//! worker of the pool) waits, working, until all have run.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::job::StackJob;
+use crate::latch::{CountLatch, Latch};
+use crate::pool::WorkerThread;
+use crate::unwind;
+
+/// What a closure run by [`ThreadPool::broadcast`](crate::ThreadPool::broadcast) learns
+/// about where it runs.
+///
+/// # Examples
+///
+/// ```
+/// let pool = brigade::ThreadPool::builder().num_threads(3).build()?;
+/// let seen = pool.broadcast(|ctx| (ctx.index(), ctx.num_threads()));
+/// assert_eq!(seen, vec![(0, 3), (1, 3), (2, 3)]);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+#[derive(Debug)]
+pub struct BroadcastContext<'a> {
+    index: usize,
+    num_threads: usize,
+    /// Not `Send`: the context describes the thread it was handed to.
+    _marker: PhantomData<&'a mut *const ()>,
+}
+
+impl BroadcastContext<'_> {
+    /// The index of the worker this runs on, in `0..num_threads()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let same = pool.broadcast(|ctx| Some(ctx.index()) == brigade::current_thread_index());
+    /// assert_eq!(same, vec![true, true]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The number of workers in the pool, which is the number of times the closure runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// assert_eq!(pool.broadcast(|ctx| ctx.num_threads()), vec![2, 2]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn num_threads(&self) -> usize {
+        self.num_threads
+    }
+}
+
+/// Runs `op` once on each worker of `worker`'s pool and returns the results in worker order.
+pub(crate) fn broadcast_on<OP, R>(worker: &WorkerThread, op: &OP) -> Vec<R>
+where
+    OP: Fn(BroadcastContext<'_>) -> R + Sync,
+    R: Send,
+{
+    let registry = worker.registry_arc();
+    let n = registry.num_threads();
+    let latch = CountLatch::new(n, Arc::clone(registry), worker.index());
+    let jobs: Vec<_> = (0..n)
+        .map(|_| {
+            let latch = CountLatchRef(&latch);
+            StackJob::new(
+                move || {
+                    let here = WorkerThread::current().expect("broadcast job runs on a worker");
+                    op(BroadcastContext {
+                        index: here.index(),
+                        num_threads: here.registry().num_threads(),
+                        _marker: PhantomData,
+                    })
+                },
+                latch,
+            )
+        })
+        .collect();
+    for (index, job) in jobs.iter().enumerate() {
+        // SAFETY: `jobs` is neither moved nor dropped until the latch says all have run.
+        registry.inject_to(index, unsafe { job.as_job_ref() });
+    }
+    worker.wait_until(&latch);
+    let mut first_panic = None;
+    let mut results = Vec::with_capacity(n);
+    for job in jobs {
+        match job.into_result() {
+            Ok(r) => results.push(r),
+            Err(p) if first_panic.is_none() => first_panic = Some(p),
+            Err(p) => unwind::drop_payload(p),
+        }
+    }
+    if let Some(p) = first_panic {
+        unwind::resume_unwinding(p);
+    }
+    results
+}
+
+/// A shared `CountLatch` as the latch of one job: setting it removes one unit.
+struct CountLatchRef<'a>(&'a CountLatch);
+
+impl Latch for CountLatchRef<'_> {
+    unsafe fn set(this: *const Self) {
+        // SAFETY: `this` is valid on entry; the count latch it points to outlives this call
+        // until the last unit is released, and we copy the pointer out first.
+        unsafe { CountLatch::decrement((*this).0, 1) }
+    }
+}

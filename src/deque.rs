@@ -1,0 +1,413 @@
+//! A fixed-capacity Chase–Lev work-stealing deque.
+//!
+//! The owning worker pushes and pops at the *bottom* (LIFO, so it works depth-first and keeps
+//! its cache warm); thieves take from the *top* (FIFO, the oldest and usually largest pieces
+//! of work). The algorithm is the one of Chase and Lev (SPAA 2005) with the C11 orderings of
+//! Lê, Pop, Cohen and Zappa Nardelli (PPoPP 2013), with two changes:
+//!
+//! - **Fixed capacity.** The buffer never grows, so it is never freed while a thief may read
+//!   it and needs no reclamation scheme. [`Worker::push`] hands the item back when the deque
+//!   is full; the caller runs it inline or sends it to the injector.
+//! - **Atomic slots.** Every slot is an `AtomicPtr`. A thief may read a slot that the owner
+//!   is overwriting after a wrap-around; with plain memory that is a data race (undefined
+//!   behaviour even if the value is then discarded), with a relaxed atomic it is just a stale
+//!   value that the following CAS on `top` rejects.
+//!
+//! # Invariants
+//!
+//! - `top` only grows, and only by a successful CAS (by a thief, or by the owner taking the
+//!   last item). `bottom` is written by the owner alone, always with `Release`.
+//! - Items live at indices `top..bottom`; index `i` is stored in slot `i % CAPACITY`.
+//! - The owner writes slot `b % CAPACITY` only when `b - top < CAPACITY` for a value of `top`
+//!   it has seen; as `top` only grows, a stale (smaller) `top` is a conservative bound.
+//! - The one race that matters, owner and thief both going for the last item, is decided by
+//!   the CAS on `top`: the `SeqCst` fences in `pop` and `steal` make sure at least one of the
+//!   two sees the other's claim (store-buffering), and the CAS lets exactly one win.
+//!
+//! loom models of push/pop against steal, including the last item and a wrap-around, are at
+//! the bottom of this file.
+
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::ptr::{self, NonNull};
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{Arc, AtomicIsize, AtomicPtr, Ordering, fence};
+
+/// Slots in each worker's deque. Small under loom so that models reach the wrap-around.
+#[cfg(not(loom))]
+pub const CAPACITY: usize = 1024;
+#[cfg(loom)]
+pub const CAPACITY: usize = 2;
+
+const MASK: usize = CAPACITY - 1;
+const _: () = assert!(CAPACITY.is_power_of_two());
+
+struct Inner<T> {
+    /// Index of the oldest item; thieves CAS it forward.
+    top: CachePadded<AtomicIsize>,
+    /// One past the newest item; written by the owner only.
+    bottom: CachePadded<AtomicIsize>,
+    slots: Box<[AtomicPtr<T>]>,
+}
+
+impl<T> Inner<T> {
+    #[inline]
+    fn slot(&self, index: isize) -> &AtomicPtr<T> {
+        // `index as usize` wraps negative values, and `& MASK` keeps it in bounds.
+        &self.slots[index as usize & MASK]
+    }
+}
+
+/// The owner's end of a deque. Not `Sync` and not `Clone`: exactly one thread pushes and pops.
+pub struct Worker<T> {
+    inner: Arc<Inner<T>>,
+    /// A lower bound of `top`, so that `push` reads the shared `top` only when the deque
+    /// looks full.
+    cached_top: Cell<isize>,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+/// A thief's end of a deque; cheap to clone and shared by all workers.
+pub struct Stealer<T> {
+    inner: Arc<Inner<T>>,
+}
+
+/// The outcome of [`Stealer::steal`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Steal<T> {
+    /// The deque was empty.
+    Empty,
+    /// Another thread took the item first; trying again may succeed.
+    Retry,
+    /// The oldest item.
+    Success(T),
+}
+
+// SAFETY: the deque moves raw pointers between threads; whoever puts a pointer in is
+// responsible for what it points to being `Send` (job references are).
+unsafe impl<T> Send for Worker<T> {}
+// SAFETY: as above; all shared state is atomic.
+unsafe impl<T> Send for Stealer<T> {}
+// SAFETY: `steal` takes `&self` and only uses atomics.
+unsafe impl<T> Sync for Stealer<T> {}
+
+/// Creates a deque and returns its two ends.
+pub fn new<T>() -> (Worker<T>, Stealer<T>) {
+    let slots = (0..CAPACITY)
+        .map(|_| AtomicPtr::new(ptr::null_mut()))
+        .collect();
+    let inner = Arc::new(Inner {
+        top: CachePadded::new(AtomicIsize::new(0)),
+        bottom: CachePadded::new(AtomicIsize::new(0)),
+        slots,
+    });
+    let stealer = Stealer {
+        inner: inner.clone(),
+    };
+    let worker = Worker {
+        inner,
+        cached_top: Cell::new(0),
+        _not_sync: PhantomData,
+    };
+    (worker, stealer)
+}
+
+impl<T> Worker<T> {
+    /// Pushes `item` at the bottom, or gives it back if the deque is full.
+    #[inline]
+    pub fn push(&self, item: NonNull<T>) -> Result<(), NonNull<T>> {
+        let inner = &*self.inner;
+        let b = inner.bottom.load(Ordering::Relaxed);
+        if b.wrapping_sub(self.cached_top.get()) >= CAPACITY as isize {
+            // Acquire: pairs with the thieves' CAS on `top`, so their reads of the slots we
+            // are about to reuse happened before our writes.
+            let t = inner.top.load(Ordering::Acquire);
+            self.cached_top.set(t);
+            if b.wrapping_sub(t) >= CAPACITY as isize {
+                return Err(item);
+            }
+        }
+        inner.slot(b).store(item.as_ptr(), Ordering::Relaxed);
+        // Release: publishes the slot (and what the item points to) to the Acquire load of
+        // `bottom` in `steal`.
+        inner.bottom.store(b.wrapping_add(1), Ordering::Release);
+        Ok(())
+    }
+
+    /// Pops the newest item, if any.
+    #[inline]
+    pub fn pop(&self) -> Option<NonNull<T>> {
+        let inner = &*self.inner;
+        let b = inner.bottom.load(Ordering::Relaxed).wrapping_sub(1);
+        // Release: every value of `bottom` a thief reads carries the owner's slot writes.
+        inner.bottom.store(b, Ordering::Release);
+        // SeqCst fence: orders our claim on `bottom` before the read of `top`; pairs with the
+        // fence in `steal` (store-buffering: we see the thief's `top`, or it sees our `bottom`).
+        fence(Ordering::SeqCst);
+        let t = inner.top.load(Ordering::Relaxed);
+        let size = b.wrapping_sub(t);
+        if size < 0 {
+            // Empty: restore `bottom`.
+            inner.bottom.store(b.wrapping_add(1), Ordering::Release);
+            return None;
+        }
+        let item = inner.slot(b).load(Ordering::Relaxed);
+        if size > 0 {
+            // More than one item: no thief can reach index `b`.
+            return NonNull::new(item);
+        }
+        // The last item: race the thieves for it on `top`.
+        let won = inner
+            .top
+            .compare_exchange(t, t.wrapping_add(1), Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok();
+        inner.bottom.store(b.wrapping_add(1), Ordering::Release);
+        if won {
+            self.cached_top.set(t.wrapping_add(1));
+            NonNull::new(item)
+        } else {
+            None
+        }
+    }
+
+    /// True if the deque holds no item (exact for the owner).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        let b = self.inner.bottom.load(Ordering::Relaxed);
+        let t = self.inner.top.load(Ordering::Relaxed);
+        b.wrapping_sub(t) <= 0
+    }
+}
+
+impl<T> Stealer<T> {
+    /// Steals the oldest item.
+    #[inline]
+    pub fn steal(&self) -> Steal<NonNull<T>> {
+        let inner = &*self.inner;
+        // Acquire: pairs with other thieves' (and the owner's) CAS on `top`.
+        let t = inner.top.load(Ordering::Acquire);
+        // SeqCst fence: pairs with the fence in `pop` (see there).
+        fence(Ordering::SeqCst);
+        // Acquire: pairs with the owner's Release stores of `bottom`, making the slot writes
+        // before it visible.
+        let b = inner.bottom.load(Ordering::Acquire);
+        if b.wrapping_sub(t) <= 0 {
+            return Steal::Empty;
+        }
+        let item = inner.slot(t).load(Ordering::Relaxed);
+        // SeqCst on success: the claim is ordered with the owner's CAS on the last item.
+        if inner
+            .top
+            .compare_exchange(t, t.wrapping_add(1), Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
+            return Steal::Retry;
+        }
+        match NonNull::new(item) {
+            Some(item) => Steal::Success(item),
+            // Unreachable: a slot in `top..bottom` was written before `bottom` was published.
+            None => Steal::Retry,
+        }
+    }
+
+    /// True if the deque looked empty at the moment of the check.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        let t = self.inner.top.load(Ordering::Acquire);
+        let b = self.inner.bottom.load(Ordering::Acquire);
+        b.wrapping_sub(t) <= 0
+    }
+}
+
+impl<T> Clone for Stealer<T> {
+    fn clone(&self) -> Self {
+        Stealer {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Worker<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").finish_non_exhaustive()
+    }
+}
+
+impl<T> std::fmt::Debug for Stealer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stealer").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn boxed(v: usize) -> NonNull<usize> {
+        NonNull::from(Box::leak(Box::new(v)))
+    }
+
+    fn unbox(p: NonNull<usize>) -> usize {
+        // SAFETY: every pointer in these tests comes from `boxed` and is taken out once.
+        *unsafe { Box::from_raw(p.as_ptr()) }
+    }
+
+    #[test]
+    fn lifo_for_owner_fifo_for_thief() {
+        let (w, s) = new::<usize>();
+        for i in 0..10 {
+            w.push(boxed(i)).unwrap();
+        }
+        assert_eq!(w.pop().map(unbox), Some(9));
+        match s.steal() {
+            Steal::Success(p) => assert_eq!(unbox(p), 0),
+            other => panic!("expected an item, got {other:?}"),
+        }
+        let mut rest = Vec::new();
+        while let Some(p) = w.pop() {
+            rest.push(unbox(p));
+        }
+        assert_eq!(rest, (1..9).rev().collect::<Vec<_>>());
+        assert!(w.is_empty() && s.is_empty());
+        assert_eq!(s.steal(), Steal::Empty);
+    }
+
+    #[test]
+    fn full_deque_hands_the_item_back_and_wraps_around() {
+        let (w, s) = new::<usize>();
+        for round in 0..3 {
+            for i in 0..CAPACITY {
+                w.push(boxed(round * CAPACITY + i)).unwrap();
+            }
+            let extra = boxed(usize::MAX);
+            let back = w.push(extra).unwrap_err();
+            assert_eq!(unbox(back), usize::MAX);
+            // Thieves drain in FIFO order across the wrap.
+            for i in 0..CAPACITY {
+                match s.steal() {
+                    Steal::Success(p) => assert_eq!(unbox(p), round * CAPACITY + i),
+                    other => panic!("expected an item, got {other:?}"),
+                }
+            }
+            assert!(w.pop().is_none());
+        }
+    }
+
+    #[test]
+    fn concurrent_steals_take_every_item_once() {
+        const N: usize = if cfg!(miri) { 200 } else { 100_000 };
+        let (w, s) = new::<usize>();
+        let seen: Vec<_> = (0..N)
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                let s = s.clone();
+                let seen = &seen;
+                scope.spawn(move || {
+                    let mut misses = 0;
+                    while misses < 1000 {
+                        match s.steal() {
+                            Steal::Success(p) => {
+                                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                                misses = 0;
+                            }
+                            Steal::Retry => {}
+                            Steal::Empty => {
+                                misses += 1;
+                                std::thread::yield_now();
+                            }
+                        }
+                    }
+                });
+            }
+            let mut next = 0;
+            while next < N {
+                match w.push(boxed(next)) {
+                    Ok(()) => next += 1,
+                    Err(p) => {
+                        seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                        next += 1;
+                    }
+                }
+                if next % 3 == 0
+                    && let Some(p) = w.pop()
+                {
+                    seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            while let Some(p) = w.pop() {
+                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        for (i, c) in seen.iter().enumerate() {
+            assert_eq!(c.load(Ordering::Relaxed), 1, "item {i}");
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use loom::thread;
+
+    fn boxed(v: usize) -> NonNull<usize> {
+        NonNull::from(Box::leak(Box::new(v)))
+    }
+
+    fn unbox(p: NonNull<usize>) -> usize {
+        // SAFETY: every pointer in these models comes from `boxed` and is taken out once.
+        *unsafe { Box::from_raw(p.as_ptr()) }
+    }
+
+    fn steal_one(s: &Stealer<usize>) -> Option<usize> {
+        loop {
+            match s.steal() {
+                Steal::Success(p) => return Some(unbox(p)),
+                Steal::Empty => return None,
+                Steal::Retry => crate::loom::yield_now(),
+            }
+        }
+    }
+
+    /// Owner pops while a thief steals the last item: exactly one of them gets it.
+    #[test]
+    fn pop_and_steal_race_for_the_last_item() {
+        loom::model(|| {
+            let (w, s) = new::<usize>();
+            w.push(boxed(7)).unwrap();
+            let thief = thread::spawn(move || steal_one(&s));
+            let mine = w.pop().map(unbox);
+            let theirs = thief.join().unwrap();
+            assert_eq!(mine.is_some() as u8 + theirs.is_some() as u8, 1);
+            assert_eq!(mine.or(theirs), Some(7));
+        });
+    }
+
+    /// Two thieves and the owner over pushes that wrap the buffer: every item is taken once.
+    #[test]
+    fn push_pop_steal_with_wrap_around() {
+        loom::model(|| {
+            let (w, s) = new::<usize>();
+            let s2 = s.clone();
+            let t1 = thread::spawn(move || steal_one(&s).into_iter().collect::<Vec<_>>());
+            let t2 = thread::spawn(move || steal_one(&s2).into_iter().collect::<Vec<_>>());
+            let mut got = Vec::new();
+            for i in 0..3 {
+                if let Err(p) = w.push(boxed(i)) {
+                    got.push(unbox(p)); // full: the caller runs it inline
+                }
+            }
+            got.extend(w.pop().map(unbox));
+            while let Some(p) = w.pop() {
+                got.push(unbox(p));
+            }
+            got.extend(t1.join().unwrap());
+            got.extend(t2.join().unwrap());
+            got.sort_unstable();
+            assert_eq!(got, vec![0, 1, 2]);
+        });
+    }
+}

@@ -1,0 +1,79 @@
+//! Errors a user can act on.
+
+use thiserror::Error;
+
+/// Why a [`ThreadPool`](crate::ThreadPool) could not be built.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::{BuildError, ThreadPool};
+///
+/// let err = ThreadPool::builder().num_threads(0).build().unwrap_err();
+/// assert!(matches!(err, BuildError::ZeroThreads));
+/// println!("{err}"); // says what to change
+/// ```
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `num_threads(0)` was asked for.
+    #[error(
+        "a pool needs at least one thread: pass num_threads(1) or more, or leave it unset to use \
+         BRIGADE_NUM_THREADS or the number of logical CPUs"
+    )]
+    ZeroThreads,
+
+    /// More threads than a pool supports.
+    #[error("{requested} threads requested, but a pool supports at most {max}: ask for fewer")]
+    TooManyThreads {
+        /// The number asked for.
+        requested: usize,
+        /// The largest supported number.
+        max: usize,
+    },
+
+    /// The `BRIGADE_NUM_THREADS` environment variable is set but is not a positive integer.
+    #[error(
+        "BRIGADE_NUM_THREADS is set to {value:?}, which is not a positive integer: set it to a \
+         number such as 4, unset it, or call num_threads() on the builder"
+    )]
+    InvalidEnv {
+        /// The variable's value as found.
+        value: String,
+    },
+
+    /// A stack size outside what a thread can have.
+    #[error(
+        "stack size {requested} bytes is out of range: use at least {min} bytes (64 KiB) and at \
+         most {max} bytes"
+    )]
+    StackSize {
+        /// The size asked for.
+        requested: usize,
+        /// The smallest accepted size.
+        min: usize,
+        /// The largest accepted size.
+        max: usize,
+    },
+
+    /// The operating system refused to start a worker thread.
+    #[error(
+        "could not start worker thread {index}: {source} (try fewer threads or a smaller \
+         stack size)"
+    )]
+    Spawn {
+        /// The index of the worker that failed to start.
+        index: usize,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// [`ThreadPoolBuilder::build_global`](crate::ThreadPoolBuilder::build_global) was called
+    /// after the global pool already existed.
+    #[error(
+        "the global thread pool is already running: call build_global() once, before any \
+         brigade::join, scope or spawn outside a pool"
+    )]
+    GlobalPoolAlreadyInitialized,
+}

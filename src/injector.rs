@@ -1,0 +1,112 @@
+//! The queue for work that arrives from outside a pool's workers.
+//!
+//! `install` and `spawn` called from a thread that is not one of the pool's workers, and
+//! broadcast jobs addressed to one worker, go through an injector. It is a FIFO under a
+//! mutex with an atomic length beside it, so that the common case, a worker checking an
+//! empty injector, reads one shared word and takes no lock. Workers feed each other through
+//! their deques; the injector is only on the path of work that enters the pool, so its lock
+//! is not on a worker's hot path.
+//!
+//! The length is written under the lock and read without it. A reader that sees 0 may miss a
+//! push that is under way; the sleep protocol covers that case: a pusher calls
+//! `Sleep::notify_work` after `push` returns, whose fence pairs with the sleeper's fence
+//! before its last look at `is_empty`.
+
+use std::collections::VecDeque;
+
+use crossbeam_utils::CachePadded;
+
+use crate::job::JobRef;
+use crate::loom::{AtomicUsize, Mutex, Ordering};
+
+/// A multi-producer, multi-consumer FIFO of jobs.
+pub(crate) struct Injector {
+    len: CachePadded<AtomicUsize>,
+    queue: Mutex<VecDeque<JobRef>>,
+}
+
+impl Injector {
+    pub(crate) fn new() -> Self {
+        Injector {
+            len: CachePadded::new(AtomicUsize::new(0)),
+            queue: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Appends a job.
+    pub(crate) fn push(&self, job: JobRef) {
+        let mut queue = self.queue.lock();
+        queue.push_back(job);
+        // Relaxed: the lock orders the queue itself; the length is only a hint (module docs).
+        self.len.store(queue.len(), Ordering::Relaxed);
+    }
+
+    /// Takes the oldest job, if any.
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<JobRef> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut queue = self.queue.lock();
+        let job = queue.pop_front();
+        self.len.store(queue.len(), Ordering::Relaxed);
+        job
+    }
+
+    /// True if the injector looked empty.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len.load(Ordering::Relaxed) == 0
+    }
+}
+
+impl std::fmt::Debug for Injector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Injector")
+            .field("len", &self.len.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::job::JobHeader;
+    use crate::loom::Arc;
+    use loom::thread;
+    use std::ptr::NonNull;
+
+    fn fake_job(n: usize) -> JobRef {
+        // A distinct, never-executed pointer per job; only its identity is compared.
+        let ptr = NonNull::new(std::ptr::without_provenance_mut::<JobHeader>((n + 1) * 64))
+            .expect("non-null");
+        // SAFETY: the model never executes these references, it only moves them around.
+        unsafe { JobRef::from_raw(ptr) }
+    }
+
+    /// Two producers and a consumer: every job comes out exactly once, in each producer's
+    /// order.
+    #[test]
+    fn push_pop_exactly_once() {
+        loom::model(|| {
+            let inj = Arc::new(Injector::new());
+            let producers: Vec<_> = (0..2)
+                .map(|p| {
+                    let inj = inj.clone();
+                    thread::spawn(move || inj.push(fake_job(p)))
+                })
+                .collect();
+            let mut got = Vec::new();
+            got.extend(inj.pop().map(|j| j.id() as usize));
+            for p in producers {
+                p.join().unwrap();
+            }
+            while let Some(j) = inj.pop() {
+                got.push(j.id() as usize);
+            }
+            got.sort_unstable();
+            assert_eq!(got, vec![64, 128]);
+            assert!(inj.is_empty());
+        });
+    }
+}

@@ -1,0 +1,199 @@
+//! Type-erased jobs: what sits in a deque or the injector.
+//!
+//! A job is any struct that starts with a [`JobHeader`] (`#[repr(C)]`), so a single pointer to
+//! the header identifies it and fits one atomic deque slot. The header holds the function that
+//! knows the job's real type and runs it. Two kinds exist:
+//!
+//! - [`StackJob`]: lives in the stack frame of a thread that waits for it (the second half of a
+//!   `join`, an `install`, a broadcast). The waiter keeps the frame alive until the job's latch
+//!   is set; the result travels back through the job.
+//! - [`HeapJob`]: boxed, owned by the queue until it runs (scoped and detached spawns).
+//!
+//! This is the bottom layer: the only place, with the deque, where raw pointers to user work
+//! exist. Everything above handles [`JobRef`]s.
+
+use std::any::Any;
+use std::cell::UnsafeCell;
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+
+use crate::latch::Latch;
+use crate::unwind;
+
+/// The first field of every job.
+#[repr(C)]
+pub(crate) struct JobHeader {
+    execute: unsafe fn(NonNull<JobHeader>),
+}
+
+/// A pointer to a job that has not run yet. Running it consumes it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct JobRef {
+    header: NonNull<JobHeader>,
+}
+
+// SAFETY: the job behind a `JobRef` is `Send` (its closure is required to be), and it is run
+// exactly once, by whichever thread takes the `JobRef`.
+unsafe impl Send for JobRef {}
+
+impl JobRef {
+    /// # Safety
+    /// `header` must be the header of a job whose `execute` function matches its type, and the
+    /// job must stay valid until `execute` has run.
+    unsafe fn new(header: NonNull<JobHeader>) -> JobRef {
+        JobRef { header }
+    }
+
+    /// An identity for comparing a popped job with one we pushed.
+    #[inline]
+    pub(crate) fn id(&self) -> *const JobHeader {
+        self.header.as_ptr()
+    }
+
+    /// Turns the reference into a raw pointer, to store in a deque slot.
+    #[inline]
+    pub(crate) fn into_raw(self) -> NonNull<JobHeader> {
+        self.header
+    }
+
+    /// # Safety
+    /// `ptr` must come from [`JobRef::into_raw`] and be taken back only once.
+    #[inline]
+    pub(crate) unsafe fn from_raw(ptr: NonNull<JobHeader>) -> JobRef {
+        JobRef { header: ptr }
+    }
+
+    /// Runs the job. Jobs catch their own panics, so this never unwinds.
+    #[inline]
+    pub(crate) fn execute(self) {
+        // SAFETY: by the contract of `JobRef::new`, `execute` matches the job and the job is
+        // still alive; taking `self` by value means it runs once.
+        unsafe {
+            let f = (*self.header.as_ptr()).execute;
+            f(self.header)
+        }
+    }
+}
+
+/// The outcome of a job that someone waits for.
+pub(crate) enum JobResult<T> {
+    /// Not run yet.
+    None,
+    /// Returned normally.
+    Ok(T),
+    /// Panicked; the payload is re-raised in the waiter.
+    Panic(Box<dyn Any + Send>),
+}
+
+impl<T> JobResult<T> {
+    fn call(func: impl FnOnce() -> T) -> Self {
+        match unwind::halt_unwinding(func) {
+            Ok(v) => JobResult::Ok(v),
+            Err(p) => JobResult::Panic(p),
+        }
+    }
+
+    /// The value, or the panic as an `Err`.
+    pub(crate) fn into_result(self) -> Result<T, Box<dyn Any + Send>> {
+        match self {
+            JobResult::Ok(v) => Ok(v),
+            JobResult::Panic(p) => Err(p),
+            JobResult::None => unreachable!("a job's result was read before it ran"),
+        }
+    }
+}
+
+/// A job in the stack frame of the thread that waits for it.
+#[repr(C)]
+pub(crate) struct StackJob<L, F, R> {
+    header: JobHeader,
+    /// Set after the result is written; the waiter reads the result only after that.
+    pub(crate) latch: L,
+    func: UnsafeCell<Option<F>>,
+    result: UnsafeCell<JobResult<R>>,
+}
+
+impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
+    pub(crate) fn new(func: F, latch: L) -> Self {
+        StackJob {
+            header: JobHeader {
+                execute: Self::execute,
+            },
+            latch,
+            func: UnsafeCell::new(Some(func)),
+            result: UnsafeCell::new(JobResult::None),
+        }
+    }
+
+    /// # Safety
+    /// The caller must keep `self` alive, and not move it, until its latch is set or until
+    /// the returned reference is known to be dropped unexecuted (popped back by the owner).
+    pub(crate) unsafe fn as_job_ref(&self) -> JobRef {
+        // SAFETY: the header is the first field of a `#[repr(C)]` struct whose `execute`
+        // matches; the caller keeps the job alive.
+        unsafe { JobRef::new(NonNull::from(&self.header)) }
+    }
+
+    unsafe fn execute(header: NonNull<JobHeader>) {
+        // SAFETY: `header` is the first field of a `StackJob<L, F, R>` (see `as_job_ref`).
+        let this = unsafe { header.cast::<Self>().as_ref() };
+        // SAFETY: the job runs once, and nobody else touches `func` or `result` until the
+        // latch is set below.
+        let func = unsafe { (*this.func.get()).take() }.expect("job executed twice");
+        // SAFETY: as above.
+        unsafe { *this.result.get() = JobResult::call(func) };
+        // SAFETY: the latch may free `this` once set; we do not touch it afterwards.
+        unsafe { L::set(&this.latch) };
+    }
+
+    /// Runs the closure on this thread (the job was popped back before anyone stole it).
+    pub(crate) fn run_inline(self) -> Result<R, Box<dyn Any + Send>> {
+        let func = self.func.into_inner().expect("job executed twice");
+        unwind::halt_unwinding(func)
+    }
+
+    /// The result, after the latch was set.
+    pub(crate) fn into_result(self) -> Result<R, Box<dyn Any + Send>> {
+        self.result.into_inner().into_result()
+    }
+}
+
+/// A boxed job, owned by the queue it sits in until it runs.
+#[repr(C)]
+pub(crate) struct HeapJob<F> {
+    header: JobHeader,
+    func: ManuallyDrop<F>,
+}
+
+impl<F: FnOnce() + Send> HeapJob<F> {
+    /// Boxes `func` as a job. `func` must catch its own panics (callers wrap it).
+    pub(crate) fn new(func: F) -> Box<Self> {
+        Box::new(HeapJob {
+            header: JobHeader {
+                execute: Self::execute,
+            },
+            func: ManuallyDrop::new(func),
+        })
+    }
+
+    /// Gives up the box to a queue.
+    ///
+    /// # Safety
+    /// `F` may borrow data with a shorter life than `'static`: the caller must make sure the
+    /// job runs before that data goes away (a scope waits for all its jobs).
+    pub(crate) unsafe fn into_job_ref(self: Box<Self>) -> JobRef {
+        let ptr = NonNull::from(Box::leak(self)).cast::<JobHeader>();
+        // SAFETY: header first in a `#[repr(C)]` struct; the box stays allocated until
+        // `execute` frees it.
+        unsafe { JobRef::new(ptr) }
+    }
+
+    unsafe fn execute(header: NonNull<JobHeader>) {
+        // SAFETY: `header` came from `into_job_ref` of a `Box<HeapJob<F>>`, taken once.
+        let mut this = unsafe { Box::from_raw(header.cast::<Self>().as_ptr()) };
+        // SAFETY: `func` is taken exactly once, here; the box is then freed without dropping it.
+        let func = unsafe { ManuallyDrop::take(&mut this.func) };
+        drop(this);
+        func();
+    }
+}

@@ -1,0 +1,117 @@
+//! # brigade
+//!
+//! A work-stealing thread pool for fork-join parallelism: `join`, `scope`, `install`,
+//! `spawn` and `broadcast`, on hand-built deques, with idle workers that sleep without
+//! burning CPU and wake without lost wake-ups.
+//!
+//! ```
+//! use brigade::ThreadPool;
+//!
+//! let pool = ThreadPool::builder().num_threads(4).build()?;
+//!
+//! // Tasks in a scope may borrow from the stack; the scope waits for all of them.
+//! let mut rows = vec![vec![0u32; 8]; 8];
+//! pool.scope(|s| {
+//!     for (y, row) in rows.iter_mut().enumerate() {
+//!         s.spawn(move |_| {
+//!             for (x, cell) in row.iter_mut().enumerate() {
+//!                 *cell = (x * y) as u32;
+//!             }
+//!         });
+//!     }
+//! });
+//! assert_eq!(rows[7][7], 49);
+//!
+//! // Divide and conquer with join: the second half is offered to idle workers.
+//! fn sum(v: &[u64]) -> u64 {
+//!     if v.len() <= 1024 {
+//!         return v.iter().sum();
+//!     }
+//!     let (l, r) = v.split_at(v.len() / 2);
+//!     let (a, b) = brigade::join(|| sum(l), || sum(r));
+//!     a + b
+//! }
+//! let v: Vec<u64> = (0..100_000).collect();
+//! assert_eq!(pool.install(|| sum(&v)), 4_999_950_000);
+//! # Ok::<(), brigade::BuildError>(())
+//! ```
+//!
+//! # How it works
+//!
+//! Each worker owns a fixed-capacity Chase–Lev deque: it pushes and pops its own jobs at the
+//! bottom, and idle workers steal the oldest jobs from the top. Work from outside the pool
+//! enters through an injector. A worker that waits (for a stolen `join` half, for a scope's
+//! tasks) runs other jobs meanwhile, and sleeps on its own condition variable when there are
+//! none. `docs/design.md` describes the scheduler and the invariants that keep it correct.
+//!
+//! # Panics
+//!
+//! A panic in a `join` half, a scope task or an `install` closure is caught, the sibling
+//! work finishes, and the panic is re-raised in the caller. A panic in detached work
+//! (`spawn`) goes to the pool's panic handler. Either way the pool stays usable.
+
+#![warn(missing_docs)]
+
+mod broadcast;
+mod deque;
+mod error;
+mod injector;
+mod job;
+mod join;
+mod latch;
+mod loom;
+mod pool;
+mod scope;
+mod sleep;
+mod spawn;
+mod unwind;
+
+pub use broadcast::BroadcastContext;
+pub use error::BuildError;
+pub use join::join;
+pub use pool::{ThreadPool, ThreadPoolBuilder};
+pub use scope::{Scope, scope};
+pub use spawn::{JoinHandle, TaskPanicked, spawn};
+
+/// Internals exposed for brigade's own benchmarks; not part of the API, no stability promise.
+#[doc(hidden)]
+pub mod internals {
+    /// The work-stealing deque, for the side-by-side bench against `crossbeam-deque`. It
+    /// stores raw pointers and never dereferences them.
+    pub mod deque {
+        pub use crate::deque::{CAPACITY, Steal, Stealer, Worker, new};
+    }
+}
+
+/// The index of the current thread in its brigade pool, or `None` outside every pool.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(brigade::current_thread_index(), None);
+/// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+/// let i = pool.install(brigade::current_thread_index).unwrap();
+/// assert!(i < 2);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn current_thread_index() -> Option<usize> {
+    pool::WorkerThread::current().map(pool::WorkerThread::index)
+}
+
+/// The number of workers in the current pool: the pool of this worker thread, or the
+/// global pool outside every pool (which this builds, if it does not exist yet).
+///
+/// # Examples
+///
+/// ```
+/// let pool = brigade::ThreadPool::builder().num_threads(3).build()?;
+/// assert_eq!(pool.install(brigade::current_num_threads), 3);
+/// assert!(brigade::current_num_threads() >= 1); // the global pool
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn current_num_threads() -> usize {
+    match pool::WorkerThread::current() {
+        Some(worker) => worker.registry().num_threads(),
+        None => pool::global_registry().num_threads(),
+    }
+}

@@ -1,0 +1,112 @@
+//! The one door through which brigade reaches atomics, locks and cells.
+//!
+//! Normally these are `std` atomics and `parking_lot` locks. Under `cfg(loom)` the same names
+//! are loom's model-checked versions, so every protocol built on them (the deque, the injector,
+//! sleep/wake, latches) can be explored interleaving by interleaving. Nothing else in the
+//! crate imports `std::sync::atomic` or `parking_lot` directly.
+
+#[cfg(not(loom))]
+#[allow(unused_imports)] // the full set is part of the facade even where unused
+mod imp {
+    pub(crate) use std::sync::Arc;
+    pub(crate) use std::sync::atomic::{
+        AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
+    };
+
+    /// A mutex whose `lock` returns the guard directly (`parking_lot`).
+    pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
+    /// A condition variable that waits on a `&mut MutexGuard` (`parking_lot`).
+    pub(crate) type Condvar = parking_lot::Condvar;
+
+    /// Tells the processor (or loom) that this thread is spinning.
+    #[inline]
+    pub(crate) fn spin_loop() {
+        std::hint::spin_loop();
+    }
+
+    /// Gives the rest of this time slice to another thread.
+    #[inline]
+    pub(crate) fn yield_now() {
+        std::thread::yield_now();
+    }
+}
+
+#[cfg(loom)]
+#[allow(unused_imports, dead_code)]
+mod imp {
+    pub(crate) use loom::sync::Arc;
+    pub(crate) use loom::sync::atomic::{
+        AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
+    };
+
+    /// loom's mutex behind `parking_lot`'s API: `lock` returns the guard directly.
+    #[derive(Debug)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    /// The guard of [`Mutex`]; an `Option` so that [`Condvar::wait`] can move it.
+    #[derive(Debug)]
+    pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Mutex(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")))
+        }
+
+        pub(crate) fn into_inner(self) -> T {
+            self.0.into_inner().expect("loom mutex poisoned")
+        }
+    }
+
+    impl<T> std::ops::Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.0.as_ref().expect("guard present")
+        }
+    }
+
+    impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.0.as_mut().expect("guard present")
+        }
+    }
+
+    /// loom's condition variable behind `parking_lot`'s API.
+    #[derive(Debug)]
+    pub(crate) struct Condvar(loom::sync::Condvar);
+
+    impl Condvar {
+        pub(crate) fn new() -> Self {
+            Condvar(loom::sync::Condvar::new())
+        }
+
+        pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+            let inner = guard.0.take().expect("guard present");
+            guard.0 = Some(self.0.wait(inner).expect("loom mutex poisoned"));
+        }
+
+        pub(crate) fn notify_one(&self) -> bool {
+            self.0.notify_one();
+            true
+        }
+
+        pub(crate) fn notify_all(&self) -> usize {
+            self.0.notify_all();
+            0
+        }
+    }
+
+    /// Under loom a spin must yield, or the model never lets the other thread run.
+    pub(crate) fn spin_loop() {
+        loom::thread::yield_now();
+    }
+
+    pub(crate) fn yield_now() {
+        loom::thread::yield_now();
+    }
+}
+
+pub(crate) use imp::*;

@@ -1,0 +1,307 @@
+//! Settings for a new pool.
+
+use std::any::Any;
+use std::fmt;
+
+use crate::error::BuildError;
+use crate::pool::{Registry, ThreadPool};
+
+/// A callback that receives a worker's index (start and exit handlers).
+pub(crate) type WorkerHandler = dyn Fn(usize) + Send + Sync;
+/// A callback that receives the payload of a panic nobody else will re-raise.
+pub(crate) type PanicHandler = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
+/// Names a worker thread from its index.
+pub(crate) type NameFn = dyn FnMut(usize) -> String;
+
+/// The environment variable that sets the default number of threads.
+pub(crate) const NUM_THREADS_ENV: &str = "BRIGADE_NUM_THREADS";
+/// The most workers one pool supports.
+pub(crate) const MAX_THREADS: usize = 1 << 16;
+/// The smallest stack a worker may have.
+const MIN_STACK: usize = 64 * 1024;
+/// The largest stack a worker may ask for (the OS may still refuse less).
+const MAX_STACK: usize = 1 << 46;
+
+/// Configures and builds a [`ThreadPool`].
+///
+/// Every setting has a default, so `ThreadPoolBuilder::new().build()` gives a pool with one
+/// worker per logical CPU (or `BRIGADE_NUM_THREADS` of them, if that variable is set).
+///
+/// # Examples
+///
+/// ```
+/// use brigade::ThreadPoolBuilder;
+///
+/// let pool = ThreadPoolBuilder::new()
+///     .num_threads(2)
+///     .thread_name(|i| format!("render-{i}"))
+///     .stack_size(4 << 20)
+///     .build()?;
+/// assert_eq!(pool.current_num_threads(), 2);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ThreadPoolBuilder {
+    pub(crate) num_threads: Option<usize>,
+    pub(crate) thread_name: Option<Box<NameFn>>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) start_handler: Option<Box<WorkerHandler>>,
+    pub(crate) exit_handler: Option<Box<WorkerHandler>>,
+    pub(crate) panic_handler: Option<Box<PanicHandler>>,
+}
+
+impl Default for ThreadPoolBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ThreadPoolBuilder {
+    /// A builder with every setting at its default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPoolBuilder::new().build()?;
+    /// assert!(pool.current_num_threads() >= 1);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn new() -> Self {
+        ThreadPoolBuilder {
+            num_threads: None,
+            thread_name: None,
+            stack_size: None,
+            start_handler: None,
+            exit_handler: None,
+            panic_handler: None,
+        }
+    }
+
+    /// The number of worker threads. Without it, the pool reads `BRIGADE_NUM_THREADS`, and
+    /// without that, uses one worker per logical CPU. `0` is an error at `build`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(3).build()?;
+    /// assert_eq!(pool.current_num_threads(), 3);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn num_threads(mut self, n: usize) -> Self {
+        self.num_threads = Some(n);
+        self
+    }
+
+    /// Names worker threads (as shown by debuggers and in panic messages). The default is
+    /// `brigade-worker-{index}`. If the closure panics, `build` stops the workers already
+    /// started and re-raises the panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(1)
+    ///     .thread_name(|i| format!("io-{i}"))
+    ///     .build()?;
+    /// let name = pool.install(|| std::thread::current().name().map(String::from));
+    /// assert_eq!(name.as_deref(), Some("io-0"));
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn thread_name<F>(mut self, name: F) -> Self
+    where
+        F: FnMut(usize) -> String + 'static,
+    {
+        self.thread_name = Some(Box::new(name));
+        self
+    }
+
+    /// The stack size of each worker thread, in bytes. The default is the platform's
+    /// (`RUST_MIN_STACK` or 2 MiB). Less than 64 KiB is an error at `build`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).stack_size(8 << 20).build()?;
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs on each worker thread when it starts, with the worker's index. A panic in it is
+    /// caught and passed to the panic handler; the worker runs on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let s = started.clone();
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(2)
+    ///     .start_handler(move |_index| { s.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()?;
+    /// pool.broadcast(|_| ()); // every worker has started once it ran a broadcast
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn start_handler<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(usize) + Send + Sync + 'static,
+    {
+        self.start_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Runs on each worker thread just before it exits, with the worker's index. Dropping
+    /// (or [`shutdown`](ThreadPool::shutdown)) the pool waits for these to finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let exited = Arc::new(AtomicUsize::new(0));
+    /// let e = exited.clone();
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(2)
+    ///     .exit_handler(move |_index| { e.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()?;
+    /// drop(pool);
+    /// assert_eq!(exited.load(Ordering::SeqCst), 2);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn exit_handler<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(usize) + Send + Sync + 'static,
+    {
+        self.exit_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Receives the payload of a panic that no caller will see: one in work started with
+    /// [`ThreadPool::spawn`] (or a [`JoinHandle`](crate::JoinHandle) dropped unjoined), or in
+    /// a start or exit handler. Without it, such panics are reported on stderr. Either way
+    /// the worker keeps running, and a panic in the handler itself is caught too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// let tx = std::sync::Mutex::new(tx);
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(1)
+    ///     .panic_handler(move |payload| {
+    ///         let msg = payload.downcast_ref::<&str>().copied().unwrap_or("?");
+    ///         tx.lock().unwrap().send(msg.to_string()).unwrap();
+    ///     })
+    ///     .build()?;
+    /// pool.spawn(|| panic!("lost in the background"));
+    /// assert_eq!(rx.recv().unwrap(), "lost in the background");
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn panic_handler<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
+    {
+        self.panic_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Builds the pool and starts its threads.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for a bad setting (zero or too many threads, an unusable stack size,
+    /// a malformed `BRIGADE_NUM_THREADS`) or when the OS cannot start a thread. Threads that
+    /// did start are stopped and joined before the error is returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// assert_eq!(pool.join(|| 1, || 2), (1, 2));
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn build(self) -> Result<ThreadPool, BuildError> {
+        Registry::new(self).map(ThreadPool::from_registry)
+    }
+
+    /// Builds the global pool, the one `brigade::join`, `brigade::scope` and
+    /// `brigade::spawn` use outside any pool. Without this call it is built on first use
+    /// with default settings.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::GlobalPoolAlreadyInitialized`] if the global pool exists already, or any
+    /// error of [`build`](Self::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Fails if something in this process already used the global pool.
+    /// let _ = brigade::ThreadPoolBuilder::new().num_threads(2).build_global();
+    /// assert_eq!(brigade::join(|| 1, || 2), (1, 2));
+    /// ```
+    pub fn build_global(self) -> Result<(), BuildError> {
+        crate::pool::registry::init_global_registry(self).map(|_| ())
+    }
+
+    /// The number of threads this builder will start, or why it cannot.
+    pub(crate) fn resolved_num_threads(&self) -> Result<usize, BuildError> {
+        let n = match self.num_threads {
+            Some(n) => n,
+            None => match std::env::var(NUM_THREADS_ENV) {
+                Ok(value) => match value.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => n,
+                    _ => return Err(BuildError::InvalidEnv { value }),
+                },
+                Err(std::env::VarError::NotPresent) => num_cpus::get().max(1),
+                Err(std::env::VarError::NotUnicode(raw)) => {
+                    return Err(BuildError::InvalidEnv {
+                        value: raw.to_string_lossy().into_owned(),
+                    });
+                }
+            },
+        };
+        match n {
+            0 => Err(BuildError::ZeroThreads),
+            n if n > MAX_THREADS => Err(BuildError::TooManyThreads {
+                requested: n,
+                max: MAX_THREADS,
+            }),
+            n => Ok(n),
+        }
+    }
+
+    /// The stack size to ask for, or why it is unusable.
+    pub(crate) fn checked_stack_size(&self) -> Result<Option<usize>, BuildError> {
+        match self.stack_size {
+            Some(s) if !(MIN_STACK..=MAX_STACK).contains(&s) => Err(BuildError::StackSize {
+                requested: s,
+                min: MIN_STACK,
+                max: MAX_STACK,
+            }),
+            other => Ok(other),
+        }
+    }
+}
+
+impl fmt::Debug for ThreadPoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPoolBuilder")
+            .field("num_threads", &self.num_threads)
+            .field("stack_size", &self.stack_size)
+            .field("thread_name", &self.thread_name.is_some())
+            .field("start_handler", &self.start_handler.is_some())
+            .field("exit_handler", &self.exit_handler.is_some())
+            .field("panic_handler", &self.panic_handler.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,374 @@
+//! The state one pool's workers share: their deques' steal ends, the injector, the sleep
+//! state, and the count of what keeps the pool alive.
+//!
+//! # Lifetime and shutdown
+//!
+//! `live` counts [`ThreadPool`](crate::ThreadPool) handles plus detached jobs (`spawn`) not
+//! yet finished. When it reaches zero no job can be queued any more (scoped and joined work
+//! always has a waiter inside a call that borrows a handle), so every worker's `terminate`
+//! latch is set; each worker leaves its main loop, runs the exit handler, and ends. Dropping
+//! the last handle therefore waits for all detached work, then joins the threads.
+
+use std::any::Any;
+use std::ptr;
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+
+use crossbeam_utils::CachePadded;
+
+use crate::deque::{self, Stealer};
+use crate::error::BuildError;
+use crate::injector::Injector;
+use crate::job::{JobHeader, JobRef, StackJob};
+use crate::latch::{CoreLatch, LockLatch, SpinLatch};
+use crate::loom::{AtomicUsize, Mutex, Ordering};
+use crate::pool::ThreadPoolBuilder;
+use crate::pool::builder::{PanicHandler, WorkerHandler};
+use crate::pool::worker::{self, WorkerThread};
+use crate::sleep::Sleep;
+use crate::unwind;
+
+/// What other threads may touch of one worker.
+pub(crate) struct ThreadInfo {
+    /// The steal end of the worker's deque.
+    pub(crate) stealer: Stealer<JobHeader>,
+    /// Jobs that must run on this worker and no other (broadcasts).
+    pub(crate) inbox: Injector,
+    /// Set when the worker should leave its main loop.
+    pub(crate) terminate: CoreLatch,
+}
+
+/// The shared state of one pool.
+pub(crate) struct Registry {
+    pub(crate) thread_infos: Box<[ThreadInfo]>,
+    pub(crate) injector: Injector,
+    pub(crate) sleep: Sleep,
+    /// Handles plus unfinished detached jobs; zero means terminate (module docs).
+    live: CachePadded<AtomicUsize>,
+    start_handler: Option<Box<WorkerHandler>>,
+    exit_handler: Option<Box<WorkerHandler>>,
+    panic_handler: Option<Box<PanicHandler>>,
+    /// Join handles of the worker threads, taken by whoever joins them.
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
+
+/// The registry of the global pool, built with default settings on first use.
+///
+/// # Panics
+///
+/// If the global pool cannot be built (a malformed `BRIGADE_NUM_THREADS`, or the OS refuses
+/// to start threads); `ThreadPoolBuilder::build_global` reports the same as an error.
+pub(crate) fn global_registry() -> &'static Arc<Registry> {
+    GLOBAL.get_or_init(|| match Registry::new(ThreadPoolBuilder::new()) {
+        Ok(registry) => registry,
+        Err(e) => panic!("brigade: cannot start the global thread pool: {e}"),
+    })
+}
+
+/// Builds the global registry from `builder`, unless one exists already.
+pub(crate) fn init_global_registry(
+    builder: ThreadPoolBuilder,
+) -> Result<&'static Arc<Registry>, BuildError> {
+    if GLOBAL.get().is_some() {
+        return Err(BuildError::GlobalPoolAlreadyInitialized);
+    }
+    let registry = Registry::new(builder)?;
+    match GLOBAL.set(registry) {
+        Ok(()) => Ok(global_registry()),
+        Err(lost_race) => {
+            // Another thread built the global pool meanwhile: stop ours.
+            lost_race.decrement_live();
+            lost_race.join_threads();
+            Err(BuildError::GlobalPoolAlreadyInitialized)
+        }
+    }
+}
+
+/// Runs `op` on a worker: right here if this thread is one (of any pool), else on the global
+/// pool, blocking until it is done.
+#[inline]
+pub(crate) fn in_worker<OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&WorkerThread, bool) -> R + Send,
+    R: Send,
+{
+    match WorkerThread::current() {
+        // `false`: not injected, we were already on a worker.
+        Some(worker) => op(worker, false),
+        None => global_registry().in_worker_cold(op),
+    }
+}
+
+impl Registry {
+    /// Builds the registry and starts its workers.
+    pub(crate) fn new(builder: ThreadPoolBuilder) -> Result<Arc<Registry>, BuildError> {
+        let n = builder.resolved_num_threads()?;
+        let stack_size = builder.checked_stack_size()?;
+        let ThreadPoolBuilder {
+            mut thread_name,
+            start_handler,
+            exit_handler,
+            panic_handler,
+            ..
+        } = builder;
+
+        let (workers, stealers): (Vec<_>, Vec<_>) = (0..n).map(|_| deque::new()).unzip();
+        let registry = Arc::new(Registry {
+            thread_infos: stealers
+                .into_iter()
+                .map(|stealer| ThreadInfo {
+                    stealer,
+                    inbox: Injector::new(),
+                    terminate: CoreLatch::new(),
+                })
+                .collect(),
+            injector: Injector::new(),
+            sleep: Sleep::new(n),
+            live: CachePadded::new(AtomicUsize::new(1)),
+            start_handler,
+            exit_handler,
+            panic_handler,
+            threads: Mutex::new(Vec::with_capacity(n)),
+        });
+
+        for (index, deque) in workers.into_iter().enumerate() {
+            let name = match thread_name.as_mut() {
+                Some(f) => match unwind::halt_unwinding(|| f(index)) {
+                    Ok(name) => name,
+                    Err(payload) => {
+                        // The user's naming closure panicked: stop what started, then let
+                        // the panic continue to the caller of `build`.
+                        registry.terminate();
+                        registry.join_threads();
+                        unwind::resume_unwinding(payload);
+                    }
+                },
+                None => format!("brigade-worker-{index}"),
+            };
+            let mut b = std::thread::Builder::new().name(name);
+            if let Some(size) = stack_size {
+                b = b.stack_size(size);
+            }
+            let reg = Arc::clone(&registry);
+            // `spawn` reports failure as an error, but std may also panic on a stack size the
+            // platform rejects outright; both become a `BuildError`.
+            let spawned =
+                unwind::halt_unwinding(|| b.spawn(move || worker::main_loop(deque, index, reg)));
+            let spawned = match spawned {
+                Ok(result) => result,
+                Err(payload) => Err(std::io::Error::other(
+                    unwind::payload_message(&*payload).to_owned(),
+                )),
+            };
+            match spawned {
+                Ok(handle) => registry.threads.lock().push(handle),
+                Err(source) => {
+                    registry.terminate();
+                    registry.join_threads();
+                    return Err(BuildError::Spawn { index, source });
+                }
+            }
+        }
+        Ok(registry)
+    }
+
+    #[inline]
+    pub(crate) fn num_threads(&self) -> usize {
+        self.thread_infos.len()
+    }
+
+    #[inline]
+    pub(crate) fn same_as(&self, other: &Registry) -> bool {
+        ptr::eq(self, other)
+    }
+
+    /// Wakes worker `index`, whose latch was set while it slept.
+    #[inline]
+    pub(crate) fn wake_worker(&self, index: usize) {
+        self.sleep.wake_specific(index);
+    }
+
+    /// Queues a job from outside the pool (or for any worker to take).
+    pub(crate) fn inject(&self, job: JobRef) {
+        self.injector.push(job);
+        self.sleep.notify_work();
+    }
+
+    /// Queues a job for worker `index` alone.
+    pub(crate) fn inject_to(&self, index: usize, job: JobRef) {
+        self.thread_infos[index].inbox.push(job);
+        // The worker may be asleep: `notify_work` might wake another one, so wake it directly.
+        self.sleep.wake_specific(index);
+    }
+
+    /// Runs `op` on one of this pool's workers and returns its result.
+    pub(crate) fn in_worker<OP, R>(self: &Arc<Self>, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread, bool) -> R + Send,
+        R: Send,
+    {
+        match WorkerThread::current() {
+            Some(worker) if worker.registry().same_as(self) => op(worker, false),
+            Some(worker) => self.in_worker_cross(worker, op),
+            None => self.in_worker_cold(op),
+        }
+    }
+
+    /// From a thread outside every pool: inject, then block.
+    #[cold]
+    fn in_worker_cold<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread, bool) -> R + Send,
+        R: Send,
+    {
+        thread_local!(static LOCK_LATCH: LockLatch = LockLatch::new());
+        LOCK_LATCH.with(|latch| {
+            let job = StackJob::new(
+                || {
+                    let worker = WorkerThread::current().expect("injected job runs on a worker");
+                    op(worker, true)
+                },
+                LatchRef(latch),
+            );
+            // SAFETY: `job` lives in this frame until `wait` returns, which is after the latch
+            // is set, which is after the job ran.
+            self.inject(unsafe { job.as_job_ref() });
+            latch.wait();
+            latch.reset();
+            match job.into_result() {
+                Ok(r) => r,
+                Err(payload) => unwind::resume_unwinding(payload),
+            }
+        })
+    }
+
+    /// From a worker of another pool: inject, then keep that worker busy until done.
+    #[cold]
+    fn in_worker_cross<OP, R>(&self, current: &WorkerThread, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread, bool) -> R + Send,
+        R: Send,
+    {
+        let latch = SpinLatch::cross(current.registry_arc(), current.index());
+        let job = StackJob::new(
+            || {
+                let worker = WorkerThread::current().expect("injected job runs on a worker");
+                op(worker, true)
+            },
+            latch,
+        );
+        // SAFETY: `job` lives in this frame until `wait_until` returns, after its latch is set.
+        self.inject(unsafe { job.as_job_ref() });
+        current.wait_until(&job.latch);
+        match job.into_result() {
+            Ok(r) => r,
+            Err(payload) => unwind::resume_unwinding(payload),
+        }
+    }
+
+    /// Counts one more thing that keeps the pool alive (a handle or a detached job).
+    #[inline]
+    pub(crate) fn increment_live(&self) {
+        // Relaxed: the caller already holds a count, so this cannot race with reaching zero.
+        self.live.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Releases one count; the last one tells every worker to finish.
+    #[inline]
+    pub(crate) fn decrement_live(&self) {
+        // AcqRel: everything done under the released count happens before termination.
+        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.terminate();
+        }
+    }
+
+    /// Sets every worker's `terminate` latch.
+    fn terminate(&self) {
+        for (index, info) in self.thread_infos.iter().enumerate() {
+            // SAFETY: the latch lives in the registry, which we borrow.
+            if unsafe { CoreLatch::set(&info.terminate) } {
+                self.wake_worker(index);
+            }
+        }
+    }
+
+    /// Joins the worker threads (all that are not yet joined).
+    pub(crate) fn join_threads(&self) {
+        let threads = std::mem::take(&mut *self.threads.lock());
+        for t in threads {
+            // A worker's main loop catches every panic, so `join` only fails if the thread
+            // was torn down abnormally; there is nothing more to do about it here.
+            let _ = t.join();
+        }
+    }
+
+    /// Passes the payload of a panic that no caller will see to the panic handler, or
+    /// reports it on stderr. Never unwinds.
+    pub(crate) fn handle_panic(&self, payload: Box<dyn Any + Send>) {
+        match &self.panic_handler {
+            Some(handler) => {
+                if let Err(second) = unwind::halt_unwinding(|| handler(payload)) {
+                    eprintln!(
+                        "brigade: the pool's panic handler panicked ({}); the worker keeps running",
+                        unwind::payload_message(&*second)
+                    );
+                    unwind::drop_payload(second);
+                }
+            }
+            None => {
+                eprintln!(
+                    "brigade: a task with no caller to report to panicked ({}); the worker keeps running",
+                    unwind::payload_message(&*payload)
+                );
+                unwind::drop_payload(payload);
+            }
+        }
+    }
+
+    pub(crate) fn run_start_handler(&self, index: usize) {
+        self.run_handler(self.start_handler.as_deref(), index);
+    }
+
+    pub(crate) fn run_exit_handler(&self, index: usize) {
+        self.run_handler(self.exit_handler.as_deref(), index);
+    }
+
+    fn run_handler(&self, handler: Option<&WorkerHandler>, index: usize) {
+        if let Some(handler) = handler
+            && let Err(payload) = unwind::halt_unwinding(|| handler(index))
+        {
+            self.handle_panic(payload);
+        }
+    }
+
+    /// True if any queue of this pool holds a job that worker `me` could take.
+    pub(crate) fn has_work_for(&self, me: usize) -> bool {
+        !self.injector.is_empty()
+            || !self.thread_infos[me].inbox.is_empty()
+            || self
+                .thread_infos
+                .iter()
+                .any(|info| !info.stealer.is_empty())
+    }
+}
+
+/// A borrowed latch as a job's latch (for the thread-local `LockLatch`).
+struct LatchRef<'a>(&'a LockLatch);
+
+impl crate::latch::Latch for LatchRef<'_> {
+    unsafe fn set(this: *const Self) {
+        // SAFETY: `this` is valid on entry; we copy the reference out before setting, and
+        // the `LockLatch` it points to is thread-local to the waiter, which outlives the set.
+        unsafe { crate::latch::Latch::set((*this).0 as *const LockLatch) }
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("num_threads", &self.num_threads())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,271 @@
+//! The user's handle to a pool.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::broadcast::{BroadcastContext, broadcast_on};
+use crate::join::join_on;
+use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
+use crate::scope::{Scope, scope_on};
+use crate::spawn::{JoinHandle, spawn_in, spawn_with_handle_in};
+
+/// A pool of worker threads that run `join`, `scope`, `spawn` and `broadcast` work.
+///
+/// Dropping the pool (or calling [`shutdown`](Self::shutdown)) lets queued and spawned work
+/// finish, runs the exit handlers, and joins the threads; when it returns, all work is done.
+/// If the last handle is dropped on one of the pool's own workers, the threads are not
+/// joined (a thread cannot join itself) but still finish all work and exit on their own.
+///
+/// # Examples
+///
+/// ```
+/// let pool = brigade::ThreadPool::builder().num_threads(4).build()?;
+/// let mut data = vec![1u64, 2, 3, 4, 5, 6, 7, 8];
+/// pool.scope(|s| {
+///     for chunk in data.chunks_mut(2) {
+///         s.spawn(move |_| chunk.iter_mut().for_each(|x| *x *= *x));
+///     }
+/// });
+/// assert_eq!(data, [1, 4, 9, 16, 25, 36, 49, 64]);
+/// let (a, b) = pool.join(|| data[..4].iter().sum::<u64>(), || data[4..].iter().sum::<u64>());
+/// assert_eq!(a + b, 204);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub struct ThreadPool {
+    registry: Arc<Registry>,
+}
+
+impl ThreadPool {
+    /// A builder for a new pool; same as [`ThreadPoolBuilder::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn builder() -> ThreadPoolBuilder {
+        ThreadPoolBuilder::new()
+    }
+
+    pub(crate) fn from_registry(registry: Arc<Registry>) -> Self {
+        ThreadPool { registry }
+    }
+
+    /// Runs `op` on a worker of this pool and returns its result. Inside `op`,
+    /// `brigade::join`, `brigade::scope` and `brigade::spawn` use this pool.
+    ///
+    /// Called from a worker of this pool, it runs `op` right away. Called from a worker of
+    /// another pool, that worker keeps running its own pool's jobs while it waits, so pools
+    /// can call into each other without deadlock.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `op` is re-raised here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let on_worker = pool.install(|| brigade::current_thread_index().is_some());
+    /// assert!(on_worker);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn install<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        self.registry.in_worker(|_, _| op())
+    }
+
+    /// Runs `a` and `b` on this pool, potentially in parallel; see [`join`](crate::join).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let v: Vec<u32> = (0..1000).collect();
+    /// let (l, r) = v.split_at(500);
+    /// let (a, b) = pool.join(|| l.iter().sum::<u32>(), || r.iter().sum::<u32>());
+    /// assert_eq!(a + b, 499_500);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        self.registry.in_worker(|worker, _| join_on(worker, a, b))
+    }
+
+    /// Opens a scope on this pool; see [`scope`](crate::scope()).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let words = ["a", "bb", "ccc"];
+    /// let mut lens = [0; 3];
+    /// pool.scope(|s| {
+    ///     for (w, l) in words.iter().zip(lens.iter_mut()) {
+    ///         s.spawn(move |_| *l = w.len());
+    ///     }
+    /// });
+    /// assert_eq!(lens, [1, 2, 3]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn scope<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R + Send,
+        R: Send,
+    {
+        self.registry.in_worker(|owner, _| scope_on(owner, op))
+    }
+
+    /// Runs `func` on this pool without waiting for it. The pool, even once dropped, runs
+    /// it before its threads exit. A panic goes to the
+    /// [`panic_handler`](ThreadPoolBuilder::panic_handler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// for _ in 0..10 {
+    ///     let done = done.clone();
+    ///     pool.spawn(move || { done.fetch_add(1, Ordering::SeqCst); });
+    /// }
+    /// drop(pool); // waits for the spawned work
+    /// assert_eq!(done.load(Ordering::SeqCst), 10);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn spawn<F>(&self, func: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        spawn_in(&self.registry, func);
+    }
+
+    /// Runs `func` on this pool and returns a [`JoinHandle`] for its value (or its panic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let h = pool.spawn_with_handle(|| "hello".len());
+    /// assert_eq!(h.join().unwrap(), 5);
+    /// let bad = pool.spawn_with_handle(|| -> usize { panic!("nope") });
+    /// assert!(bad.join().is_err());
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn spawn_with_handle<F, T>(&self, func: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        spawn_with_handle_in(&self.registry, func)
+    }
+
+    /// Runs `op` once on every worker and returns the results in worker order.
+    ///
+    /// Each worker runs it when it next looks for work, so a worker busy with a long job
+    /// delays the broadcast. The caller waits (working, if it is a worker of this pool).
+    ///
+    /// # Panics
+    ///
+    /// If `op` panics on any worker, the first such panic is re-raised here after all
+    /// workers have run it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(4).build()?;
+    /// let ids = pool.broadcast(|ctx| ctx.index() * 10);
+    /// assert_eq!(ids, vec![0, 10, 20, 30]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn broadcast<OP, R>(&self, op: OP) -> Vec<R>
+    where
+        OP: Fn(BroadcastContext<'_>) -> R + Sync,
+        R: Send,
+    {
+        self.registry
+            .in_worker(|worker, _| broadcast_on(worker, &op))
+    }
+
+    /// The number of worker threads of this pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(3).build()?;
+    /// assert_eq!(pool.current_num_threads(), 3);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn current_num_threads(&self) -> usize {
+        self.registry.num_threads()
+    }
+
+    /// The index of the current thread in this pool, or `None` if it is not one of this
+    /// pool's workers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// assert_eq!(pool.current_thread_index(), None);
+    /// assert!(pool.install(|| pool.current_thread_index()).is_some());
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn current_thread_index(&self) -> Option<usize> {
+        WorkerThread::current()
+            .filter(|w| w.registry().same_as(&self.registry))
+            .map(WorkerThread::index)
+    }
+
+    /// Finishes all queued and spawned work, runs the exit handlers and joins the threads.
+    /// The same as dropping the pool, spelled out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let ran = Arc::new(AtomicBool::new(false));
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let r = ran.clone();
+    /// pool.spawn(move || r.store(true, Ordering::SeqCst));
+    /// pool.shutdown();
+    /// assert!(ran.load(Ordering::SeqCst));
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.registry.decrement_live();
+        let on_own_worker =
+            WorkerThread::current().is_some_and(|w| w.registry().same_as(&self.registry));
+        if !on_own_worker {
+            self.registry.join_threads();
+        }
+    }
+}
+
+impl fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPool")
+            .field("num_threads", &self.registry.num_threads())
+            .finish_non_exhaustive()
+    }
+}

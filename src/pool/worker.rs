@@ -1,0 +1,266 @@
+//! A worker thread: its deque, its main loop, and how it looks for work.
+//!
+//! # Where a worker looks for work, in order
+//!
+//! 1. its own deque, newest first (depth-first, cache-warm);
+//! 2. its inbox (broadcast jobs addressed to it alone);
+//! 3. the pool's injector (work from outside the pool), oldest first;
+//! 4. the other workers' deques, oldest first, visiting every victim once starting from a
+//!    random one, so thieves spread over victims instead of piling on worker 0.
+//!
+//! A worker that finds nothing spins briefly (spin hints, then yields), then sleeps through
+//! the protocol in `sleep/`. The same loop runs while a worker waits for a latch (a stolen
+//! `join` half, a scope's tasks), so waiting never blocks a worker that could be working, and
+//! nesting deeper than the thread count cannot deadlock.
+
+use std::cell::Cell;
+use std::ptr;
+use std::sync::Arc;
+
+use crate::deque::{self, Steal};
+use crate::job::{JobHeader, JobRef};
+use crate::latch::{AsCoreLatch, CoreLatch};
+use crate::pool::Registry;
+use crate::unwind::AbortIfPanic;
+
+/// How deep jobs that overflowed a full deque may nest when run inline; deeper ones go to
+/// the injector, so a chain of spawns cannot overflow the stack.
+const MAX_INLINE_DEPTH: u32 = 32;
+/// Rounds of looking for work (with a growing pause between them) before going to sleep.
+const SPIN_ROUNDS: u32 = 64;
+/// Rounds that pause with spin hints; later rounds yield the CPU.
+const SPIN_HINT_ROUNDS: u32 = 6;
+
+thread_local! {
+    static WORKER_THREAD: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
+}
+
+/// The state of the worker running on this thread.
+pub(crate) struct WorkerThread {
+    deque: deque::Worker<JobHeader>,
+    index: usize,
+    registry: Arc<Registry>,
+    rng: Cell<u64>,
+    /// How many overflowed jobs are running inline on this thread right now.
+    inline_depth: Cell<u32>,
+}
+
+/// The body of a worker thread.
+pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry: Arc<Registry>) {
+    let worker = WorkerThread {
+        deque,
+        index,
+        rng: Cell::new(seed(index)),
+        inline_depth: Cell::new(0),
+        registry,
+    };
+    WORKER_THREAD.with(|w| w.set(&worker));
+    let registry = &*worker.registry;
+    registry.run_start_handler(index);
+    worker.wait_until(&registry.thread_infos[index].terminate);
+    debug_assert!(
+        worker.deque.is_empty(),
+        "a worker terminated with jobs in its deque"
+    );
+    registry.run_exit_handler(index);
+    WORKER_THREAD.with(|w| w.set(ptr::null()));
+}
+
+fn seed(index: usize) -> u64 {
+    // Distinct non-zero seeds; quality hardly matters for picking a first victim.
+    (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
+}
+
+impl WorkerThread {
+    /// The worker running on this thread, if this thread is one.
+    #[inline]
+    pub(crate) fn current() -> Option<&'static WorkerThread> {
+        let ptr = WORKER_THREAD.with(Cell::get);
+        // SAFETY: the pointer is set by `main_loop` to a `WorkerThread` that lives on that
+        // thread's stack for as long as the pointer is set, and only that thread reads it.
+        // The `'static` is a lie that callers cannot exploit: the reference never leaves the
+        // thread (`WorkerThread` is not `Sync`) and the thread is inside `main_loop` whenever
+        // user code runs on it.
+        unsafe { ptr.as_ref() }
+    }
+
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    #[inline]
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    #[inline]
+    pub(crate) fn registry_arc(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Pushes a job on this worker's deque, or hands it back if the deque is full.
+    #[inline]
+    pub(crate) fn push(&self, job: JobRef) -> Result<(), JobRef> {
+        match self.deque.push(job.into_raw()) {
+            Ok(()) => {
+                self.registry.sleep.notify_work();
+                Ok(())
+            }
+            // SAFETY: the pointer came from `into_raw` just above and was not stored.
+            Err(ptr) => Err(unsafe { JobRef::from_raw(ptr) }),
+        }
+    }
+
+    /// Pushes a job, and if the deque is full runs it right here instead (or, when jobs
+    /// that overflowed are already nested deeply on this thread, injects it).
+    #[inline]
+    pub(crate) fn push_or_run(&self, job: JobRef) {
+        if let Err(job) = self.push(job) {
+            self.overflow(job);
+        }
+    }
+
+    #[cold]
+    fn overflow(&self, job: JobRef) {
+        let depth = self.inline_depth.get();
+        if depth < MAX_INLINE_DEPTH {
+            self.inline_depth.set(depth + 1);
+            self.execute(job);
+            self.inline_depth.set(depth);
+        } else {
+            self.registry.inject(job);
+        }
+    }
+
+    /// Pops the newest job of this worker's deque.
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<JobRef> {
+        // SAFETY: every pointer in the deque came from `JobRef::into_raw`, and pop hands
+        // each out once.
+        self.deque.pop().map(|ptr| unsafe { JobRef::from_raw(ptr) })
+    }
+
+    /// Runs a job.
+    #[inline]
+    pub(crate) fn execute(&self, job: JobRef) {
+        job.execute();
+    }
+
+    /// Runs jobs until `latch` is set, sleeping when there are none.
+    #[inline]
+    pub(crate) fn wait_until<L: AsCoreLatch + ?Sized>(&self, latch: &L) {
+        let latch = latch.as_core_latch();
+        if !latch.probe() {
+            self.wait_until_cold(latch);
+        }
+    }
+
+    #[cold]
+    fn wait_until_cold(&self, latch: &CoreLatch) {
+        // A panic escaping here would leave jobs that point into this frame.
+        let guard = AbortIfPanic;
+        let sleep = &self.registry.sleep;
+        let mut searching = false;
+        let mut round = 0;
+        while !latch.probe() {
+            if let Some(job) = self.find_work() {
+                if searching {
+                    searching = false;
+                    sleep.stop_searching();
+                }
+                round = 0;
+                self.execute(job);
+                continue;
+            }
+            if !searching {
+                searching = true;
+                sleep.start_searching();
+            }
+            if round < SPIN_ROUNDS {
+                if round < SPIN_HINT_ROUNDS {
+                    for _ in 0..(1u32 << round) {
+                        crate::loom::spin_loop();
+                    }
+                } else {
+                    crate::loom::yield_now();
+                }
+                round += 1;
+            } else {
+                let registry = &*self.registry;
+                sleep.sleep(self.index, latch, || registry.has_work_for(self.index));
+            }
+        }
+        if searching {
+            sleep.stop_searching();
+        }
+        std::mem::forget(guard);
+    }
+
+    /// Looks for a job in the order given in the module docs.
+    #[inline]
+    fn find_work(&self) -> Option<JobRef> {
+        self.pop().or_else(|| self.find_work_elsewhere())
+    }
+
+    #[cold]
+    fn find_work_elsewhere(&self) -> Option<JobRef> {
+        let registry = &*self.registry;
+        if let Some(job) = registry.thread_infos[self.index].inbox.pop() {
+            return Some(job);
+        }
+        if let Some(job) = registry.injector.pop() {
+            return Some(job);
+        }
+        self.steal()
+    }
+
+    /// Tries every other worker once, from a random start, retrying victims that were
+    /// contended while any was.
+    fn steal(&self) -> Option<JobRef> {
+        let infos = &self.registry.thread_infos;
+        let n = infos.len();
+        if n <= 1 {
+            return None;
+        }
+        let start = self.next_random() as usize % n;
+        loop {
+            let mut retry = false;
+            for offset in 0..n {
+                let victim = (start + offset) % n;
+                if victim == self.index {
+                    continue;
+                }
+                match infos[victim].stealer.steal() {
+                    // SAFETY: the pointer came from `JobRef::into_raw` in the victim's `push`,
+                    // and the successful steal hands it to us alone.
+                    Steal::Success(ptr) => return Some(unsafe { JobRef::from_raw(ptr) }),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// xorshift64*: a per-worker stream for victim selection.
+    #[inline]
+    fn next_random(&self) -> u64 {
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+impl std::fmt::Debug for WorkerThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerThread")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}

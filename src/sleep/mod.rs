@@ -1,0 +1,333 @@
+//! How idle workers go to sleep, and how new work wakes them.
+//!
+//! # Goals
+//!
+//! - An idle pool burns no CPU: a worker that found nothing for a while blocks on its own
+//!   condition variable, with no timeout.
+//! - New work wakes as many workers as can use it, one at a time, not all of them.
+//! - No wake-up is ever lost.
+//! - Nothing here runs per job when no worker is idle: the producer side is one fence and one
+//!   load of a shared word.
+//!
+//! # State
+//!
+//! Each worker is *active* (running jobs), *searching* (out of work, looking for more,
+//! awake) or *sleeping*. `counts` packs the number of searching workers (low 32 bits) and of
+//! sleeping workers (high 32 bits). Sleeping workers are also on `list`, under a mutex, so
+//! that a waker can pick one; the mutex is only taken on the way to and from sleep.
+//!
+//! # Protocol
+//!
+//! Producer (after making a job visible: deque push, injector push):
+//! 1. `fence(SeqCst)`;
+//! 2. load `counts`; if nobody is searching and somebody sleeps, pop a sleeper off `list`,
+//!    count it as searching, and unpark it.
+//!
+//! Worker going to sleep (it is counted as searching):
+//! 1. announce on its latch (`CoreLatch::fall_asleep`), so a latch setter will wake it;
+//! 2. under `list`'s lock, move itself from searching to sleeping and push itself on `list`;
+//! 3. `fence(SeqCst)`;
+//! 4. look for work once more (every deque, the injector) and at the latch; if there is
+//!    some, take itself off `list` and return;
+//! 5. block until unparked.
+//!
+//! A searcher that finds work stops searching; if it was the last searcher it wakes one
+//! more sleeper, which passes the search on (so a burst of jobs pushed at once ramps up
+//! all workers, one wake-up at a time).
+//!
+//! # Why no wake-up is lost
+//!
+//! Take a job J published by a producer P and a worker W that goes to sleep. The two
+//! `SeqCst` fences are totally ordered. If W's fence comes first, P's load of `counts`
+//! comes after W's step 2, so P sees W sleeping; P then wakes a sleeper unless some worker S
+//! is searching, and S in turn either finds work or goes through this same protocol, whose
+//! step 4 then sees J (induction on the last searcher). If P's fence comes first, W's
+//! step 4 sees J and W does not block. Wakers and sleepers meet on each worker's own mutex
+//! and `notified` flag, so an unpark that comes before the worker blocks is not lost
+//! either. The latch side is the `UNSET -> SLEEPING -> SET` handshake of
+//! [`CoreLatch`](crate::latch::CoreLatch). loom models of both are at the bottom of this file.
+
+use crossbeam_utils::CachePadded;
+
+use crate::latch::CoreLatch;
+use crate::loom::{AtomicU64, Condvar, Mutex, Ordering, fence};
+
+const ONE_SEARCHING: u64 = 1;
+const ONE_SLEEPING: u64 = 1 << 32;
+/// Moves one worker from searching to sleeping (add) or back (subtract).
+const SEARCHING_TO_SLEEPING: u64 = ONE_SLEEPING - ONE_SEARCHING;
+
+#[inline]
+fn searching(counts: u64) -> u64 {
+    counts & 0xFFFF_FFFF
+}
+
+#[inline]
+fn sleeping(counts: u64) -> u64 {
+    counts >> 32
+}
+
+/// The workers that are asleep, for a waker to choose from.
+struct SleepList {
+    stack: Vec<usize>,
+    on_stack: Vec<bool>,
+}
+
+impl SleepList {
+    fn remove(&mut self, index: usize) -> bool {
+        if !self.on_stack[index] {
+            return false;
+        }
+        self.on_stack[index] = false;
+        if let Some(pos) = self.stack.iter().rposition(|&i| i == index) {
+            self.stack.swap_remove(pos);
+        }
+        true
+    }
+}
+
+/// One worker's place to block.
+struct Parker {
+    /// Set by a waker; cleared by the worker when it starts a new round of sleep.
+    notified: Mutex<bool>,
+    cond: Condvar,
+}
+
+/// The sleep state of one pool.
+pub(crate) struct Sleep {
+    /// Searching (low 32 bits) and sleeping (high 32 bits) workers.
+    counts: CachePadded<AtomicU64>,
+    list: Mutex<SleepList>,
+    parkers: Box<[CachePadded<Parker>]>,
+}
+
+impl Sleep {
+    pub(crate) fn new(num_workers: usize) -> Self {
+        Sleep {
+            counts: CachePadded::new(AtomicU64::new(0)),
+            list: Mutex::new(SleepList {
+                stack: Vec::with_capacity(num_workers),
+                on_stack: vec![false; num_workers],
+            }),
+            parkers: (0..num_workers)
+                .map(|_| {
+                    CachePadded::new(Parker {
+                        notified: Mutex::new(false),
+                        cond: Condvar::new(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// A worker ran out of work and starts searching.
+    #[inline]
+    pub(crate) fn start_searching(&self) {
+        // Relaxed: the count is a hint that suppresses redundant wake-ups; the fences in
+        // `notify_work` and `sleep` carry the no-lost-wake-up argument.
+        self.counts.fetch_add(ONE_SEARCHING, Ordering::Relaxed);
+    }
+
+    /// A searching worker found work (or its latch was set).
+    #[inline]
+    pub(crate) fn stop_searching(&self) {
+        let before = self.counts.fetch_sub(ONE_SEARCHING, Ordering::Relaxed);
+        debug_assert!(searching(before) > 0);
+        if searching(before) == 1 && sleeping(before) > 0 {
+            // The last searcher leaves: hand the search on, as there may be more work.
+            self.wake_any();
+        }
+    }
+
+    /// Called after new work became visible; wakes a sleeper if nobody is searching.
+    #[inline]
+    pub(crate) fn notify_work(&self) {
+        // SeqCst fence: pairs with the fence in `sleep` (see the module docs).
+        fence(Ordering::SeqCst);
+        let counts = self.counts.load(Ordering::Relaxed);
+        if searching(counts) == 0 && sleeping(counts) > 0 {
+            self.wake_any();
+        }
+    }
+
+    /// Puts searching worker `me` to sleep until new work, its latch, or a spurious wake-up.
+    /// On return it counts as searching again.
+    ///
+    /// `has_work` must look at every place a job can appear for `me`.
+    #[cold]
+    pub(crate) fn sleep(&self, me: usize, latch: &CoreLatch, has_work: impl Fn() -> bool) {
+        let parker = &self.parkers[me];
+        // Any notification before this point belongs to an earlier round.
+        *parker.notified.lock() = false;
+        if !latch.fall_asleep() {
+            return; // the latch is set
+        }
+        {
+            let mut list = self.list.lock();
+            // Relaxed: ordered by the fence below (and by the list's lock for wakers).
+            self.counts
+                .fetch_add(SEARCHING_TO_SLEEPING, Ordering::Relaxed);
+            list.stack.push(me);
+            list.on_stack[me] = true;
+        }
+        // SeqCst fence: pairs with the fence in `notify_work`.
+        fence(Ordering::SeqCst);
+        if !has_work() && !latch.probe() {
+            let mut notified = parker.notified.lock();
+            while !*notified {
+                parker.cond.wait(&mut notified);
+            }
+        }
+        {
+            let mut list = self.list.lock();
+            if list.remove(me) {
+                // Not taken off the list by a waker, which would have counted us already.
+                self.counts
+                    .fetch_sub(SEARCHING_TO_SLEEPING, Ordering::Relaxed);
+            }
+        }
+        latch.wake_up();
+    }
+
+    /// Wakes one sleeping worker, if any, and counts it as searching.
+    #[cold]
+    fn wake_any(&self) {
+        let index = {
+            let mut list = self.list.lock();
+            let Some(index) = list.stack.pop() else {
+                return;
+            };
+            list.on_stack[index] = false;
+            self.counts
+                .fetch_sub(SEARCHING_TO_SLEEPING, Ordering::Relaxed);
+            index
+        };
+        self.unpark(index);
+    }
+
+    /// Wakes worker `index`, whose latch was set while it was (about to be) asleep.
+    #[cold]
+    pub(crate) fn wake_specific(&self, index: usize) {
+        {
+            let mut list = self.list.lock();
+            if list.remove(index) {
+                self.counts
+                    .fetch_sub(SEARCHING_TO_SLEEPING, Ordering::Relaxed);
+            }
+        }
+        self.unpark(index);
+    }
+
+    fn unpark(&self, index: usize) {
+        let parker = &self.parkers[index];
+        let mut notified = parker.notified.lock();
+        *notified = true;
+        parker.cond.notify_one();
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::latch::CoreLatch;
+    use crate::loom::{Arc, AtomicBool, AtomicUsize};
+    use loom::thread;
+
+    /// A worker takes a job if there is one; otherwise it goes through the sleep protocol.
+    fn worker_takes_job(sleep: &Sleep, job: &AtomicBool, latch: &CoreLatch) {
+        sleep.start_searching();
+        loop {
+            if job.swap(false, Ordering::Relaxed) {
+                sleep.stop_searching();
+                return;
+            }
+            sleep.sleep(0, latch, || job.load(Ordering::Relaxed));
+        }
+    }
+
+    /// A job published while the only worker goes to sleep always wakes it: if the wake-up
+    /// were lost, the worker would block forever and loom would report a deadlock.
+    #[test]
+    fn job_published_during_sleep_is_not_lost() {
+        loom::model(|| {
+            let sleep = Arc::new(Sleep::new(1));
+            let job = Arc::new(AtomicBool::new(false));
+            let (s, j) = (sleep.clone(), job.clone());
+            let producer = thread::spawn(move || {
+                // A swap, not a store: loom orders a plain store that races with the
+                // worker's swap too loosely and reports a stale read real hardware cannot do.
+                j.swap(true, Ordering::Relaxed);
+                s.notify_work();
+            });
+            let latch = CoreLatch::new();
+            worker_takes_job(&sleep, &job, &latch);
+            producer.join().unwrap();
+        });
+    }
+
+    /// Two jobs published one after the other reach two sleeping workers: the second push
+    /// sees a searcher and wakes nobody, so the hand-on from the last searcher must wake the
+    /// second worker (else it blocks forever, and loom reports the deadlock).
+    #[test]
+    fn two_jobs_wake_two_workers() {
+        loom::model(|| {
+            let sleep = Arc::new(Sleep::new(2));
+            let jobs = Arc::new(AtomicUsize::new(0));
+            let workers: Vec<_> = (0..2)
+                .map(|me| {
+                    let (s, j) = (sleep.clone(), jobs.clone());
+                    thread::spawn(move || {
+                        let latch = CoreLatch::new();
+                        s.start_searching();
+                        loop {
+                            let n = j.load(Ordering::Relaxed);
+                            if n > 0
+                                && j.compare_exchange(
+                                    n,
+                                    n - 1,
+                                    Ordering::Relaxed,
+                                    Ordering::Relaxed,
+                                )
+                                .is_ok()
+                            {
+                                s.stop_searching();
+                                return;
+                            }
+                            s.sleep(me, &latch, || j.load(Ordering::Relaxed) > 0);
+                        }
+                    })
+                })
+                .collect();
+            for _ in 0..2 {
+                jobs.fetch_add(1, Ordering::Relaxed);
+                sleep.notify_work();
+            }
+            for w in workers {
+                w.join().unwrap();
+            }
+        });
+    }
+
+    /// A latch set while its waiter goes to sleep wakes it (the waiter would otherwise block
+    /// forever: loom reports the deadlock).
+    #[test]
+    fn latch_set_during_sleep_wakes_the_waiter() {
+        loom::model(|| {
+            let sleep = Arc::new(Sleep::new(1));
+            let latch = Arc::new(CoreLatch::new());
+            let (s, l) = (sleep.clone(), latch.clone());
+            let setter = thread::spawn(move || {
+                // SAFETY: the latch lives in an `Arc` held by both threads.
+                if unsafe { CoreLatch::set(&*l) } {
+                    s.wake_specific(0);
+                }
+            });
+            sleep.start_searching();
+            while !latch.probe() {
+                sleep.sleep(0, &latch, || false);
+            }
+            sleep.stop_searching();
+            setter.join().unwrap();
+        });
+    }
+}

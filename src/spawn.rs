@@ -1,0 +1,323 @@
+//! Detached (`'static`) work: `spawn`, and `spawn_with_handle` with its [`JoinHandle`].
+//!
+//! A detached job keeps its pool alive (the registry's `live` count) until it has run, so
+//! dropping the last [`ThreadPool`](crate::ThreadPool) handle still runs it.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::job::HeapJob;
+use crate::latch::CoreLatch;
+use crate::loom::Mutex;
+use crate::pool::{Registry, WorkerThread, global_registry};
+use crate::unwind;
+
+/// Runs `func` on the current pool (the global pool outside any), without waiting for it.
+///
+/// A panic in `func` goes to the pool's
+/// [`panic_handler`](crate::ThreadPoolBuilder::panic_handler) (by default, a line on stderr);
+/// the worker keeps running.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// let (tx, rx) = mpsc::channel();
+/// brigade::spawn(move || tx.send(6 * 7).unwrap());
+/// assert_eq!(rx.recv().unwrap(), 42);
+/// ```
+pub fn spawn<F>(func: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    spawn_in(current_registry(), func);
+}
+
+fn current_registry() -> &'static Arc<Registry> {
+    match WorkerThread::current() {
+        Some(worker) => worker.registry_arc(),
+        None => global_registry(),
+    }
+}
+
+/// Queues a detached job on `registry`.
+pub(crate) fn spawn_in<F>(registry: &Arc<Registry>, func: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    registry.increment_live();
+    let job = HeapJob::new(move || {
+        // A detached job always runs on a worker of the pool it was queued on.
+        let worker = WorkerThread::current().expect("detached job runs on a worker");
+        let registry = worker.registry();
+        if let Err(payload) = unwind::halt_unwinding(func) {
+            registry.handle_panic(payload);
+        }
+        registry.decrement_live();
+    });
+    // SAFETY: `F: 'static`, so the job borrows nothing that could go away.
+    let job = unsafe { job.into_job_ref() };
+    match WorkerThread::current() {
+        Some(worker) if worker.registry().same_as(registry) => worker.push_or_run(job),
+        _ => registry.inject(job),
+    }
+}
+
+/// Queues `func` on `registry` and returns a handle to its result.
+pub(crate) fn spawn_with_handle_in<F, T>(registry: &Arc<Registry>, func: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let packet = Arc::new(Packet {
+        state: Mutex::new(PacketState {
+            result: None,
+            handle_dropped: false,
+            waiter: None,
+        }),
+        done: CoreLatch::new(),
+    });
+    let task_packet = Arc::clone(&packet);
+    spawn_in(registry, move || {
+        let outcome = unwind::halt_unwinding(func);
+        task_packet.complete(outcome);
+    });
+    JoinHandle {
+        packet,
+        registry: Arc::clone(registry),
+    }
+}
+
+/// A handle to the result of a task started with
+/// [`ThreadPool::spawn_with_handle`](crate::ThreadPool::spawn_with_handle).
+///
+/// Dropping the handle detaches the task: it still runs, its value is dropped, and a panic
+/// goes to the pool's panic handler.
+///
+/// # Examples
+///
+/// ```
+/// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+/// let handle = pool.spawn_with_handle(|| (1..=10).product::<u64>());
+/// assert_eq!(handle.join().unwrap(), 3_628_800);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub struct JoinHandle<T> {
+    packet: Arc<Packet<T>>,
+    registry: Arc<Registry>,
+}
+
+/// The error of [`JoinHandle::join`]: the task panicked.
+///
+/// # Examples
+///
+/// ```
+/// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+/// let err = pool.spawn_with_handle(|| -> u8 { panic!("boom") }).join().unwrap_err();
+/// assert_eq!(err.message(), Some("boom"));
+/// let payload = err.into_panic(); // re-raise with std::panic::resume_unwind if wanted
+/// # drop(payload);
+///
+/// // It is `Send + Sync`, so `?` carries it into the usual boxed errors.
+/// fn run(pool: &brigade::ThreadPool) -> Result<u8, Box<dyn std::error::Error + Send + Sync>> {
+///     Ok(pool.spawn_with_handle(|| 5u8).join()?)
+/// }
+/// assert_eq!(run(&pool).unwrap(), 5);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+#[derive(thiserror::Error)]
+#[error("the spawned task panicked: {}", self.message().unwrap_or("<non-string panic payload>"))]
+pub struct TaskPanicked {
+    /// The message, taken out when the payload is a string.
+    message: Option<String>,
+    /// Behind a mutex so that the error is `Sync` (as `Box<dyn Error + Send + Sync>` and
+    /// error-handling crates require) although a panic payload is only `Send`.
+    payload: Mutex<Box<dyn Any + Send>>,
+}
+
+impl TaskPanicked {
+    fn new(payload: Box<dyn Any + Send>) -> Self {
+        let message = Some(unwind::payload_message(&*payload))
+            .filter(|_| payload.is::<&'static str>() || payload.is::<String>())
+            .map(str::to_owned);
+        TaskPanicked {
+            message,
+            payload: Mutex::new(payload),
+        }
+    }
+}
+
+impl TaskPanicked {
+    /// The panic message, if the payload is a string (as with `panic!("...")`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let err = pool.spawn_with_handle(|| panic!("disk full")).join().unwrap_err();
+    /// assert_eq!(err.message(), Some("disk full"));
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The panic payload, for `std::panic::resume_unwind`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let err = pool.spawn_with_handle(|| std::panic::panic_any(7u32)).join().unwrap_err();
+    /// assert_eq!(err.into_panic().downcast_ref::<u32>(), Some(&7));
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn into_panic(self) -> Box<dyn Any + Send> {
+        self.payload.into_inner()
+    }
+}
+
+impl fmt::Debug for TaskPanicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskPanicked")
+            .field("message", &self.message())
+            .finish()
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the task and returns its value, or the panic it ended with.
+    ///
+    /// On a worker thread of any brigade pool, the worker runs other jobs while it waits, so
+    /// joining a task of the same pool from inside it cannot deadlock.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskPanicked`] if the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let h = pool.spawn_with_handle(|| "done");
+    /// // Joined from the pool's only worker: it runs the task itself.
+    /// assert_eq!(pool.install(move || h.join()).unwrap(), "done");
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn join(self) -> Result<T, TaskPanicked> {
+        if !self.packet.done.probe() {
+            self.wait();
+        }
+        let outcome = self
+            .packet
+            .state
+            .lock()
+            .result
+            .take()
+            .expect("a finished task left its result");
+        outcome.map_err(TaskPanicked::new)
+    }
+
+    /// True if the task has finished (so `join` will not wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let h = pool.spawn_with_handle(|| 1);
+    /// while !h.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert_eq!(h.join().unwrap(), 1);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.packet.done.probe()
+    }
+
+    #[cold]
+    fn wait(&self) {
+        match WorkerThread::current() {
+            Some(worker) => {
+                self.packet.state.lock().waiter = Some(Waiter::Worker(
+                    Arc::clone(worker.registry_arc()),
+                    worker.index(),
+                ));
+                worker.wait_until(&self.packet.done);
+            }
+            None => {
+                self.packet.state.lock().waiter = Some(Waiter::Thread(std::thread::current()));
+                while !self.packet.done.probe() {
+                    std::thread::park();
+                }
+            }
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let mut state = self.packet.state.lock();
+        state.handle_dropped = true;
+        if let Some(Err(payload)) = state.result.take() {
+            drop(state);
+            self.registry.handle_panic(payload);
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Where a task's outcome meets its handle.
+struct Packet<T> {
+    state: Mutex<PacketState<T>>,
+    /// Set once `state.result` holds the outcome; a worker waiting in `join` sleeps on it.
+    done: CoreLatch,
+}
+
+struct PacketState<T> {
+    result: Option<Result<T, Box<dyn Any + Send>>>,
+    /// The handle is gone: a panic must go to the panic handler instead.
+    handle_dropped: bool,
+    /// Who to wake; registered by `join` before it sleeps.
+    waiter: Option<Waiter>,
+}
+
+enum Waiter {
+    Worker(Arc<Registry>, usize),
+    Thread(std::thread::Thread),
+}
+
+impl<T> Packet<T> {
+    fn complete(&self, outcome: Result<T, Box<dyn Any + Send>>) {
+        let mut state = self.state.lock();
+        if state.handle_dropped {
+            drop(state);
+            if let Err(payload) = outcome {
+                let worker = WorkerThread::current().expect("detached job runs on a worker");
+                worker.registry().handle_panic(payload);
+            }
+            return;
+        }
+        state.result = Some(outcome);
+        drop(state);
+        // SAFETY: `self` is kept alive by the task's `Arc`, so the latch stays valid.
+        let was_asleep = unsafe { CoreLatch::set(&self.done) };
+        // The waiter registers before it can fall asleep, and a thread waiter parks until it
+        // sees `done`; so reading the waiter after setting is enough (see `latch.rs`).
+        let state = self.state.lock();
+        match &state.waiter {
+            Some(Waiter::Worker(registry, index)) if was_asleep => registry.wake_worker(*index),
+            Some(Waiter::Thread(thread)) => thread.unpark(),
+            _ => {}
+        }
+    }
+}
