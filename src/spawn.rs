@@ -48,7 +48,7 @@ where
     F: FnOnce() + Send + 'static,
 {
     registry.increment_live();
-    let job = HeapJob::new(move || {
+    let job = move || {
         // A detached job always runs on a worker of the pool it was queued on.
         let worker = WorkerThread::current().expect("detached job runs on a worker");
         let registry = worker.registry();
@@ -56,12 +56,13 @@ where
             registry.handle_panic(payload);
         }
         registry.decrement_live();
-    });
+    };
+    let worker = WorkerThread::current().filter(|w| w.registry().same_as(registry));
     // SAFETY: `F: 'static`, so the job borrows nothing that could go away.
-    let job = unsafe { job.into_job_ref() };
-    match WorkerThread::current() {
-        Some(worker) if worker.registry().same_as(registry) => worker.push_or_run(job),
-        _ => registry.inject(job),
+    let job = unsafe { HeapJob::into_job_ref(job, worker) };
+    match worker {
+        Some(worker) => worker.push_or_run(job),
+        None => registry.inject(job),
     }
 }
 

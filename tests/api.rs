@@ -1797,5 +1797,8 @@ fn handles_are_send_and_sync() {
         .unwrap_err();
     assert!(send_sync(&err));
     let boxed: Box<dyn std::error::Error + Send + Sync> = err.into();
-    assert!(boxed.to_string().contains("expected panic: boxed"), "{boxed}");
+    assert!(
+        boxed.to_string().contains("expected panic: boxed"),
+        "{boxed}"
+    );
 }

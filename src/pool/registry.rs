@@ -19,7 +19,7 @@ use crossbeam_utils::CachePadded;
 use crate::deque::{self, Stealer};
 use crate::error::BuildError;
 use crate::injector::Injector;
-use crate::job::{JobHeader, JobRef, StackJob};
+use crate::job::{JobHeader, JobRef, StackJob, blocks};
 use crate::latch::{CoreLatch, LockLatch, SpinLatch};
 use crate::loom::{AtomicUsize, Mutex, Ordering};
 use crate::pool::ThreadPoolBuilder;
@@ -50,6 +50,8 @@ pub(crate) struct Registry {
     panic_handler: Option<Box<PanicHandler>>,
     /// Join handles of the worker threads, taken by whoever joins them.
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Full magazines of job memory shared by the workers.
+    job_depot: blocks::Depot,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -131,6 +133,7 @@ impl Registry {
             exit_handler,
             panic_handler,
             threads: Mutex::new(Vec::with_capacity(n)),
+            job_depot: blocks::Depot::new(),
         });
 
         for (index, deque) in workers.into_iter().enumerate() {
@@ -177,6 +180,11 @@ impl Registry {
     #[inline]
     pub(crate) fn num_threads(&self) -> usize {
         self.thread_infos.len()
+    }
+
+    #[inline]
+    pub(crate) fn job_depot(&self) -> &blocks::Depot {
+        &self.job_depot
     }
 
     #[inline]

@@ -18,7 +18,7 @@ use std::ptr;
 use std::sync::Arc;
 
 use crate::deque::{self, Steal};
-use crate::job::{JobHeader, JobRef};
+use crate::job::{JobHeader, JobRef, blocks};
 use crate::latch::{AsCoreLatch, CoreLatch};
 use crate::pool::Registry;
 use crate::unwind::AbortIfPanic;
@@ -43,6 +43,8 @@ pub(crate) struct WorkerThread {
     rng: Cell<u64>,
     /// How many overflowed jobs are running inline on this thread right now.
     inline_depth: Cell<u32>,
+    /// Recycled memory for heap jobs.
+    job_blocks: blocks::Cache,
 }
 
 /// The body of a worker thread.
@@ -52,6 +54,7 @@ pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry:
         index,
         rng: Cell::new(seed(index)),
         inline_depth: Cell::new(0),
+        job_blocks: blocks::Cache::new(),
         registry,
     };
     WORKER_THREAD.with(|w| w.set(&worker));
@@ -63,6 +66,7 @@ pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry:
         "a worker terminated with jobs in its deque"
     );
     registry.run_exit_handler(index);
+    worker.job_blocks.release(registry.job_depot());
     WORKER_THREAD.with(|w| w.set(ptr::null()));
 }
 
@@ -92,6 +96,12 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// This worker's cache of job memory.
+    #[inline]
+    pub(crate) fn job_blocks(&self) -> &blocks::Cache {
+        &self.job_blocks
     }
 
     #[inline]

@@ -146,7 +146,7 @@ impl<'scope> Scope<'scope> {
         BODY: FnOnce(&Scope<'scope>) + Send + 'scope,
     {
         let scope = ScopePtr(self);
-        let job = HeapJob::new(move || {
+        let job = move || {
             // Forces the closure to capture the whole `ScopePtr` (which is `Send`).
             let scope = scope;
             // SAFETY: the scope outlives every task: it does not return before `pending`
@@ -156,15 +156,14 @@ impl<'scope> Scope<'scope> {
             // SAFETY: `this` is valid and we hold one unit; after this call the scope may be
             // gone, and nothing of it is used again.
             unsafe { ScopeBase::task_done(&this.base, outcome) };
-        });
+        };
         self.base.pending.increment(1);
+        let worker = WorkerThread::current().filter(|w| w.registry().same_as(&self.base.registry));
         // SAFETY: the job may borrow `'scope` data; the scope waits for it (see above).
-        let job = unsafe { job.into_job_ref() };
-        match WorkerThread::current() {
-            Some(worker) if worker.registry().same_as(&self.base.registry) => {
-                worker.push_or_run(job)
-            }
-            _ => self.base.registry.inject(job),
+        let job = unsafe { HeapJob::into_job_ref(job, worker) };
+        match worker {
+            Some(worker) => worker.push_or_run(job),
+            None => self.base.registry.inject(job),
         }
     }
 }

@@ -15,10 +15,13 @@
 use std::any::Any;
 use std::cell::UnsafeCell;
 use std::mem::ManuallyDrop;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 
 use crate::latch::Latch;
+use crate::pool::WorkerThread;
 use crate::unwind;
+
+pub(crate) mod blocks;
 
 /// The first field of every job.
 #[repr(C)]
@@ -158,7 +161,8 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
     }
 }
 
-/// A boxed job, owned by the queue it sits in until it runs.
+/// A job on the heap, owned by the queue it sits in until it runs (scoped and detached
+/// spawns). It lives in a recycled block (see [`blocks`]) when it fits one, else in a `Box`.
 #[repr(C)]
 pub(crate) struct HeapJob<F> {
     header: JobHeader,
@@ -166,34 +170,61 @@ pub(crate) struct HeapJob<F> {
 }
 
 impl<F: FnOnce() + Send> HeapJob<F> {
-    /// Boxes `func` as a job. `func` must catch its own panics (callers wrap it).
-    pub(crate) fn new(func: F) -> Box<Self> {
-        Box::new(HeapJob {
-            header: JobHeader {
-                execute: Self::execute,
-            },
-            func: ManuallyDrop::new(func),
-        })
-    }
+    const IN_BLOCK: bool = blocks::fits::<Self>();
 
-    /// Gives up the box to a queue.
+    /// Puts `func` on the heap as a job, using `worker`'s block cache when given. `func` must
+    /// catch its own panics (callers wrap it).
     ///
     /// # Safety
     /// `F` may borrow data with a shorter life than `'static`: the caller must make sure the
     /// job runs before that data goes away (a scope waits for all its jobs).
-    pub(crate) unsafe fn into_job_ref(self: Box<Self>) -> JobRef {
-        let ptr = NonNull::from(Box::leak(self)).cast::<JobHeader>();
-        // SAFETY: header first in a `#[repr(C)]` struct; the box stays allocated until
+    #[inline]
+    pub(crate) unsafe fn into_job_ref(func: F, worker: Option<&WorkerThread>) -> JobRef {
+        let job = HeapJob {
+            header: JobHeader {
+                execute: Self::execute,
+            },
+            func: ManuallyDrop::new(func),
+        };
+        let ptr = if Self::IN_BLOCK {
+            let block = match worker {
+                Some(worker) => worker.job_blocks().alloc(worker.registry().job_depot()),
+                None => blocks::alloc_global(),
+            };
+            let ptr = block.cast::<Self>();
+            // SAFETY: the block is unused, and large and aligned enough for `Self`.
+            unsafe { ptr.as_ptr().write(job) };
+            ptr
+        } else {
+            NonNull::from(Box::leak(Box::new(job)))
+        };
+        // SAFETY: header first in a `#[repr(C)]` struct; the memory stays allocated until
         // `execute` frees it.
-        unsafe { JobRef::new(ptr) }
+        unsafe { JobRef::new(ptr.cast::<JobHeader>()) }
     }
 
     unsafe fn execute(header: NonNull<JobHeader>) {
-        // SAFETY: `header` came from `into_job_ref` of a `Box<HeapJob<F>>`, taken once.
-        let mut this = unsafe { Box::from_raw(header.cast::<Self>().as_ptr()) };
-        // SAFETY: `func` is taken exactly once, here; the box is then freed without dropping it.
-        let func = unsafe { ManuallyDrop::take(&mut this.func) };
-        drop(this);
+        let ptr = header.cast::<Self>();
+        // SAFETY: `header` came from `into_job_ref` and runs once; `func` is moved out here,
+        // exactly once, and the memory is then freed without dropping it again.
+        let func = unsafe { ManuallyDrop::into_inner(ptr::read(&(*ptr.as_ptr()).func)) };
+        if Self::IN_BLOCK {
+            let block = ptr.cast::<u8>();
+            match WorkerThread::current() {
+                // SAFETY: the block was allocated with the blocks' layout and is unused now.
+                Some(worker) => unsafe {
+                    worker
+                        .job_blocks()
+                        .free(block, worker.registry().job_depot())
+                },
+                // SAFETY: as above.
+                None => unsafe { blocks::free_global(block) },
+            }
+        } else {
+            // SAFETY: allocated by `Box::new` in `into_job_ref`; `func` is `ManuallyDrop`, so
+            // dropping the box frees the memory without running `func`'s destructor.
+            drop(unsafe { Box::from_raw(ptr.as_ptr()) });
+        }
         func();
     }
 }
