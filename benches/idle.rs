@@ -71,6 +71,12 @@ fn main() {
         "{:<8} {:>7} {:>18} {:>14} {:>14} {:>14}",
         "library", "threads", "idle CPU (ms/s)", "wake p10 (us)", "wake p50 (us)", "wake p90 (us)"
     );
+    // The floor: what this process burns with no pool at all (the sampling itself).
+    let floor = idle_cpu_ms_per_s();
+    println!(
+        "{:<8} {:>7} {:>18.3} {:>14} {:>14} {:>14}",
+        "no pool", "-", floor, "-", "-", "-"
+    );
     for t in THREADS {
         if run("brigade") {
             let pool = common::brigade_pool(t);

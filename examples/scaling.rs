@@ -67,15 +67,22 @@ fn mandel_row(row: &mut [u32], y: usize, size: usize) {
     }
 }
 
-/// Sorts with join on both partitions, falling back to the standard sort on small slices.
-fn quicksort(v: &mut [u32]) {
+/// Quicksort; with `parallel`, both partitions go through `join`. Small slices use the
+/// standard sort, in both modes, so serial and parallel runs do the same work.
+fn quicksort(v: &mut [u32], parallel: bool) {
     if v.len() <= 4096 {
         v.sort_unstable();
         return;
     }
     let mid = partition(v);
     let (lo, hi) = v.split_at_mut(mid);
-    brigade::join(|| quicksort(lo), || quicksort(&mut hi[1..]));
+    let hi = &mut hi[1..];
+    if parallel {
+        brigade::join(|| quicksort(lo, true), || quicksort(hi, true));
+    } else {
+        quicksort(lo, false);
+        quicksort(hi, false);
+    }
 }
 
 /// Lomuto partition around the middle element; returns the pivot's final index.
@@ -162,12 +169,12 @@ fn workloads() -> Vec<Workload> {
             name: "quicksort 2M u32, join per partition",
             serial: Box::new(|| {
                 let mut v = shuffled(2_000_000);
-                v.sort_unstable();
+                quicksort(&mut v, false);
                 checksum(&v)
             }),
             parallel: Box::new(|pool| {
                 let mut v = shuffled(2_000_000);
-                pool.install(|| quicksort(&mut v));
+                pool.install(|| quicksort(&mut v, true));
                 checksum(&v)
             }),
         },

@@ -73,6 +73,11 @@ pub use pool::{ThreadPool, ThreadPoolBuilder};
 pub use scope::{Scope, scope};
 pub use spawn::{JoinHandle, TaskPanicked, spawn};
 
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Internals exposed for brigade's own benchmarks; not part of the API, no stability promise.
 #[doc(hidden)]
 pub mod internals {

@@ -52,6 +52,8 @@ pub(crate) struct Registry {
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Full magazines of job memory shared by the workers.
     job_depot: blocks::Depot,
+    /// Logical CPUs of the machine: more awake workers than this do not spin.
+    cores: usize,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -134,6 +136,7 @@ impl Registry {
             panic_handler,
             threads: Mutex::new(Vec::with_capacity(n)),
             job_depot: blocks::Depot::new(),
+            cores: num_cpus::get().max(1),
         });
 
         for (index, deque) in workers.into_iter().enumerate() {
@@ -180,6 +183,11 @@ impl Registry {
     #[inline]
     pub(crate) fn num_threads(&self) -> usize {
         self.thread_infos.len()
+    }
+
+    #[inline]
+    pub(crate) fn cores(&self) -> usize {
+        self.cores
     }
 
     #[inline]

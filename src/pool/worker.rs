@@ -186,6 +186,9 @@ impl WorkerThread {
             if !searching {
                 searching = true;
                 sleep.start_searching();
+                if sleep.oversubscribed(self.registry.num_threads(), self.registry.cores()) {
+                    round = SPIN_ROUNDS; // skip spinning: sleep after one more look
+                }
             }
             if round < SPIN_ROUNDS {
                 if round < SPIN_HINT_ROUNDS {

@@ -128,6 +128,15 @@ impl Sleep {
         self.counts.fetch_add(ONE_SEARCHING, Ordering::Relaxed);
     }
 
+    /// True if more workers are awake than the machine has cores (`num_workers` in all):
+    /// a searcher spinning then takes CPU from workers that have work, so it should go to
+    /// sleep rather than spin.
+    #[inline]
+    pub(crate) fn oversubscribed(&self, num_workers: usize, cores: usize) -> bool {
+        let awake = num_workers - sleeping(self.counts.load(Ordering::Relaxed)) as usize;
+        awake > cores
+    }
+
     /// A searching worker found work (or its latch was set).
     #[inline]
     pub(crate) fn stop_searching(&self) {
@@ -220,8 +229,9 @@ impl Sleep {
 
     fn unpark(&self, index: usize) {
         let parker = &self.parkers[index];
-        let mut notified = parker.notified.lock();
-        *notified = true;
+        *parker.notified.lock() = true;
+        // Notify after unlocking, so the woken worker does not wake into a held mutex. The
+        // worker checks `notified` under the lock before it waits, so nothing is lost.
         parker.cond.notify_one();
     }
 }
