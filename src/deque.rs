@@ -35,9 +35,10 @@ use crossbeam_utils::CachePadded;
 
 use crate::loom::{Arc, AtomicIsize, AtomicPtr, Ordering, fence};
 
-/// Slots in each worker's deque. Small under loom so that models reach the wrap-around.
+/// Slots in each worker's deque.
 #[cfg(not(loom))]
 pub const CAPACITY: usize = 1024;
+/// Slots in each worker's deque: small under loom so that models reach the wrap-around.
 #[cfg(loom)]
 pub const CAPACITY: usize = 2;
 

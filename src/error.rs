@@ -56,6 +56,23 @@ pub enum BuildError {
         max: usize,
     },
 
+    /// A heartbeat interval shorter than 1 µs.
+    #[error(
+        "heartbeat interval {requested:?} is too short: use at least 1 µs (the default is 100 µs)"
+    )]
+    HeartbeatInterval {
+        /// The interval asked for.
+        requested: std::time::Duration,
+    },
+
+    /// The operating system refused to start the pool's heartbeat thread.
+    #[error("could not start the heartbeat thread: {source} (try fewer threads)")]
+    HeartbeatThread {
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// The operating system refused to start a worker thread.
     #[error(
         "could not start worker thread {index}: {source} (try fewer threads or a smaller \

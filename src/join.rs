@@ -1,9 +1,14 @@
 //! `join`: run two closures, potentially in parallel, and return both results.
 //!
-//! The calling worker pushes the second closure on its deque (where an idle worker can steal
-//! it), runs the first itself, then takes the second back if nobody stole it, or else works
-//! on other jobs until the thief is done. If the deque is full the two run one after the
-//! other on this thread.
+//! Heartbeat scheduling: the calling worker records the second closure on its private
+//! pending stack (`pool/pending.rs`), in plain memory, runs the first closure, and then, in the
+//! common case, takes the second back and runs it inline: no atomic read-modify-write, no
+//! fence, no allocation. Only when the worker's heartbeat flag is set (by the pool's heartbeat
+//! thread every 100 µs by default, or by a thief that found nothing to steal) does a `join`
+//! publish the *oldest* recorded half on the worker's deque, where idle workers can steal it.
+//! A `join` whose half was published takes it back from the deque if nobody stole it, or else
+//! works on other jobs until the thief is done. If the pending stack is full, the half is
+//! published right away; if the deque is full too, the two closures run one after the other.
 
 use crate::job::StackJob;
 use crate::latch::SpinLatch;
@@ -44,6 +49,7 @@ where
 }
 
 /// `join` on a given worker of the pool.
+#[inline]
 pub(crate) fn join_on<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,
@@ -51,21 +57,65 @@ where
     RA: Send,
     RB: Send,
 {
-    let job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
-    // SAFETY: `job_b` stays in this frame, unmoved, until its latch is set (it ran elsewhere)
-    // or we pop it back below (it never ran); we return only after one of those.
+    let mut job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
+    // SAFETY: `job_b` stays in this frame, unmoved (the helpers below borrow it), until its
+    // latch is set (it ran elsewhere) or we take it back (it never ran); we return only after
+    // one of those.
     let job_b_ref = unsafe { job_b.as_job_ref() };
     let b_id = job_b_ref.id();
+    if let Err(job_b_ref) = worker.pending().push_back(job_b_ref) {
+        return join_published(worker, a, &mut job_b, job_b_ref);
+    }
+    worker.heartbeat_check();
+    let ra = unwind::halt_unwinding(a);
+    if worker.pending().pop_back_if(b_id) {
+        // Never published: nobody else can have seen it.
+        return combine(ra, job_b.run_inline());
+    }
+    combine(ra, take_back_or_wait(worker, &mut job_b, b_id))
+}
+
+/// `join` that publishes `b` on the deque at once (the pending stack is full).
+#[cold]
+fn join_published<A, B, RA, RB>(
+    worker: &WorkerThread,
+    a: A,
+    job_b: &mut StackJob<SpinLatch<'_>, B, RB>,
+    job_b_ref: crate::job::JobRef,
+) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let b_id = job_b_ref.id();
     if worker.push(job_b_ref).is_err() {
-        // The deque is full: no one can steal `b`, so run both here, in order.
+        // The deque is full too: no one can steal `b`, so run both here, in order.
         let ra = unwind::halt_unwinding(a);
         return combine(ra, job_b.run_inline());
     }
     let ra = unwind::halt_unwinding(a);
+    combine(ra, take_back_or_wait(worker, job_b, b_id))
+}
+
+/// The second half was published on the deque: pop it back if it is still there, else wait
+/// (working) until whoever took it is done.
+#[cold]
+fn take_back_or_wait<B, RB>(
+    worker: &WorkerThread,
+    job_b: &mut StackJob<SpinLatch<'_>, B, RB>,
+    b_id: *const crate::job::JobHeader,
+) -> Result<RB, Box<dyn std::any::Any + Send>>
+where
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
     while !job_b.latch.probe() {
         match worker.pop() {
-            Some(job) if job.id() == b_id => return combine(ra, job_b.run_inline()),
-            // Pushed by `a` and left behind (detached work): ours to run.
+            Some(job) if job.id() == b_id => return job_b.run_inline(),
+            // Pushed by `a` and left behind (detached work), or published by an inner
+            // `join` that then waited: ours to run.
             Some(job) => worker.execute(job),
             None => {
                 // Stolen: work on other jobs until the thief sets the latch.
@@ -74,7 +124,7 @@ where
             }
         }
     }
-    combine(ra, job_b.into_result())
+    job_b.take_result()
 }
 
 /// Both results, or the first panic (after both halves are done).
@@ -91,5 +141,97 @@ fn combine<RA, RB>(
             unwind::resume_unwinding(pa)
         }
         (Ok(_), Err(pb)) => unwind::resume_unwinding(pb),
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use std::ptr::NonNull;
+
+    use loom::thread;
+
+    use crate::deque::{self, Steal};
+    use crate::job::{JobHeader, JobRef};
+    use crate::latch::CoreLatch;
+    use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+    use crate::pool::Pending;
+    use crate::sleep::Sleep;
+
+    fn fake_job() -> JobRef {
+        let ptr =
+            NonNull::new(std::ptr::without_provenance_mut::<JobHeader>(64)).expect("non-null");
+        // SAFETY: the model moves this reference around and compares it; it never runs it.
+        unsafe { JobRef::from_raw(ptr) }
+    }
+
+    /// The promotion protocol of a heartbeat `join`, with a heartbeat thread that may set the
+    /// owner's flag at any moment and a thief that tries once to steal: the second half runs
+    /// exactly once (inline if never published or popped back, else by the thief), and an
+    /// owner that waits for the thief is always woken (else loom reports a deadlock).
+    #[test]
+    fn promoted_half_runs_once_and_wakes_the_owner() {
+        loom::model(|| {
+            let (owner_deque, stealer) = deque::new::<JobHeader>();
+            let sleep = Arc::new(Sleep::new(2));
+            let latch = Arc::new(CoreLatch::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let runs = Arc::new(AtomicUsize::new(0));
+
+            let hb = {
+                let flag = flag.clone();
+                thread::spawn(move || flag.store(true, Ordering::Relaxed))
+            };
+            let thief = {
+                let (sleep, latch, runs) = (sleep.clone(), latch.clone(), runs.clone());
+                thread::spawn(move || {
+                    sleep.start_searching();
+                    loop {
+                        match stealer.steal() {
+                            Steal::Success(_) => {
+                                sleep.stop_searching();
+                                runs.fetch_add(1, Ordering::Relaxed);
+                                // SAFETY: the latch lives in an `Arc` held by both threads.
+                                if unsafe { CoreLatch::set(&*latch) } {
+                                    sleep.wake_specific(0);
+                                }
+                                return;
+                            }
+                            Steal::Retry => crate::loom::yield_now(),
+                            Steal::Empty => {
+                                sleep.stop_searching();
+                                return;
+                            }
+                        }
+                    }
+                })
+            };
+
+            // The owner's `join`: record the half, check the heartbeat, run `a` (nothing).
+            let pending = Pending::new();
+            let job = fake_job();
+            let id = job.id();
+            pending.push_back(job).unwrap();
+            if flag.load(Ordering::Relaxed) {
+                flag.store(false, Ordering::Relaxed);
+                let oldest = pending.pop_front().expect("one entry");
+                owner_deque.push(oldest.into_raw()).unwrap();
+                sleep.notify_work();
+            }
+            if pending.pop_back_if(id) {
+                runs.fetch_add(1, Ordering::Relaxed); // never published: inline
+            } else if owner_deque.pop().is_some() {
+                runs.fetch_add(1, Ordering::Relaxed); // published, popped back: inline
+            } else {
+                // Stolen: wait for the thief's latch, sleeping if need be.
+                sleep.start_searching();
+                while !latch.probe() {
+                    sleep.sleep(0, &latch, || false);
+                }
+                sleep.stop_searching();
+            }
+            hb.join().unwrap();
+            thief.join().unwrap();
+            assert_eq!(runs.load(Ordering::Relaxed), 1);
+        });
     }
 }

@@ -88,6 +88,19 @@ mod imp {
             guard.0 = Some(self.0.wait(inner).expect("loom mutex poisoned"));
         }
 
+        pub(crate) fn wait_for<T>(
+            &self,
+            guard: &mut MutexGuard<'_, T>,
+            timeout: std::time::Duration,
+        ) {
+            let inner = guard.0.take().expect("guard present");
+            let (inner, _) = self
+                .0
+                .wait_timeout(inner, timeout)
+                .expect("loom mutex poisoned");
+            guard.0 = Some(inner);
+        }
+
         pub(crate) fn notify_one(&self) -> bool {
             self.0.notify_one();
             true

@@ -149,15 +149,18 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
         unsafe { L::set(&this.latch) };
     }
 
-    /// Runs the closure on this thread (the job was popped back before anyone stole it).
-    pub(crate) fn run_inline(self) -> Result<R, Box<dyn Any + Send>> {
-        let func = self.func.into_inner().expect("job executed twice");
+    /// Runs the closure on this thread (the job was taken back before anyone stole it).
+    ///
+    /// Takes `&mut self`, not `self`: a published job must never move, since other threads
+    /// may hold its address (`as_job_ref`); the exclusive borrow shows that none uses it now.
+    pub(crate) fn run_inline(&mut self) -> Result<R, Box<dyn Any + Send>> {
+        let func = self.func.get_mut().take().expect("job executed twice");
         unwind::halt_unwinding(func)
     }
 
-    /// The result, after the latch was set.
-    pub(crate) fn into_result(self) -> Result<R, Box<dyn Any + Send>> {
-        self.result.into_inner().into_result()
+    /// The result, after the latch was set. `&mut self` for the reason given at `run_inline`.
+    pub(crate) fn take_result(&mut self) -> Result<R, Box<dyn Any + Send>> {
+        std::mem::replace(self.result.get_mut(), JobResult::None).into_result()
     }
 }
 

@@ -1,6 +1,8 @@
 //! The pool: its builder, the user's handle, the shared registry and the worker threads.
 
 mod builder;
+mod heartbeat;
+mod pending;
 mod registry;
 mod thread_pool;
 mod worker;
@@ -8,5 +10,7 @@ mod worker;
 pub use builder::ThreadPoolBuilder;
 pub use thread_pool::ThreadPool;
 
+#[cfg(all(test, loom))]
+pub(crate) use pending::Pending;
 pub(crate) use registry::{Registry, global_registry, in_worker};
 pub(crate) use worker::WorkerThread;

@@ -24,6 +24,7 @@ use crate::latch::{CoreLatch, LockLatch, SpinLatch};
 use crate::loom::{AtomicUsize, Mutex, Ordering};
 use crate::pool::ThreadPoolBuilder;
 use crate::pool::builder::{PanicHandler, WorkerHandler};
+use crate::pool::heartbeat::{self, Heartbeat};
 use crate::pool::worker::{self, WorkerThread};
 use crate::sleep::Sleep;
 use crate::unwind;
@@ -36,6 +37,9 @@ pub(crate) struct ThreadInfo {
     pub(crate) inbox: Injector,
     /// Set when the worker should leave its main loop.
     pub(crate) terminate: CoreLatch,
+    /// Set by the heartbeat thread, or by a thief that found this worker's deque empty:
+    /// the worker's next `join` promotes its oldest private job.
+    pub(crate) heartbeat: heartbeat::Flag,
 }
 
 /// The shared state of one pool.
@@ -54,6 +58,8 @@ pub(crate) struct Registry {
     job_depot: blocks::Depot,
     /// Logical CPUs of the machine: more awake workers than this do not spin.
     cores: usize,
+    /// Tells busy workers when to publish work.
+    pub(crate) heartbeat: Heartbeat,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -110,6 +116,7 @@ impl Registry {
     pub(crate) fn new(builder: ThreadPoolBuilder) -> Result<Arc<Registry>, BuildError> {
         let n = builder.resolved_num_threads()?;
         let stack_size = builder.checked_stack_size()?;
+        let heartbeat_interval = builder.checked_heartbeat_interval()?;
         let ThreadPoolBuilder {
             mut thread_name,
             start_handler,
@@ -126,6 +133,7 @@ impl Registry {
                     stealer,
                     inbox: Injector::new(),
                     terminate: CoreLatch::new(),
+                    heartbeat: heartbeat::new_flag(),
                 })
                 .collect(),
             injector: Injector::new(),
@@ -137,6 +145,7 @@ impl Registry {
             threads: Mutex::new(Vec::with_capacity(n)),
             job_depot: blocks::Depot::new(),
             cores: num_cpus::get().max(1),
+            heartbeat: Heartbeat::new(heartbeat_interval),
         });
 
         for (index, deque) in workers.into_iter().enumerate() {
@@ -174,6 +183,22 @@ impl Registry {
                     registry.terminate();
                     registry.join_threads();
                     return Err(BuildError::Spawn { index, source });
+                }
+            }
+        }
+        if n > 1 {
+            // One worker has nobody to publish work for: no heartbeat thread.
+            let reg = Arc::clone(&registry);
+            let spawned = std::thread::Builder::new()
+                .name("brigade-heartbeat".into())
+                .stack_size(64 * 1024)
+                .spawn(move || reg.heartbeat.run(&reg));
+            match spawned {
+                Ok(handle) => registry.threads.lock().push(handle),
+                Err(source) => {
+                    registry.terminate();
+                    registry.join_threads();
+                    return Err(BuildError::HeartbeatThread { source });
                 }
             }
         }
@@ -241,7 +266,7 @@ impl Registry {
     {
         thread_local!(static LOCK_LATCH: LockLatch = LockLatch::new());
         LOCK_LATCH.with(|latch| {
-            let job = StackJob::new(
+            let mut job = StackJob::new(
                 || {
                     let worker = WorkerThread::current().expect("injected job runs on a worker");
                     op(worker, true)
@@ -253,7 +278,7 @@ impl Registry {
             self.inject(unsafe { job.as_job_ref() });
             latch.wait();
             latch.reset();
-            match job.into_result() {
+            match job.take_result() {
                 Ok(r) => r,
                 Err(payload) => unwind::resume_unwinding(payload),
             }
@@ -268,7 +293,7 @@ impl Registry {
         R: Send,
     {
         let latch = SpinLatch::cross(current.registry_arc(), current.index());
-        let job = StackJob::new(
+        let mut job = StackJob::new(
             || {
                 let worker = WorkerThread::current().expect("injected job runs on a worker");
                 op(worker, true)
@@ -278,7 +303,7 @@ impl Registry {
         // SAFETY: `job` lives in this frame until `wait_until` returns, after its latch is set.
         self.inject(unsafe { job.as_job_ref() });
         current.wait_until(&job.latch);
-        match job.into_result() {
+        match job.take_result() {
             Ok(r) => r,
             Err(payload) => unwind::resume_unwinding(payload),
         }
@@ -300,8 +325,9 @@ impl Registry {
         }
     }
 
-    /// Sets every worker's `terminate` latch.
+    /// Sets every worker's `terminate` latch, and stops the heartbeat.
     fn terminate(&self) {
+        self.heartbeat.stop();
         for (index, info) in self.thread_infos.iter().enumerate() {
             // SAFETY: the latch lives in the registry, which we borrow.
             if unsafe { CoreLatch::set(&info.terminate) } {

@@ -20,7 +20,10 @@ use std::sync::Arc;
 use crate::deque::{self, Steal};
 use crate::job::{JobHeader, JobRef, blocks};
 use crate::latch::{AsCoreLatch, CoreLatch};
+use crate::loom::Ordering;
 use crate::pool::Registry;
+use crate::pool::heartbeat;
+use crate::pool::pending::Pending;
 use crate::unwind::AbortIfPanic;
 
 /// How deep jobs that overflowed a full deque may nest when run inline; deeper ones go to
@@ -45,6 +48,10 @@ pub(crate) struct WorkerThread {
     inline_depth: Cell<u32>,
     /// Recycled memory for heap jobs.
     job_blocks: blocks::Cache,
+    /// `join` halves not yet published (see `pending.rs`).
+    pending: Pending,
+    /// This worker's heartbeat flag (also in its `ThreadInfo`).
+    heartbeat: heartbeat::Flag,
 }
 
 /// The body of a worker thread.
@@ -55,6 +62,8 @@ pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry:
         rng: Cell::new(seed(index)),
         inline_depth: Cell::new(0),
         job_blocks: blocks::Cache::new(),
+        pending: Pending::new(),
+        heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
         registry,
     };
     WORKER_THREAD.with(|w| w.set(&worker));
@@ -143,6 +152,42 @@ impl WorkerThread {
         }
     }
 
+    /// This worker's unpublished `join` halves.
+    #[inline]
+    pub(crate) fn pending(&self) -> &Pending {
+        &self.pending
+    }
+
+    /// The heartbeat check of `join`: one plain load of this worker's flag.
+    #[inline]
+    pub(crate) fn heartbeat_check(&self) {
+        if self.heartbeat.load(Ordering::Relaxed) {
+            self.promote();
+        }
+    }
+
+    /// Publishes the oldest unpublished `join` half on the deque, where thieves can take it.
+    #[cold]
+    fn promote(&self) {
+        self.heartbeat.store(false, Ordering::Relaxed);
+        if let Some(job) = self.pending.pop_front()
+            && let Err(job) = self.push(job)
+        {
+            self.pending.push_front(job); // deque full: there is plenty to steal already
+        }
+    }
+
+    /// Publishes every unpublished `join` half, oldest first (before waiting).
+    #[cold]
+    fn promote_all(&self) {
+        while let Some(job) = self.pending.pop_front() {
+            if let Err(job) = self.push(job) {
+                self.pending.push_front(job);
+                break;
+            }
+        }
+    }
+
     /// Pops the newest job of this worker's deque.
     #[inline]
     pub(crate) fn pop(&self) -> Option<JobRef> {
@@ -202,6 +247,7 @@ impl WorkerThread {
             } else {
                 let registry = &*self.registry;
                 sleep.sleep(self.index, latch, || registry.has_work_for(self.index));
+                registry.heartbeat.kick();
             }
         }
         if searching {
@@ -218,6 +264,13 @@ impl WorkerThread {
 
     #[cold]
     fn find_work_elsewhere(&self) -> Option<JobRef> {
+        if !self.pending.is_empty() {
+            // Waiting with unpublished work: publish it, for thieves and for ourselves.
+            self.promote_all();
+            if let Some(job) = self.pop() {
+                return Some(job);
+            }
+        }
         let registry = &*self.registry;
         if let Some(job) = registry.thread_infos[self.index].inbox.pop() {
             return Some(job);
@@ -249,7 +302,14 @@ impl WorkerThread {
                     // and the successful steal hands it to us alone.
                     Steal::Success(ptr) => return Some(unsafe { JobRef::from_raw(ptr) }),
                     Steal::Retry => retry = true,
-                    Steal::Empty => {}
+                    Steal::Empty => {
+                        // Ask the victim to publish work at its next `join` (a demand-driven
+                        // heartbeat). Load first, so a set flag costs no write.
+                        let flag = &infos[victim].heartbeat;
+                        if !flag.load(Ordering::Relaxed) {
+                            flag.store(true, Ordering::Relaxed);
+                        }
+                    }
                 }
             }
             if !retry {

@@ -137,6 +137,12 @@ impl Sleep {
         awake > cores
     }
 
+    /// True if all `num_workers` workers are asleep.
+    #[inline]
+    pub(crate) fn all_asleep(&self, num_workers: usize) -> bool {
+        sleeping(self.counts.load(Ordering::Relaxed)) as usize == num_workers
+    }
+
     /// A searching worker found work (or its latch was set).
     #[inline]
     pub(crate) fn stop_searching(&self) {

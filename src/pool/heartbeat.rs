@@ -1,0 +1,105 @@
+//! The heartbeat: a thread per pool that, every `interval`, sets each worker's heartbeat flag,
+//! so that a busy worker promotes its oldest unpublished `join` half at its next `join` (see
+//! `pending.rs`). Thieves that find a victim's deque empty set that victim's flag too, so
+//! promotion also happens on demand, without waiting for the next beat.
+//!
+//! # Costing nothing when idle
+//!
+//! When every worker sleeps, there is nothing to promote: the thread parks on a condition
+//! variable with no timeout, and the first worker to wake up kicks it. The handshake is the
+//! store-buffering pattern again:
+//!
+//! - heartbeat thread: `parked = true`, `fence(SeqCst)`, check that every worker still sleeps,
+//!   then wait (the state mutex is held from the check until the wait releases it);
+//! - a worker that woke up (its waker already counted it as awake): `fence(SeqCst)`, load
+//!   `parked`, and if set, take the mutex and notify.
+//!
+//! Either the thread sees the worker awake and keeps beating, or the worker sees `parked` and
+//! its notification finds the thread waiting (it cannot slip in between the check and the
+//! wait, which happen under the mutex).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{AtomicBool, Condvar, Mutex, Ordering, fence};
+use crate::pool::Registry;
+
+/// The default time between beats.
+pub(crate) const DEFAULT_INTERVAL: Duration = Duration::from_micros(100);
+
+/// A worker's heartbeat flag, shared by the worker and the heartbeat thread.
+pub(crate) type Flag = Arc<CachePadded<AtomicBool>>;
+
+pub(crate) fn new_flag() -> Flag {
+    Arc::new(CachePadded::new(AtomicBool::new(false)))
+}
+
+/// The heartbeat of one pool.
+pub(crate) struct Heartbeat {
+    interval: Duration,
+    /// True while the thread waits for a worker to wake up.
+    parked: CachePadded<AtomicBool>,
+    /// True once the pool is terminating.
+    stop: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Heartbeat {
+    pub(crate) fn new(interval: Duration) -> Self {
+        Heartbeat {
+            interval,
+            parked: CachePadded::new(AtomicBool::new(false)),
+            stop: Mutex::new(false),
+            cond: Condvar::new(),
+        }
+    }
+
+    /// The body of the heartbeat thread.
+    pub(crate) fn run(&self, registry: &Registry) {
+        let mut stop = self.stop.lock();
+        loop {
+            if *stop {
+                return;
+            }
+            if registry.sleep.all_asleep(registry.num_threads()) {
+                // Relaxed: ordered by the fence below, which pairs with the one in `kick`.
+                self.parked.store(true, Ordering::Relaxed);
+                fence(Ordering::SeqCst);
+                if registry.sleep.all_asleep(registry.num_threads()) {
+                    self.cond.wait(&mut stop);
+                }
+                self.parked.store(false, Ordering::Relaxed);
+                continue;
+            }
+            self.cond.wait_for(&mut stop, self.interval);
+            if *stop {
+                return;
+            }
+            for info in registry.thread_infos.iter() {
+                // Load first: a flag already set needs no write (and no cache-line transfer).
+                if !info.heartbeat.load(Ordering::Relaxed) {
+                    info.heartbeat.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// A worker woke up: make sure the heartbeat thread is beating.
+    #[inline]
+    pub(crate) fn kick(&self) {
+        // SeqCst fence: pairs with the fence in `run` (see the module docs).
+        fence(Ordering::SeqCst);
+        if self.parked.load(Ordering::Relaxed) {
+            let _stop = self.stop.lock();
+            self.cond.notify_one();
+        }
+    }
+
+    /// Tells the heartbeat thread to exit.
+    pub(crate) fn stop(&self) {
+        *self.stop.lock() = true;
+        self.cond.notify_one();
+    }
+}
