@@ -3,7 +3,11 @@
 //! Heartbeat scheduling: the calling worker records the second closure on its private
 //! pending stack (`pool/pending.rs`), in plain memory, runs the first closure, and then, in the
 //! common case, takes the second back and runs it inline: no atomic read-modify-write, no
-//! fence, no allocation. Only when the worker's heartbeat flag is set (by the pool's heartbeat
+//! fence, no allocation. Most joins are not even recorded: only the outermost few on each
+//! worker, one in every 64 below them, and any join while the heartbeat flag is set; the
+//! rest are two plain calls (as chili does). Recording the outermost joins keeps the large
+//! pieces of work available to thieves; the sampled deeper ones bound how much work can sit
+//! between two points where a thief may split it. Only when the worker's heartbeat flag is set (by the pool's heartbeat
 //! thread every 100 µs by default, or by a thief that found nothing to steal) does a `join`
 //! publish the *oldest* recorded half on the worker's deque, where idle workers can steal it.
 //! A `join` whose half was published takes it back from the deque if nobody stole it, or else
@@ -57,6 +61,9 @@ where
     RA: Send,
     RB: Send,
 {
+    if !worker.should_record_join() {
+        return join_unrecorded(a, b);
+    }
     let mut job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
     // SAFETY: `job_b` stays in this frame, unmoved (the helpers below borrow it), until its
     // latch is set (it ran elsewhere) or we take it back (it never ran); we return only after
@@ -67,12 +74,100 @@ where
         return join_published(worker, a, &mut job_b, job_b_ref);
     }
     worker.heartbeat_check();
-    let ra = unwind::halt_unwinding(a);
+    // If `a` panics, the guard finishes `b` (it lives in this frame and may have been
+    // published) before the panic leaves this frame. No `catch_unwind` on the fast path.
+    let guard = FinishOnUnwind { worker, job_b: &mut job_b, b_id };
+    let ra = a();
+    let job_b = guard.disarm();
     if worker.pending().pop_back_if(b_id) {
-        // Never published: nobody else can have seen it.
-        return combine(ra, job_b.run_inline());
+        // Never published: nobody else can have seen it. A panic of `b` unwinds from here,
+        // after `a` finished, which is all `join` promises.
+        return (ra, job_b.call_inline());
     }
-    combine(ra, take_back_or_wait(worker, &mut job_b, b_id))
+    match take_back_or_wait(worker, job_b, b_id) {
+        Ok(rb) => (ra, rb),
+        Err(payload) => unwind::resume_unwinding(payload),
+    }
+}
+
+/// A `join` that is not recorded at all: `a` then `b`, as plain calls. If `a` panics, `b`
+/// still runs (its own panic, if any, is dropped) before the panic goes on, as for every
+/// `join`.
+#[inline]
+fn join_unrecorded<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB,
+{
+    let guard = RunOnUnwind(Some(b));
+    let ra = a();
+    let b = guard.disarm();
+    (ra, b())
+}
+
+/// Runs the closure it holds if dropped while still holding it (the first half unwound).
+struct RunOnUnwind<B: FnOnce() -> RB, RB>(Option<B>);
+
+impl<B: FnOnce() -> RB, RB> RunOnUnwind<B, RB> {
+    #[inline]
+    fn disarm(mut self) -> B {
+        self.0.take().expect("the closure is taken once")
+    }
+}
+
+impl<B: FnOnce() -> RB, RB> Drop for RunOnUnwind<B, RB> {
+    fn drop(&mut self) {
+        if let Some(b) = self.0.take()
+            && let Err(payload) = unwind::halt_unwinding(b)
+        {
+            unwind::drop_payload(payload);
+        }
+    }
+}
+
+/// Finishes the second half of a `join` whose first half is unwinding: runs it (or waits
+/// for the thief that took it) and drops its panic, if any, so that the first half's panic
+/// is the one that reaches the caller.
+struct FinishOnUnwind<'a, 'r, B, RB>
+where
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    worker: &'a WorkerThread,
+    job_b: &'a mut StackJob<SpinLatch<'r>, B, RB>,
+    b_id: *const crate::job::JobHeader,
+}
+
+impl<'a, 'r, B, RB> FinishOnUnwind<'a, 'r, B, RB>
+where
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    /// `a` returned normally: hand the job back without running the guard.
+    #[inline]
+    fn disarm(self) -> &'a mut StackJob<SpinLatch<'r>, B, RB> {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the reference is moved out exactly once.
+        unsafe { std::ptr::read(&this.job_b) }
+    }
+}
+
+impl<B, RB> Drop for FinishOnUnwind<'_, '_, B, RB>
+where
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    #[cold]
+    fn drop(&mut self) {
+        let outcome = if self.worker.pending().pop_back_if(self.b_id) {
+            self.job_b.run_inline()
+        } else {
+            take_back_or_wait(self.worker, self.job_b, self.b_id)
+        };
+        if let Err(payload) = outcome {
+            unwind::drop_payload(payload);
+        }
+    }
 }
 
 /// `join` that publishes `b` on the deque at once (the pending stack is full).

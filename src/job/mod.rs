@@ -158,6 +158,14 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
         unwind::halt_unwinding(func)
     }
 
+    /// Calls the closure on this thread, letting a panic unwind (the job was never
+    /// published). `&mut self` for the reason given at `run_inline`.
+    #[inline]
+    pub(crate) fn call_inline(&mut self) -> R {
+        let func = self.func.get_mut().take().expect("job executed twice");
+        func()
+    }
+
     /// The result, after the latch was set. `&mut self` for the reason given at `run_inline`.
     pub(crate) fn take_result(&mut self) -> Result<R, Box<dyn Any + Send>> {
         std::mem::replace(self.result.get_mut(), JobResult::None).into_result()

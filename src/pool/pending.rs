@@ -107,6 +107,11 @@ impl Pending {
     }
 
     #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len.get()
+    }
+
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len.get() == 0
     }

@@ -29,6 +29,10 @@ use crate::unwind::AbortIfPanic;
 /// How deep jobs that overflowed a full deque may nest when run inline; deeper ones go to
 /// the injector, so a chain of spawns cannot overflow the stack.
 const MAX_INLINE_DEPTH: u32 = 32;
+/// A `join` below the outermost few is recorded once in this many (see `join.rs`).
+const RECORD_EVERY: u32 = 64;
+/// The outermost joins on a worker that are always recorded.
+const ALWAYS_RECORDED: usize = 3;
 /// Rounds of looking for work (with a growing pause between them) before going to sleep.
 const SPIN_ROUNDS: u32 = 64;
 /// Rounds that pause with spin hints; later rounds yield the CPU.
@@ -52,6 +56,8 @@ pub(crate) struct WorkerThread {
     pending: Pending,
     /// This worker's heartbeat flag (also in its `ThreadInfo`).
     heartbeat: heartbeat::Flag,
+    /// Counts joins, to record one in every `RECORD_EVERY`.
+    join_count: Cell<u32>,
 }
 
 /// The body of a worker thread.
@@ -64,6 +70,7 @@ pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry:
         job_blocks: blocks::Cache::new(),
         pending: Pending::new(),
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
+        join_count: Cell::new(0),
         registry,
     };
     WORKER_THREAD.with(|w| w.set(&worker));
@@ -156,6 +163,18 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn pending(&self) -> &Pending {
         &self.pending
+    }
+
+    /// Whether the next `join` records its second half (see `join.rs`): the outermost
+    /// `ALWAYS_RECORDED` joins on this worker, one in every `RECORD_EVERY` below them, and any
+    /// join while the heartbeat flag is set.
+    #[inline]
+    pub(crate) fn should_record_join(&self) -> bool {
+        let count = self.join_count.get().wrapping_add(1);
+        self.join_count.set(count);
+        count % RECORD_EVERY == 0
+            || self.pending.len() < ALWAYS_RECORDED
+            || self.heartbeat.load(Ordering::Relaxed)
     }
 
     /// The heartbeat check of `join`: one plain load of this worker's flag.
