@@ -1,7 +1,7 @@
 //! `tree_sum` (chili's benchmark): a balanced binary tree of heap nodes, summed with a `join`
 //! at every node, serial vs brigade vs chili vs rayon at 1, 2 and 8 threads, for a tree of
-//! 1,023 nodes (where per-join overhead dominates) and one of 10,000,000 nodes. Prints each
-//! time relative to serial from this run's medians.
+//! 1,023 nodes (where per-join overhead dominates) and one of 10,000,000 nodes at shuffled
+//! addresses (see `tree`). Prints each time relative to serial from this run's medians.
 
 mod common;
 
@@ -20,17 +20,43 @@ struct Node {
 }
 
 /// A balanced tree of exactly `n` nodes, valued `first..first + n` in pre-order.
+///
+/// The nodes sit at shuffled addresses. A naive builder allocates each node after its
+/// subtrees (post-order), which makes a right-before-left traversal a sequential memory walk
+/// and a left-before-right one a jumpy walk: the benchmark would measure traversal order
+/// (chili runs the second closure first when it does not record a join) instead of
+/// scheduling. Shuffled placement favours no order.
 fn tree(n: usize, first: u64) -> Option<Box<Node>> {
+    let mut boxes: Vec<Box<Node>> = (0..n)
+        .map(|_| {
+            Box::new(Node {
+                value: 0,
+                left: None,
+                right: None,
+            })
+        })
+        .collect();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in (1..boxes.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        boxes.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    build(n, first, &mut boxes)
+}
+
+fn build(n: usize, first: u64, boxes: &mut Vec<Box<Node>>) -> Option<Box<Node>> {
     if n == 0 {
         return None;
     }
     let left = (n - 1) / 2;
     let right = n - 1 - left;
-    Some(Box::new(Node {
-        value: first,
-        left: tree(left, first + 1),
-        right: tree(right, first + 1 + left as u64),
-    }))
+    let mut node = boxes.pop().expect("one box per node");
+    node.value = first;
+    node.left = build(left, first + 1, boxes);
+    node.right = build(right, first + 1 + left as u64, boxes);
+    Some(node)
 }
 
 fn sum_serial(node: &Node) -> u64 {

@@ -8,7 +8,10 @@ fn fib(n: u64) -> u64 {
 }
 fn main() {
     let t: usize = std::env::args().nth(1).map_or(1, |s| s.parse().unwrap());
-    let pool = brigade::ThreadPool::builder().num_threads(t).build().unwrap();
+    let pool = brigade::ThreadPool::builder()
+        .num_threads(t)
+        .build()
+        .unwrap();
     let mut s = 0;
     for _ in 0..10 {
         s += pool.install(|| fib(32));

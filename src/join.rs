@@ -4,8 +4,8 @@
 //! pending stack (`pool/pending.rs`), in plain memory, runs the first closure, and then, in the
 //! common case, takes the second back and runs it inline: no atomic read-modify-write, no
 //! fence, no allocation. Most joins are not even recorded: only the outermost few on each
-//! worker, one in every 64 below them, and any join while the heartbeat flag is set; the
-//! rest are two plain calls (as chili does). Recording the outermost joins keeps the large
+//! worker and one in every 64 below them (a countdown); the rest are two plain calls (as
+//! chili does). Recording the outermost joins keeps the large
 //! pieces of work available to thieves; the sampled deeper ones bound how much work can sit
 //! between two points where a thief may split it. Only when the worker's heartbeat flag is set (by the pool's heartbeat
 //! thread every 100 µs by default, or by a thief that found nothing to steal) does a `join`
@@ -73,13 +73,19 @@ where
     if let Err(job_b_ref) = worker.pending().push_back(job_b_ref) {
         return join_published(worker, a, &mut job_b, job_b_ref);
     }
+    worker.recorded_join_opened();
     worker.heartbeat_check();
     // If `a` panics, the guard finishes `b` (it lives in this frame and may have been
     // published) before the panic leaves this frame. No `catch_unwind` on the fast path.
-    let guard = FinishOnUnwind { worker, job_b: &mut job_b, b_id };
+    let guard = FinishOnUnwind {
+        worker,
+        job_b: &mut job_b,
+        b_id,
+    };
     let ra = a();
     let job_b = guard.disarm();
     if worker.pending().pop_back_if(b_id) {
+        worker.recorded_join_closed();
         // Never published: nobody else can have seen it. A panic of `b` unwinds from here,
         // after `a` finished, which is all `join` promises.
         return (ra, job_b.call_inline());

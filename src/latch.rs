@@ -171,43 +171,80 @@ impl Latch for SpinLatch<'_> {
     }
 }
 
-/// A latch for a thread outside every pool, which blocks on a condition variable.
+/// A latch for a thread outside every pool (`install` from a plain thread). The waiter spins
+/// briefly, since short pool calls finish within microseconds and a futex wake-up costs tens
+/// of them, then blocks on a condition variable.
+///
+/// `state` follows the [`CoreLatch`] handshake: the waiter moves `UNSET -> SLEEPING` under the
+/// mutex before it waits; the setter swaps in `SET` and touches the mutex only if it saw
+/// `SLEEPING`. A waiter that sees `SET` while spinning may return (and reuse or free the
+/// latch) at once, because the setter then never touches the mutex.
 #[derive(Debug)]
 pub(crate) struct LockLatch {
-    is_set: Mutex<bool>,
+    state: AtomicUsize,
+    lock: Mutex<()>,
     cond: Condvar,
 }
+
+/// How long a waiter spins before it blocks.
+const LOCK_LATCH_SPIN: std::time::Duration = std::time::Duration::from_micros(20);
 
 impl LockLatch {
     pub(crate) fn new() -> Self {
         LockLatch {
-            is_set: Mutex::new(false),
+            state: AtomicUsize::new(UNSET),
+            lock: Mutex::new(()),
             cond: Condvar::new(),
         }
     }
 
     /// Blocks until the latch is set.
     pub(crate) fn wait(&self) {
-        let mut guard = self.is_set.lock();
-        while !*guard {
+        // Acquire: pairs with the setter's AcqRel swap; what it wrote before is visible.
+        if self.state.load(Ordering::Acquire) == SET {
+            return;
+        }
+        let start = std::time::Instant::now();
+        while start.elapsed() < LOCK_LATCH_SPIN {
+            for _ in 0..32 {
+                crate::loom::spin_loop();
+            }
+            if self.state.load(Ordering::Acquire) == SET {
+                return;
+            }
+        }
+        let mut guard = self.lock.lock();
+        // Acquire on failure: the latch is set; see the load above.
+        if self
+            .state
+            .compare_exchange(UNSET, SLEEPING, Ordering::Acquire, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        while self.state.load(Ordering::Acquire) != SET {
             self.cond.wait(&mut guard);
         }
     }
 
     /// Makes a set latch unset again, for reuse by the same waiter.
     pub(crate) fn reset(&self) {
-        *self.is_set.lock() = false;
+        self.state.store(UNSET, Ordering::Relaxed);
     }
 }
 
 impl Latch for LockLatch {
     unsafe fn set(this: *const Self) {
-        // SAFETY: the waiter cannot observe `true`, and so cannot free the latch, before we
-        // release the mutex, which is the last thing we do with it.
-        let this = unsafe { &*this };
-        let mut guard = this.is_set.lock();
-        *guard = true;
-        this.cond.notify_all();
+        // SAFETY: valid on entry. After the swap the waiter may return; if it does not (it
+        // is `SLEEPING`), it cannot return before we release the mutex, our last access.
+        unsafe {
+            // AcqRel: Release publishes the job's result; Acquire orders the wake-up below
+            // after the waiter's announcement.
+            if (*this).state.swap(SET, Ordering::AcqRel) == SLEEPING {
+                let _guard = (*this).lock.lock();
+                (*this).cond.notify_all();
+            }
+        }
     }
 }
 

@@ -56,8 +56,8 @@ pub(crate) struct WorkerThread {
     pending: Pending,
     /// This worker's heartbeat flag (also in its `ThreadInfo`).
     heartbeat: heartbeat::Flag,
-    /// Counts joins, to record one in every `RECORD_EVERY`.
-    join_count: Cell<u32>,
+    /// Joins to go until the next recorded one (see `should_record_join`).
+    record_in: Cell<u32>,
 }
 
 /// The body of a worker thread.
@@ -70,7 +70,7 @@ pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry:
         job_blocks: blocks::Cache::new(),
         pending: Pending::new(),
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
-        join_count: Cell::new(0),
+        record_in: Cell::new(1),
         registry,
     };
     WORKER_THREAD.with(|w| w.set(&worker));
@@ -165,16 +165,36 @@ impl WorkerThread {
         &self.pending
     }
 
-    /// Whether the next `join` records its second half (see `join.rs`): the outermost
-    /// `ALWAYS_RECORDED` joins on this worker, one in every `RECORD_EVERY` below them, and any
-    /// join while the heartbeat flag is set.
+    /// Whether the next `join` records its second half (see `join.rs`): a countdown, so an
+    /// unrecorded join costs one decrement and one branch. Recorded joins reset it
+    /// (`recorded_join_opened`, `recorded_join_closed`) so that the outermost
+    /// `ALWAYS_RECORDED` joins on this worker are always recorded and one in every
+    /// `RECORD_EVERY` below them. A heartbeat is therefore acted on within `RECORD_EVERY`
+    /// joins.
     #[inline]
     pub(crate) fn should_record_join(&self) -> bool {
-        let count = self.join_count.get().wrapping_add(1);
-        self.join_count.set(count);
-        count % RECORD_EVERY == 0
-            || self.pending.len() < ALWAYS_RECORDED
-            || self.heartbeat.load(Ordering::Relaxed)
+        let left = self.record_in.get() - 1;
+        self.record_in.set(left);
+        left == 0
+    }
+
+    /// A recorded join pushed its half: set the countdown for the joins nested in it.
+    #[inline]
+    pub(crate) fn recorded_join_opened(&self) {
+        let next = if self.pending.len() < ALWAYS_RECORDED {
+            1
+        } else {
+            RECORD_EVERY
+        };
+        self.record_in.set(next);
+    }
+
+    /// A recorded join took its half back: near the top, record the next join again.
+    #[inline]
+    pub(crate) fn recorded_join_closed(&self) {
+        if self.pending.len() < ALWAYS_RECORDED {
+            self.record_in.set(1);
+        }
     }
 
     /// The heartbeat check of `join`: one plain load of this worker's flag.
