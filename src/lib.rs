@@ -40,9 +40,12 @@
 //!
 //! Each worker owns a fixed-capacity Chase–Lev deque: it pushes and pops its own jobs at the
 //! bottom, and idle workers steal the oldest jobs from the top. Work from outside the pool
-//! enters through an injector. A worker that waits (for a stolen `join` half, for a scope's
-//! tasks) runs other jobs meanwhile, and sleeps on its own condition variable when there are
-//! none. `docs/design.md` describes the scheduler and the invariants that keep it correct.
+//! enters through an injector. `join` uses heartbeat scheduling: it records its second half
+//! privately, at the cost of a function call, and publishes the oldest recorded half on its
+//! deque only when a heartbeat (every 100 µs by default) or an idle worker asks for work. A
+//! worker that waits (for a stolen `join` half, for a scope's tasks) runs other jobs
+//! meanwhile, and sleeps on its own condition variable when there are none.
+//! `docs/design.md` describes the scheduler and the invariants that keep it correct.
 //!
 //! # Panics
 //!

@@ -11,8 +11,9 @@
 //!
 //! - heartbeat thread: `parked = true`, `fence(SeqCst)`, check that every worker still sleeps,
 //!   then wait (the state mutex is held from the check until the wait releases it);
-//! - a worker that woke up (its waker already counted it as awake): `fence(SeqCst)`, load
-//!   `parked`, and if set, take the mutex and notify.
+//! - whoever wakes a worker (after counting it awake), or a worker that left its sleep by
+//!   itself: `fence(SeqCst)`, load `parked`, and if set, take the mutex and notify. The waker
+//!   does it, not the woken worker, so the futex call is not on the worker's way to its job.
 //!
 //! Either the thread sees the worker awake and keeps beating, or the worker sees `parked` and
 //! its notification finds the thread waiting (it cannot slip in between the check and the
@@ -86,7 +87,7 @@ impl Heartbeat {
         }
     }
 
-    /// A worker woke up: make sure the heartbeat thread is beating.
+    /// A worker was counted awake: make sure the heartbeat thread is beating.
     #[inline]
     pub(crate) fn kick(&self) {
         // SeqCst fence: pairs with the fence in `run` (see the module docs).

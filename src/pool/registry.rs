@@ -228,20 +228,40 @@ impl Registry {
     /// Wakes worker `index`, whose latch was set while it slept.
     #[inline]
     pub(crate) fn wake_worker(&self, index: usize) {
-        self.sleep.wake_specific(index);
+        if self.sleep.wake_specific(index) {
+            self.heartbeat.kick();
+        }
+    }
+
+    /// New work is visible: wake a sleeper if nobody is searching (and, if one woke, make
+    /// sure the heartbeat beats). Waking the heartbeat here, on the waker's side, keeps the
+    /// futex call off the woken worker's path to its job.
+    #[inline]
+    pub(crate) fn notify_work(&self) {
+        if self.sleep.notify_work() {
+            self.heartbeat.kick();
+        }
+    }
+
+    /// A searching worker stops searching (see `Sleep::stop_searching`).
+    #[inline]
+    pub(crate) fn stop_searching(&self) {
+        if self.sleep.stop_searching() {
+            self.heartbeat.kick();
+        }
     }
 
     /// Queues a job from outside the pool (or for any worker to take).
     pub(crate) fn inject(&self, job: JobRef) {
         self.injector.push(job);
-        self.sleep.notify_work();
+        self.notify_work();
     }
 
     /// Queues a job for worker `index` alone.
     pub(crate) fn inject_to(&self, index: usize, job: JobRef) {
         self.thread_infos[index].inbox.push(job);
         // The worker may be asleep: `notify_work` might wake another one, so wake it directly.
-        self.sleep.wake_specific(index);
+        self.wake_worker(index);
     }
 
     /// Runs `op` on one of this pool's workers and returns its result.

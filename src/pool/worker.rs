@@ -130,7 +130,7 @@ impl WorkerThread {
     pub(crate) fn push(&self, job: JobRef) -> Result<(), JobRef> {
         match self.deque.push(job.into_raw()) {
             Ok(()) => {
-                self.registry.sleep.notify_work();
+                self.registry.notify_work();
                 Ok(())
             }
             // SAFETY: the pointer came from `into_raw` just above and was not stored.
@@ -261,7 +261,7 @@ impl WorkerThread {
             if let Some(job) = self.find_work() {
                 if searching {
                     searching = false;
-                    sleep.stop_searching();
+                    self.registry.stop_searching();
                 }
                 round = 0;
                 self.execute(job);
@@ -285,12 +285,14 @@ impl WorkerThread {
                 round += 1;
             } else {
                 let registry = &*self.registry;
-                sleep.sleep(self.index, latch, || registry.has_work_for(self.index));
-                registry.heartbeat.kick();
+                if sleep.sleep(self.index, latch, || registry.has_work_for(self.index)) {
+                    // Awake without a waker to count it: the heartbeat may have parked.
+                    registry.heartbeat.kick();
+                }
             }
         }
         if searching {
-            sleep.stop_searching();
+            self.registry.stop_searching();
         }
         std::mem::forget(guard);
     }
