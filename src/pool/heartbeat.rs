@@ -11,9 +11,12 @@
 //!
 //! - heartbeat thread: `parked = true`, `fence(SeqCst)`, check that every worker still sleeps,
 //!   then wait (the state mutex is held from the check until the wait releases it);
-//! - whoever wakes a worker (after counting it awake), or a worker that left its sleep by
-//!   itself: `fence(SeqCst)`, load `parked`, and if set, take the mutex and notify. The waker
-//!   does it, not the woken worker, so the futex call is not on the worker's way to its job.
+//! - a worker, at its outermost recorded `join` (it has been counted awake since it last
+//!   slept: a worker goes to sleep only with an empty pending stack, so its next recorded
+//!   join after waking is an outermost one): `fence(SeqCst)`, load `parked`, and if set,
+//!   take the mutex and notify. Kicking there, rather than on every wake-up, keeps the futex
+//!   call off the path from a wake-up to the job, and a pool woken for work without joins
+//!   leaves the heartbeat asleep.
 //!
 //! Either the thread sees the worker awake and keeps beating, or the worker sees `parked` and
 //! its notification finds the thread waiting (it cannot slip in between the check and the
@@ -87,7 +90,8 @@ impl Heartbeat {
         }
     }
 
-    /// A worker was counted awake: make sure the heartbeat thread is beating.
+    /// A worker that is counted awake is about to record joins: make sure the heartbeat
+    /// thread is beating.
     #[inline]
     pub(crate) fn kick(&self) {
         // SeqCst fence: pairs with the fence in `run` (see the module docs).

@@ -228,27 +228,13 @@ impl Registry {
     /// Wakes worker `index`, whose latch was set while it slept.
     #[inline]
     pub(crate) fn wake_worker(&self, index: usize) {
-        if self.sleep.wake_specific(index) {
-            self.heartbeat.kick();
-        }
+        self.sleep.wake_specific(index);
     }
 
-    /// New work is visible: wake a sleeper if nobody is searching (and, if one woke, make
-    /// sure the heartbeat beats). Waking the heartbeat here, on the waker's side, keeps the
-    /// futex call off the woken worker's path to its job.
+    /// New work is visible: wake a sleeper if nobody is searching.
     #[inline]
     pub(crate) fn notify_work(&self) {
-        if self.sleep.notify_work() {
-            self.heartbeat.kick();
-        }
-    }
-
-    /// A searching worker stops searching (see `Sleep::stop_searching`).
-    #[inline]
-    pub(crate) fn stop_searching(&self) {
-        if self.sleep.stop_searching() {
-            self.heartbeat.kick();
-        }
+        self.sleep.notify_work();
     }
 
     /// Queues a job from outside the pool (or for any worker to take).

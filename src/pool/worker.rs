@@ -178,10 +178,17 @@ impl WorkerThread {
         left == 0
     }
 
-    /// A recorded join pushed its half: set the countdown for the joins nested in it.
+    /// A recorded join pushed its half: set the countdown for the joins nested in it. The
+    /// outermost one (the first entry) makes sure the heartbeat thread is beating: a worker
+    /// that woke up comes through here before it has anything to promote, and a pool woken
+    /// for work without joins never restarts the heartbeat at all.
     #[inline]
     pub(crate) fn recorded_join_opened(&self) {
-        let next = if self.pending.len() < ALWAYS_RECORDED {
+        let len = self.pending.len();
+        if len == 1 {
+            self.registry.heartbeat.kick();
+        }
+        let next = if len < ALWAYS_RECORDED {
             1
         } else {
             RECORD_EVERY
@@ -261,7 +268,7 @@ impl WorkerThread {
             if let Some(job) = self.find_work() {
                 if searching {
                     searching = false;
-                    self.registry.stop_searching();
+                    sleep.stop_searching();
                 }
                 round = 0;
                 self.execute(job);
@@ -285,14 +292,11 @@ impl WorkerThread {
                 round += 1;
             } else {
                 let registry = &*self.registry;
-                if sleep.sleep(self.index, latch, || registry.has_work_for(self.index)) {
-                    // Awake without a waker to count it: the heartbeat may have parked.
-                    registry.heartbeat.kick();
-                }
+                sleep.sleep(self.index, latch, || registry.has_work_for(self.index));
             }
         }
         if searching {
-            self.registry.stop_searching();
+            sleep.stop_searching();
         }
         std::mem::forget(guard);
     }

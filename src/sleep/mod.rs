@@ -143,38 +143,39 @@ impl Sleep {
         sleeping(self.counts.load(Ordering::Relaxed)) as usize == num_workers
     }
 
-    /// A searching worker found work (or its latch was set). True if it woke a sleeper.
+    /// A searching worker found work (or its latch was set).
     #[inline]
-    pub(crate) fn stop_searching(&self) -> bool {
+    pub(crate) fn stop_searching(&self) {
         let before = self.counts.fetch_sub(ONE_SEARCHING, Ordering::Relaxed);
         debug_assert!(searching(before) > 0);
-        // The last searcher leaves: hand the search on, as there may be more work.
-        searching(before) == 1 && sleeping(before) > 0 && self.wake_any()
+        if searching(before) == 1 && sleeping(before) > 0 {
+            // The last searcher leaves: hand the search on, as there may be more work.
+            self.wake_any();
+        }
     }
 
-    /// Called after new work became visible; wakes a sleeper if nobody is searching. True if
-    /// it woke one.
+    /// Called after new work became visible; wakes a sleeper if nobody is searching.
     #[inline]
-    pub(crate) fn notify_work(&self) -> bool {
+    pub(crate) fn notify_work(&self) {
         // SeqCst fence: pairs with the fence in `sleep` (see the module docs).
         fence(Ordering::SeqCst);
         let counts = self.counts.load(Ordering::Relaxed);
-        searching(counts) == 0 && sleeping(counts) > 0 && self.wake_any()
+        if searching(counts) == 0 && sleeping(counts) > 0 {
+            self.wake_any();
+        }
     }
 
     /// Puts searching worker `me` to sleep until new work, its latch, or a spurious wake-up.
-    /// On return it counts as searching again. Returns true if it left the sleepers by
-    /// itself (no waker counted it awake: it found work on its last look, or woke
-    /// spuriously).
+    /// On return it counts as searching again.
     ///
     /// `has_work` must look at every place a job can appear for `me`.
     #[cold]
-    pub(crate) fn sleep(&self, me: usize, latch: &CoreLatch, has_work: impl Fn() -> bool) -> bool {
+    pub(crate) fn sleep(&self, me: usize, latch: &CoreLatch, has_work: impl Fn() -> bool) {
         let parker = &self.parkers[me];
         // Any notification before this point belongs to an earlier round.
         *parker.notified.lock() = false;
         if !latch.fall_asleep() {
-            return false; // the latch is set
+            return; // the latch is set
         }
         {
             let mut list = self.list.lock();
@@ -192,27 +193,24 @@ impl Sleep {
                 parker.cond.wait(&mut notified);
             }
         }
-        let by_itself = {
+        {
             let mut list = self.list.lock();
-            let on_list = list.remove(me);
-            if on_list {
+            if list.remove(me) {
                 // Not taken off the list by a waker, which would have counted us already.
                 self.counts
                     .fetch_sub(SEARCHING_TO_SLEEPING, Ordering::Relaxed);
             }
-            on_list
-        };
+        }
         latch.wake_up();
-        by_itself
     }
 
-    /// Wakes one sleeping worker, if any, and counts it as searching. True if it woke one.
+    /// Wakes one sleeping worker, if any, and counts it as searching.
     #[cold]
-    fn wake_any(&self) -> bool {
+    fn wake_any(&self) {
         let index = {
             let mut list = self.list.lock();
             let Some(index) = list.stack.pop() else {
-                return false;
+                return;
             };
             list.on_stack[index] = false;
             self.counts
@@ -220,24 +218,19 @@ impl Sleep {
             index
         };
         self.unpark(index);
-        true
     }
 
-    /// Wakes worker `index`, whose latch was set while it was (about to be) asleep. True if
-    /// it was counted as sleeping (and now counts as searching).
+    /// Wakes worker `index`, whose latch was set while it was (about to be) asleep.
     #[cold]
-    pub(crate) fn wake_specific(&self, index: usize) -> bool {
-        let was_sleeping = {
+    pub(crate) fn wake_specific(&self, index: usize) {
+        {
             let mut list = self.list.lock();
-            let on_list = list.remove(index);
-            if on_list {
+            if list.remove(index) {
                 self.counts
                     .fetch_sub(SEARCHING_TO_SLEEPING, Ordering::Relaxed);
             }
-            on_list
-        };
+        }
         self.unpark(index);
-        was_sleeping
     }
 
     fn unpark(&self, index: usize) {
