@@ -186,7 +186,7 @@ impl WorkerThread {
     pub(crate) fn recorded_join_opened(&self) {
         let len = self.pending.len();
         if len == 1 {
-            self.registry.heartbeat.kick();
+            self.kick_heartbeat();
         }
         let next = if len < ALWAYS_RECORDED {
             1
@@ -194,6 +194,13 @@ impl WorkerThread {
             RECORD_EVERY
         };
         self.record_in.set(next);
+    }
+
+    /// Out of line, so that the fence stays out of `join`'s code.
+    #[cold]
+    #[inline(never)]
+    fn kick_heartbeat(&self) {
+        self.registry.heartbeat.kick();
     }
 
     /// A recorded join took its half back: near the top, record the next join again.
