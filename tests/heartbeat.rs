@@ -1,0 +1,155 @@
+//! Heartbeat joins expose parallelism: a `join`'s second half, kept private at first, is
+//! published and stolen by an idle worker, on a heartbeat or on a thief's request. These
+//! tests would pass with a purely sequential `join` only if they failed to detect it, so each
+//! checks *where* work ran.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use brigade::ThreadPool;
+
+fn pool(threads: usize, interval: Duration) -> ThreadPool {
+    ThreadPool::builder()
+        .num_threads(threads)
+        .heartbeat_interval(interval)
+        .build()
+        .expect("pool")
+}
+
+/// The outer join's second half is pending while the first half works; the first half keeps
+/// joining (recorded joins near the top check the heartbeat flag), which promotes the oldest
+/// pending half once the flag is set. The idle worker steals it: it runs on the other worker
+/// while the first half is still busy. The first half waits up to 5 s for that, so a loaded
+/// machine only makes the test slower.
+fn outer_half_runs_elsewhere(pool: &ThreadPool) {
+    const NONE: usize = usize::MAX;
+    let b_worker = AtomicUsize::new(NONE);
+    let a_worker = pool.install(|| {
+        let (a, ()) = brigade::join(
+            || {
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while b_worker.load(Ordering::SeqCst) == NONE && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(2));
+                    brigade::join(|| (), || ());
+                }
+                brigade::current_thread_index()
+            },
+            || {
+                let here = brigade::current_thread_index().expect("on a worker");
+                b_worker.store(here, Ordering::SeqCst);
+            },
+        );
+        a
+    });
+    let b_worker = b_worker.load(Ordering::SeqCst);
+    assert_ne!(
+        a_worker,
+        Some(b_worker),
+        "the outer second half was promoted and stolen"
+    );
+}
+
+#[test]
+fn promoted_on_the_heartbeat() {
+    outer_half_runs_elsewhere(&pool(2, Duration::from_micros(100)));
+}
+
+#[test]
+fn promoted_on_a_thiefs_request_without_heartbeats() {
+    // A heartbeat interval far longer than the test: only the idle worker's request can get
+    // the half published.
+    outer_half_runs_elsewhere(&pool(2, Duration::from_secs(3600)));
+}
+
+/// Deep recursion where almost no join is recorded (one in 64 below the top three) still
+/// spreads over both workers within one call: leaves of the same tree run on every worker.
+#[test]
+fn sampled_recording_still_spreads_work() {
+    let pool = pool(2, Duration::from_micros(100));
+    fn walk(depth: u32, per_worker: &[AtomicUsize]) {
+        if depth == 0 {
+            let spin = Instant::now();
+            while spin.elapsed() < Duration::from_micros(2) {
+                std::hint::spin_loop();
+            }
+            let i = brigade::current_thread_index().expect("on a worker");
+            per_worker[i].fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        brigade::join(
+            || walk(depth - 1, per_worker),
+            || walk(depth - 1, per_worker),
+        );
+    }
+    // A call takes about 8 ms of leaf work; a scheduler that never published a join would run
+    // every call on one worker. Retry a few calls for a machine that is busy elsewhere.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let per_worker: Vec<AtomicUsize> = (0..2).map(|_| AtomicUsize::new(0)).collect();
+        pool.install(|| walk(12, &per_worker));
+        let counts: Vec<usize> = per_worker
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(
+            counts.iter().sum::<usize>(),
+            4096,
+            "every leaf ran exactly once"
+        );
+        if counts.iter().all(|&c| c > 0) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "one worker ran every leaf of every call: {counts:?}"
+        );
+    }
+}
+
+#[test]
+fn heartbeat_interval_must_be_positive() {
+    let err = ThreadPool::builder()
+        .heartbeat_interval(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, brigade::BuildError::HeartbeatInterval { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("1 µs"), "{err}");
+}
+
+/// A panic in the first half while the second was promoted and stolen: the caller sees the
+/// first half's panic only after the thief finished the second half.
+#[test]
+fn panic_in_first_half_waits_for_the_stolen_second() {
+    let pool = pool(2, Duration::from_micros(100));
+    let b_done = AtomicUsize::new(0);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.install(|| {
+            brigade::join(
+                || {
+                    std::thread::sleep(Duration::from_millis(20));
+                    // Recorded, so it promotes the outer half before we panic.
+                    brigade::join(|| (), || ());
+                    panic!("expected panic: first half");
+                },
+                || {
+                    std::thread::sleep(Duration::from_millis(50));
+                    b_done.fetch_add(1, Ordering::SeqCst);
+                },
+            )
+        })
+    }));
+    let payload = result.expect_err("the panic reaches the caller");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"expected panic: first half")
+    );
+    assert_eq!(
+        b_done.load(Ordering::SeqCst),
+        1,
+        "the second half finished first, once"
+    );
+    assert_eq!(pool.join(|| 1, || 2), (1, 2), "the pool is still usable");
+}
