@@ -91,8 +91,9 @@ where
     worker.wait_until(&latch);
     let mut first_panic = None;
     let mut results = Vec::with_capacity(n);
-    for mut job in jobs {
-        match job.take_result() {
+    for job in jobs {
+        // SAFETY: the count latch reached zero: every job's latch was set.
+        match unsafe { job.take_result() } {
             Ok(r) => results.push(r),
             Err(p) if first_panic.is_none() => first_panic = Some(p),
             Err(p) => unwind::drop_payload(p),

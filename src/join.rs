@@ -64,14 +64,14 @@ where
     if !worker.should_record_join() {
         return join_unrecorded(a, b);
     }
-    let mut job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
+    let job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
     // SAFETY: `job_b` stays in this frame, unmoved (the helpers below borrow it), until its
     // latch is set (it ran elsewhere) or we take it back (it never ran); we return only after
     // one of those.
     let job_b_ref = unsafe { job_b.as_job_ref() };
     let b_id = job_b_ref.id();
     if let Err(job_b_ref) = worker.pending().push_back(job_b_ref) {
-        return join_published(worker, a, &mut job_b, job_b_ref);
+        return join_published(worker, a, &job_b, job_b_ref);
     }
     worker.recorded_join_opened();
     worker.heartbeat_check();
@@ -79,7 +79,7 @@ where
     // published) before the panic leaves this frame. No `catch_unwind` on the fast path.
     let guard = FinishOnUnwind {
         worker,
-        job_b: &mut job_b,
+        job_b: &job_b,
         b_id,
     };
     let ra = a();
@@ -88,7 +88,8 @@ where
         worker.recorded_join_closed();
         // Never published: nobody else can have seen it. A panic of `b` unwinds from here,
         // after `a` finished, which is all `join` promises.
-        return (ra, job_b.call_inline());
+        // SAFETY: taken back from the pending stack: it was never published.
+        return (ra, unsafe { job_b.call_inline() });
     }
     match take_back_or_wait(worker, job_b, b_id) {
         Ok(rb) => (ra, rb),
@@ -140,7 +141,7 @@ where
     RB: Send,
 {
     worker: &'a WorkerThread,
-    job_b: &'a mut StackJob<SpinLatch<'r>, B, RB>,
+    job_b: &'a StackJob<SpinLatch<'r>, B, RB>,
     b_id: *const crate::job::JobHeader,
 }
 
@@ -151,7 +152,7 @@ where
 {
     /// `a` returned normally: hand the job back without running the guard.
     #[inline]
-    fn disarm(self) -> &'a mut StackJob<SpinLatch<'r>, B, RB> {
+    fn disarm(self) -> &'a StackJob<SpinLatch<'r>, B, RB> {
         let this = std::mem::ManuallyDrop::new(self);
         // SAFETY: `this` is never dropped, so the reference is moved out exactly once.
         unsafe { std::ptr::read(&this.job_b) }
@@ -166,7 +167,8 @@ where
     #[cold]
     fn drop(&mut self) {
         let outcome = if self.worker.pending().pop_back_if(self.b_id) {
-            self.job_b.run_inline()
+            // SAFETY: taken back from the pending stack: it was never published.
+            unsafe { self.job_b.run_inline() }
         } else {
             take_back_or_wait(self.worker, self.job_b, self.b_id)
         };
@@ -181,7 +183,7 @@ where
 fn join_published<A, B, RA, RB>(
     worker: &WorkerThread,
     a: A,
-    job_b: &mut StackJob<SpinLatch<'_>, B, RB>,
+    job_b: &StackJob<SpinLatch<'_>, B, RB>,
     job_b_ref: crate::job::JobRef,
 ) -> (RA, RB)
 where
@@ -194,7 +196,8 @@ where
     if worker.push(job_b_ref).is_err() {
         // The deque is full too: no one can steal `b`, so run both here, in order.
         let ra = unwind::halt_unwinding(a);
-        return combine(ra, job_b.run_inline());
+        // SAFETY: the push failed, so the job was never published.
+        return combine(ra, unsafe { job_b.run_inline() });
     }
     let ra = unwind::halt_unwinding(a);
     combine(ra, take_back_or_wait(worker, job_b, b_id))
@@ -205,7 +208,7 @@ where
 #[cold]
 fn take_back_or_wait<B, RB>(
     worker: &WorkerThread,
-    job_b: &mut StackJob<SpinLatch<'_>, B, RB>,
+    job_b: &StackJob<SpinLatch<'_>, B, RB>,
     b_id: *const crate::job::JobHeader,
 ) -> Result<RB, Box<dyn std::any::Any + Send>>
 where
@@ -214,7 +217,8 @@ where
 {
     while !job_b.latch.probe() {
         match worker.pop() {
-            Some(job) if job.id() == b_id => return job_b.run_inline(),
+            // SAFETY: popped back by its owner: no thief has it.
+            Some(job) if job.id() == b_id => return unsafe { job_b.run_inline() },
             // Pushed by `a` and left behind (detached work), or published by an inner
             // `join` that then waited: ours to run.
             Some(job) => worker.execute(job),
@@ -225,7 +229,8 @@ where
             }
         }
     }
-    job_b.take_result()
+    // SAFETY: the loop ends only once the latch is set.
+    unsafe { job_b.take_result() }
 }
 
 /// Both results, or the first panic (after both halves are done).

@@ -133,8 +133,10 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
     /// the returned reference is known to be dropped unexecuted (popped back by the owner).
     pub(crate) unsafe fn as_job_ref(&self) -> JobRef {
         // SAFETY: the header is the first field of a `#[repr(C)]` struct whose `execute`
-        // matches; the caller keeps the job alive.
-        unsafe { JobRef::new(NonNull::from(&self.header)) }
+        // matches; the caller keeps the job alive. The pointer is taken from the whole job,
+        // not from `&self.header`, so that it may reach the other fields (under Stacked
+        // Borrows a pointer to the header alone may not; miri caught that).
+        unsafe { JobRef::new(NonNull::from(self).cast::<JobHeader>()) }
     }
 
     unsafe fn execute(header: NonNull<JobHeader>) {
@@ -149,26 +151,40 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
         unsafe { L::set(&this.latch) };
     }
 
-    /// Runs the closure on this thread (the job was taken back before anyone stole it).
+    /// Runs the closure on this thread, catching a panic.
     ///
-    /// Takes `&mut self`, not `self`: a published job must never move, since other threads
-    /// may hold its address (`as_job_ref`); the exclusive borrow shows that none uses it now.
-    pub(crate) fn run_inline(&mut self) -> Result<R, Box<dyn Any + Send>> {
-        let func = self.func.get_mut().take().expect("job executed twice");
+    /// These three methods take `&self`: a published job is reachable from another thread
+    /// through the pointer `as_job_ref` made, so no `&mut` to it may exist while it is
+    /// published (a `&mut` would invalidate that pointer; miri caught a helper that took
+    /// one). The job also never moves while published.
+    ///
+    /// # Safety
+    /// No other thread runs or will run the job: it was never published, or it was taken back
+    /// from the deque by its owner.
+    pub(crate) unsafe fn run_inline(&self) -> Result<R, Box<dyn Any + Send>> {
+        // SAFETY: by the caller's contract nobody else touches `func`.
+        let func = unsafe { (*self.func.get()).take() }.expect("job executed twice");
         unwind::halt_unwinding(func)
     }
 
-    /// Calls the closure on this thread, letting a panic unwind (the job was never
-    /// published). `&mut self` for the reason given at `run_inline`.
+    /// Calls the closure on this thread, letting a panic unwind.
+    ///
+    /// # Safety
+    /// As for [`run_inline`](Self::run_inline).
     #[inline]
-    pub(crate) fn call_inline(&mut self) -> R {
-        let func = self.func.get_mut().take().expect("job executed twice");
+    pub(crate) unsafe fn call_inline(&self) -> R {
+        // SAFETY: by the caller's contract nobody else touches `func`.
+        let func = unsafe { (*self.func.get()).take() }.expect("job executed twice");
         func()
     }
 
-    /// The result, after the latch was set. `&mut self` for the reason given at `run_inline`.
-    pub(crate) fn take_result(&mut self) -> Result<R, Box<dyn Any + Send>> {
-        std::mem::replace(self.result.get_mut(), JobResult::None).into_result()
+    /// The result of a job that ran elsewhere.
+    ///
+    /// # Safety
+    /// The job's latch must be set (the thread that ran it no longer touches the result).
+    pub(crate) unsafe fn take_result(&self) -> Result<R, Box<dyn Any + Send>> {
+        // SAFETY: by the caller's contract the writer is done with `result`.
+        unsafe { std::mem::replace(&mut *self.result.get(), JobResult::None) }.into_result()
     }
 }
 

@@ -272,7 +272,7 @@ impl Registry {
     {
         thread_local!(static LOCK_LATCH: LockLatch = LockLatch::new());
         LOCK_LATCH.with(|latch| {
-            let mut job = StackJob::new(
+            let job = StackJob::new(
                 || {
                     let worker = WorkerThread::current().expect("injected job runs on a worker");
                     op(worker, true)
@@ -284,7 +284,8 @@ impl Registry {
             self.inject(unsafe { job.as_job_ref() });
             latch.wait();
             latch.reset();
-            match job.take_result() {
+            // SAFETY: `wait` returned, so the latch is set.
+            match unsafe { job.take_result() } {
                 Ok(r) => r,
                 Err(payload) => unwind::resume_unwinding(payload),
             }
@@ -299,7 +300,7 @@ impl Registry {
         R: Send,
     {
         let latch = SpinLatch::cross(current.registry_arc(), current.index());
-        let mut job = StackJob::new(
+        let job = StackJob::new(
             || {
                 let worker = WorkerThread::current().expect("injected job runs on a worker");
                 op(worker, true)
@@ -309,7 +310,8 @@ impl Registry {
         // SAFETY: `job` lives in this frame until `wait_until` returns, after its latch is set.
         self.inject(unsafe { job.as_job_ref() });
         current.wait_until(&job.latch);
-        match job.take_result() {
+        // SAFETY: `wait_until` returned, so the latch is set.
+        match unsafe { job.take_result() } {
             Ok(r) => r,
             Err(payload) => unwind::resume_unwinding(payload),
         }
