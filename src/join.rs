@@ -167,6 +167,7 @@ where
     #[cold]
     fn drop(&mut self) {
         let outcome = if self.worker.pending().pop_back_if(self.b_id) {
+            self.worker.recorded_join_closed();
             // SAFETY: taken back from the pending stack: it was never published.
             unsafe { self.job_b.run_inline() }
         } else {
