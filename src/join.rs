@@ -22,8 +22,12 @@ use crate::unwind;
 /// Runs `a` and `b`, potentially in parallel, and returns `(a(), b())`.
 ///
 /// On a worker thread this uses that worker's pool; elsewhere it uses the global pool (built
-/// on first use). `a` runs on the calling worker; `b` is offered to idle workers and runs on
-/// the caller too if none takes it first.
+/// on first use). `a` runs on the calling worker, then `b` does too, unless an idle worker
+/// took it meanwhile: `b` stays private to the caller at first, at about the cost of a
+/// function call, and is published to idle workers on the pool's heartbeat or when one of
+/// them asks for work (see
+/// [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval)). So a `join` around
+/// even a few nanoseconds of work is cheap, and large pieces still spread over the pool.
 ///
 /// # Panics
 ///
