@@ -62,16 +62,32 @@ impl Heartbeat {
 
     /// The body of the heartbeat thread.
     pub(crate) fn run(&self, registry: &Registry) {
+        self.run_with(
+            || registry.sleep.all_asleep(registry.num_threads()),
+            || {
+                for info in registry.thread_infos.iter() {
+                    // Load first: a set flag needs no write (and no cache-line transfer).
+                    if !info.heartbeat.load(Ordering::Relaxed) {
+                        info.heartbeat.store(true, Ordering::Relaxed);
+                    }
+                }
+            },
+        );
+    }
+
+    /// The heartbeat loop, with the pool behind two closures (so a loom model can drive it):
+    /// `all_asleep` tells whether every worker sleeps, `beat` sets the workers' flags.
+    fn run_with(&self, all_asleep: impl Fn() -> bool, beat: impl Fn()) {
         let mut stop = self.stop.lock();
         loop {
             if *stop {
                 return;
             }
-            if registry.sleep.all_asleep(registry.num_threads()) {
+            if all_asleep() {
                 // Relaxed: ordered by the fence below, which pairs with the one in `kick`.
                 self.parked.store(true, Ordering::Relaxed);
                 fence(Ordering::SeqCst);
-                if registry.sleep.all_asleep(registry.num_threads()) {
+                if all_asleep() {
                     self.cond.wait(&mut stop);
                 }
                 self.parked.store(false, Ordering::Relaxed);
@@ -81,12 +97,7 @@ impl Heartbeat {
             if *stop {
                 return;
             }
-            for info in registry.thread_infos.iter() {
-                // Load first: a flag already set needs no write (and no cache-line transfer).
-                if !info.heartbeat.load(Ordering::Relaxed) {
-                    info.heartbeat.store(true, Ordering::Relaxed);
-                }
-            }
+            beat();
         }
     }
 
@@ -106,5 +117,36 @@ impl Heartbeat {
     pub(crate) fn stop(&self) {
         *self.stop.lock() = true;
         self.cond.notify_one();
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::Arc;
+    use loom::thread;
+
+    /// The park/kick handshake: the only worker sleeps, so the heartbeat thread may park; the
+    /// worker is then counted awake and kicks. The heartbeat thread must not stay parked: if
+    /// the kick were lost, the loop below would spin forever and loom would fail the model.
+    #[test]
+    fn kick_after_waking_unparks_the_heartbeat() {
+        loom::model(|| {
+            let hb = Arc::new(Heartbeat::new(Duration::from_micros(100)));
+            let asleep = Arc::new(AtomicBool::new(true));
+            let thread = {
+                let (hb, asleep) = (hb.clone(), asleep.clone());
+                thread::spawn(move || hb.run_with(|| asleep.load(Ordering::Relaxed), || ()))
+            };
+            // A waker counts the worker awake (an RMW on the sleep counts, in the real code).
+            asleep.swap(false, Ordering::Relaxed);
+            // The worker's outermost recorded join.
+            hb.kick();
+            while hb.parked.load(Ordering::Acquire) {
+                thread::yield_now();
+            }
+            hb.stop();
+            thread.join().unwrap();
+        });
     }
 }
