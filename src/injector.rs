@@ -71,18 +71,8 @@ impl std::fmt::Debug for Injector {
 #[cfg(all(test, loom))]
 mod loom_models {
     use super::*;
-    use crate::job::JobHeader;
     use crate::loom::Arc;
     use loom::thread;
-    use std::ptr::NonNull;
-
-    fn fake_job(n: usize) -> JobRef {
-        // A distinct, never-executed pointer per job; only its identity is compared.
-        let ptr = NonNull::new(std::ptr::without_provenance_mut::<JobHeader>((n + 1) * 64))
-            .expect("non-null");
-        // SAFETY: the model never executes these references, it only moves them around.
-        unsafe { JobRef::from_raw(ptr) }
-    }
 
     /// Two producers and a consumer: every job comes out exactly once, in each producer's
     /// order.
@@ -93,7 +83,7 @@ mod loom_models {
             let producers: Vec<_> = (0..2)
                 .map(|p| {
                     let inj = inj.clone();
-                    thread::spawn(move || inj.push(fake_job(p)))
+                    thread::spawn(move || inj.push(JobRef::fake(p)))
                 })
                 .collect();
             let mut got = Vec::new();
@@ -105,7 +95,10 @@ mod loom_models {
                 got.push(j.id() as usize);
             }
             got.sort_unstable();
-            assert_eq!(got, vec![64, 128]);
+            assert_eq!(
+                got,
+                vec![JobRef::fake(0).id() as usize, JobRef::fake(1).id() as usize]
+            );
             assert!(inj.is_empty());
         });
     }

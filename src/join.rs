@@ -257,8 +257,6 @@ fn combine<RA, RB>(
 
 #[cfg(all(test, loom))]
 mod loom_models {
-    use std::ptr::NonNull;
-
     use loom::thread;
 
     use crate::deque::{self, Steal};
@@ -267,13 +265,6 @@ mod loom_models {
     use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
     use crate::pool::Pending;
     use crate::sleep::Sleep;
-
-    fn fake_job() -> JobRef {
-        let ptr =
-            NonNull::new(std::ptr::without_provenance_mut::<JobHeader>(64)).expect("non-null");
-        // SAFETY: the model moves this reference around and compares it; it never runs it.
-        unsafe { JobRef::from_raw(ptr) }
-    }
 
     /// The promotion protocol of a heartbeat `join`, with a heartbeat thread that may set the
     /// owner's flag at any moment and a thief that tries once to steal: the second half runs
@@ -319,7 +310,7 @@ mod loom_models {
 
             // The owner's `join`: record the half, check the heartbeat, run `a` (nothing).
             let pending = Pending::new();
-            let job = fake_job();
+            let job = JobRef::fake(0);
             let id = job.id();
             pending.push_back(job).unwrap();
             if flag.load(Ordering::Relaxed) {

@@ -66,6 +66,16 @@ impl JobRef {
         JobRef { header: ptr }
     }
 
+    /// A distinct, never-executed reference `n` for tests and models that only move job
+    /// references around and compare them.
+    #[cfg(test)]
+    pub(crate) fn fake(n: usize) -> JobRef {
+        let addr = (n + 1) * std::mem::align_of::<JobHeader>();
+        let ptr = NonNull::new(ptr::without_provenance_mut::<JobHeader>(addr)).expect("non-null");
+        // SAFETY: the callers never execute or dereference it.
+        unsafe { JobRef::new(ptr) }
+    }
+
     /// Runs the job. Jobs catch their own panics, so this never unwinds.
     #[inline]
     pub(crate) fn execute(self) {

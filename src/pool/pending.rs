@@ -121,30 +121,23 @@ impl Pending {
 mod tests {
     use super::*;
 
-    fn fake(n: usize) -> JobRef {
-        let ptr = NonNull::new(std::ptr::without_provenance_mut::<JobHeader>((n + 1) * 64))
-            .expect("non-null");
-        // SAFETY: these references are only moved around and compared, never executed.
-        unsafe { JobRef::from_raw(ptr) }
-    }
-
     #[test]
     fn back_is_lifo_front_is_oldest() {
         let p = Pending::new();
         for i in 0..5 {
-            p.push_back(fake(i)).unwrap();
+            p.push_back(JobRef::fake(i)).unwrap();
         }
-        assert!(p.pop_back_if(fake(4).id()));
+        assert!(p.pop_back_if(JobRef::fake(4).id()));
         assert!(
-            !p.pop_back_if(fake(2).id()),
+            !p.pop_back_if(JobRef::fake(2).id()),
             "only the newest entry can be taken back"
         );
-        assert_eq!(p.pop_front().map(|j| j.id()), Some(fake(0).id()));
+        assert_eq!(p.pop_front().map(|j| j.id()), Some(JobRef::fake(0).id()));
         let j = p.pop_front().unwrap();
         p.push_front(j);
-        assert_eq!(p.pop_front().map(|j| j.id()), Some(fake(1).id()));
-        assert!(p.pop_back_if(fake(3).id()));
-        assert!(p.pop_back_if(fake(2).id()));
+        assert_eq!(p.pop_front().map(|j| j.id()), Some(JobRef::fake(1).id()));
+        assert!(p.pop_back_if(JobRef::fake(3).id()));
+        assert!(p.pop_back_if(JobRef::fake(2).id()));
         assert!(p.is_empty());
         assert!(p.pop_front().is_none());
     }
@@ -154,17 +147,17 @@ mod tests {
         let p = Pending::new();
         for round in 0..3 {
             for i in 0..CAPACITY {
-                p.push_back(fake(round * CAPACITY + i)).unwrap();
+                p.push_back(JobRef::fake(round * CAPACITY + i)).unwrap();
             }
-            assert!(p.push_back(fake(usize::MAX / 128)).is_err());
+            assert!(p.push_back(JobRef::fake(usize::MAX / 128)).is_err());
             for i in 0..CAPACITY / 2 {
                 assert_eq!(
                     p.pop_front().map(|j| j.id()),
-                    Some(fake(round * CAPACITY + i).id())
+                    Some(JobRef::fake(round * CAPACITY + i).id())
                 );
             }
             for i in (CAPACITY / 2..CAPACITY).rev() {
-                assert!(p.pop_back_if(fake(round * CAPACITY + i).id()));
+                assert!(p.pop_back_if(JobRef::fake(round * CAPACITY + i).id()));
             }
             assert!(p.is_empty());
         }

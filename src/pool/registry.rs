@@ -231,16 +231,10 @@ impl Registry {
         self.sleep.wake_specific(index);
     }
 
-    /// New work is visible: wake a sleeper if nobody is searching.
-    #[inline]
-    pub(crate) fn notify_work(&self) {
-        self.sleep.notify_work();
-    }
-
     /// Queues a job from outside the pool (or for any worker to take).
     pub(crate) fn inject(&self, job: JobRef) {
         self.injector.push(job);
-        self.notify_work();
+        self.sleep.notify_work();
     }
 
     /// Queues a job for worker `index` alone.

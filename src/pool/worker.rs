@@ -130,7 +130,7 @@ impl WorkerThread {
     pub(crate) fn push(&self, job: JobRef) -> Result<(), JobRef> {
         match self.deque.push(job.into_raw()) {
             Ok(()) => {
-                self.registry.notify_work();
+                self.registry.sleep.notify_work();
                 Ok(())
             }
             // SAFETY: the pointer came from `into_raw` just above and was not stored.
@@ -219,24 +219,31 @@ impl WorkerThread {
         }
     }
 
-    /// Publishes the oldest unpublished `join` half on the deque, where thieves can take it.
+    /// A heartbeat: publishes the oldest unpublished `join` half.
     #[cold]
     fn promote(&self) {
         self.heartbeat.store(false, Ordering::Relaxed);
-        if let Some(job) = self.pending.pop_front()
-            && let Err(job) = self.push(job)
-        {
-            self.pending.push_front(job); // deque full: there is plenty to steal already
-        }
+        self.publish_oldest();
     }
 
     /// Publishes every unpublished `join` half, oldest first (before waiting).
     #[cold]
     fn promote_all(&self) {
-        while let Some(job) = self.pending.pop_front() {
-            if let Err(job) = self.push(job) {
+        while self.publish_oldest() {}
+    }
+
+    /// Moves the oldest unpublished `join` half to the deque, where thieves can take it.
+    /// False if there was none, or the deque is full (then there is plenty to steal already,
+    /// and the half stays pending).
+    fn publish_oldest(&self) -> bool {
+        let Some(job) = self.pending.pop_front() else {
+            return false;
+        };
+        match self.push(job) {
+            Ok(()) => true,
+            Err(job) => {
                 self.pending.push_front(job);
-                break;
+                false
             }
         }
     }
@@ -354,14 +361,9 @@ impl WorkerThread {
                     // and the successful steal hands it to us alone.
                     Steal::Success(ptr) => return Some(unsafe { JobRef::from_raw(ptr) }),
                     Steal::Retry => retry = true,
-                    Steal::Empty => {
-                        // Ask the victim to publish work at its next `join` (a demand-driven
-                        // heartbeat). Load first, so a set flag costs no write.
-                        let flag = &infos[victim].heartbeat;
-                        if !flag.load(Ordering::Relaxed) {
-                            flag.store(true, Ordering::Relaxed);
-                        }
-                    }
+                    // Ask the victim to publish work at its next `join` (a demand-driven
+                    // heartbeat).
+                    Steal::Empty => heartbeat::raise(&infos[victim].heartbeat),
                 }
             }
             if !retry {
