@@ -183,8 +183,25 @@ where
     }
 }
 
-/// `join` that publishes `b` on the deque at once (the pending stack is full).
-#[cold]
+/// `join` on `worker` that offers `b` to idle workers at once, on the deque, instead of
+/// recording it privately: for splits that are made because more parallelism is wanted now
+/// (parallel loops). `a` runs on `worker`; `b` gets the worker it runs on.
+pub(crate) fn join_now<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce(&WorkerThread) -> RA,
+    B: FnOnce(&WorkerThread) -> RB + Send,
+    RB: Send,
+{
+    let b = || b(WorkerThread::current().expect("a job runs on a worker thread"));
+    let job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
+    // SAFETY: `job_b` stays in this frame, unmoved, until `join_published` returns, which is
+    // after it ran or was taken back.
+    let job_b_ref = unsafe { job_b.as_job_ref() };
+    join_published(worker, || a(worker), &job_b, job_b_ref)
+}
+
+/// `join` that publishes `b` on the deque at once (the pending stack is full, or
+/// `join_now`).
 fn join_published<A, B, RA, RB>(
     worker: &WorkerThread,
     a: A,
@@ -192,9 +209,8 @@ fn join_published<A, B, RA, RB>(
     job_b_ref: crate::job::JobRef,
 ) -> (RA, RB)
 where
-    A: FnOnce() -> RA + Send,
+    A: FnOnce() -> RA,
     B: FnOnce() -> RB + Send,
-    RA: Send,
     RB: Send,
 {
     let b_id = job_b_ref.id();

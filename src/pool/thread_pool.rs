@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::broadcast::{BroadcastContext, broadcast_on};
 use crate::join::join_on;
 use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
+use crate::schedule::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, run_loop};
 use crate::scope::{Scope, scope_on};
 use crate::spawn::{JoinHandle, spawn_in, spawn_with_handle_in};
 
@@ -197,6 +198,96 @@ impl ThreadPool {
     {
         self.registry
             .in_worker(|worker, _| broadcast_on(worker, &op))
+    }
+
+    /// Calls `body` once for every item of `source`, in parallel on this pool; see
+    /// [`for_each`](crate::for_each).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::Schedule;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let mut v: Vec<u32> = (0..1000).collect();
+    /// pool.for_each(&mut v, Schedule::default(), |x| *x *= 2);
+    /// assert_eq!(v[999], 1998);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn for_each<S, F>(&self, source: S, schedule: Schedule, body: F)
+    where
+        S: LoopSource,
+        F: Fn(S::Item) + Sync,
+    {
+        let body = ForEach(body);
+        self.registry
+            .in_worker(|worker, _| run_loop(worker, source, schedule, &body));
+    }
+
+    /// Maps every item of `source` and combines the results in index order, in parallel on
+    /// this pool; see [`map_reduce`](crate::map_reduce).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::Schedule;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let words = ["par", "allel", " ", "loops"];
+    /// let joined = pool.map_reduce(&words[..], Schedule::Dynamic { chunk: 1 }, String::new,
+    ///     |w| w.to_string(), |a, b| a + &b);
+    /// assert_eq!(joined, "parallel loops");
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn map_reduce<S, T, ID, M, R>(
+        &self,
+        source: S,
+        schedule: Schedule,
+        identity: ID,
+        map: M,
+        reduce: R,
+    ) -> T
+    where
+        S: LoopSource,
+        T: Send,
+        ID: Fn() -> T + Sync,
+        M: Fn(S::Item) -> T + Sync,
+        R: Fn(T, T) -> T + Sync,
+    {
+        let body = MapReduce {
+            identity,
+            map,
+            reduce,
+        };
+        self.registry
+            .in_worker(|worker, _| run_loop(worker, source, schedule, &body))
+    }
+
+    /// Calls `body` once per piece of `source` as `schedule` cuts it, in parallel on this
+    /// pool; see [`for_each_chunk`](crate::for_each_chunk).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::Schedule;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let mut v = vec![1.0f32; 4096];
+    /// pool.for_each_chunk(&mut v, Schedule::StaticChunks { chunk: 1024 }, |_start, chunk| {
+    ///     let scale = 1.0 / chunk.len() as f32;
+    ///     chunk.iter_mut().for_each(|x| *x *= scale);
+    /// });
+    /// assert_eq!(v[0], 1.0 / 1024.0);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn for_each_chunk<S, F>(&self, source: S, schedule: Schedule, body: F)
+    where
+        S: LoopSource,
+        F: Fn(usize, S::Piece) + Sync,
+    {
+        let body = ForEachChunk(body);
+        self.registry
+            .in_worker(|worker, _| run_loop(worker, source, schedule, &body));
     }
 
     /// The number of worker threads of this pool.

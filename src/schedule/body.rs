@@ -1,0 +1,171 @@
+//! What a loop does with a piece (`for_each`, `map_reduce`, `for_each_chunk`), and the state
+//! one running loop shares between the workers that run its pieces.
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{AtomicBool, Ordering};
+use crate::schedule::LoopSource;
+
+/// What a loop does with its pieces: folds each into an accumulator, and combines the
+/// accumulators of neighbouring pieces, the left one first.
+pub(crate) trait Body<S: LoopSource>: Sync {
+    type Acc: Send;
+    fn identity(&self) -> Self::Acc;
+    /// Folds the piece that starts at index `start` into `acc`.
+    fn fold(&self, acc: Self::Acc, start: usize, piece: S::Piece) -> Self::Acc;
+    /// Combines the results of two neighbouring pieces, `left` before `right`.
+    fn reduce(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc;
+}
+
+/// `for_each`: the body once per item.
+pub(crate) struct ForEach<F>(pub(crate) F);
+
+impl<S, F> Body<S> for ForEach<F>
+where
+    S: LoopSource,
+    F: Fn(S::Item) + Sync,
+{
+    type Acc = ();
+
+    #[inline]
+    fn identity(&self) {}
+
+    #[inline]
+    fn fold(&self, _: (), _start: usize, piece: S::Piece) {
+        piece.into_seq().for_each(&self.0);
+    }
+
+    #[inline]
+    fn reduce(&self, _: (), _: ()) {}
+}
+
+/// `map_reduce`: `reduce(acc, map(item))` over each piece, in order.
+pub(crate) struct MapReduce<ID, M, R> {
+    pub(crate) identity: ID,
+    pub(crate) map: M,
+    pub(crate) reduce: R,
+}
+
+impl<S, T, ID, M, R> Body<S> for MapReduce<ID, M, R>
+where
+    S: LoopSource,
+    T: Send,
+    ID: Fn() -> T + Sync,
+    M: Fn(S::Item) -> T + Sync,
+    R: Fn(T, T) -> T + Sync,
+{
+    type Acc = T;
+
+    #[inline]
+    fn identity(&self) -> T {
+        (self.identity)()
+    }
+
+    #[inline]
+    fn fold(&self, acc: T, _start: usize, piece: S::Piece) -> T {
+        piece
+            .into_seq()
+            .fold(acc, |acc, item| (self.reduce)(acc, (self.map)(item)))
+    }
+
+    #[inline]
+    fn reduce(&self, left: T, right: T) -> T {
+        (self.reduce)(left, right)
+    }
+}
+
+/// `for_each_chunk`: the body once per piece, with the index of its first item.
+pub(crate) struct ForEachChunk<F>(pub(crate) F);
+
+impl<S, F> Body<S> for ForEachChunk<F>
+where
+    S: LoopSource,
+    F: Fn(usize, S::Piece) + Sync,
+{
+    type Acc = ();
+
+    #[inline]
+    fn identity(&self) {}
+
+    #[inline]
+    fn fold(&self, _: (), start: usize, piece: S::Piece) {
+        (self.0)(start, piece);
+    }
+
+    #[inline]
+    fn reduce(&self, _: (), _: ()) {}
+}
+
+/// One running loop, shared by every worker that runs a piece of it.
+pub(crate) struct Loop<'b, S: LoopSource, B> {
+    raw: S::Raw,
+    len: usize,
+    body: &'b B,
+    /// Set when a piece panicked: pieces not yet started are skipped.
+    stopped: CachePadded<AtomicBool>,
+}
+
+impl<'b, S, B> Loop<'b, S, B>
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    pub(crate) fn new(source: S, body: &'b B) -> Self {
+        Loop {
+            len: source.len(),
+            raw: source.into_raw(),
+            body,
+            stopped: CachePadded::new(AtomicBool::new(false)),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub(crate) fn identity(&self) -> B::Acc {
+        self.body.identity()
+    }
+
+    #[inline]
+    pub(crate) fn reduce(&self, left: B::Acc, right: B::Acc) -> B::Acc {
+        self.body.reduce(left, right)
+    }
+
+    /// True once a piece has panicked.
+    #[inline]
+    pub(crate) fn stopped(&self) -> bool {
+        // Relaxed: a hint to skip work; the panic itself travels through the joins.
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Runs the items `start..end` into `acc`.
+    ///
+    /// # Safety
+    ///
+    /// `start <= end <= self.len()`, and no other call with an overlapping range runs at
+    /// the same time, or ever did (every index is run once).
+    #[inline]
+    pub(crate) unsafe fn fold(&self, acc: B::Acc, start: usize, end: usize) -> B::Acc {
+        debug_assert!(start <= end && end <= self.len);
+        // SAFETY: the caller's promise is what `piece` asks for; the source's borrow lives
+        // as long as `'b`, which outlives the loop.
+        let piece = unsafe { S::piece(self.raw, start, end) };
+        let guard = StopOnUnwind(&self.stopped);
+        let acc = self.body.fold(acc, start, piece);
+        std::mem::forget(guard);
+        acc
+    }
+}
+
+/// Stops the loop if dropped, that is if a piece unwinds.
+struct StopOnUnwind<'a>(&'a AtomicBool);
+
+impl Drop for StopOnUnwind<'_> {
+    #[cold]
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,130 @@
+//! `Dynamic` and `Guided`: workers claim the next piece from a shared counter.
+//!
+//! One lane per worker (spread by `fan_out`) claims pieces until the counter passes the end.
+//! Claims come in increasing index order, so a lane keeps its results as runs of adjacent
+//! pieces (`Runs`), and the lanes' runs are merged and combined in index order at the end:
+//! `reduce` need only be associative. A lane whose claims are never interrupted by another
+//! lane's keeps a single run.
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{AtomicUsize, Ordering};
+use crate::pool::WorkerThread;
+use crate::schedule::body::{Body, Loop};
+use crate::schedule::lanes::{Runs, fan_out};
+use crate::schedule::source::LoopSource;
+
+/// How big a claim is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Claim {
+    /// `chunk` items (at least 1).
+    Dynamic(usize),
+    /// `remaining / workers` items, at least `min_chunk` (at least 1).
+    Guided(usize),
+}
+
+/// The shared counter: the first index nobody has claimed yet.
+struct Counter {
+    next: CachePadded<AtomicUsize>,
+    len: usize,
+    lanes: usize,
+    claim: Claim,
+    /// `fetch_add` cannot overflow: every lane overshoots `len` by at most one chunk.
+    add_is_safe: bool,
+}
+
+impl Counter {
+    fn new(len: usize, lanes: usize, claim: Claim) -> Self {
+        let add_is_safe = match claim {
+            Claim::Dynamic(chunk) => chunk
+                .checked_mul(lanes + 1)
+                .and_then(|over| over.checked_add(len))
+                .is_some(),
+            Claim::Guided(_) => false,
+        };
+        Counter {
+            next: CachePadded::new(AtomicUsize::new(0)),
+            len,
+            lanes,
+            claim,
+            add_is_safe,
+        }
+    }
+
+    /// Claims the next piece, or `None` once every index is claimed. Every index is in
+    /// exactly one claimed piece.
+    // Relaxed throughout: the counter only hands out disjoint index ranges. What a piece
+    // reads was published to this lane by the job that started it (deque push/steal), and
+    // what it writes reaches the caller through the joins that end the loop.
+    #[inline]
+    fn claim(&self) -> Option<(usize, usize)> {
+        if let (Claim::Dynamic(chunk), true) = (self.claim, self.add_is_safe) {
+            let start = self.next.fetch_add(chunk, Ordering::Relaxed);
+            return (start < self.len).then(|| (start, (start + chunk).min(self.len)));
+        }
+        let mut start = self.next.load(Ordering::Relaxed);
+        loop {
+            if start >= self.len {
+                return None;
+            }
+            let remaining = self.len - start;
+            let size = match self.claim {
+                Claim::Dynamic(chunk) => chunk,
+                Claim::Guided(min_chunk) => remaining.div_ceil(self.lanes).max(min_chunk),
+            }
+            .min(remaining);
+            match self.next.compare_exchange_weak(
+                start,
+                start + size,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some((start, start + size)),
+                Err(now) => start = now,
+            }
+        }
+    }
+}
+
+/// Runs the loop with claims of the given kind.
+pub(crate) fn run_claimed<S, B>(worker: &WorkerThread, lp: &Loop<'_, S, B>, claim: Claim) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    let len = lp.len();
+    let smallest = match claim {
+        Claim::Dynamic(chunk) | Claim::Guided(chunk) => chunk.max(1),
+    };
+    let lanes = worker
+        .registry()
+        .num_threads()
+        .min(len.div_ceil(smallest))
+        .max(1);
+    let counter = Counter::new(len, lanes, claim);
+    let runs = fan_out(
+        worker,
+        0,
+        lanes,
+        &|_: &WorkerThread, _lane: usize| {
+            let mut runs = Runs::new();
+            while !lp.stopped() {
+                let Some((start, end)) = counter.claim() else {
+                    break;
+                };
+                runs.add(
+                    start,
+                    end,
+                    || lp.identity(),
+                    |acc, s, e| {
+                        // SAFETY: `claim` hands out disjoint ranges within `0..len`, each once.
+                        unsafe { lp.fold(acc, s, e) }
+                    },
+                );
+            }
+            runs
+        },
+        &Runs::merge,
+    );
+    runs.finish(|| lp.identity(), |a, b| lp.reduce(a, b))
+}

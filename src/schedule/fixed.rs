@@ -1,0 +1,74 @@
+//! `Static` and `StaticChunks`: pieces fixed before the loop starts.
+
+use crate::pool::WorkerThread;
+use crate::schedule::body::{Body, Loop};
+use crate::schedule::lanes::{Runs, fan_out};
+use crate::schedule::source::LoopSource;
+
+/// One contiguous block per worker, of equal length (within one item). Results combine as
+/// a tree whose shape depends only on the length and the number of workers.
+pub(crate) fn run_blocks<S, B>(worker: &WorkerThread, lp: &Loop<'_, S, B>) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    let len = lp.len();
+    let blocks = worker.registry().num_threads().min(len).max(1);
+    // Block `i` is `bound(i)..bound(i + 1)`; u128 keeps `i * len` from overflowing.
+    let bound = |i: usize| (i as u128 * len as u128 / blocks as u128) as usize;
+    fan_out(
+        worker,
+        0,
+        blocks,
+        &|_: &WorkerThread, i: usize| {
+            if lp.stopped() {
+                return lp.identity();
+            }
+            // SAFETY: the blocks tile `0..len` without overlap, and `fan_out` runs each
+            // lane once.
+            unsafe { lp.fold(lp.identity(), bound(i), bound(i + 1)) }
+        },
+        &|a, b| lp.reduce(a, b),
+    )
+}
+
+/// Chunks of `chunk` items dealt round-robin: lane `i` of `n` runs chunks `i`, `i + n`, ...
+/// Each chunk's result is kept apart and all are combined left to right at the end (a
+/// lane's chunks are not adjacent), so the grouping is the same on every run.
+pub(crate) fn run_chunks<S, B>(worker: &WorkerThread, lp: &Loop<'_, S, B>, chunk: usize) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    let len = lp.len();
+    let chunk = chunk.clamp(1, len.max(1));
+    let chunks = len.div_ceil(chunk);
+    let lanes = worker.registry().num_threads().min(chunks).max(1);
+    let runs = fan_out(
+        worker,
+        0,
+        lanes,
+        &|_: &WorkerThread, lane: usize| {
+            let mut runs = Runs::new();
+            let mut c = lane;
+            while c < chunks && !lp.stopped() {
+                let start = c * chunk;
+                let end = start.saturating_add(chunk).min(len);
+                runs.add(
+                    start,
+                    end,
+                    || lp.identity(),
+                    |acc, s, e| {
+                        // SAFETY: chunk `c` is `c * chunk..` up to the next chunk's start; the
+                        // lanes take disjoint sets of chunks, each once.
+                        unsafe { lp.fold(acc, s, e) }
+                    },
+                );
+                c = c.saturating_add(lanes);
+            }
+            runs
+        },
+        &Runs::merge,
+    );
+    runs.finish(|| lp.identity(), |a, b| lp.reduce(a, b))
+}

@@ -1,0 +1,169 @@
+//! Parallel loops: `for_each`, `map_reduce` and `for_each_chunk`, on the current pool, and
+//! the dispatch from a [`Schedule`] to the code that runs it.
+
+use crate::pool::{WorkerThread, in_worker};
+use crate::schedule::Schedule;
+use crate::schedule::adaptive::run_adaptive;
+use crate::schedule::body::{Body, ForEach, ForEachChunk, Loop, MapReduce};
+use crate::schedule::claim::{Claim, run_claimed};
+use crate::schedule::fixed::{run_blocks, run_chunks};
+use crate::schedule::source::LoopSource;
+
+/// Runs a loop on `worker`'s pool.
+pub(crate) fn run_loop<S, B>(
+    worker: &WorkerThread,
+    source: S,
+    schedule: Schedule,
+    body: &B,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    let lp = Loop::new(source, body);
+    let len = lp.len();
+    if len == 0 {
+        return lp.identity();
+    }
+    if len == 1 || worker.registry().num_threads() == 1 {
+        // SAFETY: the whole range, once.
+        return unsafe { lp.fold(lp.identity(), 0, len) };
+    }
+    match schedule {
+        Schedule::Static => run_blocks(worker, &lp),
+        Schedule::StaticChunks { chunk } => run_chunks(worker, &lp, chunk),
+        Schedule::Dynamic { chunk } => run_claimed(worker, &lp, Claim::Dynamic(chunk.max(1))),
+        Schedule::Guided { min_chunk } => run_claimed(worker, &lp, Claim::Guided(min_chunk.max(1))),
+        Schedule::Adaptive { min_len } => run_adaptive(worker, &lp, min_len),
+    }
+}
+
+/// Calls `body` once for every item of `source`, in parallel on the current pool (the pool
+/// of this worker thread, or the global pool), cut into pieces by `schedule`.
+///
+/// `source` is an integer range (the body gets each integer), a slice or `&Vec` (the body
+/// gets `&T`), or a mutable slice or `&mut Vec` (the body gets `&mut T`); see
+/// [`LoopSource`]. [`ThreadPool::for_each`](crate::ThreadPool::for_each) does the same on a
+/// given pool.
+///
+/// # Panics
+///
+/// If `body` panics, pieces not yet started are skipped, pieces already running finish,
+/// and then the panic is re-raised here. No item is ever visited twice.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::Schedule;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// let mut pixels = vec![0u8; 64 * 64];
+/// brigade::for_each(&mut pixels, Schedule::default(), |p| *p = 255);
+/// assert!(pixels.iter().all(|&p| p == 255));
+///
+/// let total = AtomicU64::new(0);
+/// brigade::for_each(0..1000u64, Schedule::Dynamic { chunk: 50 }, |i| {
+///     total.fetch_add(i, Ordering::Relaxed);
+/// });
+/// assert_eq!(total.into_inner(), 499_500);
+/// ```
+pub fn for_each<S, F>(source: S, schedule: Schedule, body: F)
+where
+    S: LoopSource,
+    F: Fn(S::Item) + Sync,
+{
+    let body = ForEach(body);
+    in_worker(|worker, _| run_loop(worker, source, schedule, &body));
+}
+
+/// Maps every item of `source` with `map` and combines the results with `reduce`, in
+/// parallel on the current pool, cut into pieces by `schedule`.
+///
+/// Each piece starts from `identity()` and folds its items in order with
+/// `reduce(acc, map(item))`; the pieces' results are then combined in index order. So for
+/// an associative `reduce` whose `identity()` is neutral, the result equals the sequential
+/// `source.map(map).fold(identity(), reduce)`, with any schedule; `reduce` need not be
+/// commutative. Floating-point addition is not associative: the result then depends on
+/// the grouping, which is fixed for [`Schedule::Static`] and [`Schedule::StaticChunks`]
+/// (same length, same thread count, same result) and varies from run to run for the
+/// others. [`ThreadPool::map_reduce`](crate::ThreadPool::map_reduce) does the same on a
+/// given pool.
+///
+/// # Panics
+///
+/// As [`for_each`]: a panic in `map`, `reduce` or `identity` is re-raised here once the
+/// pieces already running have finished.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::Schedule;
+///
+/// let v: Vec<u64> = (1..=1000).collect();
+/// let sum_sq = brigade::map_reduce(&v, Schedule::default(), || 0, |x| x * x, |a, b| a + b);
+/// assert_eq!(sum_sq, 333_833_500);
+///
+/// // Associative but not commutative: concatenation keeps the order.
+/// let s = brigade::map_reduce(0..20u8, Schedule::Guided { min_chunk: 2 }, String::new,
+///     |i| char::from(b'a' + i).to_string(), |a, b| a + &b);
+/// assert_eq!(s, "abcdefghijklmnopqrst");
+/// ```
+pub fn map_reduce<S, T, ID, M, R>(
+    source: S,
+    schedule: Schedule,
+    identity: ID,
+    map: M,
+    reduce: R,
+) -> T
+where
+    S: LoopSource,
+    T: Send,
+    ID: Fn() -> T + Sync,
+    M: Fn(S::Item) -> T + Sync,
+    R: Fn(T, T) -> T + Sync,
+{
+    let body = MapReduce {
+        identity,
+        map,
+        reduce,
+    };
+    in_worker(|worker, _| run_loop(worker, source, schedule, &body))
+}
+
+/// Calls `body` once per piece of `source` as `schedule` cuts it, with the index of the
+/// piece's first item and the piece itself: a sub-slice (`&[T]`, or `&mut [T]` for a
+/// mutable source) or a sub-range. For work that pays a cost per piece rather than per
+/// item (a buffer, a lock, a call into a vectorized kernel), on the current pool.
+///
+/// Pieces are what the schedule makes them: `chunk` items with `Dynamic { chunk }` and
+/// `StaticChunks { chunk }` (the last one shorter), one block per worker with `Static`,
+/// blocks of about 10 µs of work with `Adaptive`. They are disjoint and cover the source.
+/// [`ThreadPool::for_each_chunk`](crate::ThreadPool::for_each_chunk) does the same on a
+/// given pool.
+///
+/// # Panics
+///
+/// As [`for_each`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::Schedule;
+///
+/// // Each chunk of 100 gets the index of its first item.
+/// let mut v = vec![0usize; 1000];
+/// brigade::for_each_chunk(&mut v, Schedule::Dynamic { chunk: 100 }, |start, chunk| {
+///     for (i, x) in chunk.iter_mut().enumerate() {
+///         *x = start + i;
+///     }
+/// });
+/// assert!(v.iter().enumerate().all(|(i, &x)| x == i));
+/// ```
+pub fn for_each_chunk<S, F>(source: S, schedule: Schedule, body: F)
+where
+    S: LoopSource,
+    F: Fn(usize, S::Piece) + Sync,
+{
+    let body = ForEachChunk(body);
+    in_worker(|worker, _| run_loop(worker, source, schedule, &body));
+}

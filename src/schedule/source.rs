@@ -1,0 +1,316 @@
+//! What a parallel loop runs over: an integer range, or a slice (shared or mutable).
+//!
+//! A schedule only deals in index ranges `start..end` within `0..len`. A source turns itself
+//! into a shared raw form once ([`LoopSource::into_raw`]), and each piece a schedule hands
+//! out is rebuilt from it ([`LoopSource::piece`]): a sub-range, or a sub-slice. For mutable
+//! slices that is where the `unsafe` of the loops lives: pieces are disjoint, so the
+//! `&mut [T]` they rebuild never alias.
+
+use std::marker::PhantomData;
+use std::ops::{Range, RangeInclusive};
+use std::ptr::NonNull;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Something a parallel loop can run over: an integer range (`a..b` or `a..=b`, items are
+/// the integers), a shared slice (`&[T]` or `&Vec<T>`, items are `&T`) or a mutable slice
+/// (`&mut [T]` or `&mut Vec<T>`, items are `&mut T`).
+///
+/// Implemented by brigade for those types only (the trait is sealed); its methods are for
+/// brigade's schedules, not for calling.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::{LoopSource, Schedule};
+///
+/// fn count<S: LoopSource>(source: S) -> usize {
+///     brigade::map_reduce(source, Schedule::default(), || 0, |_| 1, |a, b| a + b)
+/// }
+/// assert_eq!(count(10..20u32), 10);
+/// assert_eq!(count(&[1, 2, 3][..]), 3);
+/// assert_eq!(count(&mut vec![0u8; 5]), 5);
+/// ```
+pub trait LoopSource: sealed::Sealed + Send + Sized {
+    /// What the loop body receives for each index.
+    type Item;
+    /// The source, shared by every piece of one loop.
+    #[doc(hidden)]
+    type Raw: Copy + Send + Sync;
+    /// A piece of the source: a sub-range, or a sub-slice (what
+    /// [`for_each_chunk`](crate::for_each_chunk) hands to its body).
+    type Piece: LoopSource<Item = Self::Item>;
+    /// The items of the source, as sequential code iterates them.
+    #[doc(hidden)]
+    type Iter: Iterator<Item = Self::Item>;
+
+    /// The number of items.
+    fn len(&self) -> usize;
+
+    /// True if there are no items.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[doc(hidden)]
+    fn into_raw(self) -> Self::Raw;
+
+    /// The items `start..end` (within `0..len`) as a source of their own.
+    ///
+    /// # Safety
+    ///
+    /// `raw` came from `into_raw` of a source of length `len` whose borrow is still live,
+    /// `start <= end <= len`, and no two pieces alive at the same time overlap.
+    #[doc(hidden)]
+    unsafe fn piece(raw: Self::Raw, start: usize, end: usize) -> Self::Piece;
+
+    #[doc(hidden)]
+    fn into_seq(self) -> Self::Iter;
+}
+
+macro_rules! range_source {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for Range<$t> {}
+
+        impl LoopSource for Range<$t> {
+            type Item = $t;
+            type Raw = $t;
+            type Piece = Self;
+            type Iter = Range<$t>;
+
+            #[inline]
+            fn len(&self) -> usize {
+                if self.end <= self.start {
+                    return 0;
+                }
+                // A range of a 64-bit type can be longer than `usize::MAX` on a 32-bit
+                // target; such a loop is cut short at `usize::MAX` items rather than wrap.
+                usize::try_from(self.end.abs_diff(self.start)).unwrap_or(usize::MAX)
+            }
+
+            #[inline]
+            fn into_raw(self) -> $t {
+                self.start
+            }
+
+            #[inline]
+            unsafe fn piece(raw: $t, start: usize, end: usize) -> Self {
+                // In range: `start <= end <= len`, and `raw + len` is the source's end.
+                let at = |i: usize| raw.wrapping_add(i as $t);
+                at(start)..at(end)
+            }
+
+            #[inline]
+            fn into_seq(self) -> Range<$t> {
+                self
+            }
+        }
+
+        impl sealed::Sealed for RangeInclusive<$t> {}
+
+        impl LoopSource for RangeInclusive<$t> {
+            type Item = $t;
+            type Raw = $t;
+            type Piece = Range<$t>;
+            type Iter = RangeInclusive<$t>;
+
+            #[inline]
+            fn len(&self) -> usize {
+                if self.is_empty() {
+                    return 0;
+                }
+                // Cut short at `usize::MAX` items, as for `Range` (`0..=u64::MAX` on a
+                // 64-bit target loses its last item).
+                usize::try_from(self.end().abs_diff(*self.start()))
+                    .map_or(usize::MAX, |d| d.saturating_add(1))
+            }
+
+            #[inline]
+            fn into_raw(self) -> $t {
+                *self.start()
+            }
+
+            #[inline]
+            unsafe fn piece(raw: $t, start: usize, end: usize) -> Range<$t> {
+                // SAFETY: forwarded; a piece of `a..=b` is a half-open range below `b + 1`.
+                unsafe { <Range<$t>>::piece(raw, start, end) }
+            }
+
+            #[inline]
+            fn into_seq(self) -> RangeInclusive<$t> {
+                self
+            }
+        }
+    )*};
+}
+
+range_source!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+/// A shared slice, as every piece of a loop sees it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RawSlice<'a, T> {
+    ptr: NonNull<T>,
+    _borrow: PhantomData<&'a [T]>,
+}
+
+impl<T> Clone for RawSlice<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for RawSlice<'_, T> {}
+// SAFETY: it stands for a `&'a [T]`, which is `Send` and `Sync` when `T: Sync`.
+unsafe impl<T: Sync> Send for RawSlice<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for RawSlice<'_, T> {}
+
+impl<T: Sync> sealed::Sealed for &[T] {}
+
+impl<'a, T: Sync> LoopSource for &'a [T] {
+    type Item = &'a T;
+    type Raw = RawSlice<'a, T>;
+    type Piece = Self;
+    type Iter = std::slice::Iter<'a, T>;
+
+    #[inline]
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+
+    #[inline]
+    fn into_raw(self) -> RawSlice<'a, T> {
+        RawSlice {
+            ptr: NonNull::from(self).cast(),
+            _borrow: PhantomData,
+        }
+    }
+
+    #[inline]
+    unsafe fn piece(raw: RawSlice<'a, T>, start: usize, end: usize) -> Self {
+        // SAFETY: the caller promises `start <= end <= len` of the live `&'a [T]` that `raw`
+        // came from; shared pieces may overlap anyway.
+        unsafe { std::slice::from_raw_parts(raw.ptr.as_ptr().add(start), end - start) }
+    }
+
+    #[inline]
+    fn into_seq(self) -> Self::Iter {
+        self.iter()
+    }
+}
+
+impl<T: Sync> sealed::Sealed for &Vec<T> {}
+
+impl<'a, T: Sync> LoopSource for &'a Vec<T> {
+    type Item = &'a T;
+    type Raw = RawSlice<'a, T>;
+    type Piece = &'a [T];
+    type Iter = std::slice::Iter<'a, T>;
+
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    #[inline]
+    fn into_raw(self) -> RawSlice<'a, T> {
+        self.as_slice().into_raw()
+    }
+
+    #[inline]
+    unsafe fn piece(raw: RawSlice<'a, T>, start: usize, end: usize) -> &'a [T] {
+        // SAFETY: forwarded: the caller's promise is the one `<&[T]>::piece` needs.
+        unsafe { <&'a [T]>::piece(raw, start, end) }
+    }
+
+    #[inline]
+    fn into_seq(self) -> Self::Iter {
+        self.iter()
+    }
+}
+
+impl<T: Send> sealed::Sealed for &mut Vec<T> {}
+
+impl<'a, T: Send> LoopSource for &'a mut Vec<T> {
+    type Item = &'a mut T;
+    type Raw = RawSliceMut<'a, T>;
+    type Piece = &'a mut [T];
+    type Iter = std::slice::IterMut<'a, T>;
+
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    #[inline]
+    fn into_raw(self) -> RawSliceMut<'a, T> {
+        self.as_mut_slice().into_raw()
+    }
+
+    #[inline]
+    unsafe fn piece(raw: RawSliceMut<'a, T>, start: usize, end: usize) -> &'a mut [T] {
+        // SAFETY: forwarded: the caller's promise is the one `<&mut [T]>::piece` needs.
+        unsafe { <&'a mut [T]>::piece(raw, start, end) }
+    }
+
+    #[inline]
+    fn into_seq(self) -> Self::Iter {
+        self.iter_mut()
+    }
+}
+
+/// A mutable slice, as every piece of a loop sees it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RawSliceMut<'a, T> {
+    ptr: NonNull<T>,
+    _borrow: PhantomData<&'a mut [T]>,
+}
+
+impl<T> Clone for RawSliceMut<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for RawSliceMut<'_, T> {}
+// SAFETY: it stands for a `&'a mut [T]` cut into disjoint pieces that go to different
+// threads, which is sound exactly when `&mut T` is `Send`, that is when `T: Send`.
+unsafe impl<T: Send> Send for RawSliceMut<'_, T> {}
+// SAFETY: sharing it only lets each thread rebuild its own disjoint piece (see above).
+unsafe impl<T: Send> Sync for RawSliceMut<'_, T> {}
+
+impl<T: Send> sealed::Sealed for &mut [T] {}
+
+impl<'a, T: Send> LoopSource for &'a mut [T] {
+    type Item = &'a mut T;
+    type Raw = RawSliceMut<'a, T>;
+    type Piece = Self;
+    type Iter = std::slice::IterMut<'a, T>;
+
+    #[inline]
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+
+    #[inline]
+    fn into_raw(self) -> RawSliceMut<'a, T> {
+        RawSliceMut {
+            ptr: NonNull::from(self).cast(),
+            _borrow: PhantomData,
+        }
+    }
+
+    #[inline]
+    unsafe fn piece(raw: RawSliceMut<'a, T>, start: usize, end: usize) -> Self {
+        // SAFETY: the caller promises `start <= end <= len` of the live `&'a mut [T]` that
+        // `raw` came from, and that no other live piece overlaps this one.
+        unsafe { std::slice::from_raw_parts_mut(raw.ptr.as_ptr().add(start), end - start) }
+    }
+
+    #[inline]
+    fn into_seq(self) -> Self::Iter {
+        self.iter_mut()
+    }
+}

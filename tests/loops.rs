@@ -1,0 +1,283 @@
+//! Parallel loops: every schedule on every kind of source, panics, nesting.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use brigade::{Schedule, ThreadPool};
+
+fn schedules() -> Vec<Schedule> {
+    vec![
+        Schedule::Static,
+        Schedule::StaticChunks { chunk: 7 },
+        Schedule::Dynamic { chunk: 1 },
+        Schedule::Dynamic { chunk: 64 },
+        Schedule::Guided { min_chunk: 1 },
+        Schedule::Guided { min_chunk: 16 },
+        Schedule::Adaptive { min_len: 1 },
+        Schedule::Adaptive { min_len: 100 },
+        // Zero counts as one.
+        Schedule::StaticChunks { chunk: 0 },
+        Schedule::Dynamic { chunk: 0 },
+        Schedule::Guided { min_chunk: 0 },
+        Schedule::Adaptive { min_len: 0 },
+    ]
+}
+
+fn pool(n: usize) -> ThreadPool {
+    ThreadPool::builder().num_threads(n).build().unwrap()
+}
+
+const N: usize = if cfg!(miri) { 200 } else { 100_000 };
+
+#[test]
+fn for_each_visits_every_index_once() {
+    for threads in [1, 2, 4] {
+        let pool = pool(threads);
+        for schedule in schedules() {
+            let hits: Vec<AtomicUsize> = (0..N).map(|_| AtomicUsize::new(0)).collect();
+            pool.for_each(0..N, schedule, |i| {
+                hits[i].fetch_add(1, Ordering::Relaxed);
+            });
+            assert!(
+                hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
+                "{schedule:?} on {threads} threads"
+            );
+        }
+    }
+}
+
+#[test]
+fn mutable_slices_and_vecs() {
+    let pool = pool(3);
+    for schedule in schedules() {
+        let mut v: Vec<u64> = (0..N as u64).collect();
+        pool.for_each(&mut v, schedule, |x| *x = *x * 2 + 1);
+        assert!(v.iter().enumerate().all(|(i, &x)| x == 2 * i as u64 + 1));
+        pool.for_each(&mut v[..], schedule, |x| *x -= 1);
+        assert!(v.iter().enumerate().all(|(i, &x)| x == 2 * i as u64));
+    }
+}
+
+#[test]
+fn map_reduce_equals_the_sequential_fold() {
+    let v: Vec<u64> = (0..N as u64).map(|i| i.wrapping_mul(0x9E37_79B9)).collect();
+    let expected = v.iter().fold(0u64, |a, x| a.wrapping_add(x ^ (x >> 7)));
+    for threads in [1, 2, 5] {
+        let pool = pool(threads);
+        for schedule in schedules() {
+            let got = pool.map_reduce(&v, schedule, || 0u64, |x| x ^ (x >> 7), u64::wrapping_add);
+            assert_eq!(got, expected, "{schedule:?} on {threads} threads");
+            let got = pool.map_reduce(
+                &v[..],
+                schedule,
+                || 0u64,
+                |x| x ^ (x >> 7),
+                u64::wrapping_add,
+            );
+            assert_eq!(got, expected, "{schedule:?} on {threads} threads (slice)");
+        }
+    }
+}
+
+/// Concatenation is associative but not commutative: any reordering shows.
+#[test]
+fn map_reduce_keeps_index_order() {
+    let n = if cfg!(miri) { 100 } else { 5_000 };
+    let expected: Vec<usize> = (0..n).collect();
+    for threads in [2, 4] {
+        let pool = pool(threads);
+        for schedule in schedules() {
+            let got = pool.map_reduce(
+                0..n,
+                schedule,
+                Vec::new,
+                |i| vec![i],
+                |mut a, b| {
+                    a.extend(b);
+                    a
+                },
+            );
+            assert_eq!(got, expected, "{schedule:?} on {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn empty_and_single_item_loops() {
+    let pool = pool(2);
+    for schedule in schedules() {
+        assert_eq!(
+            pool.map_reduce(0..0u32, schedule, || 7, |_| 1, |a, b| a + b),
+            7
+        );
+        assert_eq!(
+            pool.map_reduce(
+                std::ops::Range {
+                    start: 5i32,
+                    end: 3
+                }, // reversed: empty
+                schedule,
+                || 0,
+                |_| 1,
+                |a, b| a + b
+            ),
+            0
+        );
+        assert_eq!(
+            pool.map_reduce(9..10u8, schedule, || 0u32, u32::from, |a, b| a + b),
+            9
+        );
+        let empty: &[u8] = &[];
+        pool.for_each(empty, schedule, |_| unreachable!());
+    }
+}
+
+#[test]
+fn signed_and_narrow_ranges() {
+    let pool = pool(2);
+    for schedule in schedules() {
+        let s = pool.map_reduce(-500i64..500, schedule, || 0i64, |i| i, |a, b| a + b);
+        assert_eq!(s, -500);
+        let c = pool.map_reduce(0..=u8::MAX - 1, schedule, || 0u32, |_| 1, |a, b| a + b);
+        assert_eq!(c, 255);
+    }
+}
+
+#[test]
+fn chunks_cover_the_source_once() {
+    for threads in [1, 2, 4] {
+        let pool = pool(threads);
+        for schedule in schedules() {
+            let mut v = vec![0u32; N];
+            pool.for_each_chunk(&mut v, schedule, |start, chunk| {
+                for (i, x) in chunk.iter_mut().enumerate() {
+                    *x += (start + i) as u32 + 1;
+                }
+            });
+            assert!(
+                v.iter().enumerate().all(|(i, &x)| x == i as u32 + 1),
+                "{schedule:?} on {threads} threads"
+            );
+            let pieces = AtomicUsize::new(0);
+            pool.for_each_chunk(0..N, schedule, |start, range| {
+                assert_eq!(range.start, start);
+                pieces.fetch_add(range.len(), Ordering::Relaxed);
+            });
+            assert_eq!(pieces.into_inner(), N);
+        }
+    }
+}
+
+#[test]
+fn dynamic_chunks_have_the_asked_size() {
+    let pool = pool(2);
+    let sizes = std::sync::Mutex::new(Vec::new());
+    pool.for_each_chunk(0..1000usize, Schedule::Dynamic { chunk: 64 }, |start, r| {
+        sizes.lock().unwrap().push((start, r.len()));
+    });
+    let mut sizes = sizes.into_inner().unwrap();
+    sizes.sort();
+    assert_eq!(sizes.len(), 1000usize.div_ceil(64));
+    assert!(sizes[..sizes.len() - 1].iter().all(|&(_, l)| l == 64));
+    assert_eq!(sizes.last().unwrap().1, 1000 % 64);
+}
+
+#[test]
+fn static_blocks_one_per_worker() {
+    let pool = pool(4);
+    let sizes = std::sync::Mutex::new(Vec::new());
+    pool.for_each_chunk(0..1003usize, Schedule::Static, |start, r| {
+        sizes.lock().unwrap().push((start, r.len()));
+    });
+    let mut sizes = sizes.into_inner().unwrap();
+    sizes.sort();
+    assert_eq!(sizes, vec![(0, 250), (250, 251), (501, 251), (752, 251)]);
+}
+
+#[test]
+fn a_panic_reaches_the_caller_after_the_loop_stops_and_nothing_runs_twice() {
+    for threads in [1, 2, 4] {
+        let pool = pool(threads);
+        for schedule in schedules() {
+            let hits: Vec<AtomicUsize> = (0..N).map(|_| AtomicUsize::new(0)).collect();
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                pool.for_each(0..N, schedule, |i| {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                    if i == N / 3 {
+                        panic!("item {i}");
+                    }
+                });
+            }));
+            let payload = r.expect_err("the panic reaches the caller");
+            assert_eq!(
+                payload.downcast_ref::<String>().map(String::as_str),
+                Some(&*format!("item {}", N / 3))
+            );
+            assert!(
+                hits.iter().all(|h| h.load(Ordering::Relaxed) <= 1),
+                "{schedule:?}"
+            );
+            assert_eq!(hits[N / 3].load(Ordering::Relaxed), 1);
+            // The pool is still usable.
+            assert_eq!(
+                pool.map_reduce(0..100, schedule, || 0, |i| i, |a, b| a + b),
+                4950
+            );
+        }
+    }
+}
+
+#[test]
+fn nested_loops() {
+    let pool = pool(3);
+    for outer in schedules() {
+        let total = pool.map_reduce(
+            0..40usize,
+            outer,
+            || 0usize,
+            |i| brigade::map_reduce(0..i, Schedule::default(), || 0, |j| j, |a, b| a + b),
+            |a, b| a + b,
+        );
+        let expected: usize = (0..40).map(|i: usize| i * i.saturating_sub(1) / 2).sum();
+        assert_eq!(total, expected, "{outer:?}");
+    }
+}
+
+#[test]
+fn loops_inside_join_and_scope_and_from_another_pool() {
+    let a = pool(2);
+    let b = pool(2);
+    let (x, y) = a.join(
+        || brigade::map_reduce(0..1000u64, Schedule::default(), || 0, |i| i, |p, q| p + q),
+        || {
+            b.map_reduce(
+                0..1000u64,
+                Schedule::Dynamic { chunk: 10 },
+                || 0,
+                |i| i,
+                |p, q| p + q,
+            )
+        },
+    );
+    assert_eq!((x, y), (499_500, 499_500));
+    let mut rows = vec![vec![0u8; 100]; 10];
+    a.scope(|s| {
+        for row in rows.iter_mut() {
+            s.spawn(move |_| brigade::for_each(row, Schedule::default(), |p| *p = 1));
+        }
+    });
+    assert!(rows.iter().flatten().all(|&p| p == 1));
+}
+
+#[test]
+fn free_functions_outside_any_pool_use_the_global_pool() {
+    let v: Vec<u32> = (0..1000).collect();
+    let s = brigade::map_reduce(
+        &v,
+        Schedule::default(),
+        || 0u64,
+        |&x| u64::from(x),
+        |a, b| a + b,
+    );
+    assert_eq!(s, 499_500);
+}
