@@ -1,190 +1,81 @@
-//! Prints how a few workloads speed up with the number of brigade threads on this machine.
+//! Prints how parallel loops speed up with the number of threads on this machine, under
+//! every brigade schedule and rayon's `par_iter`, and can draw the curves as an SVG plot.
 //!
 //! ```text
-//! cargo run --release --example scaling
+//! cargo run --release --example scaling                      # the table, demo sizes
+//! cargo run --release --example scaling -- --svg scaling.svg # and the plot
+//! cargo run --release --example scaling -- --full            # the bench's sizes
 //! ```
 //!
-//! Each workload runs serially, then on brigade pools of 1, 2, 4 and 8 threads (more than
-//! the machine's cores is oversubscribed, a real case that should degrade gracefully). Each
-//! time is the best of a few runs; speedup is serial time / pool time, efficiency is speedup
-//! / min(threads, cores).
+//! The workloads are those of `benches/scalability.rs` (uniform memory-bound, uniform
+//! compute-bound, skewed Mandelbrot rows, tiny bodies, nested loops), at about a tenth of the
+//! bench's sizes unless `--full` is given. Each runs serially, then on pools of 1, 2, 4 and
+//! 8 threads (more threads than cores is oversubscribed, a real case that should degrade
+//! gracefully). Each time is the best of a few runs; speedup is serial time / time, and
+//! efficiency is speedup / min(threads, cores). For figures to rely on, use the bench: it
+//! measures each point many times, side by side in one run.
+
+#[path = "../benches/common/loops.rs"]
+mod loops;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use brigade::ThreadPool;
+use loops::{Data, Sizes, Workload, schedules};
+use plotters::prelude::*;
 
 const THREADS: [usize; 4] = [1, 2, 4, 8];
-const RUNS: usize = 5;
 
-/// Fibonacci with a join at every call above a small cut-off.
-fn fib(n: u64) -> u64 {
-    if n < 20 {
-        return fib_serial(n);
-    }
-    let (a, b) = brigade::join(|| fib(n - 1), || fib(n - 2));
-    a + b
+/// One way to run a workload: a brigade schedule, or rayon.
+type Runner<'a> = Box<dyn FnMut(&mut Data) -> u64 + 'a>;
+
+/// One measured point.
+struct Row {
+    workload: Workload,
+    variant: &'static str,
+    threads: usize,
+    time: Duration,
+    speedup: f64,
 }
 
-fn fib_serial(n: u64) -> u64 {
-    if n < 2 {
-        n
-    } else {
-        fib_serial(n - 1) + fib_serial(n - 2)
-    }
+struct Options {
+    svg: Option<String>,
+    sizes: Sizes,
+    runs: usize,
 }
 
-/// Sum of squares by recursive halving with join.
-fn sum_squares(v: &[u64]) -> u64 {
-    if v.len() <= 16 * 1024 {
-        return v
-            .iter()
-            .map(|x| x.wrapping_mul(*x))
-            .fold(0, u64::wrapping_add);
-    }
-    let (l, r) = v.split_at(v.len() / 2);
-    let (a, b) = brigade::join(|| sum_squares(l), || sum_squares(r));
-    a.wrapping_add(b)
-}
-
-/// Iterations until escape for one pixel of the Mandelbrot set.
-fn mandel_pixel(x: usize, y: usize, size: usize, max_iter: u32) -> u32 {
-    let cx = x as f64 / size as f64 * 3.0 - 2.0;
-    let cy = y as f64 / size as f64 * 3.0 - 1.5;
-    let (mut zx, mut zy, mut i) = (0.0f64, 0.0f64, 0);
-    while i < max_iter && zx * zx + zy * zy <= 4.0 {
-        let t = zx * zx - zy * zy + cx;
-        zy = 2.0 * zx * zy + cy;
-        zx = t;
-        i += 1;
-    }
-    i
-}
-
-fn mandel_row(row: &mut [u32], y: usize, size: usize) {
-    for (x, px) in row.iter_mut().enumerate() {
-        *px = mandel_pixel(x, y, size, 500);
-    }
-}
-
-/// Quicksort; with `parallel`, both partitions go through `join`. Small slices use the
-/// standard sort, in both modes, so serial and parallel runs do the same work.
-fn quicksort(v: &mut [u32], parallel: bool) {
-    if v.len() <= 4096 {
-        v.sort_unstable();
-        return;
-    }
-    let mid = partition(v);
-    let (lo, hi) = v.split_at_mut(mid);
-    let hi = &mut hi[1..];
-    if parallel {
-        brigade::join(|| quicksort(lo, true), || quicksort(hi, true));
-    } else {
-        quicksort(lo, false);
-        quicksort(hi, false);
-    }
-}
-
-/// Lomuto partition around the middle element; returns the pivot's final index.
-fn partition(v: &mut [u32]) -> usize {
-    let last = v.len() - 1;
-    v.swap(v.len() / 2, last);
-    let pivot = v[last];
-    let mut store = 0;
-    for i in 0..last {
-        if v[i] < pivot {
-            v.swap(i, store);
-            store += 1;
+fn options() -> Result<Options, String> {
+    let mut o = Options {
+        svg: None,
+        sizes: Sizes::DEMO,
+        runs: 3,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--svg" => o.svg = Some(args.next().ok_or("--svg needs a file name")?),
+            "--full" => o.sizes = Sizes::BENCH,
+            "--runs" => {
+                o.runs = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("--runs needs a positive number")?
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; try --svg FILE, --full, --runs N"
+                ));
+            }
         }
     }
-    v.swap(store, last);
-    store
+    Ok(o)
 }
 
-/// A deterministic permutation-like sequence (xorshift), so every run sorts the same input.
-fn shuffled(n: usize) -> Vec<u32> {
-    let mut x = 0x2545_F491u32;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        })
-        .collect()
-}
-
-/// Position-weighted sum: equal only for identically ordered slices.
-fn checksum(v: &[u32]) -> u64 {
-    v.iter().enumerate().fold(0u64, |acc, (i, &x)| {
-        acc.wrapping_add((i as u64 + 1).wrapping_mul(x as u64))
-    })
-}
-
-struct Workload {
-    name: &'static str,
-    serial: Box<dyn Fn() -> u64>,
-    parallel: Box<dyn Fn(&ThreadPool) -> u64>,
-}
-
-fn workloads() -> Vec<Workload> {
-    const MANDEL: usize = 512;
-    let data: std::sync::Arc<Vec<u64>> = std::sync::Arc::new((0..8_000_000).collect());
-    let data2 = data.clone();
-    vec![
-        Workload {
-            name: "fib(35), join per call above n=20",
-            serial: Box::new(|| fib_serial(black_box(35))),
-            parallel: Box::new(|pool| pool.install(|| fib(black_box(35)))),
-        },
-        Workload {
-            name: "sum of squares, 8M u64, join halving",
-            serial: Box::new(move || {
-                data.iter()
-                    .map(|x| x.wrapping_mul(*x))
-                    .fold(0, u64::wrapping_add)
-            }),
-            parallel: Box::new(move |pool| pool.install(|| sum_squares(&data2))),
-        },
-        Workload {
-            name: "mandelbrot 512x512, a scope task per row",
-            serial: Box::new(|| {
-                let mut img = vec![0u32; MANDEL * MANDEL];
-                for (y, row) in img.chunks_mut(MANDEL).enumerate() {
-                    mandel_row(row, y, MANDEL);
-                }
-                img.iter().map(|&p| p as u64).sum()
-            }),
-            parallel: Box::new(|pool| {
-                let mut img = vec![0u32; MANDEL * MANDEL];
-                pool.scope(|s| {
-                    for (y, row) in img.chunks_mut(MANDEL).enumerate() {
-                        s.spawn(move |_| mandel_row(row, y, MANDEL));
-                    }
-                });
-                img.iter().map(|&p| p as u64).sum()
-            }),
-        },
-        Workload {
-            name: "quicksort 2M u32, join per partition",
-            serial: Box::new(|| {
-                let mut v = shuffled(2_000_000);
-                quicksort(&mut v, false);
-                checksum(&v)
-            }),
-            parallel: Box::new(|pool| {
-                let mut v = shuffled(2_000_000);
-                pool.install(|| quicksort(&mut v, true));
-                checksum(&v)
-            }),
-        },
-    ]
-}
-
-fn best_of(f: impl Fn() -> u64) -> (Duration, u64) {
+fn best_of(runs: usize, mut f: impl FnMut() -> u64) -> (Duration, u64) {
     let mut best = Duration::MAX;
     let mut value = 0;
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         let t = Instant::now();
         value = black_box(f());
         best = best.min(t.elapsed());
@@ -193,51 +84,180 @@ fn best_of(f: impl Fn() -> u64) -> (Duration, u64) {
 }
 
 fn main() {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("scaling: {e}");
+            std::process::exit(2);
+        }
+    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("brigade scaling on this machine: {cores} logical CPUs; best of {RUNS} runs each\n");
     println!(
-        "{:<42} {:>8} {:>12} {:>9} {:>11}",
-        "workload", "threads", "time (ms)", "speedup", "efficiency"
+        "brigade parallel loops on this machine: {cores} logical CPUs; best of {} runs each\n",
+        o.runs
     );
-    let pools: Vec<(usize, ThreadPool)> = THREADS
-        .iter()
-        .map(|&t| {
-            (
-                t,
-                ThreadPool::builder()
-                    .num_threads(t)
-                    .build()
-                    .expect("failed to build a pool"),
-            )
-        })
-        .collect();
-    for w in workloads() {
-        let (serial, expected) = best_of(&w.serial);
+    println!(
+        "{:<12} {:<14} {:>7} {:>11} {:>8} {:>10}",
+        "workload", "schedule", "threads", "time (ms)", "speedup", "efficiency"
+    );
+    let mut data = Data::new(o.sizes);
+    let mut serial = Vec::new();
+    for w in Workload::ALL {
+        serial.push(best_of(o.runs, || w.serial(&mut data)));
+    }
+    let mut rows = Vec::new();
+    for threads in THREADS {
+        let bp = brigade::ThreadPool::builder()
+            .num_threads(threads)
+            .build()
+            .expect("failed to build a brigade pool");
+        let rp = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("failed to build a rayon pool");
+        for (w, &(serial_time, expected)) in Workload::ALL.into_iter().zip(&serial) {
+            let mut variants: Vec<(&'static str, Runner<'_>)> = schedules(w.grain())
+                .into_iter()
+                .map(|(name, s)| {
+                    let bp = &bp;
+                    (
+                        name,
+                        Box::new(move |d: &mut Data| w.brigade(bp, s, d)) as Runner<'_>,
+                    )
+                })
+                .collect();
+            variants.push(("rayon", Box::new(|d: &mut Data| w.rayon(&rp, d))));
+            for (variant, mut run) in variants {
+                let (time, value) = best_of(o.runs, || run(&mut data));
+                assert_eq!(
+                    value,
+                    expected,
+                    "{} under {variant}: result differs from serial",
+                    w.name()
+                );
+                rows.push(Row {
+                    workload: w,
+                    variant,
+                    threads,
+                    time,
+                    speedup: serial_time.as_secs_f64() / time.as_secs_f64(),
+                });
+            }
+        }
+    }
+    for (w, (serial_time, _)) in Workload::ALL.into_iter().zip(&serial) {
         println!(
-            "{:<42} {:>8} {:>12.2} {:>9} {:>11}",
-            w.name,
+            "{:<12} {:<14} {:>7} {:>11.2} {:>8} {:>10}   {}",
+            w.name(),
             "serial",
-            serial.as_secs_f64() * 1e3,
+            "-",
+            serial_time.as_secs_f64() * 1e3,
             "1.00",
-            "-"
+            "-",
+            w.describe(o.sizes)
         );
-        for (t, pool) in &pools {
-            let (time, value) = best_of(|| (w.parallel)(pool));
-            assert_eq!(
-                value, expected,
-                "{}: parallel result differs from serial",
-                w.name
-            );
-            let speedup = serial.as_secs_f64() / time.as_secs_f64();
-            let efficiency = speedup / (*t).min(cores) as f64;
+        for r in rows.iter().filter(|r| r.workload == w) {
+            let efficiency = r.speedup / r.threads.min(cores) as f64;
             println!(
-                "{:<42} {:>8} {:>12.2} {:>9.2} {:>10.0}%",
+                "{:<12} {:<14} {:>7} {:>11.2} {:>8.2} {:>9.0}%",
                 "",
-                t,
-                time.as_secs_f64() * 1e3,
-                speedup,
+                r.variant,
+                r.threads,
+                r.time.as_secs_f64() * 1e3,
+                r.speedup,
                 efficiency * 100.0
             );
         }
     }
+    if let Some(path) = &o.svg {
+        match plot(path, &rows, o.sizes, cores) {
+            Ok(()) => println!("\nwrote {path}"),
+            Err(e) => {
+                eprintln!("scaling: cannot write {path}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+}
+
+/// One panel per workload: speedup over serial against threads, a line per schedule.
+fn plot(
+    path: &str,
+    rows: &[Row],
+    sizes: Sizes,
+    cores: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(path, (1500, 900)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(
+        &format!("brigade parallel loops: speedup over serial ({cores} cores; 4 and 8 threads oversubscribed)"),
+        ("sans-serif", 24),
+    )?;
+    let panels = root.split_evenly((2, 3));
+    let variants: Vec<&str> = {
+        let mut v: Vec<&str> = schedules(1).iter().map(|(n, _)| *n).collect();
+        v.push("rayon");
+        v
+    };
+    let colors = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(214, 39, 40),
+        RGBColor(90, 90, 90),
+    ];
+    let y_max = rows.iter().map(|r| r.speedup).fold(2.0f64, f64::max).ceil() + 0.25;
+    for (w, panel) in Workload::ALL.into_iter().zip(panels.iter()) {
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!("{}: {}", w.name(), w.describe(sizes)),
+                ("sans-serif", 15),
+            )
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(40)
+            .build_cartesian_2d(-0.2f64..3.2f64, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .x_labels(4)
+            .x_label_formatter(&|x| {
+                let i = x.round() as usize;
+                THREADS.get(i).map_or(String::new(), |t| t.to_string())
+            })
+            .x_desc("threads")
+            .y_desc("speedup")
+            .draw()?;
+        for (variant, color) in variants.iter().zip(colors) {
+            let points: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.workload == w && r.variant == *variant)
+                .map(|r| {
+                    let i = THREADS.iter().position(|&t| t == r.threads).unwrap_or(0);
+                    (i as f64, r.speedup)
+                })
+                .collect();
+            let width = if *variant == "adaptive" { 3 } else { 1 };
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(width)))?
+                .label(if *variant == "adaptive" {
+                    "adaptive (default)"
+                } else {
+                    variant
+                })
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(width))
+                });
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 12))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
 }

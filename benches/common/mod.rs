@@ -48,3 +48,5 @@ pub(crate) fn median_ns(group: &str, bench: &str) -> Option<f64> {
     let end = value.find([',', '}'])?;
     value[..end].trim().parse().ok()
 }
+
+pub(crate) mod loops;

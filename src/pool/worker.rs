@@ -219,24 +219,6 @@ impl WorkerThread {
         }
     }
 
-    /// A parallel loop's check between two blocks: true if an idle worker (or the
-    /// heartbeat) asked this worker for work, there is no unpublished `join` half to give
-    /// instead (an older, so larger, piece of work: that one is published), and some worker
-    /// is still idle to take what the loop splits off.
-    #[inline]
-    pub(crate) fn work_requested(&self) -> bool {
-        if !self.heartbeat.load(Ordering::Relaxed) {
-            return false;
-        }
-        self.work_requested_cold()
-    }
-
-    #[cold]
-    fn work_requested_cold(&self) -> bool {
-        self.heartbeat.store(false, Ordering::Relaxed);
-        !self.publish_oldest() && self.registry.sleep.has_idle()
-    }
-
     /// A heartbeat: publishes the oldest unpublished `join` half.
     #[cold]
     fn promote(&self) {

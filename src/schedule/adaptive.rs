@@ -1,19 +1,25 @@
-//! `Adaptive`: lazy binary splitting, on demand.
+//! `Adaptive`: lazy binary splitting, done by the thieves.
 //!
-//! A worker runs its range in blocks, sized by measuring so that a block takes about
-//! `BLOCK_TARGET` (a block of 1 item for heavy bodies, thousands for tiny ones, so the inner
-//! loop stays a plain loop the compiler can vectorize). Between blocks it reads one flag:
-//! its heartbeat flag, which an idle worker raises when it finds this worker's deque empty
-//! (see `pool/worker.rs`). Only then, and only if an idle worker still exists and at least
-//! `2 * min_len` items remain, does it split what remains in two: it offers the upper half
-//! on its deque (`join_now`), where the asking worker steals it, and goes on with the lower
-//! half. The thief does the same with its half. So the range is cut only where a steal
-//! happens, and as late as possible: a costly stretch found late is still shared, which
-//! splitting decided up front (rayon's adaptive splitter, oneTBB's auto partitioner) cannot
-//! do once a piece has started.
+//! A worker runs its piece of the range in blocks, sized by measuring so that a block takes
+//! about `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner
+//! loop stays a plain loop the compiler can vectorize). Once a piece has run for one block
+//! target and items remain, its owner keeps what is left in a [`Stealable`] range and
+//! offers one *token* job on its deque. An idle worker that steals the token takes the upper
+//! half of what is left at that moment (`Stealable::steal_half`), and runs it as a piece of
+//! its own, with a token of its own. The owner goes on claiming blocks from the front; when
+//! it sees its token was taken, it offers the rest again with a new token.
 //!
-//! Each split nests one `join` on the splitting worker's stack and halves its range, so a
-//! worker nests at most `log2(len)` splits.
+//! So the range is cut only where a steal happens, into halves of what remains at the
+//! moment of the steal, as late as possible: a costly stretch found late is still shared,
+//! which splitting decided up front (rayon's adaptive splitter, oneTBB's auto partitioner)
+//! cannot do once a piece has started. And a thief never waits for the owner to notice it:
+//! it splits the owner's range itself, even while the owner is in the middle of a long item
+//! or descheduled.
+//!
+//! The token is the second half of a `join_now`: the owner's claims are the first half, so
+//! results combine in index order, and the owner waits for the thief's half like any
+//! `join`. A piece whose token nobody took pops it back and drops it. Each token taken
+//! halves a range, so a worker nests at most `log2(len)` of these joins.
 
 use std::time::{Duration, Instant};
 
@@ -21,13 +27,13 @@ use crate::join::join_now;
 use crate::pool::WorkerThread;
 use crate::schedule::body::{Body, Loop};
 use crate::schedule::source::LoopSource;
+use crate::schedule::stealable::{self, Stealable};
 
-/// How long a block should take: the longest an idle worker waits for an answer (beyond
-/// the item in progress), and long enough that one clock read per block costs nothing.
+/// How long a block should take: long enough that a clock read and a CAS per block cost
+/// nothing, short enough that a piece offers its token soon after it starts.
 const BLOCK_TARGET: Duration = Duration::from_micros(10);
 
-/// Runs the loop. If some worker is idle right now, the range is split once up front, so
-/// that the loop does not wait for a request to start spreading.
+/// Runs the loop.
 pub(crate) fn run_adaptive<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
@@ -37,61 +43,138 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    let len = lp.len();
     let min_len = min_len.max(1);
-    if len / 2 >= min_len && worker.registry().sleep.has_idle() {
-        let mid = len / 2;
-        let (a, b) = join_now(
-            worker,
-            |w| split_on_demand(w, lp, 0, mid, lp.identity(), min_len, 1),
-            |w| split_on_demand(w, lp, mid, len, lp.identity(), min_len, 1),
-        );
-        return lp.reduce(a, b);
+    let mut acc = lp.identity();
+    let mut start = 0;
+    // A `Stealable` holds at most `MAX_LEN` items: longer loops run in segments.
+    while start < lp.len() {
+        let end = lp.len().min(start + stealable::MAX_LEN);
+        acc = piece(worker, lp, start, end, acc, min_len);
+        start = end;
     }
-    split_on_demand(worker, lp, 0, len, lp.identity(), min_len, 1)
+    acc
 }
 
-/// Folds `start..end` into `acc` in measured blocks of `block` items and up, splitting
-/// when asked (module docs).
-fn split_on_demand<S, B>(
+/// Folds `start..end` into `acc`: alone for the first block target, then with a token.
+fn piece<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
-    mut start: usize,
+    start: usize,
     end: usize,
     mut acc: B::Acc,
     min_len: usize,
-    mut block: usize,
 ) -> B::Acc
 where
     S: LoopSource,
     B: Body<S>,
 {
-    let mut clock = Instant::now();
-    loop {
-        let stop = start + block.min(end - start);
-        // SAFETY: this call owns `start..end` alone (the loop's range is only ever cut in
-        // two, each half going to one call), and runs it in consecutive blocks, once.
-        acc = unsafe { lp.fold(acc, start, stop) };
-        start = stop;
-        if start == end || lp.stopped() {
+    let began = Instant::now();
+    let mut block = Block::new();
+    let mut at = start;
+    while at < end {
+        let stop = at + block.len.min(end - at);
+        // SAFETY: this call owns `start..end` alone (it came from the loop's range, or
+        // from a steal that moved the owner's end below it) and runs it in consecutive
+        // blocks, once.
+        acc = unsafe { lp.fold(acc, at, stop) };
+        at = stop;
+        if lp.stopped() {
             return acc;
         }
-        if (end - start) / 2 >= min_len && worker.work_requested() {
-            let mid = start + (end - start) / 2;
-            let (a, b) = join_now(
-                worker,
-                |w| split_on_demand(w, lp, start, mid, acc, min_len, block),
-                |w| split_on_demand(w, lp, mid, end, lp.identity(), min_len, 1),
-            );
-            return lp.reduce(a, b);
+        block.measure();
+        if began.elapsed() >= BLOCK_TARGET && (end - at) / 2 >= min_len {
+            return offer(worker, lp, at, end, acc, min_len, block);
         }
+    }
+    acc
+}
+
+/// Folds `start..end` into `acc` while offering its back half to thieves (module docs).
+fn offer<S, B>(
+    worker: &WorkerThread,
+    lp: &Loop<'_, S, B>,
+    start: usize,
+    end: usize,
+    acc: B::Acc,
+    min_len: usize,
+    block: Block,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    let range = Stealable::new(start, end);
+    let (a, b) = join_now(
+        worker,
+        |w| claim_blocks(w, lp, &range, acc, min_len, block),
+        |w| match range.steal_half(min_len) {
+            Some((s, e)) => piece(w, lp, s, e, lp.identity(), min_len),
+            // Popped back by the owner, or the rest was too short to share.
+            None => lp.identity(),
+        },
+    );
+    lp.reduce(a, b)
+}
+
+/// The owner's side of `offer`: claims blocks from the front until nothing is left, and
+/// offers the rest again once the token was taken.
+fn claim_blocks<S, B>(
+    worker: &WorkerThread,
+    lp: &Loop<'_, S, B>,
+    range: &Stealable,
+    mut acc: B::Acc,
+    min_len: usize,
+    mut block: Block,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    while let Some((s, e)) = range.claim(block.len) {
+        // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
+        // parts disjoint from them.
+        acc = unsafe { lp.fold(acc, s, e) };
+        if lp.stopped() {
+            return acc;
+        }
+        block.measure();
+        if range.was_stolen() {
+            return match range.claim_rest() {
+                Some((s, e)) if (e - s) / 2 >= min_len => {
+                    offer(worker, lp, s, e, acc, min_len, block)
+                }
+                // SAFETY: claimed just above: ours alone.
+                Some((s, e)) => unsafe { lp.fold(acc, s, e) },
+                None => acc,
+            };
+        }
+    }
+    acc
+}
+
+/// The block length, doubled or halved after each block to keep it near `BLOCK_TARGET`.
+struct Block {
+    len: usize,
+    clock: Instant,
+}
+
+impl Block {
+    fn new() -> Self {
+        Block {
+            len: 1,
+            clock: Instant::now(),
+        }
+    }
+
+    #[inline]
+    fn measure(&mut self) {
         let now = Instant::now();
-        let took = now.duration_since(clock);
-        clock = now;
+        let took = now.duration_since(self.clock);
+        self.clock = now;
         if took < BLOCK_TARGET / 2 {
-            block = block.saturating_mul(2);
+            self.len = self.len.saturating_mul(2);
         } else if took > BLOCK_TARGET * 2 {
-            block = (block / 2).max(1);
+            self.len = (self.len / 2).max(1);
         }
     }
 }

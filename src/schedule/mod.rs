@@ -9,6 +9,7 @@ mod lanes;
 mod loops;
 mod partition;
 mod source;
+mod stealable;
 
 pub(crate) use body::{ForEach, ForEachChunk, MapReduce};
 pub(crate) use loops::run_loop;

@@ -16,7 +16,7 @@
 /// | `StaticChunks { chunk }` | `chunk`-sized, dealt round-robin | low | partly |
 /// | `Dynamic { chunk }` | next `chunk` from a shared counter | one atomic add per chunk | yes, at the cost of contention on small chunks |
 /// | `Guided { min_chunk }` | `remaining / threads`, at least `min_chunk` | one CAS per piece, few pieces | mostly; poorly when the costly part comes first |
-/// | `Adaptive { min_len }` | halves split off only when an idle worker asks | a clock read every ~10 µs of work | yes |
+/// | `Adaptive { min_len }` | halves of what remains, split off by idle workers | a clock read and a CAS per ~10 µs block | yes |
 ///
 /// A `chunk`, `min_chunk` or `min_len` of 0 counts as 1. With one worker, every schedule
 /// runs the loop as one sequential piece.
@@ -80,13 +80,14 @@ pub enum Schedule {
         /// The smallest claim, except for the last one.
         min_chunk: usize,
     },
-    /// Lazy binary splitting, the default. The calling worker runs the range in blocks of
-    /// about 10 µs (sized by measuring), and between blocks checks one flag: only when an
-    /// idle worker has asked it for work does it split off the upper half of what remains
-    /// and offer it; the idle worker then does the same with its half. So the range is cut
-    /// exactly where a steal happens, into pieces of at least `min_len` items, as
-    /// rayon's adaptive splitting and oneTBB's `auto_partitioner` aim for, but decided while
-    /// the loop runs rather than up front: a costly stretch found late is still shared.
+    /// Lazy binary splitting, the default. A worker runs its piece in blocks of about
+    /// 10 µs (sized by measuring, so tiny bodies still run as a plain inner loop), and once
+    /// the piece has run that long it leaves what remains open to thieves: an idle worker
+    /// takes the upper half of what is left at that moment and does the same with it. So
+    /// the range is cut only where a steal happens, into pieces of at least `min_len` items,
+    /// as rayon's adaptive splitting and oneTBB's `auto_partitioner` aim for, but decided
+    /// while the loop runs: a costly stretch found late is still shared, and a thief does
+    /// not wait for a busy (or descheduled) worker to hand work over.
     Adaptive {
         /// Pieces shorter than this are not split further.
         min_len: usize,

@@ -137,12 +137,6 @@ impl Sleep {
         awake > cores
     }
 
-    /// True if some worker is out of work (searching or asleep).
-    #[inline]
-    pub(crate) fn has_idle(&self) -> bool {
-        self.counts.load(Ordering::Relaxed) != 0
-    }
-
     /// True if all `num_workers` workers are asleep.
     #[inline]
     pub(crate) fn all_asleep(&self, num_workers: usize) -> bool {

@@ -1,0 +1,180 @@
+//! `scalability`: parallel loops under every brigade schedule, rayon's `par_iter` and a
+//! serial loop, at 1, 2, 4 and 8 threads, on five workloads (`common/loops.rs`): uniform
+//! memory-bound and compute-bound, skewed (Mandelbrot rows), tiny bodies, and nested loops.
+//!
+//! ```text
+//! cargo bench --bench scalability -- --noplot
+//! ```
+//!
+//! After the runs it prints each workload's speedups over serial from this run's medians,
+//! and checks the targets of the loop schedules (docs/scheduling.md) against them.
+
+mod common;
+
+use std::time::Duration;
+
+use common::loops::{Data, Sizes, Workload, schedules};
+use common::{brigade_pool, median_ns, rayon_pool};
+use criterion::{Criterion, criterion_group};
+
+const THREADS: [usize; 4] = [1, 2, 4, 8];
+
+fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+}
+
+fn scalability(c: &mut Criterion) {
+    let mut data = Data::new(Sizes::BENCH);
+    let mut expected = Vec::new();
+    for w in Workload::ALL {
+        expected.push(w.serial(&mut data));
+        let mut g = c.benchmark_group(w.name());
+        configure(&mut g);
+        g.bench_function("serial", |b| b.iter(|| w.serial(&mut data)));
+        g.finish();
+    }
+    for threads in THREADS {
+        // One pair of pools at a time: idle pools sleep, but fewer threads is less noise.
+        let bp = brigade_pool(threads);
+        let rp = rayon_pool(threads);
+        for (w, &want) in Workload::ALL.iter().zip(&expected) {
+            let w = *w;
+            let mut g = c.benchmark_group(w.name());
+            configure(&mut g);
+            for (name, schedule) in schedules(w.grain()) {
+                assert_eq!(w.brigade(&bp, schedule, &mut data), want, "{name}");
+                g.bench_function(format!("{name}/{threads}"), |b| {
+                    b.iter(|| w.brigade(&bp, schedule, &mut data))
+                });
+            }
+            assert_eq!(w.rayon(&rp, &mut data), want, "rayon");
+            g.bench_function(format!("rayon/{threads}"), |b| {
+                b.iter(|| w.rayon(&rp, &mut data))
+            });
+            g.finish();
+        }
+    }
+}
+
+/// Prints speedups over serial, and the targets, from this run's medians.
+fn report() {
+    let mut variants: Vec<&str> = schedules(1).iter().map(|(n, _)| *n).collect();
+    variants.push("rayon");
+    println!(
+        "\nspeedup over serial (median times of this run; threads 4 and 8 oversubscribe 2 cores)"
+    );
+    for w in Workload::ALL {
+        let Some(serial) = median_ns(w.name(), "serial") else {
+            continue;
+        };
+        println!(
+            "\n{} ({}): serial {:.1} ms",
+            w.name(),
+            w.describe(Sizes::BENCH),
+            serial / 1e6
+        );
+        println!("  {:<14} {:>7} {:>7} {:>7} {:>7}", "", "1", "2", "4", "8");
+        for v in &variants {
+            let cells: Vec<String> = THREADS
+                .iter()
+                .map(|t| match median_ns(w.name(), &format!("{v}/{t}")) {
+                    Some(ns) => format!("{:>6.2}x", serial / ns),
+                    None => format!("{:>7}", "-"),
+                })
+                .collect();
+            println!("  {:<14} {}", v, cells.join(" "));
+        }
+    }
+    let m = |w: Workload, bench: &str| median_ns(w.name(), bench);
+    let mut checks: Vec<(String, Option<bool>)> = Vec::new();
+    let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
+    let mandel = ratio(
+        m(Workload::Mandelbrot, "serial"),
+        m(Workload::Mandelbrot, "adaptive/2"),
+    );
+    checks.push((
+        format!(
+            "mandelbrot, default at 2 threads >= 1.9x serial: {}",
+            fmt(mandel, "x")
+        ),
+        mandel.map(|r| r >= 1.9),
+    ));
+    let st = ratio(
+        m(Workload::Mandelbrot, "static/2"),
+        m(Workload::Mandelbrot, "adaptive/2"),
+    );
+    checks.push((
+        format!(
+            "mandelbrot, static at 2 threads slower than default: {}",
+            fmt(st, "x the time")
+        ),
+        st.map(|r| r > 1.0),
+    ));
+    let sum = ratio(
+        m(Workload::SumSquares, "adaptive/2"),
+        m(Workload::SumSquares, "rayon/2"),
+    );
+    checks.push((
+        format!(
+            "sum_squares, default at 2 threads no slower than rayon: {}",
+            fmt(sum, "x rayon's time")
+        ),
+        sum.map(|r| r <= 1.0),
+    ));
+    let t1 = ratio(
+        m(Workload::TinyBodies, "adaptive/1"),
+        m(Workload::TinyBodies, "serial"),
+    );
+    checks.push((
+        format!(
+            "tiny_bodies, default at 1 thread within 1.3x serial: {}",
+            fmt(t1, "x serial's time")
+        ),
+        t1.map(|r| r <= 1.3),
+    ));
+    let t2 = ratio(
+        m(Workload::TinyBodies, "adaptive/2"),
+        m(Workload::TinyBodies, "rayon/2"),
+    );
+    checks.push((
+        format!(
+            "tiny_bodies, default at 2 threads beats rayon: {}",
+            fmt(t2, "x rayon's time")
+        ),
+        t2.map(|r| r < 1.0),
+    ));
+    for w in Workload::ALL {
+        let r = ratio(m(w, "adaptive/8"), m(w, "adaptive/2"));
+        checks.push((
+            format!(
+                "{}, default at 8 threads at most 1.25x slower than at 2: {}",
+                w.name(),
+                fmt(r, "x")
+            ),
+            r.map(|r| r <= 1.25),
+        ));
+    }
+    println!("\ntargets:");
+    for (text, ok) in checks {
+        let mark = match ok {
+            Some(true) => "met ",
+            Some(false) => "MISS",
+            None => "n/a ",
+        };
+        println!("  [{mark}] {text}");
+    }
+}
+
+fn fmt(r: Option<f64>, unit: &str) -> String {
+    r.map_or_else(|| "not measured".into(), |r| format!("{r:.2}{unit}"))
+}
+
+criterion_group!(benches, scalability);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report();
+}

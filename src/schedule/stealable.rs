@@ -1,0 +1,168 @@
+//! A range that its owner consumes from the front while thieves split off its back half.
+//!
+//! The bounds live in one `AtomicU64`, as 32-bit offsets from a base: `start` (high half)
+//! and `end` (low half). The owner claims its next block with a CAS that moves `start`
+//! forward; a thief takes the upper half of what remains with a CAS that moves `end` back.
+//! Every CAS compares the whole word, so each index is handed out by exactly one successful
+//! CAS: a claim and a steal that race cannot both succeed on the same bounds, and the loser
+//! retries on the new bounds. No ordering beyond the atomicity of the CAS is needed: the
+//! range only partitions indices. What the items read was published before the loop began,
+//! and what a piece computes reaches the caller through the `join` latch that ends it.
+//!
+//! A loom model (every index claimed or stolen exactly once) is at the bottom of the file.
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{AtomicBool, AtomicU64, Ordering};
+
+/// The longest range one `Stealable` holds.
+pub(crate) const MAX_LEN: usize = u32::MAX as usize;
+
+#[inline]
+fn pack(start: u32, end: u32) -> u64 {
+    (u64::from(start) << 32) | u64::from(end)
+}
+
+#[inline]
+fn unpack(bounds: u64) -> (u32, u32) {
+    ((bounds >> 32) as u32, bounds as u32)
+}
+
+/// The unclaimed part of `base..base + len`.
+pub(crate) struct Stealable {
+    base: usize,
+    bounds: CachePadded<AtomicU64>,
+    /// Set by a thief once it has taken its half: the owner may offer the rest again.
+    stolen: AtomicBool,
+}
+
+impl Stealable {
+    /// The range `start..end`, at most `MAX_LEN` long.
+    pub(crate) fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end && end - start <= MAX_LEN);
+        Stealable {
+            base: start,
+            bounds: CachePadded::new(AtomicU64::new(pack(0, (end - start) as u32))),
+            stolen: AtomicBool::new(false),
+        }
+    }
+
+    /// The owner's claim: the next `block` items (fewer at the end), or `None` if nothing
+    /// is left.
+    #[inline]
+    pub(crate) fn claim(&self, block: usize) -> Option<(usize, usize)> {
+        let block = block.min(MAX_LEN) as u32;
+        let mut bounds = self.bounds.load(Ordering::Relaxed);
+        loop {
+            let (start, end) = unpack(bounds);
+            if start >= end {
+                return None;
+            }
+            let stop = start + block.min(end - start);
+            match self.bounds.compare_exchange_weak(
+                bounds,
+                pack(stop, end),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some((self.base + start as usize, self.base + stop as usize)),
+                Err(now) => bounds = now,
+            }
+        }
+    }
+
+    /// The owner's claim of everything left.
+    #[inline]
+    pub(crate) fn claim_rest(&self) -> Option<(usize, usize)> {
+        self.claim(MAX_LEN)
+    }
+
+    /// A thief's steal: the upper half of what is left, if that leaves both halves at least
+    /// `min_len` long.
+    pub(crate) fn steal_half(&self, min_len: usize) -> Option<(usize, usize)> {
+        let mut bounds = self.bounds.load(Ordering::Relaxed);
+        loop {
+            let (start, end) = unpack(bounds);
+            let left = (end.saturating_sub(start)) as usize;
+            if left / 2 < min_len.max(1) {
+                return None;
+            }
+            let mid = start + (left / 2) as u32;
+            match self.bounds.compare_exchange_weak(
+                bounds,
+                pack(start, mid),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.stolen.store(true, Ordering::Relaxed);
+                    return Some((self.base + mid as usize, self.base + end as usize));
+                }
+                Err(now) => bounds = now,
+            }
+        }
+    }
+
+    /// True once a thief took its half.
+    #[inline]
+    pub(crate) fn was_stolen(&self) -> bool {
+        self.stolen.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Stealable;
+
+    #[test]
+    fn claims_and_steals_partition_the_range() {
+        let r = Stealable::new(100, 200);
+        assert_eq!(r.claim(10), Some((100, 110)));
+        assert_eq!(r.steal_half(1), Some((155, 200)));
+        assert!(r.was_stolen());
+        assert_eq!(r.claim(100), Some((110, 155)));
+        assert_eq!(r.claim(1), None);
+        assert_eq!(r.steal_half(1), None);
+    }
+
+    #[test]
+    fn steals_respect_the_minimum_length() {
+        let r = Stealable::new(0, 9);
+        assert_eq!(r.steal_half(5), None);
+        assert_eq!(r.steal_half(4), Some((4, 9)));
+        assert_eq!(r.claim_rest(), Some((0, 4)));
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use loom::thread;
+
+    use super::Stealable;
+    use crate::loom::Arc;
+
+    /// An owner claiming blocks of 2 and two thieves stealing halves of a range of 8: every
+    /// index is handed out exactly once.
+    #[test]
+    fn every_index_is_claimed_or_stolen_once() {
+        loom::model(|| {
+            let r = Arc::new(Stealable::new(0, 8));
+            let thieves: Vec<_> = (0..2)
+                .map(|_| {
+                    let r = r.clone();
+                    thread::spawn(move || r.steal_half(1))
+                })
+                .collect();
+            let mut seen = [0u8; 8];
+            while let Some((s, e)) = r.claim(2) {
+                (s..e).for_each(|i| seen[i] += 1);
+            }
+            for t in thieves {
+                if let Some((s, e)) = t.join().unwrap() {
+                    (s..e).for_each(|i| seen[i] += 1);
+                }
+            }
+            assert_eq!(seen, [1; 8]);
+        });
+    }
+}
