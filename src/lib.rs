@@ -87,7 +87,7 @@ pub mod internals {
     /// The work-stealing deque, for the side-by-side bench against `crossbeam-deque`. It
     /// stores raw pointers and never dereferences them.
     pub mod deque {
-        pub use crate::deque::{CAPACITY, Steal, Stealer, Worker, new};
+        pub use crate::deque::{CAPACITY, MAX_BATCH, Steal, Stealer, Worker, new};
     }
 }
 
