@@ -64,6 +64,7 @@ mod join;
 mod latch;
 mod loom;
 mod pool;
+mod schedule;
 mod scope;
 mod sleep;
 mod spawn;
@@ -73,6 +74,7 @@ pub use broadcast::BroadcastContext;
 pub use error::BuildError;
 pub use join::join;
 pub use pool::{ThreadPool, ThreadPoolBuilder};
+pub use schedule::{StealAmount, StealPolicy, Victims};
 pub use scope::{Scope, scope};
 pub use spawn::{JoinHandle, TaskPanicked, spawn};
 
