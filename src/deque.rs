@@ -13,6 +13,15 @@
 //!   behaviour even if the value is then discarded), with a relaxed atomic it is just a stale
 //!   value that the following CAS on `top` rejects.
 //!
+//! # Batch steals
+//!
+//! [`Stealer::steal_batch_and_pop`] takes about half of a victim's items in one visit. It is a
+//! loop of ordinary single-item steals, one CAS on `top` each, as crossbeam-deque does for LIFO
+//! deques: one CAS moving `top` by `k` would not be safe, because the owner pops from the
+//! bottom without a CAS while more than one item is left, and could take an item inside the
+//! batch at the same time. Items move to the thief's own deque only while it has room, checked
+//! before each extra steal: a stolen item can never be put back.
+//!
 //! # Invariants
 //!
 //! - `top` only grows, and only by a successful CAS (by a thief, or by the owner taking the
@@ -41,6 +50,9 @@ pub const CAPACITY: usize = 1024;
 /// Slots in each worker's deque: small under loom so that models reach the wrap-around.
 #[cfg(loom)]
 pub const CAPACITY: usize = 2;
+
+/// The most items one [`Stealer::steal_batch_and_pop`] takes, the returned one included.
+pub const MAX_BATCH: usize = 32;
 
 const MASK: usize = CAPACITY - 1;
 const _: () = assert!(CAPACITY.is_power_of_two());
@@ -180,12 +192,74 @@ impl<T> Worker<T> {
         let t = self.inner.top.load(Ordering::Relaxed);
         b.wrapping_sub(t) <= 0
     }
+
+    /// True if a `push` would succeed now. Exact for the owner, the only thread that pushes:
+    /// thieves can only make more room, so a `true` stays true until the owner pushes.
+    #[inline]
+    pub fn has_room(&self) -> bool {
+        let inner = &*self.inner;
+        let b = inner.bottom.load(Ordering::Relaxed);
+        if b.wrapping_sub(self.cached_top.get()) < CAPACITY as isize {
+            return true;
+        }
+        // Acquire: as in `push`, which may reuse slots on the strength of the `cached_top`
+        // set here; pairs with the thieves' CAS on `top`.
+        let t = inner.top.load(Ordering::Acquire);
+        self.cached_top.set(t);
+        b.wrapping_sub(t) < CAPACITY as isize
+    }
 }
 
 impl<T> Stealer<T> {
     /// Steals the oldest item.
     #[inline]
     pub fn steal(&self) -> Steal<NonNull<T>> {
+        self.steal_observing_len().0
+    }
+
+    /// Steals about half of the items in one visit: the oldest is returned, and up to
+    /// `ceil(len / 2) - 1` more (`len` being the length seen by the first steal, and at most
+    /// [`MAX_BATCH`] in all) are pushed on `dest`, the thief's own deque, oldest first, where
+    /// other thieves can steal them in turn. Each item is claimed by its own CAS (see the
+    /// module docs); the batch ends early at the first `Empty` or `Retry`, or when `dest` is
+    /// full. Returns the outcome of the first steal and how many items went to `dest`.
+    pub fn steal_batch_and_pop(&self, dest: &Worker<T>) -> (Steal<NonNull<T>>, usize) {
+        let (first, len) = self.steal_observing_len();
+        if !matches!(first, Steal::Success(_)) {
+            return (first, 0);
+        }
+        // About half of what the victim held, counting the item just taken; the rest stays
+        // with its owner.
+        let extra = len.div_ceil(2).min(MAX_BATCH) - 1;
+        (first, self.steal_into(dest, extra))
+    }
+
+    /// Moves up to `max` items, one steal each, to `dest` while it has room; returns how many.
+    fn steal_into(&self, dest: &Worker<T>, max: usize) -> usize {
+        debug_assert!(
+            !ptr::eq(&*self.inner, &*dest.inner),
+            "a deque cannot steal into itself"
+        );
+        let mut moved = 0;
+        // Room first: an item taken from the victim can never be put back.
+        while moved < max && dest.has_room() {
+            let Steal::Success(item) = self.steal() else {
+                break;
+            };
+            // `dest` is not `Sync`, so this thread is its owner, the only one that pushes:
+            // the room seen by `has_room` is still there.
+            if dest.push(item).is_err() {
+                unreachable!("a push right after `has_room` cannot fail");
+            }
+            moved += 1;
+        }
+        moved
+    }
+
+    /// Steals the oldest item; on success also returns the length the deque had just before
+    /// (`bottom - top` as read by this steal), else 0.
+    #[inline]
+    fn steal_observing_len(&self) -> (Steal<NonNull<T>>, usize) {
         let inner = &*self.inner;
         // Acquire: pairs with other thieves' (and the owner's) CAS on `top`.
         let t = inner.top.load(Ordering::Acquire);
@@ -194,8 +268,9 @@ impl<T> Stealer<T> {
         // Acquire: pairs with the owner's Release stores of `bottom`, making the slot writes
         // before it visible.
         let b = inner.bottom.load(Ordering::Acquire);
-        if b.wrapping_sub(t) <= 0 {
-            return Steal::Empty;
+        let len = b.wrapping_sub(t);
+        if len <= 0 {
+            return (Steal::Empty, 0);
         }
         let item = inner.slot(t).load(Ordering::Relaxed);
         // SeqCst on success: the claim is ordered with the owner's CAS on the last item.
@@ -204,12 +279,14 @@ impl<T> Stealer<T> {
             .compare_exchange(t, t.wrapping_add(1), Ordering::SeqCst, Ordering::Relaxed)
             .is_err()
         {
-            return Steal::Retry;
+            return (Steal::Retry, 0);
         }
         match NonNull::new(item) {
-            Some(item) => Steal::Success(item),
+            // `len` is at most `CAPACITY`: `top` was still `t` at the CAS, and the owner
+            // never publishes a `bottom` more than `CAPACITY` past a `top` it has seen.
+            Some(item) => (Steal::Success(item), len as usize),
             // Unreachable: a slot in `top..bottom` was written before `bottom` was published.
-            None => Steal::Retry,
+            None => (Steal::Retry, 0),
         }
     }
 
@@ -347,6 +424,172 @@ mod tests {
             assert_eq!(c.load(Ordering::Relaxed), 1, "item {i}");
         }
     }
+
+    fn drain(w: &Worker<usize>) -> Vec<usize> {
+        std::iter::from_fn(|| w.pop().map(unbox)).collect()
+    }
+
+    #[test]
+    fn has_room_until_full() {
+        let (w, s) = new::<usize>();
+        for i in 0..CAPACITY {
+            assert!(w.has_room());
+            w.push(boxed(i)).unwrap();
+        }
+        assert!(!w.has_room());
+        match s.steal() {
+            Steal::Success(p) => assert_eq!(unbox(p), 0),
+            other => panic!("expected an item, got {other:?}"),
+        }
+        assert!(w.has_room());
+        w.push(boxed(CAPACITY)).unwrap();
+        assert!(!w.has_room());
+        assert_eq!(drain(&w).len(), CAPACITY);
+    }
+
+    #[test]
+    fn batch_takes_half_oldest_first() {
+        // (items in the victim, items the batch takes in all)
+        for (len, taken) in [
+            (1, 1),
+            (2, 1),
+            (3, 2),
+            (10, 5),
+            (11, 6),
+            (64, 32),
+            (100, 32),
+        ] {
+            let (victim, s) = new::<usize>();
+            let (dest, dest_s) = new::<usize>();
+            for i in 0..len {
+                victim.push(boxed(i)).unwrap();
+            }
+            let (first, moved) = s.steal_batch_and_pop(&dest);
+            match first {
+                Steal::Success(p) => assert_eq!(unbox(p), 0, "len {len}"),
+                other => panic!("expected an item, got {other:?}"),
+            }
+            assert_eq!(moved, taken - 1, "len {len}");
+            // The extras are the next oldest, and thieves of `dest` get the oldest of them.
+            if moved > 0 {
+                match dest_s.steal() {
+                    Steal::Success(p) => assert_eq!(unbox(p), 1, "len {len}"),
+                    other => panic!("expected an item, got {other:?}"),
+                }
+            }
+            let mut extras = drain(&dest);
+            extras.reverse();
+            assert_eq!(extras, (2..taken).collect::<Vec<_>>(), "len {len}");
+            let mut rest = drain(&victim);
+            rest.reverse();
+            assert_eq!(rest, (taken..len).collect::<Vec<_>>(), "len {len}");
+        }
+    }
+
+    #[test]
+    fn batch_stops_when_the_thief_deque_is_full() {
+        let (victim, s) = new::<usize>();
+        let (dest, _dest_s) = new::<usize>();
+        for i in 0..40 {
+            victim.push(boxed(i)).unwrap();
+        }
+        for i in 0..CAPACITY - 3 {
+            dest.push(boxed(1000 + i)).unwrap();
+        }
+        let (first, moved) = s.steal_batch_and_pop(&dest);
+        match first {
+            Steal::Success(p) => assert_eq!(unbox(p), 0),
+            other => panic!("expected an item, got {other:?}"),
+        }
+        assert_eq!(moved, 3);
+        assert!(!dest.has_room());
+        let mut rest = drain(&victim);
+        rest.reverse();
+        assert_eq!(rest, (4..40).collect::<Vec<_>>());
+        assert_eq!(drain(&dest).len(), CAPACITY);
+    }
+
+    #[test]
+    fn batch_on_an_empty_deque() {
+        let (_victim, s) = new::<usize>();
+        let (dest, _dest_s) = new::<usize>();
+        assert_eq!(s.steal_batch_and_pop(&dest), (Steal::Empty, 0));
+        assert!(dest.is_empty());
+    }
+
+    /// Two thieves batch-steal into their own deques (and steal from each other's) while the
+    /// owner pushes and pops: every item is taken exactly once.
+    #[test]
+    fn concurrent_batch_steals_take_every_item_once() {
+        const N: usize = if cfg!(miri) { 200 } else { 100_000 };
+        let (w, s) = new::<usize>();
+        let seen: Vec<_> = (0..N)
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        let thieves: Vec<_> = (0..2).map(|_| new::<usize>()).collect();
+        let thief_stealers: Vec<_> = thieves.iter().map(|(_, ts)| ts.clone()).collect();
+        std::thread::scope(|scope| {
+            for (me, (own, _)) in thieves.into_iter().enumerate() {
+                let s = s.clone();
+                let other = thief_stealers[1 - me].clone();
+                let seen = &seen;
+                scope.spawn(move || {
+                    let take = |p: NonNull<usize>| {
+                        seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                    };
+                    let mut misses = 0;
+                    while misses < 1000 {
+                        let (first, _) = s.steal_batch_and_pop(&own);
+                        let (first, _) = match first {
+                            Steal::Empty => other.steal_batch_and_pop(&own),
+                            first => (first, 0),
+                        };
+                        match first {
+                            Steal::Success(p) => {
+                                take(p);
+                                misses = 0;
+                            }
+                            Steal::Retry => {}
+                            Steal::Empty => {
+                                misses += 1;
+                                std::thread::yield_now();
+                            }
+                        }
+                        // Run a few of our own, leave the rest for the other thief.
+                        for _ in 0..2 {
+                            if let Some(p) = own.pop() {
+                                take(p);
+                            }
+                        }
+                    }
+                    while let Some(p) = own.pop() {
+                        take(p);
+                    }
+                });
+            }
+            let mut next = 0;
+            while next < N {
+                match w.push(boxed(next)) {
+                    Ok(()) => next += 1,
+                    Err(p) => {
+                        seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                        next += 1;
+                    }
+                }
+                if next % 3 == 0
+                    && let Some(p) = w.pop()
+                {
+                    seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            while let Some(p) = w.pop() {
+                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        for (i, c) in seen.iter().enumerate() {
+            assert_eq!(c.load(Ordering::Relaxed), 1, "item {i}");
+        }
+    }
 }
 
 #[cfg(all(test, loom))]
@@ -409,6 +652,69 @@ mod loom_models {
             got.extend(t2.join().unwrap());
             got.sort_unstable();
             assert_eq!(got, vec![0, 1, 2]);
+        });
+    }
+
+    /// A thief takes a batch (forced to two items: with `CAPACITY` 2 the half rule takes one)
+    /// into its own deque while the owner pops, and a second thief steals from the first
+    /// one's deque: every item is taken exactly once.
+    #[test]
+    fn batch_steal_against_pop_and_a_second_thief() {
+        loom::model(|| {
+            let (w, s) = new::<usize>();
+            let (dest, dest_s) = new::<usize>();
+            w.push(boxed(0)).unwrap();
+            w.push(boxed(1)).unwrap();
+            let t1 = thread::spawn(move || {
+                let mut got: Vec<_> = steal_one(&s).into_iter().collect();
+                if !got.is_empty() {
+                    s.steal_into(&dest, 1);
+                }
+                while let Some(p) = dest.pop() {
+                    got.push(unbox(p));
+                }
+                got
+            });
+            let t2 = thread::spawn(move || steal_one(&dest_s).into_iter().collect::<Vec<_>>());
+            let mut got: Vec<_> = w.pop().map(unbox).into_iter().collect();
+            got.extend(t1.join().unwrap());
+            got.extend(t2.join().unwrap());
+            while let Some(p) = w.pop() {
+                got.push(unbox(p));
+            }
+            got.sort_unstable();
+            assert_eq!(got, vec![0, 1]);
+        });
+    }
+
+    /// A batch into a full thief deque, while the owner pops: it takes no extra item (one it
+    /// could not push could never be put back), and every item is taken exactly once.
+    #[test]
+    fn batch_steal_stops_at_a_full_thief_deque() {
+        loom::model(|| {
+            let (w, s) = new::<usize>();
+            let (dest, _dest_s) = new::<usize>();
+            w.push(boxed(0)).unwrap();
+            w.push(boxed(1)).unwrap();
+            dest.push(boxed(2)).unwrap();
+            dest.push(boxed(3)).unwrap();
+            let t1 = thread::spawn(move || {
+                let mut got: Vec<_> = steal_one(&s).into_iter().collect();
+                if !got.is_empty() {
+                    assert_eq!(s.steal_into(&dest, 1), 0, "the thief's deque is full");
+                }
+                while let Some(p) = dest.pop() {
+                    got.push(unbox(p));
+                }
+                got
+            });
+            let mut got: Vec<_> = w.pop().map(unbox).into_iter().collect();
+            got.extend(t1.join().unwrap());
+            while let Some(p) = w.pop() {
+                got.push(unbox(p));
+            }
+            got.sort_unstable();
+            assert_eq!(got, vec![0, 1, 2, 3]);
         });
     }
 }

@@ -74,7 +74,9 @@ pub use broadcast::BroadcastContext;
 pub use error::BuildError;
 pub use join::join;
 pub use pool::{ThreadPool, ThreadPoolBuilder};
-pub use schedule::{LoopSource, Schedule, for_each, for_each_chunk, map_reduce};
+pub use schedule::{
+    LoopSource, Schedule, StealAmount, StealPolicy, Victims, for_each, for_each_chunk, map_reduce,
+};
 pub use scope::{Scope, scope};
 pub use spawn::{JoinHandle, TaskPanicked, spawn};
 
@@ -89,7 +91,7 @@ pub mod internals {
     /// The work-stealing deque, for the side-by-side bench against `crossbeam-deque`. It
     /// stores raw pointers and never dereferences them.
     pub mod deque {
-        pub use crate::deque::{CAPACITY, Steal, Stealer, Worker, new};
+        pub use crate::deque::{CAPACITY, MAX_BATCH, Steal, Stealer, Worker, new};
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::error::BuildError;
 use crate::pool::heartbeat;
 use crate::pool::{Registry, ThreadPool};
+use crate::schedule::StealPolicy;
 
 /// A callback that receives a worker's index (start and exit handlers).
 pub(crate) type WorkerHandler = dyn Fn(usize) + Send + Sync;
@@ -53,6 +54,7 @@ pub struct ThreadPoolBuilder {
     pub(crate) exit_handler: Option<Box<WorkerHandler>>,
     pub(crate) panic_handler: Option<Box<PanicHandler>>,
     pub(crate) heartbeat_interval: Duration,
+    pub(crate) steal_policy: StealPolicy,
 }
 
 impl Default for ThreadPoolBuilder {
@@ -80,6 +82,7 @@ impl ThreadPoolBuilder {
             exit_handler: None,
             panic_handler: None,
             heartbeat_interval: heartbeat::DEFAULT_INTERVAL,
+            steal_policy: StealPolicy::new(),
         }
     }
 
@@ -247,6 +250,28 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// How idle workers steal: the order in which they visit other workers, and how many
+    /// jobs they take from one. The default, [`StealPolicy::new`], visits every other worker
+    /// once from a random start and takes one job; [`StealPolicy`] says when another policy
+    /// pays off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::{StealAmount, StealPolicy, Victims};
+    ///
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(2)
+    ///     .steal_policy(StealPolicy::new().victims(Victims::Random).amount(StealAmount::Half))
+    ///     .build()?;
+    /// assert_eq!(pool.join(|| 1, || 2), (1, 2));
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn steal_policy(mut self, policy: StealPolicy) -> Self {
+        self.steal_policy = policy;
+        self
+    }
+
     /// Builds the pool and starts its threads.
     ///
     /// # Errors
@@ -342,6 +367,7 @@ impl fmt::Debug for ThreadPoolBuilder {
             .field("num_threads", &self.num_threads)
             .field("stack_size", &self.stack_size)
             .field("heartbeat_interval", &self.heartbeat_interval)
+            .field("steal_policy", &self.steal_policy)
             .field("thread_name", &self.thread_name.is_some())
             .field("start_handler", &self.start_handler.is_some())
             .field("exit_handler", &self.exit_handler.is_some())

@@ -26,6 +26,7 @@ use crate::pool::ThreadPoolBuilder;
 use crate::pool::builder::{PanicHandler, WorkerHandler};
 use crate::pool::heartbeat::{self, Heartbeat};
 use crate::pool::worker::{self, WorkerThread};
+use crate::schedule::StealPolicy;
 use crate::sleep::Sleep;
 use crate::unwind;
 
@@ -60,6 +61,8 @@ pub(crate) struct Registry {
     cores: usize,
     /// Tells busy workers when to publish work.
     pub(crate) heartbeat: Heartbeat,
+    /// How idle workers steal (read by `WorkerThread::steal`).
+    pub(crate) steal_policy: StealPolicy,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -122,6 +125,7 @@ impl Registry {
             start_handler,
             exit_handler,
             panic_handler,
+            steal_policy,
             ..
         } = builder;
 
@@ -146,6 +150,7 @@ impl Registry {
             job_depot: blocks::Depot::new(),
             cores: num_cpus::get().max(1),
             heartbeat: Heartbeat::new(heartbeat_interval),
+            steal_policy,
         });
 
         for (index, deque) in workers.into_iter().enumerate() {
@@ -413,6 +418,7 @@ impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
             .field("num_threads", &self.num_threads())
+            .field("steal_policy", &self.steal_policy)
             .finish_non_exhaustive()
     }
 }

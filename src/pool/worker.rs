@@ -5,8 +5,10 @@
 //! 1. its own deque, newest first (depth-first, cache-warm);
 //! 2. its inbox (broadcast jobs addressed to it alone);
 //! 3. the pool's injector (work from outside the pool), oldest first;
-//! 4. the other workers' deques, oldest first, visiting every victim once starting from a
-//!    random one, so thieves spread over victims instead of piling on worker 0.
+//! 4. the other workers' deques, oldest first, in the order of the pool's steal policy
+//!    (`schedule/steal.rs`; by default every victim once starting from a random one, so
+//!    thieves spread over victims instead of piling on worker 0), taking one job or, with
+//!    `StealAmount::Half`, a batch whose extra jobs go on this worker's deque.
 //!
 //! A worker that finds nothing spins briefly (spin hints, then yields), then sleeps through
 //! the protocol in `sleep/`. The same loop runs while a worker waits for a latch (a stolen
@@ -24,6 +26,7 @@ use crate::loom::Ordering;
 use crate::pool::Registry;
 use crate::pool::heartbeat;
 use crate::pool::pending::Pending;
+use crate::schedule::{self, StealAmount, Victims};
 use crate::unwind::AbortIfPanic;
 
 /// How deep jobs that overflowed a full deque may nest when run inline; deeper ones go to
@@ -251,8 +254,8 @@ impl WorkerThread {
     /// Pops the newest job of this worker's deque.
     #[inline]
     pub(crate) fn pop(&self) -> Option<JobRef> {
-        // SAFETY: every pointer in the deque came from `JobRef::into_raw`, and pop hands
-        // each out once.
+        // SAFETY: every pointer in the deque came from `JobRef::into_raw` (in our `push`, or in
+        // a victim's, for jobs a batch steal moved here), and pop hands each out once.
         self.deque.pop().map(|ptr| unsafe { JobRef::from_raw(ptr) })
     }
 
@@ -340,26 +343,40 @@ impl WorkerThread {
         self.steal()
     }
 
-    /// Tries every other worker once, from a random start, retrying victims that were
-    /// contended while any was.
+    /// Visits other workers in the order of the pool's steal policy and takes work from the
+    /// first that has some; searches again while a steal lost a race.
     fn steal(&self) -> Option<JobRef> {
-        let infos = &self.registry.thread_infos;
-        let n = infos.len();
+        let n = self.registry.num_threads();
         if n <= 1 {
             return None;
         }
-        let start = self.next_random() as usize % n;
+        let policy = self.registry.steal_policy;
+        let (me, amount) = (self.index, policy.steal_amount());
+        match policy.victim_order() {
+            Victims::RoundRobin => {
+                let start = self.next_random() as usize % n;
+                self.steal_rounds(amount, || schedule::round_robin(me, n, start))
+            }
+            Victims::Random => {
+                self.steal_rounds(amount, || schedule::random(me, n, || self.next_random()))
+            }
+            Victims::NearestFirst => self.steal_rounds(amount, || schedule::nearest_first(me, n)),
+        }
+    }
+
+    /// Search rounds over the victims that `round` yields, until a job is found or a round
+    /// without a lost race finds none. Each victim found empty is asked to publish work.
+    #[inline]
+    fn steal_rounds<I>(&self, amount: StealAmount, round: impl Fn() -> I) -> Option<JobRef>
+    where
+        I: Iterator<Item = usize>,
+    {
+        let infos = &self.registry.thread_infos;
         loop {
             let mut retry = false;
-            for offset in 0..n {
-                let victim = (start + offset) % n;
-                if victim == self.index {
-                    continue;
-                }
-                match infos[victim].stealer.steal() {
-                    // SAFETY: the pointer came from `JobRef::into_raw` in the victim's `push`,
-                    // and the successful steal hands it to us alone.
-                    Steal::Success(ptr) => return Some(unsafe { JobRef::from_raw(ptr) }),
+            for victim in round() {
+                match self.steal_from(victim, amount) {
+                    Steal::Success(job) => return Some(job),
                     Steal::Retry => retry = true,
                     // Ask the victim to publish work at its next `join` (a demand-driven
                     // heartbeat).
@@ -369,6 +386,32 @@ impl WorkerThread {
             if !retry {
                 return None;
             }
+        }
+    }
+
+    /// One visit to `victim`: its oldest job, and with `StealAmount::Half` up to half of the
+    /// rest moved to this worker's deque.
+    #[inline]
+    fn steal_from(&self, victim: usize, amount: StealAmount) -> Steal<JobRef> {
+        let stealer = &self.registry.thread_infos[victim].stealer;
+        let stolen = match amount {
+            StealAmount::One => stealer.steal(),
+            StealAmount::Half => {
+                let (first, moved) = stealer.steal_batch_and_pop(&self.deque);
+                if moved > 0 {
+                    // The extra jobs are on our deque now: tell sleepers, as `push` does.
+                    self.registry.sleep.notify_work();
+                }
+                first
+            }
+        };
+        match stolen {
+            // SAFETY: the pointer came from `JobRef::into_raw` in the victim's `push` (or was
+            // moved there by its own batch steal), and the successful steal hands it to us
+            // alone.
+            Steal::Success(ptr) => Steal::Success(unsafe { JobRef::from_raw(ptr) }),
+            Steal::Retry => Steal::Retry,
+            Steal::Empty => Steal::Empty,
         }
     }
 

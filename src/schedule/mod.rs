@@ -1,5 +1,5 @@
-//! Load balancing: how parallel loops cut their range into pieces ([`Schedule`]), and the
-//! loops themselves.
+//! Load balancing: how idle workers steal ([`StealPolicy`]), how parallel loops cut their
+//! range into pieces ([`Schedule`]), and the loops themselves.
 
 mod adaptive;
 mod body;
@@ -9,6 +9,7 @@ mod lanes;
 mod loops;
 mod partition;
 mod source;
+mod steal;
 mod stealable;
 
 pub(crate) use body::{ForEach, ForEachChunk, MapReduce};
@@ -16,3 +17,5 @@ pub(crate) use loops::run_loop;
 pub use loops::{for_each, for_each_chunk, map_reduce};
 pub use partition::Schedule;
 pub use source::LoopSource;
+pub use steal::{StealAmount, StealPolicy, Victims};
+pub(crate) use steal::{nearest_first, random, round_robin};
