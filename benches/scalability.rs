@@ -49,6 +49,16 @@ fn scalability(c: &mut Criterion) {
                     b.iter(|| w.brigade(&bp, schedule, &mut data))
                 });
             }
+            if threads == 1 {
+                // The serial loop, run on the pool's one worker: the same hand-off to another
+                // thread as every pooled run, without any loop machinery. On this VM a
+                // long-lived second thread often runs tight loops slower than the calling
+                // thread does (a plain std thread fed by a channel shows it too), so this,
+                // not `serial`, is what tells the loop's own cost at 1 thread.
+                g.bench_function("serial-on-worker/1", |b| {
+                    b.iter(|| bp.install(|| w.serial(&mut data)))
+                });
+            }
             assert_eq!(w.rayon(&rp, &mut data), want, "rayon");
             g.bench_function(format!("rayon/{threads}"), |b| {
                 b.iter(|| w.rayon(&rp, &mut data))
@@ -76,6 +86,9 @@ fn report() {
             serial / 1e6
         );
         println!("  {:<14} {:>7} {:>7} {:>7} {:>7}", "", "1", "2", "4", "8");
+        if let Some(ns) = median_ns(w.name(), "serial-on-worker/1") {
+            println!("  {:<14} {:>6.2}x", "serial-on-wkr", serial / ns);
+        }
         for v in &variants {
             let cells: Vec<String> = THREADS
                 .iter()
@@ -133,6 +146,17 @@ fn report() {
             fmt(t1, "x serial's time")
         ),
         t1.map(|r| r <= 1.3),
+    ));
+    let t1w = ratio(
+        m(Workload::TinyBodies, "adaptive/1"),
+        m(Workload::TinyBodies, "serial-on-worker/1"),
+    );
+    checks.push((
+        format!(
+            "tiny_bodies, default at 1 thread within 1.3x the serial loop run on a worker: {}",
+            fmt(t1w, "x its time")
+        ),
+        t1w.map(|r| r <= 1.3),
     ));
     let t2 = ratio(
         m(Workload::TinyBodies, "adaptive/2"),

@@ -47,10 +47,16 @@ impl Stealable {
         }
     }
 
-    /// The owner's claim: the next `block` items (fewer at the end), or `None` if nothing
-    /// is left.
+    /// The owner's claim: the next `block` items, but never more than a quarter of what is
+    /// left (at least one item), so that a block sized on cheap items cannot take a costly
+    /// stretch out of the thieves' reach; `None` if nothing is left.
     #[inline]
     pub(crate) fn claim(&self, block: usize) -> Option<(usize, usize)> {
+        self.claim_at_most(block, 4)
+    }
+
+    #[inline]
+    fn claim_at_most(&self, block: usize, share: u32) -> Option<(usize, usize)> {
         let block = block.min(MAX_LEN) as u32;
         let mut bounds = self.bounds.load(Ordering::Relaxed);
         loop {
@@ -58,7 +64,8 @@ impl Stealable {
             if start >= end {
                 return None;
             }
-            let stop = start + block.min(end - start);
+            let left = end - start;
+            let stop = start + block.min(left / share).max(1);
             match self.bounds.compare_exchange_weak(
                 bounds,
                 pack(stop, end),
@@ -74,7 +81,7 @@ impl Stealable {
     /// The owner's claim of everything left.
     #[inline]
     pub(crate) fn claim_rest(&self) -> Option<(usize, usize)> {
-        self.claim(MAX_LEN)
+        self.claim_at_most(MAX_LEN, 1)
     }
 
     /// A thief's steal: the upper half of what is left, if that leaves both halves at least
@@ -120,7 +127,9 @@ mod tests {
         assert_eq!(r.claim(10), Some((100, 110)));
         assert_eq!(r.steal_half(1), Some((155, 200)));
         assert!(r.was_stolen());
-        assert_eq!(r.claim(100), Some((110, 155)));
+        // At most a quarter of the 45 left.
+        assert_eq!(r.claim(100), Some((110, 121)));
+        assert_eq!(r.claim_rest(), Some((121, 155)));
         assert_eq!(r.claim(1), None);
         assert_eq!(r.steal_half(1), None);
     }
