@@ -281,3 +281,43 @@ fn free_functions_outside_any_pool_use_the_global_pool() {
     );
     assert_eq!(s, 499_500);
 }
+
+/// Busy work for about `micros` microseconds.
+fn spin_for(micros: u64) {
+    let until = std::time::Instant::now() + std::time::Duration::from_micros(micros);
+    while std::time::Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+#[test]
+fn every_schedule_spreads_a_long_loop_over_the_workers() {
+    let pool = pool(2);
+    let items = if cfg!(miri) { 20 } else { 2000 };
+    for schedule in schedules() {
+        // A loop of ~40 ms on 2 threads: the second worker must take part. Retried, as a
+        // loaded machine may keep it descheduled once.
+        let spread = (0..3).any(|_| {
+            let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+            pool.for_each(0..items, schedule, |_| {
+                spin_for(20);
+                seen.lock().unwrap().insert(brigade::current_thread_index());
+            });
+            seen.into_inner().unwrap().len() == 2
+        });
+        assert!(spread, "{schedule:?} ran everything on one worker");
+    }
+}
+
+#[test]
+fn static_schedules_group_floating_point_sums_the_same_way_every_run() {
+    let pool = pool(3);
+    let v: Vec<f64> = (0..100_000).map(|i| 1.0 / (1.0 + i as f64)).collect();
+    for schedule in [Schedule::Static, Schedule::StaticChunks { chunk: 1000 }] {
+        let first = pool.map_reduce(&v, schedule, || 0.0, |&x| x, |a, b| a + b);
+        for _ in 0..20 {
+            let again = pool.map_reduce(&v, schedule, || 0.0, |&x| x, |a, b| a + b);
+            assert_eq!(again.to_bits(), first.to_bits(), "{schedule:?}");
+        }
+    }
+}

@@ -34,6 +34,17 @@ fn schedule() -> impl Strategy<Value = Schedule> {
     })
 }
 
+/// Some work for item `i` when `slow`: uneven, up to a few microseconds, so that loops run
+/// long enough for idle workers to split them (a loop shorter than about 10 µs is never
+/// split by `Adaptive`).
+fn work(i: usize, slow: bool) {
+    if slow {
+        for k in 0..(i % 13) * 40 {
+            std::hint::black_box(k);
+        }
+    }
+}
+
 /// 2x2 matrices of wrapping `u64`s under multiplication: associative, not commutative.
 type Mat = [u64; 4];
 
@@ -65,9 +76,11 @@ proptest! {
         len in 0..20_000usize,
         threads in 1..=MAX_THREADS,
         schedule in schedule(),
+        slow in any::<bool>(),
     ) {
         let hits: Vec<AtomicU8> = (0..len).map(|_| AtomicU8::new(0)).collect();
         pool(threads).for_each(0..len, schedule, |i| {
+            work(i, slow);
             hits[i].fetch_add(1, Ordering::Relaxed);
         });
         let wrong = hits.iter().position(|h| h.load(Ordering::Relaxed) != 1);
@@ -79,9 +92,13 @@ proptest! {
         len in 0..20_000usize,
         threads in 1..=MAX_THREADS,
         schedule in schedule(),
+        slow in any::<bool>(),
     ) {
         let expected = (0..len).map(mat_of).fold(IDENTITY, mul);
-        let got = pool(threads).map_reduce(0..len, schedule, || IDENTITY, mat_of, mul);
+        let got = pool(threads).map_reduce(0..len, schedule, || IDENTITY, |i| {
+            work(i, slow);
+            mat_of(i)
+        }, mul);
         prop_assert_eq!(got, expected);
         let v: Vec<u64> = (0..len as u64).collect();
         let sum = pool(threads).map_reduce(&v, schedule, || 0u64, |x| x * x, |a, b| a + b);

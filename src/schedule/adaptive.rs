@@ -5,9 +5,11 @@
 //! loop stays a plain loop the compiler can vectorize). Once a piece has run for one block
 //! target and items remain, its owner keeps what is left in a [`Stealable`] range and
 //! offers one *token* job on its deque. An idle worker that steals the token takes the upper
-//! half of what is left at that moment (`Stealable::steal_half`), and runs it as a piece of
-//! its own, with a token of its own. The owner goes on claiming blocks from the front; when
-//! it sees its token was taken, it offers the rest again with a new token.
+//! half of what is left at that moment (`Stealable::steal_half`), offers a new token for the
+//! same range on its own deque (so the range stays open to thieves even if its owner is
+//! descheduled), and runs its half as a piece of its own, which gets a token of its own in
+//! turn. The owner goes on claiming blocks from the front; when it sees a steal, it moves
+//! what is left to a fresh range with a fresh token on its own deque.
 //!
 //! So the range is cut only where a steal happens, into halves of what remains at the
 //! moment of the steal, as late as possible: a costly stretch found late is still shared,
@@ -107,13 +109,38 @@ where
     let (a, b) = join_now(
         worker,
         |w| claim_blocks(w, lp, &range, acc, min_len, block),
-        |w| match range.steal_half(min_len) {
-            Some((s, e)) => piece(w, lp, s, e, lp.identity(), min_len),
-            // Popped back by the owner, or the rest was too short to share.
-            None => lp.identity(),
-        },
+        |w| take_token(w, lp, &range, min_len),
     );
     lp.reduce(a, b)
+}
+
+/// A token's job: steals the upper half of what is left of `range` and runs it as a piece,
+/// after offering `range` again from this worker's deque, so that others can go on
+/// splitting it even while its owner is busy with a long item or descheduled. Each
+/// offered token is the second half of a `join`, so the range outlives every token.
+fn take_token<S, B>(
+    worker: &WorkerThread,
+    lp: &Loop<'_, S, B>,
+    range: &Stealable,
+    min_len: usize,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    match range.steal_half(min_len) {
+        Some((s, e)) => {
+            let (mine, below) = join_now(
+                worker,
+                |w| piece(w, lp, s, e, lp.identity(), min_len),
+                // Whatever a later steal takes lies below `s`: its result comes first.
+                |w| take_token(w, lp, range, min_len),
+            );
+            lp.reduce(below, mine)
+        }
+        // Popped back by its owner, or the rest was too short to share.
+        None => lp.identity(),
+    }
 }
 
 /// The owner's side of `offer`: claims blocks from the front until nothing is left, and
