@@ -27,20 +27,19 @@ fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallT
 
 fn scalability(c: &mut Criterion) {
     let mut data = Data::new(Sizes::BENCH);
-    let mut expected = Vec::new();
+    // Workload by workload, serial first, so that the points of one curve are measured a
+    // minute or two apart at most: on this VM, memory bandwidth and CPU speed drift over a
+    // run.
     for w in Workload::ALL {
-        expected.push(w.serial(&mut data));
+        let want = w.serial(&mut data);
         let mut g = c.benchmark_group(w.name());
         configure(&mut g);
         g.bench_function("serial", |b| b.iter(|| w.serial(&mut data)));
         g.finish();
-    }
-    for threads in THREADS {
-        // One pair of pools at a time: idle pools sleep, but fewer threads is less noise.
-        let bp = brigade_pool(threads);
-        let rp = rayon_pool(threads);
-        for (w, &want) in Workload::ALL.iter().zip(&expected) {
-            let w = *w;
+        for threads in THREADS {
+            // One pair of pools at a time: idle pools sleep, but fewer threads is less noise.
+            let bp = brigade_pool(threads);
+            let rp = rayon_pool(threads);
             let mut g = c.benchmark_group(w.name());
             configure(&mut g);
             for (name, schedule) in schedules(w.grain()) {
