@@ -65,7 +65,7 @@ const MANDEL_ITER: u32 = 1000;
 pub(crate) enum Workload {
     /// Uniform, memory-bound: the sum of `x * x` over a large `Vec<u64>`.
     SumSquares,
-    /// Uniform, compute-bound: `out[i] = f(i)` with `f` about 100 ns.
+    /// Uniform, compute-bound: `out[i] = f(i)` with `f` about 60 ns.
     ComputeMap,
     /// Skewed: Mandelbrot rows, whose cost varies from row to row by 100x (see `mandel_row`).
     Mandelbrot,
@@ -111,7 +111,7 @@ impl Workload {
     pub(crate) fn describe(self, s: Sizes) -> String {
         match self {
             Workload::SumSquares => format!("sum of x*x over {}M u64", s.sum / 1_000_000),
-            Workload::ComputeMap => format!("out[i] = f(i), ~100 ns each, {}k items", s.map / 1000),
+            Workload::ComputeMap => format!("out[i] = f(i), ~60 ns each, {}k items", s.map / 1000),
             Workload::Mandelbrot => {
                 format!(
                     "Mandelbrot {0}x{0} rows, max {MANDEL_ITER} iterations",
@@ -263,7 +263,7 @@ fn square(x: u64) -> u64 {
     x.wrapping_mul(x)
 }
 
-/// About 100 ns of integer arithmetic (xorshift-multiply rounds).
+/// About 60 ns of integer arithmetic (xorshift-multiply rounds).
 #[inline]
 fn compute(i: u64) -> u64 {
     let mut x = i | 1;
