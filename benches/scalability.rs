@@ -99,86 +99,88 @@ fn report() {
             println!("  {:<14} {}", v, cells.join(" "));
         }
     }
-    let m = |w: Workload, bench: &str| median_ns(w.name(), bench);
-    let mut checks: Vec<(String, Option<bool>)> = Vec::new();
-    let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
-    let mandel = ratio(
-        m(Workload::Mandelbrot, "serial"),
-        m(Workload::Mandelbrot, "adaptive/2"),
-    );
-    checks.push((
-        format!(
-            "mandelbrot, default at 2 threads >= 1.9x serial: {}",
-            fmt(mandel, "x")
+    // Each target: the ratio of two medians (time of `a` over time of `b`), the bound it must
+    // keep, and how to say it.
+    struct Target {
+        what: String,
+        a: (Workload, &'static str),
+        b: (Workload, &'static str),
+        met: fn(f64) -> bool,
+        unit: &'static str,
+    }
+    use Workload::*;
+    let t = |what: &str, a, b, met, unit| Target {
+        what: what.to_string(),
+        a,
+        b,
+        met,
+        unit,
+    };
+    let mut targets = vec![
+        t(
+            "mandelbrot, default at 2 threads >= 1.9x serial",
+            (Mandelbrot, "serial"),
+            (Mandelbrot, "adaptive/2"),
+            |r| r >= 1.9,
+            "x",
         ),
-        mandel.map(|r| r >= 1.9),
-    ));
-    let st = ratio(
-        m(Workload::Mandelbrot, "static/2"),
-        m(Workload::Mandelbrot, "adaptive/2"),
-    );
-    checks.push((
-        format!(
-            "mandelbrot, static at 2 threads slower than default: {}",
-            fmt(st, "x the time")
+        t(
+            "mandelbrot, static at 2 threads slower than default",
+            (Mandelbrot, "static/2"),
+            (Mandelbrot, "adaptive/2"),
+            |r| r > 1.0,
+            "x the time",
         ),
-        st.map(|r| r > 1.0),
-    ));
-    let sum = ratio(
-        m(Workload::SumSquares, "adaptive/2"),
-        m(Workload::SumSquares, "rayon/2"),
-    );
-    checks.push((
-        format!(
-            "sum_squares, default at 2 threads no slower than rayon: {}",
-            fmt(sum, "x rayon's time")
+        t(
+            "sum_squares, default at 2 threads no slower than rayon",
+            (SumSquares, "adaptive/2"),
+            (SumSquares, "rayon/2"),
+            |r| r <= 1.0,
+            "x rayon's time",
         ),
-        sum.map(|r| r <= 1.0),
-    ));
-    let t1 = ratio(
-        m(Workload::TinyBodies, "adaptive/1"),
-        m(Workload::TinyBodies, "serial"),
-    );
-    checks.push((
-        format!(
-            "tiny_bodies, default at 1 thread within 1.3x serial: {}",
-            fmt(t1, "x serial's time")
+        t(
+            "tiny_bodies, default at 1 thread within 1.3x serial",
+            (TinyBodies, "adaptive/1"),
+            (TinyBodies, "serial"),
+            |r| r <= 1.3,
+            "x serial's time",
         ),
-        t1.map(|r| r <= 1.3),
-    ));
-    let t1w = ratio(
-        m(Workload::TinyBodies, "adaptive/1"),
-        m(Workload::TinyBodies, "serial-on-worker/1"),
-    );
-    checks.push((
-        format!(
-            "tiny_bodies, default at 1 thread within 1.3x the serial loop run on a worker: {}",
-            fmt(t1w, "x its time")
+        t(
+            "tiny_bodies, default at 1 thread within 1.3x the serial loop run on a worker",
+            (TinyBodies, "adaptive/1"),
+            (TinyBodies, "serial-on-worker/1"),
+            |r| r <= 1.3,
+            "x its time",
         ),
-        t1w.map(|r| r <= 1.3),
-    ));
-    let t2 = ratio(
-        m(Workload::TinyBodies, "adaptive/2"),
-        m(Workload::TinyBodies, "rayon/2"),
-    );
-    checks.push((
-        format!(
-            "tiny_bodies, default at 2 threads beats rayon: {}",
-            fmt(t2, "x rayon's time")
+        t(
+            "tiny_bodies, default at 2 threads beats rayon",
+            (TinyBodies, "adaptive/2"),
+            (TinyBodies, "rayon/2"),
+            |r| r < 1.0,
+            "x rayon's time",
         ),
-        t2.map(|r| r < 1.0),
-    ));
+    ];
     for w in Workload::ALL {
-        let r = ratio(m(w, "adaptive/8"), m(w, "adaptive/2"));
-        checks.push((
-            format!(
-                "{}, default at 8 threads at most 1.25x slower than at 2: {}",
-                w.name(),
-                fmt(r, "x")
+        targets.push(t(
+            &format!(
+                "{}, default at 8 threads at most 1.25x slower than at 2",
+                w.name()
             ),
-            r.map(|r| r <= 1.25),
+            (w, "adaptive/8"),
+            (w, "adaptive/2"),
+            |r| r <= 1.25,
+            "x",
         ));
     }
+    let checks = targets.into_iter().map(|t| {
+        let ratio = median_ns(t.a.0.name(), t.a.1)
+            .zip(median_ns(t.b.0.name(), t.b.1))
+            .map(|(a, b)| a / b);
+        (
+            format!("{}: {}", t.what, fmt(ratio, t.unit)),
+            ratio.map(t.met),
+        )
+    });
     println!("\ntargets:");
     for (text, ok) in checks {
         let mark = match ok {

@@ -401,27 +401,29 @@ mod tests {
                     }
                 });
             }
-            let mut next = 0;
-            while next < N {
-                match w.push(boxed(next)) {
-                    Ok(()) => next += 1,
-                    Err(p) => {
-                        seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
-                        next += 1;
-                    }
-                }
-                if next % 3 == 0
-                    && let Some(p) = w.pop()
-                {
-                    seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            while let Some(p) = w.pop() {
-                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
-            }
+            owner_pushes_and_pops(&w, &seen);
         });
         for (i, c) in seen.iter().enumerate() {
             assert_eq!(c.load(Ordering::Relaxed), 1, "item {i}");
+        }
+    }
+
+    /// The owner's side of the concurrent tests: pushes `0..seen.len()` (counting an item
+    /// the full deque hands back as taken), pops one item in three along the way, then
+    /// drains the rest.
+    fn owner_pushes_and_pops(w: &Worker<usize>, seen: &[std::sync::atomic::AtomicUsize]) {
+        for next in 0..seen.len() {
+            if let Err(p) = w.push(boxed(next)) {
+                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+            }
+            if (next + 1) % 3 == 0
+                && let Some(p) = w.pop()
+            {
+                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        while let Some(p) = w.pop() {
+            seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -567,24 +569,7 @@ mod tests {
                     }
                 });
             }
-            let mut next = 0;
-            while next < N {
-                match w.push(boxed(next)) {
-                    Ok(()) => next += 1,
-                    Err(p) => {
-                        seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
-                        next += 1;
-                    }
-                }
-                if next % 3 == 0
-                    && let Some(p) = w.pop()
-                {
-                    seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            while let Some(p) = w.pop() {
-                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
-            }
+            owner_pushes_and_pops(&w, &seen);
         });
         for (i, c) in seen.iter().enumerate() {
             assert_eq!(c.load(Ordering::Relaxed), 1, "item {i}");

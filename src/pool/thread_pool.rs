@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::broadcast::{BroadcastContext, broadcast_on};
 use crate::join::join_on;
 use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
-use crate::schedule::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, run_loop};
+use crate::schedule::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, enter};
 use crate::scope::{Scope, scope_on};
 use crate::spawn::{JoinHandle, spawn_in, spawn_with_handle_in};
 
@@ -219,9 +219,7 @@ impl ThreadPool {
         S: LoopSource,
         F: Fn(S::Item) + Sync,
     {
-        let body = ForEach(body);
-        self.registry
-            .in_worker(|worker, _| run_loop(worker, source, schedule, &body));
+        enter(Some(&self.registry), source, schedule, &ForEach(body));
     }
 
     /// Maps every item of `source` and combines the results in index order, in parallel on
@@ -259,8 +257,7 @@ impl ThreadPool {
             map,
             reduce,
         };
-        self.registry
-            .in_worker(|worker, _| run_loop(worker, source, schedule, &body))
+        enter(Some(&self.registry), source, schedule, &body)
     }
 
     /// Calls `body` once per piece of `source` as `schedule` cuts it, in parallel on this
@@ -285,9 +282,7 @@ impl ThreadPool {
         S: LoopSource,
         F: Fn(usize, S::Piece) + Sync,
     {
-        let body = ForEachChunk(body);
-        self.registry
-            .in_worker(|worker, _| run_loop(worker, source, schedule, &body));
+        enter(Some(&self.registry), source, schedule, &ForEachChunk(body));
     }
 
     /// The number of worker threads of this pool.

@@ -1,7 +1,9 @@
 //! Parallel loops: `for_each`, `map_reduce` and `for_each_chunk`, on the current pool, and
 //! the dispatch from a [`Schedule`] to the code that runs it.
 
-use crate::pool::{WorkerThread, in_worker};
+use std::sync::Arc;
+
+use crate::pool::{Registry, WorkerThread, in_worker};
 use crate::schedule::Schedule;
 use crate::schedule::adaptive::run_adaptive;
 use crate::schedule::body::{Body, ForEach, ForEachChunk, Loop, MapReduce};
@@ -35,6 +37,25 @@ where
         Schedule::Dynamic { chunk } => run_claimed(worker, &lp, Claim::Dynamic(chunk.max(1))),
         Schedule::Guided { min_chunk } => run_claimed(worker, &lp, Claim::Guided(min_chunk.max(1))),
         Schedule::Adaptive { min_len } => run_adaptive(worker, &lp, min_len),
+    }
+}
+
+/// Runs a loop on `pool`'s registry, or on the current pool (this worker's, or the global
+/// one) if `None`: the one entry of the free functions and the `ThreadPool` methods.
+pub(crate) fn enter<S, B>(
+    pool: Option<&Arc<Registry>>,
+    source: S,
+    schedule: Schedule,
+    body: &B,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    let run = |worker: &WorkerThread, _| run_loop(worker, source, schedule, body);
+    match pool {
+        Some(registry) => registry.in_worker(run),
+        None => in_worker(run),
     }
 }
 
@@ -72,8 +93,7 @@ where
     S: LoopSource,
     F: Fn(S::Item) + Sync,
 {
-    let body = ForEach(body);
-    in_worker(|worker, _| run_loop(worker, source, schedule, &body));
+    enter(None, source, schedule, &ForEach(body));
 }
 
 /// Maps every item of `source` with `map` and combines the results with `reduce`, in
@@ -127,7 +147,7 @@ where
         map,
         reduce,
     };
-    in_worker(|worker, _| run_loop(worker, source, schedule, &body))
+    enter(None, source, schedule, &body)
 }
 
 /// Calls `body` once per piece of `source` as `schedule` cuts it, with the index of the
@@ -164,6 +184,5 @@ where
     S: LoopSource,
     F: Fn(usize, S::Piece) + Sync,
 {
-    let body = ForEachChunk(body);
-    in_worker(|worker, _| run_loop(worker, source, schedule, &body));
+    enter(None, source, schedule, &ForEachChunk(body));
 }

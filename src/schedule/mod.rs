@@ -13,7 +13,7 @@ mod steal;
 mod stealable;
 
 pub(crate) use body::{ForEach, ForEachChunk, MapReduce};
-pub(crate) use loops::run_loop;
+pub(crate) use loops::enter;
 pub use loops::{for_each, for_each_chunk, map_reduce};
 pub use partition::Schedule;
 pub use source::LoopSource;
