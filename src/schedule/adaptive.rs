@@ -128,6 +128,10 @@ where
     S: LoopSource,
     B: Body<S>,
 {
+    if lp.stopped() {
+        // A piece panicked: leave the rest, the panic is on its way to the caller.
+        return lp.identity();
+    }
     match range.steal_half(min_len) {
         Some((s, e)) => {
             let (mine, below) = join_now(
