@@ -279,12 +279,12 @@ fn soak() {
         rounds += 1;
         // Memory: the first fifth of the run warms up caches and allocator pools; after
         // that, resident memory may wobble but must not keep growing.
-        if start.elapsed() >= Duration::from_secs(secs) / 5 {
-            if let Some(rss) = resident_bytes() {
-                match baseline {
-                    None => baseline = Some(rss),
-                    Some(base) => peak_growth = peak_growth.max(rss.saturating_sub(base)),
-                }
+        if start.elapsed() >= Duration::from_secs(secs) / 5
+            && let Some(rss) = resident_bytes()
+        {
+            match baseline {
+                None => baseline = Some(rss),
+                Some(base) => peak_growth = peak_growth.max(rss.saturating_sub(base)),
             }
         }
     }
