@@ -2,8 +2,10 @@
 //!
 //! Normally these are `std` atomics and `parking_lot` locks. Under `cfg(loom)` the same names
 //! are loom's model-checked versions, so every protocol built on them (the deque, the injector,
-//! sleep/wake, latches) can be explored interleaving by interleaving. Nothing else in the
-//! crate imports `std::sync::atomic` or `parking_lot` directly.
+//! sleep/wake, latches) can be explored interleaving by interleaving. Under `cfg(miri)` the
+//! locks are `std`'s behind the same API: `parking_lot`'s word lock turns integers into
+//! pointers, which miri cannot check under strict provenance, while `std`'s locks can be
+//! checked. Nothing else in the crate imports `std::sync::atomic` or `parking_lot` directly.
 
 #[cfg(not(loom))]
 #[allow(unused_imports)] // the full set is part of the facade even where unused
@@ -14,9 +16,13 @@ mod imp {
     };
 
     /// A mutex whose `lock` returns the guard directly (`parking_lot`).
+    #[cfg(not(miri))]
     pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
     /// A condition variable that waits on a `&mut MutexGuard` (`parking_lot`).
+    #[cfg(not(miri))]
     pub(crate) type Condvar = parking_lot::Condvar;
+    #[cfg(miri)]
+    pub(crate) use super::shim::{Condvar, Mutex};
 
     /// Tells the processor (or loom) that this thread is spinning.
     #[inline]
@@ -39,25 +45,49 @@ mod imp {
         AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
     };
 
-    /// loom's mutex behind `parking_lot`'s API: `lock` returns the guard directly.
+    pub(crate) use super::shim::{Condvar, Mutex};
+
+    /// Under loom a spin must yield, or the model never lets the other thread run.
+    pub(crate) fn spin_loop() {
+        loom::thread::yield_now();
+    }
+
+    pub(crate) fn yield_now() {
+        loom::thread::yield_now();
+    }
+}
+
+/// `parking_lot`'s lock API over loom's locks (under `cfg(loom)`) or `std`'s (under
+/// `cfg(miri)`). Neither poisons here: like `parking_lot`, a lock whose holder panicked is
+/// simply unlocked.
+#[cfg(any(loom, miri))]
+#[allow(dead_code)]
+mod shim {
+    #[cfg(loom)]
+    use loom::sync as inner;
+    #[cfg(not(loom))]
+    use std::sync as inner;
+    use std::sync::PoisonError;
+
+    /// A mutex whose `lock` returns the guard directly.
     #[derive(Debug)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+    pub(crate) struct Mutex<T>(inner::Mutex<T>);
 
     /// The guard of [`Mutex`]; an `Option` so that [`Condvar::wait`] can move it.
     #[derive(Debug)]
-    pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+    pub(crate) struct MutexGuard<'a, T>(Option<inner::MutexGuard<'a, T>>);
 
     impl<T> Mutex<T> {
         pub(crate) fn new(value: T) -> Self {
-            Mutex(loom::sync::Mutex::new(value))
+            Mutex(inner::Mutex::new(value))
         }
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")))
+            MutexGuard(Some(self.0.lock().unwrap_or_else(PoisonError::into_inner)))
         }
 
         pub(crate) fn into_inner(self) -> T {
-            self.0.into_inner().expect("loom mutex poisoned")
+            self.0.into_inner().unwrap_or_else(PoisonError::into_inner)
         }
     }
 
@@ -74,18 +104,18 @@ mod imp {
         }
     }
 
-    /// loom's condition variable behind `parking_lot`'s API.
+    /// A condition variable that waits on a `&mut MutexGuard`.
     #[derive(Debug)]
-    pub(crate) struct Condvar(loom::sync::Condvar);
+    pub(crate) struct Condvar(inner::Condvar);
 
     impl Condvar {
         pub(crate) fn new() -> Self {
-            Condvar(loom::sync::Condvar::new())
+            Condvar(inner::Condvar::new())
         }
 
         pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
-            let inner = guard.0.take().expect("guard present");
-            guard.0 = Some(self.0.wait(inner).expect("loom mutex poisoned"));
+            let held = guard.0.take().expect("guard present");
+            guard.0 = Some(self.0.wait(held).unwrap_or_else(PoisonError::into_inner));
         }
 
         pub(crate) fn wait_for<T>(
@@ -93,12 +123,12 @@ mod imp {
             guard: &mut MutexGuard<'_, T>,
             timeout: std::time::Duration,
         ) {
-            let inner = guard.0.take().expect("guard present");
-            let (inner, _) = self
+            let held = guard.0.take().expect("guard present");
+            let (held, _) = self
                 .0
-                .wait_timeout(inner, timeout)
-                .expect("loom mutex poisoned");
-            guard.0 = Some(inner);
+                .wait_timeout(held, timeout)
+                .unwrap_or_else(PoisonError::into_inner);
+            guard.0 = Some(held);
         }
 
         pub(crate) fn notify_one(&self) -> bool {
@@ -110,15 +140,6 @@ mod imp {
             self.0.notify_all();
             0
         }
-    }
-
-    /// Under loom a spin must yield, or the model never lets the other thread run.
-    pub(crate) fn spin_loop() {
-        loom::thread::yield_now();
-    }
-
-    pub(crate) fn yield_now() {
-        loom::thread::yield_now();
     }
 }
 
