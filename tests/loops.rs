@@ -321,3 +321,14 @@ fn static_schedules_group_floating_point_sums_the_same_way_every_run() {
         }
     }
 }
+
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn range_lengths_never_wrap() {
+    use brigade::LoopSource;
+    assert_eq!(LoopSource::len(&(-128i8..=127)), 256);
+    assert_eq!(LoopSource::len(&(i64::MIN..i64::MAX)), u64::MAX as usize);
+    // 2^64 items: cut at usize::MAX, not wrapped to 0.
+    assert_eq!(LoopSource::len(&(0..=u64::MAX)), usize::MAX);
+    assert_eq!(LoopSource::len(&(5u32..=4)), 0);
+}

@@ -1,0 +1,80 @@
+//! Faults that end a process or could grow without bound: what brigade does with them.
+//! (The panics a pool survives are in `tests/api.rs`.)
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use brigade::ThreadPool;
+
+/// The variable that turns `overflow_child` on, in the child process only.
+const CHILD: &str = "BRIGADE_OVERFLOW_CHILD";
+
+fn recurse(depth: u64) -> u64 {
+    if std::hint::black_box(depth) == u64::MAX {
+        return 0;
+    }
+    let pad = std::hint::black_box([depth; 64]);
+    recurse(depth + 1) + pad[0]
+}
+
+/// Run only as a child of the test below: a task on a 64 KiB worker stack that recurses
+/// forever.
+#[test]
+#[ignore = "run by stack_overflow_in_a_task_aborts_with_a_message, in a child process"]
+fn overflow_child() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let pool = ThreadPool::builder()
+        .num_threads(1)
+        .stack_size(64 * 1024)
+        .build()
+        .expect("pool");
+    pool.install(|| recurse(0));
+}
+
+/// A stack overflow in a task is not a panic: Rust's guard page turns it into an abort of
+/// the whole process, with a message naming the worker thread. Nothing can catch it; the
+/// remedy is a larger `stack_size` (or less recursion).
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot spawn processes")]
+fn stack_overflow_in_a_task_aborts_with_a_message() {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--ignored", "--exact", "overflow_child", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the child runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the child must not survive: {stderr}"
+    );
+    assert!(
+        stderr.contains("brigade-worker-0") && stderr.contains("overflowed its stack"),
+        "the abort names the worker: {stderr}"
+    );
+}
+
+/// Work that keeps spawning more work is bounded by the user's own condition, not by a
+/// crash: 100,000 generations of a detached task that respawns itself run one by one, in
+/// bounded memory, and dropping the pool waits for the last.
+#[test]
+fn a_task_that_respawns_itself_runs_until_the_user_stops_it() {
+    const GENERATIONS: usize = if cfg!(miri) { 100 } else { 100_000 };
+    fn generation(pool: Arc<ThreadPool>, count: Arc<AtomicUsize>) {
+        if count.fetch_add(1, Ordering::Relaxed) + 1 < GENERATIONS {
+            let next = Arc::clone(&pool);
+            pool.spawn(move || generation(next, count));
+        }
+    }
+    let pool = Arc::new(ThreadPool::builder().num_threads(2).build().expect("pool"));
+    let count = Arc::new(AtomicUsize::new(0));
+    let (p, c) = (Arc::clone(&pool), Arc::clone(&count));
+    pool.spawn(move || generation(p, c));
+    // The last generation drops its handle; the pool ends once every spawned task ran.
+    drop(pool);
+    while Arc::strong_count(&count) > 1 {
+        std::thread::yield_now();
+    }
+    assert_eq!(count.load(Ordering::Relaxed), GENERATIONS);
+}
