@@ -25,6 +25,13 @@
 //! simultaneously blocked tasks should block fewer of them (for instance wait once, in the
 //! task that spawns the others).
 //!
+//! # Release before you wait
+//!
+//! A wait runs other tasks on its own stack. If task A waits and picks up task B, and B waits
+//! for something A does only after A's wait returns, B holds A's frame below it: a deadlock,
+//! however many workers the pool has. Release first (set, count down, drop your `WaitGroup`
+//! handle), then wait, as the examples do. `docs/sync.md` has more.
+//!
 //! # Which primitive
 //!
 //! - [`Latch`]: one event, set once, awaited by any number of tasks ("the table is built").
