@@ -37,7 +37,6 @@ use crate::loom::{AtomicUsize, Ordering};
 /// assert_eq!(all_started.count(), 0);
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
-#[derive(Debug)]
 pub struct CountLatch {
     /// The count; once zero it never changes again.
     count: AtomicUsize,
@@ -199,6 +198,14 @@ impl CountLatch {
     }
 }
 
+impl std::fmt::Debug for CountLatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountLatch")
+            .field("count", &self.count())
+            .finish()
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -216,6 +223,14 @@ mod tests {
         latch.count_down();
         assert_eq!(latch.count(), 0);
         assert_eq!(latch.increment(), Err(IncrementError::Released));
+    }
+
+    #[test]
+    fn debug_shows_the_count() {
+        assert_eq!(
+            format!("{:?}", CountLatch::new(3)),
+            "CountLatch { count: 3 }"
+        );
     }
 
     #[test]

@@ -30,7 +30,6 @@ use super::signal::Signal;
 /// assert!(ready.is_set());
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
-#[derive(Debug)]
 pub struct Latch {
     signal: Signal,
 }
@@ -123,6 +122,14 @@ impl Latch {
     }
 }
 
+impl std::fmt::Debug for Latch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Latch")
+            .field("is_set", &self.is_set())
+            .finish()
+    }
+}
+
 impl Default for Latch {
     /// A latch that is not set.
     fn default() -> Self {
@@ -142,6 +149,9 @@ mod tests {
 
     #[test]
     fn default_is_unset() {
-        assert!(!Latch::default().is_set());
+        let latch = Latch::default();
+        assert_eq!(format!("{latch:?}"), "Latch { is_set: false }");
+        latch.set();
+        assert_eq!(format!("{latch:?}"), "Latch { is_set: true }");
     }
 }

@@ -283,6 +283,10 @@ mod tests {
         assert!(s.wait_for(Duration::ZERO));
     }
 
+    #[cfg_attr(
+        miri,
+        ignore = "blocks in parking_lot, which is not strict-provenance clean"
+    )]
     #[test]
     fn timeout_leaves_no_entry_behind() {
         let s = Signal::new();
@@ -294,6 +298,10 @@ mod tests {
 
     /// A wait beyond the stack bound does not run the job that would set it; below the
     /// bound it does. One worker, so nobody else can run the job.
+    #[cfg_attr(
+        miri,
+        ignore = "blocks in parking_lot, which is not strict-provenance clean"
+    )]
     #[test]
     fn beyond_the_bound_a_wait_runs_no_jobs() {
         let pool = crate::ThreadPool::builder().num_threads(1).build().unwrap();
@@ -313,6 +321,10 @@ mod tests {
         });
     }
 
+    #[cfg_attr(
+        miri,
+        ignore = "blocks in parking_lot, which is not strict-provenance clean"
+    )]
     #[test]
     fn huge_timeout_is_no_timeout() {
         let s = std::sync::Arc::new(Signal::new());
