@@ -296,7 +296,7 @@ fn a_panicking_task_leaves_its_wait_group() {
 /// Task `i` releases task `i - 1`, spawns task `i + 1` and waits to be released by it: a
 /// chain of waits nested deeper than the bound. The first worker nests 64 of them, then
 /// blocks; the other worker takes over the chain, so it still completes.
-fn chain(s: &brigade::Scope<'_>, latches: &'static [Latch], i: usize) {
+fn chain<'scope>(s: &brigade::Scope<'scope>, latches: &'scope [Latch], i: usize) {
     if i > 0 {
         latches[i - 1].set();
     }
@@ -310,8 +310,8 @@ fn chain(s: &brigade::Scope<'_>, latches: &'static [Latch], i: usize) {
 fn nested_waits_deeper_than_the_bound_complete() {
     within("nested waits", || {
         let pool = pool_of(2);
-        let latches: &'static [Latch] =
-            Box::leak((0..DEEPER_THAN_BOUND).map(|_| Latch::new()).collect());
+        let latches: Vec<Latch> = (0..DEEPER_THAN_BOUND).map(|_| Latch::new()).collect();
+        let latches = &latches[..];
         pool.scope(|s| s.spawn(move |s| chain(s, latches, 0)));
         assert!(latches[..DEEPER_THAN_BOUND - 1].iter().all(Latch::is_set));
     });
