@@ -94,3 +94,31 @@ pub enum BuildError {
     )]
     GlobalPoolAlreadyInitialized,
 }
+
+/// Why [`CountLatch::increment`](crate::sync::CountLatch::increment) did not add a unit.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::sync::{CountLatch, IncrementError};
+///
+/// let latch = CountLatch::new(1);
+/// latch.count_down();
+/// let err = latch.increment().unwrap_err();
+/// assert_eq!(err, IncrementError::Released);
+/// println!("{err}"); // says what to change
+/// ```
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IncrementError {
+    /// The count had already reached zero and released its waiters; it stays at zero.
+    #[error(
+        "the count latch already reached zero and released its waiters: increment only while \
+         you still hold a unit you have not counted down, or use a new CountLatch"
+    )]
+    Released,
+
+    /// The count is at `usize::MAX`.
+    #[error("the count latch is at usize::MAX and cannot count higher: count down first")]
+    Overflow,
+}

@@ -47,6 +47,12 @@
 //! meanwhile, and sleeps on its own condition variable when there are none.
 //! `docs/design.md` describes the scheduler and the invariants that keep it correct.
 //!
+//! # Waiting for each other
+//!
+//! [`sync`] has pool-aware [`Latch`](sync::Latch), [`CountLatch`](sync::CountLatch) and
+//! [`WaitGroup`](sync::WaitGroup): a task that waits on one runs other tasks meanwhile
+//! instead of blocking its worker.
+//!
 //! # Panics
 //!
 //! A panic in a `join` half, a scope task or an `install` closure is caught, the sibling
@@ -68,6 +74,7 @@ mod schedule;
 mod scope;
 mod sleep;
 mod spawn;
+pub mod sync;
 mod unwind;
 
 pub use broadcast::BroadcastContext;

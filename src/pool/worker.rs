@@ -18,6 +18,7 @@
 use std::cell::Cell;
 use std::ptr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::deque::{self, Steal};
 use crate::job::{JobHeader, JobRef, blocks};
@@ -61,6 +62,8 @@ pub(crate) struct WorkerThread {
     heartbeat: heartbeat::Flag,
     /// Joins to go until the next recorded one (see `should_record_join`).
     record_in: Cell<u32>,
+    /// `brigade::sync` waits running jobs on this thread right now (see `sync/signal.rs`).
+    sync_depth: Cell<u32>,
 }
 
 /// The body of a worker thread.
@@ -74,6 +77,7 @@ pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry:
         pending: Pending::new(),
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
         record_in: Cell::new(1),
+        sync_depth: Cell::new(0),
         registry,
     };
     WORKER_THREAD.with(|w| w.set(&worker));
@@ -270,18 +274,44 @@ impl WorkerThread {
     pub(crate) fn wait_until<L: AsCoreLatch + ?Sized>(&self, latch: &L) {
         let latch = latch.as_core_latch();
         if !latch.probe() {
-            self.wait_until_cold(latch);
+            self.wait_until_cold(latch, None);
         }
     }
 
+    /// Runs jobs until `latch` is set or `deadline` passes, sleeping in the pool's sleep
+    /// state when there are none; true if the latch is set. The deadline is checked between
+    /// jobs, so a long job can delay the return. For `brigade::sync`.
+    pub(crate) fn wait_until_deadline(&self, latch: &CoreLatch, deadline: Option<Instant>) -> bool {
+        latch.probe() || self.wait_until_cold(latch, deadline)
+    }
+
+    /// Publishes every unpublished `join` half, so that a worker about to block outside the
+    /// pool's sleep protocol hides no work from thieves.
+    pub(crate) fn publish_pending(&self) {
+        self.promote_all();
+    }
+
+    /// How many `brigade::sync` waits are running jobs on this worker right now (the stack
+    /// bound of `sync/signal.rs`).
+    #[inline]
+    pub(crate) fn sync_depth(&self) -> &Cell<u32> {
+        &self.sync_depth
+    }
+
+    /// The waiting loop; true if `latch` was set, false if `deadline` passed first.
     #[cold]
-    fn wait_until_cold(&self, latch: &CoreLatch) {
+    fn wait_until_cold(&self, latch: &CoreLatch, deadline: Option<Instant>) -> bool {
         // A panic escaping here would leave jobs that point into this frame.
         let guard = AbortIfPanic;
         let sleep = &self.registry.sleep;
         let mut searching = false;
         let mut round = 0;
+        let mut set = true;
         while !latch.probe() {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                set = false;
+                break;
+            }
             if let Some(job) = self.find_work() {
                 if searching {
                     searching = false;
@@ -309,13 +339,19 @@ impl WorkerThread {
                 round += 1;
             } else {
                 let registry = &*self.registry;
-                sleep.sleep(self.index, latch, || registry.has_work_for(self.index));
+                sleep.sleep_until(
+                    self.index,
+                    latch,
+                    || registry.has_work_for(self.index),
+                    deadline,
+                );
             }
         }
         if searching {
             sleep.stop_searching();
         }
         std::mem::forget(guard);
+        set
     }
 
     /// Looks for a job in the order given in the module docs.

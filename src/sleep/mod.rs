@@ -47,6 +47,8 @@
 //! either. The latch side is the `UNSET -> SLEEPING -> SET` handshake of
 //! [`CoreLatch`](crate::latch::CoreLatch). loom models of both are at the bottom of this file.
 
+use std::time::Instant;
+
 use crossbeam_utils::CachePadded;
 
 use crate::latch::CoreLatch;
@@ -165,12 +167,26 @@ impl Sleep {
         }
     }
 
-    /// Puts searching worker `me` to sleep until new work, its latch, or a spurious wake-up.
-    /// On return it counts as searching again.
+    /// `sleep_until` without a deadline, for the loom models.
+    #[cfg(all(test, loom))]
+    pub(crate) fn sleep(&self, me: usize, latch: &CoreLatch, has_work: impl Fn() -> bool) {
+        self.sleep_until(me, latch, has_work, None);
+    }
+
+    /// Puts searching worker `me` to sleep until new work, its latch, a spurious wake-up or
+    /// `deadline` (a `brigade::sync` wait with a timeout). On return it counts as searching
+    /// again: a worker that times out takes itself off the list exactly as one that found
+    /// work does, so the counts stay right.
     ///
     /// `has_work` must look at every place a job can appear for `me`.
     #[cold]
-    pub(crate) fn sleep(&self, me: usize, latch: &CoreLatch, has_work: impl Fn() -> bool) {
+    pub(crate) fn sleep_until(
+        &self,
+        me: usize,
+        latch: &CoreLatch,
+        has_work: impl Fn() -> bool,
+        deadline: Option<Instant>,
+    ) {
         let parker = &self.parkers[me];
         // Any notification before this point belongs to an earlier round.
         *parker.notified.lock() = false;
@@ -190,7 +206,16 @@ impl Sleep {
         if !has_work() && !latch.probe() {
             let mut notified = parker.notified.lock();
             while !*notified {
-                parker.cond.wait(&mut notified);
+                match deadline {
+                    None => parker.cond.wait(&mut notified),
+                    Some(deadline) => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            break;
+                        }
+                        parker.cond.wait_for(&mut notified, deadline - now);
+                    }
+                }
             }
         }
         {

@@ -1,0 +1,360 @@
+//! `brigade::sync`: pool-aware latches and wait groups.
+//!
+//! Most tests put more waiting tasks than workers into a pool. With `std::sync` primitives
+//! (a `Barrier`, a `Condvar`) they would deadlock: the first waiters block every worker, and
+//! the task that would release them never runs. Every test runs under [`within`], so a
+//! deadlock fails the test instead of hanging the run.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Once};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use brigade::ThreadPool;
+use brigade::sync::{CountLatch, IncrementError, Latch, WaitGroup};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+const EXPECTED: &str = "expected panic";
+/// More nested waits than one worker runs jobs for (`MAX_WAIT_DEPTH` is 64).
+const DEEPER_THAN_BOUND: usize = 100;
+
+fn pool_of(n: usize) -> ThreadPool {
+    ThreadPool::builder()
+        .num_threads(n)
+        .build()
+        .expect("a small pool builds")
+}
+
+fn quiet_expected_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !payload_str(info.payload()).starts_with(EXPECTED) {
+                default(info);
+            }
+        }));
+    });
+}
+
+fn payload_str(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string payload>".to_owned()
+    }
+}
+
+/// Runs `f` on a fresh thread; fails the test if it takes longer than [`TIMEOUT`].
+fn within<T, F>(what: &str, f: F) -> T
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = mpsc::channel();
+    thread::Builder::new()
+        .name(format!("within: {what}"))
+        .spawn(move || {
+            let _ = tx.send(panic::catch_unwind(AssertUnwindSafe(f)));
+        })
+        .expect("spawn a test thread");
+    match rx.recv_timeout(TIMEOUT) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) => panic::resume_unwind(payload),
+        Err(RecvTimeoutError::Timeout) => panic!("{what}: not done after {TIMEOUT:?}; deadlock?"),
+        Err(RecvTimeoutError::Disconnected) => panic!("{what}: the test thread vanished"),
+    }
+}
+
+#[test]
+fn sixty_four_tasks_wait_on_a_latch_in_a_two_worker_pool() {
+    within("latch", || {
+        let pool = pool_of(2);
+        let latch = Latch::new();
+        let released = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for _ in 0..64 {
+                s.spawn(|_| {
+                    latch.wait();
+                    released.fetch_add(1, Ordering::Relaxed);
+                });
+            }
+            // Spawned last, so it runs only once many waiters are already blocked.
+            s.spawn(|_| latch.set());
+        });
+        assert_eq!(released.load(Ordering::Relaxed), 64);
+    });
+}
+
+#[test]
+fn sixty_four_tasks_count_down_then_wait_in_a_two_worker_pool() {
+    within("count latch", || {
+        let pool = pool_of(2);
+        let latch = CountLatch::new(64);
+        let past = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for _ in 0..64 {
+                s.spawn(|_| {
+                    latch.count_down();
+                    latch.wait();
+                    past.fetch_add(1, Ordering::Relaxed);
+                });
+            }
+        });
+        assert_eq!(past.load(Ordering::Relaxed), 64);
+        assert_eq!(latch.count(), 0);
+    });
+}
+
+#[test]
+fn sixty_four_tasks_wait_on_a_wait_group_in_a_two_worker_pool() {
+    within("wait group", || {
+        let pool = pool_of(2);
+        let wg = WaitGroup::new();
+        let past = Arc::new(AtomicUsize::new(0));
+        for _ in 0..64 {
+            let (wg, past) = (wg.clone(), Arc::clone(&past));
+            pool.spawn(move || {
+                wg.wait();
+                past.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        wg.wait(); // a plain thread among the participants
+        let deadline = Instant::now() + TIMEOUT;
+        while past.load(Ordering::Relaxed) < 64 && Instant::now() < deadline {
+            thread::yield_now();
+        }
+        assert_eq!(past.load(Ordering::Relaxed), 64);
+    });
+}
+
+#[test]
+fn plain_threads_wait_for_pool_tasks() {
+    within("plain threads", || {
+        let pool = pool_of(2);
+        let latch = Arc::new(Latch::new());
+        let done = Arc::new(CountLatch::new(16));
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                let (latch, done) = (Arc::clone(&latch), Arc::clone(&done));
+                thread::spawn(move || {
+                    latch.wait();
+                    done.wait();
+                    assert_eq!(done.count(), 0);
+                })
+            })
+            .collect();
+        for _ in 0..16 {
+            let (latch, done) = (Arc::clone(&latch), Arc::clone(&done));
+            pool.spawn(move || {
+                latch.wait();
+                done.count_down();
+            });
+        }
+        latch.set();
+        for w in waiters {
+            w.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_waiting_worker_runs_work_that_arrives_while_it_sleeps() {
+    // One worker, which waits (and, finding nothing to do, sleeps) inside `install`. The
+    // setter arrives later from outside: only because the waiter sleeps in the pool's sleep
+    // state does the new job wake it, and it runs the job itself.
+    within("wake by new work", || {
+        let pool = Arc::new(pool_of(1));
+        let latch = Arc::new(Latch::new());
+        let (p, l) = (Arc::clone(&pool), Arc::clone(&latch));
+        let setter = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            let l2 = Arc::clone(&l);
+            p.spawn(move || l2.set());
+        });
+        let on_worker = pool.install(|| {
+            latch.wait();
+            brigade::current_thread_index()
+        });
+        assert_eq!(on_worker, Some(0));
+        setter.join().unwrap();
+    });
+}
+
+#[test]
+fn waits_across_pools() {
+    within("two pools", || {
+        let (a, b) = (pool_of(1), pool_of(1));
+        let latch = Latch::new();
+        a.scope(|s| {
+            s.spawn(|_| latch.wait());
+            b.install(|| latch.set());
+        });
+        assert!(latch.is_set());
+    });
+}
+
+#[test]
+fn timeouts_on_workers_and_plain_threads() {
+    within("timeouts", || {
+        let pool = pool_of(2);
+        let latch = Latch::new();
+        let count = CountLatch::new(1);
+        let short = Duration::from_millis(20);
+
+        let start = Instant::now();
+        assert!(!latch.wait_timeout(short));
+        assert!(!count.wait_timeout(short));
+        assert!(start.elapsed() >= 2 * short);
+
+        let start = Instant::now();
+        let (l, c) = pool.install(|| (latch.wait_timeout(short), count.wait_timeout(short)));
+        assert!(!l && !c);
+        assert!(start.elapsed() >= 2 * short);
+
+        let wg = WaitGroup::new();
+        let other = wg.clone();
+        assert!(!pool.install(move || wg.wait_timeout(short)));
+
+        latch.set();
+        count.count_down();
+        assert!(pool.install(|| latch.wait_timeout(short) && count.wait_timeout(short)));
+        assert!(latch.wait_timeout(Duration::ZERO) && count.wait_timeout(Duration::MAX));
+        drop(other);
+    });
+}
+
+#[test]
+fn a_timed_wait_on_a_worker_succeeds_when_set_in_time() {
+    within("timed success", || {
+        let pool = pool_of(2);
+        let latch = Latch::new();
+        pool.scope(|s| {
+            s.spawn(|_| assert!(latch.wait_timeout(TIMEOUT)));
+            s.spawn(|_| {
+                thread::sleep(Duration::from_millis(10));
+                latch.set();
+            });
+        });
+    });
+}
+
+#[test]
+fn a_panic_before_count_down_makes_waiters_time_out_and_the_scope_re_raise() {
+    quiet_expected_panics();
+    within("panic, count latch", || {
+        let pool = pool_of(2);
+        let latch = CountLatch::new(2);
+        let timed_out = AtomicUsize::new(0);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                s.spawn(|_| latch.count_down());
+                s.spawn(|_| {
+                    panic!("{EXPECTED}: before count_down");
+                    #[allow(unreachable_code)]
+                    latch.count_down();
+                });
+                s.spawn(|_| {
+                    if !latch.wait_timeout(Duration::from_millis(50)) {
+                        timed_out.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            })
+        }));
+        let payload = result.expect_err("the scope re-raises the task's panic");
+        assert!(payload_str(&*payload).starts_with(EXPECTED));
+        assert_eq!(timed_out.load(Ordering::Relaxed), 1);
+        assert_eq!(latch.count(), 1);
+    });
+}
+
+#[test]
+fn a_panicking_task_leaves_its_wait_group() {
+    quiet_expected_panics();
+    within("panic, wait group", || {
+        let pool = pool_of(2);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                let wg = WaitGroup::new();
+                let mine = wg.clone();
+                s.spawn(move |_| {
+                    let _mine = mine;
+                    panic!("{EXPECTED}: holding a wait group handle");
+                });
+                wg.wait(); // released: the unwinding task dropped its handle
+            })
+        }));
+        assert!(payload_str(&*result.unwrap_err()).starts_with(EXPECTED));
+    });
+}
+
+/// Task `i` releases task `i - 1`, spawns task `i + 1` and waits to be released by it: a
+/// chain of waits nested deeper than the bound. The first worker nests 64 of them, then
+/// blocks; the other worker takes over the chain, so it still completes.
+fn chain<'scope>(s: &brigade::Scope<'scope>, latches: &'scope [Latch], i: usize) {
+    if i > 0 {
+        latches[i - 1].set();
+    }
+    if i + 1 < latches.len() {
+        s.spawn(move |s| chain(s, latches, i + 1));
+        latches[i].wait();
+    }
+}
+
+#[test]
+fn nested_waits_deeper_than_the_bound_complete() {
+    within("nested waits", || {
+        let pool = pool_of(2);
+        let latches: Vec<Latch> = (0..DEEPER_THAN_BOUND).map(|_| Latch::new()).collect();
+        let latches = &latches[..];
+        pool.scope(|s| s.spawn(move |s| chain(s, latches, 0)));
+        assert!(latches[..DEEPER_THAN_BOUND - 1].iter().all(Latch::is_set));
+    });
+}
+
+#[test]
+fn increment_while_waiters_wait() {
+    within("increment", || {
+        let pool = pool_of(2);
+        let latch = CountLatch::new(1);
+        let ran = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for _ in 0..8 {
+                latch
+                    .increment()
+                    .expect("not released: we hold the first unit");
+                s.spawn(|_| {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                    latch.count_down();
+                });
+            }
+            latch.count_down();
+            latch.wait();
+            assert_eq!(ran.load(Ordering::Relaxed), 8);
+        });
+        assert_eq!(latch.increment(), Err(IncrementError::Released));
+    });
+}
+
+#[test]
+fn set_and_wait_race_many_times() {
+    within("races", || {
+        let pool = pool_of(2);
+        let rounds = if cfg!(miri) { 20 } else { 2000 };
+        for _ in 0..rounds {
+            let latch = Arc::new(Latch::new());
+            let l = Arc::clone(&latch);
+            let plain = thread::spawn(move || l.wait());
+            pool.scope(|s| {
+                s.spawn(|_| latch.wait());
+                s.spawn(|_| latch.set());
+            });
+            plain.join().unwrap();
+        }
+    });
+}
