@@ -51,7 +51,8 @@
 //!
 //! [`sync`] has pool-aware [`Latch`](sync::Latch), [`CountLatch`](sync::CountLatch) and
 //! [`WaitGroup`](sync::WaitGroup): a task that waits on one runs other tasks meanwhile
-//! instead of blocking its worker.
+//! instead of blocking its worker. Its [`Barrier`](sync::Barrier) meets a fixed number of
+//! parties phase after phase (one party per worker, as in a `broadcast` loop).
 //!
 //! # Panics
 //!

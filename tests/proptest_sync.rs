@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use brigade::ThreadPool;
-use brigade::sync::{CountLatch, Latch, WaitGroup};
+use brigade::sync::{Barrier, CountLatch, Latch, WaitGroup};
 use proptest::prelude::*;
 
 /// Long enough never to fire unless something deadlocked.
@@ -83,8 +83,69 @@ fn config() -> ProptestConfig {
     }
 }
 
+/// A phase program: `tasks` party tasks (at most one per worker) on a pool of `threads`, `phases` barrier phases,
+/// each task doing `work[t][k]` units of busy work before arriving at phase `k`. No task may
+/// pass phase `k` before every task arrived at it, each phase has one leader, and the run
+/// ends.
+fn run_phases(threads: usize, phases: usize, work: &[Vec<u32>]) {
+    let pool = ThreadPool::builder()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
+    let tasks = work.len();
+    let barrier = Barrier::new(tasks);
+    let arrived: Vec<AtomicUsize> = (0..phases).map(|_| AtomicUsize::new(0)).collect();
+    let leaders: Vec<AtomicUsize> = (0..phases).map(|_| AtomicUsize::new(0)).collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            pool.scope(|sc| {
+                for w in work {
+                    let (barrier, arrived, leaders) = (&barrier, &arrived, &leaders);
+                    sc.spawn(move |_| {
+                        for (k, &units) in w.iter().enumerate().take(phases) {
+                            for i in 0..units * 50 {
+                                std::hint::black_box(i);
+                            }
+                            arrived[k].fetch_add(1, Ordering::SeqCst);
+                            let r = barrier.wait();
+                            assert_eq!(
+                                arrived[k].load(Ordering::SeqCst),
+                                tasks,
+                                "passed phase {k} early"
+                            );
+                            if r.is_leader() {
+                                leaders[k].fetch_add(1, Ordering::SeqCst);
+                            }
+                        }
+                    });
+                }
+            });
+            let _ = tx.send(());
+        });
+        rx.recv_timeout(DEADLOCK)
+            .expect("the phase program deadlocked");
+    });
+    assert!(leaders.iter().all(|l| l.load(Ordering::SeqCst) == 1));
+}
+
+fn phase_program() -> impl Strategy<Value = (usize, usize, Vec<Vec<u32>>)> {
+    // At most one party task per worker: a barrier party blocks its worker (see `Barrier`).
+    (1usize..=8, 1usize..=8).prop_flat_map(|(threads, phases)| {
+        (1..=threads).prop_flat_map(move |tasks| {
+            proptest::collection::vec(proptest::collection::vec(0u32..20, phases), tasks)
+                .prop_map(move |work| (threads, phases, work))
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn barrier_phase_programs_keep_phases_apart((threads, phases, work) in phase_program()) {
+        run_phases(threads, phases, &work);
+    }
 
     #[test]
     fn release_then_wait_graphs_complete(g in graph()) {

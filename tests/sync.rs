@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use brigade::ThreadPool;
-use brigade::sync::{CountLatch, IncrementError, Latch, WaitGroup};
+use brigade::sync::{Barrier, CountLatch, IncrementError, Latch, WaitGroup};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 const EXPECTED: &str = "expected panic";
@@ -356,5 +356,100 @@ fn set_and_wait_race_many_times() {
             });
             plain.join().unwrap();
         }
+    });
+}
+
+#[test]
+fn barrier_phases_on_plain_threads_have_one_leader_each() {
+    within("barrier threads", || {
+        let phases = if cfg!(miri) { 5 } else { 500 };
+        let barrier = Barrier::new(3);
+        let arrived: Vec<AtomicUsize> = (0..phases).map(|_| AtomicUsize::new(0)).collect();
+        let leaders: Vec<AtomicUsize> = (0..phases).map(|_| AtomicUsize::new(0)).collect();
+        thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    for k in 0..phases {
+                        arrived[k].fetch_add(1, Ordering::SeqCst);
+                        let r = barrier.wait();
+                        assert_eq!(r.phase(), k as u64);
+                        assert_eq!(
+                            arrived[k].load(Ordering::SeqCst),
+                            3,
+                            "passed phase {k} early"
+                        );
+                        if r.is_leader() {
+                            leaders[k].fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        assert!(leaders.iter().all(|l| l.load(Ordering::SeqCst) == 1));
+    });
+}
+
+/// As many party tasks as workers, spawned in a scope: a party blocks its worker while it
+/// waits, so no party runs nested under another and the other workers take the rest.
+#[test]
+fn barrier_with_one_party_task_per_worker() {
+    within("barrier tasks", || {
+        let pool = pool_of(4);
+        let parties = 4;
+        let phases = if cfg!(miri) { 2 } else { 50 };
+        let barrier = Barrier::new(parties);
+        let arrived: Vec<AtomicUsize> = (0..phases).map(|_| AtomicUsize::new(0)).collect();
+        pool.scope(|s| {
+            for _ in 0..parties {
+                s.spawn(|_| {
+                    for phase in &arrived {
+                        phase.fetch_add(1, Ordering::SeqCst);
+                        barrier.wait();
+                        assert_eq!(phase.load(Ordering::SeqCst), parties);
+                    }
+                });
+            }
+        });
+    });
+}
+
+#[test]
+fn barrier_in_broadcast_phase_loop() {
+    within("barrier broadcast", || {
+        let pool = pool_of(4);
+        let barrier = Barrier::new(pool.current_num_threads());
+        let leaders = AtomicUsize::new(0);
+        pool.broadcast(|_| {
+            for _ in 0..100 {
+                if barrier.wait().is_leader() {
+                    leaders.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        assert_eq!(leaders.into_inner(), 100);
+    });
+}
+
+#[test]
+fn barrier_timeout_takes_the_arrival_back() {
+    within("barrier timeout", || {
+        let barrier = Barrier::new(2);
+        assert_eq!(barrier.wait_timeout(Duration::from_millis(5)), None);
+        assert_eq!(barrier.wait_timeout(Duration::from_millis(5)), None);
+        // Still two arrivals needed, and phase 0 is still open.
+        thread::scope(|s| {
+            let other = s.spawn(|| barrier.wait());
+            let me = barrier.wait();
+            let other = other.join().unwrap();
+            assert_eq!((me.phase(), other.phase()), (0, 0));
+            assert!(me.is_leader() ^ other.is_leader());
+        });
+        // A pool worker that times out does too.
+        let pool = pool_of(1);
+        assert_eq!(
+            pool.install(|| barrier.wait_timeout(Duration::from_millis(5))),
+            None
+        );
+        assert_eq!(Barrier::new(0).wait().phase(), 0);
     });
 }

@@ -1,4 +1,4 @@
-//! Pool-aware synchronization: [`Latch`], [`CountLatch`] and [`WaitGroup`].
+//! Pool-aware synchronization: [`Latch`], [`CountLatch`], [`WaitGroup`] and [`Barrier`].
 //!
 //! Tasks in a pool often have to wait for each other. Blocking a worker on a std primitive
 //! wastes its core and, when more tasks wait than the pool has workers, deadlocks: the task
@@ -39,6 +39,8 @@
 //!   while not yet released.
 //! - [`WaitGroup`]: a group of handles; wait until every other holder has dropped its handle.
 //!   Robust against panics: an unwinding task drops its handle.
+//! - [`Barrier`]: a fixed number of parties meet, phase after phase; one of them leads each
+//!   phase. Best with one party per worker, in [`broadcast`](crate::ThreadPool::broadcast).
 //!
 //! For the `join` or `scope` shape of waiting (wait for tasks you spawn), use
 //! [`join`](crate::join) and [`scope`](crate::scope) instead: they need no primitive at all.
@@ -66,12 +68,14 @@
 //! # Ok::<(), brigade::BuildError>(())
 //! ```
 
+mod barrier;
 mod count_latch;
 mod latch;
 mod signal;
 mod wait_group;
 
 pub use crate::error::IncrementError;
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use count_latch::CountLatch;
 pub use latch::Latch;
 pub use wait_group::WaitGroup;

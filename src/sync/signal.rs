@@ -171,6 +171,19 @@ impl Signal {
         self.wait_until(Instant::now().checked_add(timeout))
     }
 
+    /// Waits like `wait_until`, but a worker runs no jobs meanwhile: it blocks, as a plain
+    /// thread does (after publishing its unpublished `join` halves for others). For waits
+    /// that must not nest another waiter of the same primitive on this stack (`Barrier`).
+    pub(crate) fn wait_until_blocking(&self, deadline: Option<Instant>) -> bool {
+        if self.is_set() {
+            return true;
+        }
+        if let Some(worker) = WorkerThread::current() {
+            worker.publish_pending();
+        }
+        self.wait_parked(deadline)
+    }
+
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
         match WorkerThread::current() {
