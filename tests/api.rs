@@ -3,14 +3,18 @@
 //! `current_*` functions, shutdown, and the `Debug` impls.
 //!
 //! Pools are small (1 to 4 threads). Tests that could hang on a scheduler bug run under
-//! [`within`], which turns a deadlock into a failure after [`TIMEOUT`].
+//! [`within`], which turns a deadlock into a failure.
+
+mod common;
+
+use common::{payload_str, pool_of, quiet_expected_panics, within};
 
 use std::any::Any;
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -18,64 +22,6 @@ use brigade::{BuildError, JoinHandle, Scope, TaskPanicked, ThreadPool, ThreadPoo
 
 /// How long a test may wait for work that should finish in milliseconds.
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Panic messages of panics the tests cause on purpose start with this; the panic hook
-/// installed by [`quiet_expected_panics`] does not print them.
-const EXPECTED: &str = "expected panic";
-
-/// A pool of `n` threads; every test sets `num_threads` so none reads `BRIGADE_NUM_THREADS`.
-fn pool_of(n: usize) -> ThreadPool {
-    ThreadPool::builder()
-        .num_threads(n)
-        .build()
-        .expect("a small pool builds")
-}
-
-/// Keeps the test output readable: panics the tests raise on purpose are not printed.
-fn quiet_expected_panics() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let default = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !payload_str(info.payload()).starts_with(EXPECTED) {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// The message of a panic payload (`&str` or `String`), or a placeholder.
-fn payload_str(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string payload>".to_owned()
-    }
-}
-
-/// Runs `f` on a fresh thread and returns its result, re-raising its panic; fails the test
-/// if it takes longer than [`TIMEOUT`] (a deadlock), instead of hanging the test run.
-fn within<T, F>(what: &str, f: F) -> T
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let (tx, rx) = mpsc::channel();
-    thread::Builder::new()
-        .name(format!("within: {what}"))
-        .spawn(move || {
-            let _ = tx.send(panic::catch_unwind(AssertUnwindSafe(f)));
-        })
-        .expect("spawn a test thread");
-    match rx.recv_timeout(TIMEOUT) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) => panic::resume_unwind(payload),
-        Err(RecvTimeoutError::Timeout) => panic!("{what}: not done after {TIMEOUT:?}; deadlock?"),
-        Err(RecvTimeoutError::Disconnected) => panic!("{what}: the test thread vanished"),
-    }
-}
 
 /// Makes sure the global pool exists, so no later test can build it while
 /// `BRIGADE_NUM_THREADS` holds a bad value (see `builder_reads_brigade_num_threads`).

@@ -3,15 +3,15 @@
 //! `StealAmount::Half` is for), and `install` nested across two pools. Tests that could hang
 //! on a scheduler bug run under [`within`], which turns a deadlock into a failure.
 
+mod common;
+
+use common::within;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use brigade::{StealAmount, StealPolicy, ThreadPool, ThreadPoolBuilder, Victims};
-
-/// How long one test may take before it counts as a deadlock (it takes well under a second).
-const TIMEOUT: Duration = Duration::from_secs(60);
 
 const VICTIMS: [Victims; 3] = [Victims::RoundRobin, Victims::Random, Victims::NearestFirst];
 const AMOUNTS: [StealAmount; 2] = [StealAmount::One, StealAmount::Half];
@@ -19,28 +19,6 @@ const THREADS: [usize; 3] = [1, 2, 4];
 
 const N: u64 = if cfg!(miri) { 10_000 } else { 1_000_000 };
 const TASKS: usize = if cfg!(miri) { 200 } else { 10_000 };
-
-/// Runs `f` on a fresh thread and returns its result, re-raising its panic; fails after
-/// [`TIMEOUT`] instead of hanging the test run.
-fn within<T, F>(what: &str, f: F) -> T
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(format!("within: {what}"))
-        .spawn(move || {
-            let _ = tx.send(panic::catch_unwind(AssertUnwindSafe(f)));
-        })
-        .expect("spawn a test thread");
-    match rx.recv_timeout(TIMEOUT) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) => panic::resume_unwind(payload),
-        Err(RecvTimeoutError::Timeout) => panic!("{what}: not done after {TIMEOUT:?}; deadlock?"),
-        Err(RecvTimeoutError::Disconnected) => panic!("{what}: the test thread vanished"),
-    }
-}
 
 fn pool(threads: usize, policy: StealPolicy) -> ThreadPool {
     ThreadPool::builder()

@@ -5,71 +5,21 @@
 //! the task that would release them never runs. Every test runs under [`within`], so a
 //! deadlock fails the test instead of hanging the run.
 
-use std::any::Any;
+mod common;
+
+use common::{EXPECTED, payload_str, pool_of, quiet_expected_panics, within};
+
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Once};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use brigade::ThreadPool;
 use brigade::sync::{Barrier, CountLatch, IncrementError, Latch, WaitGroup};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
-const EXPECTED: &str = "expected panic";
 /// More nested waits than one worker runs jobs for (`MAX_WAIT_DEPTH` is 64).
 const DEEPER_THAN_BOUND: usize = 100;
-
-fn pool_of(n: usize) -> ThreadPool {
-    ThreadPool::builder()
-        .num_threads(n)
-        .build()
-        .expect("a small pool builds")
-}
-
-fn quiet_expected_panics() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let default = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !payload_str(info.payload()).starts_with(EXPECTED) {
-                default(info);
-            }
-        }));
-    });
-}
-
-fn payload_str(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string payload>".to_owned()
-    }
-}
-
-/// Runs `f` on a fresh thread; fails the test if it takes longer than [`TIMEOUT`].
-fn within<T, F>(what: &str, f: F) -> T
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let (tx, rx) = mpsc::channel();
-    thread::Builder::new()
-        .name(format!("within: {what}"))
-        .spawn(move || {
-            let _ = tx.send(panic::catch_unwind(AssertUnwindSafe(f)));
-        })
-        .expect("spawn a test thread");
-    match rx.recv_timeout(TIMEOUT) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) => panic::resume_unwind(payload),
-        Err(RecvTimeoutError::Timeout) => panic!("{what}: not done after {TIMEOUT:?}; deadlock?"),
-        Err(RecvTimeoutError::Disconnected) => panic!("{what}: the test thread vanished"),
-    }
-}
 
 #[test]
 fn sixty_four_tasks_wait_on_a_latch_in_a_two_worker_pool() {
