@@ -84,9 +84,12 @@ where
             )
         })
         .collect();
+    // The jobs belong to the caller's isolation region: a caller waiting inside one must be
+    // able to run its own share.
+    let region = worker.region();
     for (index, job) in jobs.iter().enumerate() {
         // SAFETY: `jobs` is neither moved nor dropped until the latch says all have run.
-        registry.inject_to(index, unsafe { job.as_job_ref() });
+        registry.inject_to(index, unsafe { job.as_job_ref() }.in_region(region));
     }
     worker.wait_until(&latch);
     let mut first_panic = None;

@@ -13,6 +13,15 @@
 //!   behaviour even if the value is then discarded), with a relaxed atomic it is just a stale
 //!   value that the following CAS on `top` rejects.
 //!
+//! # Tags
+//!
+//! Each item carries a `usize` tag beside it, in its own atomic in the slot. brigade stores
+//! the job's isolation region there (`isolate.rs`). [`Stealer::steal_if_tag`] reads the
+//! oldest item's tag *before* it claims the item and leaves the item alone if the tag
+//! differs: an isolated worker may only take jobs of its own region, and a job it claimed
+//! could never be put back. The tag is read speculatively, like the item (see *Atomic
+//! slots*): if the CAS on `top` then succeeds, both words belonged to the claimed index.
+//!
 //! # Batch steals
 //!
 //! [`Stealer::steal_batch_and_pop`] takes about half of a victim's items in one visit. It is a
@@ -42,7 +51,7 @@ use std::ptr::{self, NonNull};
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{Arc, AtomicIsize, AtomicPtr, Ordering, fence};
+use crate::loom::{Arc, AtomicIsize, AtomicPtr, AtomicUsize, Ordering, fence};
 
 /// Slots in each worker's deque.
 #[cfg(not(loom))]
@@ -62,14 +71,33 @@ struct Inner<T> {
     top: CachePadded<AtomicIsize>,
     /// One past the newest item; written by the owner only.
     bottom: CachePadded<AtomicIsize>,
-    slots: Box<[AtomicPtr<T>]>,
+    slots: Box<[Slot<T>]>,
+}
+
+/// One item and its tag. Both are written by the owner before it publishes `bottom`, and
+/// read by whoever takes the item.
+struct Slot<T> {
+    item: AtomicPtr<T>,
+    tag: AtomicUsize,
 }
 
 impl<T> Inner<T> {
     #[inline]
-    fn slot(&self, index: isize) -> &AtomicPtr<T> {
+    fn slot(&self, index: isize) -> &Slot<T> {
         // `index as usize` wraps negative values, and `& MASK` keeps it in bounds.
         &self.slots[index as usize & MASK]
+    }
+}
+
+impl<T> Slot<T> {
+    /// The item and its tag. Relaxed: the caller's load of `bottom` (Acquire, or its own
+    /// store as the owner) orders these after the owner's writes.
+    #[inline]
+    fn read(&self) -> (*mut T, usize) {
+        (
+            self.item.load(Ordering::Relaxed),
+            self.tag.load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -109,7 +137,10 @@ unsafe impl<T> Sync for Stealer<T> {}
 /// Creates a deque and returns its two ends.
 pub fn new<T>() -> (Worker<T>, Stealer<T>) {
     let slots = (0..CAPACITY)
-        .map(|_| AtomicPtr::new(ptr::null_mut()))
+        .map(|_| Slot {
+            item: AtomicPtr::new(ptr::null_mut()),
+            tag: AtomicUsize::new(0),
+        })
         .collect();
     let inner = Arc::new(Inner {
         top: CachePadded::new(AtomicIsize::new(0)),
@@ -128,9 +159,15 @@ pub fn new<T>() -> (Worker<T>, Stealer<T>) {
 }
 
 impl<T> Worker<T> {
-    /// Pushes `item` at the bottom, or gives it back if the deque is full.
+    /// Pushes `item` at the bottom with tag 0, or gives it back if the deque is full.
     #[inline]
     pub fn push(&self, item: NonNull<T>) -> Result<(), NonNull<T>> {
+        self.push_tagged(item, 0)
+    }
+
+    /// Pushes `item` with `tag` at the bottom, or gives it back if the deque is full.
+    #[inline]
+    pub fn push_tagged(&self, item: NonNull<T>, tag: usize) -> Result<(), NonNull<T>> {
         let inner = &*self.inner;
         let b = inner.bottom.load(Ordering::Relaxed);
         if b.wrapping_sub(self.cached_top.get()) >= CAPACITY as isize {
@@ -142,7 +179,9 @@ impl<T> Worker<T> {
                 return Err(item);
             }
         }
-        inner.slot(b).store(item.as_ptr(), Ordering::Relaxed);
+        let slot = inner.slot(b);
+        slot.item.store(item.as_ptr(), Ordering::Relaxed);
+        slot.tag.store(tag, Ordering::Relaxed);
         // Release: publishes the slot (and what the item points to) to the Acquire load of
         // `bottom` in `steal`.
         inner.bottom.store(b.wrapping_add(1), Ordering::Release);
@@ -152,6 +191,12 @@ impl<T> Worker<T> {
     /// Pops the newest item, if any.
     #[inline]
     pub fn pop(&self) -> Option<NonNull<T>> {
+        self.pop_tagged().map(|(item, _)| item)
+    }
+
+    /// Pops the newest item and its tag, if any.
+    #[inline]
+    pub fn pop_tagged(&self) -> Option<(NonNull<T>, usize)> {
         let inner = &*self.inner;
         let b = inner.bottom.load(Ordering::Relaxed).wrapping_sub(1);
         // Release: every value of `bottom` a thief reads carries the owner's slot writes.
@@ -166,10 +211,10 @@ impl<T> Worker<T> {
             inner.bottom.store(b.wrapping_add(1), Ordering::Release);
             return None;
         }
-        let item = inner.slot(b).load(Ordering::Relaxed);
+        let (item, tag) = inner.slot(b).read();
         if size > 0 {
             // More than one item: no thief can reach index `b`.
-            return NonNull::new(item);
+            return NonNull::new(item).map(|item| (item, tag));
         }
         // The last item: race the thieves for it on `top`.
         let won = inner
@@ -179,10 +224,36 @@ impl<T> Worker<T> {
         inner.bottom.store(b.wrapping_add(1), Ordering::Release);
         if won {
             self.cached_top.set(t.wrapping_add(1));
-            NonNull::new(item)
+            NonNull::new(item).map(|item| (item, tag))
         } else {
             None
         }
+    }
+
+    /// Pops the newest item and its tag if it was pushed at index `floor` or later (after
+    /// [`bottom`](Self::bottom) returned `floor`), or if its tag is `tag`: an isolated
+    /// region's own jobs, and those of its jobs that a batch steal moved here earlier.
+    #[inline]
+    pub fn pop_above(&self, floor: isize, tag: usize) -> Option<(NonNull<T>, usize)> {
+        // Relaxed: the owner is the only writer of `bottom`.
+        let b = self.inner.bottom.load(Ordering::Relaxed);
+        if b.wrapping_sub(floor) <= 0 {
+            // Below the floor: only an item of `tag`. Reading the newest slot is safe even if
+            // a thief is taking it (an atomic read; `pop_tagged` then settles the race), and
+            // an empty deque's stale slot is harmless: `pop_tagged` finds nothing.
+            if self.is_empty() || self.inner.slot(b.wrapping_sub(1)).read().1 != tag {
+                return None;
+            }
+        }
+        self.pop_tagged()
+    }
+
+    /// The index the next push will use. Items pushed from now on have indices at or above
+    /// it until the owner pops below it; see [`pop_above`](Self::pop_above).
+    #[inline]
+    pub fn bottom(&self) -> isize {
+        // Relaxed: the owner is the only writer of `bottom`.
+        self.inner.bottom.load(Ordering::Relaxed)
     }
 
     /// True if the deque holds no item (exact for the owner).
@@ -214,7 +285,24 @@ impl<T> Stealer<T> {
     /// Steals the oldest item.
     #[inline]
     pub fn steal(&self) -> Steal<NonNull<T>> {
-        self.steal_observing_len().0
+        match self.steal_observing_len(None).0 {
+            Steal::Success((item, _)) => Steal::Success(item),
+            Steal::Retry => Steal::Retry,
+            Steal::Empty => Steal::Empty,
+        }
+    }
+
+    /// Steals the oldest item and its tag.
+    #[inline]
+    pub fn steal_tagged(&self) -> Steal<(NonNull<T>, usize)> {
+        self.steal_observing_len(None).0
+    }
+
+    /// Steals the oldest item if its tag is `tag`; `Empty` if the deque is empty or its oldest
+    /// item has another tag (that item is left where it is).
+    #[inline]
+    pub fn steal_if_tag(&self, tag: usize) -> Steal<(NonNull<T>, usize)> {
+        self.steal_observing_len(Some(tag)).0
     }
 
     /// Steals about half of the items in one visit: the oldest is returned, and up to
@@ -223,8 +311,8 @@ impl<T> Stealer<T> {
     /// other thieves can steal them in turn. Each item is claimed by its own CAS (see the
     /// module docs); the batch ends early at the first `Empty` or `Retry`, or when `dest` is
     /// full. Returns the outcome of the first steal and how many items went to `dest`.
-    pub fn steal_batch_and_pop(&self, dest: &Worker<T>) -> (Steal<NonNull<T>>, usize) {
-        let (first, len) = self.steal_observing_len();
+    pub fn steal_batch_and_pop(&self, dest: &Worker<T>) -> (Steal<(NonNull<T>, usize)>, usize) {
+        let (first, len) = self.steal_observing_len(None);
         if !matches!(first, Steal::Success(_)) {
             return (first, 0);
         }
@@ -243,12 +331,12 @@ impl<T> Stealer<T> {
         let mut moved = 0;
         // Room first: an item taken from the victim can never be put back.
         while moved < max && dest.has_room() {
-            let Steal::Success(item) = self.steal() else {
+            let Steal::Success((item, tag)) = self.steal_tagged() else {
                 break;
             };
             // `dest` is not `Sync`, so this thread is its owner, the only one that pushes:
             // the room seen by `has_room` is still there.
-            if dest.push(item).is_err() {
+            if dest.push_tagged(item, tag).is_err() {
                 unreachable!("a push right after `has_room` cannot fail");
             }
             moved += 1;
@@ -256,10 +344,10 @@ impl<T> Stealer<T> {
         moved
     }
 
-    /// Steals the oldest item; on success also returns the length the deque had just before
-    /// (`bottom - top` as read by this steal), else 0.
+    /// Steals the oldest item (if its tag is `only_tag`, when given); on success also returns
+    /// the length the deque had just before (`bottom - top` as read by this steal), else 0.
     #[inline]
-    fn steal_observing_len(&self) -> (Steal<NonNull<T>>, usize) {
+    fn steal_observing_len(&self, only_tag: Option<usize>) -> (Steal<(NonNull<T>, usize)>, usize) {
         let inner = &*self.inner;
         // Acquire: pairs with other thieves' (and the owner's) CAS on `top`.
         let t = inner.top.load(Ordering::Acquire);
@@ -272,7 +360,12 @@ impl<T> Stealer<T> {
         if len <= 0 {
             return (Steal::Empty, 0);
         }
-        let item = inner.slot(t).load(Ordering::Relaxed);
+        // Possibly stale (another thief took index `t` and the owner reused the slot): then
+        // the CAS below fails, or, for a tag that does not match, nothing is claimed at all.
+        let (item, tag) = inner.slot(t).read();
+        if only_tag.is_some_and(|want| want != tag) {
+            return (Steal::Empty, 0);
+        }
         // SeqCst on success: the claim is ordered with the owner's CAS on the last item.
         if inner
             .top
@@ -284,7 +377,7 @@ impl<T> Stealer<T> {
         match NonNull::new(item) {
             // `len` is at most `CAPACITY`: `top` was still `t` at the CAS, and the owner
             // never publishes a `bottom` more than `CAPACITY` past a `top` it has seen.
-            Some(item) => (Steal::Success(item), len as usize),
+            Some(item) => (Steal::Success((item, tag)), len as usize),
             // Unreachable: a slot in `top..bottom` was written before `bottom` was published.
             None => (Steal::Retry, 0),
         }
@@ -468,7 +561,7 @@ mod tests {
             }
             let (first, moved) = s.steal_batch_and_pop(&dest);
             match first {
-                Steal::Success(p) => assert_eq!(unbox(p), 0, "len {len}"),
+                Steal::Success((p, _)) => assert_eq!(unbox(p), 0, "len {len}"),
                 other => panic!("expected an item, got {other:?}"),
             }
             assert_eq!(moved, taken - 1, "len {len}");
@@ -500,7 +593,7 @@ mod tests {
         }
         let (first, moved) = s.steal_batch_and_pop(&dest);
         match first {
-            Steal::Success(p) => assert_eq!(unbox(p), 0),
+            Steal::Success((p, _)) => assert_eq!(unbox(p), 0),
             other => panic!("expected an item, got {other:?}"),
         }
         assert_eq!(moved, 3);
@@ -509,6 +602,76 @@ mod tests {
         rest.reverse();
         assert_eq!(rest, (4..40).collect::<Vec<_>>());
         assert_eq!(drain(&dest).len(), CAPACITY);
+    }
+
+    /// Tags travel with their items through pop, steal and batch steals, and `steal_if_tag`
+    /// leaves an oldest item with another tag where it is.
+    #[test]
+    fn tags_travel_with_items() {
+        let (w, s) = new::<usize>();
+        for i in 0..6 {
+            w.push_tagged(boxed(i), 100 + i % 2).unwrap();
+        }
+        // Oldest is item 0, tag 100.
+        assert_eq!(s.steal_if_tag(101), Steal::Empty);
+        match s.steal_if_tag(100) {
+            Steal::Success((p, tag)) => assert_eq!((unbox(p), tag), (0, 100)),
+            other => panic!("expected item 0, got {other:?}"),
+        }
+        match s.steal_tagged() {
+            Steal::Success((p, tag)) => assert_eq!((unbox(p), tag), (1, 101)),
+            other => panic!("expected item 1, got {other:?}"),
+        }
+        let (dest, _dest_s) = new::<usize>();
+        let (first, moved) = s.steal_batch_and_pop(&dest);
+        match first {
+            Steal::Success((p, tag)) => assert_eq!((unbox(p), tag), (2, 100)),
+            other => panic!("expected item 2, got {other:?}"),
+        }
+        assert_eq!(moved, 1);
+        let moved_item = dest.pop_tagged().map(|(p, tag)| (unbox(p), tag));
+        assert_eq!(moved_item, Some((3, 101)));
+        let popped = w.pop_tagged().map(|(p, tag)| (unbox(p), tag));
+        assert_eq!(popped, Some((5, 101)));
+        let popped = w.pop_tagged().map(|(p, tag)| (unbox(p), tag));
+        assert_eq!(popped, Some((4, 100)));
+        assert_eq!(w.pop_tagged(), None);
+    }
+
+    /// `pop_above` takes only items pushed at or after the floor, even when thieves took some.
+    #[test]
+    fn pop_above_stops_at_the_floor() {
+        let (w, s) = new::<usize>();
+        w.push(boxed(0)).unwrap();
+        w.push(boxed(1)).unwrap();
+        let floor = w.bottom();
+        w.push(boxed(2)).unwrap();
+        w.push(boxed(3)).unwrap();
+        assert_eq!(w.pop_above(floor, 9).map(|(p, _)| unbox(p)), Some(3));
+        assert_eq!(w.pop_above(floor, 9).map(|(p, _)| unbox(p)), Some(2));
+        assert_eq!(w.pop_above(floor, 9), None);
+        // Thieves take everything below the floor and one item above it.
+        w.push(boxed(4)).unwrap();
+        w.push(boxed(5)).unwrap();
+        for want in [0, 1, 4] {
+            match s.steal() {
+                Steal::Success(p) => assert_eq!(unbox(p), want),
+                other => panic!("expected {want}, got {other:?}"),
+            }
+        }
+        assert_eq!(w.pop_above(floor, 9).map(|(p, _)| unbox(p)), Some(5));
+        assert_eq!(w.pop_above(floor, 9), None);
+        assert!(w.is_empty());
+        // Below the floor, an item with the region's tag is taken, and one without is not.
+        w.push_tagged(boxed(6), 9).unwrap();
+        w.push_tagged(boxed(7), 8).unwrap();
+        let floor = w.bottom();
+        assert_eq!(w.pop_above(floor, 9), None);
+        assert_eq!(w.pop().map(unbox), Some(7));
+        assert_eq!(
+            w.pop_above(floor, 9).map(|(p, t)| (unbox(p), t)),
+            Some((6, 9))
+        );
     }
 
     #[test]
@@ -547,7 +710,7 @@ mod tests {
                             first => (first, 0),
                         };
                         match first {
-                            Steal::Success(p) => {
+                            Steal::Success((p, _)) => {
                                 take(p);
                                 misses = 0;
                             }
@@ -637,6 +800,53 @@ mod loom_models {
             got.extend(t2.join().unwrap());
             got.sort_unstable();
             assert_eq!(got, vec![0, 1, 2]);
+        });
+    }
+
+    /// An isolated thief (`steal_if_tag`) races the owner, which pops and pushes items of
+    /// two tags over a wrap-around, and a plain thief: it never takes an item of the other
+    /// tag, and every item is taken exactly once, with its own tag.
+    #[test]
+    fn steal_if_tag_never_takes_another_tag() {
+        loom::model(|| {
+            let (w, s) = new::<usize>();
+            let s2 = s.clone();
+            // Item `i` has tag `i % 2`.
+            w.push_tagged(boxed(0), 0).unwrap();
+            w.push_tagged(boxed(1), 1).unwrap();
+            let isolated = thread::spawn(move || {
+                let mut got = Vec::new();
+                for _ in 0..2 {
+                    match s.steal_if_tag(1) {
+                        Steal::Success((p, tag)) => got.push((unbox(p), tag)),
+                        Steal::Retry => crate::loom::yield_now(),
+                        Steal::Empty => {}
+                    }
+                }
+                got
+            });
+            let plain = thread::spawn(move || match s2.steal_tagged() {
+                Steal::Success((p, tag)) => vec![(unbox(p), tag)],
+                _ => Vec::new(),
+            });
+            let mut got: Vec<_> = w
+                .pop_tagged()
+                .map(|(p, t)| (unbox(p), t))
+                .into_iter()
+                .collect();
+            // Reuses a slot once the thieves moved `top` (a wrap-around at `CAPACITY` 2).
+            if let Err(p) = w.push_tagged(boxed(2), 0) {
+                got.push((unbox(p), 0));
+            }
+            let from_isolated = isolated.join().unwrap();
+            assert!(from_isolated.iter().all(|&(_, tag)| tag == 1));
+            got.extend(from_isolated);
+            got.extend(plain.join().unwrap());
+            while let Some((p, t)) = w.pop_tagged() {
+                got.push((unbox(p), t));
+            }
+            got.sort_unstable();
+            assert_eq!(got, vec![(0, 0), (1, 1), (2, 0)]);
         });
     }
 

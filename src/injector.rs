@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 
 use crossbeam_utils::CachePadded;
 
+use crate::isolate::Region;
 use crate::job::JobRef;
 use crate::loom::{AtomicUsize, Mutex, Ordering};
 
@@ -49,6 +50,19 @@ impl Injector {
         }
         let mut queue = self.queue.lock();
         let job = queue.pop_front();
+        self.len.store(queue.len(), Ordering::Relaxed);
+        job
+    }
+
+    /// Takes the oldest job of `region`, if any (for a worker waiting inside that region; a
+    /// scan under the lock, so only on that worker's search for work).
+    pub(crate) fn pop_in(&self, region: Region) -> Option<JobRef> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut queue = self.queue.lock();
+        let at = queue.iter().position(|job| job.region() == region)?;
+        let job = queue.remove(at);
         self.len.store(queue.len(), Ordering::Relaxed);
         job
     }

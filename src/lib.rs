@@ -66,6 +66,7 @@ mod broadcast;
 mod deque;
 mod error;
 mod injector;
+mod isolate;
 mod job;
 mod join;
 mod latch;
@@ -80,6 +81,7 @@ mod unwind;
 
 pub use broadcast::BroadcastContext;
 pub use error::BuildError;
+pub use isolate::isolate;
 pub use join::join;
 pub use pool::{ThreadPool, ThreadPoolBuilder};
 pub use schedule::{
@@ -92,6 +94,11 @@ pub use spawn::{JoinHandle, TaskPanicked, spawn};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The examples of `docs/sync.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/sync.md")]
+struct SyncDocDoctests;
 
 /// Internals exposed for brigade's own benchmarks; not part of the API, no stability promise.
 #[doc(hidden)]

@@ -17,6 +17,7 @@ use std::cell::UnsafeCell;
 use std::mem::ManuallyDrop;
 use std::ptr::{self, NonNull};
 
+use crate::isolate::Region;
 use crate::latch::Latch;
 use crate::pool::WorkerThread;
 use crate::unwind;
@@ -29,10 +30,12 @@ pub(crate) struct JobHeader {
     execute: unsafe fn(NonNull<JobHeader>),
 }
 
-/// A pointer to a job that has not run yet. Running it consumes it.
+/// A pointer to a job that has not run yet, and the isolation region it belongs to (see
+/// `isolate.rs`). Running it consumes it.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct JobRef {
     header: NonNull<JobHeader>,
+    region: Region,
 }
 
 // SAFETY: the job behind a `JobRef` is `Send` (its closure is required to be), and it is run
@@ -44,7 +47,23 @@ impl JobRef {
     /// `header` must be the header of a job whose `execute` function matches its type, and the
     /// job must stay valid until `execute` has run.
     unsafe fn new(header: NonNull<JobHeader>) -> JobRef {
-        JobRef { header }
+        JobRef {
+            header,
+            region: Region::NONE,
+        }
+    }
+
+    /// The isolation region the job belongs to: only workers outside every region, or
+    /// inside this one, may run it.
+    #[inline]
+    pub(crate) fn region(&self) -> Region {
+        self.region
+    }
+
+    /// The same job, in `region`.
+    #[inline]
+    pub(crate) fn in_region(self, region: Region) -> JobRef {
+        JobRef { region, ..self }
     }
 
     /// An identity for comparing a popped job with one we pushed.
@@ -53,7 +72,8 @@ impl JobRef {
         self.header.as_ptr()
     }
 
-    /// Turns the reference into a raw pointer, to store in a deque slot.
+    /// Turns the reference into a raw pointer, to store in a deque slot (with its region as
+    /// the slot's tag) or on a pending stack (whose entries all belong to its owner's region).
     #[inline]
     pub(crate) fn into_raw(self) -> NonNull<JobHeader> {
         self.header
@@ -62,8 +82,11 @@ impl JobRef {
     /// # Safety
     /// `ptr` must come from [`JobRef::into_raw`] and be taken back only once.
     #[inline]
-    pub(crate) unsafe fn from_raw(ptr: NonNull<JobHeader>) -> JobRef {
-        JobRef { header: ptr }
+    pub(crate) unsafe fn from_raw(ptr: NonNull<JobHeader>, region: Region) -> JobRef {
+        JobRef {
+            header: ptr,
+            region,
+        }
     }
 
     /// A distinct, never-executed reference `n` for tests and models that only move job

@@ -22,6 +22,7 @@
 use std::cell::Cell;
 use std::ptr::NonNull;
 
+use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef};
 
 /// Entries the stack holds; deeper joins publish their halves on the deque directly.
@@ -88,9 +89,11 @@ impl Pending {
         let ptr = self.slot(0).take().expect("a listed entry is present");
         self.head.set((self.head.get() + 1) % CAPACITY);
         self.len.set(len - 1);
+        // The region is left out: the owner stamps its own when it publishes the entry (an
+        // entry is only published in the region it was recorded in, see `isolate.rs`).
         // SAFETY: entries come from `JobRef::into_raw` in `push_back`/`push_front` and are
         // taken out once.
-        Some(unsafe { JobRef::from_raw(ptr) })
+        Some(unsafe { JobRef::from_raw(ptr, Region::NONE) })
     }
 
     /// Puts back an entry taken by `pop_front` (its promotion failed: the deque was full).

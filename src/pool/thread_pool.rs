@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::broadcast::{BroadcastContext, broadcast_on};
+use crate::isolate::Region;
 use crate::join::join_on;
 use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
 use crate::schedule::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, enter};
@@ -78,6 +79,38 @@ impl ThreadPool {
         R: Send,
     {
         self.registry.in_worker(|_, _| op())
+    }
+
+    /// Runs `op` on this pool in a fresh isolation region: while a worker waits inside `op`,
+    /// it runs only tasks spawned inside `op`; see [`isolate`](crate::isolate()).
+    ///
+    /// # Examples
+    ///
+    /// A lock held across a parallel loop whose tasks never take it, while other tasks of
+    /// the pool do:
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let log = Mutex::new(Vec::new());
+    /// pool.scope(|s| {
+    ///     s.spawn(|_| log.lock().unwrap().push("other task"));
+    ///     let mut log = log.lock().unwrap();
+    ///     // The worker waiting for this join never starts the task above on its stack.
+    ///     let (a, b) = pool.isolate(|| pool.join(|| 1, || 2));
+    ///     log.push(if a + b == 3 { "isolated join" } else { "wrong" });
+    /// });
+    /// assert_eq!(log.into_inner().unwrap().len(), 2);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn isolate<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        self.registry
+            .in_worker(|worker, _| worker.in_region(Region::fresh(), op))
     }
 
     /// Runs `a` and `b` on this pool, potentially in parallel; see [`join`](crate::join).

@@ -10,6 +10,9 @@
 //!    thieves spread over victims instead of piling on worker 0), taking one job or, with
 //!    `StealAmount::Half`, a batch whose extra jobs go on this worker's deque.
 //!
+//! A worker inside an isolation region looks in the same places but takes only jobs of its
+//! region (see `isolate.rs`).
+//!
 //! A worker that finds nothing spins briefly (spin hints, then yields), then sleeps through
 //! the protocol in `sleep/`. The same loop runs while a worker waits for a latch (a stolen
 //! `join` half, a scope's tasks), so waiting never blocks a worker that could be working, and
@@ -21,6 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::deque::{self, Steal};
+use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef, blocks};
 use crate::latch::{AsCoreLatch, CoreLatch};
 use crate::loom::Ordering;
@@ -64,6 +68,27 @@ pub(crate) struct WorkerThread {
     record_in: Cell<u32>,
     /// `brigade::sync` waits running jobs on this thread right now (see `sync/signal.rs`).
     sync_depth: Cell<u32>,
+    /// The isolation region this worker is in (see `isolate.rs`).
+    isolation: Cell<Isolation>,
+}
+
+/// A worker's place in an isolation region.
+#[derive(Clone, Copy, Debug)]
+struct Isolation {
+    region: Region,
+    /// The deque's bottom index when the region was entered: jobs above it are the region's.
+    floor: isize,
+    /// Unpublished `join` halves from before the region (left because the deque was full);
+    /// while there are any, nothing is published.
+    pending_floor: usize,
+}
+
+impl Isolation {
+    const OUTSIDE: Isolation = Isolation {
+        region: Region::NONE,
+        floor: 0,
+        pending_floor: 0,
+    };
 }
 
 /// The body of a worker thread.
@@ -78,6 +103,7 @@ pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry:
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
         record_in: Cell::new(1),
         sync_depth: Cell::new(0),
+        isolation: Cell::new(Isolation::OUTSIDE),
         registry,
     };
     WORKER_THREAD.with(|w| w.set(&worker));
@@ -132,17 +158,46 @@ impl WorkerThread {
         &self.registry
     }
 
-    /// Pushes a job on this worker's deque, or hands it back if the deque is full.
+    /// Pushes a job on this worker's deque, or hands it back if the deque is full. The job
+    /// joins this worker's current isolation region.
     #[inline]
     pub(crate) fn push(&self, job: JobRef) -> Result<(), JobRef> {
-        match self.deque.push(job.into_raw()) {
+        let region = self.region();
+        match self.deque.push_tagged(job.into_raw(), region.tag()) {
             Ok(()) => {
                 self.registry.sleep.notify_work();
                 Ok(())
             }
             // SAFETY: the pointer came from `into_raw` just above and was not stored.
-            Err(ptr) => Err(unsafe { JobRef::from_raw(ptr) }),
+            Err(ptr) => Err(unsafe { JobRef::from_raw(ptr, region) }),
         }
+    }
+
+    /// The isolation region this worker is in: jobs it creates belong to it.
+    #[inline]
+    pub(crate) fn region(&self) -> Region {
+        self.isolation.get().region
+    }
+
+    /// Runs `f` in `region` (see `isolate.rs`): until `f` returns, this worker's waits run
+    /// only jobs of `region`.
+    pub(crate) fn in_region<R>(&self, region: Region, f: impl FnOnce() -> R) -> R {
+        // Publish outer halves now, below the floor, so none is published above it later.
+        self.promote_all();
+        let outer = self.isolation.get();
+        self.isolation.set(Isolation {
+            region,
+            floor: self.deque.bottom(),
+            pending_floor: self.pending.len(),
+        });
+        struct Leave<'a>(&'a WorkerThread, Isolation);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.isolation.set(self.1);
+            }
+        }
+        let _leave = Leave(self, outer);
+        f()
     }
 
     /// Pushes a job, and if the deque is full runs it right here instead (or, when jobs
@@ -243,6 +298,10 @@ impl WorkerThread {
     /// False if there was none, or the deque is full (then there is plenty to steal already,
     /// and the half stays pending).
     fn publish_oldest(&self) -> bool {
+        if self.isolation.get().pending_floor != 0 {
+            // Some halves are from outside this region (see `Isolation::pending_floor`).
+            return false;
+        }
         let Some(job) = self.pending.pop_front() else {
             return false;
         };
@@ -258,15 +317,28 @@ impl WorkerThread {
     /// Pops the newest job of this worker's deque.
     #[inline]
     pub(crate) fn pop(&self) -> Option<JobRef> {
+        let (ptr, tag) = self.deque.pop_tagged()?;
         // SAFETY: every pointer in the deque came from `JobRef::into_raw` (in our `push`, or in
-        // a victim's, for jobs a batch steal moved here), and pop hands each out once.
-        self.deque.pop().map(|ptr| unsafe { JobRef::from_raw(ptr) })
+        // a victim's, for jobs a batch steal moved here), with its region as the tag, and pop
+        // hands each out once.
+        Some(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) })
     }
 
-    /// Runs a job.
+    /// Runs a job, in its isolation region.
     #[inline]
     pub(crate) fn execute(&self, job: JobRef) {
-        job.execute();
+        if job.region() == self.region() {
+            job.execute();
+        } else {
+            self.execute_in_region(job);
+        }
+    }
+
+    /// A job of another region: outside every region we may run it, and run it inside its
+    /// region; inside one, only jobs of nested regions come here (from above our floor).
+    #[cold]
+    fn execute_in_region(&self, job: JobRef) {
+        self.in_region(job.region(), || job.execute());
     }
 
     /// Runs jobs until `latch` is set, sleeping when there are none.
@@ -304,6 +376,9 @@ impl WorkerThread {
         // A panic escaping here would leave jobs that point into this frame.
         let guard = AbortIfPanic;
         let sleep = &self.registry.sleep;
+        // An isolated waiter cannot take every job, so it never counts as searching, and it
+        // parks on its latch alone (see `isolate.rs`).
+        let isolated = !self.region().is_none();
         let mut searching = false;
         let mut round = 0;
         let mut set = true;
@@ -321,12 +396,18 @@ impl WorkerThread {
                 self.execute(job);
                 continue;
             }
-            if !searching {
+            if !searching && !isolated {
                 searching = true;
                 sleep.start_searching();
                 if sleep.oversubscribed(self.registry.num_threads(), self.registry.cores()) {
                     round = SPIN_ROUNDS; // skip spinning: sleep after one more look
                 }
+            }
+            if isolated
+                && round == 0
+                && sleep.oversubscribed(self.registry.num_threads(), self.registry.cores())
+            {
+                round = SPIN_ROUNDS;
             }
             if round < SPIN_ROUNDS {
                 if round < SPIN_HINT_ROUNDS {
@@ -337,6 +418,8 @@ impl WorkerThread {
                     crate::loom::yield_now();
                 }
                 round += 1;
+            } else if isolated {
+                sleep.park_on_latch(self.index, latch, deadline);
             } else {
                 let registry = &*self.registry;
                 sleep.sleep_until(
@@ -357,7 +440,40 @@ impl WorkerThread {
     /// Looks for a job in the order given in the module docs.
     #[inline]
     fn find_work(&self) -> Option<JobRef> {
-        self.pop().or_else(|| self.find_work_elsewhere())
+        let isolation = self.isolation.get();
+        if isolation.region.is_none() {
+            self.pop().or_else(|| self.find_work_elsewhere())
+        } else {
+            self.find_work_isolated(isolation)
+        }
+    }
+
+    /// Looks for a job of `isolation`'s region, in the same places.
+    #[cold]
+    fn find_work_isolated(&self, isolation: Isolation) -> Option<JobRef> {
+        let region = isolation.region;
+        let pop_own = || {
+            let (ptr, tag) = self.deque.pop_above(isolation.floor, region.tag())?;
+            // SAFETY: as in `pop`.
+            Some(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) })
+        };
+        if let Some(job) = pop_own() {
+            return Some(job);
+        }
+        if !self.pending.is_empty() && isolation.pending_floor == 0 {
+            self.promote_all();
+            if let Some(job) = pop_own() {
+                return Some(job);
+            }
+        }
+        let registry = &*self.registry;
+        if let Some(job) = registry.thread_infos[self.index].inbox.pop_in(region) {
+            return Some(job);
+        }
+        if let Some(job) = registry.injector.pop_in(region) {
+            return Some(job);
+        }
+        self.steal_in(region)
     }
 
     #[cold]
@@ -382,28 +498,45 @@ impl WorkerThread {
     /// Visits other workers in the order of the pool's steal policy and takes work from the
     /// first that has some; searches again while a steal lost a race.
     fn steal(&self) -> Option<JobRef> {
+        self.steal_with(self.registry.steal_policy.steal_amount(), None)
+    }
+
+    /// `steal` inside `region`: one job at a time, and only a victim's oldest job if it
+    /// belongs to `region`.
+    fn steal_in(&self, region: Region) -> Option<JobRef> {
+        self.steal_with(StealAmount::One, Some(region))
+    }
+
+    fn steal_with(&self, amount: StealAmount, region: Option<Region>) -> Option<JobRef> {
         let n = self.registry.num_threads();
         if n <= 1 {
             return None;
         }
         let policy = self.registry.steal_policy;
-        let (me, amount) = (self.index, policy.steal_amount());
+        let me = self.index;
         match policy.victim_order() {
             Victims::RoundRobin => {
                 let start = self.next_random() as usize % n;
-                self.steal_rounds(amount, || schedule::round_robin(me, n, start))
+                self.steal_rounds(amount, region, || schedule::round_robin(me, n, start))
             }
-            Victims::Random => {
-                self.steal_rounds(amount, || schedule::random(me, n, || self.next_random()))
+            Victims::Random => self.steal_rounds(amount, region, || {
+                schedule::random(me, n, || self.next_random())
+            }),
+            Victims::NearestFirst => {
+                self.steal_rounds(amount, region, || schedule::nearest_first(me, n))
             }
-            Victims::NearestFirst => self.steal_rounds(amount, || schedule::nearest_first(me, n)),
         }
     }
 
     /// Search rounds over the victims that `round` yields, until a job is found or a round
     /// without a lost race finds none. Each victim found empty is asked to publish work.
     #[inline]
-    fn steal_rounds<I>(&self, amount: StealAmount, round: impl Fn() -> I) -> Option<JobRef>
+    fn steal_rounds<I>(
+        &self,
+        amount: StealAmount,
+        region: Option<Region>,
+        round: impl Fn() -> I,
+    ) -> Option<JobRef>
     where
         I: Iterator<Item = usize>,
     {
@@ -411,7 +544,7 @@ impl WorkerThread {
         loop {
             let mut retry = false;
             for victim in round() {
-                match self.steal_from(victim, amount) {
+                match self.steal_from(victim, amount, region) {
                     Steal::Success(job) => return Some(job),
                     Steal::Retry => retry = true,
                     // Ask the victim to publish work at its next `join` (a demand-driven
@@ -426,13 +559,19 @@ impl WorkerThread {
     }
 
     /// One visit to `victim`: its oldest job, and with `StealAmount::Half` up to half of the
-    /// rest moved to this worker's deque.
+    /// rest moved to this worker's deque. With a `region`, only a job of that region.
     #[inline]
-    fn steal_from(&self, victim: usize, amount: StealAmount) -> Steal<JobRef> {
+    fn steal_from(
+        &self,
+        victim: usize,
+        amount: StealAmount,
+        region: Option<Region>,
+    ) -> Steal<JobRef> {
         let stealer = &self.registry.thread_infos[victim].stealer;
-        let stolen = match amount {
-            StealAmount::One => stealer.steal(),
-            StealAmount::Half => {
+        let stolen = match (amount, region) {
+            (_, Some(region)) => stealer.steal_if_tag(region.tag()),
+            (StealAmount::One, None) => stealer.steal_tagged(),
+            (StealAmount::Half, None) => {
                 let (first, moved) = stealer.steal_batch_and_pop(&self.deque);
                 if moved > 0 {
                     // The extra jobs are on our deque now: tell sleepers, as `push` does.
@@ -442,10 +581,13 @@ impl WorkerThread {
             }
         };
         match stolen {
-            // SAFETY: the pointer came from `JobRef::into_raw` in the victim's `push` (or was
-            // moved there by its own batch steal), and the successful steal hands it to us
-            // alone.
-            Steal::Success(ptr) => Steal::Success(unsafe { JobRef::from_raw(ptr) }),
+            Steal::Success((ptr, tag)) => {
+                // SAFETY: the pointer came from `JobRef::into_raw` in the victim's `push` (or
+                // was moved there by its own batch steal), and the successful steal hands it
+                // to us alone, with its region as the tag.
+                let job = unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) };
+                Steal::Success(job)
+            }
             Steal::Retry => Steal::Retry,
             Steal::Empty => Steal::Empty,
         }

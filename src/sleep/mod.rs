@@ -229,6 +229,36 @@ impl Sleep {
         latch.wake_up();
     }
 
+    /// Parks worker `me`, which waits inside an isolation region, until its latch is set,
+    /// something is sent to it (`wake_specific`), a spurious wake-up or `deadline`. Unlike
+    /// `sleep_until` it stays out of `counts` and `list`: it is not woken for new work,
+    /// which it might not be allowed to take (see `isolate.rs`). No latch release is lost:
+    /// that is the `UNSET -> SLEEPING -> SET` handshake of `CoreLatch` alone.
+    #[cold]
+    pub(crate) fn park_on_latch(&self, me: usize, latch: &CoreLatch, deadline: Option<Instant>) {
+        let parker = &self.parkers[me];
+        // Any notification before this point belongs to an earlier round.
+        *parker.notified.lock() = false;
+        if !latch.fall_asleep() {
+            return; // the latch is set
+        }
+        let mut notified = parker.notified.lock();
+        while !*notified {
+            match deadline {
+                None => parker.cond.wait(&mut notified),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    parker.cond.wait_for(&mut notified, deadline - now);
+                }
+            }
+        }
+        drop(notified);
+        latch.wake_up();
+    }
+
     /// Wakes one sleeping worker, if any, and counts it as searching.
     #[cold]
     fn wake_any(&self) {
@@ -368,6 +398,30 @@ mod loom_models {
                 sleep.sleep(0, &latch, || false);
             }
             sleep.stop_searching();
+            setter.join().unwrap();
+        });
+    }
+
+    /// A worker waiting inside an isolation region parks on its latch alone; a latch set
+    /// meanwhile wakes it, while a job published by another worker does not (it stays out of
+    /// the sleep counts, so the producer does not count on it either).
+    #[test]
+    fn latch_set_during_an_isolated_park_wakes_the_waiter() {
+        loom::model(|| {
+            let sleep = Arc::new(Sleep::new(2));
+            let latch = Arc::new(CoreLatch::new());
+            let (s, l) = (sleep.clone(), latch.clone());
+            let setter = thread::spawn(move || {
+                s.notify_work();
+                // SAFETY: the latch lives in an `Arc` held by both threads.
+                if unsafe { CoreLatch::set(&*l) } {
+                    s.wake_specific(0);
+                }
+            });
+            while !latch.probe() {
+                sleep.park_on_latch(0, &latch, None);
+            }
+            assert_eq!(sleep.counts.load(Ordering::Relaxed), 0);
             setter.join().unwrap();
         });
     }

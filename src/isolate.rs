@@ -1,0 +1,135 @@
+//! Isolation: a worker that waits inside an isolated region runs only that region's tasks.
+//!
+//! # The hazard
+//!
+//! A worker that waits (for a stolen `join` half, a scope, a `brigade::sync` primitive) runs
+//! other tasks meanwhile, on its own stack. If the waiting task holds a lock, and the task it
+//! picks up takes the same lock, the worker deadlocks on itself: the lock's holder is below
+//! on the same stack and cannot resume until the task on top returns (rayon issues #592 and
+//! #1251). The same happens with a `OnceLock` whose initializer uses the pool, and a task
+//! picked up meanwhile wants the same `OnceLock`. oneTBB's answer is `this_task_arena::
+//! isolate`, and so is ours: [`isolate`] runs a closure in a fresh *region*, and while a
+//! worker waits inside a region it only runs tasks spawned inside that region.
+//!
+//! # How it works
+//!
+//! - Every job carries the region it was spawned in (`JobRef::region`; the deque keeps it
+//!   as the tag beside each item). A worker's current region is the one it entered last
+//!   and has not left: an `isolate` call, or a job of a region it is running.
+//! - A worker outside every region may run any job; running a job of region `r` puts it in
+//!   `r` until the job returns, so the job's own waits are isolated too, whichever worker
+//!   runs it. A worker inside region `r` runs only jobs of `r`:
+//!   - from its own deque, only jobs pushed since it entered `r` (above the *floor*, the
+//!     deque's bottom index at entry): they are `r`'s, or of regions nested in `r`;
+//!   - from other deques, the oldest job only if its tag is `r` (`Stealer::steal_if_tag`
+//!     reads the tag before it claims the job, so a job of another region stays where it
+//!     is), one job per steal;
+//!   - from its inbox and the injector, the first job of `r`, if any.
+//! - Entering a region publishes the worker's unpublished `join` halves first, so that none
+//!   from outside the region can be published above the floor later. If the deque is full and
+//!   some stay unpublished, the worker publishes none while in the region (it keeps them all
+//!   private instead of mixing outer ones into the region's part of the deque).
+//! - A worker waiting in a region does not count as a searching worker in the sleep protocol
+//!   (`sleep/`): it cannot take every job, so it must not stop an idle worker from being
+//!   woken for a job it would not take. When it finds nothing of its region it spins
+//!   briefly, then parks until its wait is released (or a job is sent to its inbox), as
+//!   oneTBB's waiting threads do; it is not woken for new jobs meanwhile. No job is ever
+//!   left without a worker: a job of region `r` is taken by its own worker, by an idle worker
+//!   outside every region, or by a waiter in `r`.
+//!
+//! Nothing of this runs on the fast path of a worker outside every region but one compare
+//! per job run and one per search for work.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::pool::in_worker;
+
+/// An isolation region, or none. Ids are never reused, so a detached task that outlives its
+/// region can never be mistaken for a task of a later one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Region(usize);
+
+impl Region {
+    /// Outside every region.
+    pub(crate) const NONE: Region = Region(0);
+
+    /// A region that no job belongs to yet.
+    pub(crate) fn fresh() -> Region {
+        // Not through the loom facade: a counter that only hands out distinct ids is not
+        // part of any protocol. Relaxed: only uniqueness matters; 2^64 ids never wrap.
+        static NEXT: AtomicUsize = AtomicUsize::new(1);
+        Region(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    #[inline]
+    pub(crate) fn is_none(self) -> bool {
+        self == Region::NONE
+    }
+
+    /// The deque tag for jobs of this region.
+    #[inline]
+    pub(crate) fn tag(self) -> usize {
+        self.0
+    }
+
+    /// The region of a deque tag.
+    #[inline]
+    pub(crate) fn from_tag(tag: usize) -> Region {
+        Region(tag)
+    }
+}
+
+/// Runs `f` in a fresh isolation region of the current pool (the global pool outside every
+/// pool): while the calling worker waits inside `f` (for a `join` half, a scope, a parallel
+/// loop, a [`brigade::sync`](crate::sync) primitive), it runs only tasks spawned inside `f`,
+/// never unrelated tasks queued outside it. Returns what `f` returns.
+///
+/// Use it where a task holds something across a wait that another task of the pool may
+/// want: a lock held across a parallel loop, a lazy value being initialized (see
+/// [`OnceCell`](crate::sync::OnceCell), which isolates its initializer itself). Without
+/// isolation, the waiting worker may pick up a task that takes the same lock, on its own
+/// stack, above the frame that holds it: a deadlock (rayon issues #592, #1251). Tasks spawned
+/// inside `f` are isolated wherever they run: a worker that steals one runs only tasks of
+/// the region while it waits inside it.
+///
+/// Isolation costs parallelism only where it has to: workers outside the region still steal
+/// and run its tasks. A worker waiting inside a region helps with the region's tasks at the
+/// top of other workers' deques and parks when there are none, instead of running other
+/// work. Regions nest: inside an inner region, only the inner region's tasks run.
+///
+/// # Panics
+///
+/// A panic in `f` propagates to the caller, after the region's tasks have finished as usual.
+///
+/// # Examples
+///
+/// The rayon #592 pattern: each outer task holds a lock across an inner parallel loop. With
+/// `isolate`, a worker waiting for the inner loop never starts another outer task, which
+/// would block on the lock its own stack holds.
+///
+/// ```
+/// use brigade::Schedule;
+/// use std::sync::Mutex;
+///
+/// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+/// let totals = Mutex::new(0u64);
+/// pool.install(|| {
+///     brigade::for_each(0..8u64, Schedule::default(), |i| {
+///         let mut total = totals.lock().unwrap();
+///         // Held across the inner loop: isolate it.
+///         let sum = brigade::isolate(|| {
+///             brigade::map_reduce(0..1000u64, Schedule::default(), || 0, |j| i * j, |a, b| a + b)
+///         });
+///         *total += sum;
+///     });
+/// });
+/// assert_eq!(totals.into_inner().unwrap(), 28 * 499_500);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn isolate<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R + Send,
+    R: Send,
+{
+    in_worker(|worker, _| worker.in_region(Region::fresh(), f))
+}
