@@ -37,12 +37,23 @@
 //!   left without a worker: a job of region `r` is taken by its own worker, by an idle worker
 //!   outside every region, or by a waiter in `r`.
 //!
+//! - A plain thread (not a worker) can be in a region too, while it runs an `OnceCell`
+//!   initializer: the jobs it sends into a pool (`install`, `scope`, `spawn` from outside)
+//!   belong to the region, so the workers that run them are isolated.
+//!
 //! Nothing of this runs on the fast path of a worker outside every region but one compare
 //! per job run and one per search for work.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::pool::in_worker;
+use crate::pool::{WorkerThread, in_worker};
+
+thread_local! {
+    /// The region of a thread that is not a worker (an `OnceCell` initializer running on a
+    /// plain thread): jobs it sends into a pool belong to it.
+    static PLAIN_THREAD_REGION: Cell<Region> = const { Cell::new(Region::NONE) };
+}
 
 /// An isolation region, or none. Ids are never reused, so a detached task that outlives its
 /// region can never be mistaken for a task of a later one.
@@ -77,6 +88,32 @@ impl Region {
     pub(crate) fn from_tag(tag: usize) -> Region {
         Region(tag)
     }
+
+    /// The region of the current thread: a worker's, or a plain thread's (for the jobs it
+    /// injects into a pool).
+    pub(crate) fn current() -> Region {
+        match WorkerThread::current() {
+            Some(worker) => worker.region(),
+            None => PLAIN_THREAD_REGION.with(Cell::get),
+        }
+    }
+}
+
+/// Runs `f` in `region` on the current thread: a worker enters the region (its waits run
+/// only the region's jobs); a plain thread runs `f` directly, and the jobs it sends into a
+/// pool meanwhile belong to the region.
+pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
+    if let Some(worker) = WorkerThread::current() {
+        return worker.in_region(region, f);
+    }
+    struct Restore(Region);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PLAIN_THREAD_REGION.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(PLAIN_THREAD_REGION.with(|r| r.replace(region)));
+    f()
 }
 
 /// Runs `f` in a fresh isolation region of the current pool (the global pool outside every

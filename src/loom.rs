@@ -25,6 +25,27 @@ mod imp {
     pub(crate) use super::shim::{Condvar, Mutex};
 
     /// Tells the processor (or loom) that this thread is spinning.
+    /// `std::cell::UnsafeCell` with loom's closure-based API, so that loom can check the
+    /// accesses in the models.
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+
+        #[inline]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        #[inline]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+
     #[inline]
     pub(crate) fn spin_loop() {
         std::hint::spin_loop();
@@ -40,6 +61,7 @@ mod imp {
 #[cfg(loom)]
 #[allow(unused_imports, dead_code)]
 mod imp {
+    pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::Arc;
     pub(crate) use loom::sync::atomic::{
         AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,

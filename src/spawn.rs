@@ -7,6 +7,7 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::isolate::Region;
 use crate::job::HeapJob;
 use crate::latch::CoreLatch;
 use crate::loom::Mutex;
@@ -62,7 +63,7 @@ where
     let job = unsafe { HeapJob::into_job_ref(job, worker) };
     match worker {
         Some(worker) => worker.push_or_run(job),
-        None => registry.inject(job),
+        None => registry.inject(job.in_region(Region::current())),
     }
 }
 

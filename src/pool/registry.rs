@@ -19,6 +19,7 @@ use crossbeam_utils::CachePadded;
 use crate::deque::{self, Stealer};
 use crate::error::BuildError;
 use crate::injector::Injector;
+use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef, StackJob, blocks};
 use crate::latch::{CoreLatch, LockLatch, SpinLatch};
 use crate::loom::{AtomicUsize, Mutex, Ordering};
@@ -280,7 +281,8 @@ impl Registry {
             );
             // SAFETY: `job` lives in this frame until `wait` returns, which is after the latch
             // is set, which is after the job ran.
-            self.inject(unsafe { job.as_job_ref() });
+            let job_ref = unsafe { job.as_job_ref() };
+            self.inject(job_ref.in_region(Region::current()));
             latch.wait();
             latch.reset();
             // SAFETY: `wait` returned, so the latch is set.
@@ -307,7 +309,9 @@ impl Registry {
             latch,
         );
         // SAFETY: `job` lives in this frame until `wait_until` returns, after its latch is set.
-        self.inject(unsafe { job.as_job_ref() });
+        let job_ref = unsafe { job.as_job_ref() };
+        // In the caller's region: it waits for the job inside that region.
+        self.inject(job_ref.in_region(current.region()));
         current.wait_until(&job.latch);
         // SAFETY: `wait_until` returned, so the latch is set.
         match unsafe { job.take_result() } {

@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 use std::ptr;
 use std::sync::Arc;
 
+use crate::isolate::Region;
 use crate::job::HeapJob;
 use crate::latch::CountLatch;
 use crate::loom::{AtomicPtr, Ordering};
@@ -163,7 +164,7 @@ impl<'scope> Scope<'scope> {
         let job = unsafe { HeapJob::into_job_ref(job, worker) };
         match worker {
             Some(worker) => worker.push_or_run(job),
-            None => self.base.registry.inject(job),
+            None => self.base.registry.inject(job.in_region(Region::current())),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Pool-aware synchronization: [`Latch`], [`CountLatch`], [`WaitGroup`] and [`Barrier`].
+//! Pool-aware synchronization: [`Latch`], [`CountLatch`], [`WaitGroup`], [`Barrier`] and
+//! [`OnceCell`].
 //!
 //! Tasks in a pool often have to wait for each other. Blocking a worker on a std primitive
 //! wastes its core and, when more tasks wait than the pool has workers, deadlocks: the task
@@ -41,6 +42,11 @@
 //!   Robust against panics: an unwinding task drops its handle.
 //! - [`Barrier`]: a fixed number of parties meet, phase after phase; one of them leads each
 //!   phase. Best with one party per worker, in [`broadcast`](crate::ThreadPool::broadcast).
+//! - [`OnceCell`]: a value computed once, on first use, by an initializer that may itself
+//!   run parallel work (it runs [isolated](crate::isolate()); waiters help it).
+//!
+//! A wait that runs other tasks must not hold a lock that those tasks may take: wrap such a
+//! wait in [`isolate`](crate::isolate()), which limits it to tasks spawned inside.
 //!
 //! For the `join` or `scope` shape of waiting (wait for tasks you spawn), use
 //! [`join`](crate::join) and [`scope`](crate::scope) instead: they need no primitive at all.
@@ -71,6 +77,7 @@
 mod barrier;
 mod count_latch;
 mod latch;
+mod once_cell;
 mod signal;
 mod wait_group;
 
@@ -78,4 +85,5 @@ pub use crate::error::IncrementError;
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use count_latch::CountLatch;
 pub use latch::Latch;
+pub use once_cell::OnceCell;
 pub use wait_group::WaitGroup;
