@@ -403,3 +403,59 @@ fn barrier_timeout_takes_the_arrival_back() {
         assert_eq!(Barrier::new(0).wait().phase(), 0);
     });
 }
+
+/// Stress: rounds of 64 waiting tasks on 2 workers, some of which panic after they have
+/// released (`WaitGroup` handle dropped while unwinding, `CountLatch` counted down from a
+/// drop guard) or while waiting inside a nested task. Every round ends, the scope re-raises
+/// one of the panics, every task that did not panic got through its wait, and the
+/// primitives are not poisoned: a later wait on each returns at once.
+#[test]
+fn panics_among_many_waiters_leave_the_primitives_usable() {
+    quiet_expected_panics();
+    within("panics among waiters", || {
+        let pool = pool_of(2);
+        let rounds = if cfg!(miri) { 2 } else { 50 };
+        for round in 0..rounds {
+            let tasks = 64;
+            let group = WaitGroup::new();
+            let counted = CountLatch::new(tasks);
+            let latch = Latch::new();
+            let through = AtomicUsize::new(0);
+            struct CountDownOnDrop<'a>(&'a CountLatch);
+            impl Drop for CountDownOnDrop<'_> {
+                fn drop(&mut self) {
+                    self.0.count_down();
+                }
+            }
+            let result = panic::catch_unwind(AssertUnwindSafe(|| {
+                pool.scope(|s| {
+                    for i in 0..tasks {
+                        let member = group.clone();
+                        let (counted, latch, through) = (&counted, &latch, &through);
+                        s.spawn(move |_| {
+                            let guard = CountDownOnDrop(counted);
+                            if (i + round) % 13 == 5 {
+                                drop(member);
+                                panic!("{EXPECTED}: task {i} of round {round}");
+                            }
+                            drop(guard);
+                            counted.wait();
+                            latch.wait();
+                            drop(member);
+                            through.fetch_add(1, Ordering::Relaxed);
+                        });
+                    }
+                    s.spawn(|_| latch.set());
+                });
+            }));
+            let payload = result.expect_err("some tasks panicked");
+            assert!(payload_str(&*payload).starts_with(EXPECTED));
+            let panicked = (0..tasks).filter(|i| (i + round) % 13 == 5).count();
+            assert_eq!(through.load(Ordering::Relaxed), tasks - panicked);
+            // Not poisoned: each wait returns at once.
+            assert!(counted.wait_timeout(Duration::ZERO));
+            assert!(latch.wait_timeout(Duration::ZERO));
+            assert!(pool.install(|| group.wait_timeout(TIMEOUT)));
+        }
+    });
+}
