@@ -104,8 +104,8 @@ pub mod internals {
 
     /// What `pool` and each of its workers are doing, as text: a line for the pool (live
     /// count, injector length, searching and sleeping workers), then one per worker,
-    /// `worker N (thread name): deque ~len, inbox len, asleep, wake-up pending, heartbeat
-    /// flag, terminate`. Approximate (read while the workers run) and never blocking, for a
+    /// `worker N (thread name): deque ~len, inbox len, asleep, notified, heartbeat flag,
+    /// terminate`. Approximate (read while the workers run) and never blocking, for a
     /// watchdog to print when it finds the pool stuck (`tests/soak.rs`).
     pub fn pool_state(pool: &crate::ThreadPool) -> String {
         pool.registry().state()

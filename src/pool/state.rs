@@ -21,7 +21,9 @@ fn yes_no(value: Option<bool>) -> &'static str {
 impl Registry {
     /// One line for the pool (live count, injector, sleep counts, heartbeat thread), then one
     /// line per worker (`worker N`): its deque and inbox lengths, whether it is on the sleep
-    /// list, whether a wake-up is pending, its heartbeat flag and its terminate latch.
+    /// list (`asleep`), whether a waker has unparked it since it last went to sleep
+    /// (`notified`: with `asleep no`, it was woken and is awake or about to run), its
+    /// heartbeat flag and its terminate latch.
     pub(crate) fn state(&self) -> String {
         let (searching, sleeping) = self.sleep.counts();
         let names = self.thread_names();
@@ -48,7 +50,7 @@ impl Registry {
                 .unwrap_or_else(|| "?".to_owned());
             let _ = writeln!(
                 out,
-                "  worker {index} ({name}): deque ~{}, inbox {}, asleep {}, wake-up pending {}, \
+                "  worker {index} ({name}): deque ~{}, inbox {}, asleep {}, notified {}, \
                  heartbeat flag {}, terminate {}",
                 info.stealer.len(),
                 info.inbox.len(),
