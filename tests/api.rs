@@ -922,6 +922,35 @@ fn scope_tasks_borrow_from_the_stack() {
     assert_eq!(output, expected);
 }
 
+/// The scope's owner may free what a task borrowed as soon as the task reports done, while
+/// the task's thread is still returning from it: nothing on that thread may still hold the
+/// borrow then. Each round makes another worker run the task (the body waits until it has
+/// started), and frees the borrowed vector right after the scope; miri, which checks that
+/// no live borrow (a protected function argument included) is freed, tries many schedules.
+#[test]
+fn scope_frees_borrowed_data_right_after_the_last_task() {
+    let pool = pool_of(2);
+    let rounds = if cfg!(miri) { 100 } else { 1000 };
+    for round in 0..rounds {
+        let mut values = vec![0u64; 2];
+        let started = AtomicBool::new(false);
+        pool.scope(|s| {
+            let (first, _) = values.split_at_mut(1);
+            let started = &started;
+            s.spawn(move |_| {
+                started.store(true, Ordering::Release);
+                first[0] = round;
+            });
+            // Stolen by the other worker: this one waits here until it has started.
+            while !started.load(Ordering::Acquire) {
+                std::hint::spin_loop();
+            }
+        });
+        assert_eq!(values[0], round);
+        drop(values);
+    }
+}
+
 #[test]
 fn scope_returns_body_value() {
     let pool = pool_of(2);
