@@ -390,6 +390,16 @@ impl<T> Stealer<T> {
         let b = self.inner.bottom.load(Ordering::Acquire);
         b.wrapping_sub(t) <= 0
     }
+
+    /// About how many items the deque holds (`bottom - top`, 0 if that is negative), for
+    /// diagnostics: both ends may move while it is read, so it can be off by the items
+    /// pushed, popped or stolen meanwhile. Never used to decide anything.
+    pub fn len(&self) -> usize {
+        // Relaxed: a snapshot for a report; nothing is read through it.
+        let t = self.inner.top.load(Ordering::Relaxed);
+        let b = self.inner.bottom.load(Ordering::Relaxed);
+        usize::try_from(b.wrapping_sub(t)).unwrap_or(0)
+    }
 }
 
 impl<T> Clone for Stealer<T> {

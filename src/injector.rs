@@ -72,6 +72,11 @@ impl Injector {
     pub(crate) fn is_empty(&self) -> bool {
         self.len.load(Ordering::Relaxed) == 0
     }
+
+    /// How many jobs the injector held a moment ago (for diagnostics).
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
 }
 
 impl std::fmt::Debug for Injector {

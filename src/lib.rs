@@ -108,6 +108,15 @@ pub mod internals {
     pub mod deque {
         pub use crate::deque::{CAPACITY, MAX_BATCH, Steal, Stealer, Worker, new};
     }
+
+    /// What `pool` and each of its workers are doing, as text: a line for the pool (live
+    /// count, injector length, searching and sleeping workers), then one per worker,
+    /// `worker N (thread name): deque ~len, inbox len, asleep, notified, heartbeat flag,
+    /// terminate`. Approximate (read while the workers run) and never blocking, for a
+    /// watchdog to print when it finds the pool stuck (`tests/soak.rs`).
+    pub fn pool_state(pool: &crate::ThreadPool) -> String {
+        pool.registry().state()
+    }
 }
 
 /// The index of the current thread in its brigade pool, or `None` outside every pool.

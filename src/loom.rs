@@ -89,7 +89,7 @@ mod shim {
     use loom::sync as inner;
     #[cfg(not(loom))]
     use std::sync as inner;
-    use std::sync::PoisonError;
+    use std::sync::{PoisonError, TryLockError};
 
     /// A mutex whose `lock` returns the guard directly.
     #[derive(Debug)]
@@ -110,6 +110,17 @@ mod shim {
 
         pub(crate) fn into_inner(self) -> T {
             self.0.into_inner().unwrap_or_else(PoisonError::into_inner)
+        }
+
+        /// The guard if the lock is free now, else `None` (never waits).
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            match self.0.try_lock() {
+                Ok(guard) => Some(MutexGuard(Some(guard))),
+                Err(TryLockError::Poisoned(poisoned)) => {
+                    Some(MutexGuard(Some(poisoned.into_inner())))
+                }
+                Err(TryLockError::WouldBlock) => None,
+            }
         }
     }
 

@@ -124,6 +124,10 @@ fn current_stack_size() -> usize {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "miri has no pthread_getattr_np and no stack limit: nothing to check the size against"
+)]
 fn builder_stack_size() {
     const SIZE: usize = 8 << 20;
     let pool = ThreadPool::builder()
@@ -327,6 +331,10 @@ fn build_error_stack_size_out_of_range() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "miri does not model stack sizes: a 32 TiB stack does not make spawn fail"
+)]
 fn build_error_spawn_when_os_refuses_stack() {
     // 32 TiB: inside the builder's accepted range, but no OS will map that much stack.
     const HUGE: usize = 1 << 45;
@@ -723,13 +731,19 @@ fn fib(n: u64) -> u64 {
 
 #[test]
 fn join_nests_deeper_than_thread_count() {
+    // fib(18) makes 8361 calls; under miri, fib(12) makes 465.
+    let (depth, fib_n, fib_value) = if cfg!(miri) {
+        (100, 12, 144)
+    } else {
+        (200, 18, 2584)
+    };
     for n in [1, 2] {
         let pool = Arc::new(pool_of(n));
         let p = Arc::clone(&pool);
         let (a, b, f) = within("deep joins", move || {
-            p.install(|| (chain_a(200), chain_b(200), fib(18)))
+            p.install(|| (chain_a(depth), chain_b(depth), fib(fib_n)))
         });
-        assert_eq!((a, b, f), (200, 200, 2584), "{n} threads");
+        assert_eq!((a, b, f), (depth, depth, fib_value), "{n} threads");
     }
 }
 
@@ -743,6 +757,10 @@ fn join_outside_any_pool_uses_global_pool() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "3000 nested joins ran out of 24 GB under miri; scope_many_tiny_spawns covers the overflow"
+)]
 fn join_deeper_than_the_deque() {
     // More nested joins than a worker's deque holds: the overflow runs inline.
     for n in [1, 2] {
@@ -922,6 +940,35 @@ fn scope_tasks_borrow_from_the_stack() {
     assert_eq!(output, expected);
 }
 
+/// The scope's owner may free what a task borrowed as soon as the task reports done, while
+/// the task's thread is still returning from it: nothing on that thread may still hold the
+/// borrow then. Each round makes another worker run the task (the body waits until it has
+/// started), and frees the borrowed vector right after the scope; miri, which checks that
+/// no live borrow (a protected function argument included) is freed, tries many schedules.
+#[test]
+fn scope_frees_borrowed_data_right_after_the_last_task() {
+    let pool = pool_of(2);
+    let rounds = if cfg!(miri) { 100 } else { 1000 };
+    for round in 0..rounds {
+        let mut values = vec![0u64; 2];
+        let started = AtomicBool::new(false);
+        pool.scope(|s| {
+            let (first, _) = values.split_at_mut(1);
+            let started = &started;
+            s.spawn(move |_| {
+                started.store(true, Ordering::Release);
+                first[0] = round;
+            });
+            // Stolen by the other worker: this one waits here until it has started.
+            while !started.load(Ordering::Acquire) {
+                std::hint::spin_loop();
+            }
+        });
+        assert_eq!(values[0], round);
+        drop(values);
+    }
+}
+
 #[test]
 fn scope_returns_body_value() {
     let pool = pool_of(2);
@@ -978,17 +1025,23 @@ fn count_tree<'a>(s: &Scope<'a>, depth: u32, nodes: &'a AtomicUsize) {
 
 #[test]
 fn scope_spawn_from_tasks() {
+    let depth = if cfg!(miri) { 7 } else { 10 };
     for n in [1, 2, 4] {
         let pool = pool_of(n);
         let nodes = AtomicUsize::new(0);
-        pool.scope(|s| count_tree(s, 10, &nodes));
-        assert_eq!(nodes.load(Ordering::SeqCst), 2047, "{n} threads");
+        pool.scope(|s| count_tree(s, depth, &nodes));
+        assert_eq!(
+            nodes.load(Ordering::SeqCst),
+            (2 << depth) - 1,
+            "{n} threads"
+        );
     }
 }
 
 #[test]
 fn scope_many_tiny_spawns() {
-    const N: usize = if cfg!(miri) { 500 } else { 100_000 };
+    // Under miri too, more than a deque holds (1024): the overflow runs inline.
+    const N: usize = if cfg!(miri) { 1200 } else { 100_000 };
     for n in [1, 2] {
         let pool = pool_of(n);
         let counter = AtomicUsize::new(0);
@@ -1503,11 +1556,14 @@ fn current_thread_index_and_num_threads() {
 // Drop and shutdown
 // ---------------------------------------------------------------------------------------
 
+/// How many tasks `spawn_counted` spawns.
+const SPAWNED: usize = if cfg!(miri) { 200 } else { 1000 };
+
 fn spawn_counted(pool: &ThreadPool, counter: &Arc<AtomicUsize>) {
-    for i in 0..1000 {
+    for i in 0..SPAWNED {
         let counter = Arc::clone(counter);
         pool.spawn(move || {
-            if i % 250 == 0 {
+            if i % (SPAWNED / 4) == 0 {
                 sleep_ms(5);
             }
             counter.fetch_add(1, Ordering::SeqCst);
@@ -1522,7 +1578,7 @@ fn drop_waits_for_spawned_work() {
         let counter = Arc::new(AtomicUsize::new(0));
         spawn_counted(&pool, &counter);
         drop(pool);
-        assert_eq!(counter.load(Ordering::SeqCst), 1000, "{n} threads");
+        assert_eq!(counter.load(Ordering::SeqCst), SPAWNED, "{n} threads");
     }
 }
 
@@ -1532,7 +1588,7 @@ fn shutdown_waits_for_spawned_work() {
     let counter = Arc::new(AtomicUsize::new(0));
     spawn_counted(&pool, &counter);
     pool.shutdown();
-    assert_eq!(counter.load(Ordering::SeqCst), 1000);
+    assert_eq!(counter.load(Ordering::SeqCst), SPAWNED);
 }
 
 #[test]
@@ -1627,7 +1683,10 @@ fn drop_pool_from_another_pools_worker() {
             c.load(Ordering::SeqCst)
         })
     });
-    assert_eq!(seen, 1000, "dropping B on A's worker waited for B's work");
+    assert_eq!(
+        seen, SPAWNED,
+        "dropping B on A's worker waited for B's work"
+    );
 }
 
 #[test]
@@ -1664,6 +1723,7 @@ fn idle_workers_wake_for_new_work() {
 #[test]
 fn many_outside_threads_at_once() {
     // Plain threads race to inject work into small pools and to join tasks' handles.
+    let rounds: u64 = if cfg!(miri) { 15 } else { 100 };
     for n in [1, 2] {
         let pool = Arc::new(pool_of(n));
         let p = Arc::clone(&pool);
@@ -1674,7 +1734,7 @@ fn many_outside_threads_at_once() {
                         let p = &p;
                         ts.spawn(move || {
                             let mut sum = 0;
-                            for i in 0..100u64 {
+                            for i in 0..rounds {
                                 let (a, b) = p.install(|| brigade::join(|| t, || i));
                                 sum += a + b;
                                 sum += p.spawn_with_handle(move || i).join().expect("no panic");
@@ -1690,7 +1750,7 @@ fn many_outside_threads_at_once() {
         });
         // Per thread t: sum over i of (t + i) + i.
         let expected: u64 = (0..6u64)
-            .map(|t| 100 * t + 2 * (0..100u64).sum::<u64>())
+            .map(|t| rounds * t + 2 * (0..rounds).sum::<u64>())
             .sum();
         assert_eq!(total, expected, "{n} threads");
     }

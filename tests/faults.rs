@@ -2,7 +2,7 @@
 //! (The panics a pool survives are in `tests/api.rs`.)
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
 
 use brigade::ThreadPool;
 
@@ -76,5 +76,9 @@ fn a_task_that_respawns_itself_runs_until_the_user_stops_it() {
     while Arc::strong_count(&count) > 1 {
         std::thread::yield_now();
     }
+    // `strong_count` is a Relaxed load. Acquire: pairs with the Release decrement with which
+    // the last generation dropped its `count`, so its increment is visible here (without it,
+    // miri's weak memory returned a stale count).
+    fence(Ordering::Acquire);
     assert_eq!(count.load(Ordering::Relaxed), GENERATIONS);
 }

@@ -1,7 +1,7 @@
 //! Parallel loops: every schedule on every kind of source, panics, nesting.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use brigade::{Schedule, ThreadPool};
 
@@ -135,9 +135,10 @@ fn empty_and_single_item_loops() {
 #[test]
 fn signed_and_narrow_ranges() {
     let pool = pool(2);
+    let half: i64 = if cfg!(miri) { 100 } else { 500 };
     for schedule in schedules() {
-        let s = pool.map_reduce(-500i64..500, schedule, || 0i64, |i| i, |a, b| a + b);
-        assert_eq!(s, -500);
+        let s = pool.map_reduce(-half..half, schedule, || 0i64, |i| i, |a, b| a + b);
+        assert_eq!(s, -half);
         let c = pool.map_reduce(0..=u8::MAX - 1, schedule, || 0u32, |_| 1, |a, b| a + b);
         assert_eq!(c, 255);
     }
@@ -230,15 +231,18 @@ fn a_panic_reaches_the_caller_after_the_loop_stops_and_nothing_runs_twice() {
 #[test]
 fn nested_loops() {
     let pool = pool(3);
+    let outer_len: usize = if cfg!(miri) { 20 } else { 40 };
     for outer in schedules() {
         let total = pool.map_reduce(
-            0..40usize,
+            0..outer_len,
             outer,
             || 0usize,
             |i| brigade::map_reduce(0..i, Schedule::default(), || 0, |j| j, |a, b| a + b),
             |a, b| a + b,
         );
-        let expected: usize = (0..40).map(|i: usize| i * i.saturating_sub(1) / 2).sum();
+        let expected: usize = (0..outer_len)
+            .map(|i: usize| i * i.saturating_sub(1) / 2)
+            .sum();
         assert_eq!(total, expected, "{outer:?}");
     }
 }
@@ -293,17 +297,19 @@ fn spin_for(micros: u64) {
 #[test]
 fn every_schedule_spreads_a_long_loop_over_the_workers() {
     let pool = pool(2);
-    let items = if cfg!(miri) { 20 } else { 2000 };
+    // Under miri, still enough items to split for the largest chunk (64) and `min_len` (100).
+    let items = if cfg!(miri) { 400 } else { 2000 };
     for schedule in schedules() {
         // A loop of ~40 ms on 2 threads: the second worker must take part. Retried, as a
         // loaded machine may keep it descheduled once.
         let spread = (0..3).any(|_| {
-            let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+            let seen = [AtomicBool::new(false), AtomicBool::new(false)];
             pool.for_each(0..items, schedule, |_| {
                 spin_for(20);
-                seen.lock().unwrap().insert(brigade::current_thread_index());
+                let worker = brigade::current_thread_index().expect("on a worker");
+                seen[worker].store(true, Ordering::Relaxed);
             });
-            seen.into_inner().unwrap().len() == 2
+            seen.iter().all(|s| s.load(Ordering::Relaxed))
         });
         assert!(spread, "{schedule:?} ran everything on one worker");
     }
@@ -312,10 +318,11 @@ fn every_schedule_spreads_a_long_loop_over_the_workers() {
 #[test]
 fn static_schedules_group_floating_point_sums_the_same_way_every_run() {
     let pool = pool(3);
-    let v: Vec<f64> = (0..100_000).map(|i| 1.0 / (1.0 + i as f64)).collect();
+    let (len, runs) = if cfg!(miri) { (3000, 3) } else { (100_000, 20) };
+    let v: Vec<f64> = (0..len).map(|i| 1.0 / (1.0 + i as f64)).collect();
     for schedule in [Schedule::Static, Schedule::StaticChunks { chunk: 1000 }] {
         let first = pool.map_reduce(&v, schedule, || 0.0, |&x| x, |a, b| a + b);
-        for _ in 0..20 {
+        for _ in 0..runs {
             let again = pool.map_reduce(&v, schedule, || 0.0, |&x| x, |a, b| a + b);
             assert_eq!(again.to_bits(), first.to_bits(), "{schedule:?}");
         }

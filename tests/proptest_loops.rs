@@ -2,6 +2,10 @@
 //! schedules, every index runs exactly once, `map_reduce` equals the sequential fold for an
 //! associative but non-commutative `reduce`, and chunks tile the source.
 
+mod common;
+
+use common::{CasePool, case_pool};
+
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -9,16 +13,14 @@ use brigade::{Schedule, ThreadPool};
 use proptest::prelude::*;
 
 const MAX_THREADS: usize = 6;
+/// Loop lengths go up to this (fewer under miri, which is about 1000 times slower).
+const MAX_LEN: usize = if cfg!(miri) { 500 } else { 20_000 };
 
 static POOLS: [OnceLock<ThreadPool>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
 
-fn pool(n: usize) -> &'static ThreadPool {
-    POOLS[n - 1].get_or_init(|| {
-        ThreadPool::builder()
-            .num_threads(n)
-            .build()
-            .expect("a small pool builds")
-    })
+/// The pool of `n` threads (`1..=MAX_THREADS`): cached, except under miri.
+fn pool(n: usize) -> CasePool {
+    case_pool(&POOLS, n, || common::pool_of(n))
 }
 
 fn schedule() -> impl Strategy<Value = Schedule> {
@@ -68,12 +70,18 @@ fn mat_of(i: usize) -> Mat {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 4 } else { 96 },
+        // Miri's isolation has no file system to keep a regressions file in.
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
         ..ProptestConfig::default()
     })]
 
     #[test]
     fn every_index_runs_exactly_once(
-        len in 0..20_000usize,
+        len in 0..MAX_LEN,
         threads in 1..=MAX_THREADS,
         schedule in schedule(),
         slow in any::<bool>(),
@@ -89,7 +97,7 @@ proptest! {
 
     #[test]
     fn map_reduce_equals_the_sequential_fold(
-        len in 0..20_000usize,
+        len in 0..MAX_LEN,
         threads in 1..=MAX_THREADS,
         schedule in schedule(),
         slow in any::<bool>(),
@@ -107,7 +115,7 @@ proptest! {
 
     #[test]
     fn chunks_tile_a_mutable_slice(
-        len in 0..20_000usize,
+        len in 0..MAX_LEN,
         threads in 1..=MAX_THREADS,
         schedule in schedule(),
     ) {

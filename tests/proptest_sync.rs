@@ -68,11 +68,13 @@ fn run(g: &Graph) {
     });
 }
 
-/// 64 cases by default (a fraction of a second); `PROPTEST_CASES=N` asks for more.
+/// 64 cases by default (a fraction of a second), 4 under miri; `PROPTEST_CASES=N` asks for more.
 fn config() -> ProptestConfig {
     let default = ProptestConfig::default();
     let cases = if std::env::var_os("PROPTEST_CASES").is_some() {
         default.cases
+    } else if cfg!(miri) {
+        4
     } else {
         64
     };

@@ -3,6 +3,10 @@
 //! result; a panic injected at one node must reach the caller once, after every node
 //! outside the panicking subtree ran, and leave the pool usable.
 
+mod common;
+
+use common::{CasePool, case_pool};
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once, OnceLock};
@@ -18,9 +22,9 @@ const MAX_THREADS: usize = 8;
 /// Pools are built once per thread count and shared by all cases.
 static POOLS: [OnceLock<ThreadPool>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
 
-/// The cached pool of `n` threads (`1..=MAX_THREADS`).
-fn pool(n: usize) -> &'static ThreadPool {
-    POOLS[n - 1].get_or_init(|| {
+/// The pool of `n` threads (`1..=MAX_THREADS`): cached, except under miri.
+fn pool(n: usize) -> CasePool {
+    case_pool(&POOLS, n, || {
         ThreadPool::builder()
             .num_threads(n)
             // A waiting worker runs other jobs on top of its stack, so unlucky schedules nest
@@ -147,7 +151,9 @@ struct Injected(usize);
 /// Everything a node needs, shared with `'static` spawned tasks.
 struct Run {
     tree: Tree,
-    pool: &'static ThreadPool,
+    /// Under miri the run owns its pool: the test drops the last `Arc<Run>` (spawned tasks
+    /// drop theirs before their handles report), which shuts the pool down.
+    pool: CasePool,
     /// How many times each node ran.
     runs: Vec<AtomicUsize>,
     /// The node that panics (after counting its run, before its children), if any.
@@ -239,12 +245,14 @@ fn quiet_injected_panics() {
     });
 }
 
-/// 64 cases keep the file at well under a second in a debug build; `PROPTEST_CASES=N`
-/// asks for more.
+/// 64 cases (4 under miri) keep the file at well under a second in a debug build;
+/// `PROPTEST_CASES=N` asks for more.
 fn config() -> ProptestConfig {
     let default = ProptestConfig::default();
     let cases = if std::env::var_os("PROPTEST_CASES").is_some() {
         default.cases
+    } else if cfg!(miri) {
+        4
     } else {
         64
     };
@@ -297,6 +305,10 @@ proptest! {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "generates 200 trees and runs no pool: 14 minutes under miri with nothing to check"
+)]
 fn generated_trees_have_the_intended_size() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;

@@ -1,8 +1,16 @@
 //! Soak test: random mixes of `join` trees, scopes, spawned tasks with handles, parallel
-//! loops under every schedule, and injected panics, on pools of 1 to 16 threads, for a
-//! bounded time. Every operation checks that each of its tasks ran exactly once; a watchdog
-//! aborts the process (printing what was running) if no operation finishes for 30 s; the
-//! resident memory must not grow across rounds.
+//! loops under every schedule, tasks that wait on `brigade::sync` latches, count latches and
+//! wait groups, barrier phase loops in `broadcast`, and injected panics, on pools of 1 to 16
+//! threads, for a bounded time. Every operation checks that each of its tasks ran exactly
+//! once; a watchdog aborts the process (printing what was running and every worker's state)
+//! if no operation finishes for 30 s; the resident memory must not grow across rounds.
+//!
+//! The waiting operations follow `brigade::sync`'s rules, so none can deadlock by
+//! construction: every task releases before it waits; at most 32 waiting tasks per worker
+//! (a worker runs tasks in at most 64 nested waits); a latch's waiters are released by the
+//! scope body that spawned them; barrier parties are one per worker, in `broadcast`, and an
+//! injected panic in a party comes after its last phase (a party that left early would
+//! leave the others waiting forever, as documented on `Barrier`).
 //!
 //! Ignored by default. `.ci/run` runs it for 60 s:
 //!
@@ -17,13 +25,19 @@ use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use brigade::sync::{Barrier, CountLatch, Latch, WaitGroup};
 use brigade::{Schedule, ThreadPool};
 
 const THREADS: [usize; 6] = [1, 2, 3, 4, 8, 16];
 /// The message of every injected panic; the panic hook stays quiet for these.
 const INJECTED: &str = "soak: injected panic";
-/// How long without a finished operation counts as a hang.
+/// How long without a finished operation counts as a hang. The timed waits inside
+/// operations allow twice as long, so that the watchdog, which prints every worker's state,
+/// reports a hang before a timed-out wait fails the test.
 const HANG: Duration = Duration::from_secs(30);
+/// Waiting tasks per worker in one operation: half of the 64 nested waits a worker runs
+/// tasks in, so the waits of one operation can never block every worker.
+const WAITERS_PER_WORKER: u64 = 32;
 
 /// xorshift64*: the whole run follows from one seed.
 struct Rng(u64);
@@ -45,6 +59,8 @@ impl Rng {
 struct Progress {
     finished: AtomicU64,
     current: Mutex<String>,
+    /// The index in `THREADS` of the pool running the current operation.
+    pool: AtomicUsize,
 }
 
 fn resident_bytes() -> Option<u64> {
@@ -84,25 +100,46 @@ fn schedule_of(rng: &mut Rng) -> Schedule {
     }
 }
 
-/// Runs one random operation on `pool`; returns its description. Panics (with a message
+/// The kinds of operation, in the order `one_operation` numbers them.
+const KINDS: [&str; 9] = [
+    "join tree",
+    "nested scope",
+    "spawn_with_handle batch",
+    "parallel loop",
+    "loop of loops",
+    "latch fan-out",
+    "count latch",
+    "wait group",
+    "barrier",
+];
+
+/// Runs one random operation on `pool`; returns its kind (an index in `KINDS`). Panics (with a message
 /// other than `INJECTED`) if a task ran other than exactly once, or an injected panic was
 /// lost.
-fn one_operation(pool: &ThreadPool, rng: &mut Rng, progress: &Progress) {
+fn one_operation(pool: &ThreadPool, rng: &mut Rng, progress: &Progress) -> usize {
     let inject = rng.below(8) == 0;
-    let kind = rng.below(5);
+    let kind = rng.below(KINDS.len() as u64);
     let threads = pool.current_num_threads();
+    let waiters = 1 + rng.below(WAITERS_PER_WORKER * threads as u64) as usize;
     let (what, tasks): (String, usize) = match kind {
         0 => {
             let depth = 4 + rng.below(10) as u32;
             (format!("join tree of depth {depth}"), 1 << depth)
         }
-        1 => ("nested scope".into(), 1 + rng.below(3000) as usize),
-        2 => (
-            "spawn_with_handle batch".into(),
-            1 + rng.below(200) as usize,
-        ),
-        3 => ("parallel loop".into(), rng.below(200_000) as usize),
-        _ => ("loop of loops".into(), 1 + rng.below(300) as usize),
+        1 => (KINDS[1].into(), 1 + rng.below(3000) as usize),
+        2 => (KINDS[2].into(), 1 + rng.below(200) as usize),
+        3 => (KINDS[3].into(), rng.below(200_000) as usize),
+        4 => (KINDS[4].into(), 1 + rng.below(300) as usize),
+        // Waiters plus the scope body that sets the latch; fewer than a deque holds, so no
+        // spawn runs a waiter inline under the body before the body sets the latch.
+        5 => (KINDS[5].into(), 1 + rng.below(500) as usize),
+        // Counting tasks plus the scope body, which holds a unit while it spawns.
+        6 => (KINDS[6].into(), waiters + 1),
+        7 => (KINDS[7].into(), waiters),
+        _ => {
+            let phases = 1 + rng.below(50) as usize;
+            (format!("barrier, {phases} phases"), phases * threads)
+        }
     };
     let panic_at = (inject && tasks > 0).then(|| rng.below(tasks as u64) as usize);
     *progress.current.lock().unwrap() =
@@ -165,11 +202,15 @@ fn one_operation(pool: &ThreadPool, rng: &mut Rng, progress: &Progress) {
             }
         }
         3 => pool.for_each(0..tasks, schedule, hit),
-        _ => pool.for_each(0..tasks, schedule, |i| {
+        4 => pool.for_each(0..tasks, schedule, |i| {
             hit(i);
             let inner = brigade::map_reduce(0..i % 97, schedule, || 0, |j| j, |a, b| a + b);
             assert_eq!(inner, (i % 97) * (i % 97).saturating_sub(1) / 2);
         }),
+        5 => latch_fan_out(pool, tasks, &hit),
+        6 => count_latch(pool, tasks, &hit),
+        7 => wait_group(pool, tasks, &hit),
+        _ => barrier_phases(pool, tasks / threads, &hits, panic_at),
     }));
     match (outcome, panic_at) {
         (Ok(()), None) => {}
@@ -199,6 +240,127 @@ fn one_operation(pool: &ThreadPool, rng: &mut Rng, progress: &Progress) {
         }
     }
     progress.finished.fetch_add(1, Ordering::Relaxed);
+    kind as usize
+}
+
+/// Tasks `0..n-1` wait on a latch (some with a timeout) that the scope body, task `n - 1`,
+/// sets after spawning them all; waiting tasks run other waiters meanwhile.
+fn latch_fan_out(pool: &ThreadPool, n: usize, hit: &(dyn Fn(usize) + Sync)) {
+    let latch = Latch::new();
+    pool.scope(|s| {
+        for i in 0..n - 1 {
+            let latch = &latch;
+            s.spawn(move |_| {
+                if i % 3 == 0 {
+                    assert!(
+                        latch.wait_timeout(2 * HANG),
+                        "latch fan-out: a wait timed out"
+                    );
+                } else {
+                    latch.wait();
+                }
+                assert!(latch.is_set());
+                hit(i);
+            });
+        }
+        latch.set();
+        hit(n - 1);
+    });
+}
+
+/// Tasks `0..n-1` count down a latch, then wait for it; the scope body, task `n - 1`, holds
+/// the first unit and adds one per task before it spawns it.
+fn count_latch(pool: &ThreadPool, n: usize, hit: &(dyn Fn(usize) + Sync)) {
+    let latch = CountLatch::new(1);
+    pool.scope(|s| {
+        for i in 0..n - 1 {
+            latch
+                .increment()
+                .expect("not released: the body holds a unit");
+            let latch = &latch;
+            s.spawn(move |_| {
+                latch.count_down();
+                latch.wait();
+                assert_eq!(latch.count(), 0, "count latch: released early");
+                hit(i);
+            });
+        }
+        latch.count_down();
+        latch.wait();
+        hit(n - 1);
+    });
+    assert_eq!(
+        latch.increment(),
+        Err(brigade::sync::IncrementError::Released)
+    );
+}
+
+/// `n` tasks hold wait group handles: even ones wait for the group, odd ones leave (a task
+/// that panics leaves by unwinding); a plain thread waits for the group too.
+fn wait_group(pool: &ThreadPool, n: usize, hit: &(dyn Fn(usize) + Sync)) {
+    let wg = WaitGroup::new();
+    let outside = wg.clone();
+    std::thread::scope(|threads| {
+        threads.spawn(move || outside.wait());
+        pool.scope(|s| {
+            for i in 0..n {
+                let wg = wg.clone();
+                s.spawn(move |_| {
+                    if i % 2 == 0 {
+                        wg.wait();
+                        hit(i);
+                    } else {
+                        hit(i);
+                        drop(wg);
+                    }
+                });
+            }
+            drop(wg);
+        });
+    });
+}
+
+/// One party per worker meets at a barrier `phases` times (every other phase with a
+/// timeout); party `w` counts task `phase * threads + w` in each. An injected panic comes
+/// after the party's last phase.
+fn barrier_phases(pool: &ThreadPool, phases: usize, hits: &[AtomicU8], panic_at: Option<usize>) {
+    let threads = pool.current_num_threads();
+    let barrier = Barrier::new(threads);
+    let arrived: Vec<AtomicUsize> = (0..phases).map(|_| AtomicUsize::new(0)).collect();
+    let leaders: Vec<AtomicUsize> = (0..phases).map(|_| AtomicUsize::new(0)).collect();
+    pool.broadcast(|ctx| {
+        let w = ctx.index();
+        for phase in 0..phases {
+            hits[phase * threads + w].fetch_add(1, Ordering::Relaxed);
+            arrived[phase].fetch_add(1, Ordering::SeqCst);
+            let result = if phase % 2 == 0 {
+                barrier.wait()
+            } else {
+                barrier
+                    .wait_timeout(2 * HANG)
+                    .expect("barrier: a phase timed out")
+            };
+            assert_eq!(result.phase(), phase as u64, "barrier: phase number");
+            assert_eq!(
+                arrived[phase].load(Ordering::SeqCst),
+                threads,
+                "barrier: passed phase {phase} before every party arrived"
+            );
+            if result.is_leader() {
+                leaders[phase].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if panic_at.is_some_and(|i| i % threads == w) {
+            panic!("{INJECTED}");
+        }
+    });
+    for (phase, l) in leaders.iter().enumerate() {
+        assert_eq!(
+            l.load(Ordering::Relaxed),
+            1,
+            "barrier: leaders of phase {phase}"
+        );
+    }
 }
 
 #[test]
@@ -227,17 +389,21 @@ fn soak() {
         }
     }));
 
-    let pools: Vec<ThreadPool> = THREADS
-        .iter()
-        .map(|&n| ThreadPool::builder().num_threads(n).build().expect("pool"))
-        .collect();
+    // Shared with the watchdog, which prints every pool's state if the run hangs.
+    let pools: Arc<Vec<ThreadPool>> = Arc::new(
+        THREADS
+            .iter()
+            .map(|&n| ThreadPool::builder().num_threads(n).build().expect("pool"))
+            .collect(),
+    );
     let progress = Arc::new(Progress {
         finished: AtomicU64::new(0),
         current: Mutex::new(String::new()),
+        pool: AtomicUsize::new(0),
     });
     let done = Arc::new(AtomicUsize::new(0));
     let watchdog = {
-        let (progress, done) = (progress.clone(), done.clone());
+        let (progress, done, pools) = (progress.clone(), done.clone(), pools.clone());
         std::thread::spawn(move || {
             let mut last = (0, Instant::now());
             while done.load(Ordering::Relaxed) == 0 {
@@ -255,6 +421,19 @@ fn soak() {
                         "soak: HANG: no operation finished for {HANG:?} after {now} operations; \
                          running: {current}; replay with BRIGADE_SOAK_SEED={seed}"
                     );
+                    let running = progress.pool.load(Ordering::Relaxed);
+                    for (p, pool) in pools.iter().enumerate() {
+                        let mark = if p == running {
+                            " (running the operation)"
+                        } else {
+                            ""
+                        };
+                        eprintln!(
+                            "soak: pool {p} of {} threads{mark}:\n{}",
+                            THREADS[p],
+                            brigade::internals::pool_state(pool)
+                        );
+                    }
                     std::process::abort();
                 }
             }
@@ -267,6 +446,7 @@ fn soak() {
     let mut rounds = 0u64;
     let mut baseline = None;
     let mut peak_growth = 0u64;
+    let mut by_kind = [0u64; KINDS.len()];
     while Instant::now() < deadline {
         // A round: one operation on every pool, in random order.
         let mut order: Vec<usize> = (0..pools.len()).collect();
@@ -274,7 +454,8 @@ fn soak() {
             order.swap(i, rng.below(i as u64 + 1) as usize);
         }
         for &p in &order {
-            one_operation(&pools[p], &mut rng, &progress);
+            progress.pool.store(p, Ordering::Relaxed);
+            by_kind[one_operation(&pools[p], &mut rng, &progress)] += 1;
         }
         rounds += 1;
         // Memory: the first fifth of the run warms up caches and allocator pools; after
@@ -291,12 +472,21 @@ fn soak() {
     done.store(1, Ordering::Relaxed);
     watchdog.join().expect("watchdog");
     let ops = progress.finished.load(Ordering::Relaxed);
+    let mix: Vec<String> = KINDS
+        .iter()
+        .zip(by_kind)
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
     println!(
-        "soak: {rounds} rounds, {ops} operations on pools of {THREADS:?} threads; resident \
-         memory grew by at most {} KiB after warm-up",
+        "soak: {rounds} rounds, {ops} operations on pools of {THREADS:?} threads ({}); \
+         resident memory grew by at most {} KiB after warm-up",
+        mix.join(", "),
         peak_growth / 1024
     );
     assert!(ops > 0, "no operation finished");
+    if ops >= 1000 {
+        assert!(by_kind.iter().all(|&n| n > 0), "a kind never ran: {mix:?}");
+    }
     assert!(
         peak_growth < 64 << 20,
         "resident memory grew by {} MiB after warm-up: a leak?",

@@ -108,6 +108,11 @@ impl Heartbeat {
         }
     }
 
+    /// True while the heartbeat thread waits for a worker to wake up (for diagnostics).
+    pub(crate) fn is_parked(&self) -> bool {
+        self.parked.load(Ordering::Relaxed)
+    }
+
     /// A worker that is counted awake is about to record joins: make sure the heartbeat
     /// thread is beating.
     #[inline]

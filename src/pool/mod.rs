@@ -4,6 +4,7 @@ mod builder;
 mod heartbeat;
 mod pending;
 mod registry;
+mod state;
 mod thread_pool;
 mod worker;
 

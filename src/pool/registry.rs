@@ -320,6 +320,27 @@ impl Registry {
         }
     }
 
+    /// The live count (handles plus unfinished detached jobs), for diagnostics.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    /// The worker threads' names by index, or `None` if the list of threads is locked or
+    /// already taken by `join_threads` (for diagnostics; never waits).
+    pub(crate) fn thread_names(&self) -> Option<Vec<Option<String>>> {
+        let threads = self.threads.try_lock()?;
+        if threads.is_empty() {
+            return None;
+        }
+        Some(
+            threads
+                .iter()
+                .take(self.num_threads())
+                .map(|t| t.thread().name().map(str::to_owned))
+                .collect(),
+        )
+    }
+
     /// Counts one more thing that keeps the pool alive (a handle or a detached job).
     #[inline]
     pub(crate) fn increment_live(&self) {

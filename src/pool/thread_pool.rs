@@ -54,6 +54,11 @@ impl ThreadPool {
         ThreadPool { registry }
     }
 
+    /// The shared state of this pool (for `brigade::internals`).
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Runs `op` on a worker of this pool and returns its result. Inside `op`,
     /// `brigade::join`, `brigade::scope` and `brigade::spawn` use this pool.
     ///

@@ -10,6 +10,7 @@
 
 use std::any::Any;
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::Arc;
 
@@ -147,9 +148,18 @@ impl<'scope> Scope<'scope> {
         BODY: FnOnce(&Scope<'scope>) + Send + 'scope,
     {
         let scope = ScopePtr(self);
+        // The job is called by value, so the borrows `body` captured would stay live (as
+        // borrows in a function argument) until the job returns, which is after `task_done`
+        // lets the scope end and its owner free what they point to. Behind `MaybeUninit`
+        // they are not the argument's: they live in `body` below, which is consumed before
+        // `task_done`. (`std::thread::scope` does the same with its internal `MaybeDangling`;
+        // miri caught this, `api::scope_frees_borrowed_data_right_after_the_last_task`.)
+        let body = MaybeUninit::new(body);
         let job = move || {
             // Forces the closure to capture the whole `ScopePtr` (which is `Send`).
             let scope = scope;
+            // SAFETY: initialized above; the job runs once, so it is read once.
+            let body = unsafe { body.assume_init() };
             // SAFETY: the scope outlives every task: it does not return before `pending`
             // is zero, and this task holds a unit until `task_done` below.
             let this = unsafe { &*scope.0 };

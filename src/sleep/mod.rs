@@ -288,6 +288,27 @@ impl Sleep {
         self.unpark(index);
     }
 
+    /// How many workers are searching and how many sleep (for diagnostics: a snapshot).
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        let counts = self.counts.load(Ordering::Relaxed);
+        (searching(counts), sleeping(counts))
+    }
+
+    /// Whether worker `index` is on the sleep list, or `None` if the list is locked (for
+    /// diagnostics: never waits for the lock, so a stuck holder cannot stop the report).
+    pub(crate) fn is_asleep(&self, index: usize) -> Option<bool> {
+        self.list.try_lock().map(|list| list.on_stack[index])
+    }
+
+    /// Whether worker `index` has a wake-up it has not yet consumed, or `None` if its
+    /// parker is locked (for diagnostics; never waits).
+    pub(crate) fn is_notified(&self, index: usize) -> Option<bool> {
+        self.parkers[index]
+            .notified
+            .try_lock()
+            .map(|notified| *notified)
+    }
+
     fn unpark(&self, index: usize) {
         let parker = &self.parkers[index];
         *parker.notified.lock() = true;

@@ -1,20 +1,26 @@
-//! Helpers shared by the integration tests: small pools, quiet expected panics, and a
-//! deadlock guard.
+//! Helpers shared by the integration tests: small pools, pools for property-test cases,
+//! quiet expected panics, and a deadlock guard.
 
 #![allow(dead_code)] // each test file uses a subset
 
 use std::any::Any;
+use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Once, OnceLock};
 use std::thread;
 use std::time::Duration;
 
 use brigade::ThreadPool;
 
-/// How long a test run under [`within`] may take before it counts as a deadlock (the tests
-/// take well under a second; miri's slowdown needs the margin).
-pub(crate) const DEADLOCK: Duration = Duration::from_secs(60);
+/// How long a test run under [`within`] may take before it counts as a deadlock. The tests
+/// take well under a second natively. Under miri they take up to a minute or so, and miri's
+/// clock (virtual under isolation) runs about as fast as the wall clock, so it gets ten.
+pub(crate) const DEADLOCK: Duration = if cfg!(miri) {
+    Duration::from_secs(600)
+} else {
+    Duration::from_secs(60)
+};
 
 /// Panic messages of panics the tests cause on purpose start with this; the panic hook
 /// installed by [`quiet_expected_panics`] does not print them.
@@ -26,6 +32,42 @@ pub(crate) fn pool_of(n: usize) -> ThreadPool {
         .num_threads(n)
         .build()
         .expect("a small pool builds")
+}
+
+/// The pool a property-test case runs on: see [`case_pool`].
+pub(crate) enum CasePool {
+    /// Built once per thread count and kept for the whole run.
+    Cached(&'static ThreadPool),
+    /// Built for this case, and shut down when the case drops it.
+    Own(ThreadPool),
+}
+
+impl Deref for CasePool {
+    type Target = ThreadPool;
+
+    fn deref(&self) -> &ThreadPool {
+        match self {
+            CasePool::Cached(pool) => pool,
+            CasePool::Own(pool) => pool,
+        }
+    }
+}
+
+/// A pool of `n` threads (`1..=cache.len()`) for one property-test case. Natively it is
+/// built once per thread count, in `cache`, and shared by all cases: building pools would
+/// dominate the run. Under miri every case builds its own and drops it, because a cached
+/// pool's threads outlive `main`, which miri reports as an error (and its leak check needs
+/// every thread finished).
+pub(crate) fn case_pool(
+    cache: &'static [OnceLock<ThreadPool>],
+    n: usize,
+    build: impl FnOnce() -> ThreadPool,
+) -> CasePool {
+    if cfg!(miri) {
+        CasePool::Own(build())
+    } else {
+        CasePool::Cached(cache[n - 1].get_or_init(build))
+    }
 }
 
 /// Keeps the test output readable: panics the tests raise on purpose are not printed.

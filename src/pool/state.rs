@@ -1,0 +1,102 @@
+//! A text snapshot of a pool's workers, for a watchdog that finds the pool stuck
+//! (`brigade::internals::pool_state`).
+//!
+//! Every value is read while the workers run on (relaxed loads, `try_lock`), so the report is
+//! approximate and its lines may come from slightly different moments. It never waits for a
+//! lock: a worker stuck while holding one cannot stop the report, which shows `?` instead.
+
+use std::fmt::Write;
+
+use crate::pool::Registry;
+
+/// `yes`, `no`, or `?` for a value that could not be read without waiting.
+fn yes_no(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "?",
+    }
+}
+
+impl Registry {
+    /// One line for the pool (live count, injector, sleep counts, heartbeat thread), then one
+    /// line per worker (`worker N`): its deque and inbox lengths, whether it is on the sleep
+    /// list (`asleep`), whether a waker has unparked it since it last went to sleep
+    /// (`notified`: with `asleep no`, it was woken and is awake or about to run), its
+    /// heartbeat flag and its terminate latch.
+    pub(crate) fn state(&self) -> String {
+        let (searching, sleeping) = self.sleep.counts();
+        let names = self.thread_names();
+        let mut out = String::new();
+        // `write!` to a `String` cannot fail.
+        // One worker has no heartbeat thread.
+        let parked = if self.num_threads() > 1 {
+            yes_no(Some(self.heartbeat.is_parked()))
+        } else {
+            "(no heartbeat thread)"
+        };
+        let _ = writeln!(
+            out,
+            "pool: workers {}, live count {} (handles and unfinished spawns), injector {}, \
+             searching {searching}, sleeping {sleeping}, heartbeat thread parked {parked}",
+            self.num_threads(),
+            self.live(),
+            self.injector.len(),
+        );
+        for (index, info) in self.thread_infos.iter().enumerate() {
+            let name = names
+                .as_ref()
+                .and_then(|names| names.get(index).cloned().flatten())
+                .unwrap_or_else(|| "?".to_owned());
+            let _ = writeln!(
+                out,
+                "  worker {index} ({name}): deque ~{}, inbox {}, asleep {}, notified {}, \
+                 heartbeat flag {}, terminate {}",
+                info.stealer.len(),
+                info.inbox.len(),
+                yes_no(self.sleep.is_asleep(index)),
+                yes_no(self.sleep.is_notified(index)),
+                yes_no(Some(info.heartbeat.load(crate::loom::Ordering::Relaxed))),
+                yes_no(Some(info.terminate.probe())),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::ThreadPool;
+    use crate::internals::pool_state;
+
+    /// The report has a line for every worker, and sees the jobs a busy worker holds.
+    #[test]
+    fn names_every_worker_and_counts_queued_jobs() {
+        let pool = ThreadPool::builder().num_threads(3).build().unwrap();
+        let text = pool_state(&pool);
+        assert!(text.starts_with("pool: workers 3,"), "{text}");
+        for index in 0..3 {
+            assert!(
+                text.contains(&format!(
+                    "  worker {index} (brigade-worker-{index}): deque ~"
+                )),
+                "worker {index} missing from:\n{text}"
+            );
+        }
+        assert_eq!(text.lines().count(), 4, "{text}");
+
+        // One worker: tasks spawned in a scope wait in its deque until the body ends.
+        let one = ThreadPool::builder().num_threads(1).build().unwrap();
+        let during = one.scope(|s| {
+            for _ in 0..5 {
+                s.spawn(|_| {});
+            }
+            pool_state(&one)
+        });
+        assert!(
+            during.contains("worker 0 (brigade-worker-0): deque ~5,"),
+            "{during}"
+        );
+        assert!(pool_state(&one).contains("deque ~0,"));
+    }
+}
