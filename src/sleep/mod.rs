@@ -95,6 +95,26 @@ struct Parker {
     cond: Condvar,
 }
 
+impl Parker {
+    /// Blocks until a waker sets `notified` or `deadline` passes. The flag is checked under
+    /// its lock before each block, so a wake that comes first is not lost.
+    fn block(&self, deadline: Option<Instant>) {
+        let mut notified = self.notified.lock();
+        while !*notified {
+            match deadline {
+                None => self.cond.wait(&mut notified),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    self.cond.wait_for(&mut notified, deadline - now);
+                }
+            }
+        }
+    }
+}
+
 /// The sleep state of one pool.
 pub(crate) struct Sleep {
     /// Searching (low 32 bits) and sleeping (high 32 bits) workers.
@@ -204,19 +224,7 @@ impl Sleep {
         // SeqCst fence: pairs with the fence in `notify_work`.
         fence(Ordering::SeqCst);
         if !has_work() && !latch.probe() {
-            let mut notified = parker.notified.lock();
-            while !*notified {
-                match deadline {
-                    None => parker.cond.wait(&mut notified),
-                    Some(deadline) => {
-                        let now = Instant::now();
-                        if now >= deadline {
-                            break;
-                        }
-                        parker.cond.wait_for(&mut notified, deadline - now);
-                    }
-                }
-            }
+            parker.block(deadline);
         }
         {
             let mut list = self.list.lock();
@@ -242,20 +250,7 @@ impl Sleep {
         if !latch.fall_asleep() {
             return; // the latch is set
         }
-        let mut notified = parker.notified.lock();
-        while !*notified {
-            match deadline {
-                None => parker.cond.wait(&mut notified),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        break;
-                    }
-                    parker.cond.wait_for(&mut notified, deadline - now);
-                }
-            }
-        }
-        drop(notified);
+        parker.block(deadline);
         latch.wake_up();
     }
 
