@@ -598,6 +598,28 @@ fn install_returns_value_on_a_worker() {
     assert!(index < 2);
 }
 
+/// A thread outside the pool waits for `install` on a latch in its thread-local storage,
+/// which its exit frees: the worker that sets the latch must be done with it by then, even
+/// when the thread exits the moment its wait returns. Threads that call `install` once and
+/// end, over and over; miri checks that nothing touches the freed latch (it once did).
+#[test]
+fn install_from_threads_that_exit_at_once() {
+    let pool = pool_of(1);
+    let rounds = if cfg!(miri) { 8 } else { 200 };
+    for round in 0..rounds {
+        let pool = &pool;
+        let got = thread::scope(|ts| {
+            let hs: Vec<_> = (0..2)
+                .map(|i| ts.spawn(move || pool.install(move || round + i)))
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .sum::<usize>()
+        });
+        assert_eq!(got, 2 * round + 1);
+    }
+}
+
 #[test]
 fn install_from_own_worker_runs_inline() {
     let pool = pool_of(2);

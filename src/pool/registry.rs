@@ -270,14 +270,14 @@ impl Registry {
         OP: FnOnce(&WorkerThread, bool) -> R + Send,
         R: Send,
     {
-        thread_local!(static LOCK_LATCH: LockLatch = LockLatch::new());
+        thread_local!(static LOCK_LATCH: Arc<LockLatch> = Arc::new(LockLatch::new()));
         LOCK_LATCH.with(|latch| {
             let job = StackJob::new(
                 || {
                     let worker = WorkerThread::current().expect("injected job runs on a worker");
                     op(worker, true)
                 },
-                LatchRef(latch),
+                SharedLockLatch(Arc::clone(latch)),
             );
             // SAFETY: `job` lives in this frame until `wait` returns, which is after the latch
             // is set, which is after the job ran.
@@ -428,14 +428,20 @@ impl Registry {
     }
 }
 
-/// A borrowed latch as a job's latch (for the thread-local `LockLatch`).
-struct LatchRef<'a>(&'a LockLatch);
+/// The thread-local `LockLatch` of a thread outside the pool, as a job's latch. The setter
+/// holds its own reference while it sets: once the state is `SET` the waiter may return, and
+/// its thread may exit and free the thread-local, while the setter is still inside `set`
+/// (releasing the latch's mutex, whose `unlock` still borrows it). miri caught that;
+/// `api::install_from_threads_that_exit_at_once` shows it on seed 2.
+struct SharedLockLatch(Arc<LockLatch>);
 
-impl crate::latch::Latch for LatchRef<'_> {
+impl crate::latch::Latch for SharedLockLatch {
     unsafe fn set(this: *const Self) {
-        // SAFETY: `this` is valid on entry; we copy the reference out before setting, and
-        // the `LockLatch` it points to is thread-local to the waiter, which outlives the set.
-        unsafe { crate::latch::Latch::set((*this).0 as *const LockLatch) }
+        // SAFETY: `this` is valid on entry; the `Arc` is cloned out before setting, because
+        // the job that holds `this` may be freed as soon as the latch is set.
+        let latch = unsafe { Arc::clone(&(*this).0) };
+        // SAFETY: `latch` keeps the `LockLatch` alive until this call returns.
+        unsafe { crate::latch::Latch::set(Arc::as_ptr(&latch)) }
     }
 }
 
