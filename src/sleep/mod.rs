@@ -52,7 +52,11 @@ use std::time::Instant;
 use crossbeam_utils::CachePadded;
 
 use crate::latch::CoreLatch;
-use crate::loom::{AtomicU64, Condvar, Mutex, Ordering, fence};
+use crate::loom::{AtomicU64, Mutex, Ordering, fence};
+
+mod parker;
+
+pub(crate) use parker::Parker;
 
 const ONE_SEARCHING: u64 = 1;
 const ONE_SLEEPING: u64 = 1 << 32;
@@ -88,33 +92,6 @@ impl SleepList {
     }
 }
 
-/// One worker's place to block.
-struct Parker {
-    /// Set by a waker; cleared by the worker when it starts a new round of sleep.
-    notified: Mutex<bool>,
-    cond: Condvar,
-}
-
-impl Parker {
-    /// Blocks until a waker sets `notified` or `deadline` passes. The flag is checked under
-    /// its lock before each block, so a wake that comes first is not lost.
-    fn block(&self, deadline: Option<Instant>) {
-        let mut notified = self.notified.lock();
-        while !*notified {
-            match deadline {
-                None => self.cond.wait(&mut notified),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        break;
-                    }
-                    self.cond.wait_for(&mut notified, deadline - now);
-                }
-            }
-        }
-    }
-}
-
 /// The sleep state of one pool.
 pub(crate) struct Sleep {
     /// Searching (low 32 bits) and sleeping (high 32 bits) workers.
@@ -132,12 +109,7 @@ impl Sleep {
                 on_stack: vec![false; num_workers],
             }),
             parkers: (0..num_workers)
-                .map(|_| {
-                    CachePadded::new(Parker {
-                        notified: Mutex::new(false),
-                        cond: Condvar::new(),
-                    })
-                })
+                .map(|_| CachePadded::new(Parker::new()))
                 .collect(),
         }
     }
@@ -209,7 +181,7 @@ impl Sleep {
     ) {
         let parker = &self.parkers[me];
         // Any notification before this point belongs to an earlier round.
-        *parker.notified.lock() = false;
+        parker.reset();
         if !latch.fall_asleep() {
             return; // the latch is set
         }
@@ -246,7 +218,7 @@ impl Sleep {
     pub(crate) fn park_on_latch(&self, me: usize, latch: &CoreLatch, deadline: Option<Instant>) {
         let parker = &self.parkers[me];
         // Any notification before this point belongs to an earlier round.
-        *parker.notified.lock() = false;
+        parker.reset();
         if !latch.fall_asleep() {
             return; // the latch is set
         }
@@ -298,18 +270,11 @@ impl Sleep {
     /// Whether worker `index` has a wake-up it has not yet consumed, or `None` if its
     /// parker is locked (for diagnostics; never waits).
     pub(crate) fn is_notified(&self, index: usize) -> Option<bool> {
-        self.parkers[index]
-            .notified
-            .try_lock()
-            .map(|notified| *notified)
+        self.parkers[index].try_is_notified()
     }
 
     fn unpark(&self, index: usize) {
-        let parker = &self.parkers[index];
-        *parker.notified.lock() = true;
-        // Notify after unlocking, so the woken worker does not wake into a held mutex. The
-        // worker checks `notified` under the lock before it waits, so nothing is lost.
-        parker.cond.notify_one();
+        self.parkers[index].unpark();
     }
 }
 

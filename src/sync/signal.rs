@@ -20,7 +20,8 @@
 //!   on its stack) and parks like a plain thread. So at most `MAX_WAIT_DEPTH` levels of
 //!   "a wait runs a job that waits" pile up on one stack.
 //! - **Anywhere else** (a plain thread, or a worker at the bound): the waiter registers a
-//!   `ThreadWaiter` (a flag under its own mutex, and a condition variable) and blocks on it.
+//!   `Parker` of its own (`sleep/parker.rs`: a flag under a mutex, and a condition variable)
+//!   and blocks on it.
 //!   Such a worker is not on the pool's sleep list: the pool counts it as awake, and no wake-up
 //!   meant for the pool is sent to it, so none is wasted on it.
 //!
@@ -33,9 +34,9 @@
 //!   one critical section of that lock. The lock orders the two: if `set` comes first the
 //!   waiter sees `SET` and does not block; otherwise its entry is in the list `set` takes, and
 //!   `set` wakes it.
-//! - *Wake against block.* A `ThreadWaiter` is woken by setting its flag under its own mutex,
-//!   and the waiter checks the flag under that mutex before each block, so a wake that comes
-//!   before the block is not lost. A `WorkerWaiter` is woken through the `CoreLatch`
+//! - *Wake against block.* A thread waiter's `Parker` is woken by setting its flag under its
+//!   own mutex, and the waiter checks the flag under that mutex before each block, so a wake
+//!   that comes before the block is not lost. A `WorkerWaiter` is woken through the `CoreLatch`
 //!   `UNSET -> SLEEPING -> SET` handshake and the pool's sleep protocol (both proved in
 //!   `latch.rs` and `sleep/mod.rs`, and checked by their loom models).
 //! - *Timeouts.* A waiter that times out calls `cancel`, which looks for its entry under the
@@ -53,8 +54,9 @@ use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
 use crate::latch::CoreLatch;
-use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::loom::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::pool::{Registry, WorkerThread};
+use crate::sleep::Parker;
 
 /// Not set; waiters block.
 const UNSET: usize = 0;
@@ -77,7 +79,8 @@ pub(crate) struct Signal {
 #[derive(Clone)]
 enum Waiter {
     Worker(Arc<WorkerWaiter>),
-    Thread(Arc<ThreadWaiter>),
+    /// A thread (or a worker at the nesting bound) blocked on a parker of its own.
+    Thread(Arc<Parker>),
 }
 
 /// A worker that waits by running jobs, then sleeping in its pool's sleep state.
@@ -85,13 +88,6 @@ struct WorkerWaiter {
     latch: CoreLatch,
     registry: StdArc<Registry>,
     index: usize,
-}
-
-/// A thread (or a worker at the nesting bound) blocked on its own condition variable.
-struct ThreadWaiter {
-    /// Set by `set`; checked under this lock before each block.
-    woken: Mutex<bool>,
-    cond: Condvar,
 }
 
 impl Waiter {
@@ -111,11 +107,7 @@ impl Waiter {
                     w.registry.wake_worker(w.index);
                 }
             }
-            Waiter::Thread(t) => {
-                *t.woken.lock() = true;
-                // After unlocking: the waiter checks `woken` under the lock before it blocks.
-                t.cond.notify_one();
-            }
+            Waiter::Thread(parker) => parker.unpark(),
         }
     }
 }
@@ -244,31 +236,13 @@ impl Signal {
 
     /// A plain thread's wait (or a worker's beyond the stack bound): block.
     fn wait_parked(&self, deadline: Option<Instant>) -> bool {
-        let entry = Arc::new(ThreadWaiter {
-            woken: Mutex::new(false),
-            cond: Condvar::new(),
-        });
-        let waiter = Waiter::Thread(Arc::clone(&entry));
+        let parker = Arc::new(Parker::new());
+        let waiter = Waiter::Thread(Arc::clone(&parker));
         if !self.register(&waiter) {
             return self.is_set();
         }
-        {
-            let mut woken = entry.woken.lock();
-            while !*woken {
-                match deadline {
-                    None => entry.cond.wait(&mut woken),
-                    Some(deadline) => {
-                        let now = Instant::now();
-                        if now >= deadline {
-                            break;
-                        }
-                        entry.cond.wait_for(&mut woken, deadline - now);
-                    }
-                }
-            }
-            if *woken {
-                return self.is_set();
-            }
+        if parker.block(deadline) {
+            return self.is_set();
         }
         self.cancel(&waiter) && self.is_set()
     }
