@@ -68,34 +68,37 @@ where
     if !worker.should_record_join() {
         return join_unrecorded(a, b);
     }
-    let job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
+    let job_b = StackJob::new_in(
+        b,
+        SpinLatch::new(worker.registry_arc(), worker.index()),
+        worker.region(),
+    );
     // SAFETY: `job_b` stays in this frame, unmoved (the helpers below borrow it), until its
     // latch is set (it ran elsewhere) or we take it back (it never ran); we return only after
     // one of those.
     let job_b_ref = unsafe { job_b.as_job_ref() };
     let b_id = job_b_ref.id();
-    if let Err(job_b_ref) = worker.pending().push_back(job_b_ref) {
-        return join_published(worker, a, &job_b, job_b_ref);
-    }
+    let pos = match worker.pending().push_back(job_b_ref) {
+        Ok(pos) => pos,
+        Err(job_b_ref) => return join_published(worker, a, &job_b, job_b_ref),
+    };
     worker.recorded_join_opened();
     worker.heartbeat_check();
-    // If `a` panics, the guard finishes `b` (it lives in this frame and may have been
-    // published) before the panic leaves this frame. No `catch_unwind` on the fast path.
-    let guard = FinishOnUnwind {
-        worker,
-        job_b: &job_b,
-        b_id,
+    // A panic of `a` is caught, so that `b` is finished as ordinary code, never from a drop
+    // guard during unwinding.
+    let ra = match unwind::halt_unwinding(a) {
+        Ok(ra) => ra,
+        Err(payload) => finish_b_then_resume(worker, &job_b, pos, b_id, payload),
     };
-    let ra = a();
-    let job_b = guard.disarm();
-    if worker.pending().pop_back_if(b_id) {
-        worker.recorded_join_closed();
-        // Never published: nobody else can have seen it. A panic of `b` unwinds from here,
-        // after `a` finished, which is all `join` promises.
+    let taken_back = worker.pending().pop_back(pos);
+    worker.recorded_join_closed();
+    if taken_back {
+        // Never published, nor claimed by a thief: nobody else can have it. A panic of `b`
+        // unwinds from here, after `a` finished, which is all `join` promises.
         // SAFETY: taken back from the pending stack: it was never published.
         return (ra, unsafe { job_b.call_inline() });
     }
-    match take_back_or_wait(worker, job_b, b_id) {
+    match take_back_or_wait(worker, &job_b, b_id) {
         Ok(rb) => (ra, rb),
         Err(payload) => unwind::resume_unwinding(payload),
     }
@@ -103,84 +106,56 @@ where
 
 /// A `join` that is not recorded at all: `a` then `b`, as plain calls. If `a` panics, `b`
 /// still runs (its own panic, if any, is dropped) before the panic goes on, as for every
-/// `join`.
+/// `join`, and it runs as ordinary code, not during unwinding.
 #[inline]
 fn join_unrecorded<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA,
     B: FnOnce() -> RB,
 {
-    let guard = RunOnUnwind(Some(b));
-    let ra = a();
-    let b = guard.disarm();
-    (ra, b())
-}
-
-/// Runs the closure it holds if dropped while still holding it (the first half unwound).
-struct RunOnUnwind<B: FnOnce() -> RB, RB>(Option<B>);
-
-impl<B: FnOnce() -> RB, RB> RunOnUnwind<B, RB> {
-    #[inline]
-    fn disarm(mut self) -> B {
-        self.0.take().expect("the closure is taken once")
+    match unwind::halt_unwinding(a) {
+        Ok(ra) => (ra, b()),
+        Err(payload) => run_then_resume(b, payload),
     }
 }
 
-impl<B: FnOnce() -> RB, RB> Drop for RunOnUnwind<B, RB> {
-    fn drop(&mut self) {
-        if let Some(b) = self.0.take()
-            && let Err(payload) = unwind::halt_unwinding(b)
-        {
-            unwind::drop_payload(payload);
-        }
+/// `a` of an unrecorded join panicked: run `b`, drop its panic if any, resume `a`'s.
+#[cold]
+#[inline(never)]
+fn run_then_resume<B: FnOnce() -> RB, RB>(b: B, payload: Box<dyn std::any::Any + Send>) -> ! {
+    if let Err(second) = unwind::halt_unwinding(b) {
+        unwind::drop_payload(second);
     }
+    unwind::resume_unwinding(payload)
 }
 
-/// Finishes the second half of a `join` whose first half is unwinding: runs it (or waits
-/// for the thief that took it) and drops its panic, if any, so that the first half's panic
-/// is the one that reaches the caller.
-struct FinishOnUnwind<'a, 'r, B, RB>
-where
-    B: FnOnce() -> RB + Send,
-    RB: Send,
-{
-    worker: &'a WorkerThread,
-    job_b: &'a StackJob<SpinLatch<'r>, B, RB>,
+/// `a` of a recorded join panicked: finish `b` (run it, or wait for whoever took it), drop
+/// its panic if any, and resume `a`'s.
+#[cold]
+#[inline(never)]
+fn finish_b_then_resume<B, RB>(
+    worker: &WorkerThread,
+    job_b: &StackJob<SpinLatch<'_>, B, RB>,
+    pos: usize,
     b_id: *const crate::job::JobHeader,
-}
-
-impl<'a, 'r, B, RB> FinishOnUnwind<'a, 'r, B, RB>
+    payload: Box<dyn std::any::Any + Send>,
+) -> !
 where
     B: FnOnce() -> RB + Send,
     RB: Send,
 {
-    /// `a` returned normally: hand the job back without running the guard.
-    #[inline]
-    fn disarm(self) -> &'a StackJob<SpinLatch<'r>, B, RB> {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so the reference is moved out exactly once.
-        unsafe { std::ptr::read(&this.job_b) }
+    let taken_back = worker.pending().pop_back(pos);
+    worker.recorded_join_closed();
+    let outcome = if taken_back {
+        // SAFETY: taken back from the pending stack: it was never published.
+        unsafe { job_b.run_inline() }
+    } else {
+        take_back_or_wait(worker, job_b, b_id)
+    };
+    if let Err(second) = outcome {
+        unwind::drop_payload(second);
     }
-}
-
-impl<B, RB> Drop for FinishOnUnwind<'_, '_, B, RB>
-where
-    B: FnOnce() -> RB + Send,
-    RB: Send,
-{
-    #[cold]
-    fn drop(&mut self) {
-        let outcome = if self.worker.pending().pop_back_if(self.b_id) {
-            self.worker.recorded_join_closed();
-            // SAFETY: taken back from the pending stack: it was never published.
-            unsafe { self.job_b.run_inline() }
-        } else {
-            take_back_or_wait(self.worker, self.job_b, self.b_id)
-        };
-        if let Err(payload) = outcome {
-            unwind::drop_payload(payload);
-        }
-    }
+    unwind::resume_unwinding(payload)
 }
 
 /// `join` on `worker` that offers `b` to idle workers at once, on the deque, instead of
@@ -279,7 +254,7 @@ mod loom_models {
     use crate::job::{JobHeader, JobRef};
     use crate::latch::CoreLatch;
     use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
-    use crate::pool::Pending;
+    use crate::pool::new_pending;
     use crate::sleep::Sleep;
 
     /// The promotion protocol of a heartbeat `join`, with a heartbeat thread that may set the
@@ -325,17 +300,16 @@ mod loom_models {
             };
 
             // The owner's `join`: record the half, check the heartbeat, run `a` (nothing).
-            let pending = Pending::new();
+            let (pending, _pending_stealer) = new_pending();
             let job = JobRef::fake(0);
-            let id = job.id();
-            pending.push_back(job).unwrap();
+            let pos = pending.push_back(job).unwrap();
             if flag.load(Ordering::Relaxed) {
                 flag.store(false, Ordering::Relaxed);
                 let oldest = pending.pop_front().expect("one entry");
                 owner_deque.push(oldest.into_raw()).unwrap();
                 sleep.notify_work();
             }
-            if pending.pop_back_if(id) {
+            if pending.pop_back(pos) {
                 runs.fetch_add(1, Ordering::Relaxed); // never published: inline
             } else if owner_deque.pop().is_some() {
                 runs.fetch_add(1, Ordering::Relaxed); // published, popped back: inline

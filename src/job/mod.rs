@@ -28,6 +28,46 @@ pub(crate) mod blocks;
 #[repr(C)]
 pub(crate) struct JobHeader {
     execute: unsafe fn(NonNull<JobHeader>),
+    /// The isolation region of a job recorded on a pending stack, for a thief that claims
+    /// it there (see `pool/pending.rs`); `Region::NONE` for every other job, whose region
+    /// travels in its `JobRef`.
+    region: Region,
+}
+
+impl JobHeader {
+    /// The region the job was recorded in.
+    ///
+    /// # Safety
+    /// `ptr` must point to a live job's header.
+    #[inline]
+    pub(crate) unsafe fn region(ptr: NonNull<JobHeader>) -> Region {
+        // SAFETY: by the caller's contract the header is live; `region` is written only
+        // before the job is published.
+        unsafe { (*ptr.as_ptr()).region }
+    }
+}
+
+/// A job with a header and nothing else, never executed: for tests and models that claim
+/// job references and read their headers.
+#[cfg(test)]
+pub(crate) struct HeaderOnly(JobHeader);
+
+#[cfg(test)]
+impl HeaderOnly {
+    pub(crate) fn new() -> Self {
+        unsafe fn never(_: NonNull<JobHeader>) {
+            unreachable!("a header-only job is never executed")
+        }
+        HeaderOnly(JobHeader {
+            execute: never,
+            region: Region::NONE,
+        })
+    }
+
+    pub(crate) fn job_ref(&self) -> JobRef {
+        // SAFETY: never executed; the header stays valid as long as `self`.
+        unsafe { JobRef::new(NonNull::from(&self.0)) }
+    }
 }
 
 /// A pointer to a job that has not run yet, and the isolation region it belongs to (see
@@ -151,9 +191,16 @@ pub(crate) struct StackJob<L, F, R> {
 
 impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
     pub(crate) fn new(func: F, latch: L) -> Self {
+        Self::new_in(func, latch, Region::NONE)
+    }
+
+    /// A job that may be recorded on a pending stack while its owner is in `region`.
+    #[inline]
+    pub(crate) fn new_in(func: F, latch: L, region: Region) -> Self {
         StackJob {
             header: JobHeader {
                 execute: Self::execute,
+                region,
             },
             latch,
             func: UnsafeCell::new(Some(func)),
@@ -243,6 +290,7 @@ impl<F: FnOnce() + Send> HeapJob<F> {
         let job = HeapJob {
             header: JobHeader {
                 execute: Self::execute,
+                region: Region::NONE,
             },
             func: ManuallyDrop::new(func),
         };

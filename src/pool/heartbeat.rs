@@ -74,10 +74,18 @@ impl Heartbeat {
         self.run_with(
             || registry.sleep.all_asleep(registry.num_threads()),
             || {
-                registry
-                    .thread_infos
-                    .iter()
-                    .for_each(|info| raise(&info.heartbeat))
+                let mut recorded = false;
+                for info in registry.thread_infos.iter() {
+                    raise(&info.heartbeat);
+                    recorded |= info.pending.has_entries();
+                }
+                if recorded {
+                    // A busy worker has recorded `join` halves: if nobody is searching, wake
+                    // a sleeper to steal one. Its owner may be in a first half that never
+                    // joins again (so it would never promote it): this bounds the time an
+                    // idle worker waits for such a half by one interval.
+                    registry.sleep.notify_work();
+                }
             },
         );
     }

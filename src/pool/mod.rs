@@ -12,6 +12,6 @@ pub use builder::ThreadPoolBuilder;
 pub use thread_pool::ThreadPool;
 
 #[cfg(all(test, loom))]
-pub(crate) use pending::Pending;
+pub(crate) use pending::new as new_pending;
 pub(crate) use registry::{Registry, global_registry, in_worker};
 pub(crate) use worker::WorkerThread;

@@ -1,122 +1,255 @@
-//! A worker's private stack of `join` second halves that no other worker can see yet.
+//! A worker's stack of recorded `join` second halves: private to its owner on the fast path,
+//! yet reachable by idle workers when the owner is stuck in a long first half.
 //!
 //! Heartbeat scheduling (Acar, Charguéraud, Rainey, PLDI 2018; the Spice and chili projects):
 //! `join` does not publish its second half on the deque, where every push and pop costs a
-//! fence. It records it here, in plain memory that only the owning worker touches, runs the
-//! first half, and in the common case takes the second half back and runs it inline, with no
-//! synchronization at all. Parallelism is exposed by *promotion*: when the worker's heartbeat
-//! flag is set, its next `join` moves the **oldest** recorded half (the outermost, usually the
-//! largest piece of work) to the deque, where thieves can steal it.
+//! fence. It records it here, runs the first half, and in the common case takes the second
+//! half back and runs it inline. Parallelism is exposed two ways:
+//!
+//! - *promotion*: when the worker's heartbeat flag is set, its next recorded `join` moves the
+//!   **oldest** entry (the outermost, usually largest piece of work) to the deque;
+//! - *theft*: an idle worker that finds every deque empty takes the oldest entry straight
+//!   from here ([`PendingStealer::steal`]). This is what keeps a `join` whose first half never
+//!   reaches another `join` (two long leaves, a leaf that blocks on the second half) from
+//!   keeping its second half to itself: promotion needs the owner's help, theft does not.
+//!
+//! # Protocol
+//!
+//! Entries sit at absolute positions `front..back` (slot `pos % CAPACITY`). Only the owner
+//! moves `front` and `back`; they are atomics only so that thieves can read them as hints.
+//! A slot holds a job pointer exactly while that job is recorded here and has been claimed by
+//! nobody. Every claim of a slot, by the owner or a thief, is an atomic swap (or CAS) of the
+//! slot to null, so each entry is claimed exactly once: RMWs on one word are totally ordered.
+//!
+//! - Owner records (`push_back`): Release-store the pointer into the slot at `back`, then
+//!   `back += 1`. Release pairs with the thief's Acquire CAS: a thief that claims the job sees
+//!   everything written into it.
+//! - Owner takes its entry back (`pop_back`): `back -= 1`, then swap the slot to null. A
+//!   pointer back means the entry is ours to run inline; null means a thief claimed it, and
+//!   the `join` waits for the job's latch.
+//! - Owner promotes (`pop_front`): swap the slot at `front` to null, `front += 1`; a null
+//!   (stolen) slot is skipped.
+//! - Thief (`steal`): read `front` and `back`, then CAS the first non-null slot in between to
+//!   null. The positions it reads may be stale; that is harmless, because the CAS only
+//!   succeeds on a slot that holds a live job at that instant (a position may be reused by a
+//!   later job, possibly at the same address: the thief then claims that later job, which is
+//!   just as live). The thief reads the job's region from its header only after the claim.
+//!
+//! The owner's cost over plain memory is one swap per recorded join (about one in 64 joins):
+//! the price of a second half that can never be stranded behind a first half that does not
+//! return.
 //!
 //! # Invariants
 //!
-//! - Entries are the second halves of the joins currently open on this worker's stack, oldest
-//!   at the front, innermost at the back; each entry points to a `StackJob` in a frame below
-//!   the current one, so it stays valid while it is listed.
-//! - A `join` removes its own entry from the back when its first half returns, unless it was
-//!   promoted; promotion only takes from the front. So a `join` finds its entry at the back
-//!   exactly when it was not promoted.
-//! - When the worker waits (`wait_until`), it promotes every entry first, so that waiting never
-//!   hides work from thieves or from itself.
+//! - Entries are the second halves of the recorded joins open on the owner's stack, oldest
+//!   at the front; each points to a `StackJob` in a frame below the current one, so it is
+//!   valid while its slot holds it.
+//! - A `join` finds its position still at the back (`pos >= front`) exactly when it was not
+//!   promoted; whether a thief took it is then decided by the swap.
 
 use std::cell::Cell;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
+
+use crossbeam_utils::CachePadded;
 
 use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef};
+use crate::loom::{Arc, AtomicPtr, AtomicUsize, Ordering};
 
 /// Entries the stack holds; deeper joins publish their halves on the deque directly.
-const CAPACITY: usize = 256;
+pub(crate) const CAPACITY: usize = if cfg!(loom) { 4 } else { 256 };
 
-/// A ring buffer used as a double-ended stack. Not `Sync`: owned by one worker.
+/// How many slots a thief looks at in one visit: entries stolen earlier leave null slots at
+/// the front only until the owner's next promotion or take-back passes them.
+const STEAL_SCAN: usize = 4;
+
+struct Shared {
+    slots: Box<[AtomicPtr<JobHeader>]>,
+    /// Absolute position of the oldest entry (written by the owner only).
+    front: CachePadded<AtomicUsize>,
+    /// Absolute position one past the newest entry (written by the owner only).
+    back: CachePadded<AtomicUsize>,
+}
+
+impl Shared {
+    #[inline]
+    fn slot(&self, pos: usize) -> &AtomicPtr<JobHeader> {
+        &self.slots[pos % CAPACITY]
+    }
+}
+
+/// The owner's end. Not `Sync`: one worker records, takes back and promotes.
 pub(crate) struct Pending {
-    slots: [Cell<Option<NonNull<JobHeader>>>; CAPACITY],
-    /// Index of the oldest entry.
-    head: Cell<usize>,
-    len: Cell<usize>,
+    shared: Arc<Shared>,
+    /// The owner's copies of `front` and `back` (it is their only writer).
+    front: Cell<usize>,
+    back: Cell<usize>,
+}
+
+/// The thieves' end, shared through the registry.
+#[derive(Clone)]
+pub(crate) struct PendingStealer {
+    shared: Arc<Shared>,
+}
+
+/// A new, empty pending stack.
+pub(crate) fn new() -> (Pending, PendingStealer) {
+    let shared = Arc::new(Shared {
+        slots: (0..CAPACITY)
+            .map(|_| AtomicPtr::new(ptr::null_mut()))
+            .collect(),
+        front: CachePadded::new(AtomicUsize::new(0)),
+        back: CachePadded::new(AtomicUsize::new(0)),
+    });
+    (
+        Pending {
+            shared: Arc::clone(&shared),
+            front: Cell::new(0),
+            back: Cell::new(0),
+        },
+        PendingStealer { shared },
+    )
 }
 
 impl Pending {
-    pub(crate) fn new() -> Self {
-        Pending {
-            slots: [const { Cell::new(None) }; CAPACITY],
-            head: Cell::new(0),
-            len: Cell::new(0),
-        }
-    }
-
+    /// Records a join's second half as the newest entry and returns its position; gives the
+    /// job back if the stack is full.
     #[inline]
-    fn slot(&self, offset: usize) -> &Cell<Option<NonNull<JobHeader>>> {
-        &self.slots[(self.head.get() + offset) % CAPACITY]
-    }
-
-    /// Records a join's second half as the newest entry; gives it back if the stack is full.
-    #[inline]
-    pub(crate) fn push_back(&self, job: JobRef) -> Result<(), JobRef> {
-        let len = self.len.get();
-        if len == CAPACITY {
+    pub(crate) fn push_back(&self, job: JobRef) -> Result<usize, JobRef> {
+        let back = self.back.get();
+        if back - self.front.get() == CAPACITY {
             return Err(job);
         }
-        self.slot(len).set(Some(job.into_raw()));
-        self.len.set(len + 1);
-        Ok(())
+        // Release: pairs with the Acquire CAS in `steal`, so a thief that claims the job sees
+        // its contents.
+        self.shared
+            .slot(back)
+            .store(job.into_raw().as_ptr(), Ordering::Release);
+        self.set_back(back + 1);
+        Ok(back)
     }
 
-    /// Removes the newest entry if it is `id` (the join's half was not promoted).
+    /// Removes the entry at `pos`, the newest one unless it was promoted. True if it is back
+    /// in the owner's hands, to run inline; false if it was promoted or a thief claimed it
+    /// (then it runs, or ran, elsewhere or from the deque, and its latch tells when).
     #[inline]
-    pub(crate) fn pop_back_if(&self, id: *const JobHeader) -> bool {
-        let len = self.len.get();
-        if len > 0
-            && self
-                .slot(len - 1)
-                .get()
-                .is_some_and(|p| p.as_ptr().cast_const() == id)
-        {
-            self.len.set(len - 1);
-            true
-        } else {
-            false
+    pub(crate) fn pop_back(&self, pos: usize) -> bool {
+        if pos < self.front.get() {
+            return false; // promoted
         }
+        debug_assert_eq!(
+            pos + 1,
+            self.back.get(),
+            "only the newest entry is taken back"
+        );
+        self.set_back(pos);
+        // Acquire: if a thief's CAS had come first we would see null; the value itself is our
+        // own store otherwise. The swap decides the race with `steal`.
+        !self
+            .shared
+            .slot(pos)
+            .swap(ptr::null_mut(), Ordering::Acquire)
+            .is_null()
     }
 
-    /// Takes the oldest entry, to promote it.
+    /// Takes the oldest unclaimed entry, to promote it, skipping entries thieves claimed.
     #[inline]
     pub(crate) fn pop_front(&self) -> Option<JobRef> {
-        let len = self.len.get();
-        if len == 0 {
-            return None;
+        loop {
+            let front = self.front.get();
+            if front == self.back.get() {
+                return None;
+            }
+            let ptr = self
+                .shared
+                .slot(front)
+                .swap(ptr::null_mut(), Ordering::Acquire);
+            self.front.set(front + 1);
+            // Relaxed: a hint for thieves, which decide by their CAS on the slot.
+            self.shared.front.store(front + 1, Ordering::Relaxed);
+            if let Some(ptr) = NonNull::new(ptr) {
+                // The region is the job's own (`JobHeader::region`); the owner stamps its
+                // current region when it publishes the entry, which is the same one (an entry
+                // is only published in the region it was recorded in, see `isolate.rs`).
+                // SAFETY: the pointer came from `into_raw` in `push_back`, and the swap gave
+                // it to us alone.
+                return Some(unsafe { JobRef::from_raw(ptr, Region::NONE) });
+            }
         }
-        let ptr = self.slot(0).take().expect("a listed entry is present");
-        self.head.set((self.head.get() + 1) % CAPACITY);
-        self.len.set(len - 1);
-        // The region is left out: the owner stamps its own when it publishes the entry (an
-        // entry is only published in the region it was recorded in, see `isolate.rs`).
-        // SAFETY: entries come from `JobRef::into_raw` in `push_back`/`push_front` and are
-        // taken out once.
-        Some(unsafe { JobRef::from_raw(ptr, Region::NONE) })
     }
 
-    /// Puts back an entry taken by `pop_front` (its promotion failed: the deque was full).
+    /// Puts back the entry `pop_front` just took (its promotion failed: the deque was full).
     #[inline]
     pub(crate) fn push_front(&self, job: JobRef) {
-        let len = self.len.get();
-        debug_assert!(
-            len < CAPACITY,
-            "push_front only returns an entry just taken"
-        );
-        self.head.set((self.head.get() + CAPACITY - 1) % CAPACITY);
-        self.slot(0).set(Some(job.into_raw()));
-        self.len.set(len + 1);
+        let front = self.front.get() - 1;
+        self.shared
+            .slot(front)
+            .store(job.into_raw().as_ptr(), Ordering::Release);
+        self.front.set(front);
+        self.shared.front.store(front, Ordering::Relaxed);
     }
 
+    /// How many recorded joins are open (entries thieves took still count until their join
+    /// closes).
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.len.get()
+        self.back.get() - self.front.get()
     }
 
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.len.get() == 0
+        self.back.get() == self.front.get()
+    }
+
+    #[inline]
+    fn set_back(&self, back: usize) {
+        self.back.set(back);
+        // Relaxed: a hint for thieves (see the module docs); the slot's Release store carries
+        // the job's contents.
+        self.shared.back.store(back, Ordering::Relaxed);
+    }
+}
+
+impl PendingStealer {
+    /// Claims the oldest entry a thief can find, with the region it was recorded in.
+    pub(crate) fn steal(&self) -> Option<JobRef> {
+        let shared = &*self.shared;
+        let front = shared.front.load(Ordering::Relaxed);
+        let back = shared.back.load(Ordering::Relaxed);
+        for pos in (front..back).take(STEAL_SCAN) {
+            let slot = shared.slot(pos);
+            let ptr = slot.load(Ordering::Relaxed);
+            if ptr.is_null() {
+                continue;
+            }
+            // Acquire: pairs with the Release store in `push_back`.
+            if slot
+                .compare_exchange(ptr, ptr::null_mut(), Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                let ptr = NonNull::new(ptr).expect("checked non-null");
+                // SAFETY: the slot held `ptr`, so it is a live recorded job, and our CAS took
+                // it out of the slot: nobody else will run it.
+                let region = unsafe { JobHeader::region(ptr) };
+                // SAFETY: as above; the pointer came from `JobRef::into_raw`.
+                return Some(unsafe { JobRef::from_raw(ptr, region) });
+            }
+        }
+        None
+    }
+
+    /// True if the owner has recorded joins open (a hint, for waking sleepers).
+    pub(crate) fn has_entries(&self) -> bool {
+        self.shared.back.load(Ordering::Relaxed) != self.shared.front.load(Ordering::Relaxed)
+    }
+
+    /// How many entries are recorded, approximately (for diagnostics).
+    pub(crate) fn len(&self) -> usize {
+        let front = self.shared.front.load(Ordering::Relaxed);
+        self.shared
+            .back
+            .load(Ordering::Relaxed)
+            .saturating_sub(front)
     }
 }
 
@@ -126,32 +259,29 @@ mod tests {
 
     #[test]
     fn back_is_lifo_front_is_oldest() {
-        let p = Pending::new();
-        for i in 0..5 {
-            p.push_back(JobRef::fake(i)).unwrap();
-        }
-        assert!(p.pop_back_if(JobRef::fake(4).id()));
-        assert!(
-            !p.pop_back_if(JobRef::fake(2).id()),
-            "only the newest entry can be taken back"
-        );
+        let (p, _s) = new();
+        let pos: Vec<usize> = (0..5)
+            .map(|i| p.push_back(JobRef::fake(i)).unwrap())
+            .collect();
+        assert!(p.pop_back(pos[4]));
         assert_eq!(p.pop_front().map(|j| j.id()), Some(JobRef::fake(0).id()));
         let j = p.pop_front().unwrap();
         p.push_front(j);
         assert_eq!(p.pop_front().map(|j| j.id()), Some(JobRef::fake(1).id()));
-        assert!(p.pop_back_if(JobRef::fake(3).id()));
-        assert!(p.pop_back_if(JobRef::fake(2).id()));
+        assert!(!p.pop_back(pos[0]), "a promoted entry is not taken back");
+        assert!(p.pop_back(pos[3]));
+        assert!(p.pop_back(pos[2]));
         assert!(p.is_empty());
         assert!(p.pop_front().is_none());
     }
 
     #[test]
     fn wraps_around_and_reports_full() {
-        let p = Pending::new();
+        let (p, _s) = new();
         for round in 0..3 {
-            for i in 0..CAPACITY {
-                p.push_back(JobRef::fake(round * CAPACITY + i)).unwrap();
-            }
+            let pos: Vec<usize> = (0..CAPACITY)
+                .map(|i| p.push_back(JobRef::fake(round * CAPACITY + i)).unwrap())
+                .collect();
             assert!(p.push_back(JobRef::fake(usize::MAX / 128)).is_err());
             for i in 0..CAPACITY / 2 {
                 assert_eq!(
@@ -160,9 +290,73 @@ mod tests {
                 );
             }
             for i in (CAPACITY / 2..CAPACITY).rev() {
-                assert!(p.pop_back_if(JobRef::fake(round * CAPACITY + i).id()));
+                assert!(p.pop_back(pos[i]));
             }
             assert!(p.is_empty());
         }
+    }
+
+    #[test]
+    fn thieves_take_the_oldest_and_the_owner_sees_it() {
+        let (p, s) = new();
+        let jobs: Vec<_> = (0..3).map(|_| crate::job::HeaderOnly::new()).collect();
+        let pos: Vec<usize> = jobs
+            .iter()
+            .map(|j| p.push_back(j.job_ref()).unwrap())
+            .collect();
+        assert_eq!(s.steal().map(|j| j.id()), Some(jobs[0].job_ref().id()));
+        assert_eq!(s.steal().map(|j| j.id()), Some(jobs[1].job_ref().id()));
+        assert!(p.pop_back(pos[2]), "the newest was not stolen");
+        assert!(!p.pop_back(pos[1]), "stolen: not taken back");
+        assert!(!p.pop_back(pos[0]), "stolen: not taken back");
+        assert!(p.is_empty());
+        assert!(s.steal().is_none());
+        assert!(!s.has_entries());
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::job::HeaderOnly;
+    use loom::thread;
+
+    /// The owner records two joins and closes them (promoting the oldest first, or not)
+    /// while a thief steals: each entry is claimed exactly once, by the owner or the thief.
+    fn claimed_once(promote: bool) {
+        loom::model(move || {
+            let jobs: &'static [HeaderOnly; 2] =
+                Box::leak(Box::new([HeaderOnly::new(), HeaderOnly::new()]));
+            let (p, s) = new();
+            let outer = p.push_back(jobs[0].job_ref()).unwrap();
+            let inner = p.push_back(jobs[1].job_ref()).unwrap();
+            let thief = thread::spawn(move || s.steal().map(|j| j.id() as usize));
+            let mut claims = Vec::new();
+            if promote && let Some(j) = p.pop_front() {
+                claims.push(j.id() as usize);
+            }
+            if p.pop_back(inner) {
+                claims.push(jobs[1].job_ref().id() as usize);
+            }
+            if p.pop_back(outer) {
+                claims.push(jobs[0].job_ref().id() as usize);
+            }
+            assert!(p.is_empty());
+            claims.extend(thief.join().unwrap());
+            claims.sort_unstable();
+            let mut expected: Vec<usize> = jobs.iter().map(|j| j.job_ref().id() as usize).collect();
+            expected.sort_unstable();
+            assert_eq!(claims, expected, "every entry claimed exactly once");
+        });
+    }
+
+    #[test]
+    fn each_entry_is_claimed_once() {
+        claimed_once(false);
+    }
+
+    #[test]
+    fn each_entry_is_claimed_once_with_promotion() {
+        claimed_once(true);
     }
 }

@@ -26,6 +26,7 @@ use crate::loom::{AtomicUsize, Mutex, Ordering};
 use crate::pool::ThreadPoolBuilder;
 use crate::pool::builder::{PanicHandler, WorkerHandler};
 use crate::pool::heartbeat::{self, Heartbeat};
+use crate::pool::pending::{self, PendingStealer};
 use crate::pool::worker::{self, WorkerThread};
 use crate::schedule::StealPolicy;
 use crate::sleep::Sleep;
@@ -42,6 +43,8 @@ pub(crate) struct ThreadInfo {
     /// Set by the heartbeat thread, or by a thief that found this worker's deque empty:
     /// the worker's next `join` promotes its oldest private job.
     pub(crate) heartbeat: heartbeat::Flag,
+    /// The thieves' end of the worker's recorded `join` halves.
+    pub(crate) pending: PendingStealer,
 }
 
 /// The shared state of one pool.
@@ -131,14 +134,17 @@ impl Registry {
         } = builder;
 
         let (workers, stealers): (Vec<_>, Vec<_>) = (0..n).map(|_| deque::new()).unzip();
+        let (owners, pending_stealers): (Vec<_>, Vec<_>) = (0..n).map(|_| pending::new()).unzip();
         let registry = Arc::new(Registry {
             thread_infos: stealers
                 .into_iter()
-                .map(|stealer| ThreadInfo {
+                .zip(pending_stealers)
+                .map(|(stealer, pending)| ThreadInfo {
                     stealer,
                     inbox: Injector::new(),
                     terminate: CoreLatch::new(),
                     heartbeat: heartbeat::new_flag(),
+                    pending,
                 })
                 .collect(),
             injector: Injector::new(),
@@ -154,7 +160,7 @@ impl Registry {
             steal_policy,
         });
 
-        for (index, deque) in workers.into_iter().enumerate() {
+        for (index, (deque, pending)) in workers.into_iter().zip(owners).enumerate() {
             let name = match thread_name.as_mut() {
                 Some(f) => match unwind::halt_unwinding(|| f(index)) {
                     Ok(name) => name,
@@ -175,8 +181,9 @@ impl Registry {
             let reg = Arc::clone(&registry);
             // `spawn` reports failure as an error, but std may also panic on a stack size the
             // platform rejects outright; both become a `BuildError`.
-            let spawned =
-                unwind::halt_unwinding(|| b.spawn(move || worker::main_loop(deque, index, reg)));
+            let spawned = unwind::halt_unwinding(|| {
+                b.spawn(move || worker::main_loop(deque, pending, index, reg))
+            });
             let spawned = match spawned {
                 Ok(result) => result,
                 Err(payload) => Err(std::io::Error::other(

@@ -50,9 +50,10 @@ impl Registry {
                 .unwrap_or_else(|| "?".to_owned());
             let _ = writeln!(
                 out,
-                "  worker {index} ({name}): deque ~{}, inbox {}, asleep {}, notified {}, \
-                 heartbeat flag {}, terminate {}",
+                "  worker {index} ({name}): deque ~{}, recorded joins ~{}, inbox {}, asleep {}, \
+                 notified {}, heartbeat flag {}, terminate {}",
                 info.stealer.len(),
+                info.pending.len(),
                 info.inbox.len(),
                 yes_no(self.sleep.is_asleep(index)),
                 yes_no(self.sleep.is_notified(index)),

@@ -92,14 +92,19 @@ impl Isolation {
 }
 
 /// The body of a worker thread.
-pub(crate) fn main_loop(deque: deque::Worker<JobHeader>, index: usize, registry: Arc<Registry>) {
+pub(crate) fn main_loop(
+    deque: deque::Worker<JobHeader>,
+    pending: Pending,
+    index: usize,
+    registry: Arc<Registry>,
+) {
     let worker = WorkerThread {
         deque,
         index,
         rng: Cell::new(seed(index)),
         inline_depth: Cell::new(0),
         job_blocks: blocks::Cache::new(),
-        pending: Pending::new(),
+        pending,
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
         record_in: Cell::new(1),
         sync_depth: Cell::new(0),
@@ -233,11 +238,17 @@ impl WorkerThread {
     /// `ALWAYS_RECORDED` joins on this worker are always recorded and one in every
     /// `RECORD_EVERY` below them. A heartbeat is therefore acted on within `RECORD_EVERY`
     /// joins.
+    /// When it says yes it also restarts the countdown, so that a recorded join that ends
+    /// up not recording (a full pending stack) leaves a valid count behind.
     #[inline]
     pub(crate) fn should_record_join(&self) -> bool {
         let left = self.record_in.get() - 1;
+        if left == 0 {
+            self.record_in.set(RECORD_EVERY);
+            return true;
+        }
         self.record_in.set(left);
-        left == 0
+        false
     }
 
     /// A recorded join pushed its half: set the countdown for the joins nested in it. The
@@ -547,9 +558,16 @@ impl WorkerThread {
                 match self.steal_from(victim, amount, region) {
                     Steal::Success(job) => return Some(job),
                     Steal::Retry => retry = true,
-                    // Ask the victim to publish work at its next `join` (a demand-driven
-                    // heartbeat).
-                    Steal::Empty => heartbeat::raise(&infos[victim].heartbeat),
+                    Steal::Empty => {
+                        // Take a recorded `join` half straight from the victim's pending
+                        // stack: its owner may be in a first half that never joins again.
+                        if let Some(job) = self.steal_pending(victim, region) {
+                            return Some(job);
+                        }
+                        // Ask the victim to publish work at its next `join` (a
+                        // demand-driven heartbeat).
+                        heartbeat::raise(&infos[victim].heartbeat);
+                    }
                 }
             }
             if !retry {
@@ -590,6 +608,23 @@ impl WorkerThread {
             }
             Steal::Retry => Steal::Retry,
             Steal::Empty => Steal::Empty,
+        }
+    }
+
+    /// Claims the oldest recorded `join` half of `victim` (see `pending.rs`). Inside a
+    /// region, a claimed half of another region cannot run here and cannot be put back: it
+    /// goes to the injector, where its owner (waiting for it) and every worker outside all
+    /// regions find it.
+    #[cold]
+    fn steal_pending(&self, victim: usize, region: Option<Region>) -> Option<JobRef> {
+        let registry = &*self.registry;
+        let job = registry.thread_infos[victim].pending.steal()?;
+        match region {
+            Some(region) if job.region() != region => {
+                registry.inject(job);
+                None
+            }
+            _ => Some(job),
         }
     }
 
