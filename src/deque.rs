@@ -383,6 +383,15 @@ impl<T> Stealer<T> {
         }
     }
 
+    /// The tag of the oldest item, if the deque looked non-empty (a racy hint: for a waiter
+    /// deciding whether a job of its region is there before it parks).
+    pub(crate) fn oldest_tag(&self) -> Option<usize> {
+        let inner = &*self.inner;
+        let t = inner.top.load(Ordering::Acquire);
+        let b = inner.bottom.load(Ordering::Acquire);
+        (b.wrapping_sub(t) > 0).then(|| inner.slot(t).read().1)
+    }
+
     /// True if the deque looked empty at the moment of the check.
     #[inline]
     pub fn is_empty(&self) -> bool {

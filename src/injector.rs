@@ -42,6 +42,14 @@ impl Injector {
         self.len.store(queue.len(), Ordering::Relaxed);
     }
 
+    /// Appends jobs in order, under one lock.
+    pub(crate) fn push_batch(&self, jobs: impl IntoIterator<Item = JobRef>) {
+        let mut queue = self.queue.lock();
+        queue.extend(jobs);
+        // Relaxed: as in `push`.
+        self.len.store(queue.len(), Ordering::Relaxed);
+    }
+
     /// Takes the oldest job, if any.
     #[inline]
     pub(crate) fn pop(&self) -> Option<JobRef> {
@@ -65,6 +73,12 @@ impl Injector {
         let job = queue.remove(at);
         self.len.store(queue.len(), Ordering::Relaxed);
         job
+    }
+
+    /// True if the injector holds a job of `region` (a scan under the lock: only for a
+    /// waiter's last look before it parks).
+    pub(crate) fn contains(&self, region: Region) -> bool {
+        !self.is_empty() && self.queue.lock().iter().any(|job| job.region() == region)
     }
 
     /// True if the injector looked empty.

@@ -62,7 +62,7 @@ where
     // SAFETY: `F: 'static`, so the job borrows nothing that could go away.
     let job = unsafe { HeapJob::into_job_ref(job, worker) };
     match worker {
-        Some(worker) => worker.push_or_run(job),
+        Some(worker) => worker.push_or_spill(job),
         None => registry.inject(job.in_region(Region::current())),
     }
 }

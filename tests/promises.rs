@@ -126,3 +126,163 @@ fn deep_join_past_the_pending_stack_keeps_recording() {
     // And the pool still records joins afterwards: a second run gives the same.
     assert_eq!(pool.install(|| deep(DEPTH)), DEPTH);
 }
+
+/// Two pools of one thread: a worker of A isolated, waiting for B, which calls back into A.
+/// The job sent back into A belongs to the isolated region, and A's only worker waits inside
+/// it, parked outside the sleep counts: nothing woke it, and the first call deadlocked.
+#[test]
+fn isolated_waiter_is_woken_for_a_job_of_its_region_from_another_pool() {
+    within("a -> isolate -> b -> a", || {
+        let a = pool_of(1);
+        let b = pool_of(1);
+        for round in 0..FRESH_POOLS {
+            let n = a.install(|| {
+                brigade::isolate(|| {
+                    b.install(|| {
+                        if round % 2 == 1 {
+                            // Let A's worker park in its wait first.
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                        }
+                        a.install(|| 1)
+                    })
+                })
+            });
+            assert_eq!(n, 1);
+        }
+    });
+}
+
+/// An `OnceCell` initializer on a plain thread calls `pool.install` while the pool's only
+/// worker waits for that same cell: the injected job belongs to the initializer's region, and
+/// the waiting worker must be woken to run it.
+#[test]
+fn once_cell_initializer_on_a_plain_thread_installs_into_the_waiting_pool() {
+    use brigade::sync::OnceCell;
+    use std::sync::Arc;
+    within(
+        "OnceCell initializer installs into its waiter's pool",
+        || {
+            let pool = Arc::new(pool_of(1));
+            let cell = Arc::new(OnceCell::new());
+            let started = Arc::new(Barrier::new(2));
+            let initializer = {
+                let (pool, cell, started) = (pool.clone(), cell.clone(), started.clone());
+                std::thread::spawn(move || {
+                    *cell.get_or_init(|| {
+                        started.wait();
+                        // Let the worker reach its wait (and park) first.
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        pool.install(|| 7u32)
+                    })
+                })
+            };
+            started.wait();
+            let seen = pool.install(|| *cell.get_or_init(|| 0));
+            assert_eq!(seen, 7);
+            assert_eq!(initializer.join().unwrap(), 7);
+        },
+    );
+}
+
+/// Two workers: W isolates and opens a scope, X steals task T1, T1 spawns T2 and blocks until
+/// T2 runs. W waits inside the region, parked; T2 is of W's region, so its push must wake W.
+#[test]
+fn isolated_waiter_is_woken_for_a_task_its_region_spawns_elsewhere() {
+    use std::time::Duration;
+    within("isolated scope, stolen task spawns and blocks", || {
+        for _ in 0..(FRESH_POOLS / 4).max(1) {
+            let pool = pool_of(2);
+            let ran = AtomicBool::new(false);
+            pool.install(|| {
+                brigade::isolate(|| {
+                    brigade::scope(|s| {
+                        s.spawn(|s| {
+                            // T1, on X: give W time to park, then spawn T2 and block on it.
+                            std::thread::sleep(Duration::from_millis(30));
+                            s.spawn(|_| ran.store(true, Ordering::SeqCst));
+                            while !ran.load(Ordering::SeqCst) {
+                                std::thread::yield_now();
+                            }
+                        });
+                        // Let X steal T1.
+                        std::thread::sleep(Duration::from_millis(10));
+                    })
+                })
+            });
+            assert!(ran.load(Ordering::SeqCst));
+        }
+    });
+}
+
+/// Past 1,024 queued jobs a spawn ran the new task on the caller: "spawn 1,100 waiters, then
+/// release them" never returned, since the caller itself became a waiter.
+#[test]
+fn spawns_past_the_deque_capacity_never_run_on_the_caller() {
+    use brigade::sync::Latch;
+    const N: usize = if cfg!(miri) { 1_030 } else { 1_100 };
+    within("1,100 waiters, then release", || {
+        let pool = pool_of(2);
+        let latch = Latch::new();
+        let done = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for _ in 0..N {
+                s.spawn(|_| {
+                    latch.wait();
+                    done.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+            latch.set();
+        });
+        assert_eq!(done.load(Ordering::SeqCst), N);
+    });
+}
+
+/// A caller that spawns while it holds a lock its tasks take: with a spawn that ran the task
+/// inline past the deque's capacity, the caller deadlocked on itself. Also checks, with a
+/// thread-local flag, that no task runs on the spawning thread during the spawning.
+#[test]
+fn spawning_while_holding_a_lock_the_tasks_take() {
+    use std::cell::Cell;
+    use std::sync::Mutex;
+    thread_local!(static SPAWNING: Cell<bool> = const { Cell::new(false) });
+    const N: usize = if cfg!(miri) { 1_030 } else { 3_000 };
+    within("spawn under a lock the tasks take", || {
+        let pool = pool_of(2);
+        let total = Mutex::new(0usize);
+        let on_caller = AtomicUsize::new(0);
+        pool.scope(|s| {
+            let guard = total.lock().unwrap();
+            SPAWNING.with(|f| f.set(true));
+            for _ in 0..N {
+                s.spawn(|_| {
+                    if SPAWNING.with(Cell::get) {
+                        on_caller.fetch_add(1, Ordering::SeqCst);
+                    }
+                    *total.lock().unwrap() += 1;
+                });
+            }
+            SPAWNING.with(|f| f.set(false));
+            drop(guard);
+        });
+        assert_eq!(
+            on_caller.load(Ordering::SeqCst),
+            0,
+            "a task ran on the spawning thread"
+        );
+        assert_eq!(*total.lock().unwrap(), N);
+        // Detached spawns from a worker, past the capacity too.
+        let count = std::sync::Arc::new(AtomicUsize::new(0));
+        let wg = brigade::sync::WaitGroup::new();
+        pool.install(|| {
+            for _ in 0..N {
+                let (count, wg) = (count.clone(), wg.clone());
+                brigade::spawn(move || {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    drop(wg);
+                });
+            }
+        });
+        wg.wait();
+        assert_eq!(count.load(Ordering::SeqCst), N);
+    });
+}

@@ -238,9 +238,15 @@ impl PendingStealer {
         None
     }
 
-    /// True if the owner has recorded joins open (a hint, for waking sleepers).
+    /// True if `steal` would look at an unclaimed entry right now (a hint, for the heartbeat
+    /// to wake a sleeper; entries thieves already took do not count).
     pub(crate) fn has_entries(&self) -> bool {
-        self.shared.back.load(Ordering::Relaxed) != self.shared.front.load(Ordering::Relaxed)
+        let shared = &*self.shared;
+        let front = shared.front.load(Ordering::Relaxed);
+        let back = shared.back.load(Ordering::Relaxed);
+        (front..back)
+            .take(STEAL_SCAN)
+            .any(|pos| !shared.slot(pos).load(Ordering::Relaxed).is_null())
     }
 
     /// How many entries are recorded, approximately (for diagnostics).

@@ -246,8 +246,24 @@ impl Registry {
 
     /// Queues a job from outside the pool (or for any worker to take).
     pub(crate) fn inject(&self, job: JobRef) {
+        let region = job.region();
         self.injector.push(job);
+        self.sleep.notify_work_in(region);
+    }
+
+    /// Queues jobs from a worker whose deque was full (see `WorkerThread::push_or_spill`).
+    pub(crate) fn inject_batch(&self, jobs: Vec<JobRef>) {
+        let mut regions: Vec<Region> = jobs
+            .iter()
+            .map(JobRef::region)
+            .filter(|region| !region.is_none())
+            .collect();
+        regions.dedup();
+        self.injector.push_batch(jobs);
         self.sleep.notify_work();
+        for region in regions {
+            self.sleep.notify_region(region);
+        }
     }
 
     /// Queues a job for worker `index` alone.
@@ -422,6 +438,17 @@ impl Registry {
         {
             self.handle_panic(payload);
         }
+    }
+
+    /// True if a queue of this pool holds a job of `region` that worker `me`, waiting inside
+    /// that region, could take (its own deque aside): for its last look before it parks.
+    pub(crate) fn has_work_in(&self, me: usize, region: Region) -> bool {
+        self.thread_infos[me].inbox.contains(region)
+            || self.injector.contains(region)
+            || self
+                .thread_infos
+                .iter()
+                .any(|info| info.stealer.oldest_tag() == Some(region.tag()))
     }
 
     /// True if any queue of this pool holds a job that worker `me` could take.

@@ -34,9 +34,6 @@ use crate::pool::pending::Pending;
 use crate::schedule::{self, StealAmount, Victims};
 use crate::unwind::AbortIfPanic;
 
-/// How deep jobs that overflowed a full deque may nest when run inline; deeper ones go to
-/// the injector, so a chain of spawns cannot overflow the stack.
-const MAX_INLINE_DEPTH: u32 = 32;
 /// A `join` below the outermost few is recorded once in this many (see `join.rs`).
 const RECORD_EVERY: u32 = 64;
 /// The outermost joins on a worker that are always recorded.
@@ -56,8 +53,6 @@ pub(crate) struct WorkerThread {
     index: usize,
     registry: Arc<Registry>,
     rng: Cell<u64>,
-    /// How many overflowed jobs are running inline on this thread right now.
-    inline_depth: Cell<u32>,
     /// Recycled memory for heap jobs.
     job_blocks: blocks::Cache,
     /// `join` halves not yet published (see `pending.rs`).
@@ -102,7 +97,6 @@ pub(crate) fn main_loop(
         deque,
         index,
         rng: Cell::new(seed(index)),
-        inline_depth: Cell::new(0),
         job_blocks: blocks::Cache::new(),
         pending,
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
@@ -170,7 +164,7 @@ impl WorkerThread {
         let region = self.region();
         match self.deque.push_tagged(job.into_raw(), region.tag()) {
             Ok(()) => {
-                self.registry.sleep.notify_work();
+                self.registry.sleep.notify_work_in(region);
                 Ok(())
             }
             // SAFETY: the pointer came from `into_raw` just above and was not stored.
@@ -205,23 +199,36 @@ impl WorkerThread {
         f()
     }
 
-    /// Pushes a job, and if the deque is full runs it right here instead (or, when jobs
-    /// that overflowed are already nested deeply on this thread, injects it).
+    /// Pushes a job (a spawn: it must never run on the caller). If the deque is full, its
+    /// older half moves to the injector first, where this worker and every thief still find
+    /// it, so a burst of spawns is bounded only by memory.
     #[inline]
-    pub(crate) fn push_or_run(&self, job: JobRef) {
+    pub(crate) fn push_or_spill(&self, job: JobRef) {
         if let Err(job) = self.push(job) {
-            self.overflow(job);
+            self.spill(job);
         }
     }
 
     #[cold]
-    fn overflow(&self, job: JobRef) {
-        let depth = self.inline_depth.get();
-        if depth < MAX_INLINE_DEPTH {
-            self.inline_depth.set(depth + 1);
-            self.execute(job);
-            self.inline_depth.set(depth);
-        } else {
+    fn spill(&self, job: JobRef) {
+        let stealer = &self.registry.thread_infos[self.index].stealer;
+        let mut spilled = Vec::with_capacity(deque::CAPACITY / 2);
+        while spilled.len() < deque::CAPACITY / 2 {
+            match stealer.steal_tagged() {
+                Steal::Success((ptr, tag)) => {
+                    // SAFETY: as in `pop`: the pointer came from `JobRef::into_raw` with its
+                    // region as the tag, and the successful steal hands it to us alone.
+                    let job = unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) };
+                    spilled.push(job);
+                }
+                Steal::Retry => crate::loom::spin_loop(),
+                Steal::Empty => break,
+            }
+        }
+        self.registry.inject_batch(spilled);
+        if let Err(job) = self.push(job) {
+            // Thieves cannot fill our deque; only a batch steal of ours could have, and we
+            // are not stealing. Still, never run it here.
             self.registry.inject(job);
         }
     }
@@ -430,7 +437,22 @@ impl WorkerThread {
                 }
                 round += 1;
             } else if isolated {
-                sleep.park_on_latch(self.index, latch, deadline);
+                let isolation = self.isolation.get();
+                let registry = &*self.registry;
+                sleep.park_on_latch(
+                    self.index,
+                    isolation.region,
+                    latch,
+                    || {
+                        self.deque.bottom().wrapping_sub(isolation.floor) > 0
+                            || registry.has_work_in(self.index, isolation.region)
+                    },
+                    deadline,
+                );
+                // Awake again, possibly with recorded joins open below the region: make sure
+                // the heartbeat beats (it may have parked while this worker was parked).
+                registry.heartbeat.kick();
+                round = 0;
             } else {
                 let registry = &*self.registry;
                 sleep.sleep_until(

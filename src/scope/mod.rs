@@ -173,7 +173,7 @@ impl<'scope> Scope<'scope> {
         // SAFETY: the job may borrow `'scope` data; the scope waits for it (see above).
         let job = unsafe { HeapJob::into_job_ref(job, worker) };
         match worker {
-            Some(worker) => worker.push_or_run(job),
+            Some(worker) => worker.push_or_spill(job),
             None => self.base.registry.inject(job.in_region(Region::current())),
         }
     }

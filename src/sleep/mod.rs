@@ -51,8 +51,9 @@ use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
+use crate::isolate::Region;
 use crate::latch::CoreLatch;
-use crate::loom::{AtomicU64, Mutex, Ordering, fence};
+use crate::loom::{AtomicU64, AtomicUsize, Mutex, Ordering, fence};
 
 mod parker;
 
@@ -98,6 +99,11 @@ pub(crate) struct Sleep {
     counts: CachePadded<AtomicU64>,
     list: Mutex<SleepList>,
     parkers: Box<[CachePadded<Parker>]>,
+    /// Workers parked inside an isolation region, with their region: they can take only
+    /// that region's jobs, so they are out of `counts` and woken by region
+    /// (`notify_region`). The count mirrors the list's length, for the producer's check.
+    isolated: Mutex<Vec<(usize, Region)>>,
+    isolated_parked: CachePadded<AtomicUsize>,
 }
 
 impl Sleep {
@@ -111,6 +117,8 @@ impl Sleep {
             parkers: (0..num_workers)
                 .map(|_| CachePadded::new(Parker::new()))
                 .collect(),
+            isolated: Mutex::new(Vec::with_capacity(num_workers)),
+            isolated_parked: CachePadded::new(AtomicUsize::new(0)),
         }
     }
 
@@ -131,10 +139,13 @@ impl Sleep {
         awake > cores
     }
 
-    /// True if all `num_workers` workers are asleep.
+    /// True if all `num_workers` workers are asleep (in the sleep counts, or parked inside
+    /// an isolation region): the heartbeat thread may park.
     #[inline]
     pub(crate) fn all_asleep(&self, num_workers: usize) -> bool {
-        sleeping(self.counts.load(Ordering::Relaxed)) as usize == num_workers
+        sleeping(self.counts.load(Ordering::Relaxed)) as usize
+            + self.isolated_parked.load(Ordering::Relaxed)
+            == num_workers
     }
 
     /// A searching worker found work (or its latch was set).
@@ -156,6 +167,37 @@ impl Sleep {
         let counts = self.counts.load(Ordering::Relaxed);
         if searching(counts) == 0 && sleeping(counts) > 0 {
             self.wake_any();
+        }
+    }
+
+    /// `notify_work` for a job of `region`: a worker parked inside that region can take it
+    /// too, and nobody else would wake it.
+    #[inline]
+    pub(crate) fn notify_work_in(&self, region: Region) {
+        self.notify_work();
+        if !region.is_none() {
+            self.notify_region(region);
+        }
+    }
+
+    /// Wakes every worker parked inside `region`. Called after a job of `region` became
+    /// visible and after the SeqCst fence of `notify_work`, which pairs with the fence in
+    /// `park_on_latch`: either this load sees the parked worker, or its last look sees the
+    /// job (the same store-buffering argument as for `counts`).
+    #[cold]
+    pub(crate) fn notify_region(&self, region: Region) {
+        if self.isolated_parked.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let parked: Vec<usize> = self
+            .isolated
+            .lock()
+            .iter()
+            .filter(|&&(_, r)| r == region)
+            .map(|&(index, _)| index)
+            .collect();
+        for index in parked {
+            self.unpark(index);
         }
     }
 
@@ -209,20 +251,47 @@ impl Sleep {
         latch.wake_up();
     }
 
-    /// Parks worker `me`, which waits inside an isolation region, until its latch is set,
-    /// something is sent to it (`wake_specific`), a spurious wake-up or `deadline`. Unlike
-    /// `sleep_until` it stays out of `counts` and `list`: it is not woken for new work,
-    /// which it might not be allowed to take (see `isolate.rs`). No latch release is lost:
-    /// that is the `UNSET -> SLEEPING -> SET` handshake of `CoreLatch` alone.
+    /// Parks worker `me`, which waits inside isolation region `region`, until its latch is
+    /// set, a job of its region is published (`notify_region`), something is sent to it
+    /// (`wake_specific`), a spurious wake-up or `deadline`. It stays out of `counts` and
+    /// `list`: it is not woken for other jobs, which it may not take (see `isolate.rs`).
+    /// Who wakes it: the latch's setter (the `UNSET -> SLEEPING -> SET` handshake of
+    /// `CoreLatch`), and every producer of a job of `region` (registered on `isolated`
+    /// before the SeqCst fence below, which pairs with the one in `notify_work`).
+    /// `has_work` must look at every place a job of `region` can appear for `me`.
     #[cold]
-    pub(crate) fn park_on_latch(&self, me: usize, latch: &CoreLatch, deadline: Option<Instant>) {
+    pub(crate) fn park_on_latch(
+        &self,
+        me: usize,
+        region: Region,
+        latch: &CoreLatch,
+        has_work: impl Fn() -> bool,
+        deadline: Option<Instant>,
+    ) {
         let parker = &self.parkers[me];
         // Any notification before this point belongs to an earlier round.
         parker.reset();
         if !latch.fall_asleep() {
             return; // the latch is set
         }
-        parker.block(deadline);
+        {
+            let mut isolated = self.isolated.lock();
+            isolated.push((me, region));
+            // Relaxed: ordered by the fence below (and the list's lock for `notify_region`).
+            self.isolated_parked.fetch_add(1, Ordering::Relaxed);
+        }
+        // SeqCst fence: pairs with the fence in `notify_work`.
+        fence(Ordering::SeqCst);
+        if !has_work() && !latch.probe() {
+            parker.block(deadline);
+        }
+        {
+            let mut isolated = self.isolated.lock();
+            if let Some(at) = isolated.iter().position(|&(index, _)| index == me) {
+                isolated.swap_remove(at);
+            }
+            self.isolated_parked.fetch_sub(1, Ordering::Relaxed);
+        }
         latch.wake_up();
     }
 
@@ -383,9 +452,30 @@ mod loom_models {
         });
     }
 
-    /// A worker waiting inside an isolation region parks on its latch alone; a latch set
-    /// meanwhile wakes it, while a job published by another worker does not (it stays out of
-    /// the sleep counts, so the producer does not count on it either).
+    /// A job of its region published while an isolated waiter parks wakes it: if the wake-up
+    /// were lost, the waiter would block forever and loom would report a deadlock.
+    #[test]
+    fn job_of_its_region_wakes_an_isolated_waiter() {
+        loom::model(|| {
+            let sleep = Arc::new(Sleep::new(2));
+            let region = Region::fresh();
+            let job = Arc::new(AtomicBool::new(false));
+            let (s, j) = (sleep.clone(), job.clone());
+            let producer = thread::spawn(move || {
+                j.swap(true, Ordering::Relaxed);
+                s.notify_work_in(region);
+            });
+            let latch = CoreLatch::new();
+            while !job.swap(false, Ordering::Relaxed) {
+                sleep.park_on_latch(0, region, &latch, || job.load(Ordering::Relaxed), None);
+            }
+            producer.join().unwrap();
+        });
+    }
+
+    /// A worker waiting inside an isolation region parks on its latch; a latch set meanwhile
+    /// wakes it, while a job of no region published by another worker does not (it stays
+    /// out of the sleep counts, so the producer does not count on it either).
     #[test]
     fn latch_set_during_an_isolated_park_wakes_the_waiter() {
         loom::model(|| {
@@ -400,7 +490,7 @@ mod loom_models {
                 }
             });
             while !latch.probe() {
-                sleep.park_on_latch(0, &latch, None);
+                sleep.park_on_latch(0, Region::fresh(), &latch, || false, None);
             }
             assert_eq!(sleep.counts.load(Ordering::Relaxed), 0);
             setter.join().unwrap();
