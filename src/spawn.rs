@@ -73,22 +73,54 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let packet = Arc::new(Packet {
-        state: Mutex::new(PacketState {
-            result: None,
-            handle_dropped: false,
-            waiter: None,
-        }),
-        done: CoreLatch::new(),
+    let task = Arc::new(Task {
+        packet: Packet {
+            state: Mutex::new(PacketState {
+                result: None,
+                handle_dropped: false,
+                waiter: None,
+            }),
+            done: CoreLatch::new(),
+        },
+        func: Mutex::new(Some(func)),
     });
-    let task_packet = Arc::clone(&packet);
+    let queued = Arc::clone(&task);
     spawn_in(registry, move || {
-        let outcome = unwind::halt_unwinding(func);
-        task_packet.complete(outcome);
+        // Unless a joiner on a worker of this pool already ran it (see `JoinHandle::join`).
+        queued.run_here();
     });
     JoinHandle {
-        packet,
+        task,
         registry: Arc::clone(registry),
+    }
+}
+
+/// A task with a handle: its closure, until whoever comes first runs it (the queued job, or
+/// a worker of the pool that joins it before it started), and where its outcome meets the
+/// handle.
+struct Task<T, F> {
+    packet: Packet<T>,
+    func: Mutex<Option<F>>,
+}
+
+/// A [`Task`] with its closure's type erased, for the handle.
+trait Claim<T>: Send + Sync {
+    fn packet(&self) -> &Packet<T>;
+    /// Runs the task here if nobody has started it; true if it did.
+    fn run_here(&self) -> bool;
+}
+
+impl<T: Send, F: FnOnce() -> T + Send> Claim<T> for Task<T, F> {
+    fn packet(&self) -> &Packet<T> {
+        &self.packet
+    }
+
+    fn run_here(&self) -> bool {
+        let Some(func) = self.func.lock().take() else {
+            return false;
+        };
+        self.packet.complete(unwind::halt_unwinding(func));
+        true
     }
 }
 
@@ -107,7 +139,7 @@ where
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
 pub struct JoinHandle<T> {
-    packet: Arc<Packet<T>>,
+    task: Arc<dyn Claim<T>>,
     registry: Arc<Registry>,
 }
 
@@ -192,8 +224,11 @@ impl fmt::Debug for TaskPanicked {
 impl<T> JoinHandle<T> {
     /// Waits for the task and returns its value, or the panic it ended with.
     ///
-    /// On a worker thread of any brigade pool, the worker runs other jobs while it waits, so
-    /// joining a task of the same pool from inside it cannot deadlock.
+    /// On a worker of the task's own pool, a task that has not started yet runs right here,
+    /// on the joining worker (inside an isolation region too, which would not let it take
+    /// the task from a queue). On a worker thread of any brigade pool, the worker runs other
+    /// jobs while it waits, so joining a task of the same pool from inside it cannot
+    /// deadlock.
     ///
     /// # Errors
     ///
@@ -209,11 +244,15 @@ impl<T> JoinHandle<T> {
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
     pub fn join(self) -> Result<T, TaskPanicked> {
-        if !self.packet.done.probe() {
-            self.wait();
+        let packet = self.task.packet();
+        if !packet.done.probe() {
+            let here =
+                WorkerThread::current().is_some_and(|w| w.registry().same_as(&self.registry));
+            if !(here && self.task.run_here()) {
+                self.wait();
+            }
         }
-        let outcome = self
-            .packet
+        let outcome = packet
             .state
             .lock()
             .result
@@ -236,22 +275,23 @@ impl<T> JoinHandle<T> {
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.packet.done.probe()
+        self.task.packet().done.probe()
     }
 
     #[cold]
     fn wait(&self) {
+        let packet = self.task.packet();
         match WorkerThread::current() {
             Some(worker) => {
-                self.packet.state.lock().waiter = Some(Waiter::Worker(
+                packet.state.lock().waiter = Some(Waiter::Worker(
                     Arc::clone(worker.registry_arc()),
                     worker.index(),
                 ));
-                worker.wait_until(&self.packet.done);
+                worker.wait_until(&packet.done);
             }
             None => {
-                self.packet.state.lock().waiter = Some(Waiter::Thread(std::thread::current()));
-                while !self.packet.done.probe() {
+                packet.state.lock().waiter = Some(Waiter::Thread(std::thread::current()));
+                while !packet.done.probe() {
                     std::thread::park();
                 }
             }
@@ -261,7 +301,7 @@ impl<T> JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let mut state = self.packet.state.lock();
+        let mut state = self.task.packet().state.lock();
         state.handle_dropped = true;
         if let Some(Err(payload)) = state.result.take() {
             drop(state);

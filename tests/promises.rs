@@ -286,3 +286,145 @@ fn spawning_while_holding_a_lock_the_tasks_take() {
         assert_eq!(count.load(Ordering::SeqCst), N);
     });
 }
+
+/// A pool dropped on a worker of another pool, whose last task needs that other pool: the
+/// dropping worker blocked in an OS-level join without working, and both pools hung.
+#[test]
+fn pool_dropped_on_another_pools_worker_keeps_that_worker_working() {
+    use std::sync::Arc;
+    within("drop a pool on another pool's worker", || {
+        for _ in 0..(FRESH_POOLS / 4).max(1) {
+            let a = Arc::new(pool_of(1));
+            let a_inside = a.clone();
+            let done = Arc::new(AtomicUsize::new(0));
+            let d = done.clone();
+            a.install(move || {
+                let b = pool_of(1);
+                b.spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    // Needs A's only worker, which is dropping B.
+                    a_inside.install(|| d.fetch_add(1, Ordering::SeqCst));
+                });
+                drop(b);
+            });
+            assert_eq!(done.load(Ordering::SeqCst), 1);
+        }
+    });
+}
+
+/// Detached spawns made from an exit handler were never run, and their captures never
+/// dropped.
+#[test]
+fn spawns_from_an_exit_handler_run() {
+    use std::sync::Arc;
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    within("spawn from an exit handler", || {
+        let ran = Arc::new(AtomicUsize::new(0));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (r, d) = (ran.clone(), dropped.clone());
+        let pool = brigade::ThreadPool::builder()
+            .num_threads(2)
+            .exit_handler(move |_| {
+                let (r, captured) = (r.clone(), Counted(d.clone()));
+                brigade::spawn(move || {
+                    let _captured = captured;
+                    // And a spawn from that spawn.
+                    let r2 = r.clone();
+                    brigade::spawn(move || {
+                        r2.fetch_add(1, Ordering::SeqCst);
+                    });
+                    r.fetch_add(1, Ordering::SeqCst);
+                });
+            })
+            .build()
+            .unwrap();
+        pool.install(|| ());
+        drop(pool);
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            4,
+            "each exit handler's spawns ran"
+        );
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            2,
+            "their captures were dropped"
+        );
+    });
+}
+
+/// More tasks meeting at a `CountLatch` or `WaitGroup` than 2 workers can hold on their
+/// stacks (64 waits each): the waits beyond the bound blocked their workers, and the tasks
+/// that would release them never ran.
+#[test]
+fn many_more_waiters_than_the_stack_bound() {
+    use brigade::sync::{CountLatch, WaitGroup};
+    const N: usize = if cfg!(miri) { 140 } else { 1_000 };
+    within("waiters beyond the stack bound", || {
+        let pool = pool_of(2);
+        for n in [131, N] {
+            let latch = CountLatch::new(n);
+            let passed = AtomicUsize::new(0);
+            pool.scope(|s| {
+                for _ in 0..n {
+                    s.spawn(|_| {
+                        latch.count_down();
+                        latch.wait();
+                        passed.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+            });
+            assert_eq!(passed.load(Ordering::SeqCst), n);
+
+            let wg = WaitGroup::new();
+            let passed = AtomicUsize::new(0);
+            pool.scope(|s| {
+                for _ in 0..n {
+                    let wg = wg.clone();
+                    let passed = &passed;
+                    s.spawn(move |_| {
+                        wg.wait();
+                        passed.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+                // Leave last: every task has its handle by now.
+                drop(wg);
+            });
+            assert_eq!(passed.load(Ordering::SeqCst), n);
+        }
+    });
+}
+
+/// `JoinHandle::join` inside an isolation region on a 1-thread pool, for a task spawned
+/// before the region: the only worker could not take that task from the queue inside the
+/// region, and waited forever.
+#[test]
+fn join_handle_joined_inside_an_isolation_region() {
+    within("JoinHandle::join inside isolate", || {
+        let pool = pool_of(1);
+        let n = pool.install(|| {
+            let handle = pool.spawn_with_handle(|| 6 * 7);
+            brigade::isolate(|| handle.join().unwrap())
+        });
+        assert_eq!(n, 42);
+        let n = pool.install(|| {
+            let handle = pool.spawn_with_handle(|| 6 * 7);
+            pool.isolate(|| handle.join().unwrap())
+        });
+        assert_eq!(n, 42);
+        // A task that already started elsewhere is waited for, not run twice.
+        let pool = pool_of(2);
+        let runs = std::sync::Arc::new(AtomicUsize::new(0));
+        for _ in 0..100 {
+            let r = runs.clone();
+            let handle = pool.spawn_with_handle(move || r.fetch_add(1, Ordering::SeqCst));
+            pool.install(|| handle.join().unwrap());
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 100);
+    });
+}

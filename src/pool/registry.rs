@@ -67,6 +67,9 @@ pub(crate) struct Registry {
     pub(crate) heartbeat: Heartbeat,
     /// How idle workers steal (read by `WorkerThread::steal`).
     pub(crate) steal_policy: StealPolicy,
+    /// The workers' stack size, for the threads that carry on a worker's wait on a fresh
+    /// stack (`WorkerThread::on_fresh_stack`).
+    pub(crate) stack_size: Option<usize>,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -158,6 +161,7 @@ impl Registry {
             cores: num_cpus::get().max(1),
             heartbeat: Heartbeat::new(heartbeat_interval),
             steal_policy,
+            stack_size,
         });
 
         for (index, (deque, pending)) in workers.into_iter().zip(owners).enumerate() {
@@ -389,6 +393,29 @@ impl Registry {
                 self.wake_worker(index);
             }
         }
+    }
+
+    /// Joins the worker threads from a worker of another pool, which keeps running its own
+    /// pool's jobs meanwhile: a job of this pool may be waiting for one of them (a worker
+    /// blocked in an OS-level join would hold it up, and both pools would hang). A helper
+    /// thread does the OS-level join and then sets the latch the worker waits on.
+    pub(crate) fn join_threads_from(&self, worker: &WorkerThread) {
+        let latch = SpinLatch::cross(worker.registry_arc(), worker.index());
+        std::thread::scope(|scope| {
+            let joiner = std::thread::Builder::new()
+                .name("brigade-pool-drop".into())
+                .spawn_scoped(scope, || {
+                    self.join_threads();
+                    // SAFETY: the latch lives until this scope ends, which is after this
+                    // thread has finished.
+                    unsafe { crate::latch::Latch::set(&latch) };
+                });
+            match joiner {
+                Ok(_) => worker.wait_until(&latch),
+                // No thread to spare: join here, as from a plain thread.
+                Err(_) => self.join_threads(),
+            }
+        });
     }
 
     /// Joins the worker threads (all that are not yet joined).

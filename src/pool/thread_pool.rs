@@ -378,10 +378,12 @@ impl ThreadPool {
 impl Drop for ThreadPool {
     fn drop(&mut self) {
         self.registry.decrement_live();
-        let on_own_worker =
-            WorkerThread::current().is_some_and(|w| w.registry().same_as(&self.registry));
-        if !on_own_worker {
-            self.registry.join_threads();
+        match WorkerThread::current() {
+            // A thread cannot join itself: the workers finish all work and exit on their own.
+            Some(worker) if worker.registry().same_as(&self.registry) => {}
+            // On another pool's worker: wait by working, so that pool keeps running.
+            Some(worker) => self.registry.join_threads_from(worker),
+            None => self.registry.join_threads(),
         }
     }
 }

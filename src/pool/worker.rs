@@ -114,6 +114,11 @@ pub(crate) fn main_loop(
         "a worker terminated with jobs in its deque"
     );
     registry.run_exit_handler(index);
+    // Work the exit handler queued (a detached spawn counts the pool alive again) runs here,
+    // and so does whatever that work queues, before the thread ends: nothing is lost.
+    while let Some(job) = worker.find_work() {
+        worker.execute(job);
+    }
     worker.job_blocks.release(registry.job_depot());
     WORKER_THREAD.with(|w| w.set(ptr::null()));
 }
@@ -379,6 +384,57 @@ impl WorkerThread {
     /// pool's sleep protocol hides no work from thieves.
     pub(crate) fn publish_pending(&self) {
         self.promote_all();
+    }
+
+    /// Runs `f` as this worker on a fresh thread (a fresh stack) while the calling thread
+    /// blocks until it is done: a wait that has run out of stack carries on there, so the
+    /// pool keeps its number of working threads, and the fresh thread ends when the wait
+    /// does (a compensating thread, as in Java's ForkJoinPool for managed blocking). `None` if
+    /// the OS refuses a thread.
+    ///
+    /// The fresh thread *is* this worker while `f` runs: it owns the deque, the pending
+    /// stack and the job-block cache, and `WorkerThread::current()` there is `self`. That is
+    /// sound because the calling thread does nothing until the fresh one has ended (the
+    /// scope's join orders everything either side).
+    #[cold]
+    pub(crate) fn on_fresh_stack<R: Send>(
+        &self,
+        f: impl FnOnce(&WorkerThread) -> R + Send,
+    ) -> Option<R> {
+        /// The worker, handed to the thread that acts as it while its own thread is blocked.
+        struct Handoff(*const WorkerThread);
+        // SAFETY: the pointer is used only by the fresh thread, while the owning thread is
+        // blocked in `thread::scope` (see `on_fresh_stack`), so the worker's cells are never
+        // touched by two threads at once.
+        unsafe impl Send for Handoff {}
+
+        let handoff = Handoff(self);
+        let depth = self.sync_depth.get();
+        self.sync_depth.set(0);
+        let mut builder = std::thread::Builder::new();
+        if let Some(name) = std::thread::current().name() {
+            builder = builder.name(name.to_owned());
+        }
+        if let Some(size) = self.registry.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let result = std::thread::scope(|scope| {
+            let fresh = builder.spawn_scoped(scope, move || {
+                let handoff = handoff;
+                // SAFETY: see `Handoff`; the worker outlives the scope.
+                let worker = unsafe { &*handoff.0 };
+                WORKER_THREAD.with(|w| w.set(worker));
+                let result = f(worker);
+                WORKER_THREAD.with(|w| w.set(ptr::null()));
+                result
+            });
+            // `f` runs jobs, which catch their panics; a panic here is a brigade bug.
+            fresh
+                .ok()
+                .map(|t| t.join().expect("a worker's wait does not panic"))
+        });
+        self.sync_depth.set(depth);
+        result
     }
 
     /// How many `brigade::sync` waits are running jobs on this worker right now (the stack

@@ -17,14 +17,13 @@
 //! # The stack bound
 //!
 //! A task run by a wait may itself wait, so waits nest on a worker's stack. At most 64 waits
-//! may be running tasks on one worker at a time: a wait that starts deeper than that runs no
-//! tasks and blocks the worker like a std wait (after publishing the worker's unpublished
-//! `join` halves, so other workers can take them). Each level costs the stack frames of the
-//! waiting task plus brigade's (measured: about 0.3 KiB in a release build, 1.8 KiB in a
-//! debug build), well within the default 2 MiB worker stack. So `N` workers hold up to
-//! `65 × N` blocked waits before they stop running tasks; a program that needs more
-//! simultaneously blocked tasks should block fewer of them (for instance wait once, in the
-//! task that spawns the others).
+//! run tasks on one stack at a time: a wait that starts deeper blocks its thread and carries
+//! on as the same worker on a fresh thread (with the pool's stack size), which runs tasks as
+//! the wait would have, and ends when the wait is released. So the pool keeps its number of
+//! working threads and any number of tasks may wait on each other; each 64 nested levels
+//! beyond the first cost one more OS thread while they wait. On that thread
+//! [`current_thread_index`](crate::current_thread_index) is unchanged, but
+//! `std::thread::current()` and thread-locals are the new thread's.
 //!
 //! # Release before you wait
 //!

@@ -16,10 +16,13 @@
 //!   as they wake an idle worker, and `set` wakes it through the `CoreLatch` handshake.
 //! - **The stack bound**: each such wait increments the worker's `sync_depth` while it runs
 //!   jobs. A wait that starts when `MAX_WAIT_DEPTH` waits are already running jobs on this
-//!   worker runs none: it publishes the worker's unpublished `join` halves (so no work hides
-//!   on its stack) and parks like a plain thread. So at most `MAX_WAIT_DEPTH` levels of
-//!   "a wait runs a job that waits" pile up on one stack.
-//! - **Anywhere else** (a plain thread, or a worker at the bound): the waiter registers a
+//!   stack blocks its thread and carries on as the same worker on a fresh thread
+//!   (`WorkerThread::on_fresh_stack`), whose depth starts at zero. So at most
+//!   `MAX_WAIT_DEPTH` levels of "a wait runs a job that waits" pile up on one stack, and the
+//!   pool never runs out of working threads. Who wakes the blocked thread: the fresh thread
+//!   ends when its wait returns, and the scope's join returns.
+//! - **Anywhere else** (a plain thread, or a worker at the bound whose fresh thread the OS
+//!   refused): the waiter registers a
 //!   `Parker` of its own (`sleep/parker.rs`: a flag under a mutex, and a condition variable)
 //!   and blocks on it.
 //!   Such a worker is not on the pool's sleep list: the pool counts it as awake, and no wake-up
@@ -63,8 +66,8 @@ const UNSET: usize = 0;
 /// Set; final.
 const SET: usize = 1;
 
-/// How many `brigade::sync` waits may be running jobs on one worker at a time. A wait that
-/// starts beyond this does not run jobs; it blocks the worker, as a std wait would.
+/// How many `brigade::sync` waits may be running jobs on one stack at a time. A wait that
+/// starts beyond this carries on as the same worker on a fresh thread.
 pub(crate) const MAX_WAIT_DEPTH: u32 = 64;
 
 /// A one-shot signal with pool-aware waiters.
@@ -183,9 +186,17 @@ impl Signal {
                 self.wait_working(worker, deadline)
             }
             Some(worker) => {
-                // Beyond the stack bound: block without running jobs, hiding none.
-                worker.publish_pending();
-                self.wait_parked(deadline)
+                // Beyond the stack bound: this thread blocks, and the wait carries on as this
+                // worker on a fresh thread, which runs jobs as any wait does (no hang at any
+                // number of waiters). If the OS refuses a thread, block without running jobs,
+                // hiding none.
+                match worker.on_fresh_stack(|worker| self.wait_working(worker, deadline)) {
+                    Some(set) => set,
+                    None => {
+                        worker.publish_pending();
+                        self.wait_parked(deadline)
+                    }
+                }
             }
             None => self.wait_parked(deadline),
         }
@@ -279,24 +290,31 @@ mod tests {
         assert!(s.wait_for(Duration::from_millis(5)));
     }
 
-    /// A wait beyond the stack bound does not run the job that would set it; below the
-    /// bound it does. One worker, so nobody else can run the job.
+    /// A wait beyond the stack bound carries on as the same worker on a fresh thread, which
+    /// runs the job that sets it (one worker, so nobody else could), and the blocked thread's
+    /// depth is restored afterwards.
     #[test]
-    fn beyond_the_bound_a_wait_runs_no_jobs() {
+    fn beyond_the_bound_a_wait_carries_on_on_a_fresh_thread() {
         let pool = crate::ThreadPool::builder().num_threads(1).build().unwrap();
         pool.install(|| {
             let signal = Signal::new();
+            let waiter = std::thread::current().id();
+            let ran_on = std::sync::Mutex::new(None);
             crate::scope(|s| {
-                s.spawn(|_| signal.set());
+                s.spawn(|_| {
+                    *ran_on.lock().unwrap() = Some(std::thread::current().id());
+                    assert_eq!(crate::current_thread_index(), Some(0));
+                    signal.set();
+                });
                 let worker = WorkerThread::current().expect("on a worker");
                 let depth = worker.sync_depth();
                 depth.set(MAX_WAIT_DEPTH);
-                let set = signal.wait_for(Duration::from_millis(20));
-                depth.set(0);
-                assert!(!set, "a wait beyond the bound ran a job");
                 assert!(signal.wait_for(Duration::from_secs(10)));
-                assert_eq!(depth.get(), 0);
+                assert_eq!(depth.get(), MAX_WAIT_DEPTH);
+                depth.set(0);
             });
+            let ran_on = ran_on.lock().unwrap().expect("the job ran");
+            assert_ne!(ran_on, waiter, "the job ran on the fresh thread");
         });
     }
 
