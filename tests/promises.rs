@@ -428,3 +428,31 @@ fn join_handle_joined_inside_an_isolation_region() {
         assert_eq!(runs.load(Ordering::SeqCst), 100);
     });
 }
+
+/// The heartbeat thread parks when every worker is asleep or parked inside an isolation
+/// region: it kept beating (every 100 µs, for as long as the wait lasted) while a worker
+/// waited parked outside the sleep counts.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "waits on the wall clock for the heartbeat thread to park"
+)]
+fn heartbeat_parks_while_workers_are_parked_in_a_region() {
+    use std::time::{Duration, Instant};
+    within("heartbeat parks beside an isolated waiter", || {
+        let pool = pool_of(2);
+        let latch = std::sync::Arc::new(brigade::sync::Latch::new());
+        let l = latch.clone();
+        pool.spawn(move || brigade::isolate(|| l.wait()));
+        let mut parked_seen = false;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && !parked_seen {
+            std::thread::sleep(Duration::from_millis(20));
+            parked_seen =
+                brigade::internals::pool_state(&pool).contains("heartbeat thread parked yes");
+        }
+        let state = brigade::internals::pool_state(&pool);
+        latch.set();
+        assert!(parked_seen, "the heartbeat thread never parked: {state}");
+    });
+}
