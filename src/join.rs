@@ -23,11 +23,16 @@ use crate::unwind;
 ///
 /// On a worker thread this uses that worker's pool; elsewhere it uses the global pool (built
 /// on first use). `a` runs on the calling worker, then `b` does too, unless an idle worker
-/// took it meanwhile: `b` stays private to the caller at first, at about the cost of a
-/// function call, and is published to idle workers on the pool's heartbeat or when one of
-/// them asks for work (see
-/// [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval)). So a `join` around
+/// took it meanwhile. Most joins are two plain calls, at about the cost of a function call;
+/// the outermost three joins on a worker, and one in every 64 below them, *record* `b`
+/// instead, where an idle worker can take it at once, whatever `a` does, and the pool's
+/// heartbeat wakes a sleeping worker for it within about one
+/// [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval). So a `join` around
 /// even a few nanoseconds of work is cheap, and large pieces still spread over the pool.
+///
+/// As with rayon's `join`, running `a` and `b` in parallel is an opportunity, not a promise:
+/// the `b` of a join that was not recorded runs after `a`, on the same thread. Never make
+/// `a` wait for something only `b` does.
 ///
 /// # Panics
 ///
