@@ -115,3 +115,120 @@ where
         Err(RecvTimeoutError::Disconnected) => panic!("{what}: the test thread vanished"),
     }
 }
+
+/// xorshift64*: a small deterministic generator, so that a randomized test follows from
+/// one seed and a failure can be replayed.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    /// A generator whose sequence follows from `seed` alone (any value, zero included).
+    pub(crate) fn new(seed: u64) -> Rng {
+        // xorshift has a fixed point at zero: mix the seed first (splitmix64's finalizer).
+        Rng(mix64(seed) | 1)
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform enough in `0..n` (`0` if `n` is 0).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// A `usize` in `lo..=hi`.
+    pub(crate) fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below((hi - lo + 1) as u64) as usize
+    }
+
+    /// True with probability `1 / n`.
+    pub(crate) fn one_in(&mut self, n: u64) -> bool {
+        self.below(n) == 0
+    }
+}
+
+/// splitmix64's finalizer: a bijective mix of 64 bits, for seeds and check values.
+pub(crate) fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// State shared between a [`Watchdog`] and its thread.
+struct WatchdogShared {
+    /// Bumped by [`Watchdog::progress`].
+    progress: std::sync::atomic::AtomicU64,
+    stop: std::sync::atomic::AtomicBool,
+}
+
+/// Aborts the process, after printing `report()`, if [`progress`](Watchdog::progress) is not
+/// called for `hang`: a randomized run that deadlocks then fails loudly, with what it was
+/// doing, instead of hanging CI. Aborting (not panicking) because a hung test thread cannot
+/// be unwound, and the test harness would wait for it forever. Stops when dropped.
+pub(crate) struct Watchdog {
+    shared: std::sync::Arc<WatchdogShared>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    pub(crate) fn start<F>(name: &str, hang: Duration, report: F) -> Watchdog
+    where
+        F: Fn() -> String + Send + 'static,
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        let shared = std::sync::Arc::new(WatchdogShared {
+            progress: std::sync::atomic::AtomicU64::new(0),
+            stop: std::sync::atomic::AtomicBool::new(false),
+        });
+        let thread = {
+            let shared = shared.clone();
+            let name = name.to_owned();
+            thread::Builder::new()
+                .name(format!("watchdog: {name}"))
+                .spawn(move || {
+                    let mut last = (0, std::time::Instant::now());
+                    while !shared.stop.load(Relaxed) {
+                        thread::park_timeout(Duration::from_millis(100));
+                        let now = shared.progress.load(Relaxed);
+                        if now != last.0 {
+                            last = (now, std::time::Instant::now());
+                        } else if last.1.elapsed() > hang {
+                            eprintln!(
+                                "{name}: HANG: no progress for {hang:?} (after {now} steps)\n{}",
+                                report()
+                            );
+                            std::process::abort();
+                        }
+                    }
+                })
+                .expect("spawn the watchdog thread")
+        };
+        Watchdog {
+            shared,
+            thread: Some(thread),
+        }
+    }
+
+    /// Something finished: the hang clock starts again.
+    pub(crate) fn progress(&self) {
+        self.shared
+            .progress
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.shared
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
