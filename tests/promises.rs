@@ -456,3 +456,49 @@ fn heartbeat_parks_while_workers_are_parked_in_a_region() {
         assert!(parked_seen, "the heartbeat thread never parked: {state}");
     });
 }
+
+/// Three tasks call `OnceCell::get_or_init`; the initializer's `join` has its second half
+/// taken by a waiter of the cell, so the initializer's worker waits for it. While waiting it
+/// must not run a task queued before the initializer's region (another caller of the cell,
+/// which would wait for the initializer below it on the same stack). Found by the liveness
+/// fuzzer once idle workers could take recorded halves.
+#[test]
+fn waiting_inside_a_region_never_pops_work_from_before_it() {
+    use brigade::sync::OnceCell;
+    use std::time::{Duration, Instant};
+    fn busy(d: Duration) {
+        let t = Instant::now();
+        while t.elapsed() < d {
+            std::hint::spin_loop();
+        }
+    }
+    let ms = if cfg!(miri) { 1 } else { 4 };
+    within("OnceCell callers queued under the initializer", move || {
+        for _ in 0..FRESH_POOLS {
+            let pool = pool_of(2);
+            pool.install(|| {
+                let cell = OnceCell::new();
+                brigade::scope(|s| {
+                    for _ in 0..3 {
+                        let (cell, pool) = (&cell, &pool);
+                        s.spawn(move |_| {
+                            let v = cell.get_or_init(|| {
+                                pool.join(
+                                    || 1,
+                                    || {
+                                        brigade::join(
+                                            || busy(Duration::from_millis(ms)),
+                                            || busy(Duration::from_millis(ms + 1)),
+                                        )
+                                    },
+                                )
+                                .0
+                            });
+                            assert_eq!(*v, 1);
+                        });
+                    }
+                });
+            });
+        }
+    });
+}

@@ -337,10 +337,20 @@ impl WorkerThread {
         }
     }
 
-    /// Pops the newest job of this worker's deque.
+    /// Pops the newest job of this worker's deque that it may run here.
     #[inline]
+    /// Inside an isolation region, only a job above the region's floor (one of the region, or
+    /// of a region nested in it): a job from before the region, run on top of the region's
+    /// frames, could wait for the region's own result (an `OnceCell` initializer below it)
+    /// and deadlock the thread on itself.
     pub(crate) fn pop(&self) -> Option<JobRef> {
-        let (ptr, tag) = self.deque.pop_tagged()?;
+        let isolation = self.isolation.get();
+        let (ptr, tag) = if isolation.region.is_none() {
+            self.deque.pop_tagged()?
+        } else {
+            self.deque
+                .pop_above(isolation.floor, isolation.region.tag())?
+        };
         // SAFETY: every pointer in the deque came from `JobRef::into_raw` (in our `push`, or in
         // a victim's, for jobs a batch steal moved here), with its region as the tag, and pop
         // hands each out once.
