@@ -69,7 +69,7 @@ use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::pool::{WorkerThread, in_worker};
+use crate::pool::WorkerThread;
 
 /// One entry of this thread into a region through [`in_region_here`]: lives in that call's
 /// frame for as long as the thread is in the region (see "The chain of regions" above).
@@ -201,10 +201,10 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// Runs `f` in a fresh isolation region of the current pool (the global pool outside every
-/// pool): while the calling worker waits inside `f` (for a `join` half, a scope, a parallel
-/// loop, a [`brigade::sync`](crate::sync) primitive), it runs only tasks spawned inside `f`,
-/// never unrelated tasks queued outside it. Returns what `f` returns.
+/// Runs `f` on the calling thread in a fresh isolation region and returns what `f` returns:
+/// while a worker waits inside `f` (for a `join` half, a scope, a parallel loop, a
+/// [`brigade::sync`](crate::sync) primitive), it runs only tasks spawned inside `f`, never
+/// unrelated tasks queued outside it.
 ///
 /// Use it where a task holds something across a wait that another task of the pool may
 /// want: a lock held across a parallel loop, a lazy value being initialized (see
@@ -218,6 +218,13 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
 /// and run its tasks. A worker waiting inside a region helps with the region's tasks at the
 /// top of other workers' deques and parks when there are none, instead of running other
 /// work. Regions nest: inside an inner region, only the inner region's tasks run.
+///
+/// On a thread outside every pool, `f` runs right there too (it uses no pool by itself): the
+/// jobs it sends into a pool (`install`, `scope`, `join`, `spawn`, the loop functions) belong
+/// to the region, so the workers that run them are isolated while they wait. As `f` never
+/// leaves the calling thread, neither it nor its result need be `Send`.
+/// [`ThreadPool::isolate`](crate::ThreadPool::isolate) runs `f` on a worker of that pool
+/// instead, and needs both.
 ///
 /// # Panics
 ///
@@ -248,10 +255,26 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
 /// assert_eq!(totals.into_inner().unwrap(), 28 * 499_500);
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
+///
+/// On a plain thread, with a closure that is not `Send` (it holds an `Rc`):
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+/// let local = Rc::new(vec![1u64, 2, 3]);
+/// let (total, worker) = brigade::isolate(|| {
+///     // Runs on this thread; the job sent into the pool belongs to the region.
+///     let (a, b) = pool.install(|| brigade::join(|| 10, || 20));
+///     (local.iter().sum::<u64>() + a + b, brigade::current_thread_index())
+/// });
+/// assert_eq!(total, 36);
+/// assert_eq!(worker, None);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
 pub fn isolate<F, R>(f: F) -> R
 where
-    F: FnOnce() -> R + Send,
-    R: Send,
+    F: FnOnce() -> R,
 {
-    in_worker(|_, _| in_region_here(Region::fresh(), f))
+    in_region_here(Region::fresh(), f)
 }
