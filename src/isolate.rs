@@ -53,14 +53,18 @@
 //! waiter) keeps an `Entered` record in its own stack frame, linked to the previous one, with
 //! the region it enters and the region the thread was in just before (on a worker that may
 //! be a region it entered by running a job, without passing here). A thread is inside
-//! region `r` if `r` is its current region or in one of these records. Entering costs a
-//! thread-local read and write; the check walks the records (a few, as deep as the
-//! nesting), and runs only when a cell is found with its initializer running.
+//! region `r` if `r` is its current region or in one of these records. Entering costs a few
+//! thread-local accesses and no allocation, at any depth; the check walks the records (as
+//! many as the nesting is deep) and runs only when a cell is found with its initializer
+//! running.
 //!
-//! One gap: a worker in region `r1` because it runs a job of `r1` that itself runs, from
-//! its own deque, a job of a region nested in `r1` (a detached task spawned in an `isolate`
-//! inside the first job), enters both without passing here, so `r1` is in no record. Closing
-//! it needs the worker's job runs to keep a record too (`WorkerThread::execute_in_region`).
+//! One gap remains: a worker that runs a job of `r1` and, while that job waits, runs from
+//! its own deque a job of a region nested in `r1` (say a detached task spawned inside an
+//! `isolate` in the first job) enters both regions without passing here, so `r1` is in no
+//! record: a `get_or_init` from the second job, of a cell whose initializer runs in `r1`,
+//! waits instead of panicking (and hangs if that initializer waits for the first job).
+//! Closing it needs the worker's job runs to keep a record too
+//! (`WorkerThread::execute_in_region`).
 //!
 //! Nothing of this runs on the fast path of a worker outside every region but one compare
 //! per job run and one per search for work.

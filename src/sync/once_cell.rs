@@ -23,7 +23,8 @@
 //!   itself, one of the tasks it spawned or sent into a pool, a region nested in those, or
 //!   another cell's initializer they run, as in a cycle `a -> b -> a`), can never finish: it
 //!   panics instead of hanging. The check sees every region the calling thread is in, not
-//!   only the innermost (`isolate.rs`, "The chain of regions"). A caller merely *in another
+//!   only the innermost (`isolate.rs`, "The chain of regions", which names the one case it
+//!   misses). A caller merely *in another
 //!   region*, waiting for an initializer on another thread, is not re-entry: it waits.
 //!
 //! No waiter is left behind: the attempt's signal is set after `state` leaves `RUNNING`,
