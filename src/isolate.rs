@@ -37,22 +37,84 @@
 //!   left without a worker: a job of region `r` is taken by its own worker, by an idle worker
 //!   outside every region, or by a waiter in `r`.
 //!
-//! - A plain thread (not a worker) can be in a region too, while it runs an `OnceCell`
-//!   initializer: the jobs it sends into a pool (`install`, `scope`, `spawn` from outside)
-//!   belong to the region, so the workers that run them are isolated.
+//! - A plain thread (not a worker) can be in a region too, while it runs an [`isolate`]
+//!   closure or an `OnceCell` initializer: it runs the closure itself, and the jobs it sends
+//!   into a pool meanwhile (`install`, `scope`, `join`, `spawn` from outside) belong to the
+//!   region, so the workers that run them are isolated.
+//!
+//! # The chain of regions a thread is in
+//!
+//! Regions nest on a thread's stack: an `isolate` inside an initializer, a job of region `r`
+//! run by a worker (which puts it in `r`), an initializer or a region inside that job. The
+//! `OnceCell` re-entry check needs every enclosing region, not only the innermost one: an
+//! initializer whose region encloses the caller, at any depth, is below it on the stack or
+//! waits for the job the caller runs, and can never finish before it. Each entry through
+//! [`in_region_here`] (every `isolate`, `ThreadPool::isolate`, `OnceCell` initializer and
+//! waiter) keeps an `Entered` record in its own stack frame, linked to the previous one, with
+//! the region it enters and the region the thread was in just before (on a worker that may
+//! be a region it entered by running a job, without passing here). A thread is inside
+//! region `r` if `r` is its current region or in one of these records. Entering costs a few
+//! thread-local accesses and no allocation, at any depth; the check walks the records (as
+//! many as the nesting is deep) and runs only when a cell is found with its initializer
+//! running.
+//!
+//! One gap remains: a worker that runs a job of `r1` and, while that job waits, runs from
+//! its own deque a job of a region nested in `r1` (say a detached task spawned inside an
+//! `isolate` in the first job) enters both regions without passing here, so `r1` is in no
+//! record: a `get_or_init` from the second job, of a cell whose initializer runs in `r1`,
+//! waits instead of panicking (and hangs if that initializer waits for the first job).
+//! Closing it needs the worker's job runs to keep a record too
+//! (`WorkerThread::execute_in_region`).
 //!
 //! Nothing of this runs on the fast path of a worker outside every region but one compare
 //! per job run and one per search for work.
 
 use std::cell::Cell;
+use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::pool::{WorkerThread, in_worker};
+use crate::pool::WorkerThread;
 
+/// One entry of this thread into a region through [`in_region_here`]: lives in that call's
+/// frame for as long as the thread is in the region (see "The chain of regions" above).
+struct Entered {
+    /// The region entered.
+    region: Region,
+    /// The region the thread was in just before: on a worker, possibly one it entered by
+    /// running a job, which has no record of its own.
+    from: Region,
+    /// The entry before this one, or null.
+    outer: *const Entered,
+}
+
+// Not `std::thread_local!` under loom: loom runs its threads on one OS thread, where std's
+// thread-locals would be shared between them.
+#[cfg(not(loom))]
 thread_local! {
-    /// The region of a thread that is not a worker (an `OnceCell` initializer running on a
-    /// plain thread): jobs it sends into a pool belong to it.
-    static PLAIN_THREAD_REGION: Cell<Region> = const { Cell::new(Region::NONE) };
+    /// This thread's innermost [`Entered`], or null. Set only by `in_region_here`, which
+    /// puts back the previous value before its frame ends (also when unwinding).
+    static INNERMOST: Cell<*const Entered> = const { Cell::new(ptr::null()) };
+}
+#[cfg(loom)]
+loom::thread_local! {
+    static INNERMOST: Cell<*const Entered> = Cell::new(ptr::null());
+}
+
+/// Whether `f` holds for one of this thread's entries, innermost first.
+fn any_entered(mut f: impl FnMut(&Entered) -> bool) -> bool {
+    let mut at = INNERMOST.with(Cell::get);
+    // SAFETY: every pointer in the chain points to an `Entered` in the frame of an
+    // `in_region_here` call of this thread that has not returned: the call publishes it
+    // before running its closure and restores the previous pointer (also when unwinding)
+    // before its frame ends. Calls nest, so each `outer` is older and also live; the
+    // records are never written after they are published, and only this thread reads them.
+    while let Some(entered) = unsafe { at.as_ref() } {
+        if f(entered) {
+            return true;
+        }
+        at = entered.outer;
+    }
+    false
 }
 
 /// An isolation region, or none. Ids are never reused, so a detached task that outlives its
@@ -89,37 +151,64 @@ impl Region {
         Region(tag)
     }
 
-    /// The region of the current thread: a worker's, or a plain thread's (for the jobs it
-    /// injects into a pool).
+    /// The innermost region of the current thread: a worker's, or a plain thread's (for the
+    /// jobs it injects into a pool).
     pub(crate) fn current() -> Region {
         match WorkerThread::current() {
             Some(worker) => worker.region(),
-            None => PLAIN_THREAD_REGION.with(Cell::get),
+            None => {
+                // A plain thread enters regions only through `in_region_here`.
+                let mut innermost = Region::NONE;
+                any_entered(|entered| {
+                    innermost = entered.region;
+                    true
+                });
+                innermost
+            }
         }
+    }
+
+    /// Whether the current thread is inside this region at any depth: its current region,
+    /// or one it is nested in (see "The chain of regions" above).
+    #[cold]
+    pub(crate) fn encloses_current_thread(self) -> bool {
+        !self.is_none()
+            && (Region::current() == self
+                || any_entered(|entered| entered.region == self || entered.from == self))
     }
 }
 
 /// Runs `f` in `region` on the current thread: a worker enters the region (its waits run
 /// only the region's jobs); a plain thread runs `f` directly, and the jobs it sends into a
-/// pool meanwhile belong to the region.
+/// pool meanwhile belong to the region. Either way the entry is recorded in the thread's
+/// chain of regions until `f` returns.
 pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
-    if let Some(worker) = WorkerThread::current() {
-        return worker.in_region(region, f);
-    }
-    struct Restore(Region);
-    impl Drop for Restore {
+    let worker = WorkerThread::current();
+    let entered = Entered {
+        region,
+        from: worker.map_or(Region::NONE, WorkerThread::region),
+        outer: INNERMOST.with(Cell::get),
+    };
+    /// Puts back the previous innermost entry when the frame of `entered` ends.
+    struct Leave(*const Entered);
+    impl Drop for Leave {
         fn drop(&mut self) {
-            PLAIN_THREAD_REGION.with(|r| r.set(self.0));
+            INNERMOST.with(|innermost| innermost.set(self.0));
         }
     }
-    let _restore = Restore(PLAIN_THREAD_REGION.with(|r| r.replace(region)));
-    f()
+    // Declared after `entered`, so dropped (unpublishing it) before it.
+    let _leave = Leave(entered.outer);
+    INNERMOST.with(|innermost| innermost.set(&entered));
+    match worker {
+        Some(worker) => worker.in_region(region, f),
+        None => f(),
+    }
 }
 
-/// Runs `f` in a fresh isolation region of the current pool (the global pool outside every
-/// pool): while the calling worker waits inside `f` (for a `join` half, a scope, a parallel
-/// loop, a [`brigade::sync`](crate::sync) primitive), it runs only tasks spawned inside `f`,
-/// never unrelated tasks queued outside it. Returns what `f` returns.
+/// Runs `f` on the calling thread in a fresh isolation region and returns what `f` returns:
+/// while a worker waits inside `f` (for a `join` half, a scope, a parallel loop, a
+/// [`brigade::sync`](crate::sync) primitive), it runs only tasks spawned inside `f`, never
+/// unrelated tasks queued outside it.
 ///
 /// Use it where a task holds something across a wait that another task of the pool may
 /// want: a lock held across a parallel loop, a lazy value being initialized (see
@@ -133,6 +222,13 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
 /// and run its tasks. A worker waiting inside a region helps with the region's tasks at the
 /// top of other workers' deques and parks when there are none, instead of running other
 /// work. Regions nest: inside an inner region, only the inner region's tasks run.
+///
+/// On a thread outside every pool, `f` runs right there too (it uses no pool by itself): the
+/// jobs it sends into a pool (`install`, `scope`, `join`, `spawn`, the loop functions) belong
+/// to the region, so the workers that run them are isolated while they wait. As `f` never
+/// leaves the calling thread, neither it nor its result need be `Send`.
+/// [`ThreadPool::isolate`](crate::ThreadPool::isolate) runs `f` on a worker of that pool
+/// instead, and needs both.
 ///
 /// # Panics
 ///
@@ -163,10 +259,26 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
 /// assert_eq!(totals.into_inner().unwrap(), 28 * 499_500);
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
+///
+/// On a plain thread, with a closure that is not `Send` (it holds an `Rc`):
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+/// let local = Rc::new(vec![1u64, 2, 3]);
+/// let (total, worker) = brigade::isolate(|| {
+///     // Runs on this thread; the job sent into the pool belongs to the region.
+///     let (a, b) = pool.install(|| brigade::join(|| 10, || 20));
+///     (local.iter().sum::<u64>() + a + b, brigade::current_thread_index())
+/// });
+/// assert_eq!(total, 36);
+/// assert_eq!(worker, None);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
 pub fn isolate<F, R>(f: F) -> R
 where
-    F: FnOnce() -> R + Send,
-    R: Send,
+    F: FnOnce() -> R,
 {
-    in_worker(|worker, _| worker.in_region(Region::fresh(), f))
+    in_region_here(Region::fresh(), f)
 }

@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use brigade::sync::Latch;
 use brigade::{Schedule, ThreadPool};
-use common::{EXPECTED, payload_str, pool_of, quiet_expected_panics, within};
+use common::{DEADLOCK, EXPECTED, payload_str, pool_of, quiet_expected_panics, within};
 
 /// The pattern's size: outer tasks that take the lock, and inner items per outer task.
 const OUTER: u64 = 8;
@@ -312,12 +312,138 @@ fn timed_wait_inside_a_region() {
     });
 }
 
-/// `isolate` outside every pool runs on the global pool.
+/// `isolate` outside every pool runs on the calling thread; the global pool runs what the
+/// closure sends to it.
 #[test]
 fn isolate_outside_a_pool() {
-    within("isolate on the global pool", || {
+    within("isolate outside a pool", || {
         let (a, b) = brigade::isolate(|| brigade::join(|| 1, || 2));
         assert_eq!(a + b, 3);
-        assert!(brigade::isolate(brigade::current_thread_index).is_some());
+        assert!(brigade::isolate(brigade::current_thread_index).is_none());
     });
+}
+
+/// `isolate` on a plain thread runs the closure on that thread, not on a pool's worker, and
+/// the jobs it sends into a pool belong to its region: on one worker, waiting inside such a
+/// job, the worker does not run a task queued from outside meanwhile (and without
+/// `isolate` it does). Deterministic: one worker, and the latch is set by another plain
+/// thread after it queued the outside task.
+#[test]
+fn isolate_on_a_plain_thread_runs_on_that_thread() {
+    within("isolate on a plain thread", || {
+        let me = thread::current().id();
+        let (ran_on, index) =
+            brigade::isolate(|| (thread::current().id(), brigade::current_thread_index()));
+        assert_eq!(ran_on, me);
+        assert_eq!(index, None);
+
+        let pool = pool_of(1);
+        for isolated in [true, false] {
+            let waiting = Arc::new(AtomicBool::new(false));
+            let (tx, rx) = mpsc::channel();
+            let body = || {
+                pool.install(|| {
+                    let latch = Latch::new();
+                    waiting.store(true, Ordering::SeqCst);
+                    thread::scope(|s| {
+                        s.spawn(|| {
+                            let (waiting, tx) = (Arc::clone(&waiting), tx.clone());
+                            pool.spawn(move || tx.send(waiting.load(Ordering::SeqCst)).unwrap());
+                            thread::sleep(Duration::from_millis(20));
+                            latch.set();
+                        });
+                        latch.wait();
+                    });
+                    waiting.store(false, Ordering::SeqCst);
+                });
+            };
+            if isolated {
+                brigade::isolate(body);
+            } else {
+                body();
+            }
+            // Isolated: the outside task ran after the wait. Not isolated: during it.
+            assert_eq!(rx.recv().unwrap(), !isolated, "isolated: {isolated}");
+        }
+    });
+}
+
+/// `ThreadPool::isolate` runs on a worker of that pool, whoever calls it: a plain thread, a
+/// worker of another pool, a worker of the pool itself.
+#[test]
+fn thread_pool_isolate_runs_on_a_worker_of_that_pool() {
+    within("ThreadPool::isolate", || {
+        let named = |prefix: &'static str| {
+            ThreadPool::builder()
+                .num_threads(2)
+                .thread_name(move |i| format!("{prefix}-{i}"))
+                .build()
+                .expect("a small pool builds")
+        };
+        let (pool, other) = (named("iso"), named("other"));
+        let worker_name = || thread::current().name().map(String::from);
+        let on = |name: Option<String>| name.is_some_and(|n| n.starts_with("iso-"));
+        assert!(on(pool.isolate(worker_name)), "from a plain thread");
+        assert!(
+            on(other.install(|| pool.isolate(worker_name))),
+            "from a worker of another pool"
+        );
+        assert!(
+            on(pool.install(|| pool.isolate(worker_name))),
+            "from a worker of the pool"
+        );
+    });
+}
+
+/// The variable that turns `plain_isolate_child` on, in the child process only.
+const PLAIN_CHILD: &str = "BRIGADE_PLAIN_ISOLATE_CHILD";
+
+/// Run only as a child of the test below, in a process of its own: `isolate` on a plain
+/// thread, sending work into a pool of its own, and then the global pool can still be built
+/// (nothing built it).
+#[test]
+#[ignore = "run by the test below, in a child process"]
+fn plain_isolate_child() {
+    if std::env::var_os(PLAIN_CHILD).is_none() {
+        return;
+    }
+    let pool = pool_of(2);
+    let (a, b) = brigade::isolate(|| pool.install(|| brigade::join(|| 1, || 2)));
+    assert_eq!(a + b, 3);
+    assert_eq!(brigade::isolate(|| 4), 4);
+    brigade::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .expect("nothing built the global pool");
+    println!("the global pool was not built");
+}
+
+/// `isolate` on a plain thread neither builds nor uses the global pool when the closure does
+/// not: checked in a child process, whose global pool nothing else touches.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot spawn processes")]
+fn isolate_on_a_plain_thread_does_not_build_the_global_pool() {
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--ignored", "--exact", "plain_isolate_child", "--nocapture"])
+        .env(PLAIN_CHILD, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the child starts");
+    let deadline = Instant::now() + DEADLOCK;
+    while child.try_wait().expect("wait for the child").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the child is not done after {DEADLOCK:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().expect("the child's output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("the global pool was not built"),
+        "{}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -6,7 +6,8 @@ mod common;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -199,5 +200,206 @@ fn wait_set_take_and_drop() {
         assert_eq!(drops.load(Ordering::SeqCst), 2);
         drop(inner);
         assert_eq!(drops.load(Ordering::SeqCst), 3);
+    });
+}
+
+/// Where a re-entry case runs: on a worker of a pool of that many threads, or on the plain
+/// thread of the test (outside every pool).
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    Worker(usize),
+    Plain,
+}
+
+const PLACES: [Place; 3] = [Place::Worker(1), Place::Worker(2), Place::Plain];
+
+/// Runs `case` at `place`; it must panic with the re-entry message, which is returned.
+fn reentry_panic(place: Place, case: impl FnOnce() + Send) -> String {
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| match place {
+        Place::Worker(threads) => pool_of(threads).install(case),
+        Place::Plain => case(),
+    }));
+    let message = payload_str(&*caught.expect_err("re-entry panics"));
+    assert!(message.contains("own initializer"), "{place:?}: {message}");
+    message
+}
+
+/// Runs `f` inside `depth` nested `brigade::isolate` regions.
+fn in_regions(depth: usize, f: &(dyn Fn() -> u32 + Sync)) -> u32 {
+    if depth == 0 {
+        f()
+    } else {
+        brigade::isolate(|| in_regions(depth - 1, f))
+    }
+}
+
+/// The initializer calls `get_or_init` of its own cell from inside one or two regions it
+/// opened (`brigade::isolate`): that can never finish, so it panics as direct re-entry
+/// does, on a worker and on a plain thread. The cell stays usable.
+#[test]
+fn reentry_through_nested_regions_panics() {
+    quiet_expected_panics();
+    within("OnceCell re-entry through nested regions", || {
+        for place in PLACES {
+            for depth in [1, 2] {
+                let cell: OnceCell<u32> = OnceCell::new();
+                reentry_panic(place, || {
+                    cell.get_or_init(|| in_regions(depth, &|| *cell.get_or_init(|| 1)));
+                });
+                assert_eq!(cell.get(), None, "{place:?}, depth {depth}");
+                assert_eq!(*cell.get_or_init(|| 5), 5, "{place:?}, depth {depth}");
+            }
+        }
+    });
+}
+
+/// The same through `ThreadPool::isolate`, called from a worker of that pool (which opens the
+/// region right there) and from a plain thread (which sends it to a worker as a job of the
+/// initializer's region).
+#[test]
+fn reentry_through_thread_pool_isolate_panics() {
+    quiet_expected_panics();
+    within("OnceCell re-entry through ThreadPool::isolate", || {
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            for on_worker in [true, false] {
+                let cell: OnceCell<u32> = OnceCell::new();
+                let case = || {
+                    cell.get_or_init(|| pool.isolate(|| *cell.get_or_init(|| 1)));
+                };
+                let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+                    if on_worker {
+                        pool.install(case)
+                    } else {
+                        case()
+                    }
+                }));
+                let message = payload_str(&*caught.expect_err("re-entry panics"));
+                assert!(
+                    message.contains("own initializer"),
+                    "{threads} threads, on a worker: {on_worker}: {message}"
+                );
+                assert_eq!(cell.get(), None);
+            }
+        }
+    });
+}
+
+/// The value of `cells[i]` is that of the next cell (cyclically) plus one: the initializers
+/// form a cycle.
+fn around(cells: &[OnceCell<u32>], i: usize) -> u32 {
+    *cells[i % cells.len()].get_or_init(|| around(cells, i + 1) + 1)
+}
+
+/// A cycle of cells, `a -> b -> a` and `a -> b -> c -> a` (each initializer asks for the
+/// next cell): the innermost initializer asks for a cell whose initializer is below it on
+/// the same stack, which panics instead of hanging, on a worker and on a plain thread. Every
+/// cell is left empty and usable.
+#[test]
+fn reentry_through_a_cycle_of_cells_panics() {
+    quiet_expected_panics();
+    within("OnceCell re-entry through a cycle of cells", || {
+        for place in PLACES {
+            for len in [2, 3] {
+                let cells: Vec<OnceCell<u32>> = (0..len).map(|_| OnceCell::new()).collect();
+                reentry_panic(place, || {
+                    around(&cells, 0);
+                });
+                assert!(
+                    cells.iter().all(|cell| cell.get().is_none()),
+                    "{place:?}, {len} cells"
+                );
+                assert_eq!(*cells[1].get_or_init(|| 5), 5, "{place:?}, {len} cells");
+            }
+        }
+    });
+}
+
+/// The initializer sends a job into another pool (`install`), and that job opens a region
+/// and asks for the cell: the worker that runs the job entered the initializer's region by
+/// running it, below the region it opened. The initializer waits for that job, so this is
+/// re-entry too, and panics, whether the initializer runs on a worker or a plain thread.
+#[test]
+fn reentry_through_a_job_of_the_initializer_panics() {
+    quiet_expected_panics();
+    within("OnceCell re-entry through a job", || {
+        for place in PLACES {
+            for threads in [1, 2] {
+                let other = pool_of(threads);
+                let cell: OnceCell<u32> = OnceCell::new();
+                reentry_panic(place, || {
+                    cell.get_or_init(|| {
+                        other.install(|| brigade::isolate(|| *cell.get_or_init(|| 1)))
+                    });
+                });
+                assert_eq!(cell.get(), None, "{place:?}, {threads} threads");
+            }
+        }
+    });
+}
+
+/// Not re-entry: a job of some region, run by a worker (which puts that worker in the
+/// region), asks for a cell whose initializer runs on another thread. It waits for that
+/// initializer and gets its value, whether the region is unrelated to the initializer (a
+/// plain thread's `isolate`) or was opened by it (a detached task spawned inside the
+/// initializer's `isolate`, which the initializer does not wait for).
+#[test]
+fn a_job_of_another_region_waits_for_an_initializer_on_another_thread() {
+    within("OnceCell wait from a job of another region", || {
+        // Blocks its thread (no pool-aware wait) until `asked`, then a little longer, so that
+        // the asking job finds the initializer running.
+        fn slow_init(asked: &AtomicBool) -> u32 {
+            while !asked.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(1));
+            }
+            thread::sleep(Duration::from_millis(20));
+            7
+        }
+
+        // An unrelated region: the initializer runs on a plain thread.
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            let cell = OnceCell::new();
+            let (started, asked) = (AtomicBool::new(false), AtomicBool::new(false));
+            thread::scope(|s| {
+                let init = s.spawn(|| {
+                    *cell.get_or_init(|| {
+                        started.store(true, Ordering::SeqCst);
+                        slow_init(&asked)
+                    })
+                });
+                while !started.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                let got = brigade::isolate(|| {
+                    pool.install(|| {
+                        asked.store(true, Ordering::SeqCst);
+                        *cell.get_or_init(|| 0)
+                    })
+                });
+                assert_eq!(got, 7, "{threads} threads");
+                assert_eq!(init.join().unwrap(), 7, "{threads} threads");
+            });
+        }
+
+        // A region the initializer opened: its task runs on the other worker.
+        let pool = pool_of(2);
+        let cell = Arc::new(OnceCell::new());
+        let asked = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel();
+        let value = pool.install(|| {
+            *cell.get_or_init(|| {
+                let (task_cell, task_asked) = (Arc::clone(&cell), Arc::clone(&asked));
+                brigade::isolate(move || {
+                    brigade::spawn(move || {
+                        task_asked.store(true, Ordering::SeqCst);
+                        tx.send(*task_cell.get_or_init(|| 0)).unwrap();
+                    });
+                });
+                slow_init(&asked)
+            })
+        });
+        assert_eq!(value, 7);
+        assert_eq!(rx.recv().unwrap(), 7);
     });
 }

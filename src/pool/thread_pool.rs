@@ -114,8 +114,10 @@ impl ThreadPool {
         OP: FnOnce() -> R + Send,
         R: Send,
     {
+        // Through `in_region_here`, so that the region joins this thread's chain of regions
+        // (the `OnceCell` re-entry check sees it).
         self.registry
-            .in_worker(|worker, _| worker.in_region(Region::fresh(), op))
+            .in_worker(|_, _| crate::isolate::in_region_here(Region::fresh(), op))
     }
 
     /// Runs `a` and `b` on this pool, potentially in parallel; see [`join`](crate::join).

@@ -19,8 +19,13 @@
 //! - An initializer that panics puts the cell back to `INCOMPLETE` and ends its attempt; the
 //!   panic goes on to its caller, and the waiters look again: one of them runs its own
 //!   initializer. Nothing is left poisoned.
-//! - A `get_or_init` from inside the initializer's own region (the initializer itself, or one
-//!   of the tasks it spawned) can never finish: it panics instead of hanging.
+//! - A `get_or_init` from inside the initializer's own region, at any depth (the initializer
+//!   itself, one of the tasks it spawned or sent into a pool, a region nested in those, or
+//!   another cell's initializer they run, as in a cycle `a -> b -> a`), can never finish: it
+//!   panics instead of hanging. The check sees every region the calling thread is in, not
+//!   only the innermost (`isolate.rs`, "The chain of regions", which names the one case it
+//!   misses). A caller merely *in another
+//!   region*, waiting for an initializer on another thread, is not re-entry: it waits.
 //!
 //! No waiter is left behind: the attempt's signal is set after `state` leaves `RUNNING`,
 //! under the same lock that a waiter holds when it reads `RUNNING` and takes the signal;
@@ -51,7 +56,9 @@ const COMPLETE: usize = 2;
 ///
 /// If the initializer panics, the panic reaches its caller and the cell stays empty: the next
 /// caller (or one that was waiting) runs its own initializer. A `get_or_init` from inside the
-/// initializer itself (directly or from a task it spawned) could never finish, and panics.
+/// initializer itself could never finish, and panics: directly, from a task it spawned, from
+/// inside an [`isolate`](crate::isolate()) region it opened, or through other cells (`a`'s
+/// initializer needs `b`, whose initializer needs `a`).
 ///
 /// # Examples
 ///
@@ -147,7 +154,8 @@ impl<T> OnceCell<T> {
     /// # Panics
     ///
     /// If `init` panics, the panic is re-raised here and the cell stays empty. If called
-    /// from inside the cell's own running initializer (or a task it spawned), panics at once
+    /// from inside the cell's own running initializer, at any depth (a task it spawned, a
+    /// nested `isolate` region, another cell's initializer it called), panics at once
     /// instead of waiting forever.
     ///
     /// # Examples
@@ -302,10 +310,13 @@ impl<T> OnceCell<T> {
                 RUNNING => {
                     let running = attempt.clone().expect("a RUNNING cell has an attempt");
                     drop(attempt);
+                    // Inside the initializer's region at any depth (nested regions, other
+                    // cells' initializers, jobs it sent into a pool): it waits for us.
                     assert!(
-                        Region::current() != running.region,
+                        !running.region.encloses_current_thread(),
                         "brigade::sync::OnceCell::get_or_init called from inside the cell's \
-                         own initializer (or a task it spawned): it would wait for itself \
+                         own initializer (directly, through nested regions or other cells' \
+                         initializers, or from a task it spawned): it would wait for itself \
                          forever"
                     );
                     // Help with the initializer's tasks (a worker) or block (a plain thread).
