@@ -63,8 +63,10 @@ impl ThreadPool {
     /// `brigade::join`, `brigade::scope` and `brigade::spawn` use this pool.
     ///
     /// Called from a worker of this pool, it runs `op` right away. Called from a worker of
-    /// another pool, that worker keeps running its own pool's jobs while it waits, so pools
-    /// can call into each other without deadlock.
+    /// another pool, that worker keeps running its own pool's jobs while it waits, so brigade
+    /// pools can call into each other without deadlock. This holds between brigade pools
+    /// only: a rayon pool (or any other runtime) whose thread blocks here cannot run the
+    /// rayon work this pool may be waiting for.
     ///
     /// # Panics
     ///
