@@ -302,7 +302,12 @@ impl<T> Stealer<T> {
     /// item has another tag (that item is left where it is).
     #[inline]
     pub fn steal_if_tag(&self, tag: usize) -> Steal<(NonNull<T>, usize)> {
-        self.steal_observing_len(Some(tag)).0
+        self.steal_if(|t| t == tag)
+    }
+
+    /// Like [`steal_if_tag`](Self::steal_if_tag), for any tag that `accept` accepts.
+    pub(crate) fn steal_if(&self, accept: impl Fn(usize) -> bool) -> Steal<(NonNull<T>, usize)> {
+        self.steal_observing_len(Some(&accept)).0
     }
 
     /// Steals about half of the items in one visit: the oldest is returned, and up to
@@ -347,7 +352,10 @@ impl<T> Stealer<T> {
     /// Steals the oldest item (if its tag is `only_tag`, when given); on success also returns
     /// the length the deque had just before (`bottom - top` as read by this steal), else 0.
     #[inline]
-    fn steal_observing_len(&self, only_tag: Option<usize>) -> (Steal<(NonNull<T>, usize)>, usize) {
+    fn steal_observing_len(
+        &self,
+        accept: Option<&dyn Fn(usize) -> bool>,
+    ) -> (Steal<(NonNull<T>, usize)>, usize) {
         let inner = &*self.inner;
         // Acquire: pairs with other thieves' (and the owner's) CAS on `top`.
         let t = inner.top.load(Ordering::Acquire);
@@ -363,7 +371,7 @@ impl<T> Stealer<T> {
         // Possibly stale (another thief took index `t` and the owner reused the slot): then
         // the CAS below fails, or, for a tag that does not match, nothing is claimed at all.
         let (item, tag) = inner.slot(t).read();
-        if only_tag.is_some_and(|want| want != tag) {
+        if accept.is_some_and(|accept| !accept(tag)) {
             return (Steal::Empty, 0);
         }
         // SeqCst on success: the claim is ordered with the owner's CAS on the last item.

@@ -69,7 +69,7 @@ impl Injector {
             return None;
         }
         let mut queue = self.queue.lock();
-        let at = queue.iter().position(|job| job.region() == region)?;
+        let at = queue.iter().position(|job| job.region().within(region))?;
         let job = queue.remove(at);
         self.len.store(queue.len(), Ordering::Relaxed);
         job
@@ -78,7 +78,12 @@ impl Injector {
     /// True if the injector holds a job of `region` (a scan under the lock: only for a
     /// waiter's last look before it parks).
     pub(crate) fn contains(&self, region: Region) -> bool {
-        !self.is_empty() && self.queue.lock().iter().any(|job| job.region() == region)
+        !self.is_empty()
+            && self
+                .queue
+                .lock()
+                .iter()
+                .any(|job| job.region().within(region))
     }
 
     /// True if the injector looked empty.

@@ -151,6 +151,16 @@ impl Region {
         Region(tag)
     }
 
+    /// True if a job of this region may run in a wait inside `outer`: it is `outer`, or a
+    /// region entered while inside `outer` (at any depth) that has not ended yet. A region
+    /// nested in `outer` is `outer`'s own work, so running it cannot take anything `outer`'s
+    /// waiter holds that `outer`'s own jobs could not; without this, a job of a nested
+    /// region sent into another pool whose workers all wait inside `outer` found nobody.
+    #[inline]
+    pub(crate) fn within(self, outer: Region) -> bool {
+        self == outer || (!outer.is_none() && nesting::is_inside(self, outer))
+    }
+
     /// The innermost region of the current thread: a worker's, or a plain thread's (for the
     /// jobs it injects into a pool).
     pub(crate) fn current() -> Region {
@@ -198,6 +208,8 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
     }
     // Declared after `entered`, so dropped (unpublishing it) before it.
     let _leave = Leave(entered.outer);
+    let outer = Region::current();
+    let _nested = (!outer.is_none()).then(|| nesting::Link::new(region, outer));
     INNERMOST.with(|innermost| innermost.set(&entered));
     match worker {
         Some(worker) => worker.in_region(region, f),
@@ -281,4 +293,62 @@ where
     F: FnOnce() -> R,
 {
     in_region_here(Region::fresh(), f)
+}
+
+/// Which live regions were entered inside which (for [`Region::within`]). Only regions
+/// entered while the thread was already inside one are listed, while they last; the list is
+/// empty (one relaxed load to find that out) unless isolation regions nest.
+mod nesting {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::Region;
+
+    /// `(inner, outer)` pairs of live nested regions. Not through the loom facade: a lookup
+    /// table, not part of any protocol (a lookup that misses a link only withholds a job
+    /// from an outer waiter, which its own workers still run).
+    static LINKS: Mutex<Vec<(Region, Region)>> = Mutex::new(Vec::new());
+    /// How many links there are: lets `is_inside` skip the lock when regions do not nest.
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+    /// One link, listed while it lives (for as long as the inner region's entry).
+    pub(super) struct Link(Region);
+
+    impl Link {
+        pub(super) fn new(inner: Region, outer: Region) -> Link {
+            let mut links = LINKS.lock().unwrap_or_else(|e| e.into_inner());
+            links.push((inner, outer));
+            // Relaxed: a hint; the lock orders the list itself.
+            COUNT.store(links.len(), Ordering::Relaxed);
+            Link(inner)
+        }
+    }
+
+    impl Drop for Link {
+        fn drop(&mut self) {
+            let mut links = LINKS.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(at) = links.iter().rposition(|&(inner, _)| inner == self.0) {
+                links.swap_remove(at);
+            }
+            COUNT.store(links.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// True if `inner` was entered inside `outer`, at any depth, and is still live.
+    pub(super) fn is_inside(inner: Region, outer: Region) -> bool {
+        if COUNT.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
+        let links = LINKS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut at = inner;
+        // Each step goes to an older region; a chain is at most as long as the list.
+        for _ in 0..links.len() {
+            match links.iter().find(|&&(i, _)| i == at) {
+                Some(&(_, o)) if o == outer => return true,
+                Some(&(_, o)) => at = o,
+                None => return false,
+            }
+        }
+        false
+    }
 }

@@ -502,3 +502,20 @@ fn waiting_inside_a_region_never_pops_work_from_before_it() {
         }
     });
 }
+
+/// A job of a region nested inside region `r`, sent into a pool whose only worker waits
+/// inside `r`: nobody could take it (the waiter took only jobs of `r` itself), and the two
+/// pools hung. Found by the liveness fuzzer. A nested region's jobs are `r`'s own work, so a
+/// waiter in `r` takes them too.
+#[test]
+fn a_waiter_takes_jobs_of_regions_nested_in_its_own() {
+    within("nested region across pools", || {
+        let p0 = pool_of(1);
+        let p1 = pool_of(1);
+        for _ in 0..FRESH_POOLS {
+            let n =
+                p1.install(|| brigade::isolate(|| p0.install(|| p0.isolate(|| p1.install(|| 5)))));
+            assert_eq!(n, 5);
+        }
+    });
+}

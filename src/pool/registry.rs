@@ -472,10 +472,11 @@ impl Registry {
     pub(crate) fn has_work_in(&self, me: usize, region: Region) -> bool {
         self.thread_infos[me].inbox.contains(region)
             || self.injector.contains(region)
-            || self
-                .thread_infos
-                .iter()
-                .any(|info| info.stealer.oldest_tag() == Some(region.tag()))
+            || self.thread_infos.iter().any(|info| {
+                info.stealer
+                    .oldest_tag()
+                    .is_some_and(|tag| Region::from_tag(tag).within(region))
+            })
     }
 
     /// True if any queue of this pool holds a job that worker `me` could take.

@@ -675,7 +675,7 @@ impl WorkerThread {
     ) -> Steal<JobRef> {
         let stealer = &self.registry.thread_infos[victim].stealer;
         let stolen = match (amount, region) {
-            (_, Some(region)) => stealer.steal_if_tag(region.tag()),
+            (_, Some(region)) => stealer.steal_if(|tag| Region::from_tag(tag).within(region)),
             (StealAmount::One, None) => stealer.steal_tagged(),
             (StealAmount::Half, None) => {
                 let (first, moved) = stealer.steal_batch_and_pop(&self.deque);
@@ -708,7 +708,7 @@ impl WorkerThread {
         let registry = &*self.registry;
         let job = registry.thread_infos[victim].pending.steal()?;
         match region {
-            Some(region) if job.region() != region => {
+            Some(region) if !job.region().within(region) => {
                 registry.inject(job);
                 None
             }

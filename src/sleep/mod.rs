@@ -180,7 +180,7 @@ impl Sleep {
         }
     }
 
-    /// Wakes every worker parked inside `region`. Called after a job of `region` became
+    /// Wakes every worker parked inside `region` or a region `region` is nested in. Called after a job of `region` became
     /// visible and after the SeqCst fence of `notify_work`, which pairs with the fence in
     /// `park_on_latch`: either this load sees the parked worker, or its last look sees the
     /// job (the same store-buffering argument as for `counts`).
@@ -193,7 +193,7 @@ impl Sleep {
             .isolated
             .lock()
             .iter()
-            .filter(|&&(_, r)| r == region)
+            .filter(|&&(_, r)| region.within(r))
             .map(|&(index, _)| index)
             .collect();
         for index in parked {
