@@ -35,7 +35,10 @@
 //! `brigade::sync` waits per program (a worker runs tasks in at most 64 nested waits); without
 //! `overflow` at most 700 spawns per program (no deque fills); no plain thread is started
 //! inside an isolation region (its work could need a worker outside every region); no panic
-//! is injected inside a `OnceCell` initializer (its retry would run tasks twice).
+//! is injected inside a `OnceCell` initializer (its retry would run tasks twice); calls into
+//! another pool are made outside every isolation region, or under one isolation node of the
+//! program only (two pools whose workers all wait inside different regions, each for the
+//! other's work, deadlock: see `Gen::may_cross` and `docs/reliability.md`).
 //!
 //! A watchdog aborts the process when no program finishes for `BRIGADE_LIVENESS_HANG_SECS`
 //! (20) seconds, after printing the program's seed, the program, the tasks that have not run
@@ -334,6 +337,8 @@ struct Where {
     /// Inside an isolation region (`isolate`, a `OnceCell` initializer), perhaps through
     /// another pool.
     isolated: bool,
+    /// The innermost isolation node above this position, if any (see `Gen::may_cross`).
+    region: Option<usize>,
     in_init: bool,
     owner: Option<Owner>,
 }
@@ -386,6 +391,10 @@ struct Gen {
     overflows_left: usize,
     many_left: usize,
     new_pools_left: usize,
+    /// The one isolation node under which calls into other pools may be made (see
+    /// `may_cross`).
+    cross_region: Option<usize>,
+    regions: usize,
 }
 
 impl Gen {
@@ -452,12 +461,29 @@ impl Gen {
         w.pools.contains(&w.pool)
     }
 
+    /// Whether a call into another pool may be made here. A known limit of isolation: two
+    /// pools whose every worker waits inside a *different* isolation region, each for work
+    /// queued in the other pool, deadlock (a waiter runs only its region's jobs and those of
+    /// regions nested in it; brigade has no spare worker outside all regions to lend). So
+    /// calls into other pools are made outside every region, or under one isolation node of
+    /// the program only (and not under regions nested in it).
+    fn may_cross(&mut self, w: &Where) -> bool {
+        match (w.region, self.cross_region) {
+            (None, _) => true,
+            (Some(r), None) => {
+                self.cross_region = Some(r);
+                true
+            }
+            (Some(r), Some(c)) => r == c,
+        }
+    }
+
     fn target(&mut self, w: &Where) -> (Target, usize) {
         match self.rng.below(3) {
             0 => (Target::Current, w.pool),
             1 if Gen::addressable(w) => (Target::Pool(w.pool), w.pool),
             1 => (Target::Current, w.pool),
-            _ if self.features.has(CROSS_POOL) => {
+            _ if self.features.has(CROSS_POOL) && self.may_cross(w) => {
                 let p = w.pools[self.rng.below(w.pools.len() as u64) as usize];
                 (Target::Pool(p), p)
             }
@@ -466,6 +492,9 @@ impl Gen {
     }
 
     fn other_pool(&mut self, w: &Where) -> Option<usize> {
+        if !self.may_cross(w) {
+            return None;
+        }
         let others: Vec<usize> = w.pools.iter().copied().filter(|&p| p != w.pool).collect();
         (!others.is_empty()).then(|| others[self.rng.below(others.len() as u64) as usize])
     }
@@ -623,9 +652,11 @@ impl Gen {
             }
             Choice::Isolate => {
                 let (on, pool) = self.target(w);
+                self.regions += 1;
                 let child = self.node(
                     &Where {
                         isolated: true,
+                        region: Some(self.regions),
                         ..w.on(pool)
                     },
                     false,
@@ -637,9 +668,11 @@ impl Gen {
                 self.limits.waits -= callers - 1;
                 self.limits.spawns -= callers;
                 self.bulk(w, callers);
+                self.regions += 1;
                 let child = self.node(
                     &Where {
                         isolated: true,
+                        region: Some(self.regions),
                         in_init: true,
                         ..w.child()
                     },
@@ -743,6 +776,8 @@ impl Program {
             overflows_left: 1,
             many_left: 1,
             new_pools_left: 2,
+            cross_region: None,
+            regions: 0,
         };
         // The root: the runner thread installs into a base pool.
         let top = Where {
@@ -750,6 +785,7 @@ impl Program {
             pools: (0..base_pools).collect(),
             depth: 0,
             isolated: false,
+            region: None,
             in_init: false,
             owner: None,
         };
