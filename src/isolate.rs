@@ -242,6 +242,15 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
 /// [`ThreadPool::isolate`](crate::ThreadPool::isolate) runs `f` on a worker of that pool
 /// instead, and needs both.
 ///
+/// # Limits
+///
+/// A worker waiting inside a region runs only the region's tasks (and those of regions
+/// entered inside it), so a wait inside `f` must not depend on work that only such a worker
+/// could run outside the region. In particular, two pools whose every worker waits inside a
+/// *different* region, each for work it sent into the other pool, deadlock: keep calls into
+/// other pools out of isolated code, or give those pools a worker that is not waiting in a
+/// region.
+///
 /// # Panics
 ///
 /// A panic in `f` propagates to the caller, after the region's tasks have finished as usual.
