@@ -519,3 +519,35 @@ fn a_waiter_takes_jobs_of_regions_nested_in_its_own() {
         }
     });
 }
+
+/// The same while the workers are blocked as barrier parties (a barrier wait blocks its
+/// worker by contract): the heartbeat thread kept beating for as long as they waited.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "waits on the wall clock for the heartbeat thread to park"
+)]
+fn heartbeat_parks_while_workers_are_blocked_at_a_barrier() {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    within("heartbeat parks beside barrier parties", || {
+        let pool = pool_of(2);
+        let barrier = Arc::new(brigade::sync::Barrier::new(3));
+        for _ in 0..2 {
+            let b = barrier.clone();
+            pool.spawn(move || {
+                b.wait();
+            });
+        }
+        let mut parked_seen = false;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && !parked_seen {
+            std::thread::sleep(Duration::from_millis(20));
+            parked_seen =
+                brigade::internals::pool_state(&pool).contains("heartbeat thread parked yes");
+        }
+        let state = brigade::internals::pool_state(&pool);
+        barrier.wait();
+        assert!(parked_seen, "the heartbeat thread never parked: {state}");
+    });
+}

@@ -447,6 +447,23 @@ impl WorkerThread {
         result
     }
 
+    /// Runs `f`, which blocks this worker outside the pool's sleep protocol (a barrier
+    /// party): meanwhile the worker counts as asleep for the heartbeat thread, which may then
+    /// park, and it kicks the heartbeat when it is back.
+    pub(crate) fn blocked<R>(&self, f: impl FnOnce() -> R) -> R {
+        let sleep = &self.registry.sleep;
+        sleep.enter_blocked();
+        struct Back<'a>(&'a WorkerThread);
+        impl Drop for Back<'_> {
+            fn drop(&mut self) {
+                self.0.registry.sleep.leave_blocked();
+                self.0.registry.heartbeat.kick();
+            }
+        }
+        let _back = Back(self);
+        f()
+    }
+
     /// How many `brigade::sync` waits are running jobs on this worker right now (the stack
     /// bound of `sync/signal.rs`).
     #[inline]

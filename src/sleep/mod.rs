@@ -101,8 +101,11 @@ pub(crate) struct Sleep {
     parkers: Box<[CachePadded<Parker>]>,
     /// Workers parked inside an isolation region, with their region: they can take only
     /// that region's jobs, so they are out of `counts` and woken by region
-    /// (`notify_region`). The count mirrors the list's length, for the producer's check.
+    /// (`notify_region`).
     isolated: Mutex<Vec<(usize, Region)>>,
+    /// Workers parked inside a region (the list's length) plus workers blocked outside the
+    /// sleep protocol (barrier parties): all count as asleep for the heartbeat thread. A
+    /// producer that finds it zero skips the list's lock.
     isolated_parked: CachePadded<AtomicUsize>,
 }
 
@@ -293,6 +296,18 @@ impl Sleep {
             self.isolated_parked.fetch_sub(1, Ordering::Relaxed);
         }
         latch.wake_up();
+    }
+
+    /// A worker blocks outside the sleep protocol (a barrier party): it counts as asleep
+    /// for the heartbeat thread (`all_asleep`) until `leave_blocked`.
+    pub(crate) fn enter_blocked(&self) {
+        // Relaxed: a count read by the heartbeat thread's park check, whose missed update
+        // costs at most one beat or one park; the worker kicks the heartbeat when it is back.
+        self.isolated_parked.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn leave_blocked(&self) {
+        self.isolated_parked.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Wakes one sleeping worker, if any, and counts it as searching.

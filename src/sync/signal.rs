@@ -173,10 +173,13 @@ impl Signal {
         if self.is_set() {
             return true;
         }
-        if let Some(worker) = WorkerThread::current() {
-            worker.publish_pending();
+        match WorkerThread::current() {
+            Some(worker) => {
+                worker.publish_pending();
+                worker.blocked(|| self.wait_parked(deadline))
+            }
+            None => self.wait_parked(deadline),
         }
-        self.wait_parked(deadline)
     }
 
     #[cold]
@@ -194,7 +197,7 @@ impl Signal {
                     Some(set) => set,
                     None => {
                         worker.publish_pending();
-                        self.wait_parked(deadline)
+                        worker.blocked(|| self.wait_parked(deadline))
                     }
                 }
             }
