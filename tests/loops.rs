@@ -346,3 +346,137 @@ fn range_lengths_never_wrap() {
     assert_eq!(LoopSource::len(&(0..=u64::MAX)), usize::MAX);
     assert_eq!(LoopSource::len(&std::ops::RangeInclusive::new(5u32, 4)), 0);
 }
+
+/// Pool sizes for the tests of ranges that end at their type's `MAX` and of piece sizes.
+const EDGE_THREADS: &[usize] = if cfg!(miri) { &[1, 2] } else { &[1, 2, 3, 4] };
+
+/// Every item of an integer range is visited once, through `for_each`, `map_reduce` and
+/// `for_each_chunk`, by every schedule on pools of every size in `EDGE_THREADS`; the range
+/// is checked against the sequential iteration of the same range.
+macro_rules! check_range {
+    ($pool:expr, $range:expr, $t:ty as $u:ty) => {{
+        let pool: &ThreadPool = $pool;
+        let range = $range;
+        let expected: Vec<$t> = range.clone().collect();
+        let offset = |x: $t| -> usize { x.wrapping_sub(expected[0]) as $u as usize };
+        for schedule in schedules() {
+            let what = format!(
+                "{:?} over {:?} on {} threads",
+                schedule,
+                range,
+                pool.current_num_threads()
+            );
+            let count = pool.map_reduce(range.clone(), schedule, || 0usize, |_| 1, |a, b| a + b);
+            assert_eq!(count, expected.len(), "map_reduce count, {what}");
+            let hits: Vec<AtomicUsize> = expected.iter().map(|_| AtomicUsize::new(0)).collect();
+            pool.for_each(range.clone(), schedule, |x: $t| {
+                hits[offset(x)].fetch_add(1, Ordering::Relaxed);
+            });
+            let wrong: Vec<$t> = expected
+                .iter()
+                .zip(&hits)
+                .filter(|(_, h)| h.load(Ordering::Relaxed) != 1)
+                .map(|(&x, _)| x)
+                .collect();
+            assert!(
+                wrong.is_empty(),
+                "for_each missed or repeated {wrong:?}, {what}"
+            );
+            let hits: Vec<AtomicUsize> = expected.iter().map(|_| AtomicUsize::new(0)).collect();
+            pool.for_each_chunk(range.clone(), schedule, |start, piece| {
+                let mut at = start;
+                for x in piece {
+                    assert_eq!(offset(x), at, "piece items follow its start index, {what}");
+                    hits[at].fetch_add(1, Ordering::Relaxed);
+                    at += 1;
+                }
+            });
+            let wrong: Vec<$t> = expected
+                .iter()
+                .zip(&hits)
+                .filter(|(_, h)| h.load(Ordering::Relaxed) != 1)
+                .map(|(&x, _)| x)
+                .collect();
+            assert!(
+                wrong.is_empty(),
+                "for_each_chunk missed or repeated {wrong:?}, {what}"
+            );
+        }
+    }};
+}
+
+/// Issue 12: a range ending at its type's `MAX` lost its last piece (`0u8..=255` counted 0
+/// items on one thread and 73 on two): the index one past the end wrapped to the start.
+#[test]
+fn inclusive_ranges_to_the_type_max_visit_every_item_once() {
+    for &threads in EDGE_THREADS {
+        let pool = &pool(threads);
+        check_range!(pool, 0u8..=u8::MAX, u8 as u8);
+        check_range!(pool, i8::MIN..=i8::MAX, i8 as u8);
+        check_range!(pool, u8::MAX - 3..=u8::MAX, u8 as u8);
+        check_range!(pool, u16::MAX - 3..=u16::MAX, u16 as u16);
+        check_range!(pool, u32::MAX - 3..=u32::MAX, u32 as u32);
+        check_range!(pool, u64::MAX - 3..=u64::MAX, u64 as u64);
+        check_range!(pool, usize::MAX - 3..=usize::MAX, usize as usize);
+        check_range!(pool, i16::MAX - 3..=i16::MAX, i16 as u16);
+        check_range!(pool, i32::MAX - 3..=i32::MAX, i32 as u32);
+        check_range!(pool, i64::MAX - 3..=i64::MAX, i64 as u64);
+        check_range!(pool, isize::MAX - 3..=isize::MAX, isize as usize);
+        check_range!(pool, i64::MIN..=i64::MIN + 3, i64 as u64);
+        check_range!(pool, u64::MAX..=u64::MAX, u64 as u64);
+        if !cfg!(miri) {
+            check_range!(pool, 0u16..=u16::MAX, u16 as u16);
+            check_range!(pool, i16::MIN..=i16::MAX, i16 as u16);
+            check_range!(pool, u32::MAX - 70_000..=u32::MAX, u32 as u32);
+        }
+    }
+}
+
+/// A loop over all 2^32 `u32`s: `for_each_chunk` pieces add up to 2^32 items and end at
+/// `u32::MAX`, and (in an optimized build) `map_reduce` counts 2^32 items.
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn a_full_u32_range_is_counted_once() {
+    use brigade::LoopSource;
+    use std::sync::Mutex;
+    const ALL: usize = 1 << 32;
+    let big = 1 << 24;
+    let schedules = [
+        Schedule::Static,
+        Schedule::StaticChunks { chunk: big },
+        Schedule::Dynamic { chunk: big },
+        Schedule::Guided { min_chunk: big },
+        Schedule::Adaptive { min_len: 1 },
+        Schedule::Adaptive { min_len: big },
+    ];
+    for &threads in EDGE_THREADS {
+        let pool = pool(threads);
+        for schedule in schedules {
+            let pieces = Mutex::new(Vec::new());
+            pool.for_each_chunk(0..=u32::MAX, schedule, |start, piece| {
+                let len = LoopSource::len(&piece);
+                let last = piece.into_iter().next_back();
+                pieces.lock().unwrap().push((start, len, last));
+            });
+            let mut pieces = pieces.into_inner().unwrap();
+            pieces.sort();
+            let what = format!("{schedule:?} on {threads} threads: {pieces:?}");
+            let mut at = 0;
+            for &(start, len, last) in &pieces {
+                assert_eq!(start, at, "pieces tile the range, {what}");
+                assert!(len > 0, "no empty piece, {what}");
+                assert_eq!(last, Some((start + len - 1) as u32), "{what}");
+                at += len;
+            }
+            assert_eq!(at, ALL, "{what}");
+        }
+    }
+    // 2^32 items one by one: about a second in an optimized build, minutes in a debug one.
+    if !cfg!(debug_assertions) {
+        let pool = pool(2);
+        for schedule in schedules {
+            let count = pool.map_reduce(0..=u32::MAX, schedule, || 0u64, |_| 1, |a, b| a + b);
+            assert_eq!(count, ALL as u64, "{schedule:?}");
+        }
+    }
+}

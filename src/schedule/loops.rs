@@ -152,8 +152,10 @@ where
 
 /// Calls `body` once per piece of `source` as `schedule` cuts it, with the index of the
 /// piece's first item and the piece itself: a sub-slice (`&[T]`, or `&mut [T]` for a
-/// mutable source) or a sub-range. For work that pays a cost per piece rather than per
-/// item (a buffer, a lock, a call into a vectorized kernel), on the current pool.
+/// mutable source) or a sub-range (`Range` for `a..b`, `RangeInclusive` for `a..=b`, so
+/// that a piece can end at the type's `MAX`; see [`LoopSource::Piece`]). For work that
+/// pays a cost per piece rather than per item (a buffer, a lock, a call into a vectorized
+/// kernel), on the current pool.
 ///
 /// Pieces are what the schedule makes them: `chunk` items with `Dynamic { chunk }` and
 /// `StaticChunks { chunk }` (the last one shorter), one block per worker with `Static`,
@@ -178,6 +180,14 @@ where
 ///     }
 /// });
 /// assert!(v.iter().enumerate().all(|(i, &x)| x == i));
+///
+/// // Pieces of an inclusive range are inclusive: the last one ends at 255.
+/// let items = std::sync::atomic::AtomicUsize::new(0);
+/// brigade::for_each_chunk(0..=u8::MAX, Schedule::Dynamic { chunk: 100 }, |start, piece| {
+///     assert_eq!(usize::from(*piece.start()), start);
+///     items.fetch_add(piece.count(), std::sync::atomic::Ordering::Relaxed);
+/// });
+/// assert_eq!(items.into_inner(), 256);
 /// ```
 pub fn for_each_chunk<S, F>(source: S, schedule: Schedule, body: F)
 where

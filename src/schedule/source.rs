@@ -2,9 +2,13 @@
 //!
 //! A schedule only deals in index ranges `start..end` within `0..len`. A source turns itself
 //! into a shared raw form once ([`LoopSource::into_raw`]), and each piece a schedule hands
-//! out is rebuilt from it ([`LoopSource::piece`]): a sub-range, or a sub-slice. For mutable
-//! slices that is where the `unsafe` of the loops lives: pieces are disjoint, so the
-//! `&mut [T]` they rebuild never alias.
+//! out is rebuilt from it ([`LoopSource::piece`]): a sub-range of the same kind, or a
+//! sub-slice. For mutable slices that is where the `unsafe` of the loops lives: pieces are
+//! disjoint, so the `&mut [T]` they rebuild never alias.
+//!
+//! A piece of an inclusive range `a..=b` is inclusive too: a half-open piece ends one past
+//! its last item, which does not exist when that item is `b == MAX` (`0u8..=255` would end
+//! its last piece at `256`, wrapped to `0`, and lose it).
 
 use std::marker::PhantomData;
 use std::ops::{Range, RangeInclusive};
@@ -39,8 +43,10 @@ pub trait LoopSource: sealed::Sealed + Send + Sized {
     /// The source, shared by every piece of one loop.
     #[doc(hidden)]
     type Raw: Copy + Send + Sync;
-    /// A piece of the source: a sub-range, or a sub-slice (what
-    /// [`for_each_chunk`](crate::for_each_chunk) hands to its body).
+    /// A piece of the source (what [`for_each_chunk`](crate::for_each_chunk) hands to its
+    /// body): a sub-slice for a slice, a sub-range of the same kind for a range (a
+    /// `Range` for `a..b`, a non-empty `RangeInclusive` for `a..=b`, so that the piece
+    /// holding the type's `MAX` can end there).
     type Piece: LoopSource<Item = Self::Item>;
     /// The items of the source, as sequential code iterates them.
     #[doc(hidden)]
@@ -113,7 +119,7 @@ macro_rules! range_source {
         impl LoopSource for RangeInclusive<$t> {
             type Item = $t;
             type Raw = $t;
-            type Piece = Range<$t>;
+            type Piece = Self;
             type Iter = RangeInclusive<$t>;
 
             #[inline]
@@ -133,9 +139,16 @@ macro_rules! range_source {
             }
 
             #[inline]
-            unsafe fn piece(raw: $t, start: usize, end: usize) -> Range<$t> {
-                // SAFETY: forwarded; a piece of `a..=b` is a half-open range below `b + 1`.
-                unsafe { <Range<$t>>::piece(raw, start, end) }
+            unsafe fn piece(raw: $t, start: usize, end: usize) -> Self {
+                if start == end {
+                    // Empty (`MAX > MIN`); schedules never hand out empty pieces.
+                    return <$t>::MAX..=<$t>::MIN;
+                }
+                // In range: `start < end <= len`, so the last item, `raw + (end - 1)`, is at
+                // most the source's last item. One past it may not exist (`b == MAX`): a
+                // half-open piece could not end there, an inclusive one can.
+                let at = |i: usize| raw.wrapping_add(i as $t);
+                at(start)..=at(end - 1)
             }
 
             #[inline]
