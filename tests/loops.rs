@@ -342,9 +342,12 @@ fn range_lengths_never_wrap() {
     use brigade::LoopSource;
     assert_eq!(LoopSource::len(&(-128i8..=127)), 256);
     assert_eq!(LoopSource::len(&(i64::MIN..i64::MAX)), u64::MAX as usize);
-    // 2^64 items: cut at usize::MAX, not wrapped to 0.
+    // 2^64 items: `len` says usize::MAX, not 0 (a loop over it panics, see
+    // `ranges_longer_than_usize_max_items_panic`).
     assert_eq!(LoopSource::len(&(0..=u64::MAX)), usize::MAX);
     assert_eq!(LoopSource::len(&std::ops::RangeInclusive::new(5u32, 4)), 0);
+    assert_eq!(LoopSource::len(&(0..u128::MAX)), usize::MAX);
+    assert_eq!(LoopSource::len(&(i128::MIN..=i128::MIN + 9)), 10);
 }
 
 /// Pool sizes for the tests of ranges that end at their type's `MAX` and of piece sizes.
@@ -424,6 +427,9 @@ fn inclusive_ranges_to_the_type_max_visit_every_item_once() {
         check_range!(pool, isize::MAX - 3..=isize::MAX, isize as usize);
         check_range!(pool, i64::MIN..=i64::MIN + 3, i64 as u64);
         check_range!(pool, u64::MAX..=u64::MAX, u64 as u64);
+        check_range!(pool, u128::MAX - 3..=u128::MAX, u128 as u128);
+        check_range!(pool, i128::MAX - 3..=i128::MAX, i128 as u128);
+        check_range!(pool, i128::MIN..=i128::MIN + 3, i128 as u128);
         if !cfg!(miri) {
             check_range!(pool, 0u16..=u16::MAX, u16 as u16);
             check_range!(pool, i16::MIN..=i16::MAX, i16 as u16);
@@ -479,4 +485,42 @@ fn a_full_u32_range_is_counted_once() {
             assert_eq!(count, ALL as u64, "{schedule:?}");
         }
     }
+}
+
+/// A loop numbers its items with `usize`: a range with more items than that cannot be run
+/// exactly once, so the loop panics before it starts instead of silently dropping the rest
+/// (it used to run `0..=u64::MAX` without its last item).
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn ranges_longer_than_usize_max_items_panic() {
+    let pool = pool(2);
+    let try_loop = |f: &(dyn Fn() + Sync)| {
+        let payload = catch_unwind(AssertUnwindSafe(|| pool.install(f))).expect_err("panics");
+        match payload.downcast::<String>() {
+            Ok(msg) => *msg,
+            Err(payload) => payload.downcast_ref::<&str>().unwrap_or(&"?").to_string(),
+        }
+    };
+    let ran = AtomicBool::new(false);
+    let msg = try_loop(&|| {
+        pool.for_each_chunk(0..=u64::MAX, Schedule::Static, |_, _| {
+            ran.store(true, Ordering::Relaxed);
+        })
+    });
+    assert!(msg.contains("usize::MAX"), "{msg}");
+    let msg = try_loop(&|| {
+        pool.for_each_chunk(i64::MIN..=i64::MAX, Schedule::Static, |_, _| {
+            ran.store(true, Ordering::Relaxed);
+        })
+    });
+    assert!(msg.contains("usize::MAX"), "{msg}");
+    let msg = try_loop(&|| pool.for_each(0..u128::MAX, Schedule::default(), |_| unreachable!()));
+    assert!(msg.contains("usize::MAX"), "{msg}");
+    assert!(!ran.load(Ordering::Relaxed), "no piece runs");
+    // The longest loop that fits starts and can run pieces: 2^64 - 1 items.
+    let items = AtomicUsize::new(0);
+    pool.for_each_chunk(0..u64::MAX, Schedule::Static, |_, piece| {
+        items.fetch_add(brigade::LoopSource::len(&piece), Ordering::Relaxed);
+    });
+    assert_eq!(items.into_inner(), usize::MAX);
 }

@@ -110,9 +110,15 @@ where
     S: LoopSource,
     B: Body<S>,
 {
+    /// # Panics
+    ///
+    /// If `source` has more than `usize::MAX` items.
     pub(crate) fn new(source: S, body: &'b B) -> Self {
+        let Some(len) = source.checked_len() else {
+            too_long()
+        };
         Loop {
-            len: source.len(),
+            len,
             raw: source.into_raw(),
             body,
             stopped: CachePadded::new(AtomicBool::new(false)),
@@ -158,6 +164,15 @@ where
         std::mem::forget(guard);
         acc
     }
+}
+
+#[cold]
+#[inline(never)]
+fn too_long() -> ! {
+    panic!(
+        "a parallel loop numbers its items with usize, and this range has more than usize::MAX \
+         items: split it into parts of at most usize::MAX items"
+    )
 }
 
 /// Stops the loop if dropped, that is if a piece unwinds.

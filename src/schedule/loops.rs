@@ -72,6 +72,9 @@ where
 /// If `body` panics, pieces not yet started are skipped, pieces already running finish,
 /// and then the panic is re-raised here. No item is ever visited twice.
 ///
+/// Panics before running anything if `source` is a range of more than `usize::MAX` items
+/// (see [`LoopSource`]).
+///
 /// # Examples
 ///
 /// ```

@@ -23,7 +23,12 @@ mod sealed {
 /// (`&mut [T]` or `&mut Vec<T>`, items are `&mut T`).
 ///
 /// Implemented by brigade for those types only (the trait is sealed); its methods are for
-/// brigade's schedules, not for calling.
+/// brigade's schedules, not for calling. Ranges of every primitive integer type are
+/// sources, `u8` to `u128`, `usize`, `i8` to `i128` and `isize`.
+///
+/// A loop numbers its items with `usize`, so a range may hold at most `usize::MAX` items:
+/// a loop over a longer one (`0..=u64::MAX` on a 64-bit target, `0..=u32::MAX` on a 32-bit
+/// one, most `u128` ranges) panics before it runs anything, rather than skip items.
 ///
 /// # Examples
 ///
@@ -52,8 +57,15 @@ pub trait LoopSource: sealed::Sealed + Send + Sized {
     #[doc(hidden)]
     type Iter: Iterator<Item = Self::Item>;
 
-    /// The number of items.
-    fn len(&self) -> usize;
+    /// The number of items, or `usize::MAX` for a range with more (which a loop refuses:
+    /// see above).
+    fn len(&self) -> usize {
+        self.checked_len().unwrap_or(usize::MAX)
+    }
+
+    /// The number of items, or `None` if it exceeds `usize::MAX`.
+    #[doc(hidden)]
+    fn checked_len(&self) -> Option<usize>;
 
     /// True if there are no items.
     fn is_empty(&self) -> bool {
@@ -87,13 +99,12 @@ macro_rules! range_source {
             type Iter = Range<$t>;
 
             #[inline]
-            fn len(&self) -> usize {
+            fn checked_len(&self) -> Option<usize> {
                 if self.end <= self.start {
-                    return 0;
+                    return Some(0);
                 }
-                // A range of a 64-bit type can be longer than `usize::MAX` on a 32-bit
-                // target; such a loop is cut short at `usize::MAX` items rather than wrap.
-                usize::try_from(self.end.abs_diff(self.start)).unwrap_or(usize::MAX)
+                // `None` for more than `usize::MAX` items (`0..u64::MAX` on a 32-bit target).
+                usize::try_from(self.end.abs_diff(self.start)).ok()
             }
 
             #[inline]
@@ -123,14 +134,14 @@ macro_rules! range_source {
             type Iter = RangeInclusive<$t>;
 
             #[inline]
-            fn len(&self) -> usize {
+            fn checked_len(&self) -> Option<usize> {
                 if self.is_empty() {
-                    return 0;
+                    return Some(0);
                 }
-                // Cut short at `usize::MAX` items, as for `Range` (`0..=u64::MAX` on a
-                // 64-bit target loses its last item).
+                // `None` for more than `usize::MAX` items (`0..=u64::MAX` on a 64-bit target).
                 usize::try_from(self.end().abs_diff(*self.start()))
-                    .map_or(usize::MAX, |d| d.saturating_add(1))
+                    .ok()?
+                    .checked_add(1)
             }
 
             #[inline]
@@ -142,7 +153,7 @@ macro_rules! range_source {
             unsafe fn piece(raw: $t, start: usize, end: usize) -> Self {
                 if start == end {
                     // Empty (`MAX > MIN`); schedules never hand out empty pieces.
-                    return <$t>::MAX..=<$t>::MIN;
+                    return RangeInclusive::new(<$t>::MAX, <$t>::MIN);
                 }
                 // In range: `start < end <= len`, so the last item, `raw + (end - 1)`, is at
                 // most the source's last item. One past it may not exist (`b == MAX`): a
@@ -159,7 +170,9 @@ macro_rules! range_source {
     )*};
 }
 
-range_source!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+range_source!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
 
 /// A shared slice, as every piece of a loop sees it.
 #[doc(hidden)]
@@ -189,8 +202,8 @@ impl<'a, T: Sync> LoopSource for &'a [T] {
     type Iter = std::slice::Iter<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        <[T]>::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(<[T]>::len(self))
     }
 
     #[inline]
@@ -223,8 +236,8 @@ impl<'a, T: Sync> LoopSource for &'a Vec<T> {
     type Iter = std::slice::Iter<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        Vec::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(Vec::len(self))
     }
 
     #[inline]
@@ -253,8 +266,8 @@ impl<'a, T: Send> LoopSource for &'a mut Vec<T> {
     type Iter = std::slice::IterMut<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        Vec::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(Vec::len(self))
     }
 
     #[inline]
@@ -303,8 +316,8 @@ impl<'a, T: Send> LoopSource for &'a mut [T] {
     type Iter = std::slice::IterMut<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        <[T]>::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(<[T]>::len(self))
     }
 
     #[inline]
