@@ -524,3 +524,137 @@ fn ranges_longer_than_usize_max_items_panic() {
     });
     assert_eq!(items.into_inner(), usize::MAX);
 }
+
+/// Pool sizes for the piece-size tests: every schedule's promise holds on each.
+const PIECE_THREADS: &[usize] = if cfg!(miri) {
+    &[1, 2]
+} else {
+    &[1, 2, 3, 4, 8]
+};
+
+/// The pieces `for_each_chunk` hands out over `0..len` (with `work` per item), sorted by
+/// start, as `(start, len)`; checks that they tile `0..len` and agree with the range.
+fn pieces(pool: &ThreadPool, len: usize, schedule: Schedule, work: u64) -> Vec<(usize, usize)> {
+    let pieces = std::sync::Mutex::new(Vec::new());
+    pool.for_each_chunk(0..len, schedule, |start, range| {
+        assert_eq!(range.start, start);
+        if work > 0 {
+            spin_for(work * range.len() as u64);
+        }
+        pieces.lock().unwrap().push((start, range.len()));
+    });
+    let mut pieces = pieces.into_inner().unwrap();
+    pieces.sort_unstable();
+    let mut at = 0;
+    for &(start, n) in &pieces {
+        assert!(
+            start == at && n > 0,
+            "{schedule:?}: pieces do not tile: {pieces:?}"
+        );
+        at += n;
+    }
+    assert_eq!(at, len, "{schedule:?}: {pieces:?}");
+    pieces
+}
+
+/// Issue 12: on a pool of one thread, `Dynamic` and `StaticChunks` handed `for_each_chunk`
+/// the whole source as one piece, so a body with a `chunk`-sized buffer failed only there.
+#[test]
+fn chunk_schedules_give_chunk_sized_pieces_on_every_pool() {
+    for &threads in PIECE_THREADS {
+        let pool = pool(threads);
+        for len in [1, 99, 100, 1000, 1003] {
+            for chunk in [1, 7, 100] {
+                for schedule in [
+                    Schedule::Dynamic { chunk },
+                    Schedule::StaticChunks { chunk },
+                ] {
+                    let got = pieces(&pool, len, schedule, 0);
+                    let wrong = got.iter().find(|&&(s, n)| n != chunk.min(len - s));
+                    assert_eq!(
+                        wrong, None,
+                        "{schedule:?}, {len} items, {threads} threads: a piece of the wrong size"
+                    );
+                }
+            }
+        }
+        // A fixed-size buffer per piece, as in the issue.
+        let mut v = vec![1u32; 1000];
+        pool.for_each_chunk(&mut v, Schedule::Dynamic { chunk: 64 }, |_, piece| {
+            let mut buffer = [0u32; 64];
+            buffer[..piece.len()].copy_from_slice(piece);
+        });
+    }
+}
+
+/// `Static`: one block per worker, equal within one item, at every thread count.
+#[test]
+fn static_gives_one_block_per_worker_on_every_pool() {
+    for &threads in PIECE_THREADS {
+        let pool = pool(threads);
+        for len in [1, 2, 7, 1003] {
+            let got = pieces(&pool, len, Schedule::Static, 0);
+            let blocks = threads.min(len);
+            assert_eq!(got.len(), blocks, "{len} items, {threads} threads: {got:?}");
+            assert!(
+                got.iter()
+                    .all(|&(_, n)| n == len / blocks || n == len / blocks + 1),
+                "{len} items, {threads} threads: {got:?}"
+            );
+        }
+    }
+}
+
+/// `Guided { min_chunk }`: each piece takes what is left divided by the thread count
+/// (rounded up), at least `min_chunk`, so on one thread the first piece is everything.
+#[test]
+fn guided_pieces_follow_the_documented_sizes_on_every_pool() {
+    for &threads in PIECE_THREADS {
+        let pool = pool(threads);
+        for len in [1, 10, 1000, 1003] {
+            for min_chunk in [1, 16, 300] {
+                let schedule = Schedule::Guided { min_chunk };
+                for (start, n) in pieces(&pool, len, schedule, 0) {
+                    let left = len - start;
+                    let expected = left.div_ceil(threads).max(min_chunk).min(left);
+                    assert_eq!(
+                        n, expected,
+                        "{schedule:?}, {len} items, {threads} threads, piece at {start}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `Adaptive { min_len }`: every piece a body sees has at least `min_len` items (a whole
+/// number of `min_len` runs from the start), except the last piece of the source; the first
+/// block of a piece used to be a single item, whatever `min_len` said.
+#[test]
+fn adaptive_pieces_are_at_least_min_len_on_every_pool() {
+    for &threads in PIECE_THREADS {
+        let pool = pool(threads);
+        for min_len in [1, 3, 50] {
+            let schedule = Schedule::Adaptive { min_len };
+            let len = if cfg!(miri) { 200 } else { 2003 };
+            // About 2 µs an item, so the loop runs long enough to be split by thieves.
+            let got = pieces(&pool, len, schedule, 2);
+            let wrong = got
+                .iter()
+                .find(|&&(s, n)| s % min_len != 0 || (s + n < len && n % min_len != 0));
+            assert_eq!(
+                wrong,
+                None,
+                "{schedule:?}, {threads} threads: a piece not made of runs of min_len items \
+                 ({} pieces)",
+                got.len()
+            );
+            if threads > 1 && got.len() < 3 {
+                eprintln!(
+                    "note: {schedule:?} on {threads} threads made {} pieces",
+                    got.len()
+                );
+            }
+        }
+    }
+}

@@ -10,6 +10,11 @@ use crate::schedule::LoopSource;
 /// accumulators of neighbouring pieces, the left one first.
 pub(crate) trait Body<S: LoopSource>: Sync {
     type Acc: Send;
+    /// True if the body sees the pieces (`for_each_chunk`), so that a loop must cut the
+    /// source as its schedule promises even where nobody could share the work (one worker).
+    /// Otherwise the cut changes nothing a caller can rely on (`map_reduce` combines pieces
+    /// in order), and such a loop runs as one piece.
+    const SEES_PIECES: bool = false;
     fn identity(&self) -> Self::Acc;
     /// Folds the piece that starts at index `start` into `acc`.
     fn fold(&self, acc: Self::Acc, start: usize, piece: S::Piece) -> Self::Acc;
@@ -83,6 +88,7 @@ where
     F: Fn(usize, S::Piece) + Sync,
 {
     type Acc = ();
+    const SEES_PIECES: bool = true;
 
     #[inline]
     fn identity(&self) {}

@@ -27,7 +27,7 @@ where
     if len == 0 {
         return lp.identity();
     }
-    if len == 1 || worker.registry().num_threads() == 1 {
+    if len == 1 || (!B::SEES_PIECES && worker.registry().num_threads() == 1) {
         // SAFETY: the whole range, once.
         return unsafe { lp.fold(lp.identity(), 0, len) };
     }
@@ -160,9 +160,17 @@ where
 /// pays a cost per piece rather than per item (a buffer, a lock, a call into a vectorized
 /// kernel), on the current pool.
 ///
-/// Pieces are what the schedule makes them: `chunk` items with `Dynamic { chunk }` and
-/// `StaticChunks { chunk }` (the last one shorter), one block per worker with `Static`,
-/// blocks of about 10 µs of work with `Adaptive`. They are disjoint and cover the source.
+/// Pieces are what the schedule makes them, on a pool of any size (one thread included):
+///
+/// - `Static`: one block per worker, of equal length within one item.
+/// - `StaticChunks { chunk }`, `Dynamic { chunk }`: `chunk` items, the last one shorter.
+/// - `Guided { min_chunk }`: the items not yet claimed divided by the number of workers,
+///   rounded up, and at least `min_chunk` (the last one may be shorter); on one worker,
+///   the whole source.
+/// - `Adaptive { min_len }`: blocks of about 10 µs of work, each a multiple of `min_len`
+///   items, except the last piece of the source, which may be shorter.
+///
+/// They are never empty, are disjoint, and cover the source.
 /// [`ThreadPool::for_each_chunk`](crate::ThreadPool::for_each_chunk) does the same on a
 /// given pool.
 ///
