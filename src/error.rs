@@ -23,11 +23,27 @@ pub enum BuildError {
     )]
     ZeroThreads,
 
-    /// More threads than a pool supports.
-    #[error("{requested} threads requested, but a pool supports at most {max}: ask for fewer")]
+    /// `num_threads` asked for more threads than a pool supports.
+    #[error(
+        "num_threads({requested}) asks for more threads than a pool supports (at most {max}): \
+         ask for fewer"
+    )]
     TooManyThreads {
         /// The number asked for.
         requested: usize,
+        /// The largest supported number.
+        max: usize,
+    },
+
+    /// The `BRIGADE_NUM_THREADS` environment variable asks for more threads than a pool
+    /// supports.
+    #[error(
+        "BRIGADE_NUM_THREADS is set to {value:?}, more threads than a pool supports (at most \
+         {max}): set it to {max} or fewer, unset it, or call num_threads() on the builder"
+    )]
+    TooManyThreadsInEnv {
+        /// The variable's value as found.
+        value: String,
         /// The largest supported number.
         max: usize,
     },
@@ -71,6 +87,19 @@ pub enum BuildError {
         /// What the operating system said.
         #[source]
         source: std::io::Error,
+    },
+
+    /// The [`thread_name`](crate::ThreadPoolBuilder::thread_name) closure returned a name
+    /// with a NUL byte, which no thread name can hold.
+    #[error(
+        "the name thread_name() gave worker {index}, {name:?}, contains a NUL byte, which a \
+         thread name cannot hold: make the thread_name closure return names without '\\0'"
+    )]
+    ThreadNameNul {
+        /// The index of the worker the name was for.
+        index: usize,
+        /// The name as the closure returned it.
+        name: String,
     },
 
     /// The operating system refused to start a worker thread.

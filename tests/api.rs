@@ -361,29 +361,40 @@ fn build_error_spawn_when_os_refuses_stack() {
     );
 }
 
+/// Issue 12: a NUL byte in a thread name was reported as a spawn failure with a hint about
+/// the stack size; the message must say what is wrong with the name. Worker 1's name has
+/// the NUL byte, so worker 0 starts first: the build must stop and join it before it
+/// returns the error.
 #[test]
-fn build_error_spawn_stops_workers_that_started() {
-    // Worker 1's name cannot be a thread name (interior NUL), so worker 0 starts and worker 1
-    // does not: the build must stop and join worker 0 before it returns the error.
+fn build_error_thread_name_with_a_nul_byte() {
     let exited = Arc::new(AtomicUsize::new(0));
     let e = Arc::clone(&exited);
-    let result = ThreadPool::builder()
+    let err = ThreadPool::builder()
         .num_threads(3)
         .thread_name(|i| {
             if i == 1 {
-                "bad\0name".to_owned()
+                format!("render-{i}\0")
             } else {
-                format!("ok-{i}")
+                format!("render-{i}")
             }
         })
         .exit_handler(move |_| {
             e.fetch_add(1, Ordering::SeqCst);
         })
-        .build();
-    match result {
-        Err(BuildError::Spawn { index, .. }) => assert_eq!(index, 1),
-        other => panic!("expected BuildError::Spawn for worker 1, got {other:?}"),
+        .build()
+        .unwrap_err();
+    let msg = err.to_string();
+    for needle in ["worker 1", "\"render-1\\0\"", "NUL byte", "thread_name"] {
+        assert!(msg.contains(needle), "{needle:?} not in {msg:?}");
     }
+    assert!(
+        !msg.contains("stack"),
+        "no hint about the stack size: {msg:?}"
+    );
+    assert!(
+        matches!(&err, BuildError::ThreadNameNul { index: 1, name } if name == "render-1\0"),
+        "{err:?}"
+    );
     assert_eq!(
         exited.load(Ordering::SeqCst),
         1,
@@ -485,6 +496,20 @@ fn build_error_messages_are_actionable() {
             BuildError::GlobalPoolAlreadyInitialized,
             &["already", "build_global"],
         ),
+        (
+            BuildError::TooManyThreadsInEnv {
+                value: "100000".into(),
+                max: 1 << 16,
+            },
+            &["BRIGADE_NUM_THREADS", "\"100000\"", "65536", "num_threads"],
+        ),
+        (
+            BuildError::ThreadNameNul {
+                index: 2,
+                name: "a\0b".into(),
+            },
+            &["worker 2", "\"a\\0b\"", "NUL byte", "thread_name"],
+        ),
     ];
     for (err, needles) in cases {
         let msg = err.to_string();
@@ -551,6 +576,24 @@ fn builder_reads_brigade_num_threads() {
             Err(BuildError::InvalidEnv { value }) => assert_eq!(value, bad),
             other => panic!("BRIGADE_NUM_THREADS={bad:?}: expected InvalidEnv, got {other:?}"),
         }
+    }
+
+    // Issue 12: too many threads from the variable must name the variable, not read as
+    // if `num_threads` had asked for them.
+    for huge in ["100000", "99999999999999999999999"] {
+        EnvGuard::set(huge);
+        let err = ThreadPoolBuilder::new().build().unwrap_err();
+        let msg = err.to_string();
+        for needle in ["BRIGADE_NUM_THREADS", huge, "65536", "unset it"] {
+            assert!(
+                msg.contains(needle),
+                "BRIGADE_NUM_THREADS={huge}: {needle:?} not in {msg:?}"
+            );
+        }
+        assert!(
+            matches!(&err, BuildError::TooManyThreadsInEnv { value, max } if value == huge && *max == 1 << 16),
+            "{err:?}"
+        );
     }
 
     // An explicit num_threads wins over the variable, even a malformed one.

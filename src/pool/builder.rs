@@ -2,6 +2,8 @@
 
 use std::any::Any;
 use std::fmt;
+use std::num::IntErrorKind;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crate::error::BuildError;
@@ -26,6 +28,13 @@ const MIN_STACK: usize = 64 * 1024;
 const MAX_STACK: usize = 1 << 46;
 /// The shortest heartbeat interval accepted.
 const MIN_HEARTBEAT: Duration = Duration::from_micros(1);
+
+/// A name from the `thread_name` closure with a NUL byte: a panic payload that travels from
+/// the closure to [`ThreadPoolBuilder::with_checked_names`].
+struct NulInName {
+    index: usize,
+    name: String,
+}
 
 /// Configures and builds a [`ThreadPool`].
 ///
@@ -103,7 +112,8 @@ impl ThreadPoolBuilder {
 
     /// Names worker threads (as shown by debuggers and in panic messages). The default is
     /// `brigade-worker-{index}`. If the closure panics, `build` stops the workers already
-    /// started and re-raises the panic.
+    /// started and re-raises the panic; if it returns a name with a NUL byte, `build` stops
+    /// them and returns [`BuildError::ThreadNameNul`].
     ///
     /// # Examples
     ///
@@ -277,8 +287,9 @@ impl ThreadPoolBuilder {
     /// # Errors
     ///
     /// A [`BuildError`] for a bad setting (zero or too many threads, an unusable stack size,
-    /// a malformed `BRIGADE_NUM_THREADS`) or when the OS cannot start a thread. Threads that
-    /// did start are stopped and joined before the error is returned.
+    /// a malformed or too large `BRIGADE_NUM_THREADS`, a thread name with a NUL byte) or
+    /// when the OS cannot start a thread. Threads that did start are stopped and joined
+    /// before the error is returned.
     ///
     /// # Examples
     ///
@@ -288,7 +299,8 @@ impl ThreadPoolBuilder {
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
     pub fn build(self) -> Result<ThreadPool, BuildError> {
-        Registry::new(self).map(ThreadPool::from_registry)
+        self.with_checked_names(Registry::new)
+            .map(ThreadPool::from_registry)
     }
 
     /// Builds the global pool, the one `brigade::join`, `brigade::scope` and
@@ -308,7 +320,39 @@ impl ThreadPoolBuilder {
     /// assert_eq!(brigade::join(|| 1, || 2), (1, 2));
     /// ```
     pub fn build_global(self) -> Result<(), BuildError> {
-        crate::pool::registry::init_global_registry(self).map(|_| ())
+        self.with_checked_names(crate::pool::registry::init_global_registry)
+            .map(|_| ())
+    }
+
+    /// Runs `build` with the `thread_name` closure wrapped so that a name with a NUL byte
+    /// becomes [`BuildError::ThreadNameNul`] instead of a spawn failure. The wrapper raises
+    /// the name as a [`NulInName`] payload with `resume_unwind` (which prints nothing):
+    /// `build` treats it as a naming closure that panicked, stopping and joining the
+    /// workers already started, and the payload comes back here.
+    fn with_checked_names<T>(
+        mut self,
+        build: impl FnOnce(Self) -> Result<T, BuildError>,
+    ) -> Result<T, BuildError> {
+        if let Some(mut name) = self.thread_name.take() {
+            self.thread_name = Some(Box::new(move |index| {
+                let name = name(index);
+                if name.contains('\0') {
+                    panic::resume_unwind(Box::new(NulInName { index, name }));
+                }
+                name
+            }));
+        }
+        // AssertUnwindSafe: the builder is consumed, and every other payload goes on.
+        match panic::catch_unwind(AssertUnwindSafe(|| build(self))) {
+            Ok(built) => built,
+            Err(payload) => match payload.downcast::<NulInName>() {
+                Ok(bad) => Err(BuildError::ThreadNameNul {
+                    index: bad.index,
+                    name: bad.name,
+                }),
+                Err(payload) => panic::resume_unwind(payload),
+            },
+        }
     }
 
     /// The number of threads this builder will start, or why it cannot.
@@ -317,6 +361,18 @@ impl ThreadPoolBuilder {
             Some(n) => n,
             None => match std::env::var(NUM_THREADS_ENV) {
                 Ok(value) => match value.trim().parse::<usize>() {
+                    Ok(n) if n > MAX_THREADS => {
+                        return Err(BuildError::TooManyThreadsInEnv {
+                            value,
+                            max: MAX_THREADS,
+                        });
+                    }
+                    Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
+                        return Err(BuildError::TooManyThreadsInEnv {
+                            value,
+                            max: MAX_THREADS,
+                        });
+                    }
                     Ok(n) if n > 0 => n,
                     _ => return Err(BuildError::InvalidEnv { value }),
                 },

@@ -22,6 +22,11 @@
 //! results combine in index order, and the owner waits for the thief's half like any
 //! `join`. A piece whose token nobody took pops it back and drops it. Each token taken
 //! halves a range, so a worker nests at most `log2(len)` of these joins.
+//!
+//! Everything above counts in *groups* of `min_len` items from the start of the loop (the
+//! last group may be shorter): blocks, claims and steals are whole groups, so every piece a
+//! body sees has at least `min_len` items, except the last piece of the loop. With the
+//! default `min_len` of 1 a group is an item.
 
 use std::time::{Duration, Instant};
 
@@ -45,26 +50,76 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    let min_len = min_len.max(1);
+    let groups = Groups::new(lp.len(), min_len);
     let mut acc = lp.identity();
     let mut start = 0;
-    // A `Stealable` holds at most `MAX_LEN` items: longer loops run in segments.
-    while start < lp.len() {
-        let end = lp.len().min(start + stealable::MAX_LEN);
-        acc = piece(worker, lp, start, end, acc, min_len);
+    // A `Stealable` holds at most `MAX_LEN` groups: longer loops run in segments.
+    while start < groups.count {
+        let end = groups.count.min(start + stealable::MAX_LEN);
+        acc = piece(worker, lp, groups, start, end, acc);
         start = end;
     }
     acc
 }
 
-/// Folds `start..end` into `acc`: alone for the first block target, then with a token.
+/// The loop's items `0..len` as `count` groups of `size` items (the last one shorter if
+/// `size` does not divide `len`): the unit in which this module cuts the loop.
+#[derive(Clone, Copy)]
+struct Groups {
+    size: usize,
+    len: usize,
+    count: usize,
+}
+
+impl Groups {
+    fn new(len: usize, min_len: usize) -> Self {
+        let size = min_len.max(1);
+        Groups {
+            size,
+            len,
+            count: len.div_ceil(size),
+        }
+    }
+
+    /// Folds the items of groups `start..end` into `acc`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Loop::fold`], for the items of those groups: `start < end <= count`, and no
+    /// other call with an overlapping range of groups runs at the same time, or ever did.
+    #[inline]
+    unsafe fn fold<S, B>(
+        &self,
+        lp: &Loop<'_, S, B>,
+        acc: B::Acc,
+        start: usize,
+        end: usize,
+    ) -> B::Acc
+    where
+        S: LoopSource,
+        B: Body<S>,
+    {
+        debug_assert!(start < end && end <= self.count);
+        // `start * size < len` as `start < count`; only the end of the last group can pass
+        // `len` (and then `usize::MAX`, hence the saturating product).
+        let (first, past) = (
+            start * self.size,
+            end.saturating_mul(self.size).min(self.len),
+        );
+        // SAFETY: disjoint groups have disjoint items, all within `0..len`.
+        unsafe { lp.fold(acc, first, past) }
+    }
+}
+
+/// Folds groups `start..end` into `acc`: alone for the first block target, then with a
+/// token.
 fn piece<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
+    groups: Groups,
     start: usize,
     end: usize,
     mut acc: B::Acc,
-    min_len: usize,
 ) -> B::Acc
 where
     S: LoopSource,
@@ -78,27 +133,29 @@ where
         // SAFETY: this call owns `start..end` alone (it came from the loop's range, or
         // from a steal that moved the owner's end below it) and runs it in consecutive
         // blocks, once.
-        acc = unsafe { lp.fold(acc, at, stop) };
+        acc = unsafe { groups.fold(lp, acc, at, stop) };
         at = stop;
         if lp.stopped() {
             return acc;
         }
         ran += block.measure();
-        if ran >= BLOCK_TARGET && (end - at) / 2 >= min_len {
-            return offer(worker, lp, at, end, acc, min_len, block);
+        // Two groups left at least, so that a steal leaves one on each side.
+        if ran >= BLOCK_TARGET && end - at >= 2 {
+            return offer(worker, lp, groups, at, end, acc, block);
         }
     }
     acc
 }
 
-/// Folds `start..end` into `acc` while offering its back half to thieves (module docs).
+/// Folds groups `start..end` into `acc` while offering their back half to thieves (module
+/// docs).
 fn offer<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
+    groups: Groups,
     start: usize,
     end: usize,
     acc: B::Acc,
-    min_len: usize,
     block: Block,
 ) -> B::Acc
 where
@@ -108,8 +165,8 @@ where
     let range = Stealable::new(start, end);
     let (a, b) = join_now(
         worker,
-        |w| claim_blocks(w, lp, &range, acc, min_len, block),
-        |w| take_token(w, lp, &range, min_len),
+        |w| claim_blocks(w, lp, groups, &range, acc, block),
+        |w| take_token(w, lp, groups, &range),
     );
     lp.reduce(a, b)
 }
@@ -121,8 +178,8 @@ where
 fn take_token<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
+    groups: Groups,
     range: &Stealable,
-    min_len: usize,
 ) -> B::Acc
 where
     S: LoopSource,
@@ -132,13 +189,13 @@ where
         // A piece panicked: leave the rest, the panic is on its way to the caller.
         return lp.identity();
     }
-    match range.steal_half(min_len) {
+    match range.steal_half() {
         Some((s, e)) => {
             let (mine, below) = join_now(
                 worker,
-                |w| piece(w, lp, s, e, lp.identity(), min_len),
+                |w| piece(w, lp, groups, s, e, lp.identity()),
                 // Whatever a later steal takes lies below `s`: its result comes first.
-                |w| take_token(w, lp, range, min_len),
+                |w| take_token(w, lp, groups, range),
             );
             lp.reduce(below, mine)
         }
@@ -152,9 +209,9 @@ where
 fn claim_blocks<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
+    groups: Groups,
     range: &Stealable,
     mut acc: B::Acc,
-    min_len: usize,
     mut block: Block,
 ) -> B::Acc
 where
@@ -164,18 +221,16 @@ where
     while let Some((s, e)) = range.claim(block.len) {
         // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
         // parts disjoint from them.
-        acc = unsafe { lp.fold(acc, s, e) };
+        acc = unsafe { groups.fold(lp, acc, s, e) };
         if lp.stopped() {
             return acc;
         }
         block.measure();
         if range.was_stolen() {
             return match range.claim_rest() {
-                Some((s, e)) if (e - s) / 2 >= min_len => {
-                    offer(worker, lp, s, e, acc, min_len, block)
-                }
+                Some((s, e)) if e - s >= 2 => offer(worker, lp, groups, s, e, acc, block),
                 // SAFETY: claimed just above: ours alone.
-                Some((s, e)) => unsafe { lp.fold(acc, s, e) },
+                Some((s, e)) => unsafe { groups.fold(lp, acc, s, e) },
                 None => acc,
             };
         }
@@ -183,7 +238,8 @@ where
     acc
 }
 
-/// The block length, grown or halved after each block to keep it near `BLOCK_TARGET`: one
+/// The block length in groups, grown or halved after each block to keep it near
+/// `BLOCK_TARGET`: one
 /// clock read per block, and few blocks to reach the target (a loop of 10 µs in all, as
 /// inner loops often are, reads the clock about five times).
 struct Block {

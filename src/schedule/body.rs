@@ -10,6 +10,11 @@ use crate::schedule::LoopSource;
 /// accumulators of neighbouring pieces, the left one first.
 pub(crate) trait Body<S: LoopSource>: Sync {
     type Acc: Send;
+    /// True if the body sees the pieces (`for_each_chunk`), so that a loop must cut the
+    /// source as its schedule promises even where nobody could share the work (one worker).
+    /// Otherwise the cut changes nothing a caller can rely on (`map_reduce` combines pieces
+    /// in order), and such a loop runs as one piece.
+    const SEES_PIECES: bool = false;
     fn identity(&self) -> Self::Acc;
     /// Folds the piece that starts at index `start` into `acc`.
     fn fold(&self, acc: Self::Acc, start: usize, piece: S::Piece) -> Self::Acc;
@@ -83,6 +88,7 @@ where
     F: Fn(usize, S::Piece) + Sync,
 {
     type Acc = ();
+    const SEES_PIECES: bool = true;
 
     #[inline]
     fn identity(&self) {}
@@ -110,9 +116,15 @@ where
     S: LoopSource,
     B: Body<S>,
 {
+    /// # Panics
+    ///
+    /// If `source` has more than `usize::MAX` items.
     pub(crate) fn new(source: S, body: &'b B) -> Self {
+        let Some(len) = source.checked_len() else {
+            too_long()
+        };
         Loop {
-            len: source.len(),
+            len,
             raw: source.into_raw(),
             body,
             stopped: CachePadded::new(AtomicBool::new(false)),
@@ -158,6 +170,15 @@ where
         std::mem::forget(guard);
         acc
     }
+}
+
+#[cold]
+#[inline(never)]
+fn too_long() -> ! {
+    panic!(
+        "a parallel loop numbers its items with usize, and this range has more than usize::MAX \
+         items: split it into parts of at most usize::MAX items"
+    )
 }
 
 /// Stops the loop if dropped, that is if a piece unwinds.

@@ -27,7 +27,7 @@ where
     if len == 0 {
         return lp.identity();
     }
-    if len == 1 || worker.registry().num_threads() == 1 {
+    if len == 1 || (!B::SEES_PIECES && worker.registry().num_threads() == 1) {
         // SAFETY: the whole range, once.
         return unsafe { lp.fold(lp.identity(), 0, len) };
     }
@@ -71,6 +71,9 @@ where
 ///
 /// If `body` panics, pieces not yet started are skipped, pieces already running finish,
 /// and then the panic is re-raised here. No item is ever visited twice.
+///
+/// Panics before running anything if `source` is a range of more than `usize::MAX` items
+/// (see [`LoopSource`]).
 ///
 /// # Examples
 ///
@@ -152,12 +155,22 @@ where
 
 /// Calls `body` once per piece of `source` as `schedule` cuts it, with the index of the
 /// piece's first item and the piece itself: a sub-slice (`&[T]`, or `&mut [T]` for a
-/// mutable source) or a sub-range. For work that pays a cost per piece rather than per
-/// item (a buffer, a lock, a call into a vectorized kernel), on the current pool.
+/// mutable source) or a sub-range (`Range` for `a..b`, `RangeInclusive` for `a..=b`, so
+/// that a piece can end at the type's `MAX`; see [`LoopSource::Piece`]). For work that
+/// pays a cost per piece rather than per item (a buffer, a lock, a call into a vectorized
+/// kernel), on the current pool.
 ///
-/// Pieces are what the schedule makes them: `chunk` items with `Dynamic { chunk }` and
-/// `StaticChunks { chunk }` (the last one shorter), one block per worker with `Static`,
-/// blocks of about 10 µs of work with `Adaptive`. They are disjoint and cover the source.
+/// Pieces are what the schedule makes them, on a pool of any size (one thread included):
+///
+/// - `Static`: one block per worker, of equal length within one item.
+/// - `StaticChunks { chunk }`, `Dynamic { chunk }`: `chunk` items, the last one shorter.
+/// - `Guided { min_chunk }`: the items not yet claimed divided by the number of workers,
+///   rounded up, and at least `min_chunk` (the last one may be shorter); on one worker,
+///   the whole source.
+/// - `Adaptive { min_len }`: blocks of about 10 µs of work, each a multiple of `min_len`
+///   items, except the last piece of the source, which may be shorter.
+///
+/// They are never empty, are disjoint, and cover the source.
 /// [`ThreadPool::for_each_chunk`](crate::ThreadPool::for_each_chunk) does the same on a
 /// given pool.
 ///
@@ -178,6 +191,14 @@ where
 ///     }
 /// });
 /// assert!(v.iter().enumerate().all(|(i, &x)| x == i));
+///
+/// // Pieces of an inclusive range are inclusive: the last one ends at 255.
+/// let items = std::sync::atomic::AtomicUsize::new(0);
+/// brigade::for_each_chunk(0..=u8::MAX, Schedule::Dynamic { chunk: 100 }, |start, piece| {
+///     assert_eq!(usize::from(*piece.start()), start);
+///     items.fetch_add(piece.count(), std::sync::atomic::Ordering::Relaxed);
+/// });
+/// assert_eq!(items.into_inner(), 256);
 /// ```
 pub fn for_each_chunk<S, F>(source: S, schedule: Schedule, body: F)
 where

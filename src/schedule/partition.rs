@@ -18,8 +18,10 @@
 /// | `Guided { min_chunk }` | `remaining / threads`, at least `min_chunk` | one CAS per piece, few pieces | mostly; poorly when the costly part comes first |
 /// | `Adaptive { min_len }` | halves of what remains, split off by idle workers | a clock read and a CAS per ~10 µs block | yes |
 ///
-/// A `chunk`, `min_chunk` or `min_len` of 0 counts as 1. With one worker, every schedule
-/// runs the loop as one sequential piece.
+/// A `chunk`, `min_chunk` or `min_len` of 0 counts as 1. The pieces
+/// [`for_each_chunk`](crate::for_each_chunk) hands its body are as each variant below says
+/// on every pool, one worker included. With one worker, `for_each` and `map_reduce` run
+/// the loop as one sequential piece, since nothing they return depends on the cut.
 ///
 /// # Results of `map_reduce`
 ///
@@ -74,8 +76,9 @@ pub enum Schedule {
         chunk: usize,
     },
     /// Like `Dynamic`, but each claim takes the remaining items divided by the number of
-    /// workers, and at least `min_chunk` (OpenMP's `schedule(guided, min_chunk)`): few
-    /// claims, large at first and small at the end.
+    /// workers (rounded up), and at least `min_chunk` (OpenMP's
+    /// `schedule(guided, min_chunk)`): few claims, large at first and small at the end. So
+    /// the first piece is half the loop on two workers, and the whole loop on one.
     Guided {
         /// The smallest claim, except for the last one.
         min_chunk: usize,
@@ -84,12 +87,16 @@ pub enum Schedule {
     /// 10 µs (sized by measuring, so tiny bodies still run as a plain inner loop), and once
     /// the piece has run that long it leaves what remains open to thieves: an idle worker
     /// takes the upper half of what is left at that moment and does the same with it. So
-    /// the range is cut only where a steal happens, into pieces of at least `min_len` items,
-    /// as rayon's adaptive splitting and oneTBB's `auto_partitioner` aim for, but decided
-    /// while the loop runs: a costly stretch found late is still shared, and a thief does
-    /// not wait for a busy (or descheduled) worker to hand work over.
+    /// the range is cut only where a steal happens, as rayon's adaptive splitting and
+    /// oneTBB's `auto_partitioner` aim for, but decided while the loop runs: a costly
+    /// stretch found late is still shared, and a thief does not wait for a busy (or
+    /// descheduled) worker to hand work over.
+    ///
+    /// Blocks and steals are made of whole runs of `min_len` items counted from the start
+    /// of the loop, so every piece (every block a `for_each_chunk` body gets) holds a
+    /// multiple of `min_len` items, except the last piece of the loop, which may be shorter.
     Adaptive {
-        /// Pieces shorter than this are not split further.
+        /// The fewest items in a piece, except the last one of the loop.
         min_len: usize,
     },
 }

@@ -2,9 +2,13 @@
 //!
 //! A schedule only deals in index ranges `start..end` within `0..len`. A source turns itself
 //! into a shared raw form once ([`LoopSource::into_raw`]), and each piece a schedule hands
-//! out is rebuilt from it ([`LoopSource::piece`]): a sub-range, or a sub-slice. For mutable
-//! slices that is where the `unsafe` of the loops lives: pieces are disjoint, so the
-//! `&mut [T]` they rebuild never alias.
+//! out is rebuilt from it ([`LoopSource::piece`]): a sub-range of the same kind, or a
+//! sub-slice. For mutable slices that is where the `unsafe` of the loops lives: pieces are
+//! disjoint, so the `&mut [T]` they rebuild never alias.
+//!
+//! A piece of an inclusive range `a..=b` is inclusive too: a half-open piece ends one past
+//! its last item, which does not exist when that item is `b == MAX` (`0u8..=255` would end
+//! its last piece at `256`, wrapped to `0`, and lose it).
 
 use std::marker::PhantomData;
 use std::ops::{Range, RangeInclusive};
@@ -19,7 +23,12 @@ mod sealed {
 /// (`&mut [T]` or `&mut Vec<T>`, items are `&mut T`).
 ///
 /// Implemented by brigade for those types only (the trait is sealed); its methods are for
-/// brigade's schedules, not for calling.
+/// brigade's schedules, not for calling. Ranges of every primitive integer type are
+/// sources, `u8` to `u128`, `usize`, `i8` to `i128` and `isize`.
+///
+/// A loop numbers its items with `usize`, so a range may hold at most `usize::MAX` items:
+/// a loop over a longer one (`0..=u64::MAX` on a 64-bit target, `0..=u32::MAX` on a 32-bit
+/// one, most `u128` ranges) panics before it runs anything, rather than skip items.
 ///
 /// # Examples
 ///
@@ -39,15 +48,24 @@ pub trait LoopSource: sealed::Sealed + Send + Sized {
     /// The source, shared by every piece of one loop.
     #[doc(hidden)]
     type Raw: Copy + Send + Sync;
-    /// A piece of the source: a sub-range, or a sub-slice (what
-    /// [`for_each_chunk`](crate::for_each_chunk) hands to its body).
+    /// A piece of the source (what [`for_each_chunk`](crate::for_each_chunk) hands to its
+    /// body): a sub-slice for a slice, a sub-range of the same kind for a range (a
+    /// `Range` for `a..b`, a non-empty `RangeInclusive` for `a..=b`, so that the piece
+    /// holding the type's `MAX` can end there).
     type Piece: LoopSource<Item = Self::Item>;
     /// The items of the source, as sequential code iterates them.
     #[doc(hidden)]
     type Iter: Iterator<Item = Self::Item>;
 
-    /// The number of items.
-    fn len(&self) -> usize;
+    /// The number of items, or `usize::MAX` for a range with more (which a loop refuses:
+    /// see above).
+    fn len(&self) -> usize {
+        self.checked_len().unwrap_or(usize::MAX)
+    }
+
+    /// The number of items, or `None` if it exceeds `usize::MAX`.
+    #[doc(hidden)]
+    fn checked_len(&self) -> Option<usize>;
 
     /// True if there are no items.
     fn is_empty(&self) -> bool {
@@ -81,13 +99,12 @@ macro_rules! range_source {
             type Iter = Range<$t>;
 
             #[inline]
-            fn len(&self) -> usize {
+            fn checked_len(&self) -> Option<usize> {
                 if self.end <= self.start {
-                    return 0;
+                    return Some(0);
                 }
-                // A range of a 64-bit type can be longer than `usize::MAX` on a 32-bit
-                // target; such a loop is cut short at `usize::MAX` items rather than wrap.
-                usize::try_from(self.end.abs_diff(self.start)).unwrap_or(usize::MAX)
+                // `None` for more than `usize::MAX` items (`0..u64::MAX` on a 32-bit target).
+                usize::try_from(self.end.abs_diff(self.start)).ok()
             }
 
             #[inline]
@@ -113,18 +130,18 @@ macro_rules! range_source {
         impl LoopSource for RangeInclusive<$t> {
             type Item = $t;
             type Raw = $t;
-            type Piece = Range<$t>;
+            type Piece = Self;
             type Iter = RangeInclusive<$t>;
 
             #[inline]
-            fn len(&self) -> usize {
+            fn checked_len(&self) -> Option<usize> {
                 if self.is_empty() {
-                    return 0;
+                    return Some(0);
                 }
-                // Cut short at `usize::MAX` items, as for `Range` (`0..=u64::MAX` on a
-                // 64-bit target loses its last item).
+                // `None` for more than `usize::MAX` items (`0..=u64::MAX` on a 64-bit target).
                 usize::try_from(self.end().abs_diff(*self.start()))
-                    .map_or(usize::MAX, |d| d.saturating_add(1))
+                    .ok()?
+                    .checked_add(1)
             }
 
             #[inline]
@@ -133,9 +150,16 @@ macro_rules! range_source {
             }
 
             #[inline]
-            unsafe fn piece(raw: $t, start: usize, end: usize) -> Range<$t> {
-                // SAFETY: forwarded; a piece of `a..=b` is a half-open range below `b + 1`.
-                unsafe { <Range<$t>>::piece(raw, start, end) }
+            unsafe fn piece(raw: $t, start: usize, end: usize) -> Self {
+                if start == end {
+                    // Empty (`MAX > MIN`); schedules never hand out empty pieces.
+                    return RangeInclusive::new(<$t>::MAX, <$t>::MIN);
+                }
+                // In range: `start < end <= len`, so the last item, `raw + (end - 1)`, is at
+                // most the source's last item. One past it may not exist (`b == MAX`): a
+                // half-open piece could not end there, an inclusive one can.
+                let at = |i: usize| raw.wrapping_add(i as $t);
+                at(start)..=at(end - 1)
             }
 
             #[inline]
@@ -146,7 +170,9 @@ macro_rules! range_source {
     )*};
 }
 
-range_source!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+range_source!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
 
 /// A shared slice, as every piece of a loop sees it.
 #[doc(hidden)]
@@ -176,8 +202,8 @@ impl<'a, T: Sync> LoopSource for &'a [T] {
     type Iter = std::slice::Iter<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        <[T]>::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(<[T]>::len(self))
     }
 
     #[inline]
@@ -210,8 +236,8 @@ impl<'a, T: Sync> LoopSource for &'a Vec<T> {
     type Iter = std::slice::Iter<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        Vec::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(Vec::len(self))
     }
 
     #[inline]
@@ -240,8 +266,8 @@ impl<'a, T: Send> LoopSource for &'a mut Vec<T> {
     type Iter = std::slice::IterMut<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        Vec::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(Vec::len(self))
     }
 
     #[inline]
@@ -290,8 +316,8 @@ impl<'a, T: Send> LoopSource for &'a mut [T] {
     type Iter = std::slice::IterMut<'a, T>;
 
     #[inline]
-    fn len(&self) -> usize {
-        <[T]>::len(self)
+    fn checked_len(&self) -> Option<usize> {
+        Some(<[T]>::len(self))
     }
 
     #[inline]

@@ -84,14 +84,14 @@ impl Stealable {
         self.claim_at_most(MAX_LEN, 1)
     }
 
-    /// A thief's steal: the upper half of what is left, if that leaves both halves at least
-    /// `min_len` long.
-    pub(crate) fn steal_half(&self, min_len: usize) -> Option<(usize, usize)> {
+    /// A thief's steal: the upper half of what is left (rounded up), if at least two
+    /// indices are left, so that neither half is empty.
+    pub(crate) fn steal_half(&self) -> Option<(usize, usize)> {
         let mut bounds = self.bounds.load(Ordering::Relaxed);
         loop {
             let (start, end) = unpack(bounds);
             let left = (end.saturating_sub(start)) as usize;
-            if left / 2 < min_len.max(1) {
+            if left < 2 {
                 return None;
             }
             let mid = start + (left / 2) as u32;
@@ -125,21 +125,23 @@ mod tests {
     fn claims_and_steals_partition_the_range() {
         let r = Stealable::new(100, 200);
         assert_eq!(r.claim(10), Some((100, 110)));
-        assert_eq!(r.steal_half(1), Some((155, 200)));
+        assert_eq!(r.steal_half(), Some((155, 200)));
         assert!(r.was_stolen());
         // At most a quarter of the 45 left.
         assert_eq!(r.claim(100), Some((110, 121)));
         assert_eq!(r.claim_rest(), Some((121, 155)));
         assert_eq!(r.claim(1), None);
-        assert_eq!(r.steal_half(1), None);
+        assert_eq!(r.steal_half(), None);
     }
 
     #[test]
-    fn steals_respect_the_minimum_length() {
+    fn steals_leave_both_halves_non_empty() {
         let r = Stealable::new(0, 9);
-        assert_eq!(r.steal_half(5), None);
-        assert_eq!(r.steal_half(4), Some((4, 9)));
-        assert_eq!(r.claim_rest(), Some((0, 4)));
+        assert_eq!(r.steal_half(), Some((4, 9)));
+        assert_eq!(r.steal_half(), Some((2, 4)));
+        assert_eq!(r.steal_half(), Some((1, 2)));
+        assert_eq!(r.steal_half(), None);
+        assert_eq!(r.claim_rest(), Some((0, 1)));
     }
 }
 
@@ -159,7 +161,7 @@ mod loom_models {
             let thieves: Vec<_> = (0..2)
                 .map(|_| {
                     let r = r.clone();
-                    thread::spawn(move || r.steal_half(1))
+                    thread::spawn(move || r.steal_half())
                 })
                 .collect();
             let mut seen = [0u8; 8];
