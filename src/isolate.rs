@@ -58,13 +58,8 @@
 //! many as the nesting is deep) and runs only when a cell is found with its initializer
 //! running.
 //!
-//! One gap remains: a worker that runs a job of `r1` and, while that job waits, runs from
-//! its own deque a job of a region nested in `r1` (say a detached task spawned inside an
-//! `isolate` in the first job) enters both regions without passing here, so `r1` is in no
-//! record: a `get_or_init` from the second job, of a cell whose initializer runs in `r1`,
-//! waits instead of panicking (and hangs if that initializer waits for the first job).
-//! Closing it needs the worker's job runs to keep a record too
-//! (`WorkerThread::execute_in_region`).
+//! A worker that runs a job of another region (`WorkerThread::execute_in_region`) enters it
+//! through [`in_region_here`] too, so those entries are in the chain as well.
 //!
 //! Nothing of this runs on the fast path of a worker outside every region but one compare
 //! per job run and one per search for work.
@@ -98,6 +93,35 @@ thread_local! {
 #[cfg(loom)]
 loom::thread_local! {
     static INNERMOST: Cell<*const Entered> = Cell::new(ptr::null());
+}
+
+/// This thread's chain of region entries, to hand to a thread that carries on this one's
+/// work while it is blocked (`WorkerThread::on_fresh_stack`).
+pub(crate) struct Chain(*const Entered);
+
+// SAFETY: the records live in frames of the blocked thread, which neither returns nor
+// changes them while the receiving thread uses them (it is blocked until that thread ends).
+unsafe impl Send for Chain {}
+
+impl Chain {
+    /// The current thread's chain.
+    pub(crate) fn current() -> Chain {
+        Chain(INNERMOST.with(Cell::get))
+    }
+
+    /// Runs `f` with this chain as the current thread's (a fresh thread's, empty until now),
+    /// then empties it again.
+    pub(crate) fn adopt<R>(self, f: impl FnOnce() -> R) -> R {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                INNERMOST.with(|innermost| innermost.set(ptr::null()));
+            }
+        }
+        INNERMOST.with(|innermost| innermost.set(self.0));
+        let _reset = Reset;
+        f()
+    }
 }
 
 /// Whether `f` holds for one of this thread's entries, innermost first.

@@ -403,3 +403,43 @@ fn a_job_of_another_region_waits_for_an_initializer_on_another_thread() {
         assert_eq!(rx.recv().unwrap(), 7);
     });
 }
+
+/// Re-entry from under more nested waits than one stack holds (64): the waits past the bound
+/// carry on as the same worker on a fresh thread, which must still know the regions the
+/// blocked thread is in, or the re-entry waits for itself instead of panicking.
+#[test]
+fn reentry_from_under_waits_past_the_stack_bound_panics() {
+    use brigade::sync::WaitGroup;
+    quiet_expected_panics();
+    /// A chain of tasks, each waiting (by running the next) for the next to leave its group.
+    fn chain(depth: usize, at_bottom: &(dyn Fn() + Sync)) {
+        if depth == 0 {
+            return at_bottom();
+        }
+        let wg = WaitGroup::new();
+        brigade::scope(|s| {
+            let handle = wg.clone();
+            s.spawn(move |_| {
+                let _handle = handle; // dropped when this task ends, panicking or not
+                chain(depth - 1, at_bottom);
+            });
+            wg.wait();
+        });
+    }
+    within("OnceCell re-entry past the stack bound", || {
+        for depth in [10, 70] {
+            let cell: OnceCell<u32> = OnceCell::new();
+            reentry_panic(Place::Worker(1), || {
+                cell.get_or_init(|| {
+                    brigade::isolate(|| {
+                        chain(depth, &|| {
+                            cell.get_or_init(|| 1);
+                        })
+                    });
+                    0
+                });
+            });
+            assert_eq!(cell.get(), None, "depth {depth}");
+        }
+    });
+}

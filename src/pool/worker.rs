@@ -368,10 +368,11 @@ impl WorkerThread {
     }
 
     /// A job of another region: outside every region we may run it, and run it inside its
-    /// region; inside one, only jobs of nested regions come here (from above our floor).
+    /// region; inside one, only jobs of nested regions come here. The entry is recorded in
+    /// this thread's chain of regions (`isolate.rs`), so `OnceCell`'s re-entry check sees it.
     #[cold]
     fn execute_in_region(&self, job: JobRef) {
-        self.in_region(job.region(), || job.execute());
+        crate::isolate::in_region_here(job.region(), || job.execute());
     }
 
     /// Runs jobs until `latch` is set, sleeping when there are none.
@@ -419,6 +420,8 @@ impl WorkerThread {
         unsafe impl Send for Handoff {}
 
         let handoff = Handoff(self);
+        // The regions this thread is in go along, for `OnceCell`'s re-entry check.
+        let chain = crate::isolate::Chain::current();
         let depth = self.sync_depth.get();
         self.sync_depth.set(0);
         let mut builder = std::thread::Builder::new();
@@ -434,7 +437,7 @@ impl WorkerThread {
                 // SAFETY: see `Handoff`; the worker outlives the scope.
                 let worker = unsafe { &*handoff.0 };
                 WORKER_THREAD.with(|w| w.set(worker));
-                let result = f(worker);
+                let result = chain.adopt(|| f(worker));
                 WORKER_THREAD.with(|w| w.set(ptr::null()));
                 result
             });
