@@ -337,23 +337,36 @@ impl WorkerThread {
         }
     }
 
-    /// Pops the newest job of this worker's deque that it may run here.
+    /// Pops the newest job of this worker's deque that it may run here. Inside an isolation
+    /// region, only a job above the region's floor (one of the region, or of a region nested
+    /// in it): a job from before the region, run on top of the region's frames, could wait
+    /// for the region's own result (an `OnceCell` initializer below it) and deadlock the
+    /// thread on itself.
     #[inline]
-    /// Inside an isolation region, only a job above the region's floor (one of the region, or
-    /// of a region nested in it): a job from before the region, run on top of the region's
-    /// frames, could wait for the region's own result (an `OnceCell` initializer below it)
-    /// and deadlock the thread on itself.
     pub(crate) fn pop(&self) -> Option<JobRef> {
         let isolation = self.isolation.get();
-        let (ptr, tag) = if isolation.region.is_none() {
-            self.deque.pop_tagged()?
-        } else {
-            self.deque
-                .pop_above(isolation.floor, isolation.region.tag())?
-        };
+        if !isolation.region.is_none() {
+            return self.pop_isolated(isolation);
+        }
+        self.pop_outside()
+    }
+
+    /// `pop` for a worker outside every region.
+    #[inline]
+    fn pop_outside(&self) -> Option<JobRef> {
+        let (ptr, tag) = self.deque.pop_tagged()?;
         // SAFETY: every pointer in the deque came from `JobRef::into_raw` (in our `push`, or in
         // a victim's, for jobs a batch steal moved here), with its region as the tag, and pop
         // hands each out once.
+        Some(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) })
+    }
+
+    #[cold]
+    fn pop_isolated(&self, isolation: Isolation) -> Option<JobRef> {
+        let (ptr, tag) = self
+            .deque
+            .pop_above(isolation.floor, isolation.region.tag())?;
+        // SAFETY: as in `pop`.
         Some(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) })
     }
 
@@ -561,7 +574,7 @@ impl WorkerThread {
     fn find_work(&self) -> Option<JobRef> {
         let isolation = self.isolation.get();
         if isolation.region.is_none() {
-            self.pop().or_else(|| self.find_work_elsewhere())
+            self.pop_outside().or_else(|| self.find_work_elsewhere())
         } else {
             self.find_work_isolated(isolation)
         }
@@ -571,11 +584,7 @@ impl WorkerThread {
     #[cold]
     fn find_work_isolated(&self, isolation: Isolation) -> Option<JobRef> {
         let region = isolation.region;
-        let pop_own = || {
-            let (ptr, tag) = self.deque.pop_above(isolation.floor, region.tag())?;
-            // SAFETY: as in `pop`.
-            Some(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) })
-        };
+        let pop_own = || self.pop_isolated(isolation);
         if let Some(job) = pop_own() {
             return Some(job);
         }
@@ -600,7 +609,7 @@ impl WorkerThread {
         if !self.pending.is_empty() {
             // Waiting with unpublished work: publish it, for thieves and for ourselves.
             self.promote_all();
-            if let Some(job) = self.pop() {
+            if let Some(job) = self.pop_outside() {
                 return Some(job);
             }
         }
