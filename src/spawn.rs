@@ -228,7 +228,10 @@ impl<T> JoinHandle<T> {
     /// on the joining worker (inside an isolation region too, which would not let it take
     /// the task from a queue). On a worker thread of any brigade pool, the worker runs other
     /// jobs while it waits, so joining a task of the same pool from inside it cannot
-    /// deadlock.
+    /// deadlock for want of a thread. It can still deadlock on its own stack: a waiting task
+    /// may pick up the code that joins, and then that code waits for a task whose frame is
+    /// below it (see "A hazard" in `docs/sync.md`); join from inside
+    /// [`isolate`](crate::isolate()) or from a plain thread if the tasks wait on each other.
     ///
     /// # Errors
     ///
