@@ -230,8 +230,8 @@ impl<T> JoinHandle<T> {
     /// jobs while it waits, so joining a task of the same pool from inside it cannot
     /// deadlock for want of a thread. It can still deadlock on its own stack: a waiting task
     /// may pick up the code that joins, and then that code waits for a task whose frame is
-    /// below it (see "A hazard" in `docs/sync.md`); join from inside
-    /// [`isolate`](crate::isolate()) or from a plain thread if the tasks wait on each other.
+    /// below it (see "A hazard" in `docs/sync.md`). If the tasks wait on each other, join
+    /// from a plain thread, or make their waits [`isolate`](crate::isolate())d.
     ///
     /// # Errors
     ///
