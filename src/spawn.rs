@@ -231,7 +231,7 @@ impl<T> JoinHandle<T> {
     /// deadlock for want of a thread. It can still deadlock on its own stack: a waiting task
     /// may pick up the code that joins, and then that code waits for a task whose frame is
     /// below it (see "A hazard" in `docs/sync.md`). If the tasks wait on each other, join
-    /// from a plain thread, or make their waits [`isolate`](crate::isolate())d.
+    /// them from a thread outside the pool.
     ///
     /// # Errors
     ///
