@@ -438,20 +438,12 @@ fn join_handle_joined_inside_an_isolation_region() {
     ignore = "waits on the wall clock for the heartbeat thread to park"
 )]
 fn heartbeat_parks_while_workers_are_parked_in_a_region() {
-    use std::time::{Duration, Instant};
     within("heartbeat parks beside an isolated waiter", || {
         let pool = pool_of(2);
         let latch = std::sync::Arc::new(brigade::sync::Latch::new());
         let l = latch.clone();
         pool.spawn(move || brigade::isolate(|| l.wait()));
-        let mut parked_seen = false;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && !parked_seen {
-            std::thread::sleep(Duration::from_millis(20));
-            parked_seen =
-                brigade::internals::pool_state(&pool).contains("heartbeat thread parked yes");
-        }
-        let state = brigade::internals::pool_state(&pool);
+        let (parked_seen, state) = heartbeat_parks(&pool);
         latch.set();
         assert!(parked_seen, "the heartbeat thread never parked: {state}");
     });
@@ -529,7 +521,6 @@ fn a_waiter_takes_jobs_of_regions_nested_in_its_own() {
 )]
 fn heartbeat_parks_while_workers_are_blocked_at_a_barrier() {
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
     within("heartbeat parks beside barrier parties", || {
         let pool = pool_of(2);
         let barrier = Arc::new(brigade::sync::Barrier::new(3));
@@ -539,15 +530,22 @@ fn heartbeat_parks_while_workers_are_blocked_at_a_barrier() {
                 b.wait();
             });
         }
-        let mut parked_seen = false;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && !parked_seen {
-            std::thread::sleep(Duration::from_millis(20));
-            parked_seen =
-                brigade::internals::pool_state(&pool).contains("heartbeat thread parked yes");
-        }
-        let state = brigade::internals::pool_state(&pool);
+        let (parked_seen, state) = heartbeat_parks(&pool);
         barrier.wait();
         assert!(parked_seen, "the heartbeat thread never parked: {state}");
     });
+}
+
+/// Whether `pool`'s heartbeat thread is seen parked within 10 s, and the pool's state then.
+fn heartbeat_parks(pool: &brigade::ThreadPool) -> (bool, String) {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        let state = brigade::internals::pool_state(pool);
+        if state.contains("heartbeat thread parked yes") {
+            return (true, state);
+        }
+    }
+    (false, brigade::internals::pool_state(pool))
 }
