@@ -124,7 +124,8 @@ impl<'scope> Scope<'scope> {
     /// the other tasks, and may borrow anything that outlives the scope. It gets the scope,
     /// to spawn more tasks.
     ///
-    /// When a worker's deque is full, the task runs right away on the spawning thread.
+    /// It never runs on the spawning thread during the spawn: when a worker's deque is full, half of
+    /// it moves to the pool's injector, so spawns are bounded only by memory.
     ///
     /// # Examples
     ///
