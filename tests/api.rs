@@ -21,7 +21,9 @@ use std::time::Duration;
 use brigade::{BuildError, JoinHandle, Scope, TaskPanicked, ThreadPool, ThreadPoolBuilder};
 
 /// How long a test may wait for work that should finish in milliseconds.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a test waits for something that must happen: far longer than it takes natively,
+/// for runs under ThreadSanitizer on a loaded machine (a hang is forever anyway).
+const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Makes sure the global pool exists, so no later test can build it while
 /// `BRIGADE_NUM_THREADS` holds a bad value (see `builder_reads_brigade_num_threads`).
