@@ -185,8 +185,23 @@ pub(crate) struct StackJob<L, F, R> {
     header: JobHeader,
     /// Set after the result is written; the waiter reads the result only after that.
     pub(crate) latch: L,
-    func: UnsafeCell<Option<F>>,
+    /// Moved out once, by whoever runs the job; `taken` says whether it was. Not an
+    /// `Option<F>`: taking one whose `None` sits in a niche of `F` (the `bool` of a
+    /// `RangeInclusive<u16>` captured by value) made rustc 1.95 to 1.97's LLVM merge the
+    /// loads of `F` into invalid IR and pass the range on as `0..=0` (LLVM issue 207229,
+    /// fixed upstream in July 2026). A separate flag keeps `F`'s bytes out of that pattern.
+    func: UnsafeCell<ManuallyDrop<F>>,
+    taken: UnsafeCell<bool>,
     result: UnsafeCell<JobResult<R>>,
+}
+
+impl<L, F, R> Drop for StackJob<L, F, R> {
+    fn drop(&mut self) {
+        if !*self.taken.get_mut() {
+            // SAFETY: not moved out, and never again: the job is going away.
+            unsafe { ManuallyDrop::drop(self.func.get_mut()) }
+        }
+    }
 }
 
 impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
@@ -203,7 +218,8 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
                 region,
             },
             latch,
-            func: UnsafeCell::new(Some(func)),
+            func: UnsafeCell::new(ManuallyDrop::new(func)),
+            taken: UnsafeCell::new(false),
             result: UnsafeCell::new(JobResult::None),
         }
     }
@@ -224,7 +240,7 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
         let this = unsafe { header.cast::<Self>().as_ref() };
         // SAFETY: the job runs once, and nobody else touches `func` or `result` until the
         // latch is set below.
-        let func = unsafe { (*this.func.get()).take() }.expect("job executed twice");
+        let func = unsafe { this.take_func() };
         // SAFETY: as above.
         unsafe { *this.result.get() = JobResult::call(func) };
         // SAFETY: the latch may free `this` once set; we do not touch it afterwards.
@@ -243,7 +259,7 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
     /// from the deque by its owner.
     pub(crate) unsafe fn run_inline(&self) -> Result<R, Box<dyn Any + Send>> {
         // SAFETY: by the caller's contract nobody else touches `func`.
-        let func = unsafe { (*self.func.get()).take() }.expect("job executed twice");
+        let func = unsafe { self.take_func() };
         unwind::halt_unwinding(func)
     }
 
@@ -254,8 +270,23 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
     #[inline]
     pub(crate) unsafe fn call_inline(&self) -> R {
         // SAFETY: by the caller's contract nobody else touches `func`.
-        let func = unsafe { (*self.func.get()).take() }.expect("job executed twice");
+        let func = unsafe { self.take_func() };
         func()
+    }
+
+    /// Moves the closure out.
+    ///
+    /// # Safety
+    /// Only the one thread that runs the job calls this, and nobody else touches `func` or
+    /// `taken` meanwhile.
+    #[inline]
+    unsafe fn take_func(&self) -> F {
+        // SAFETY: by the caller's contract this thread alone touches `taken` and `func`.
+        unsafe {
+            assert!(!*self.taken.get(), "job executed twice");
+            *self.taken.get() = true;
+            ManuallyDrop::take(&mut *self.func.get())
+        }
     }
 
     /// The result of a job that ran elsewhere.
