@@ -71,8 +71,8 @@ mod job;
 mod join;
 mod latch;
 mod loom;
+mod loops;
 mod pool;
-mod schedule;
 mod scope;
 mod sleep;
 mod spawn;
@@ -83,10 +83,8 @@ pub use broadcast::BroadcastContext;
 pub use error::BuildError;
 pub use isolate::isolate;
 pub use join::join;
-pub use pool::{ThreadPool, ThreadPoolBuilder};
-pub use schedule::{
-    LoopSource, Schedule, StealAmount, StealPolicy, Victims, for_each, for_each_chunk, map_reduce,
-};
+pub use loops::{LoopSource, Schedule, for_each, for_each_chunk, map_reduce};
+pub use pool::{StealAmount, StealPolicy, ThreadPool, ThreadPoolBuilder, Victims};
 pub use scope::{Scope, scope};
 pub use spawn::{JoinHandle, TaskPanicked, spawn};
 

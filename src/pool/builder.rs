@@ -7,9 +7,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crate::error::BuildError;
+use crate::pool::StealPolicy;
 use crate::pool::heartbeat;
 use crate::pool::{Registry, ThreadPool};
-use crate::schedule::StealPolicy;
 
 /// A callback that receives a worker's index (start and exit handlers).
 pub(crate) type WorkerHandler = dyn Fn(usize) + Send + Sync;

@@ -1,14 +1,17 @@
-//! The pool: its builder, the user's handle, the shared registry and the worker threads.
+//! The pool: its builder, the user's handle, the shared registry, the worker threads, and how
+//! idle workers steal ([`StealPolicy`]).
 
 mod builder;
 mod heartbeat;
 mod pending;
 mod registry;
 mod state;
+mod steal;
 mod thread_pool;
 mod worker;
 
 pub use builder::ThreadPoolBuilder;
+pub use steal::{StealAmount, StealPolicy, Victims};
 pub use thread_pool::ThreadPool;
 
 #[cfg(all(test, loom))]

@@ -23,12 +23,12 @@ use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef, StackJob, blocks};
 use crate::latch::{CoreLatch, LockLatch, SpinLatch};
 use crate::loom::{AtomicUsize, Mutex, Ordering};
+use crate::pool::StealPolicy;
 use crate::pool::ThreadPoolBuilder;
 use crate::pool::builder::{PanicHandler, WorkerHandler};
 use crate::pool::heartbeat::{self, Heartbeat};
 use crate::pool::pending::{self, PendingStealer};
 use crate::pool::worker::{self, WorkerThread};
-use crate::schedule::StealPolicy;
 use crate::sleep::Sleep;
 use crate::unwind;
 

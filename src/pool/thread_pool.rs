@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::broadcast::{BroadcastContext, broadcast_on};
 use crate::isolate::Region;
 use crate::join::join_on;
+use crate::loops::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, enter};
 use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
-use crate::schedule::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, enter};
 use crate::scope::{Scope, scope_on};
 use crate::spawn::{JoinHandle, spawn_in, spawn_with_handle_in};
 

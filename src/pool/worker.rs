@@ -6,7 +6,7 @@
 //! 2. its inbox (broadcast jobs addressed to it alone);
 //! 3. the pool's injector (work from outside the pool), oldest first;
 //! 4. the other workers' deques, oldest first, in the order of the pool's steal policy
-//!    (`schedule/steal.rs`; by default every victim once starting from a random one, so
+//!    (`pool/steal.rs`; by default every victim once starting from a random one, so
 //!    thieves spread over victims instead of piling on worker 0), taking one job or, with
 //!    `StealAmount::Half`, a batch whose extra jobs go on this worker's deque.
 //!
@@ -31,7 +31,7 @@ use crate::loom::Ordering;
 use crate::pool::Registry;
 use crate::pool::heartbeat;
 use crate::pool::pending::Pending;
-use crate::schedule::{self, StealAmount, Victims};
+use crate::pool::steal::{self, StealAmount, Victims};
 use crate::unwind::AbortIfPanic;
 
 /// A `join` below the outermost few is recorded once in this many (see `join.rs`).
@@ -645,13 +645,13 @@ impl WorkerThread {
         match policy.victim_order() {
             Victims::RoundRobin => {
                 let start = self.next_random() as usize % n;
-                self.steal_rounds(amount, region, || schedule::round_robin(me, n, start))
+                self.steal_rounds(amount, region, || steal::round_robin(me, n, start))
             }
             Victims::Random => self.steal_rounds(amount, region, || {
-                schedule::random(me, n, || self.next_random())
+                steal::random(me, n, || self.next_random())
             }),
             Victims::NearestFirst => {
-                self.steal_rounds(amount, region, || schedule::nearest_first(me, n))
+                self.steal_rounds(amount, region, || steal::nearest_first(me, n))
             }
         }
     }

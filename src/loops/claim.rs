@@ -9,10 +9,10 @@
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{AtomicUsize, Ordering};
+use crate::loops::body::{Body, Loop};
+use crate::loops::lanes::{Runs, fan_out};
+use crate::loops::source::LoopSource;
 use crate::pool::WorkerThread;
-use crate::schedule::body::{Body, Loop};
-use crate::schedule::lanes::{Runs, fan_out};
-use crate::schedule::source::LoopSource;
 
 /// How big a claim is.
 #[derive(Clone, Copy, Debug)]

@@ -1,9 +1,9 @@
 //! `Static` and `StaticChunks`: pieces fixed before the loop starts.
 
+use crate::loops::body::{Body, Loop};
+use crate::loops::lanes::{Runs, fan_out};
+use crate::loops::source::LoopSource;
 use crate::pool::WorkerThread;
-use crate::schedule::body::{Body, Loop};
-use crate::schedule::lanes::{Runs, fan_out};
-use crate::schedule::source::LoopSource;
 
 /// One contiguous block per worker, of equal length (within one item). Results combine as
 /// a tree whose shape depends only on the length and the number of workers.

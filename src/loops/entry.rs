@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::loops::Schedule;
+use crate::loops::adaptive::run_adaptive;
+use crate::loops::body::{Body, ForEach, ForEachChunk, Loop, MapReduce};
+use crate::loops::claim::{Claim, run_claimed};
+use crate::loops::fixed::{run_blocks, run_chunks};
+use crate::loops::source::LoopSource;
 use crate::pool::{Registry, WorkerThread, in_worker};
-use crate::schedule::Schedule;
-use crate::schedule::adaptive::run_adaptive;
-use crate::schedule::body::{Body, ForEach, ForEachChunk, Loop, MapReduce};
-use crate::schedule::claim::{Claim, run_claimed};
-use crate::schedule::fixed::{run_blocks, run_chunks};
-use crate::schedule::source::LoopSource;
 
 /// Runs a loop on `worker`'s pool.
 pub(crate) fn run_loop<S, B>(

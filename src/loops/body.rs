@@ -4,7 +4,7 @@
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{AtomicBool, Ordering};
-use crate::schedule::LoopSource;
+use crate::loops::LoopSource;
 
 /// What a loop does with its pieces: folds each into an accumulator, and combines the
 /// accumulators of neighbouring pieces, the left one first.

@@ -31,10 +31,10 @@
 use std::time::{Duration, Instant};
 
 use crate::join::join_now;
+use crate::loops::body::{Body, Loop};
+use crate::loops::source::LoopSource;
+use crate::loops::stealable::{self, Stealable};
 use crate::pool::WorkerThread;
-use crate::schedule::body::{Body, Loop};
-use crate::schedule::source::LoopSource;
-use crate::schedule::stealable::{self, Stealable};
 
 /// How long a block should take: long enough that a clock read and a CAS per block cost
 /// nothing, short enough that a piece offers its token soon after it starts.

@@ -1,0 +1,19 @@
+//! Parallel loops: how a loop cuts its range into pieces ([`Schedule`]), how the pieces
+//! reach idle workers, and the loop entry points. How idle workers steal is a pool concern
+//! (`pool/steal.rs`).
+
+mod adaptive;
+mod body;
+mod claim;
+mod entry;
+mod fixed;
+mod lanes;
+mod partition;
+mod source;
+mod stealable;
+
+pub(crate) use body::{ForEach, ForEachChunk, MapReduce};
+pub(crate) use entry::enter;
+pub use entry::{for_each, for_each_chunk, map_reduce};
+pub use partition::Schedule;
+pub use source::LoopSource;
