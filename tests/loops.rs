@@ -6,6 +6,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use brigade::{Schedule, ThreadPool};
 
 fn schedules() -> Vec<Schedule> {
+    if cfg!(miri) {
+        // One of each kind: under miri a loop costs seconds, and the kinds share their unsafe
+        // code (a piece of the source rebuilt from raw parts).
+        return vec![
+            Schedule::Static,
+            Schedule::StaticChunks { chunk: 7 },
+            Schedule::Dynamic { chunk: 1 },
+            Schedule::Guided { min_chunk: 1 },
+            Schedule::Adaptive { min_len: 1 },
+        ];
+    }
     vec![
         Schedule::Static,
         Schedule::StaticChunks { chunk: 7 },
@@ -28,9 +39,9 @@ fn pool(n: usize) -> ThreadPool {
 }
 
 const N: usize = if cfg!(miri) { 200 } else { 100_000 };
-/// Pool sizes for the tests that try several; under miri, which is slow, only pools with a
-/// thief (a one-worker pool runs the same code without any stealing).
-const THREADS: &[usize] = if cfg!(miri) { &[2, 4] } else { &[1, 2, 4] };
+/// Pool sizes for the tests that try several; under miri, which is slow, one pool with two
+/// thieves (a one-worker pool runs the same code without any stealing).
+const THREADS: &[usize] = if cfg!(miri) { &[3] } else { &[1, 2, 4] };
 
 #[test]
 fn for_each_visits_every_index_once() {
@@ -696,6 +707,10 @@ fn adaptive_pieces_are_at_least_min_len_on_every_pool() {
 /// whose `None` sat in the range's `bool`, and LLVM's load merging (LLVM issue 207229) turned
 /// the captured range into `0..=0`. CI runs this file in release too, where that showed.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "an optimizer bug, not UB: a release build finds it, miri cannot"
+)]
 fn short_ranges_of_every_type_with_a_wide_accumulator() {
     macro_rules! check {
         ($pool:expr, $schedule:expr, $($t:ty),*) => {$({

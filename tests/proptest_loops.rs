@@ -193,7 +193,7 @@ macro_rules! check_edge_range {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { 96 },
+        cases: if cfg!(miri) { 2 } else { 96 },
         // Miri's isolation has no file system to keep a regressions file in.
         failure_persistence: if cfg!(miri) {
             None

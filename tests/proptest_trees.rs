@@ -245,14 +245,14 @@ fn quiet_injected_panics() {
     });
 }
 
-/// 64 cases (4 under miri) keep the file at well under a second in a debug build;
+/// 64 cases (2 under miri) keep the file at well under a second in a debug build;
 /// `PROPTEST_CASES=N` asks for more.
 fn config() -> ProptestConfig {
     let default = ProptestConfig::default();
     let cases = if std::env::var_os("PROPTEST_CASES").is_some() {
         default.cases
     } else if cfg!(miri) {
-        4
+        2
     } else {
         64
     };

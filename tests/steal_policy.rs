@@ -17,7 +17,7 @@ use brigade::{StealAmount, StealPolicy, ThreadPool, ThreadPoolBuilder, Victims};
 const VICTIMS: [Victims; 3] = [Victims::RoundRobin, Victims::Random, Victims::NearestFirst];
 const AMOUNTS: [StealAmount; 2] = [StealAmount::One, StealAmount::Half];
 /// Pool sizes; under miri, only those with a thief (each pool is costly to start there).
-const THREADS: &[usize] = if cfg!(miri) { &[2, 4] } else { &[1, 2, 4] };
+const THREADS: &[usize] = if cfg!(miri) { &[3] } else { &[1, 2, 4] };
 
 const N: u64 = if cfg!(miri) { 4_000 } else { 1_000_000 };
 const TASKS: usize = if cfg!(miri) { 100 } else { 10_000 };

@@ -139,8 +139,11 @@ where
             return acc;
         }
         ran += block.measure();
-        // Two groups left at least, so that a steal leaves one on each side.
-        if ran >= BLOCK_TARGET && end - at >= 2 {
+        // Two groups left at least, so that a steal leaves one on each side. Offered after a
+        // block target, or after the first block if a worker is searching: it takes the
+        // token without being woken, and loops of a few microseconds (time steps) are
+        // shared from their start instead of after most of their work is done.
+        if end - at >= 2 && (ran >= BLOCK_TARGET || worker.registry().sleep.some_searching()) {
             return offer(worker, lp, groups, at, end, acc, block);
         }
     }

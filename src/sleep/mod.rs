@@ -142,6 +142,14 @@ impl Sleep {
         awake > cores
     }
 
+    /// True if some worker is awake and searching: work offered now is taken without a
+    /// wake-up (a parallel loop then offers its range at once). A hint (Relaxed): it decides
+    /// only how soon work is offered, never whether a wake-up happens.
+    #[inline]
+    pub(crate) fn some_searching(&self) -> bool {
+        searching(self.counts.load(Ordering::Relaxed)) != 0
+    }
+
     /// True if all `num_workers` workers are asleep (in the sleep counts, or parked inside
     /// an isolation region): the heartbeat thread may park.
     #[inline]

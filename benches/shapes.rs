@@ -1,0 +1,431 @@
+//! `shapes`: the shapes of work where a scheduler shows its worst case, serial, brigade,
+//! rayon and chili side by side in one criterion group per shape, and a table of each time
+//! relative to serial from this run's medians (higher speed-up is better).
+//!
+//! - `chain_leaf_rest`: `join(leaf, rest)` down a chain of 512 leaves of about 70 µs;
+//! - `chain_rest_leaf`: `join(rest, leaf)`, the recursion first and the heavy leaf after;
+//! - `loops_in_a_row/N`: parallel loops one after the other (time steps), `N` items of about
+//!   230 ns each, with the default schedule (rayon: `par_iter().for_each`); beside them the
+//!   floor, two plain threads that split each step and meet at a spinning barrier;
+//! - `install_tree_1023/T`: `pool.install` of a 1,023-node tree sum (a `join` per node) from
+//!   the main thread, at T threads (chili: `pool.scope()` and its `join`);
+//! - `two_leaves`: `join` of two 100 ms leaves that never join again, on a fresh pool.
+//!
+//! Every shape runs on 2 threads unless its name says otherwise.
+//!
+//! ```text
+//! cargo bench --bench shapes -- --noplot
+//! ```
+
+mod common;
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use brigade::Schedule;
+use criterion::{BatchSize, Criterion, criterion_group};
+use rayon::prelude::*;
+
+const THREADS: usize = 2;
+const CHAIN: usize = 512;
+const LEAF: Duration = Duration::from_micros(70);
+const ITEM: Duration = Duration::from_nanos(230);
+/// Items per loop, and how many loops in a row (about the same total work for each).
+const LOOPS: [(usize, usize); 3] = [(64, 10_000), (256, 2_500), (2_048, 312)];
+const TREE_THREADS: [usize; 3] = [1, 2, 8];
+const TWO_LEAVES: Duration = Duration::from_millis(100);
+
+/// `iters` rounds of xorshift: work the optimizer cannot remove or vectorize away.
+#[inline(never)]
+fn spin(iters: u64, seed: u64) -> u64 {
+    let mut x = seed | 1;
+    for _ in 0..iters {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    black_box(x)
+}
+
+/// Rounds of `spin` that take about `d` on this machine (the median of a few tries).
+fn calibrate(d: Duration) -> u64 {
+    let probe = 1_000_000u64;
+    let mut rates: Vec<f64> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            spin(probe, 7);
+            probe as f64 / t.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    ((rates[3] * d.as_secs_f64()) as u64).max(1)
+}
+
+// ---- chains -------------------------------------------------------------------------------
+
+fn chain_serial(n: usize, leaf: u64) -> u64 {
+    (1..=n)
+        .map(|i| spin(leaf, i as u64))
+        .fold(0, u64::wrapping_add)
+}
+
+fn chain_brigade(n: usize, leaf: u64, leaf_first: bool) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    let (x, y) = if leaf_first {
+        brigade::join(
+            || spin(leaf, n as u64),
+            || chain_brigade(n - 1, leaf, leaf_first),
+        )
+    } else {
+        let (y, x) = brigade::join(
+            || chain_brigade(n - 1, leaf, leaf_first),
+            || spin(leaf, n as u64),
+        );
+        (x, y)
+    };
+    x.wrapping_add(y)
+}
+
+fn chain_rayon(n: usize, leaf: u64, leaf_first: bool) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    let (x, y) = if leaf_first {
+        rayon::join(
+            || spin(leaf, n as u64),
+            || chain_rayon(n - 1, leaf, leaf_first),
+        )
+    } else {
+        let (y, x) = rayon::join(
+            || chain_rayon(n - 1, leaf, leaf_first),
+            || spin(leaf, n as u64),
+        );
+        (x, y)
+    };
+    x.wrapping_add(y)
+}
+
+fn chain_chili(s: &mut chili::Scope<'_>, n: usize, leaf: u64, leaf_first: bool) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    let (x, y) = if leaf_first {
+        s.join(
+            |_| spin(leaf, n as u64),
+            |s| chain_chili(s, n - 1, leaf, leaf_first),
+        )
+    } else {
+        let (y, x) = s.join(
+            |s| chain_chili(s, n - 1, leaf, leaf_first),
+            |_| spin(leaf, n as u64),
+        );
+        (x, y)
+    };
+    x.wrapping_add(y)
+}
+
+fn chains(c: &mut Criterion) {
+    let leaf = calibrate(LEAF);
+    let expected = chain_serial(CHAIN, leaf);
+    for (name, leaf_first) in [("chain_leaf_rest", true), ("chain_rest_leaf", false)] {
+        let mut g = c.benchmark_group(format!("shapes/{name}"));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(4))
+            .warm_up_time(Duration::from_secs(1));
+        g.bench_function("serial", |b| b.iter(|| chain_serial(CHAIN, leaf)));
+        let pool = common::brigade_pool(THREADS);
+        assert_eq!(
+            pool.install(|| chain_brigade(CHAIN, leaf, leaf_first)),
+            expected
+        );
+        g.bench_function("brigade", |b| {
+            b.iter(|| pool.install(|| chain_brigade(CHAIN, leaf, leaf_first)))
+        });
+        drop(pool);
+        let pool = common::rayon_pool(THREADS);
+        g.bench_function("rayon", |b| {
+            b.iter(|| pool.install(|| chain_rayon(CHAIN, leaf, leaf_first)))
+        });
+        drop(pool);
+        let pool = common::chili_pool(THREADS);
+        g.bench_function("chili", |b| {
+            b.iter(|| chain_chili(&mut pool.scope(), CHAIN, leaf, leaf_first))
+        });
+        drop(pool);
+        g.finish();
+    }
+}
+
+// ---- loops in a row -----------------------------------------------------------------------
+
+/// One item: its own slot of `out` (neighbouring items share a cache line only where two
+/// workers' pieces meet), so the loop measures scheduling, not a shared counter.
+#[inline]
+fn item_body(out: &[AtomicU64], item: u64, step: usize, i: usize) {
+    out[i].store(spin(item, (step ^ i) as u64), Ordering::Relaxed);
+}
+
+fn checksum(out: &[AtomicU64]) -> u64 {
+    out.iter()
+        .map(|x| x.load(Ordering::Relaxed))
+        .fold(0, u64::wrapping_add)
+}
+
+fn steps_serial(loops: usize, item: u64, out: &[AtomicU64]) {
+    for step in 0..loops {
+        for i in 0..out.len() {
+            item_body(out, item, step, i);
+        }
+    }
+}
+
+fn steps_brigade(loops: usize, item: u64, out: &[AtomicU64]) {
+    for step in 0..loops {
+        brigade::for_each(0..out.len(), Schedule::default(), |i| {
+            item_body(out, item, step, i)
+        });
+    }
+}
+
+fn steps_rayon(loops: usize, item: u64, out: &[AtomicU64]) {
+    for step in 0..loops {
+        (0..out.len())
+            .into_par_iter()
+            .for_each(|i| item_body(out, item, step, i));
+    }
+}
+
+/// The floor: two plain threads, each taking half of every step, meeting at a barrier that
+/// spins (no sleeping, no scheduler at all).
+fn steps_floor(loops: usize, item: u64, out: &[AtomicU64]) {
+    let arrived = AtomicUsize::new(0);
+    let half = out.len() / 2;
+    let run = |me: usize| {
+        let range = if me == 0 { 0..half } else { half..out.len() };
+        for step in 0..loops {
+            for i in range.clone() {
+                item_body(out, item, step, i);
+            }
+            // A barrier for two: wait until both arrived at this step.
+            arrived.fetch_add(1, Ordering::AcqRel);
+            while arrived.load(Ordering::Acquire) < 2 * (step + 1) {
+                std::hint::spin_loop();
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| run(1));
+        run(0);
+    });
+}
+
+fn loops_in_a_row(c: &mut Criterion) {
+    let item = calibrate(ITEM);
+    for (items, loops) in LOOPS {
+        let mut g = c.benchmark_group(format!("shapes/loops_in_a_row/{items}"));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(4))
+            .warm_up_time(Duration::from_secs(1));
+        let out: Vec<AtomicU64> = (0..items).map(|_| AtomicU64::new(0)).collect();
+        steps_serial(loops, item, &out);
+        let expected = checksum(&out);
+        g.bench_function("serial", |b| b.iter(|| steps_serial(loops, item, &out)));
+        g.bench_function("floor", |b| b.iter(|| steps_floor(loops, item, &out)));
+        assert_eq!(checksum(&out), expected);
+        let pool = common::brigade_pool(THREADS);
+        out.iter().for_each(|x| x.store(0, Ordering::Relaxed));
+        pool.install(|| steps_brigade(loops, item, &out));
+        assert_eq!(checksum(&out), expected);
+        g.bench_function("brigade", |b| {
+            b.iter(|| pool.install(|| steps_brigade(loops, item, &out)))
+        });
+        drop(pool);
+        let pool = common::rayon_pool(THREADS);
+        g.bench_function("rayon", |b| {
+            b.iter(|| pool.install(|| steps_rayon(loops, item, &out)))
+        });
+        assert_eq!(checksum(&out), expected);
+        drop(pool);
+        g.finish();
+    }
+}
+
+// ---- tiny calls from outside the pool -----------------------------------------------------
+
+struct Node {
+    value: u64,
+    left: Option<Box<Node>>,
+    right: Option<Box<Node>>,
+}
+
+fn tree(n: usize, first: u64) -> Option<Box<Node>> {
+    if n == 0 {
+        return None;
+    }
+    let left = (n - 1) / 2;
+    Some(Box::new(Node {
+        value: first,
+        left: tree(left, first + 1),
+        right: tree(n - 1 - left, first + 1 + left as u64),
+    }))
+}
+
+fn sum_serial(node: &Node) -> u64 {
+    node.value
+        + node.left.as_deref().map_or(0, sum_serial)
+        + node.right.as_deref().map_or(0, sum_serial)
+}
+
+fn sum_brigade(node: &Node) -> u64 {
+    let (l, r) = brigade::join(
+        || node.left.as_deref().map_or(0, sum_brigade),
+        || node.right.as_deref().map_or(0, sum_brigade),
+    );
+    node.value + l + r
+}
+
+fn sum_rayon(node: &Node) -> u64 {
+    let (l, r) = rayon::join(
+        || node.left.as_deref().map_or(0, sum_rayon),
+        || node.right.as_deref().map_or(0, sum_rayon),
+    );
+    node.value + l + r
+}
+
+fn sum_chili(s: &mut chili::Scope<'_>, node: &Node) -> u64 {
+    let (l, r) = s.join(
+        |s| node.left.as_deref().map_or(0, |n| sum_chili(s, n)),
+        |s| node.right.as_deref().map_or(0, |n| sum_chili(s, n)),
+    );
+    node.value + l + r
+}
+
+fn install_tree(c: &mut Criterion) {
+    let root = tree(1_023, 1).expect("non-empty");
+    let expected = 1_023 * 1_024 / 2;
+    for t in TREE_THREADS {
+        let mut g = c.benchmark_group(format!("shapes/install_tree_1023/{t}"));
+        g.sample_size(30)
+            .measurement_time(Duration::from_secs(2))
+            .warm_up_time(Duration::from_secs(1));
+        g.bench_function("serial", |b| b.iter(|| sum_serial(black_box(&root))));
+        let pool = common::brigade_pool(t);
+        assert_eq!(pool.install(|| sum_brigade(&root)), expected);
+        g.bench_function("brigade", |b| {
+            b.iter(|| pool.install(|| sum_brigade(black_box(&root))))
+        });
+        drop(pool);
+        let pool = common::rayon_pool(t);
+        g.bench_function("rayon", |b| {
+            b.iter(|| pool.install(|| sum_rayon(black_box(&root))))
+        });
+        drop(pool);
+        let pool = common::chili_pool(t);
+        g.bench_function("chili", |b| {
+            b.iter(|| sum_chili(&mut pool.scope(), black_box(&root)))
+        });
+        drop(pool);
+        g.finish();
+    }
+}
+
+// ---- two long leaves ----------------------------------------------------------------------
+
+fn sleepless(d: Duration) -> u64 {
+    // Busy, not asleep: a sleeping leaf would let even a serial run overlap nothing.
+    let until = Instant::now() + d;
+    let mut n = 0u64;
+    while Instant::now() < until {
+        n = n.wrapping_add(spin(100, n));
+    }
+    n
+}
+
+fn two_leaves(c: &mut Criterion) {
+    let mut g = c.benchmark_group("shapes/two_leaves");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_millis(500));
+    g.bench_function("serial", |b| {
+        b.iter(|| (sleepless(TWO_LEAVES), sleepless(TWO_LEAVES)))
+    });
+    g.bench_function("brigade", |b| {
+        b.iter_batched(
+            || common::brigade_pool(THREADS),
+            |pool| pool.join(|| sleepless(TWO_LEAVES), || sleepless(TWO_LEAVES)),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("rayon", |b| {
+        b.iter_batched(
+            || common::rayon_pool(THREADS),
+            |pool| pool.join(|| sleepless(TWO_LEAVES), || sleepless(TWO_LEAVES)),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("chili", |b| {
+        b.iter_batched(
+            || common::chili_pool(THREADS),
+            |pool| {
+                pool.scope()
+                    .join(|_| sleepless(TWO_LEAVES), |_| sleepless(TWO_LEAVES))
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+// ---- the table ----------------------------------------------------------------------------
+
+fn report() {
+    let mut groups: Vec<String> = vec![
+        "shapes/chain_leaf_rest".into(),
+        "shapes/chain_rest_leaf".into(),
+    ];
+    groups.extend(
+        LOOPS
+            .iter()
+            .map(|(n, _)| format!("shapes/loops_in_a_row/{n}")),
+    );
+    groups.extend(
+        TREE_THREADS
+            .iter()
+            .map(|t| format!("shapes/install_tree_1023/{t}")),
+    );
+    groups.push("shapes/two_leaves".into());
+    println!("\nshapes: speed-up over serial in this run (T_serial / T; higher is better)");
+    println!(
+        "{:<30} {:>12} {:>8} {:>8} {:>8} {:>8}",
+        "shape", "serial (ms)", "brigade", "rayon", "chili", "floor"
+    );
+    for group in groups {
+        let Some(serial) = common::median_ns(&group, "serial") else {
+            continue;
+        };
+        let cell = |lib: &str| {
+            common::median_ns(&group, lib)
+                .map_or("-".to_string(), |ns| format!("{:.2}x", serial / ns))
+        };
+        println!(
+            "{:<30} {:>12.4} {:>8} {:>8} {:>8} {:>8}",
+            group.trim_start_matches("shapes/"),
+            serial / 1e6,
+            cell("brigade"),
+            cell("rayon"),
+            cell("chili"),
+            cell("floor"),
+        );
+    }
+}
+
+criterion_group!(benches, chains, loops_in_a_row, install_tree, two_leaves);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report();
+}
