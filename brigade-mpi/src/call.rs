@@ -65,9 +65,10 @@ impl Call {
         ]
     }
 
-    /// A call's description; `type_name` is known only for this rank's own call.
-    fn describe(words: &Words, type_name: Option<&str>) -> String {
-        let [seq, verb, start, end, dist, chunk, _] = *words;
+    /// A call's description; `type_name` is known only for this rank's own call, and the
+    /// sequence number is mentioned if it is not `seq`.
+    fn describe(words: &Words, type_name: Option<&str>, seq: u64) -> String {
+        let [their_seq, verb, start, end, dist, chunk, _] = *words;
         let dist = match Distribution::from_code(dist, chunk) {
             Some(d) => d.to_string(),
             None => "an unknown distribution".into(),
@@ -76,8 +77,13 @@ impl Call {
             Some(t) => format!("returning {t}"),
             None => "returning another result type".into(),
         };
+        let numbered = if their_seq == seq {
+            String::new()
+        } else {
+            format!(" as its distributed call #{their_seq}")
+        };
         format!(
-            "distributed call #{seq}, {}({start}..{end}, {dist}) {returning}",
+            "{}({start}..{end}, {dist}) {returning}{numbered}",
             Verb::name(verb)
         )
     }
@@ -94,10 +100,11 @@ impl Call {
                 let ours_type = Some(self.type_name);
                 let theirs_type = (theirs[6] == ours[6]).then_some(self.type_name);
                 return Err(DistError::RanksDisagree {
+                    call: seq,
                     rank,
                     this_rank: cluster.rank,
-                    ours: Call::describe(&ours, ours_type),
-                    theirs: Call::describe(&theirs, theirs_type),
+                    ours: Call::describe(&ours, ours_type, seq),
+                    theirs: Call::describe(&theirs, theirs_type, seq),
                 });
             }
         }
@@ -151,7 +158,7 @@ mod tests {
             Err(DistError::EmptyRange { start: 5, end: 5 })
         );
         assert_eq!(
-            call(6..2, d).validate(1),
+            call(Range { start: 6, end: 2 }, d).validate(1),
             Err(DistError::EmptyRange { start: 6, end: 2 })
         );
         assert_eq!(
@@ -169,10 +176,11 @@ mod tests {
         let c = call(0..10, Distribution::Dynamic { chunk: 3 });
         let w = c.words(5);
         assert_eq!(
-            Call::describe(&w, Some("u64")),
-            "distributed call #5, map_reduce(0..10, Dynamic { chunk: 3 }) returning u64"
+            Call::describe(&w, Some("u64"), 5),
+            "map_reduce(0..10, Dynamic { chunk: 3 }) returning u64"
         );
-        assert!(Call::describe(&w, None).ends_with("another result type"));
+        assert!(Call::describe(&w, None, 5).ends_with("another result type"));
+        assert!(Call::describe(&w, None, 4).ends_with("as its distributed call #5"));
         assert_ne!(fnv1a(b"u64"), fnv1a(b"u32"));
     }
 }

@@ -15,10 +15,11 @@
 //! - **Rank 0, chunk thread.** It claims chunks from the same counter as the server
 //!   ([`Claims`], an atomic in this process: no messages) and runs them.
 //! - **Other ranks, main thread.** It asks for a chunk, hands it to its chunk thread, and
-//!   at once asks for the next one (so a rank holds at most two: one running, one in
-//!   hand); then it waits for the running chunk to finish. The round trip to rank 0 is
-//!   thereby hidden behind a chunk that runs meanwhile, as long as a chunk takes longer
-//!   than the round trip.
+//!   at once asks for the next one (so a rank holds at most two: one running, one
+//!   requested); it sleeps until the running chunk finishes, and only then receives the
+//!   answer. The round trip to rank 0 is thereby hidden behind a chunk that runs
+//!   meanwhile, as long as a chunk takes longer than the round trip, and the main thread
+//!   never spins in MPI while its chunk runs.
 //!
 //! A slow rank finishes its chunks later, so asks less often and takes fewer: the load
 //! balances itself, at one round trip per chunk.
@@ -26,7 +27,7 @@
 //! # Why every rank terminates
 //!
 //! - A rank other than 0 has at most one request outstanding (it sends the next only after
-//!   the answer to the last), and stops asking after the first "no more". The counter only
+//!   receiving the answer to the last), and stops asking after the first "no more". The counter only
 //!   grows, so once it is exhausted every later answer is "no more" too.
 //! - The server answers every request it receives, immediately, and counts the "no more"
 //!   answers. It returns once it has given one to each of the `size - 1` other ranks. Each
@@ -36,7 +37,9 @@
 //! - Each rank asks a finite number of times: one chunk per answer that is not "no more",
 //!   and the range has finitely many chunks. A chunk thread runs finitely many chunks of
 //!   finite user code. So the server's loop, the askers' loops and the chunk threads all
-//!   end (a chunk that never ends hangs the job, as it would in one process).
+//!   end (a chunk that never ends hangs the job, as it would in one process). An asker
+//!   whose chunk thread panicked aborts the job without receiving the answer it is owed:
+//!   `MPI_Abort` ends every rank.
 //! - The server never blocks: between polls it only sleeps a bounded time, and it checks
 //!   its own chunk thread, so a panic there ends the job at once (`MPI_Abort`) rather than
 //!   when the server is done. An asker blocks only on an answer (which the server always
@@ -175,6 +178,11 @@ pub(crate) fn serve<A: Send>(
 
 /// Ranks other than 0: asks rank 0 for chunks and runs them, asking for the next while one
 /// runs. Returns this rank's results.
+///
+/// The request for the next chunk is sent when a chunk starts, and its answer received
+/// when the chunk has finished: meanwhile the main thread sleeps on the chunk's channel
+/// instead of polling MPI (a blocking MPI receive spins, and would take a CPU from the
+/// rank's workers). The answer, a small message, waits in MPI's buffers until then.
 pub(crate) fn ask<A: Send>(
     world: &SimpleCommunicator,
     tag: Tag,
@@ -183,13 +191,15 @@ pub(crate) fn ask<A: Send>(
     stats: &mut RankStats,
 ) -> Vec<(u64, A)> {
     let root = world.process_at_rank(0);
-    let request = |chunks_done: u64, stats: &mut RankStats| {
-        let asked = Instant::now();
+    let send_request = |chunks_done: u64, stats: &mut RankStats| {
         root.send_with_tag(&chunks_done, tag);
+        stats.requests += 1;
+    };
+    let receive_answer = |stats: &mut RankStats| {
+        let waiting = Instant::now();
         let mut reply = [0u64; 2];
         root.receive_into_with_tag(&mut reply[..], tag);
-        stats.requests += 1;
-        stats.request_wait += asked.elapsed();
+        stats.request_wait += waiting.elapsed();
         (reply[0] < reply[1]).then(|| reply[0]..reply[1])
     };
     thread::scope(|s| {
@@ -207,16 +217,18 @@ pub(crate) fn ask<A: Send>(
             .expect("brigade-mpi: could not start this rank's chunk thread");
 
         let mut ran = Vec::new();
-        let mut next = request(0, stats);
+        send_request(0, stats);
+        let mut next = receive_answer(stats);
         while let Some(range) = next.take() {
             if work_tx.send(range).is_err() {
                 break; // the chunk thread panicked: joined below
             }
-            next = request(ran.len() as u64 + 1, stats);
+            send_request(ran.len() as u64 + 1, stats);
             match done_rx.recv() {
                 Ok(outcome) => ran.push(outcome),
                 Err(_) => break, // the chunk thread panicked: joined below
             }
+            next = receive_answer(stats);
         }
         drop(work_tx);
         join_or_abort(runner, what);

@@ -103,11 +103,13 @@ pub enum DistError {
 
     /// The ranks did not all call the same verb with the same arguments.
     #[error(
-        "rank {rank} called {theirs} while rank {this_rank} called {ours}: every rank must call \
-         the same distributed verbs, with the same range, distribution and result type, in \
-         the same order"
+        "distributed call #{call} differs between ranks: rank {rank} called {theirs}, rank \
+         {this_rank} called {ours}; every rank must call the same distributed verbs, with the \
+         same range, distribution and result type, in the same order"
     )]
     RanksDisagree {
+        /// The call's number: the calls this rank made before it.
+        call: u64,
         /// A rank whose call differs from this rank's.
         rank: usize,
         /// The rank that returned this error.
@@ -143,7 +145,7 @@ pub enum DistError {
 
     /// A result could not be decoded from the bytes its rank sent.
     #[error(
-        "rank {rank} could not decode a `{type_name}` sent by rank {from}{}: its `Wire` impl's \
+        "rank {rank} could not decode a result of type `{type_name}` sent by rank {from}{}: its `Wire` impl's \
          decode does not read back exactly what its encode wrote; make the two agree",
         reason.map(|r| format!(" ({r})")).unwrap_or_default()
     )]

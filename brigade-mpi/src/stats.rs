@@ -31,9 +31,10 @@ pub struct RankStats {
     /// `Dynamic`, ranks other than 0: chunk requests sent to rank 0 (one more than the
     /// chunks: the last one is answered "no more").
     pub requests: u64,
-    /// `Dynamic`, ranks other than 0: the time the main thread waited for rank 0's answers,
-    /// summed over all requests. Divided by `requests`, the cost of one request; the chunks
-    /// run meanwhile, so it adds to the loop's time only when a chunk is shorter.
+    /// `Dynamic`, ranks other than 0: the time the main thread waited for rank 0's answers
+    /// once it needed them (at the start, and each time a chunk finished), summed: the part
+    /// of the round trips to rank 0 that chunks running meanwhile did not hide. With chunks
+    /// that take no time, divided by `requests`, the cost of one request.
     pub request_wait: Duration,
     /// `Dynamic`, rank 0: requests it answered.
     pub served: u64,

@@ -16,6 +16,18 @@ use std::time::{Duration, Instant};
 
 use brigade_mpi::{Cluster, Distribution, RankStats, Schedule};
 
+/// Microseconds the slow rank (`--slow-rank`) sleeps per item in the distributed calls.
+static SLOW_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// An item of a distributed call: [`work`], slowed down on the slow rank.
+fn item(i: u64) -> u64 {
+    let micros = SLOW_MICROS.load(Ordering::Relaxed);
+    if micros > 0 {
+        thread::sleep(Duration::from_micros(micros));
+    }
+    work(i)
+}
+
 /// Integer work that depends on `i`, with a cost that grows with `i % 64`.
 fn work(i: u64) -> u64 {
     (0..i % 64).fold(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), |h, k| {
@@ -59,6 +71,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let serial_text: String = (0..200u64)
         .map(|i| char::from(b'a' + (i % 26) as u8))
         .collect();
+    let slow: Option<usize> = arg("--slow-rank").map(|r| r.parse()).transpose()?;
+    let factor: u32 = arg("--slow-factor").unwrap_or_else(|| "5".into()).parse()?;
+    if slow == Some(rank) {
+        SLOW_MICROS.store(20 * u64::from(factor), Ordering::Relaxed);
+    }
 
     for dist in dists {
         for schedule in schedules {
@@ -66,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let sum = AtomicU64::new(0);
             let count = AtomicU64::new(0);
             cluster.for_each(0..n, dist, schedule, |i| {
-                sum.fetch_add(work(i), Ordering::Relaxed);
+                sum.fetch_add(item(i), Ordering::Relaxed);
                 count.fetch_add(1, Ordering::Relaxed);
             })?;
             let stats = cluster.last_stats();
@@ -83,7 +100,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
 
             // map_reduce: the serial result, on every rank.
-            let s = cluster.map_reduce(0..n, dist, schedule, || 0u64, work, u64::wrapping_add)?;
+            let s = cluster.map_reduce(0..n, dist, schedule, || 0u64, item, u64::wrapping_add)?;
             assert_eq!(
                 s, serial_sum,
                 "map_reduce sum {dist} {schedule:?} on rank {rank}"
@@ -102,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
 
             // gather: the serial items in index order on rank 0, nothing elsewhere.
-            let items = cluster.gather(0..n, dist, schedule, work)?;
+            let items = cluster.gather(0..n, dist, schedule, item)?;
             match items {
                 Some(items) => {
                     assert_eq!(rank, 0);
@@ -124,9 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("verbs: all match");
     }
 
-    if let Some(slow) = arg("--slow-rank") {
-        let slow: usize = slow.parse()?;
-        let factor: u32 = arg("--slow-factor").unwrap_or_else(|| "5".into()).parse()?;
+    if let Some(slow) = slow {
         slow_rank(&cluster, slow, factor)?;
     }
     Ok(())
