@@ -8,10 +8,11 @@
 //!
 //! - **Rank 0, main thread: the server.** It polls for chunk requests
 //!   (`MPI_Improbe`) and answers each at once with the next chunk, or with "no more"
-//!   (an empty range) once the range is handed out. Between polls it yields, then sleeps
-//!   [`IDLE_SLEEP`]: a request waits at most about that long (plus the scheduler's delay)
-//!   before rank 0 answers it, and a rank 0 whose own chunks keep its CPUs busy loses
-//!   almost nothing to polling.
+//!   (an empty range) once the range is handed out. For [`SPIN`] after its last request it
+//!   polls without pause (requests come in bursts when chunks are short), then sleeps
+//!   [`IDLE_SLEEP`] between polls: a request waits at most about that long (plus timer
+//!   slack and the scheduler's delay) before rank 0 answers it, and a rank 0 whose own
+//!   chunks keep its CPUs busy loses a few per cent of one CPU to polling.
 //! - **Rank 0, chunk thread.** It claims chunks from the same counter as the server
 //!   ([`Claims`], an atomic in this process: no messages) and runs them.
 //! - **Other ranks, main thread.** It asks for a chunk, hands it to its chunk thread, and
@@ -62,14 +63,14 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use crate::abort;
 use crate::stats::RankStats;
 
-/// How long rank 0's main thread sleeps between polls for requests, once it has yielded
-/// [`IDLE_YIELDS`] times in a row without finding one. The upper bound (plus the
-/// scheduler's timer slack, 50 µs by default on Linux) on the time a request waits before
-/// rank 0 sees it.
+/// How long rank 0's main thread sleeps between polls for requests, once [`SPIN`] has
+/// passed since the last one. The bound (plus Linux's timer slack, 50 µs by default, and
+/// the scheduler's delay on a busy machine) on the time a request waits before rank 0
+/// sees it.
 pub(crate) const IDLE_SLEEP: Duration = Duration::from_micros(50);
 
-/// Polls that only yield before rank 0's main thread starts sleeping between polls.
-const IDLE_YIELDS: u32 = 64;
+/// How long rank 0's main thread polls without pause after a request.
+pub(crate) const SPIN: Duration = Duration::from_micros(20);
 
 /// The tag of the messages of distributed call number `seq`: in `1..=32767`, the range
 /// every MPI implementation must offer (`MPI_TAG_UB` is at least 32767).
@@ -137,7 +138,7 @@ pub(crate) fn serve<A: Send>(
         let mut own_done = None;
 
         let mut told_no_more = 0;
-        let mut idle = 0u32;
+        let mut last_request = Instant::now();
         while told_no_more < clients {
             if let Some((message, status)) =
                 world.any_process().immediate_matched_probe_with_tag(tag)
@@ -154,16 +155,15 @@ pub(crate) fn serve<A: Send>(
                     .process_at_rank(status.source_rank())
                     .send_with_tag(&reply[..], tag);
                 stats.served += 1;
-                idle = 0;
+                last_request = Instant::now();
                 continue;
             }
             // A panic on the chunk thread ends the job now, not once the others are done.
             if own.as_ref().is_some_and(ScopedJoinHandle::is_finished) {
                 own_done = Some(join_or_abort(own.take().expect("checked"), what));
             }
-            idle = idle.saturating_add(1);
-            if idle < IDLE_YIELDS {
-                thread::yield_now();
+            if last_request.elapsed() < SPIN {
+                std::hint::spin_loop();
             } else {
                 thread::sleep(IDLE_SLEEP);
             }
