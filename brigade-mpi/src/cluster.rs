@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::env;
 use std::fmt;
+use std::io;
 use std::marker::PhantomData;
 use std::thread;
 
@@ -64,8 +65,8 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Initializes MPI (funneled) and builds this rank's pool, one worker per CPU this rank
-    /// may use (see [`ClusterBuilder`]). Call it once, on the main thread, before any other
+    /// Initializes MPI (funneled) and builds this rank's pool, with a worker per CPU of this
+    /// rank's share of its host (see [`ClusterBuilder`]). Call it once, on the main thread, before any other
     /// MPI call. It also installs a panic hook: from then on a panic on the main thread, or
     /// in a distributed loop, ends the whole job (`MPI_Abort`) with its message instead of
     /// leaving the other ranks waiting.
@@ -236,11 +237,13 @@ impl Drop for Cluster {
 ///
 /// The pool has, by priority: the number given to [`num_threads`](Self::num_threads); else
 /// `BRIGADE_NUM_THREADS` if set (pass it to every rank with `mpirun -x BRIGADE_NUM_THREADS`);
-/// else the number of CPUs in the rank's affinity mask (read with `sched_getaffinity` after
-/// `MPI_Init`, where `mpirun` may bind the rank), or a cgroup CPU quota if lower
-/// (`std::thread::available_parallelism` reads both). So ranks bound to cores
-/// (`mpirun --bind-to core`) get a thread per core they own, and 4 unbound ranks on one host
-/// each get one per CPU of the host: start them with `BRIGADE_NUM_THREADS` or bind them.
+/// else this rank's share of the CPUs of its host. That share comes from the affinity masks
+/// of the ranks on the host (read with `sched_getaffinity` after `MPI_Init`, where `mpirun`
+/// may bind them): each CPU is split evenly among the ranks whose mask holds it. So ranks
+/// bound to cores (`mpirun --bind-to core`, `--map-by slot:PE=4`) get a thread per core
+/// they own, 4 unbound ranks (`--bind-to none`) on an 8-CPU host get 2 threads each, and 2
+/// ranks bound to the same socket split it. A cgroup CPU quota, if lower, caps the share
+/// (`std::thread::available_parallelism` reads it).
 ///
 /// # Examples
 ///
@@ -300,12 +303,13 @@ impl ClusterBuilder {
         let world = universe.world();
         let rank = usize::try_from(world.rank()).expect("MPI ranks are not negative");
         let size = usize::try_from(world.size()).expect("MPI sizes are positive");
+        let cpus = node_share(&world);
         let pool = if provided < Threading::Funneled {
             Err(InitError::Threading {
                 provided: format!("{provided:?}"),
             })
         } else {
-            self.build_pool(rank)
+            self.build_pool(rank, cpus)
         };
 
         // Every rank learns whether every other one started, so that none waits in its
@@ -331,18 +335,40 @@ impl ClusterBuilder {
         })
     }
 
-    fn build_pool(&self, rank: usize) -> Result<ThreadPool, InitError> {
+    fn build_pool(&self, rank: usize, cpus: io::Result<usize>) -> Result<ThreadPool, InitError> {
         let mut builder =
             ThreadPool::builder().thread_name(move |i| format!("rank{rank}-worker-{i}"));
         match self.num_threads {
             Some(n) => builder = builder.num_threads(n),
             // brigade's builder reads (and checks) the variable itself.
             None if env::var_os("BRIGADE_NUM_THREADS").is_some() => {}
-            None => {
-                let cpus = affinity::usable_cpus().map_err(InitError::Affinity)?;
-                builder = builder.num_threads(cpus.get());
-            }
+            None => builder = builder.num_threads(cpus.map_err(InitError::Affinity)?),
         }
         Ok(builder.build()?)
     }
+}
+
+/// This rank's share of the CPUs of its host (see `affinity`): the ranks of the host
+/// exchange their affinity masks. A collective of every rank, whether or not its pool will
+/// use the figure.
+fn node_share(world: &SimpleCommunicator) -> io::Result<usize> {
+    let node = world.split_shared(world.rank());
+    let mine = affinity::current_mask();
+    // A rank that could not read its mask takes part with an empty one.
+    let words = mine.as_ref().copied().unwrap_or([0; affinity::MASK_WORDS]);
+    let local = usize::try_from(node.size()).expect("MPI sizes are positive");
+    let mut all = vec![0u64; affinity::MASK_WORDS * local];
+    node.all_gather_into(&words[..], &mut all[..]);
+    mine?;
+    let masks: Vec<affinity::Mask> = all
+        .chunks_exact(affinity::MASK_WORDS)
+        .map(|m| m.try_into().expect("a mask per rank"))
+        .collect();
+    let me = usize::try_from(node.rank()).expect("MPI ranks are not negative");
+    let share = affinity::fair_share(me, &masks);
+    // A cgroup CPU quota, if any, caps it too.
+    Ok(match std::thread::available_parallelism() {
+        Ok(quota) => share.min(quota.get()),
+        Err(_) => share,
+    })
 }

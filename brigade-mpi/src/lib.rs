@@ -5,8 +5,9 @@
 //! runs (OpenMPI, MPICH, a cluster's own), not a network layer of its own.
 //!
 //! Every rank runs the same program (SPMD). [`Cluster::init`] starts MPI (funneled: only
-//! the main thread calls MPI, pool workers never do) and a pool sized to the CPUs the rank
-//! may use. The verbs share an integer range among the ranks, run each rank's share on its
+//! the main thread calls MPI, pool workers never do) and a pool sized to the rank's share
+//! of its host's CPUs (from the affinity masks of the ranks on the host, so 4 ranks on one
+//! host do not each start a thread per CPU). The verbs share an integer range among the ranks, run each rank's share on its
 //! pool with brigade's own loops, and move only index ranges and results:
 //!
 //! - [`Cluster::for_each`] runs a body for every item;

@@ -313,18 +313,28 @@ fn a_panicking_rank_ends_the_job_with_its_message() {
     }
 }
 
+/// The threads of `n` unbound ranks on a host of `cpus` CPUs: an even split, the remainder
+/// to the lowest ranks, at least one each.
+fn even_split(cpus: usize, n: usize) -> Vec<usize> {
+    (0..n)
+        .map(|r| (cpus / n + usize::from(r < cpus % n)).max(1))
+        .collect()
+}
+
 #[test]
-fn each_rank_sizes_its_pool_to_its_affinity_mask() {
+fn each_rank_sizes_its_pool_to_its_share_of_the_host() {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Unbound: every rank may use every CPU this test may use.
-    let job = mpirun(2, None, &["--bind-to", "none"], "verbs", &["--threads"]);
-    job.assert_success();
-    assert!(
-        job.stdout
-            .contains(&format!("threads per rank: [{cpus}, {cpus}]")),
-        "{}",
-        job.output()
-    );
+    // Unbound: the ranks split the CPUs this test may use.
+    for np in [1, 2, 4] {
+        let job = mpirun(np, None, &["--bind-to", "none"], "verbs", &["--threads"]);
+        job.assert_success();
+        let expected = format!("threads per rank: {:?}", even_split(cpus, np));
+        assert!(
+            job.stdout.contains(&expected),
+            "{expected}\n{}",
+            job.output()
+        );
+    }
     if cpus >= 2 {
         // Bound to one core each: one thread each.
         let job = mpirun(2, None, &["--bind-to", "core"], "verbs", &["--threads"]);
@@ -334,8 +344,17 @@ fn each_rank_sizes_its_pool_to_its_affinity_mask() {
             "{}",
             job.output()
         );
+        // Bound to two cores: two threads.
+        let pe2 = ["--map-by", "slot:PE=2", "--bind-to", "core"];
+        let job = mpirun(1, None, &pe2, "verbs", &["--threads"]);
+        job.assert_success();
+        assert!(
+            job.stdout.contains("threads per rank: [2]"),
+            "{}",
+            job.output()
+        );
     }
-    // BRIGADE_NUM_THREADS wins over the mask.
+    // BRIGADE_NUM_THREADS wins over the share.
     let job = mpirun(2, Some(3), &["--bind-to", "core"], "verbs", &["--threads"]);
     job.assert_success();
     assert!(
