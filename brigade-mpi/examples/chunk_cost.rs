@@ -6,7 +6,9 @@
 //! - a chunk end to end: the loop's time divided by the chunks each rank ran (the round
 //!   trip to rank 0, rank 0's polling, and the hand-off of each chunk to the rank's pool);
 //! - the waiting the askers saw (`RankStats::request_wait` per request): with chunks that
-//!   take no time, nothing hides the round trip.
+//!   take no time, nothing hides the round trip;
+//! - rank 0's service time per request (`RankStats::serving` per request served): receive,
+//!   claim, send; its inverse bounds the requests rank 0 can answer per second.
 //!
 //! ```text
 //! cargo build --release -p brigade-mpi --example chunk_cost
@@ -86,6 +88,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "  waiting per request, askers: {:.1} µs",
                 waited.as_secs_f64() * 1e6 / requests.max(1) as f64
+            );
+            println!(
+                "  rank 0's service time per request: {:.2} µs ({} requests)",
+                stats[0].serving.as_secs_f64() * 1e6 / stats[0].served.max(1) as f64,
+                stats[0].served
             );
         }
         println!(

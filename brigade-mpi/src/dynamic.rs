@@ -70,7 +70,7 @@ use crate::stats::RankStats;
 pub(crate) const IDLE_SLEEP: Duration = Duration::from_micros(50);
 
 /// How long rank 0's main thread polls without pause after a request.
-pub(crate) const SPIN: Duration = Duration::from_micros(20);
+pub(crate) const SPIN: Duration = Duration::from_micros(100);
 
 /// The tag of the messages of distributed call number `seq`: in `1..=32767`, the range
 /// every MPI implementation must offer (`MPI_TAG_UB` is at least 32767).
@@ -143,6 +143,7 @@ pub(crate) fn serve<A: Send>(
             if let Some((message, status)) =
                 world.any_process().immediate_matched_probe_with_tag(tag)
             {
+                let serving = Instant::now();
                 let (_chunks_done, _) = message.matched_receive::<u64>();
                 let reply = match claims.claim() {
                     Some(range) => [range.start, range.end],
@@ -156,6 +157,7 @@ pub(crate) fn serve<A: Send>(
                     .send_with_tag(&reply[..], tag);
                 stats.served += 1;
                 last_request = Instant::now();
+                stats.serving += last_request - serving;
                 continue;
             }
             // A panic on the chunk thread ends the job now, not once the others are done.

@@ -78,3 +78,8 @@ pub use error::{DistError, InitError, WireError};
 pub use mpi;
 pub use stats::RankStats;
 pub use wire::Wire;
+
+/// The README's example, compiled as a doctest (`no_run`: it needs `mpirun`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

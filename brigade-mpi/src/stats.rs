@@ -38,6 +38,10 @@ pub struct RankStats {
     pub request_wait: Duration,
     /// `Dynamic`, rank 0: requests it answered.
     pub served: u64,
+    /// `Dynamic`, rank 0: the time its main thread spent answering them (receiving a
+    /// request, claiming a chunk, sending it), summed. Divided by `served`, the service
+    /// time of one request, which bounds the requests rank 0 can answer per second.
+    pub serving: Duration,
     /// The whole call on this rank, from entry to return (collectives included).
     pub wall: Duration,
 }
@@ -51,6 +55,7 @@ impl Wire for RankStats {
         self.requests.encode(out);
         self.request_wait.encode(out);
         self.served.encode(out);
+        self.serving.encode(out);
         self.wall.encode(out);
     }
 
@@ -63,6 +68,7 @@ impl Wire for RankStats {
             requests: Wire::decode(input)?,
             request_wait: Wire::decode(input)?,
             served: Wire::decode(input)?,
+            serving: Wire::decode(input)?,
             wall: Wire::decode(input)?,
         })
     }
