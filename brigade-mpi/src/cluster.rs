@@ -69,7 +69,9 @@ impl Cluster {
     /// rank's share of its host (see [`ClusterBuilder`]). Call it once, on the main thread, before any other
     /// MPI call. It also installs a panic hook: from then on a panic on the main thread, or
     /// in a distributed loop, ends the whole job (`MPI_Abort`) with its message instead of
-    /// leaving the other ranks waiting.
+    /// leaving the other ranks waiting; on the main thread even a panic that a
+    /// `catch_unwind` around it would have caught (the hook runs first). Panics on pool
+    /// workers outside distributed loops reach whoever waits for them, as in brigade.
     ///
     /// # Errors
     ///
