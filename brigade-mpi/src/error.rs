@@ -1,0 +1,199 @@
+//! Errors a user can act on.
+
+use std::io;
+
+use thiserror::Error;
+
+/// Why [`Cluster::init`](crate::Cluster::init) could not start this rank.
+///
+/// # Examples
+///
+/// ```
+/// let err = brigade_mpi::InitError::AlreadyInitialized;
+/// println!("{err}"); // says what to change
+/// ```
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// MPI was initialized before (by an earlier `Cluster::init`, or by other code).
+    #[error(
+        "MPI is already initialized in this process: call Cluster::init once, at the start of \
+         main, before any other MPI call, and keep the Cluster until the end"
+    )]
+    AlreadyInitialized,
+
+    /// The MPI library does not offer the funneled threading level brigade-mpi needs.
+    #[error(
+        "the MPI library offers only the {provided} threading level, and brigade-mpi needs \
+         Funneled (worker threads next to a main thread that alone calls MPI): use an MPI \
+         built with thread support (OpenMPI and MPICH packages are)"
+    )]
+    Threading {
+        /// The level the library provides, as MPI names it.
+        provided: String,
+    },
+
+    /// The CPUs this rank may use could not be read.
+    #[error(
+        "could not read this rank's CPU affinity mask (sched_getaffinity): {0}; set the number \
+         of threads with ClusterBuilder::num_threads or BRIGADE_NUM_THREADS instead"
+    )]
+    Affinity(#[source] io::Error),
+
+    /// The rank's brigade pool could not be built.
+    #[error("could not build this rank's thread pool: {0}")]
+    Pool(#[from] brigade::BuildError),
+
+    /// Another rank could not start, so this one stops too rather than wait for it.
+    #[error(
+        "rank {rank} could not start (it returned why from its Cluster::init); this rank \
+         stops too, so that no rank waits for it"
+    )]
+    OtherRank {
+        /// The first rank that could not start.
+        rank: usize,
+    },
+}
+
+/// Why a distributed loop did not run. Every rank returns the same error, so the ranks
+/// stay in step: a program that handles it on one rank handles it on all.
+///
+/// # Examples
+///
+/// ```
+/// use brigade_mpi::DistError;
+///
+/// let err = DistError::MoreRanksThanItems { ranks: 4, items: 3 };
+/// assert!(err.to_string().contains("run fewer ranks"));
+/// ```
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DistError {
+    /// The range has no items.
+    #[error(
+        "the range {start}..{end} is empty: a distributed loop needs at least one item for \
+         each rank; skip the call when there is nothing to do"
+    )]
+    EmptyRange {
+        /// The range's start.
+        start: u64,
+        /// The range's end.
+        end: u64,
+    },
+
+    /// The range has fewer items than there are ranks, so some rank would have none.
+    #[error(
+        "{items} items cannot be shared among {ranks} ranks (each needs at least one): run \
+         fewer ranks (mpirun -np {items} or fewer) or loop over a larger range"
+    )]
+    MoreRanksThanItems {
+        /// The number of ranks.
+        ranks: usize,
+        /// The number of items in the range.
+        items: u64,
+    },
+
+    /// `Distribution::Dynamic { chunk: 0 }`.
+    #[error(
+        "Distribution::Dynamic {{ chunk: 0 }} hands out nothing: use a chunk of at least one \
+         item, and enough items that a chunk takes well over a round trip to rank 0 (see \
+         docs/distributed.md)"
+    )]
+    ZeroChunk,
+
+    /// The ranks did not all call the same verb with the same arguments.
+    #[error(
+        "distributed call #{call} differs between ranks: rank {rank} called {theirs}, rank \
+         {this_rank} called {ours}; every rank must call the same distributed verbs, with the \
+         same range, distribution and result type, in the same order"
+    )]
+    RanksDisagree {
+        /// The call's number: the calls this rank made before it.
+        call: u64,
+        /// A rank whose call differs from this rank's.
+        rank: usize,
+        /// The rank that returned this error.
+        this_rank: usize,
+        /// What this rank called.
+        ours: String,
+        /// What `rank` called.
+        theirs: String,
+    },
+
+    /// One rank's results are too large for one MPI message.
+    #[error(
+        "rank {rank}'s results encode to {bytes} bytes, more than one MPI message can carry \
+         (2^31 - 1 bytes): split the range into several calls, or return smaller results"
+    )]
+    TooLarge {
+        /// The rank whose results are too large.
+        rank: usize,
+        /// Their size, encoded.
+        bytes: u64,
+    },
+
+    /// All ranks' results together are too large for rank 0 to receive in one gather.
+    #[error(
+        "the results of all ranks encode to {bytes} bytes, more than rank 0 can receive in \
+         one gather (2^31 - 1 bytes): split the range into several calls, or return smaller \
+         results"
+    )]
+    TooLargeTotal {
+        /// Their size, encoded.
+        bytes: u64,
+    },
+
+    /// A result could not be decoded from the bytes its rank sent.
+    #[error(
+        "rank {rank} could not decode a result of type `{type_name}` sent by rank {from}{}: its `Wire` impl's \
+         decode does not read back exactly what its encode wrote; make the two agree",
+        reason.map(|r| format!(" ({r})")).unwrap_or_default()
+    )]
+    Decode {
+        /// The rank that tried to decode.
+        rank: usize,
+        /// The rank that sent the bytes.
+        from: usize,
+        /// The result type.
+        type_name: &'static str,
+        /// What was wrong with the bytes, on the rank that found it (other ranks learn
+        /// only that it failed).
+        reason: Option<WireError>,
+    },
+}
+
+/// Why bytes could not be decoded into a value; see [`Wire`](crate::Wire).
+///
+/// # Examples
+///
+/// ```
+/// use brigade_mpi::{Wire, WireError};
+///
+/// assert_eq!(u32::from_bytes(&[1, 2]), Err(WireError::Truncated { needed: 4, left: 2 }));
+/// ```
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The bytes end before the value does.
+    #[error("the bytes end too early: {needed} bytes needed, {left} left")]
+    Truncated {
+        /// The bytes the next field needs.
+        needed: usize,
+        /// The bytes left.
+        left: usize,
+    },
+
+    /// The bytes hold something no value encodes to.
+    #[error("the bytes hold {what}")]
+    Invalid {
+        /// What was found.
+        what: &'static str,
+    },
+
+    /// Bytes are left after the value.
+    #[error("{bytes} bytes are left over after the value")]
+    Trailing {
+        /// How many.
+        bytes: usize,
+    },
+}
