@@ -27,6 +27,8 @@ use brigade::Schedule;
 use criterion::{BatchSize, Criterion, criterion_group};
 use rayon::prelude::*;
 
+use common::tree::{sum_brigade, sum_chili, sum_rayon, sum_serial, tree};
+
 const THREADS: usize = 2;
 const CHAIN: usize = 512;
 const LEAF: Duration = Duration::from_micros(70);
@@ -254,54 +256,6 @@ fn loops_in_a_row(c: &mut Criterion) {
 }
 
 // ---- tiny calls from outside the pool -----------------------------------------------------
-
-struct Node {
-    value: u64,
-    left: Option<Box<Node>>,
-    right: Option<Box<Node>>,
-}
-
-fn tree(n: usize, first: u64) -> Option<Box<Node>> {
-    if n == 0 {
-        return None;
-    }
-    let left = (n - 1) / 2;
-    Some(Box::new(Node {
-        value: first,
-        left: tree(left, first + 1),
-        right: tree(n - 1 - left, first + 1 + left as u64),
-    }))
-}
-
-fn sum_serial(node: &Node) -> u64 {
-    node.value
-        + node.left.as_deref().map_or(0, sum_serial)
-        + node.right.as_deref().map_or(0, sum_serial)
-}
-
-fn sum_brigade(node: &Node) -> u64 {
-    let (l, r) = brigade::join(
-        || node.left.as_deref().map_or(0, sum_brigade),
-        || node.right.as_deref().map_or(0, sum_brigade),
-    );
-    node.value + l + r
-}
-
-fn sum_rayon(node: &Node) -> u64 {
-    let (l, r) = rayon::join(
-        || node.left.as_deref().map_or(0, sum_rayon),
-        || node.right.as_deref().map_or(0, sum_rayon),
-    );
-    node.value + l + r
-}
-
-fn sum_chili(s: &mut chili::Scope<'_>, node: &Node) -> u64 {
-    let (l, r) = s.join(
-        |s| node.left.as_deref().map_or(0, |n| sum_chili(s, n)),
-        |s| node.right.as_deref().map_or(0, |n| sum_chili(s, n)),
-    );
-    node.value + l + r
-}
 
 fn install_tree(c: &mut Criterion) {
     let root = tree(1_023, 1).expect("non-empty");

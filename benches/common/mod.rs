@@ -50,3 +50,4 @@ pub(crate) fn median_ns(group: &str, bench: &str) -> Option<f64> {
 }
 
 pub(crate) mod loops;
+pub(crate) mod tree;
