@@ -92,7 +92,7 @@ impl Call {
     pub(crate) fn agree(&self, cluster: &Cluster, seq: u64) -> Result<(), DistError> {
         let ours = self.words(seq);
         let mut all = vec![0u64; ours.len() * cluster.size];
-        cluster.world.all_gather_into(&ours[..], &mut all[..]);
+        cluster.comm.all_gather_into(&ours[..], &mut all[..]);
         for (rank, theirs) in all.chunks_exact(ours.len()).enumerate() {
             if theirs != ours {
                 let theirs: Words = theirs.try_into().expect("a row of the gather");

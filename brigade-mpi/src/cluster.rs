@@ -50,7 +50,12 @@ use crate::stats::RankStats;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Cluster {
+    /// The world, for the user's own MPI calls ([`Cluster::world`]).
     pub(crate) world: SimpleCommunicator,
+    /// A private duplicate of the world for the library's own messages and collectives, so
+    /// that a user's message on `world` (any tag) is never taken for one of ours, nor ours
+    /// for theirs.
+    pub(crate) comm: SimpleCommunicator,
     pub(crate) rank: usize,
     pub(crate) size: usize,
     pub(crate) pool: ThreadPool,
@@ -171,7 +176,8 @@ impl Cluster {
 
     /// The world communicator, for MPI calls of your own, on this thread only (never from
     /// a pool worker: MPI was initialized funneled). Between distributed loops, not inside
-    /// one.
+    /// one. The distributed loops talk on a private duplicate of it, so your messages, with
+    /// any tag, and even one still pending while a loop runs, never mix with theirs.
     ///
     /// # Examples
     ///
@@ -325,8 +331,10 @@ impl ClusterBuilder {
         }
 
         abort::arm(rank, size);
+        let comm = world.duplicate();
         Ok(Cluster {
             world,
+            comm,
             rank,
             size,
             pool,

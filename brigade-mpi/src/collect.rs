@@ -59,7 +59,7 @@ pub(crate) fn gather_to_root<A: Wire>(
     results: &[(u64, A)],
     type_name: &'static str,
 ) -> Result<Option<Vec<(u64, A)>>, DistError> {
-    let world = &cluster.world;
+    let world = &cluster.comm;
     let bytes = encode_results(results);
     let mut lens = vec![0u64; cluster.size];
     world.all_gather_into(&(bytes.len() as u64), &mut lens[..]);
@@ -119,7 +119,7 @@ pub(crate) fn finish(
     outcome: Option<Result<Vec<u8>, DistError>>,
     type_name: &'static str,
 ) -> Result<Vec<u8>, DistError> {
-    let root = cluster.world.process_at_rank(0);
+    let root = cluster.comm.process_at_rank(0);
     let mut header: Header = [OK, 0, 0];
     let mut mine = None;
     if let Some(outcome) = outcome {

@@ -86,7 +86,7 @@ impl Cluster {
             "a chunk of a distributed for_each",
             &mut stats,
         );
-        self.world.barrier();
+        self.comm.barrier();
         self.end(stats, started);
         Ok(())
     }
@@ -381,9 +381,9 @@ impl Cluster {
                 let tag = dynamic::tag(seq);
                 if self.rank == 0 {
                     let claims = Claims::new(call.range.clone(), chunk);
-                    dynamic::serve(&self.world, tag, &claims, run, what, stats)
+                    dynamic::serve(&self.comm, tag, &claims, run, what, stats)
                 } else {
-                    dynamic::ask(&self.world, tag, run, what, stats)
+                    dynamic::ask(&self.comm, tag, run, what, stats)
                 }
             }
         }

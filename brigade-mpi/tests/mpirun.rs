@@ -194,6 +194,20 @@ fn every_verb_matches_the_serial_result_with_both_distributions() {
     assert!(job.stdout.contains("verbs: all match"), "{}", job.output());
 }
 
+/// The library's messages travel on a private duplicate of the world: a user's message with
+/// tag 1 pending during a Dynamic call was once answered to as a chunk (wrong sum on every
+/// rank), and the user's receive then hung.
+#[test]
+fn a_users_pending_message_is_left_alone() {
+    let job = mpirun(2, Some(1), &[], "verbs", &["--user-messages"]);
+    job.assert_success();
+    assert!(
+        job.stdout.contains("verbs: user messages untouched"),
+        "{}",
+        job.output()
+    );
+}
+
 #[test]
 fn with_a_slow_rank_every_verb_still_matches_and_dynamic_balances() {
     let job = mpirun(
