@@ -3,8 +3,8 @@
 //! A worker runs its piece of the range in blocks, sized by measuring so that a block takes
 //! about `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner
 //! loop stays a plain loop the compiler can vectorize). Once a piece has run for one block
-//! target and items remain, its owner keeps what is left in a [`Stealable`] range and
-//! offers one *token* job on its deque. An idle worker that steals the token takes the upper
+//! target (or one block, if some worker is awake and searching) and items remain, its owner
+//! keeps what is left in a [`Stealable`] range and offers one *token* job on its deque. An idle worker that steals the token takes the upper
 //! half of what is left at that moment (`Stealable::steal_half`), offers a new token for the
 //! same range on its own deque (so the range stays open to thieves even if its owner is
 //! descheduled), and runs its half as a piece of its own, which gets a token of its own in
