@@ -330,8 +330,12 @@ fn one_thread(c: &mut Criterion) {
     );
     pair!(
         "filter_collect",
-        v.iter().filter(|&&x| f(x).is_multiple_of(3)).collect::<Vec<_>>(),
-        v.par_iter().filter(|&&x| f(x).is_multiple_of(3)).collect::<Vec<_>>()
+        v.iter()
+            .filter(|&&x| f(x).is_multiple_of(3))
+            .collect::<Vec<_>>(),
+        v.par_iter()
+            .filter(|&&x| f(x).is_multiple_of(3))
+            .collect::<Vec<_>>()
     );
     pair!(
         "sum",

@@ -13,11 +13,19 @@ use brigade::prelude::*;
 use brigade::{Schedule, ThreadPool};
 use common::{EXPECTED, payload_str, pool_of, quiet_expected_panics};
 
-const N: usize = if cfg!(miri) { 300 } else { 100_000 };
+const N: usize = if cfg!(miri) { 40 } else { 100_000 };
 /// Pool sizes; under miri only pools with a thief.
-const THREADS: &[usize] = if cfg!(miri) { &[2, 3] } else { &[1, 2, 3, 8] };
+const THREADS: &[usize] = if cfg!(miri) { &[2] } else { &[1, 2, 3, 8] };
 
+/// The schedules to try: a few under miri (each loop costs seconds there).
 fn schedules() -> Vec<Schedule> {
+    if cfg!(miri) {
+        return vec![
+            Schedule::Static,
+            Schedule::Dynamic { chunk: 3 },
+            Schedule::Adaptive { min_len: 1 },
+        ];
+    }
     vec![
         Schedule::Static,
         Schedule::StaticChunks { chunk: 7 },
@@ -64,7 +72,7 @@ fn ranges_of_every_width_up_to_max() {
         macro_rules! full {
             ($($t:ty),*) => {$(
                 let hi = <$t>::MAX;
-                let lo = hi - 100;
+                let lo = hi - if cfg!(miri) { 10 } else { 100 };
                 let got: Vec<$t> = (lo..=hi).into_par_iter().collect();
                 assert_eq!(got, (lo..=hi).collect::<Vec<$t>>(), stringify!($t));
                 let got: Vec<$t> = (lo..hi).into_par_iter().collect();
@@ -107,7 +115,7 @@ fn ranges_longer_than_usize_max_panic_before_running() {
 
 #[test]
 fn enumerate_zip_and_chunks_mut_on_every_schedule() {
-    let n = if cfg!(miri) { 97 } else { 10_007 };
+    let n = if cfg!(miri) { 23 } else { 10_007 };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for schedule in schedules() {
@@ -145,7 +153,7 @@ fn enumerate_zip_and_chunks_mut_on_every_schedule() {
 fn strings_cut_into_lines_and_words_as_std_does() {
     let pool = pool_of(3);
     let line = "ab c\u{a0}d\u{2003}e\tf\r\n\r\n x\u{b}y  \né\r";
-    let text: String = line.repeat(if cfg!(miri) { 5 } else { 500 });
+    let text: String = line.repeat(if cfg!(miri) { 2 } else { 500 });
     for schedule in schedules() {
         pool.install(|| {
             let lines: Vec<&str> = text.par_lines().with_schedule(schedule).collect();
@@ -168,7 +176,7 @@ fn strings_cut_into_lines_and_words_as_std_does() {
 
 #[test]
 fn find_any_and_any_stop_early() {
-    let n: usize = if cfg!(miri) { 2_000 } else { 4_000_000 };
+    let n: usize = if cfg!(miri) { 400 } else { 4_000_000 };
     let hit = n / 100;
     for &threads in THREADS {
         let pool = pool_of(threads);
@@ -207,7 +215,7 @@ fn find_any_and_any_stop_early() {
 
 #[test]
 fn find_first_and_position_first_find_the_first() {
-    let n: usize = if cfg!(miri) { 500 } else { 100_000 };
+    let n: usize = if cfg!(miri) { 120 } else { 100_000 };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for schedule in schedules() {
@@ -264,11 +272,15 @@ fn expect_our_panic(r: std::thread::Result<impl Sized>) {
 #[test]
 fn collect_drops_every_item_it_made_once_when_a_closure_panics() {
     quiet_expected_panics();
-    let n = if cfg!(miri) { 200 } else { 20_000 };
+    let n = if cfg!(miri) { 30 } else { 20_000 };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for schedule in schedules() {
-            for bad in [0, n / 3, n - 1] {
+            for bad in if cfg!(miri) {
+                vec![n / 3]
+            } else {
+                vec![0, n / 3, n - 1]
+            } {
                 let counts = Counts::default();
                 let make = |i: usize| {
                     if i == bad {
@@ -312,7 +324,7 @@ fn collect_drops_every_item_it_made_once_when_a_closure_panics() {
 #[test]
 fn a_vec_by_value_drops_each_item_once_however_the_loop_ends() {
     quiet_expected_panics();
-    let n = if cfg!(miri) { 150 } else { 10_000 };
+    let n = if cfg!(miri) { 30 } else { 10_000 };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for schedule in schedules() {
@@ -370,7 +382,7 @@ fn a_vec_by_value_drops_each_item_once_however_the_loop_ends() {
 fn a_panic_in_any_closure_reaches_the_caller_once_and_the_pool_survives() {
     quiet_expected_panics();
     let pool = pool_of(3);
-    let n: usize = if cfg!(miri) { 100 } else { 10_000 };
+    let n: usize = if cfg!(miri) { 30 } else { 10_000 };
     let boom = |i: usize| {
         if i % 1000 == 7 {
             panic!("{EXPECTED}: item {i}");
@@ -478,7 +490,7 @@ fn a_panic_in_any_closure_reaches_the_caller_once_and_the_pool_survives() {
 
 #[test]
 fn no_item_is_visited_twice() {
-    let n: usize = if cfg!(miri) { 300 } else { 50_000 };
+    let n: usize = if cfg!(miri) { 40 } else { 50_000 };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for schedule in schedules() {
@@ -523,7 +535,7 @@ fn one_init_and_one_fold_accumulator_per_run_on_one_thread() {
 
 #[test]
 fn min_len_and_max_len_bound_what_one_run_covers() {
-    let n: usize = if cfg!(miri) { 500 } else { 100_000 };
+    let n: usize = if cfg!(miri) { 150 } else { 100_000 };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for schedule in schedules() {

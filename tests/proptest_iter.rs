@@ -16,7 +16,7 @@ use proptest::prelude::*;
 
 const MAX_THREADS: usize = 8;
 /// Lengths go up to this (fewer under miri, which is about 1000 times slower).
-const MAX_LEN: usize = if cfg!(miri) { 40 } else { 5_000 };
+const MAX_LEN: usize = if cfg!(miri) { 20 } else { 5_000 };
 
 static POOLS: [OnceLock<ThreadPool>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
 
@@ -29,7 +29,7 @@ fn len() -> impl Strategy<Value = usize> {
 }
 
 fn threads() -> impl Strategy<Value = usize> {
-    1..=if cfg!(miri) { 3 } else { MAX_THREADS }
+    1..=if cfg!(miri) { 2 } else { MAX_THREADS }
 }
 
 fn schedule() -> impl Strategy<Value = Schedule> {
@@ -96,7 +96,7 @@ macro_rules! tuned {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 3 } else { 64 },
+        cases: if cfg!(miri) { 2 } else { 64 },
         // Miri's isolation has no file system to keep a regressions file in.
         failure_persistence: if cfg!(miri) {
             None
@@ -266,7 +266,7 @@ proptest! {
         parts in proptest::collection::vec(
             prop_oneof![Just("a"), Just("bc"), Just(" "), Just("\n"), Just("\r"), Just("\r\n"),
                 Just("\t"), Just("\u{a0}"), Just("é"), Just("\u{2003}"), Just("\u{b}"), Just("日本")],
-            0..if cfg!(miri) { 20 } else { 400 },
+            0..if cfg!(miri) { 10 } else { 400 },
         ),
         threads in threads(), schedule in schedule(),
     ) {
