@@ -197,11 +197,14 @@ fn find_any_and_any_stop_early() {
             });
             assert_eq!(found, Some(hit));
             let visited = visited.into_inner();
-            // The match is at 1%: each worker may run a little past it before it looks.
-            assert!(
-                visited < n / 2,
-                "{schedule:?} on {threads}: visited {visited} of {n}"
-            );
+            // The match is at 1%: each worker may run a little past it before it looks (every
+            // 512 items: more than miri's whole loop).
+            if !cfg!(miri) {
+                assert!(
+                    visited < n / 2,
+                    "{schedule:?} on {threads}: visited {visited} of {n}"
+                );
+            }
             let any = pool.install(|| {
                 (0..n)
                     .into_par_iter()
