@@ -21,7 +21,7 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 use crate::loom::Mutex;
 
 /// A collection that a parallel iterator can be collected into, with
-/// [`collect`](ParallelIterator::collect): `Vec<T>`, `String` (from `char`, `&str` or
+/// [`collect`](ParallelIterator::collect): `Vec<T>`, `String` (from `char`, `&char`, `&str` or
 /// `String` items), `HashMap`, `HashSet`, `BTreeMap`, `BTreeSet`, `()`, and `Result<C, E>`
 /// or `Option<C>` of any of these (the first error met, or `None`, if any item is one;
 /// every item is still visited).
@@ -377,6 +377,12 @@ where
 
 impl FromParallelIterator<char> for String {
     fn from_par_iter<I: IntoParallelIterator<Item = char>>(par_iter: I) -> Self {
+        collect_string(par_iter.into_par_iter())
+    }
+}
+
+impl<'a> FromParallelIterator<&'a char> for String {
+    fn from_par_iter<I: IntoParallelIterator<Item = &'a char>>(par_iter: I) -> Self {
         collect_string(par_iter.into_par_iter())
     }
 }

@@ -15,7 +15,7 @@ use crate::iter::sealed::Sealed;
 /// ```
 /// use brigade::prelude::*;
 ///
-/// let it: brigade::iter::Filter<_, _> = (0..10).into_par_iter().filter(|x| x % 5 == 0);
+/// let it: brigade::iter::Filter<_, _> = (0..10u32).into_par_iter().filter(|x| x % 5 == 0);
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 5]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]

@@ -15,7 +15,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// ```
 /// use brigade::prelude::*;
 ///
-/// let it: brigade::iter::Map<_, _> = (0..3).into_par_iter().map(|x| x + 1);
+/// let it: brigade::iter::Map<_, _> = (0..3u32).into_par_iter().map(|x| x + 1);
 /// assert_eq!(it.collect::<Vec<_>>(), [1, 2, 3]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
@@ -106,7 +106,7 @@ where
 /// ```
 /// use brigade::prelude::*;
 ///
-/// let it: brigade::iter::Inspect<_, _> = (0..3).into_par_iter().inspect(|x| assert!(*x < 3));
+/// let it: brigade::iter::Inspect<_, _> = (0..3u32).into_par_iter().inspect(|x| assert!(*x < 3));
 /// assert_eq!(it.count(), 3);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]

@@ -142,7 +142,7 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     ///
     /// let seen = AtomicUsize::new(0);
-    /// let n = (0..100).into_par_iter().inspect(|_| { seen.fetch_add(1, Ordering::Relaxed); }).count();
+    /// let n = (0..100u32).into_par_iter().inspect(|_| { seen.fetch_add(1, Ordering::Relaxed); }).count();
     /// assert_eq!((n, seen.into_inner()), (100, 100));
     /// ```
     fn inspect<F>(self, f: F) -> Inspect<Self, F>
@@ -327,7 +327,7 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ```
     /// use brigade::prelude::*;
     ///
-    /// let runs = (0..1000).into_par_iter().with_min_len(300).fold(|| 0, |n, _| n + 1);
+    /// let runs = (0..1000u32).into_par_iter().with_min_len(300).fold(|| 0, |n, _| n + 1);
     /// let sizes: Vec<usize> = runs.collect();
     /// assert!(sizes[..sizes.len() - 1].iter().all(|&n| n >= 300));
     /// ```
@@ -346,7 +346,7 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ```
     /// use brigade::prelude::*;
     ///
-    /// let sizes: Vec<usize> = (0..1000).into_par_iter().with_max_len(64)
+    /// let sizes: Vec<usize> = (0..1000u32).into_par_iter().with_max_len(64)
     ///     .fold(|| 0, |n, _| n + 1).collect();
     /// assert!(sizes.iter().all(|&n| n <= 64));
     /// assert_eq!(sizes.iter().sum::<usize>(), 1000);
@@ -460,9 +460,9 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ```
     /// use brigade::prelude::*;
     ///
-    /// let r = (0..1000).into_par_iter().try_for_each(|x| if x == 500 { Err(x) } else { Ok(()) });
+    /// let r = (0..1000u32).into_par_iter().try_for_each(|x| if x == 500 { Err(x) } else { Ok(()) });
     /// assert_eq!(r, Err(500));
-    /// assert_eq!((0..10).into_par_iter().try_for_each(|_| Some(())), Some(()));
+    /// assert_eq!((0..10u32).into_par_iter().try_for_each(|_| Some(())), Some(()));
     /// ```
     fn try_for_each<OP, R>(self, op: OP) -> R
     where
@@ -504,8 +504,8 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ```
     /// use brigade::prelude::*;
     ///
-    /// assert_eq!((1..=5).into_par_iter().reduce_with(|a, b| a * b), Some(120));
-    /// assert_eq!((0..0).into_par_iter().reduce_with(|a, b| a + b), None);
+    /// assert_eq!((1..=5u64).into_par_iter().reduce_with(|a, b| a * b), Some(120));
+    /// assert_eq!((0..0u64).into_par_iter().reduce_with(|a, b| a + b), None);
     /// ```
     fn reduce_with<OP>(self, op: OP) -> Option<Self::Item>
     where
@@ -584,7 +584,7 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ```
     /// use brigade::prelude::*;
     ///
-    /// assert_eq!((0..1000).into_par_iter().filter(|x| x % 3 == 0).count(), 334);
+    /// assert_eq!((0..1000u32).into_par_iter().filter(|x| x % 3 == 0).count(), 334);
     /// ```
     fn count(self) -> usize {
         drive(&self, &Count)
@@ -710,7 +710,7 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     ///
     /// let squares: Vec<u64> = (0..1000u64).into_par_iter().map(|x| x * x).collect();
     /// assert_eq!(squares[999], 998_001);
-    /// let s: String = ['h', 'i'].par_iter().collect();
+    /// let s: String = ['h', 'i'].par_iter().copied().collect();
     /// assert_eq!(s, "hi");
     /// ```
     fn collect<C>(self) -> C

@@ -20,7 +20,7 @@ use crate::loom::{AtomicBool, Ordering};
 /// use brigade::prelude::*;
 /// use std::ops::ControlFlow;
 ///
-/// let r = (0..100).into_par_iter().try_for_each(|x| {
+/// let r = (0..100u32).into_par_iter().try_for_each(|x| {
 ///     if x == 42 { ControlFlow::Break(x) } else { ControlFlow::Continue(()) }
 /// });
 /// assert_eq!(r, ControlFlow::Break(42));

@@ -69,7 +69,7 @@ macro_rules! tuning {
 /// ```
 /// use brigade::prelude::*;
 ///
-/// let it: brigade::iter::MinLen<_> = (0..10).into_par_iter().with_min_len(4);
+/// let it: brigade::iter::MinLen<_> = (0..10i32).into_par_iter().with_min_len(4);
 /// assert_eq!(it.sum::<i32>(), 45);
 /// ```
 #[derive(Debug)]
@@ -94,7 +94,7 @@ tuning!(MinLen, min, Config::with_min_len);
 /// ```
 /// use brigade::prelude::*;
 ///
-/// let it: brigade::iter::MaxLen<_> = (0..10).into_par_iter().with_max_len(4);
+/// let it: brigade::iter::MaxLen<_> = (0..10i32).into_par_iter().with_max_len(4);
 /// assert_eq!(it.sum::<i32>(), 45);
 /// ```
 #[derive(Debug)]
@@ -121,7 +121,7 @@ tuning!(MaxLen, max, Config::with_max_len);
 /// use brigade::Schedule;
 ///
 /// let it: brigade::iter::WithSchedule<_> =
-///     (0..10).into_par_iter().with_schedule(Schedule::Dynamic { chunk: 2 });
+///     (0..10i32).into_par_iter().with_schedule(Schedule::Dynamic { chunk: 2 });
 /// assert_eq!(it.sum::<i32>(), 45);
 /// ```
 #[derive(Debug)]
