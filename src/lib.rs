@@ -47,6 +47,24 @@
 //! meanwhile, and sleeps on its own condition variable when there are none.
 //! `docs/design.md` describes the scheduler and the invariants that keep it correct.
 //!
+//! # Parallel iterators
+//!
+//! [`prelude`] has rayon's data-parallel verbs (`par_iter`, `map`, `filter`, `collect`,
+//! `fold`, `par_chunks_mut`, `any`...) on brigade's loop schedules, so that
+//! `use brigade::prelude::*` ports most rayon loops; `with_schedule` picks an OpenMP-style
+//! [`Schedule`] per loop. `docs/iterators.md` has the porting table.
+//!
+//! ```
+//! use brigade::prelude::*;
+//!
+//! let v: Vec<u64> = (0..10_000).collect();
+//! let odd_squares: Vec<u64> = v.par_iter().filter(|&&x| x % 2 == 1).map(|&x| x * x).collect();
+//! assert_eq!(odd_squares[0..3], [1, 9, 25]);
+//! let mut rows = vec![0u32; 64 * 8];
+//! rows.par_chunks_mut(64).enumerate().for_each(|(y, row)| row.fill(y as u32));
+//! assert_eq!(rows[64 * 7], 7);
+//! ```
+//!
 //! # Waiting for each other
 //!
 //! [`sync`] has pool-aware [`Latch`](sync::Latch), [`CountLatch`](sync::CountLatch) and
@@ -67,12 +85,14 @@ mod deque;
 mod error;
 mod injector;
 mod isolate;
+pub mod iter;
 mod job;
 mod join;
 mod latch;
 mod loom;
 mod loops;
 mod pool;
+pub mod prelude;
 mod scope;
 mod sleep;
 mod spawn;
@@ -97,6 +117,11 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/sync.md")]
 struct SyncDocDoctests;
+
+/// The examples of `docs/iterators.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/iterators.md")]
+struct IteratorsDocDoctests;
 
 /// Internals exposed for brigade's own benchmarks; not part of the API, no stability promise.
 #[doc(hidden)]

@@ -189,7 +189,8 @@ where
     B: Body<S>,
 {
     if lp.stopped() {
-        // A piece panicked: leave the rest, the panic is on its way to the caller.
+        // A piece panicked (the panic is on its way to the caller), or the body is done
+        // (an early exit found its answer): leave the rest.
         return lp.identity();
     }
     match range.steal_half() {

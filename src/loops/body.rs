@@ -16,10 +16,19 @@ pub(crate) trait Body<S: LoopSource>: Sync {
     /// in order), and such a loop runs as one piece.
     const SEES_PIECES: bool = false;
     fn identity(&self) -> Self::Acc;
-    /// Folds the piece that starts at index `start` into `acc`.
+    /// Folds the piece that starts at index `start` into `acc`. Only [`Loop::fold`] calls
+    /// it, so the pieces a body sees are disjoint and each index comes at most once: a body
+    /// may rely on that (the parallel iterators of `iter/` do, to rebuild `&mut` and owned
+    /// items from the piece's bounds).
     fn fold(&self, acc: Self::Acc, start: usize, piece: S::Piece) -> Self::Acc;
     /// Combines the results of two neighbouring pieces, `left` before `right`.
     fn reduce(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc;
+    /// True once the body needs no more pieces (an early exit such as `any` found its
+    /// answer): the loop then stops handing them out, as after a panic.
+    #[inline]
+    fn done(&self) -> bool {
+        false
+    }
 }
 
 /// `for_each`: the body once per item.
@@ -146,11 +155,11 @@ where
         self.body.reduce(left, right)
     }
 
-    /// True once a piece has panicked.
+    /// True once a piece has panicked, or the body is done.
     #[inline]
     pub(crate) fn stopped(&self) -> bool {
         // Relaxed: a hint to skip work; the panic itself travels through the joins.
-        self.stopped.load(Ordering::Relaxed)
+        self.stopped.load(Ordering::Relaxed) || self.body.done()
     }
 
     /// Runs the items `start..end` into `acc`.

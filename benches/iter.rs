@@ -1,0 +1,525 @@
+//! `iter`: brigade's parallel iterators (`brigade::prelude`) beside rayon's, and beside the
+//! same loops written with brigade's loop functions or std's sequential iterators; one
+//! criterion group per comparison, every pool of 2 threads unless the group says 1.
+//!
+//! - `iter/collect_map_10m`: `v.par_iter().map(..).collect::<Vec<u64>>()` over 10M `u64`,
+//!   brigade vs rayon (target: within 1.1x of rayon).
+//! - `iter/word_count_fold_200mb`: word count of 200 MB of text with
+//!   `par_split_whitespace().fold(HashMap::new, ..).reduce(HashMap::new, merge)`, brigade vs
+//!   rayon (target: no slower than rayon).
+//! - `iter/enumerate_10m`, `iter/zip_10m`, `iter/chunks_mut_rows`: `enumerate`, `zip` and
+//!   `par_chunks_mut` loops vs the same loop written with brigade's `for_each_chunk` /
+//!   `for_each` (`loop_fn`), and rayon's (target: within 1.05x of `loop_fn`).
+//! - `iter/find_any_100m`, `iter/any_100m`: a search over 100M integers whose match is at 1%,
+//!   vs a full scan (`count` of the same filter) on the same pool, and rayon's (target:
+//!   under 5% of the full scan).
+//! - `iter/one_thread/*`: each verb on a 1-thread brigade pool (`brigade`) vs the
+//!   sequential std iterator on the bench thread (`std`) (target: within 1.2x).
+//!
+//! ```text
+//! cargo bench --bench iter -- --noplot
+//! ```
+//!
+//! After the runs it prints each target's ratio from this run's medians. The sort groups
+//! (`par_sort`, `par_sort_unstable`) join when brigade's parallel sort lands.
+
+mod common;
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use brigade::Schedule;
+use common::{brigade_pool, median_ns, rayon_pool};
+use criterion::{BenchmarkGroup, Criterion, criterion_group, measurement::WallTime};
+
+const THREADS: usize = 2;
+const TEN_M: usize = 10_000_000;
+const HUNDRED_M: u64 = 100_000_000;
+const TEXT_BYTES: usize = 200 << 20;
+
+fn configure(g: &mut BenchmarkGroup<'_, WallTime>) {
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+}
+
+/// A cheap, non-trivial map: keeps the loop memory-bound, as a real `collect` is.
+#[inline]
+fn f(x: u64) -> u64 {
+    x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (x >> 7)
+}
+
+fn collect(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    let v: Vec<u64> = (0..TEN_M as u64).collect();
+    let want: Vec<u64> = v.iter().map(|&x| f(x)).collect();
+    let mut g = c.benchmark_group("iter/collect_map_10m");
+    configure(&mut g);
+    g.bench_function("brigade", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| v.par_iter().map(|&x| f(x)).collect::<Vec<u64>>())
+        })
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            use rayon::prelude::*;
+            rp.install(|| v.par_iter().map(|&x| f(x)).collect::<Vec<u64>>())
+        })
+    });
+    g.finish();
+    {
+        use brigade::prelude::*;
+        assert_eq!(
+            bp.install(|| v.par_iter().map(|&x| f(x)).collect::<Vec<u64>>()),
+            want
+        );
+    }
+}
+
+/// About `bytes` of text: words of 1 to 12 letters from a vocabulary of 50,000, separated
+/// by spaces and, every 12 words, a newline; the same text on every run.
+fn text(bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 16);
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut n = 0u64;
+    while s.len() < bytes {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let word = rng % 50_000;
+        let len = 1 + (word % 12) as usize;
+        for k in 0..len {
+            s.push(char::from(b'a' + ((word >> (k % 8)) as u8 + k as u8) % 26));
+        }
+        n += 1;
+        s.push(if n.is_multiple_of(12) { '\n' } else { ' ' });
+    }
+    s
+}
+
+fn merge<'a>(mut a: HashMap<&'a str, u32>, b: HashMap<&'a str, u32>) -> HashMap<&'a str, u32> {
+    let (mut a, b) = if a.len() < b.len() {
+        (b, a)
+    } else {
+        (std::mem::take(&mut a), b)
+    };
+    for (w, n) in b {
+        *a.entry(w).or_insert(0) += n;
+    }
+    a
+}
+
+fn word_count(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    let text = text(TEXT_BYTES);
+    let count = |m: HashMap<&str, u32>| m.values().map(|&n| u64::from(n)).sum::<u64>();
+    let brigade_run = || {
+        use brigade::prelude::*;
+        bp.install(|| {
+            text.par_split_whitespace()
+                .fold(HashMap::new, |mut m, w| {
+                    *m.entry(w).or_insert(0) += 1;
+                    m
+                })
+                .reduce(HashMap::new, merge)
+        })
+    };
+    let rayon_run = || {
+        use rayon::prelude::*;
+        rp.install(|| {
+            text.par_split_whitespace()
+                .fold(HashMap::new, |mut m, w| {
+                    *m.entry(w).or_insert(0) += 1;
+                    m
+                })
+                .reduce(HashMap::new, merge)
+        })
+    };
+    assert_eq!(count(brigade_run()), count(rayon_run()));
+    let mut g = c.benchmark_group("iter/word_count_fold_200mb");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    g.bench_function("brigade", |b| b.iter(|| black_box(brigade_run()).len()));
+    g.bench_function("rayon", |b| b.iter(|| black_box(rayon_run()).len()));
+    g.finish();
+}
+
+/// The `enumerate`, `zip` and `par_chunks_mut` loops, each three ways.
+fn adaptors(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    let sched = Schedule::default();
+
+    let mut out = vec![0u64; TEN_M];
+    let mut g = c.benchmark_group("iter/enumerate_10m");
+    configure(&mut g);
+    g.bench_function("iter", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| {
+                out.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, x)| *x = f(i as u64))
+            })
+        })
+    });
+    g.bench_function("loop_fn", |b| {
+        b.iter(|| {
+            bp.for_each_chunk(&mut out, sched, |start, chunk| {
+                for (k, x) in chunk.iter_mut().enumerate() {
+                    *x = f((start + k) as u64);
+                }
+            })
+        })
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            use rayon::prelude::*;
+            rp.install(|| {
+                out.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, x)| *x = f(i as u64))
+            })
+        })
+    });
+    g.finish();
+
+    let a: Vec<u64> = (0..TEN_M as u64).collect();
+    let mut g = c.benchmark_group("iter/zip_10m");
+    configure(&mut g);
+    g.bench_function("iter", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| out.par_iter_mut().zip(&a).for_each(|(o, &x)| *o = f(x)))
+        })
+    });
+    g.bench_function("loop_fn", |b| {
+        b.iter(|| {
+            bp.for_each_chunk(&mut out, sched, |start, chunk| {
+                for (o, &x) in chunk.iter_mut().zip(&a[start..]) {
+                    *o = f(x);
+                }
+            })
+        })
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            use rayon::prelude::*;
+            rp.install(|| out.par_iter_mut().zip(&a).for_each(|(o, &x)| *o = f(x)))
+        })
+    });
+    g.finish();
+
+    // Rows of a 4096 x 2048 image of `u32` pixels.
+    const W: usize = 4096;
+    let row = |y: usize, px: &mut [u32]| {
+        for (x, p) in px.iter_mut().enumerate() {
+            *p = (x as u32 ^ y as u32).wrapping_mul(2_654_435_761);
+        }
+    };
+    let mut image = vec![0u32; W * 2048];
+    let mut g = c.benchmark_group("iter/chunks_mut_rows");
+    configure(&mut g);
+    g.bench_function("iter", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| {
+                image
+                    .par_chunks_mut(W)
+                    .enumerate()
+                    .for_each(|(y, px)| row(y, px))
+            })
+        })
+    });
+    // What the issue's programs did without `par_chunks_mut`: gather the rows first.
+    g.bench_function("loop_fn", |b| {
+        b.iter(|| {
+            let mut rows: Vec<(usize, &mut [u32])> = image.chunks_mut(W).enumerate().collect();
+            bp.for_each(&mut rows, sched, |(y, px)| row(*y, px));
+        })
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            use rayon::prelude::*;
+            rp.install(|| {
+                image
+                    .par_chunks_mut(W)
+                    .enumerate()
+                    .for_each(|(y, px)| row(y, px))
+            })
+        })
+    });
+    g.finish();
+}
+
+/// Searches whose match is at 1% of 100M items, and the full scan they avoid.
+fn early_exit(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    let hit = HUNDRED_M / 100;
+    let is_hit = move |x: u64| f(x) == f(hit);
+    let mut g = c.benchmark_group("iter/find_any_100m");
+    configure(&mut g);
+    g.bench_function("brigade", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| (0..HUNDRED_M).into_par_iter().find_any(|&x| is_hit(x)))
+        })
+    });
+    g.bench_function("brigade_full_scan", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| {
+                (0..HUNDRED_M)
+                    .into_par_iter()
+                    .filter(|&x| is_hit(x))
+                    .count()
+            })
+        })
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            use rayon::prelude::*;
+            rp.install(|| (0..HUNDRED_M).into_par_iter().find_any(|&x| is_hit(x)))
+        })
+    });
+    g.finish();
+    let mut g = c.benchmark_group("iter/any_100m");
+    configure(&mut g);
+    g.bench_function("brigade", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| (0..HUNDRED_M).into_par_iter().any(is_hit))
+        })
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            use rayon::prelude::*;
+            rp.install(|| (0..HUNDRED_M).into_par_iter().any(is_hit))
+        })
+    });
+    g.finish();
+}
+
+/// Every verb on a 1-thread pool vs std's sequential iterator.
+fn one_thread(c: &mut Criterion) {
+    use brigade::prelude::*;
+    let bp = brigade_pool(1);
+    let v: Vec<u64> = (0..TEN_M as u64).collect();
+    let mut out = vec![0u64; TEN_M];
+    let text = text(16 << 20);
+    let mut g = c.benchmark_group("iter/one_thread");
+    configure(&mut g);
+    macro_rules! pair {
+        ($name:literal, $std:expr, $brigade:expr) => {
+            g.bench_function(concat!("std/", $name), |b| b.iter(|| black_box($std)));
+            g.bench_function(concat!("brigade/", $name), |b| {
+                b.iter(|| bp.install(|| black_box($brigade)))
+            });
+        };
+    }
+    pair!(
+        "map_collect",
+        v.iter().map(|&x| f(x)).collect::<Vec<_>>(),
+        v.par_iter().map(|&x| f(x)).collect::<Vec<_>>()
+    );
+    pair!(
+        "filter_collect",
+        v.iter()
+            .filter(|&&x| f(x).is_multiple_of(3))
+            .collect::<Vec<_>>(),
+        v.par_iter()
+            .filter(|&&x| f(x).is_multiple_of(3))
+            .collect::<Vec<_>>()
+    );
+    pair!(
+        "sum",
+        v.iter().map(|&x| f(x)).sum::<u64>(),
+        v.par_iter().map(|&x| f(x)).sum::<u64>()
+    );
+    pair!(
+        "reduce",
+        v.iter().map(|&x| f(x)).fold(0, u64::wrapping_add),
+        v.par_iter().map(|&x| f(x)).reduce(|| 0, u64::wrapping_add)
+    );
+    pair!(
+        "fold_sum",
+        v.iter().fold(0u64, |a, &x| a ^ f(x)),
+        v.par_iter()
+            .fold(|| 0u64, |a, &x| a ^ f(x))
+            .reduce(|| 0, |a, b| a ^ b)
+    );
+    pair!(
+        "count_filter",
+        v.iter().filter(|&&x| f(x) & 1 == 0).count(),
+        v.par_iter().filter(|&&x| f(x) & 1 == 0).count()
+    );
+    pair!(
+        "min_by_key",
+        v.iter().min_by_key(|&&x| f(x)),
+        v.par_iter().min_by_key(|&&x| f(x))
+    );
+    pair!(
+        "any_none",
+        v.iter().any(|&x| f(x) == 1),
+        v.par_iter().any(|&x| f(x) == 1)
+    );
+    pair!(
+        "find_first_last",
+        v.iter().find(|&&x| x == TEN_M as u64 - 1),
+        v.par_iter().find_first(|&&x| x == TEN_M as u64 - 1)
+    );
+    pair!(
+        "unzip",
+        v.iter().map(|&x| (x, f(x))).unzip::<_, _, Vec<_>, Vec<_>>(),
+        v.par_iter().map(|&x| (x, f(x))).unzip::<u64, u64>()
+    );
+    pair!(
+        "words",
+        text.split_whitespace().count(),
+        text.par_split_whitespace().count()
+    );
+    pair!("lines", text.lines().count(), text.par_lines().count());
+    g.bench_function("std/enumerate_for_each", |b| {
+        b.iter(|| {
+            out.iter_mut()
+                .enumerate()
+                .for_each(|(i, x)| *x = f(i as u64))
+        })
+    });
+    g.bench_function("brigade/enumerate_for_each", |b| {
+        b.iter(|| {
+            bp.install(|| {
+                out.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, x)| *x = f(i as u64))
+            })
+        })
+    });
+    g.bench_function("std/zip_for_each", |b| {
+        b.iter(|| out.iter_mut().zip(&v).for_each(|(o, &x)| *o = f(x)))
+    });
+    g.bench_function("brigade/zip_for_each", |b| {
+        b.iter(|| bp.install(|| out.par_iter_mut().zip(&v).for_each(|(o, &x)| *o = f(x))))
+    });
+    g.bench_function("std/chunks_mut", |b| {
+        b.iter(|| {
+            out.chunks_mut(4096)
+                .for_each(|c| c.iter_mut().for_each(|x| *x = f(*x)))
+        })
+    });
+    g.bench_function("brigade/chunks_mut", |b| {
+        b.iter(|| {
+            bp.install(|| {
+                out.par_chunks_mut(4096)
+                    .for_each(|c| c.iter_mut().for_each(|x| *x = f(*x)))
+            })
+        })
+    });
+    g.finish();
+}
+
+/// Prints each target's ratio from this run's medians.
+fn report() {
+    struct Target {
+        what: &'static str,
+        a: (&'static str, &'static str),
+        b: (&'static str, &'static str),
+        bound: f64,
+    }
+    let t = |what, a, b, bound| Target { what, a, b, bound };
+    let mut targets = vec![
+        t(
+            "collect of a map, 10M u64: within 1.1x rayon",
+            ("iter/collect_map_10m", "brigade"),
+            ("iter/collect_map_10m", "rayon"),
+            1.1,
+        ),
+        t(
+            "word count fold + reduce, 200 MB: no slower than rayon",
+            ("iter/word_count_fold_200mb", "brigade"),
+            ("iter/word_count_fold_200mb", "rayon"),
+            1.0,
+        ),
+        t(
+            "enumerate: within 1.05x the loop function",
+            ("iter/enumerate_10m", "iter"),
+            ("iter/enumerate_10m", "loop_fn"),
+            1.05,
+        ),
+        t(
+            "zip: within 1.05x the loop function",
+            ("iter/zip_10m", "iter"),
+            ("iter/zip_10m", "loop_fn"),
+            1.05,
+        ),
+        t(
+            "par_chunks_mut: within 1.05x the loop function",
+            ("iter/chunks_mut_rows", "iter"),
+            ("iter/chunks_mut_rows", "loop_fn"),
+            1.05,
+        ),
+        t(
+            "find_any at 1%: under 5% of a full scan",
+            ("iter/find_any_100m", "brigade"),
+            ("iter/find_any_100m", "brigade_full_scan"),
+            0.05,
+        ),
+        t(
+            "any at 1%: under 5% of a full scan",
+            ("iter/any_100m", "brigade"),
+            ("iter/find_any_100m", "brigade_full_scan"),
+            0.05,
+        ),
+    ];
+    for verb in [
+        "map_collect",
+        "filter_collect",
+        "sum",
+        "reduce",
+        "fold_sum",
+        "count_filter",
+        "min_by_key",
+        "any_none",
+        "find_first_last",
+        "unzip",
+        "words",
+        "lines",
+        "enumerate_for_each",
+        "zip_for_each",
+        "chunks_mut",
+    ] {
+        let a: &'static str = Box::leak(format!("brigade/{verb}").into_boxed_str());
+        let b: &'static str = Box::leak(format!("std/{verb}").into_boxed_str());
+        let what: &'static str =
+            Box::leak(format!("1 thread, {verb}: within 1.2x std").into_boxed_str());
+        targets.push(t(what, ("iter/one_thread", a), ("iter/one_thread", b), 1.2));
+    }
+    println!("\ntargets (ratio of this run's medians, time of the first over the second):");
+    for t in targets {
+        let ratio = median_ns(t.a.0, t.a.1)
+            .zip(median_ns(t.b.0, t.b.1))
+            .map(|(a, b)| a / b);
+        let (mark, r) = match ratio {
+            Some(r) if r <= t.bound => ("met ", format!("{r:.3}")),
+            Some(r) => ("MISS", format!("{r:.3}")),
+            None => ("n/a ", "not measured".to_string()),
+        };
+        println!("  [{mark}] {}: {r}", t.what);
+    }
+}
+
+criterion_group!(
+    benches, collect, adaptors, early_exit, one_thread, word_count
+);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report();
+}

@@ -1,0 +1,327 @@
+//! Sources over groups of a slice's items: [`Chunks`], [`ChunksMut`], [`ChunksExact`],
+//! [`ChunksExactMut`], [`Windows`]. Base index `i` is the `i`-th chunk or window, so a
+//! piece `start..end` is the sub-slice those cover, cut by the std iterator of the same
+//! name. Mutable chunks rebuild their sub-slice from the slice's raw form, as a loop over
+//! a mutable slice does (`LoopSource::piece`): disjoint pieces cover disjoint items.
+
+use std::fmt;
+
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
+use crate::iter::{IndexedParallelIterator, ParallelIterator};
+use crate::loops::LoopSource;
+
+/// Implements the iterator traits for a chunk source: `$len(&self)` is its number of
+/// chunks; `$piece(&self, start, end)` its items for chunks `start..end`, given the
+/// caller's promise of `ParallelIterator::piece`.
+macro_rules! chunk_source {
+    ($name:ident, $bound:path, $item:ty, $piece:ty) => {
+        impl<T: $bound> Sealed for $name<'_, T> {}
+
+        impl<'a, T: $bound> ParallelIterator for $name<'a, T> {
+            type Item = $item;
+            type State = ();
+            type Piece<'p>
+                = $piece
+            where
+                Self: 'p;
+            type Flush<'p>
+                = std::iter::Empty<$item>
+            where
+                Self: 'p;
+            const INDEXED: bool = true;
+            const FLUSHES: bool = false;
+
+            #[inline]
+            fn base_len(&self) -> usize {
+                self.count()
+            }
+
+            #[inline]
+            fn config(&self) -> Config {
+                Config::default()
+            }
+
+            #[inline]
+            fn state(&self) {}
+
+            #[inline]
+            unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> $piece {
+                // SAFETY: forwarded: the caller's promise is what `items` needs.
+                unsafe { self.items(start, end) }
+            }
+
+            #[inline]
+            fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
+                std::iter::empty()
+            }
+        }
+
+        impl<'a, T: $bound> IndexedParallelIterator for $name<'a, T> {}
+
+        impl<T: $bound> fmt::Debug for $name<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("len", &self.len)
+                    .field("size", &self.size)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// The items of chunks `start..end` of `size` items over a slice of `len` (the last chunk
+/// may be shorter): `first..past`.
+#[inline]
+fn chunk_bounds(start: usize, end: usize, size: usize, len: usize) -> (usize, usize) {
+    // `start < count` so `start * size < len`; only the end of the last chunk can pass
+    // `len`, or overflow (a slice of zero-sized items), hence the saturating product.
+    (
+        start.saturating_mul(size).min(len),
+        end.saturating_mul(size).min(len),
+    )
+}
+
+/// The parallel iterator of [`par_chunks`](crate::iter::ParallelSlice::par_chunks):
+/// `&[T]` chunks of `size` items, the last one shorter.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let v = [1, 2, 3, 4, 5];
+/// let it: brigade::iter::Chunks<'_, i32> = v.par_chunks(2);
+/// assert_eq!(it.map(|c| c.len()).collect::<Vec<_>>(), [2, 2, 1]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct Chunks<'a, T> {
+    slice: &'a [T],
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T> Chunks<'a, T> {
+    pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        Chunks {
+            slice,
+            len: slice.len(),
+            size,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len.div_ceil(self.size)
+    }
+
+    /// Unsafe only to share `chunk_source!` with the mutable chunks: shared items need
+    /// no promise.
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::Chunks<'a, T> {
+        let (first, past) = chunk_bounds(start, end, self.size, self.len);
+        self.slice[first..past].chunks(self.size)
+    }
+}
+
+chunk_source!(Chunks, Sync, &'a [T], std::slice::Chunks<'a, T>);
+
+/// The parallel iterator of [`par_chunks_exact`](crate::iter::ParallelSlice::par_chunks_exact):
+/// `&[T]` chunks of exactly `size` items; the items left over are in
+/// [`remainder`](Self::remainder).
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let v = [1, 2, 3, 4, 5];
+/// let it: brigade::iter::ChunksExact<'_, i32> = v.par_chunks_exact(2);
+/// assert_eq!(it.remainder(), [5]);
+/// assert_eq!(it.map(|c| c[0] + c[1]).collect::<Vec<_>>(), [3, 7]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct ChunksExact<'a, T> {
+    slice: &'a [T],
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T> ChunksExact<'a, T> {
+    pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        ChunksExact {
+            slice,
+            len: slice.len(),
+            size,
+        }
+    }
+
+    /// The items after the last whole chunk (fewer than `size`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!([1, 2, 3].par_chunks_exact(2).remainder(), [3]);
+    /// ```
+    pub fn remainder(&self) -> &'a [T] {
+        &self.slice[self.count() * self.size..]
+    }
+
+    fn count(&self) -> usize {
+        self.len / self.size
+    }
+
+    /// Unsafe only to share `chunk_source!` with the mutable chunks.
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::ChunksExact<'a, T> {
+        self.slice[start * self.size..end * self.size].chunks_exact(self.size)
+    }
+}
+
+chunk_source!(ChunksExact, Sync, &'a [T], std::slice::ChunksExact<'a, T>);
+
+/// The parallel iterator of [`par_windows`](crate::iter::ParallelSlice::par_windows): every
+/// `&[T]` window of `size` consecutive items.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let v = [1, 2, 3, 4];
+/// let it: brigade::iter::Windows<'_, i32> = v.par_windows(3);
+/// assert_eq!(it.map(|w| w.iter().sum::<i32>()).collect::<Vec<_>>(), [6, 9]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct Windows<'a, T> {
+    slice: &'a [T],
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T> Windows<'a, T> {
+    pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
+        assert!(size != 0, "window size must be non-zero");
+        Windows {
+            slice,
+            len: slice.len(),
+            size,
+        }
+    }
+
+    fn count(&self) -> usize {
+        (self.len + 1).saturating_sub(self.size)
+    }
+
+    /// Unsafe only to share `chunk_source!` with the mutable chunks.
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::Windows<'a, T> {
+        // Windows `start..end` cover items `start..end - 1 + size`.
+        self.slice[start..end + self.size - 1].windows(self.size)
+    }
+}
+
+chunk_source!(Windows, Sync, &'a [T], std::slice::Windows<'a, T>);
+
+/// A mutable slice, shared by the pieces of one loop (see the module docs).
+type RawMut<'a, T> = <&'a mut [T] as LoopSource>::Raw;
+
+/// The parallel iterator of [`par_chunks_mut`](crate::iter::ParallelSliceMut::par_chunks_mut):
+/// `&mut [T]` chunks of `size` items, the last one shorter.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let mut v = [0; 5];
+/// let it: brigade::iter::ChunksMut<'_, i32> = v.par_chunks_mut(2);
+/// it.enumerate().for_each(|(i, c)| c.fill(i as i32));
+/// assert_eq!(v, [0, 0, 1, 1, 2]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct ChunksMut<'a, T: Send> {
+    raw: RawMut<'a, T>,
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T: Send> ChunksMut<'a, T> {
+    pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        ChunksMut {
+            len: slice.len(),
+            raw: slice.into_raw(),
+            size,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len.div_ceil(self.size)
+    }
+
+    /// # Safety
+    ///
+    /// As [`ParallelIterator::piece`].
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::ChunksMut<'a, T> {
+        let (first, past) = chunk_bounds(start, end, self.size, self.len);
+        // SAFETY: `raw` came from a live `&'a mut [T]` of `len` items; chunks `start..end`
+        // are within it, and disjoint chunk ranges (the caller's promise) cover disjoint
+        // items.
+        unsafe { <&'a mut [T]>::piece(self.raw, first, past) }.chunks_mut(self.size)
+    }
+}
+
+chunk_source!(ChunksMut, Send, &'a mut [T], std::slice::ChunksMut<'a, T>);
+
+/// The parallel iterator of
+/// [`par_chunks_exact_mut`](crate::iter::ParallelSliceMut::par_chunks_exact_mut): `&mut [T]`
+/// chunks of exactly `size` items; the items left over are not visited.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let mut v = [1, 2, 3, 4, 5];
+/// let it: brigade::iter::ChunksExactMut<'_, i32> = v.par_chunks_exact_mut(2);
+/// it.for_each(|c| c.swap(0, 1));
+/// assert_eq!(v, [2, 1, 4, 3, 5]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct ChunksExactMut<'a, T: Send> {
+    raw: RawMut<'a, T>,
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T: Send> ChunksExactMut<'a, T> {
+    pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        ChunksExactMut {
+            len: slice.len(),
+            raw: slice.into_raw(),
+            size,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len / self.size
+    }
+
+    /// # Safety
+    ///
+    /// As [`ParallelIterator::piece`].
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::ChunksExactMut<'a, T> {
+        // SAFETY: as in `ChunksMut::items`; whole chunks end by `count * size <= len`.
+        unsafe { <&'a mut [T]>::piece(self.raw, start * self.size, end * self.size) }
+            .chunks_exact_mut(self.size)
+    }
+}
+
+chunk_source!(
+    ChunksExactMut,
+    Send,
+    &'a mut [T],
+    std::slice::ChunksExactMut<'a, T>
+);

@@ -1,0 +1,274 @@
+//! How a parallel iterator runs: as a parallel loop over its *base indices* `0..base_len`.
+//!
+//! The loop machinery (`crate::loops`) cuts `0..base_len` into pieces under the iterator's
+//! [`Schedule`]; each piece `start..end` becomes a sequential iterator
+//! ([`ParallelIterator::piece`]) whose items a [`Consumer`] (what the terminal does: sum,
+//! collect, find...) folds into an accumulator. A worker that runs adjacent pieces one after
+//! the other folds them into the same accumulator: such a run of pieces is a *chain*, and
+//! chains are combined in index order, the left one first.
+//!
+//! Besides the consumer's accumulator, a chain carries the iterator's *state*: the running
+//! accumulator of a `fold`, the value a `map_init` made. So `fold` and `map_init` make one
+//! accumulator or value per chain (one per steal, plus one), not one per piece. When two
+//! chains are combined, what the left one's state still holds (a `fold` accumulator) is
+//! *flushed*: fed to the consumer as the left chain's last items.
+
+use std::ops::Range;
+
+use crate::iter::ParallelIterator;
+use crate::loops::{Body, Schedule, enter};
+
+/// What a terminal does with the items of the pieces.
+pub(crate) trait Consumer<T>: Sync {
+    /// The result of a chain.
+    type Acc: Send;
+
+    fn identity(&self) -> Self::Acc;
+
+    /// Folds `items` into `acc`: the items of the base indices `at` (all of them come from
+    /// indices in `at`, and follow every item already in `acc`). For an indexed iterator
+    /// (one item per base index) the items are exactly those of `at`, in order.
+    fn feed<I: Iterator<Item = T>>(&self, acc: Self::Acc, at: Range<usize>, items: I) -> Self::Acc;
+
+    /// Combines the results of two neighbouring chains, `left` before `right`.
+    fn reduce(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc;
+
+    /// True once the result is known (an early exit): no more pieces are needed.
+    #[inline]
+    fn done(&self) -> bool {
+        false
+    }
+
+    /// True if the piece that starts at base index `at` cannot change the result
+    /// (`find_first` found an item below it).
+    #[inline]
+    fn skip(&self, _at: usize) -> bool {
+        false
+    }
+}
+
+/// How an iterator wants its loop cut: [`with_schedule`](ParallelIterator::with_schedule),
+/// [`with_min_len`](ParallelIterator::with_min_len) and
+/// [`with_max_len`](ParallelIterator::with_max_len).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    schedule: Option<Schedule>,
+    min_len: usize,
+    max_len: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            schedule: None,
+            min_len: 1,
+            max_len: usize::MAX,
+        }
+    }
+}
+
+impl Config {
+    pub(crate) fn with_schedule(self, schedule: Schedule) -> Self {
+        Config {
+            schedule: Some(schedule),
+            ..self
+        }
+    }
+
+    /// The largest of the minimums asked for wins.
+    pub(crate) fn with_min_len(self, min_len: usize) -> Self {
+        Config {
+            min_len: self.min_len.max(min_len),
+            ..self
+        }
+    }
+
+    /// The smallest of the maximums asked for wins.
+    pub(crate) fn with_max_len(self, max_len: usize) -> Self {
+        Config {
+            max_len: self.max_len.min(max_len),
+            ..self
+        }
+    }
+
+    /// Both wishes of two zipped iterators: `self`'s schedule if it has one, and the
+    /// strictest lengths.
+    pub(crate) fn and(self, other: Config) -> Self {
+        Config {
+            schedule: self.schedule.or(other.schedule),
+            min_len: self.min_len.max(other.min_len),
+            max_len: self.max_len.min(other.max_len),
+        }
+    }
+
+    /// The longest part of a piece that one state covers: `max_len`, but never below
+    /// `min_len` (the minimum wins) nor below 1.
+    fn max_len(&self) -> usize {
+        self.max_len.max(self.min_len).max(1)
+    }
+
+    /// The schedule of a loop of `len` base indices: the one asked for (else the default),
+    /// with pieces of at least `min_len` indices except the last.
+    fn schedule(&self, len: usize) -> Schedule {
+        let min = self.min_len.max(1);
+        match self.schedule.unwrap_or_default() {
+            Schedule::Adaptive { min_len } => Schedule::Adaptive {
+                min_len: min_len.max(min),
+            },
+            Schedule::StaticChunks { chunk } => Schedule::StaticChunks {
+                chunk: chunk.max(min),
+            },
+            Schedule::Dynamic { chunk } => Schedule::Dynamic {
+                chunk: chunk.max(min),
+            },
+            Schedule::Guided { min_chunk } => Schedule::Guided {
+                min_chunk: min_chunk.max(min),
+            },
+            // One block per worker, unless that makes blocks shorter than `min`: then as
+            // few blocks of `min` (dealt one per worker).
+            Schedule::Static if min > 1 && len / crate::current_num_threads().max(1) < min => {
+                Schedule::StaticChunks { chunk: min }
+            }
+            Schedule::Static => Schedule::Static,
+        }
+    }
+}
+
+/// The state of a chain: the consumer's accumulator, the iterator's state, and the last
+/// base index the chain ran (where a flush's items belong).
+pub(crate) struct Chain<A, S> {
+    acc: A,
+    state: S,
+    last: usize,
+}
+
+/// The loop body of an iterator driven into a consumer.
+struct Drive<'a, I, C> {
+    iter: &'a I,
+    consumer: &'a C,
+    /// The longest part of a piece one state may cover (`usize::MAX`: no limit).
+    max_len: usize,
+}
+
+impl<I, C> Drive<'_, I, C>
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    /// Feeds the items of `start..end` to the chain.
+    #[inline]
+    fn run(
+        &self,
+        chain: Chain<C::Acc, I::State>,
+        start: usize,
+        end: usize,
+    ) -> Chain<C::Acc, I::State> {
+        if self.consumer.skip(start) {
+            return chain;
+        }
+        let Chain { acc, mut state, .. } = chain;
+        // SAFETY: `start..end` is a piece the loop handed to `Body::fold`, or a part of one
+        // (`fold` below cuts it into disjoint parts). `Body::fold` runs only from
+        // `Loop::fold`, whose contract is that its ranges lie within `0..len` (the
+        // iterator's `base_len`) and that no two ever overlap: each base index reaches one
+        // piece at most once, which is what `piece` asks for.
+        let items = unsafe { self.iter.piece(&mut state, start, end) };
+        let acc = self.consumer.feed(acc, start..end, items);
+        Chain {
+            acc,
+            state,
+            last: end - 1,
+        }
+    }
+
+    /// Feeds what the chain's state still holds to its accumulator.
+    #[inline]
+    fn flush(&self, chain: Chain<C::Acc, I::State>) -> C::Acc {
+        if !I::FLUSHES || self.consumer.skip(chain.last) {
+            return chain.acc;
+        }
+        let items = self.iter.flush(chain.state);
+        self.consumer
+            .feed(chain.acc, chain.last..chain.last + 1, items)
+    }
+}
+
+impl<I, C> Body<Range<usize>> for Drive<'_, I, C>
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    type Acc = Chain<C::Acc, I::State>;
+
+    #[inline]
+    fn identity(&self) -> Self::Acc {
+        Chain {
+            acc: self.consumer.identity(),
+            state: self.iter.state(),
+            last: 0,
+        }
+    }
+
+    #[inline]
+    fn fold(&self, chain: Self::Acc, _start: usize, piece: Range<usize>) -> Self::Acc {
+        if self.max_len == usize::MAX {
+            return self.run(chain, piece.start, piece.end);
+        }
+        // `with_max_len`: near-equal parts of at most `max_len` indices, each with a fresh
+        // state (so a `fold` accumulator or a `map_init` value covers at most `max_len`).
+        let len = piece.end - piece.start;
+        let parts = len.div_ceil(self.max_len);
+        // Part `k` is `bound(k)..bound(k + 1)`; u128 keeps `k * len` from overflowing.
+        let bound = |k: usize| piece.start + (k as u128 * len as u128 / parts as u128) as usize;
+        let mut chain = chain;
+        for k in 0..parts {
+            if self.consumer.done() {
+                break;
+            }
+            let last = chain.last;
+            chain = Chain {
+                acc: self.flush(chain),
+                state: self.iter.state(),
+                last,
+            };
+            chain = self.run(chain, bound(k), bound(k + 1));
+        }
+        chain
+    }
+
+    #[inline]
+    fn reduce(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc {
+        // An empty chain has `last == 0`; a chain that ran anything is right of the left one.
+        let last = left.last.max(right.last);
+        let acc = self.consumer.reduce(self.flush(left), right.acc);
+        Chain {
+            acc,
+            state: right.state,
+            last,
+        }
+    }
+
+    #[inline]
+    fn done(&self) -> bool {
+        self.consumer.done()
+    }
+}
+
+/// Runs `iter` into `consumer` on the current pool (this worker's, or the global one) and
+/// returns the combined result of every chain.
+pub(crate) fn drive<I, C>(iter: &I, consumer: &C) -> C::Acc
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    let len = iter.base_len();
+    let config = iter.config();
+    let body = Drive {
+        iter,
+        consumer,
+        max_len: config.max_len(),
+    };
+    let chain = enter(None, 0..len, config.schedule(len), &body);
+    body.flush(chain)
+}

@@ -1,0 +1,83 @@
+//! [`Enumerate`]: each item with its index. A piece `start..end` of an indexed iterator
+//! holds the items `start..end`, so it numbers them from `start`.
+
+use std::iter::{Empty, Zip};
+use std::ops::Range;
+
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
+use crate::iter::{IndexedParallelIterator, ParallelIterator};
+
+/// The parallel iterator of [`IndexedParallelIterator::enumerate`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::Enumerate<_> = ['a', 'b'].par_iter().enumerate();
+/// assert_eq!(it.collect::<Vec<_>>(), [(0, &'a'), (1, &'b')]);
+/// ```
+#[derive(Debug)]
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct Enumerate<I> {
+    base: I,
+}
+
+impl<I> Enumerate<I> {
+    pub(crate) fn new(base: I) -> Self {
+        Enumerate { base }
+    }
+}
+
+impl<I> Sealed for Enumerate<I> {}
+
+impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
+    type Item = (usize, I::Item);
+    type State = I::State;
+    type Piece<'p>
+        = Zip<Range<usize>, I::Piece<'p>>
+    where
+        Self: 'p;
+    // An indexed iterator never flushes.
+    type Flush<'p>
+        = Empty<(usize, I::Item)>
+    where
+        Self: 'p;
+    const INDEXED: bool = true;
+    const FLUSHES: bool = false;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.base.base_len()
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        self.base.config()
+    }
+
+    #[inline]
+    fn state(&self) -> I::State {
+        self.base.state()
+    }
+
+    #[inline]
+    unsafe fn piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::Piece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        (start..end).zip(unsafe { self.base.piece(state, start, end) })
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, _: I::State) -> Self::Flush<'p> {
+        debug_assert!(!I::FLUSHES, "an indexed iterator has nothing to flush");
+        std::iter::empty()
+    }
+}
+
+impl<I: IndexedParallelIterator> IndexedParallelIterator for Enumerate<I> {}

@@ -1,0 +1,258 @@
+//! Adaptors that yield any number of items per base item: [`Filter`], [`FilterMap`],
+//! [`FlatMapIter`]. Their pieces are the base's pieces through the std adaptor of the same
+//! name; they are not indexed (the count of items per piece is unknown until it runs).
+
+use std::fmt;
+
+use crate::iter::ParallelIterator;
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
+
+/// The parallel iterator of [`ParallelIterator::filter`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::Filter<_, _> = (0..10u32).into_par_iter().filter(|x| x % 5 == 0);
+/// assert_eq!(it.collect::<Vec<_>>(), [0, 5]);
+/// ```
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct Filter<I, P> {
+    base: I,
+    predicate: P,
+}
+
+impl<I, P> Filter<I, P> {
+    pub(crate) fn new(base: I, predicate: P) -> Self {
+        Filter { base, predicate }
+    }
+}
+
+impl<I: fmt::Debug, P> fmt::Debug for Filter<I, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Filter")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, P> Sealed for Filter<I, P> {}
+
+impl<I, P> ParallelIterator for Filter<I, P>
+where
+    I: ParallelIterator,
+    P: Fn(&I::Item) -> bool + Sync + Send,
+{
+    type Item = I::Item;
+    type State = I::State;
+    type Piece<'p>
+        = std::iter::Filter<I::Piece<'p>, &'p P>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::iter::Filter<I::Flush<'p>, &'p P>
+    where
+        Self: 'p;
+    const INDEXED: bool = false;
+    const FLUSHES: bool = I::FLUSHES;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.base.base_len()
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        self.base.config()
+    }
+
+    #[inline]
+    fn state(&self) -> I::State {
+        self.base.state()
+    }
+
+    #[inline]
+    unsafe fn piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::Piece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.piece(state, start, end) }.filter(&self.predicate)
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
+        self.base.flush(state).filter(&self.predicate)
+    }
+}
+
+/// The parallel iterator of [`ParallelIterator::filter_map`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::FilterMap<_, _> = (0..10u32).into_par_iter().filter_map(|x| x.checked_sub(8));
+/// assert_eq!(it.collect::<Vec<_>>(), [0, 1]);
+/// ```
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct FilterMap<I, F> {
+    base: I,
+    f: F,
+}
+
+impl<I, F> FilterMap<I, F> {
+    pub(crate) fn new(base: I, f: F) -> Self {
+        FilterMap { base, f }
+    }
+}
+
+impl<I: fmt::Debug, F> fmt::Debug for FilterMap<I, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilterMap")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, F> Sealed for FilterMap<I, F> {}
+
+impl<I, F, R> ParallelIterator for FilterMap<I, F>
+where
+    I: ParallelIterator,
+    F: Fn(I::Item) -> Option<R> + Sync + Send,
+    R: Send,
+{
+    type Item = R;
+    type State = I::State;
+    type Piece<'p>
+        = std::iter::FilterMap<I::Piece<'p>, &'p F>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::iter::FilterMap<I::Flush<'p>, &'p F>
+    where
+        Self: 'p;
+    const INDEXED: bool = false;
+    const FLUSHES: bool = I::FLUSHES;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.base.base_len()
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        self.base.config()
+    }
+
+    #[inline]
+    fn state(&self) -> I::State {
+        self.base.state()
+    }
+
+    #[inline]
+    unsafe fn piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::Piece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.piece(state, start, end) }.filter_map(&self.f)
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
+        self.base.flush(state).filter_map(&self.f)
+    }
+}
+
+/// The parallel iterator of [`ParallelIterator::flat_map_iter`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::FlatMapIter<_, _> = ["ab", "c"].par_iter().flat_map_iter(|s| s.chars());
+/// assert_eq!(it.collect::<String>(), "abc");
+/// ```
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct FlatMapIter<I, F> {
+    base: I,
+    f: F,
+}
+
+impl<I, F> FlatMapIter<I, F> {
+    pub(crate) fn new(base: I, f: F) -> Self {
+        FlatMapIter { base, f }
+    }
+}
+
+impl<I: fmt::Debug, F> fmt::Debug for FlatMapIter<I, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlatMapIter")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, F> Sealed for FlatMapIter<I, F> {}
+
+impl<I, F, U> ParallelIterator for FlatMapIter<I, F>
+where
+    I: ParallelIterator,
+    F: Fn(I::Item) -> U + Sync + Send,
+    U: IntoIterator,
+    U::Item: Send,
+{
+    type Item = U::Item;
+    type State = I::State;
+    type Piece<'p>
+        = std::iter::FlatMap<I::Piece<'p>, U, &'p F>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::iter::FlatMap<I::Flush<'p>, U, &'p F>
+    where
+        Self: 'p;
+    const INDEXED: bool = false;
+    const FLUSHES: bool = I::FLUSHES;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.base.base_len()
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        self.base.config()
+    }
+
+    #[inline]
+    fn state(&self) -> I::State {
+        self.base.state()
+    }
+
+    #[inline]
+    unsafe fn piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::Piece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.piece(state, start, end) }.flat_map(&self.f)
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
+        self.base.flush(state).flat_map(&self.f)
+    }
+}

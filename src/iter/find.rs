@@ -1,0 +1,379 @@
+//! The consumers of the searches that stop early: `any` (and `all`), `find_any`,
+//! `find_first`, `position_any`, `position_first`.
+//!
+//! A search that found its answer tells the loop it is done (`Consumer::done`), which stops
+//! handing out pieces; a running piece looks every [`CHECK_EVERY`] items, so a long piece
+//! (one block per worker under `Schedule::Static`) stops soon too. `find_first` and
+//! `position_first` cannot stop the whole loop: an item before the one found may still be
+//! running. They keep the lowest base index where an item was found, and skip pieces that
+//! start after it.
+//!
+//! The flags are hints to skip work: the answer itself travels through the loop's joins,
+//! so every atomic here is `Relaxed`.
+
+use std::ops::{ControlFlow, Range};
+
+use crate::iter::drive::Consumer;
+use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+
+/// How many items a piece runs between two looks at whether the answer is known.
+const CHECK_EVERY: usize = 512;
+
+/// Runs `f` on `items` until it breaks (its value is returned) or they run out, asking
+/// `stop()` every `CHECK_EVERY` items whether to give up (then `None`).
+#[inline]
+pub(crate) fn until<T, B>(
+    mut items: impl Iterator<Item = T>,
+    stop: impl Fn() -> bool,
+    mut f: impl FnMut(T) -> ControlFlow<B>,
+) -> Option<B> {
+    loop {
+        let mut n = 0;
+        let step = items.by_ref().take(CHECK_EVERY).try_for_each(|x| {
+            n += 1;
+            f(x)
+        });
+        if let ControlFlow::Break(b) = step {
+            return Some(b);
+        }
+        if n < CHECK_EVERY || stop() {
+            return None;
+        }
+    }
+}
+
+/// A flag that an early exit raises once its answer is known.
+struct Found(AtomicBool);
+
+impl Found {
+    fn new() -> Self {
+        Found(AtomicBool::new(false))
+    }
+
+    #[inline]
+    fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `any`: true once `predicate` holds for one item.
+pub(crate) struct Any<P> {
+    predicate: P,
+    found: Found,
+}
+
+impl<P> Any<P> {
+    pub(crate) fn new(predicate: P) -> Self {
+        Any {
+            predicate,
+            found: Found::new(),
+        }
+    }
+}
+
+impl<T, P> Consumer<T> for Any<P>
+where
+    P: Fn(T) -> bool + Sync,
+{
+    type Acc = bool;
+
+    #[inline]
+    fn identity(&self) -> bool {
+        false
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(&self, acc: bool, _: Range<usize>, items: I) -> bool {
+        if acc {
+            return true;
+        }
+        let hit = until(
+            items,
+            || self.found.get(),
+            |x| match (self.predicate)(x) {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            },
+        );
+        if hit.is_some() {
+            self.found.set();
+        }
+        hit.is_some()
+    }
+
+    #[inline]
+    fn reduce(&self, left: bool, right: bool) -> bool {
+        left || right
+    }
+
+    #[inline]
+    fn done(&self) -> bool {
+        self.found.get()
+    }
+}
+
+/// `find_any`: some item for which `predicate` holds.
+pub(crate) struct FindAny<P> {
+    predicate: P,
+    found: Found,
+}
+
+impl<P> FindAny<P> {
+    pub(crate) fn new(predicate: P) -> Self {
+        FindAny {
+            predicate,
+            found: Found::new(),
+        }
+    }
+}
+
+impl<T, P> Consumer<T> for FindAny<P>
+where
+    T: Send,
+    P: Fn(&T) -> bool + Sync,
+{
+    type Acc = Option<T>;
+
+    #[inline]
+    fn identity(&self) -> Option<T> {
+        None
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(&self, acc: Option<T>, _: Range<usize>, items: I) -> Option<T> {
+        if acc.is_some() {
+            return acc;
+        }
+        let hit = until(
+            items,
+            || self.found.get(),
+            |x| match (self.predicate)(&x) {
+                true => ControlFlow::Break(x),
+                false => ControlFlow::Continue(()),
+            },
+        );
+        if hit.is_some() {
+            self.found.set();
+        }
+        hit
+    }
+
+    #[inline]
+    fn reduce(&self, left: Option<T>, right: Option<T>) -> Option<T> {
+        left.or(right)
+    }
+
+    #[inline]
+    fn done(&self) -> bool {
+        self.found.get()
+    }
+}
+
+/// The lowest base index where a `_first` search found something (`usize::MAX`: nowhere
+/// yet).
+struct Best(AtomicUsize);
+
+impl Best {
+    fn new() -> Self {
+        Best(AtomicUsize::new(usize::MAX))
+    }
+
+    /// True if something was found before base index `at`.
+    #[inline]
+    fn before(&self, at: usize) -> bool {
+        self.0.load(Ordering::Relaxed) < at
+    }
+
+    #[inline]
+    fn record(&self, at: usize) {
+        self.0.fetch_min(at, Ordering::Relaxed);
+    }
+}
+
+/// `find_first`: the first item for which `predicate` holds. A piece that finds one
+/// records its start: every piece that starts later holds only later items.
+pub(crate) struct FindFirst<P> {
+    predicate: P,
+    best: Best,
+}
+
+impl<P> FindFirst<P> {
+    pub(crate) fn new(predicate: P) -> Self {
+        FindFirst {
+            predicate,
+            best: Best::new(),
+        }
+    }
+}
+
+impl<T, P> Consumer<T> for FindFirst<P>
+where
+    T: Send,
+    P: Fn(&T) -> bool + Sync,
+{
+    type Acc = Option<T>;
+
+    #[inline]
+    fn identity(&self) -> Option<T> {
+        None
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(&self, acc: Option<T>, at: Range<usize>, items: I) -> Option<T> {
+        if acc.is_some() {
+            // The chain already holds an earlier item.
+            return acc;
+        }
+        let hit = until(
+            items,
+            || self.best.before(at.start),
+            |x| match (self.predicate)(&x) {
+                true => ControlFlow::Break(x),
+                false => ControlFlow::Continue(()),
+            },
+        );
+        if hit.is_some() {
+            self.best.record(at.start);
+        }
+        hit
+    }
+
+    #[inline]
+    fn reduce(&self, left: Option<T>, right: Option<T>) -> Option<T> {
+        left.or(right)
+    }
+
+    #[inline]
+    fn skip(&self, at: usize) -> bool {
+        self.best.before(at)
+    }
+}
+
+/// `position_any` (indexed iterators): the index of some item for which `predicate` holds.
+pub(crate) struct PositionAny<P> {
+    predicate: P,
+    found: Found,
+}
+
+impl<P> PositionAny<P> {
+    pub(crate) fn new(predicate: P) -> Self {
+        PositionAny {
+            predicate,
+            found: Found::new(),
+        }
+    }
+}
+
+impl<T, P> Consumer<T> for PositionAny<P>
+where
+    P: Fn(T) -> bool + Sync,
+{
+    type Acc = Option<usize>;
+
+    #[inline]
+    fn identity(&self) -> Option<usize> {
+        None
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(
+        &self,
+        acc: Option<usize>,
+        at: Range<usize>,
+        items: I,
+    ) -> Option<usize> {
+        if acc.is_some() {
+            return acc;
+        }
+        let hit = until(
+            at.zip(items),
+            || self.found.get(),
+            |(i, x)| match (self.predicate)(x) {
+                true => ControlFlow::Break(i),
+                false => ControlFlow::Continue(()),
+            },
+        );
+        if hit.is_some() {
+            self.found.set();
+        }
+        hit
+    }
+
+    #[inline]
+    fn reduce(&self, left: Option<usize>, right: Option<usize>) -> Option<usize> {
+        left.or(right)
+    }
+
+    #[inline]
+    fn done(&self) -> bool {
+        self.found.get()
+    }
+}
+
+/// `position_first` (indexed iterators): the index of the first item for which
+/// `predicate` holds.
+pub(crate) struct PositionFirst<P> {
+    predicate: P,
+    best: Best,
+}
+
+impl<P> PositionFirst<P> {
+    pub(crate) fn new(predicate: P) -> Self {
+        PositionFirst {
+            predicate,
+            best: Best::new(),
+        }
+    }
+}
+
+impl<T, P> Consumer<T> for PositionFirst<P>
+where
+    P: Fn(T) -> bool + Sync,
+{
+    type Acc = Option<usize>;
+
+    #[inline]
+    fn identity(&self) -> Option<usize> {
+        None
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(
+        &self,
+        acc: Option<usize>,
+        at: Range<usize>,
+        items: I,
+    ) -> Option<usize> {
+        if acc.is_some() {
+            return acc;
+        }
+        let start = at.start;
+        let hit = until(
+            at.zip(items),
+            || self.best.before(start),
+            |(i, x)| match (self.predicate)(x) {
+                true => ControlFlow::Break(i),
+                false => ControlFlow::Continue(()),
+            },
+        );
+        if let Some(i) = hit {
+            self.best.record(i);
+        }
+        hit
+    }
+
+    #[inline]
+    fn reduce(&self, left: Option<usize>, right: Option<usize>) -> Option<usize> {
+        left.or(right)
+    }
+
+    #[inline]
+    fn skip(&self, at: usize) -> bool {
+        self.best.before(at)
+    }
+}

@@ -1,0 +1,156 @@
+//! [`Fold`]: one accumulator per chain of pieces (`drive.rs`), kept in the chain's state.
+//!
+//! A piece of a `Fold` yields no items: it folds its base items into the chain's
+//! accumulator. The accumulator comes out when the chain ends, as the chain's one item
+//! (the flush), so the terminal sees one item per chain, in order.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::iter::ParallelIterator;
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
+
+/// The parallel iterator of [`ParallelIterator::fold`]: one accumulator per run of
+/// consecutive items a worker runs. `T` is the accumulator's type (rayon's `Fold` has no
+/// such parameter; brigade needs it to borrow the accumulator in each piece).
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::Fold<_, _, _, u32> = (1..=100u32).into_par_iter().fold(|| 0, |a, x| a + x);
+/// assert_eq!(it.sum::<u32>(), 5050);
+/// ```
+#[must_use = "iterator adaptors are lazy: call a terminal such as `reduce` or `collect`"]
+pub struct Fold<I, ID, F, T> {
+    base: I,
+    identity: ID,
+    fold: F,
+    _acc: PhantomData<fn() -> T>,
+}
+
+impl<I, ID, F, T> Fold<I, ID, F, T> {
+    pub(crate) fn new(base: I, identity: ID, fold: F) -> Self {
+        Fold {
+            base,
+            identity,
+            fold,
+            _acc: PhantomData,
+        }
+    }
+}
+
+impl<I: fmt::Debug, ID, F, T> fmt::Debug for Fold<I, ID, F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fold")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, ID, F, T> Sealed for Fold<I, ID, F, T> {}
+
+impl<I, ID, F, T> ParallelIterator for Fold<I, ID, F, T>
+where
+    I: ParallelIterator,
+    ID: Fn() -> T + Sync + Send,
+    F: Fn(T, I::Item) -> T + Sync + Send,
+    T: Send,
+{
+    type Item = T;
+    /// The base's state, and the chain's accumulator once it has folded an item.
+    type State = (I::State, Option<T>);
+    type Piece<'p>
+        = FoldPiece<'p, I::Piece<'p>, T, ID, F>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::option::IntoIter<T>
+    where
+        Self: 'p;
+    const INDEXED: bool = false;
+    const FLUSHES: bool = true;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.base.base_len()
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        self.base.config()
+    }
+
+    #[inline]
+    fn state(&self) -> Self::State {
+        (self.base.state(), None)
+    }
+
+    #[inline]
+    unsafe fn piece<'p>(
+        &'p self,
+        state: &'p mut Self::State,
+        start: usize,
+        end: usize,
+    ) -> Self::Piece<'p> {
+        let (base, acc) = state;
+        FoldPiece {
+            // SAFETY: forwarded: the caller's promise is the one the base needs.
+            items: unsafe { self.base.piece(base, start, end) },
+            acc,
+            identity: &self.identity,
+            fold: &self.fold,
+        }
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, (base, acc): Self::State) -> Self::Flush<'p> {
+        let mut items = self.base.flush(base);
+        let acc = match items.next() {
+            Some(first) => {
+                let acc = (self.fold)(acc.unwrap_or_else(&self.identity), first);
+                Some(items.fold(acc, &self.fold))
+            }
+            None => acc,
+        };
+        acc.into_iter()
+    }
+}
+
+/// A piece of a [`Fold`]: folds its items into the chain's accumulator on the first call
+/// to `next`, and yields nothing.
+#[doc(hidden)]
+pub struct FoldPiece<'p, P, T, ID, F> {
+    items: P,
+    acc: &'p mut Option<T>,
+    identity: &'p ID,
+    fold: &'p F,
+}
+
+impl<P: fmt::Debug, T, ID, F> fmt::Debug for FoldPiece<'_, P, T, ID, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FoldPiece")
+            .field("items", &self.items)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P, T, ID, F> Iterator for FoldPiece<'_, P, T, ID, F>
+where
+    P: Iterator,
+    ID: Fn() -> T,
+    F: Fn(T, P::Item) -> T,
+{
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        if let Some(first) = self.items.next() {
+            let acc = (self.fold)(self.acc.take().unwrap_or_else(self.identity), first);
+            *self.acc = Some(self.items.by_ref().fold(acc, self.fold));
+        }
+        None
+    }
+}

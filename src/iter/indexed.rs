@@ -1,0 +1,146 @@
+//! [`IndexedParallelIterator`]: iterators with one item per base index, whose items' places
+//! are known before they run.
+
+use crate::iter::collect::collect_in_place;
+use crate::iter::drive::drive;
+use crate::iter::enumerate::Enumerate;
+use crate::iter::find::{PositionAny, PositionFirst};
+use crate::iter::zip::Zip;
+use crate::iter::{IntoParallelIterator, ParallelIterator};
+
+/// A parallel iterator whose length is known and whose every item has a known place: the
+/// sources (slices, `Vec`s, ranges, chunks, windows) and what `map`, `enumerate`, `zip`,
+/// `copied`, `cloned`, `inspect`, `map_init` and the tuning adaptors make of them; not
+/// `filter`, `filter_map`, `flat_map_iter`, `fold`, `par_lines` or `par_split_whitespace`.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let mut grid = vec![0u32; 6 * 4];
+/// grid.par_chunks_mut(6).enumerate().for_each(|(y, row)| {
+///     for (x, cell) in row.iter_mut().enumerate() {
+///         *cell = (10 * y + x) as u32;
+///     }
+/// });
+/// assert_eq!(grid[6 * 3 + 5], 35);
+/// assert_eq!(grid.par_chunks(6).len(), 4);
+/// ```
+pub trait IndexedParallelIterator: ParallelIterator {
+    /// The number of items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!((0..10u8).into_par_iter().map(|x| x * 2).len(), 10);
+    /// assert_eq!((0..=u8::MAX).into_par_iter().len(), 256);
+    /// ```
+    fn len(&self) -> usize {
+        debug_assert!(Self::INDEXED);
+        self.base_len()
+    }
+
+    /// True if there are no items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!((5..5u32).into_par_iter().is_empty());
+    /// ```
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each item with its index: `(0, first)`, `(1, second)`, ...
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = vec![5, 6, 7];
+    /// let ok = v.par_iter().enumerate().all(|(i, &x)| x == i + 5);
+    /// assert!(ok);
+    /// ```
+    fn enumerate(self) -> Enumerate<Self> {
+        Enumerate::new(self)
+    }
+
+    /// The items of `self` and `other` in pairs, as many as the shorter one has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut out = vec![0; 4];
+    /// let (a, b) = ([1, 2, 3, 4], [10, 20, 30, 40]);
+    /// out.par_iter_mut().zip(a.par_iter().zip(&b)).for_each(|(o, (x, y))| *o = x + y);
+    /// assert_eq!(out, [11, 22, 33, 44]);
+    /// ```
+    fn zip<Z>(self, other: Z) -> Zip<Self, Z::Iter>
+    where
+        Z: IntoParallelIterator,
+        Z::Iter: IndexedParallelIterator,
+    {
+        Zip::new(self, other.into_par_iter())
+    }
+
+    /// The index of the first item for which `predicate` is true. Pieces that start after
+    /// an index already found are skipped, and running pieces stop when they pass one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..1000).map(|i| i % 300).collect();
+    /// assert_eq!(v.par_iter().position_first(|&x| x == 299), Some(299));
+    /// ```
+    fn position_first<P>(self, predicate: P) -> Option<usize>
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        drive(&self, &PositionFirst::new(predicate))
+    }
+
+    /// The index of some item for which `predicate` is true, not necessarily the first;
+    /// stops as soon as one is found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..1000).map(|i| i % 300).collect();
+    /// let i = v.par_iter().position_any(|&x| x == 299).unwrap();
+    /// assert_eq!(v[i], 299);
+    /// ```
+    fn position_any<P>(self, predicate: P) -> Option<usize>
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        drive(&self, &PositionAny::new(predicate))
+    }
+
+    /// Collects the items into `target` (cleared first), in order, each piece writing its
+    /// items in place; `target`'s allocation is reused when it is large enough.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = Vec::with_capacity(100);
+    /// (0..100u32).into_par_iter().map(|x| x * 2).collect_into_vec(&mut v);
+    /// assert_eq!(v[99], 198);
+    /// ```
+    fn collect_into_vec(self, target: &mut Vec<Self::Item>) {
+        collect_in_place(self, target);
+    }
+}

@@ -1,0 +1,58 @@
+//! Parallel iterators: the data-parallel verbs of rayon (`par_iter().map(..).sum()`,
+//! `collect`, `fold`, `par_chunks_mut`, `any`...) on brigade's loop schedules.
+//!
+//! Every parallel iterator is a parallel loop over its *base indices* `0..base_len` (a
+//! slice's positions, a range's offsets, a string's bytes): the schedule cuts them into
+//! pieces, each piece becomes a sequential iterator, and the terminal folds the pieces'
+//! items (`drive.rs`). Adaptors wrap the piece iterators (`map` maps them, `enumerate`
+//! numbers them from the piece's start, `zip` zips two sources' pieces of the same
+//! indices). An *indexed* iterator has exactly one item per base index: `collect` then
+//! writes each piece in place, and `enumerate`, `zip` and `position_first` know each item's
+//! position. `filter` and its kin keep the pieces but not the count.
+//!
+//! `docs/iterators.md` has the porting table from rayon.
+
+mod chunks;
+mod collect;
+mod drive;
+mod enumerate;
+mod filter;
+mod find;
+mod fold;
+mod indexed;
+mod into;
+mod map;
+mod map_init;
+mod parallel_iterator;
+mod reduce;
+mod slice;
+mod source;
+mod str;
+mod try_ops;
+mod tuning;
+mod vec;
+mod zip;
+
+pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
+pub use collect::FromParallelIterator;
+pub use enumerate::Enumerate;
+pub use filter::{Filter, FilterMap, FlatMapIter};
+pub use fold::Fold;
+pub use indexed::IndexedParallelIterator;
+pub use into::{IntoParallelIterator, IntoParallelRefIterator, IntoParallelRefMutIterator};
+pub use map::{Cloned, Copied, Inspect, Map};
+pub use map_init::MapInit;
+pub use parallel_iterator::ParallelIterator;
+pub use slice::{ParallelSlice, ParallelSliceMut};
+pub use source::Iter;
+pub use str::{Lines, ParallelString, SplitWhitespace};
+pub use try_ops::Try;
+pub use tuning::{MaxLen, MinLen, WithSchedule};
+pub use vec::IntoIter;
+pub use zip::Zip;
+
+/// Keeps brigade's iterator traits implemented by brigade's types only, so that the hidden
+/// methods the loops rely on cannot be implemented wrongly elsewhere.
+mod sealed {
+    pub trait Sealed {}
+}

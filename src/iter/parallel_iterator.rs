@@ -1,0 +1,810 @@
+//! [`ParallelIterator`]: the adaptors and terminals every parallel iterator has. The
+//! terminals' work is done by the consumers of `reduce.rs`, `collect.rs`, `find.rs` and
+//! `try_ops.rs`; this file is their front door.
+
+use std::cmp::Ordering;
+use std::iter::{Product, Sum};
+
+use crate::iter::drive::{Config, drive};
+use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
+use crate::iter::find::{Any, FindAny, FindFirst};
+use crate::iter::fold::Fold;
+use crate::iter::map::{Cloned, Copied, Inspect, Map};
+use crate::iter::map_init::MapInit;
+use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
+use crate::iter::sealed::Sealed;
+use crate::iter::try_ops::{Try, TryForEach, TryReduce};
+use crate::iter::tuning::{MaxLen, MinLen, WithSchedule};
+use crate::iter::{FromParallelIterator, collect};
+use crate::loom::Mutex;
+use crate::loops::Schedule;
+
+/// A parallel iterator: rayon's `ParallelIterator`, run by brigade's loop schedules.
+///
+/// Made by `par_iter()`, `par_iter_mut()` or `into_par_iter()` on slices, `Vec`s, arrays,
+/// boxed slices and integer ranges ([`IntoParallelIterator`](crate::iter::IntoParallelIterator)),
+/// by [`par_chunks`](crate::iter::ParallelSlice::par_chunks) and its kin, and by
+/// [`par_lines`](crate::iter::ParallelString::par_lines) and
+/// [`par_split_whitespace`](crate::iter::ParallelString::par_split_whitespace). Adaptors
+/// (`map`, `filter`...) return new iterators; terminals (`for_each`, `sum`, `collect`...)
+/// run the loop on the current pool (the pool of this worker thread, or the global pool;
+/// use [`ThreadPool::install`](crate::ThreadPool::install) to pick one) and return when
+/// every item is done.
+///
+/// Items are split into pieces by the iterator's [`Schedule`] (the default, `Adaptive`,
+/// unless [`with_schedule`](Self::with_schedule) says otherwise). Terminals that combine
+/// items (`reduce`, `sum`, `collect`, `min`...) combine them in the iterator's order, so an
+/// associative operation gives the sequential result; only `for_each` and its kin, the
+/// `_any` searches and `count` make no promise about order.
+///
+/// # Panics
+///
+/// A panic in any closure stops the loop (pieces not yet started are skipped, pieces
+/// already running finish) and is re-raised by the terminal, once. No item is ever visited
+/// twice.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let words = ["apple", "bob", "kayak", "tree", "noon"];
+/// let palindromes: Vec<&str> = words
+///     .par_iter()
+///     .copied()
+///     .filter(|w| w.chars().eq(w.chars().rev()))
+///     .collect();
+/// assert_eq!(palindromes, ["bob", "kayak", "noon"]);
+///
+/// let sum_sq: u64 = (1..=1000u64).into_par_iter().map(|x| x * x).sum();
+/// assert_eq!(sum_sq, 333_833_500);
+/// ```
+pub trait ParallelIterator: Sized + Send + Sync + Sealed {
+    /// The type of the items.
+    type Item: Send;
+
+    /// What a chain of pieces carries from one piece to the next (`drive.rs`).
+    #[doc(hidden)]
+    type State: Send;
+    /// The items of one piece.
+    #[doc(hidden)]
+    type Piece<'p>: Iterator<Item = Self::Item>
+    where
+        Self: 'p;
+    /// The items a chain's state still holds when the chain ends.
+    #[doc(hidden)]
+    type Flush<'p>: Iterator<Item = Self::Item>
+    where
+        Self: 'p;
+    /// True if every base index yields exactly one item, in order.
+    #[doc(hidden)]
+    const INDEXED: bool;
+    /// True if `flush` may yield items (there is a `fold` in the chain of adaptors).
+    #[doc(hidden)]
+    const FLUSHES: bool;
+
+    /// The number of base indices.
+    #[doc(hidden)]
+    fn base_len(&self) -> usize;
+
+    /// How the loop should be cut.
+    #[doc(hidden)]
+    fn config(&self) -> Config;
+
+    /// The state of a new chain.
+    #[doc(hidden)]
+    fn state(&self) -> Self::State;
+
+    /// The items of the base indices `start..end`.
+    ///
+    /// # Safety
+    ///
+    /// `start <= end <= self.base_len()`, and no base index is ever asked for twice over
+    /// the life of `self` (pieces are disjoint; an owning source moves its items out).
+    #[doc(hidden)]
+    unsafe fn piece<'p>(
+        &'p self,
+        state: &'p mut Self::State,
+        start: usize,
+        end: usize,
+    ) -> Self::Piece<'p>;
+
+    /// Ends a chain: the items its state still holds.
+    #[doc(hidden)]
+    fn flush<'p>(&'p self, state: Self::State) -> Self::Flush<'p>;
+
+    // ----- adaptors -----
+
+    /// Applies `f` to every item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..5u32).into_par_iter().map(|x| x * 10).collect();
+    /// assert_eq!(v, [0, 10, 20, 30, 40]);
+    /// ```
+    fn map<F, R>(self, f: F) -> Map<Self, F>
+    where
+        F: Fn(Self::Item) -> R + Sync + Send,
+        R: Send,
+    {
+        Map::new(self, f)
+    }
+
+    /// Calls `f` on a reference to every item as it passes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let seen = AtomicUsize::new(0);
+    /// let n = (0..100u32).into_par_iter().inspect(|_| { seen.fetch_add(1, Ordering::Relaxed); }).count();
+    /// assert_eq!((n, seen.into_inner()), (100, 100));
+    /// ```
+    fn inspect<F>(self, f: F) -> Inspect<Self, F>
+    where
+        F: Fn(&Self::Item) + Sync + Send,
+    {
+        Inspect::new(self, f)
+    }
+
+    /// Copies items of type `&T` into `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = vec![1, 2, 3];
+    /// let w: Vec<i32> = v.par_iter().copied().collect();
+    /// assert_eq!(v, w);
+    /// ```
+    fn copied<'a, T>(self) -> Copied<Self>
+    where
+        Self: ParallelIterator<Item = &'a T>,
+        T: 'a + Copy + Send + Sync,
+    {
+        Copied::new(self)
+    }
+
+    /// Clones items of type `&T` into `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = vec!["a".to_string(), "b".to_string()];
+    /// let w: Vec<String> = v.par_iter().cloned().collect();
+    /// assert_eq!(v, w);
+    /// ```
+    fn cloned<'a, T>(self) -> Cloned<Self>
+    where
+        Self: ParallelIterator<Item = &'a T>,
+        T: 'a + Clone + Send + Sync,
+    {
+        Cloned::new(self)
+    }
+
+    /// Keeps the items for which `predicate` is true.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let even: Vec<u8> = (0..10u8).into_par_iter().filter(|x| x % 2 == 0).collect();
+    /// assert_eq!(even, [0, 2, 4, 6, 8]);
+    /// ```
+    fn filter<P>(self, predicate: P) -> Filter<Self, P>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        Filter::new(self, predicate)
+    }
+
+    /// Maps every item with `f` and keeps the `Some` results.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["1", "two", "3"];
+    /// let nums: Vec<u32> = words.par_iter().filter_map(|w| w.parse().ok()).collect();
+    /// assert_eq!(nums, [1, 3]);
+    /// ```
+    fn filter_map<F, R>(self, f: F) -> FilterMap<Self, F>
+    where
+        F: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        FilterMap::new(self, f)
+    }
+
+    /// Maps every item to a sequential iterator and yields the items of each in turn. The
+    /// inner iterators run sequentially, within the piece of their item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (1..4u32).into_par_iter().flat_map_iter(|n| 0..n).collect();
+    /// assert_eq!(v, [0, 0, 1, 0, 1, 2]);
+    /// ```
+    fn flat_map_iter<F, U>(self, f: F) -> FlatMapIter<Self, F>
+    where
+        F: Fn(Self::Item) -> U + Sync + Send,
+        U: IntoIterator,
+        U::Item: Send,
+    {
+        FlatMapIter::new(self, f)
+    }
+
+    /// Folds the items into accumulators that start from `identity()`: one accumulator per
+    /// run of consecutive items that a worker runs (a worker starts a new one when it takes
+    /// work from another, so there are about as many as there were steals, plus one). The
+    /// result is a parallel iterator over those accumulators, in order; combine them with
+    /// [`reduce`](Self::reduce), [`sum`](Self::sum) or [`collect`](Self::collect).
+    ///
+    /// [`with_max_len`](Self::with_max_len) caps the items one accumulator covers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::collections::HashMap;
+    ///
+    /// let text = "the cat and the hat and the bat";
+    /// let counts = text
+    ///     .par_split_whitespace()
+    ///     .fold(HashMap::new, |mut m, w| {
+    ///         *m.entry(w).or_insert(0) += 1;
+    ///         m
+    ///     })
+    ///     .reduce(HashMap::new, |mut a, b| {
+    ///         for (w, n) in b {
+    ///             *a.entry(w).or_insert(0) += n;
+    ///         }
+    ///         a
+    ///     });
+    /// assert_eq!(counts["the"], 3);
+    /// assert_eq!(counts["and"], 2);
+    /// ```
+    fn fold<T, ID, F>(self, identity: ID, fold_op: F) -> Fold<Self, ID, F, T>
+    where
+        F: Fn(T, Self::Item) -> T + Sync + Send,
+        ID: Fn() -> T + Sync + Send,
+        T: Send,
+    {
+        Fold::new(self, identity, fold_op)
+    }
+
+    /// Maps every item with `f`, which also gets a `&mut` to a value made by `init()`:
+    /// one value per run of consecutive items that a worker runs (as for [`fold`](Self::fold)),
+    /// for per-worker scratch space, a random number generator, a buffer. The value must be
+    /// `Send` (brigade may finish a run's results on another worker).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// // A buffer per run instead of one per item.
+    /// let lens: Vec<usize> = (0..100u32)
+    ///     .into_par_iter()
+    ///     .map_init(String::new, |buf, i| {
+    ///         buf.clear();
+    ///         buf.push_str(&i.to_string());
+    ///         buf.len()
+    ///     })
+    ///     .collect();
+    /// assert_eq!(lens[99], 2);
+    /// ```
+    fn map_init<INIT, T, F, R>(self, init: INIT, f: F) -> MapInit<Self, INIT, F, T>
+    where
+        INIT: Fn() -> T + Sync + Send,
+        T: Send,
+        F: Fn(&mut T, Self::Item) -> R + Sync + Send,
+        R: Send,
+    {
+        MapInit::new(self, init, f)
+    }
+
+    /// Cuts the loop into pieces of at least `min` base indices (items of an indexed
+    /// iterator), except the last piece: each piece, `fold` accumulator and `map_init` value
+    /// then covers at least `min` items. For bodies too cheap to be worth a split. Combined
+    /// with [`with_schedule`](Self::with_schedule), it raises the schedule's `chunk`,
+    /// `min_chunk` or `min_len` to `min`; several calls keep the largest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let runs = (0..1000u32).into_par_iter().with_min_len(300).fold(|| 0, |n, _| n + 1);
+    /// let sizes: Vec<usize> = runs.collect();
+    /// assert!(sizes[..sizes.len() - 1].iter().all(|&n| n >= 300));
+    /// ```
+    fn with_min_len(self, min: usize) -> MinLen<Self> {
+        MinLen::new(self, min)
+    }
+
+    /// Makes each `fold` accumulator and `map_init` value cover at most `max` base indices
+    /// (near-equal parts of the pieces the schedule hands out), but never fewer than
+    /// `with_min_len` asks for; several calls keep the smallest. The schedule itself already
+    /// splits work down to single items where they are slow, so this is rarely needed for
+    /// balance; it bounds what one accumulator holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let sizes: Vec<usize> = (0..1000u32).into_par_iter().with_max_len(64)
+    ///     .fold(|| 0, |n, _| n + 1).collect();
+    /// assert!(sizes.iter().all(|&n| n <= 64));
+    /// assert_eq!(sizes.iter().sum::<usize>(), 1000);
+    /// ```
+    fn with_max_len(self, max: usize) -> MaxLen<Self> {
+        MaxLen::new(self, max)
+    }
+
+    /// Runs the loop under `schedule` (OpenMP-style: `Static`, `StaticChunks`, `Dynamic`,
+    /// `Guided`, or `Adaptive`, the default) instead of the default; see [`Schedule`]. The
+    /// outermost call wins.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use brigade::Schedule;
+    ///
+    /// // Costs that grow along the range: deal chunks round-robin.
+    /// let total: u64 = (0..10_000u64)
+    ///     .into_par_iter()
+    ///     .with_schedule(Schedule::StaticChunks { chunk: 64 })
+    ///     .map(|i| (0..i % 100).sum::<u64>())
+    ///     .sum();
+    /// assert_eq!(total, 100 * (0..100u64).map(|i| (0..i).sum::<u64>()).sum::<u64>());
+    /// ```
+    fn with_schedule(self, schedule: Schedule) -> WithSchedule<Self> {
+        WithSchedule::new(self, schedule)
+    }
+
+    // ----- terminals -----
+
+    /// Calls `op` on every item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = vec![1u32; 1000];
+    /// v.par_iter_mut().for_each(|x| *x *= 3);
+    /// assert!(v.iter().all(|&x| x == 3));
+    /// ```
+    fn for_each<OP>(self, op: OP)
+    where
+        OP: Fn(Self::Item) + Sync + Send,
+    {
+        drive(&self, &ForEach(op));
+    }
+
+    /// Calls `op` on every item with a `&mut` to a clone of `init`: one clone per run of
+    /// consecutive items a worker runs (as for [`fold`](Self::fold)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::sync::mpsc::channel;
+    ///
+    /// let (tx, rx) = channel();
+    /// (0..5u8).into_par_iter().for_each_with(tx, |tx, x| tx.send(x).unwrap());
+    /// let mut got: Vec<u8> = rx.iter().collect();
+    /// got.sort();
+    /// assert_eq!(got, [0, 1, 2, 3, 4]);
+    /// ```
+    fn for_each_with<T, OP>(self, init: T, op: OP)
+    where
+        T: Send + Clone,
+        OP: Fn(&mut T, Self::Item) + Sync + Send,
+    {
+        // Clones are made on whichever worker starts a run: the lock lets a `T` that is
+        // only `Send` be cloned there (one lock per run, not per item).
+        let init = Mutex::new(init);
+        self.for_each_init(|| init.lock().clone(), op);
+    }
+
+    /// Calls `op` on every item with a `&mut` to a value made by `init()`: one value per run
+    /// of consecutive items a worker runs (as for [`map_init`](Self::map_init)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::sync::Mutex;
+    ///
+    /// let out = Mutex::new(Vec::new());
+    /// (0..1000u32).into_par_iter().for_each_init(Vec::new, |buf, x| {
+    ///     buf.push(x);
+    ///     if buf.len() == 100 {
+    ///         out.lock().unwrap().append(buf);
+    ///     }
+    /// });
+    /// assert!(out.into_inner().unwrap().len() <= 1000);
+    /// ```
+    fn for_each_init<INIT, T, OP>(self, init: INIT, op: OP)
+    where
+        INIT: Fn() -> T + Sync + Send,
+        T: Send,
+        OP: Fn(&mut T, Self::Item) + Sync + Send,
+    {
+        self.map_init(init, op).for_each(|()| {});
+    }
+
+    /// Calls `op` on every item until one returns an error (`Err`, `None` or
+    /// `ControlFlow::Break`; see [`Try`](crate::iter::Try)): then the loop stops as soon as
+    /// it can, and that error is returned. If several items fail, which error is returned is
+    /// not specified.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let r = (0..1000u32).into_par_iter().try_for_each(|x| if x == 500 { Err(x) } else { Ok(()) });
+    /// assert_eq!(r, Err(500));
+    /// assert_eq!((0..10u32).into_par_iter().try_for_each(|_| Some(())), Some(()));
+    /// ```
+    fn try_for_each<OP, R>(self, op: OP) -> R
+    where
+        OP: Fn(Self::Item) -> R + Sync + Send,
+        R: Try<Output = ()> + Send,
+    {
+        let consumer = TryForEach::new(op);
+        match drive(&self, &consumer) {
+            Some(residual) => R::from_residual(residual),
+            None => R::from_output(()),
+        }
+    }
+
+    /// Combines the items with `op`, in order, starting from `identity()` (called once per
+    /// run of consecutive items, so it must be neutral: `op(identity(), x) == x`). For an
+    /// associative `op` the result is that of the sequential fold; `op` need not be
+    /// commutative.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let s = (0..5u8).into_par_iter().map(|i| i.to_string()).reduce(String::new, |a, b| a + &b);
+    /// assert_eq!(s, "01234");
+    /// ```
+    fn reduce<ID, OP>(self, identity: ID, op: OP) -> Self::Item
+    where
+        ID: Fn() -> Self::Item + Sync + Send,
+        OP: Fn(Self::Item, Self::Item) -> Self::Item + Sync + Send,
+    {
+        drive(&self, &Reduce { identity, op })
+    }
+
+    /// Combines the items with `op`, in order; `None` if there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!((1..=5u64).into_par_iter().reduce_with(|a, b| a * b), Some(120));
+    /// assert_eq!((0..0u64).into_par_iter().reduce_with(|a, b| a + b), None);
+    /// ```
+    fn reduce_with<OP>(self, op: OP) -> Option<Self::Item>
+    where
+        OP: Fn(Self::Item, Self::Item) -> Self::Item + Sync + Send,
+    {
+        drive(&self, &ReduceWith(op))
+    }
+
+    /// Combines items that are `Result<T, E>` or `Option<T>` (see
+    /// [`Try`](crate::iter::Try)) with `op`, starting from `identity()`, and stops at the
+    /// first error (an `Err`/`None` item, or one that `op` returns), which it returns. If
+    /// several fail, which error is returned is not specified.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let sum = (1..=100u32).into_par_iter().map(Some).try_reduce(|| 0, |a, b| a.checked_add(b));
+    /// assert_eq!(sum, Some(5050));
+    /// let overflow = (1..=100u8).into_par_iter().map(Some).try_reduce(|| 0, |a, b| a.checked_add(b));
+    /// assert_eq!(overflow, None);
+    /// ```
+    fn try_reduce<T, ID, OP>(self, identity: ID, op: OP) -> Self::Item
+    where
+        Self::Item: Try<Output = T>,
+        T: Send,
+        ID: Fn() -> T + Sync + Send,
+        OP: Fn(T, T) -> Self::Item + Sync + Send,
+    {
+        let consumer = TryReduce::new(identity, op);
+        match drive(&self, &consumer) {
+            Ok(value) => Self::Item::from_output(value),
+            Err(residual) => Self::Item::from_residual(residual),
+        }
+    }
+
+    /// The sum of the items, added in order (so a floating-point sum is rounded as the
+    /// grouping of the pieces makes it, as for [`map_reduce`](crate::map_reduce)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u64> = (1..=100).collect();
+    /// assert_eq!(v.par_iter().sum::<u64>(), 5050);
+    /// ```
+    fn sum<S>(self) -> S
+    where
+        S: Send + Sum<Self::Item> + Sum<S>,
+    {
+        drive(&self, &SumOf::new())
+    }
+
+    /// The product of the items, multiplied in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!((1..=10u64).into_par_iter().product::<u64>(), 3_628_800);
+    /// ```
+    fn product<P>(self) -> P
+    where
+        P: Send + Product<Self::Item> + Product<P>,
+    {
+        drive(&self, &ProductOf::new())
+    }
+
+    /// The number of items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!((0..1000u32).into_par_iter().filter(|x| x % 3 == 0).count(), 334);
+    /// ```
+    fn count(self) -> usize {
+        drive(&self, &Count)
+    }
+
+    /// The smallest item (the first one, if several are equally small); `None` if there
+    /// are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!([3, 1, 4, 1, 5].par_iter().min(), Some(&1));
+    /// ```
+    fn min(self) -> Option<Self::Item>
+    where
+        Self::Item: Ord,
+    {
+        self.reduce_with(std::cmp::min)
+    }
+
+    /// The smallest item by `compare` (the first one, if several are equally small).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = [2.5f64, -1.0, 7.0];
+    /// assert_eq!(v.par_iter().min_by(|a, b| a.total_cmp(b)), Some(&-1.0));
+    /// ```
+    fn min_by<F>(self, compare: F) -> Option<Self::Item>
+    where
+        F: Fn(&Self::Item, &Self::Item) -> Ordering + Sync + Send,
+    {
+        self.reduce_with(|a, b| std::cmp::min_by(a, b, &compare))
+    }
+
+    /// The item with the smallest `key` (the first one, if several are equally small).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let a = [-3_i32, 34, 2, 5, -10, -3, -23];
+    /// assert_eq!(a.par_iter().min_by_key(|x| x.abs()), Some(&2));
+    /// ```
+    fn min_by_key<K, F>(self, key: F) -> Option<Self::Item>
+    where
+        K: Ord + Send,
+        F: Fn(&Self::Item) -> K + Sync + Send,
+    {
+        self.map(|x| (key(&x), x))
+            .reduce_with(|a, b| std::cmp::min_by(a, b, |a, b| a.0.cmp(&b.0)))
+            .map(|(_, x)| x)
+    }
+
+    /// The largest item (the last one, if several are equally large); `None` if there are
+    /// none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!((0..100u8).into_par_iter().max(), Some(99));
+    /// ```
+    fn max(self) -> Option<Self::Item>
+    where
+        Self::Item: Ord,
+    {
+        self.reduce_with(std::cmp::max)
+    }
+
+    /// The largest item by `compare` (the last one, if several are equally large).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = [2.5f64, -1.0, 7.0];
+    /// assert_eq!(v.par_iter().max_by(|a, b| a.total_cmp(b)), Some(&7.0));
+    /// ```
+    fn max_by<F>(self, compare: F) -> Option<Self::Item>
+    where
+        F: Fn(&Self::Item, &Self::Item) -> Ordering + Sync + Send,
+    {
+        self.reduce_with(|a, b| std::cmp::max_by(a, b, &compare))
+    }
+
+    /// The item with the largest `key` (the last one, if several are equally large).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let a = [-3_i32, 34, 2, 5, -10, -3, -23];
+    /// assert_eq!(a.par_iter().max_by_key(|x| x.abs()), Some(&34));
+    /// ```
+    fn max_by_key<K, F>(self, key: F) -> Option<Self::Item>
+    where
+        K: Ord + Send,
+        F: Fn(&Self::Item) -> K + Sync + Send,
+    {
+        self.map(|x| (key(&x), x))
+            .reduce_with(|a, b| std::cmp::max_by(a, b, |a, b| a.0.cmp(&b.0)))
+            .map(|(_, x)| x)
+    }
+
+    /// Collects the items into a collection, in order (see [`FromParallelIterator`]). A
+    /// `Vec` from an indexed iterator is allocated once and each piece writes its items in
+    /// place; from a filtered one, each run of pieces collects its own `Vec` and they are
+    /// joined once at the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let squares: Vec<u64> = (0..1000u64).into_par_iter().map(|x| x * x).collect();
+    /// assert_eq!(squares[999], 998_001);
+    /// let s: String = ['h', 'i'].par_iter().copied().collect();
+    /// assert_eq!(s, "hi");
+    /// ```
+    fn collect<C>(self) -> C
+    where
+        C: FromParallelIterator<Self::Item>,
+    {
+        C::from_par_iter(self)
+    }
+
+    /// Splits items that are pairs into two `Vec`s, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let (a, b): (Vec<u32>, Vec<u32>) = (0..4u32).into_par_iter().map(|i| (i, i * i)).unzip();
+    /// assert_eq!((a, b), (vec![0, 1, 2, 3], vec![0, 1, 4, 9]));
+    /// ```
+    fn unzip<A, B>(self) -> (Vec<A>, Vec<B>)
+    where
+        Self: ParallelIterator<Item = (A, B)>,
+        A: Send,
+        B: Send,
+    {
+        collect::unzip(self)
+    }
+
+    /// True if `predicate` is true for some item; stops as soon as one is found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!((0..1_000_000u32).into_par_iter().any(|x| x == 10_000));
+    /// assert!(!(0..100u32).into_par_iter().any(|x| x > 100));
+    /// ```
+    fn any<P>(self, predicate: P) -> bool
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        drive(&self, &Any::new(predicate))
+    }
+
+    /// True if `predicate` is true for every item; stops as soon as one is false.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!([2, 4, 6].par_iter().all(|x| x % 2 == 0));
+    /// ```
+    fn all<P>(self, predicate: P) -> bool
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        !drive(&self, &Any::new(|x| !predicate(x)))
+    }
+
+    /// Some item for which `predicate` is true, not necessarily the first; stops as soon
+    /// as one is found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let found = (0..1000u32).into_par_iter().find_any(|&x| x % 100 == 99);
+    /// assert_eq!(found.map(|x| x % 100), Some(99));
+    /// ```
+    fn find_any<P>(self, predicate: P) -> Option<Self::Item>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        drive(&self, &FindAny::new(predicate))
+    }
+
+    /// The first item for which `predicate` is true. Pieces that start after an item
+    /// already found are skipped, and running pieces stop when they pass one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let found = (0..1000u32).into_par_iter().find_first(|&x| x % 100 == 99);
+    /// assert_eq!(found, Some(99));
+    /// ```
+    fn find_first<P>(self, predicate: P) -> Option<Self::Item>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        drive(&self, &FindFirst::new(predicate))
+    }
+}

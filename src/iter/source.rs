@@ -1,0 +1,205 @@
+//! [`Iter`]: the parallel iterator over a loop source (`crate::loops::LoopSource`): an
+//! integer range, a shared slice or a mutable slice. Its pieces are the source's own pieces
+//! (`LoopSource::piece`), iterated as sequential code would.
+
+use std::fmt;
+use std::ops::{Range, RangeInclusive};
+
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
+use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
+use crate::loops::LoopSource;
+
+/// The parallel iterator over a range (`Iter<Range<u32>>`, items are the integers), a
+/// shared slice (`Iter<&[T]>`, items `&T`) or a mutable slice (`Iter<&mut [T]>`, items
+/// `&mut T`): what `into_par_iter()`, `par_iter()` and `par_iter_mut()` return for them.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::Iter<std::ops::Range<u32>> = (0..4u32).into_par_iter();
+/// assert_eq!(it.len(), 4);
+/// let v = [1, 2, 3];
+/// let it: brigade::iter::Iter<&[i32]> = v.par_iter();
+/// assert_eq!(it.sum::<i32>(), 6);
+/// ```
+pub struct Iter<S: LoopSource> {
+    raw: S::Raw,
+    len: usize,
+}
+
+impl<S: LoopSource> Iter<S> {
+    /// # Panics
+    ///
+    /// If `source` has more than `usize::MAX` items.
+    fn new(source: S) -> Self {
+        let Some(len) = source.checked_len() else {
+            too_long()
+        };
+        Iter {
+            raw: source.into_raw(),
+            len,
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn too_long() -> ! {
+    panic!(
+        "a parallel iterator numbers its items with usize, and this range has more than \
+         usize::MAX items: split it into parts of at most usize::MAX items"
+    )
+}
+
+impl<S: LoopSource> fmt::Debug for Iter<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: LoopSource> Sealed for Iter<S> {}
+
+impl<S> ParallelIterator for Iter<S>
+where
+    S: LoopSource,
+    S::Item: Send,
+{
+    type Item = S::Item;
+    type State = ();
+    type Piece<'p>
+        = <S::Piece as LoopSource>::Iter
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::iter::Empty<S::Item>
+    where
+        Self: 'p;
+    const INDEXED: bool = true;
+    const FLUSHES: bool = false;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        Config::default()
+    }
+
+    #[inline]
+    fn state(&self) {}
+
+    #[inline]
+    unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> Self::Piece<'p> {
+        // SAFETY: `raw` came from `into_raw` of a source of `len` items whose borrow lives
+        // as long as `S` (and so `self`); the caller promises `start <= end <= len` and
+        // that pieces never overlap.
+        unsafe { S::piece(self.raw, start, end) }.into_seq()
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
+        std::iter::empty()
+    }
+}
+
+impl<S> IndexedParallelIterator for Iter<S>
+where
+    S: LoopSource,
+    S::Item: Send,
+{
+}
+
+macro_rules! range_into_par_iter {
+    ($($t:ty),*) => {$(
+        impl IntoParallelIterator for Range<$t> {
+            type Iter = Iter<Range<$t>>;
+            type Item = $t;
+
+            #[inline]
+            fn into_par_iter(self) -> Self::Iter {
+                Iter::new(self)
+            }
+        }
+
+        impl IntoParallelIterator for RangeInclusive<$t> {
+            type Iter = Iter<RangeInclusive<$t>>;
+            type Item = $t;
+
+            #[inline]
+            fn into_par_iter(self) -> Self::Iter {
+                Iter::new(self)
+            }
+        }
+    )*};
+}
+
+range_into_par_iter!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
+
+impl<'a, T: Sync> IntoParallelIterator for &'a [T] {
+    type Iter = Iter<&'a [T]>;
+    type Item = &'a T;
+
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self)
+    }
+}
+
+impl<'a, T: Send> IntoParallelIterator for &'a mut [T] {
+    type Iter = Iter<&'a mut [T]>;
+    type Item = &'a mut T;
+
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self)
+    }
+}
+
+impl<'a, T: Sync> IntoParallelIterator for &'a Vec<T> {
+    type Iter = Iter<&'a [T]>;
+    type Item = &'a T;
+
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self.as_slice())
+    }
+}
+
+impl<'a, T: Send> IntoParallelIterator for &'a mut Vec<T> {
+    type Iter = Iter<&'a mut [T]>;
+    type Item = &'a mut T;
+
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self.as_mut_slice())
+    }
+}
+
+impl<'a, T: Sync, const N: usize> IntoParallelIterator for &'a [T; N] {
+    type Iter = Iter<&'a [T]>;
+    type Item = &'a T;
+
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self.as_slice())
+    }
+}
+
+impl<'a, T: Send, const N: usize> IntoParallelIterator for &'a mut [T; N] {
+    type Iter = Iter<&'a mut [T]>;
+    type Item = &'a mut T;
+
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self.as_mut_slice())
+    }
+}

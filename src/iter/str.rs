@@ -1,0 +1,281 @@
+//! The string methods of the prelude ([`ParallelString`]): [`Lines`] and
+//! [`SplitWhitespace`].
+//!
+//! Their base indices are the string's bytes, and a piece `start..end` yields the lines
+//! (words) that *begin* in it: it skips the end of a line (word) begun before `start`, and
+//! finishes the last one it begins even past `end`. Every line (word) begins at exactly
+//! one byte, so each is yielded once, in order. Not indexed: how many lines a piece holds
+//! is known only once it runs.
+
+use std::fmt;
+
+use crate::iter::ParallelIterator;
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
+
+/// Parallel iterators over the parts of a string.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let text = "one two\nthree four five\n";
+/// assert_eq!(text.par_lines().count(), 2);
+/// assert_eq!(text.par_split_whitespace().count(), 5);
+/// ```
+pub trait ParallelString {
+    /// The lines of the string, as [`str::lines`] cuts them: at `\n` or `\r\n`, without the
+    /// line ending, and no empty line after a final line ending.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let lines: Vec<&str> = "a\r\nb\n\nc".par_lines().collect();
+    /// assert_eq!(lines, ["a", "b", "", "c"]);
+    /// ```
+    fn par_lines(&self) -> Lines<'_>;
+
+    /// The words of the string, as [`str::split_whitespace`] cuts them: the runs of
+    /// non-whitespace characters (Unicode's `White_Space`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words: Vec<&str> = " a  bc\u{a0}d\n".par_split_whitespace().collect();
+    /// assert_eq!(words, ["a", "bc", "d"]);
+    /// ```
+    fn par_split_whitespace(&self) -> SplitWhitespace<'_>;
+}
+
+impl ParallelString for str {
+    fn par_lines(&self) -> Lines<'_> {
+        Lines { text: self }
+    }
+
+    fn par_split_whitespace(&self) -> SplitWhitespace<'_> {
+        SplitWhitespace { text: self }
+    }
+}
+
+/// Implements the iterator traits for a string source whose pieces are `$piece`.
+macro_rules! str_source {
+    ($name:ident, $piece:ident) => {
+        impl Sealed for $name<'_> {}
+
+        impl<'a> ParallelIterator for $name<'a> {
+            type Item = &'a str;
+            type State = ();
+            type Piece<'p>
+                = $piece<'a>
+            where
+                Self: 'p;
+            type Flush<'p>
+                = std::iter::Empty<&'a str>
+            where
+                Self: 'p;
+            const INDEXED: bool = false;
+            const FLUSHES: bool = false;
+
+            #[inline]
+            fn base_len(&self) -> usize {
+                self.text.len()
+            }
+
+            #[inline]
+            fn config(&self) -> Config {
+                Config::default()
+            }
+
+            #[inline]
+            fn state(&self) {}
+
+            #[inline]
+            unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> $piece<'a> {
+                $piece::new(self.text, start, end)
+            }
+
+            #[inline]
+            fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
+                std::iter::empty()
+            }
+        }
+
+        impl fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("len", &self.text.len())
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// The parallel iterator of [`ParallelString::par_lines`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::Lines<'_> = "x\ny".par_lines();
+/// assert_eq!(it.map(str::len).sum::<usize>(), 2);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct Lines<'a> {
+    text: &'a str,
+}
+
+str_source!(Lines, LinesPiece);
+
+/// The lines that begin in bytes `at..end` of a string.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct LinesPiece<'a> {
+    /// The text from `at` on.
+    rest: &'a str,
+    at: usize,
+    end: usize,
+}
+
+impl<'a> LinesPiece<'a> {
+    fn new(text: &'a str, start: usize, end: usize) -> Self {
+        // A line begins at 0 and after every `\n` (which is never part of a multi-byte
+        // character, so a byte search is safe anywhere).
+        let at = match start {
+            0 => 0,
+            _ => match text.as_bytes()[start - 1..]
+                .iter()
+                .position(|&b| b == b'\n')
+            {
+                Some(i) => start + i,
+                None => text.len(),
+            },
+        };
+        LinesPiece {
+            rest: &text[at..],
+            at,
+            end,
+        }
+    }
+}
+
+impl<'a> Iterator for LinesPiece<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        if self.at >= self.end || self.rest.is_empty() {
+            return None;
+        }
+        let (line, taken) = match self.rest.find('\n') {
+            Some(i) => {
+                let line = &self.rest[..i];
+                (line.strip_suffix('\r').unwrap_or(line), i + 1)
+            }
+            // The last line, without a line ending: a bare `\r` stays, as in `str::lines`.
+            None => (self.rest, self.rest.len()),
+        };
+        self.rest = &self.rest[taken..];
+        self.at += taken;
+        Some(line)
+    }
+}
+
+/// The parallel iterator of [`ParallelString::par_split_whitespace`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::SplitWhitespace<'_> = "a b".par_split_whitespace();
+/// assert_eq!(it.collect::<Vec<_>>(), ["a", "b"]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct SplitWhitespace<'a> {
+    text: &'a str,
+}
+
+str_source!(SplitWhitespace, WordsPiece);
+
+/// The words that begin in bytes `at..end` of a string.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct WordsPiece<'a> {
+    /// The text from `at` on.
+    rest: &'a str,
+    at: usize,
+    end: usize,
+}
+
+impl<'a> WordsPiece<'a> {
+    fn new(text: &'a str, start: usize, end: usize) -> Self {
+        let mut at = start;
+        while !text.is_char_boundary(at) {
+            at += 1;
+        }
+        // Inside a word begun before `start`: skip to its end.
+        let inside = text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_whitespace());
+        if inside {
+            at += run_len(&text[at..], false);
+        }
+        WordsPiece {
+            rest: &text[at..],
+            at,
+            end,
+        }
+    }
+}
+
+impl<'a> Iterator for WordsPiece<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let gap = run_len(self.rest, true);
+        self.at += gap;
+        self.rest = &self.rest[gap..];
+        if self.at >= self.end || self.rest.is_empty() {
+            return None;
+        }
+        let len = run_len(self.rest, false);
+        let (word, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        self.at += len;
+        Some(word)
+    }
+}
+
+/// The length in bytes of the leading run of characters of `s` that are whitespace (if
+/// `white`) or not, by `char::is_whitespace`; ASCII bytes without decoding.
+#[inline]
+fn run_len(s: &str, white: bool) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let len = if b.is_ascii() {
+            // `char::is_whitespace` on ASCII: tab, line feed, vertical tab, form feed,
+            // carriage return, space (`u8::is_ascii_whitespace` leaves out vertical tab).
+            if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') != white {
+                return i;
+            }
+            1
+        } else {
+            let c = s[i..].chars().next().expect("a character starts at i");
+            if c.is_whitespace() != white {
+                return i;
+            }
+            c.len_utf8()
+        };
+        i += len;
+    }
+    i
+}

@@ -1,0 +1,593 @@
+//! Parallel iterators (`brigade::prelude`): every source, early exits that stop early,
+//! per-run state, `with_min_len`/`with_max_len`, and panics: each reaches the caller once,
+//! and every item a `collect` made, or a `Vec` by value owned, is dropped exactly once.
+//! `tests/proptest_iter.rs` compares every verb with std's sequential iterators.
+
+mod common;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use brigade::prelude::*;
+use brigade::{Schedule, ThreadPool};
+use common::{EXPECTED, payload_str, pool_of, quiet_expected_panics};
+
+const N: usize = if cfg!(miri) { 40 } else { 100_000 };
+/// Pool sizes; under miri only pools with a thief.
+const THREADS: &[usize] = if cfg!(miri) { &[2] } else { &[1, 2, 3, 8] };
+
+/// The schedules to try: a few under miri (each loop costs seconds there).
+fn schedules() -> Vec<Schedule> {
+    if cfg!(miri) {
+        return vec![
+            Schedule::Static,
+            Schedule::Dynamic { chunk: 3 },
+            Schedule::Adaptive { min_len: 1 },
+        ];
+    }
+    vec![
+        Schedule::Static,
+        Schedule::StaticChunks { chunk: 7 },
+        Schedule::Dynamic { chunk: 16 },
+        Schedule::Guided { min_chunk: 4 },
+        Schedule::Adaptive { min_len: 1 },
+        Schedule::Adaptive { min_len: 50 },
+    ]
+}
+
+#[test]
+fn sources_of_every_kind() {
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        pool.install(|| {
+            let v: Vec<u32> = (0..N as u32).collect();
+            let want: u64 = v.iter().map(|&x| u64::from(x)).sum();
+            assert_eq!(v.par_iter().map(|&x| u64::from(x)).sum::<u64>(), want);
+            assert_eq!((&v).into_par_iter().count(), N);
+            assert_eq!(v[..].par_iter().count(), N);
+            let boxed: Box<[u32]> = v.clone().into_boxed_slice();
+            assert_eq!(boxed.par_iter().map(|&x| u64::from(x)).sum::<u64>(), want);
+            assert_eq!(boxed.into_par_iter().map(u64::from).sum::<u64>(), want);
+            assert_eq!(v.clone().into_par_iter().map(u64::from).sum::<u64>(), want);
+            let arr = [3u8, 1, 4, 1, 5, 9, 2, 6];
+            assert_eq!(arr.par_iter().copied().max(), Some(9));
+            assert_eq!(arr.into_par_iter().min(), Some(1));
+            let mut arr = arr;
+            arr.par_iter_mut().for_each(|x| *x *= 2);
+            assert_eq!(arr, [6, 2, 8, 2, 10, 18, 4, 12]);
+            let mut w = v.clone();
+            w.par_iter_mut().for_each(|x| *x += 1);
+            assert!(w.iter().enumerate().all(|(i, &x)| x == i as u32 + 1));
+            (&mut w).into_par_iter().for_each(|x| *x -= 1);
+            assert_eq!(w, v);
+        });
+    }
+}
+
+#[test]
+fn ranges_of_every_width_up_to_max() {
+    let pool = pool_of(2);
+    pool.install(|| {
+        macro_rules! full {
+            ($($t:ty),*) => {$(
+                let hi = <$t>::MAX;
+                let lo = hi - if cfg!(miri) { 10 } else { 100 };
+                let got: Vec<$t> = (lo..=hi).into_par_iter().collect();
+                assert_eq!(got, (lo..=hi).collect::<Vec<$t>>(), stringify!($t));
+                let got: Vec<$t> = (lo..hi).into_par_iter().collect();
+                assert_eq!(got, (lo..hi).collect::<Vec<$t>>(), stringify!($t));
+                let lo = <$t>::MIN;
+                let got: Vec<$t> = (lo..=lo + 5).into_par_iter().collect();
+                assert_eq!(got, (lo..=lo + 5).collect::<Vec<$t>>(), stringify!($t));
+                assert_eq!((lo..lo).into_par_iter().count(), 0);
+            )*};
+        }
+        full!(
+            u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+        );
+        assert_eq!((0..=u8::MAX).into_par_iter().len(), 256);
+        assert_eq!(
+            (i8::MIN..=i8::MAX)
+                .into_par_iter()
+                .map(i32::from)
+                .sum::<i32>(),
+            -128
+        );
+        if !cfg!(miri) {
+            assert_eq!(
+                (0..=u16::MAX).into_par_iter().filter(|_| true).count(),
+                65_536
+            );
+        }
+    });
+}
+
+#[test]
+fn ranges_longer_than_usize_max_panic_before_running() {
+    quiet_expected_panics();
+    let r = catch_unwind(|| (0..=u64::MAX).into_par_iter().count());
+    let payload = r.expect_err("too long a range");
+    assert!(payload_str(&*payload).contains("usize::MAX"));
+    let r = catch_unwind(|| (i128::MIN..i128::MAX).into_par_iter().count());
+    assert!(r.is_err());
+}
+
+#[test]
+fn enumerate_zip_and_chunks_mut_on_every_schedule() {
+    let n = if cfg!(miri) { 23 } else { 10_007 };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            pool.install(|| {
+                let mut grid = vec![0usize; n * 3];
+                grid.par_chunks_mut(3)
+                    .with_schedule(schedule)
+                    .enumerate()
+                    .for_each(|(y, row)| row.iter_mut().for_each(|c| *c = y));
+                assert!(
+                    grid.iter().enumerate().all(|(i, &c)| c == i / 3),
+                    "{schedule:?}"
+                );
+                let a: Vec<usize> = (0..n).collect();
+                let b: Vec<usize> = (0..n + 5).map(|i| i * 2).collect();
+                let mut out = vec![0; n];
+                out.par_iter_mut()
+                    .zip(a.par_iter().zip(&b))
+                    .with_schedule(schedule)
+                    .for_each(|(o, (x, y))| *o = x + y);
+                assert!(
+                    out.iter().enumerate().all(|(i, &o)| o == 3 * i),
+                    "{schedule:?}"
+                );
+                let pairs: Vec<(usize, &usize)> =
+                    b.par_iter().enumerate().with_schedule(schedule).collect();
+                assert_eq!(pairs.len(), n + 5);
+                assert!(pairs.iter().all(|&(i, &x)| x == 2 * i));
+            });
+        }
+    }
+}
+
+#[test]
+fn strings_cut_into_lines_and_words_as_std_does() {
+    let pool = pool_of(3);
+    let line = "ab c\u{a0}d\u{2003}e\tf\r\n\r\n x\u{b}y  \né\r";
+    let text: String = line.repeat(if cfg!(miri) { 2 } else { 500 });
+    for schedule in schedules() {
+        pool.install(|| {
+            let lines: Vec<&str> = text.par_lines().with_schedule(schedule).collect();
+            assert_eq!(lines, text.lines().collect::<Vec<_>>(), "{schedule:?}");
+            let words: Vec<&str> = text
+                .par_split_whitespace()
+                .with_schedule(schedule)
+                .collect();
+            assert_eq!(
+                words,
+                text.split_whitespace().collect::<Vec<_>>(),
+                "{schedule:?}"
+            );
+        });
+    }
+    // On the test's pool: under miri, a loop outside every pool would start the global
+    // pool, whose threads outlive the test.
+    pool.install(|| {
+        assert_eq!("".par_lines().count(), 0);
+        assert_eq!("\n".par_lines().collect::<Vec<_>>(), [""]);
+        assert_eq!("  ".par_split_whitespace().count(), 0);
+    });
+}
+
+#[test]
+fn find_any_and_any_stop_early() {
+    let n: usize = if cfg!(miri) { 400 } else { 4_000_000 };
+    let hit = n / 100;
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in [
+            Schedule::default(),
+            Schedule::Static,
+            Schedule::Dynamic { chunk: 64 },
+        ] {
+            let visited = AtomicUsize::new(0);
+            let found = pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .find_any(|&i| {
+                        visited.fetch_add(1, Ordering::Relaxed);
+                        i == hit
+                    })
+            });
+            assert_eq!(found, Some(hit));
+            let visited = visited.into_inner();
+            // The match is at 1%: each worker may run a little past it before it looks (every
+            // 512 items: more than miri's whole loop).
+            if !cfg!(miri) {
+                assert!(
+                    visited < n / 2,
+                    "{schedule:?} on {threads}: visited {visited} of {n}"
+                );
+            }
+            let any = pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .any(|i| i == hit)
+            });
+            assert!(any);
+        }
+    }
+}
+
+#[test]
+fn find_first_and_position_first_find_the_first() {
+    let n: usize = if cfg!(miri) { 120 } else { 100_000 };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            pool.install(|| {
+                let v: Vec<usize> = (0..n).map(|i| i % 97).collect();
+                let it = || v.par_iter().with_schedule(schedule);
+                assert_eq!(it().position_first(|&x| x == 96), Some(96));
+                assert_eq!(it().position_first(|&x| x == 1000), None);
+                assert_eq!(
+                    it().enumerate().find_first(|(_, x)| **x == 50).map(|p| p.0),
+                    Some(50)
+                );
+                let i = it().position_any(|&x| x == 96).unwrap();
+                assert_eq!(v[i], 96);
+                // Unindexed: the first of the filtered items.
+                let first = it().filter(|&&x| x % 2 == 1).find_first(|&&x| x > 90);
+                assert_eq!(first, Some(&91));
+            });
+        }
+    }
+}
+
+/// A value that counts how many were made and dropped.
+struct Counted<'a>(&'a Counts);
+
+#[derive(Default)]
+struct Counts {
+    made: AtomicUsize,
+    dropped: AtomicUsize,
+}
+
+impl Counts {
+    fn make(&self) -> Counted<'_> {
+        self.made.fetch_add(1, Ordering::Relaxed);
+        Counted(self)
+    }
+
+    fn balanced(&self) -> bool {
+        self.made.load(Ordering::Relaxed) == self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn expect_our_panic(r: std::thread::Result<impl Sized>) {
+    let payload = r.err().expect("the closure panicked");
+    assert!(payload_str(&*payload).starts_with(EXPECTED));
+}
+
+#[test]
+fn collect_drops_every_item_it_made_once_when_a_closure_panics() {
+    quiet_expected_panics();
+    let n = if cfg!(miri) { 30 } else { 20_000 };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            for bad in if cfg!(miri) {
+                vec![n / 3]
+            } else {
+                vec![0, n / 3, n - 1]
+            } {
+                let counts = Counts::default();
+                let make = |i: usize| {
+                    if i == bad {
+                        panic!("{EXPECTED}: item {i}");
+                    }
+                    counts.make()
+                };
+                let it = || (0..n).into_par_iter().with_schedule(schedule);
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    pool.install(|| it().map(make).collect::<Vec<_>>())
+                }));
+                expect_our_panic(r);
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    pool.install(|| it().filter(|i| i % 3 != 1).map(make).collect::<Vec<_>>())
+                }));
+                match bad % 3 {
+                    1 => assert_eq!(r.map(|v| v.len()).ok(), Some(n - n.div_ceil(3))),
+                    _ => expect_our_panic(r),
+                }
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    pool.install(|| {
+                        it().map(|i| (make(i), make(i)))
+                            .unzip::<Counted<'_>, Counted<'_>>()
+                    })
+                }));
+                expect_our_panic(r);
+                assert!(
+                    counts.balanced(),
+                    "{schedule:?} on {threads}, panic at {bad}"
+                );
+                // And a collect that finishes keeps every item, once.
+                let all: Vec<Counted<'_>> = pool.install(|| it().map(|_| counts.make()).collect());
+                assert_eq!(all.len(), n);
+                drop(all);
+                assert!(counts.balanced());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_vec_by_value_drops_each_item_once_however_the_loop_ends() {
+    quiet_expected_panics();
+    let n = if cfg!(miri) { 30 } else { 10_000 };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            let counts = Counts::default();
+            let items = || (0..n).map(|_| counts.make()).collect::<Vec<_>>();
+            pool.install(|| {
+                // Runs to the end, moving every item out.
+                let kept: Vec<Counted<'_>> =
+                    items().into_par_iter().with_schedule(schedule).collect();
+                assert_eq!(kept.len(), n);
+                // Stops early: the items never reached are dropped with the iterator.
+                let seen = AtomicUsize::new(0);
+                let found = items()
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .any(|_| seen.fetch_add(1, Ordering::Relaxed) == 10);
+                assert!(found);
+                // Zipped with a shorter side: the tail is never taken.
+                let pairs = items()
+                    .into_par_iter()
+                    .zip(0..n / 2)
+                    .with_schedule(schedule)
+                    .count();
+                assert_eq!(pairs, n / 2);
+                // Filtered and consumed by value.
+                let odd = items()
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .enumerate()
+                    .filter(|(i, _)| i % 2 == 1)
+                    .count();
+                assert_eq!(odd, n / 2);
+            });
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                pool.install(|| {
+                    items()
+                        .into_par_iter()
+                        .with_schedule(schedule)
+                        .enumerate()
+                        .for_each(|(i, c)| {
+                            if i == n / 2 {
+                                panic!("{EXPECTED}: item {i}");
+                            }
+                            drop(c);
+                        })
+                })
+            }));
+            expect_our_panic(r);
+            assert!(counts.balanced(), "{schedule:?} on {threads}");
+        }
+    }
+}
+
+#[test]
+fn a_panic_in_any_closure_reaches_the_caller_once_and_the_pool_survives() {
+    quiet_expected_panics();
+    let pool = pool_of(3);
+    let n: usize = if cfg!(miri) { 30 } else { 10_000 };
+    let boom = |i: usize| {
+        if i % 1000 == 7 {
+            panic!("{EXPECTED}: item {i}");
+        }
+    };
+    let it = || (0..n).into_par_iter();
+    type Run<'a> = Box<dyn Fn() + Sync + 'a>;
+    let runs: Vec<(&str, Run<'_>)> = vec![
+        ("map", Box::new(|| it().map(boom).for_each(drop))),
+        (
+            "filter",
+            Box::new(|| {
+                it().filter(|&i| {
+                    boom(i);
+                    true
+                })
+                .for_each(drop)
+            }),
+        ),
+        (
+            "fold",
+            Box::new(|| {
+                it().fold(
+                    || 0,
+                    |a, i| {
+                        boom(i);
+                        a + i
+                    },
+                )
+                .sum::<usize>();
+            }),
+        ),
+        (
+            "reduce",
+            Box::new(|| {
+                it().map(|i| vec![i]).reduce(Vec::new, |a, b| {
+                    boom(a.len());
+                    [a, b].concat()
+                });
+            }),
+        ),
+        (
+            "map_init",
+            Box::new(|| it().map_init(|| 0, |_, i| boom(i)).for_each(drop)),
+        ),
+        (
+            "for_each_init",
+            Box::new(|| it().for_each_init(|| (), |_, i| boom(i))),
+        ),
+        (
+            "any",
+            Box::new(|| {
+                it().any(|i| {
+                    boom(i);
+                    false
+                });
+            }),
+        ),
+        (
+            "find_first",
+            Box::new(|| {
+                it().find_first(|&i| {
+                    boom(i);
+                    false
+                });
+            }),
+        ),
+        (
+            "try_for_each",
+            Box::new(|| {
+                let _ = it().try_for_each(|i| {
+                    boom(i);
+                    Some(())
+                });
+            }),
+        ),
+        (
+            "collect",
+            Box::new(|| {
+                it().map(|i| {
+                    boom(i);
+                    i
+                })
+                .collect::<Vec<_>>();
+            }),
+        ),
+        (
+            "sum",
+            Box::new(|| {
+                it().map(|i| {
+                    boom(i);
+                    i
+                })
+                .sum::<usize>();
+            }),
+        ),
+    ];
+    for (name, run) in &runs {
+        let r = catch_unwind(AssertUnwindSafe(|| pool.install(run)));
+        let payload = r.err().unwrap_or_else(|| panic!("{name}: no panic"));
+        assert!(payload_str(&*payload).starts_with(EXPECTED), "{name}");
+    }
+    assert_eq!(pool.install(|| it().sum::<usize>()), n * (n - 1) / 2);
+}
+
+#[test]
+fn no_item_is_visited_twice() {
+    let n: usize = if cfg!(miri) { 40 } else { 50_000 };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            let hits: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+            let hit = |i: usize| hits[i].fetch_add(1, Ordering::Relaxed);
+            pool.install(|| {
+                let it = || (0..n).into_par_iter().with_schedule(schedule);
+                it().for_each(|i| {
+                    hit(i);
+                });
+                it().map(hit).count();
+                it().fold(|| 0, |a, i| a + hit(i)).sum::<usize>();
+                it().map_init(|| (), |_, i| hit(i)).collect::<Vec<_>>();
+                it().with_max_len(10)
+                    .for_each_init(Vec::<usize>::new, |_, i| {
+                        hit(i);
+                    });
+            });
+            assert!(
+                hits.iter().all(|h| h.load(Ordering::Relaxed) == 5),
+                "{schedule:?} on {threads}"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_init_and_one_fold_accumulator_per_run_on_one_thread() {
+    let pool = pool_of(1);
+    let inits = AtomicUsize::new(0);
+    let init = || inits.fetch_add(1, Ordering::Relaxed);
+    pool.install(|| {
+        (0..N).into_par_iter().for_each_init(init, |_, _| {});
+        assert_eq!(inits.swap(0, Ordering::Relaxed), 1);
+        let accs = (0..N)
+            .into_par_iter()
+            .fold(|| 0, |a, _| a + 1)
+            .collect::<Vec<_>>();
+        assert_eq!(accs, [N]);
+    });
+}
+
+#[test]
+fn min_len_and_max_len_bound_what_one_run_covers() {
+    let n: usize = if cfg!(miri) { 150 } else { 100_000 };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            pool.install(|| {
+                let it = || (0..n).into_par_iter().with_schedule(schedule);
+                let sizes: Vec<usize> = it().with_min_len(64).fold(|| 0, |a, _| a + 1).collect();
+                assert_eq!(sizes.iter().sum::<usize>(), n);
+                assert!(
+                    sizes[..sizes.len() - 1].iter().all(|&s| s >= 64),
+                    "{schedule:?}: {sizes:?}"
+                );
+                let sizes: Vec<usize> = it().with_max_len(100).fold(|| 0, |a, _| a + 1).collect();
+                assert_eq!(sizes.iter().sum::<usize>(), n);
+                assert!(sizes.iter().all(|&s| s <= 100), "{schedule:?}");
+                // The minimum wins over a smaller maximum.
+                let sizes: Vec<usize> = it()
+                    .with_max_len(10)
+                    .with_min_len(30)
+                    .fold(|| 0, |a, _| a + 1)
+                    .collect();
+                assert!(sizes.iter().all(|&s| s <= 30), "{schedule:?}");
+                let inits = Mutex::new(Vec::new());
+                it().with_max_len(50).for_each_init(
+                    || 0usize,
+                    |count, _| {
+                        *count += 1;
+                        assert!(*count <= 50);
+                        inits.lock().unwrap().push(());
+                    },
+                );
+                assert_eq!(inits.into_inner().unwrap().len(), n);
+            });
+        }
+    }
+}
+
+#[test]
+fn works_from_outside_the_pool_and_nested() {
+    let pool = pool_of(2);
+    let total: usize = pool.install(|| {
+        (0..20usize)
+            .into_par_iter()
+            .map(|i| (0..i).into_par_iter().sum::<usize>())
+            .sum()
+    });
+    assert_eq!(total, (0..20).map(|i| (0..i).sum::<usize>()).sum::<usize>());
+    let _ = &pool as &ThreadPool;
+}

@@ -1,0 +1,309 @@
+//! Property tests for parallel iterators: every adaptor and terminal of `brigade::prelude`
+//! against std's sequential iterators, over random lengths (0 and 1 included), thread
+//! counts 1 to 8 and every schedule; integer ranges near their type's `MIN` and `MAX`; and
+//! strings cut into lines and words.
+
+mod common;
+
+use std::num::Wrapping;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use brigade::prelude::*;
+use brigade::{Schedule, ThreadPool};
+use common::{CasePool, case_pool};
+use proptest::prelude::*;
+
+const MAX_THREADS: usize = 8;
+/// Lengths go up to this (fewer under miri, which is about 1000 times slower).
+const MAX_LEN: usize = if cfg!(miri) { 20 } else { 5_000 };
+
+static POOLS: [OnceLock<ThreadPool>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
+
+fn pool(n: usize) -> CasePool {
+    case_pool(&POOLS, n, || common::pool_of(n))
+}
+
+fn len() -> impl Strategy<Value = usize> {
+    prop_oneof![0..3usize, 0..MAX_LEN]
+}
+
+fn threads() -> impl Strategy<Value = usize> {
+    1..=if cfg!(miri) { 2 } else { MAX_THREADS }
+}
+
+fn schedule() -> impl Strategy<Value = Schedule> {
+    let size = prop_oneof![0..4usize, 0..100usize, 1000..3000usize];
+    (0..6usize, size).prop_map(|(kind, n)| match kind {
+        0 => Schedule::Static,
+        1 => Schedule::StaticChunks { chunk: n },
+        2 => Schedule::Dynamic { chunk: n },
+        3 => Schedule::Guided { min_chunk: n },
+        4 => Schedule::Adaptive { min_len: n },
+        _ => Schedule::default(),
+    })
+}
+
+/// `with_min_len` / `with_max_len` on top of the schedule, or neither.
+#[derive(Clone, Copy, Debug)]
+struct Lens {
+    min: Option<usize>,
+    max: Option<usize>,
+}
+
+fn lens() -> impl Strategy<Value = Lens> {
+    let n = prop_oneof![1..5usize, 1..200usize];
+    (proptest::option::of(n.clone()), proptest::option::of(n))
+        .prop_map(|(min, max)| Lens { min, max })
+}
+
+/// The test's data: `len` pseudo-random `u32`s with many repeats (so `min`/`max` ties
+/// show which of equal items is returned).
+fn data(len: usize, seed: u64) -> Vec<u32> {
+    (0..len as u64)
+        .map(|i| (common::mix64(i ^ seed) % 50) as u32)
+        .collect()
+}
+
+/// 2x2 matrices of wrapping `u64`s under multiplication: associative, not commutative.
+type Mat = [u64; 4];
+
+const IDENTITY: Mat = [1, 0, 0, 1];
+
+fn mul(a: Mat, b: Mat) -> Mat {
+    let m = |x: u64, y: u64| x.wrapping_mul(y);
+    [
+        m(a[0], b[0]).wrapping_add(m(a[1], b[2])),
+        m(a[0], b[1]).wrapping_add(m(a[1], b[3])),
+        m(a[2], b[0]).wrapping_add(m(a[3], b[2])),
+        m(a[2], b[1]).wrapping_add(m(a[3], b[3])),
+    ]
+}
+
+fn mat(x: u32) -> Mat {
+    let x = u64::from(x);
+    [x | 1, x.wrapping_mul(3), 7, x ^ 5]
+}
+
+/// `v.par_iter()` tuned as the case says.
+macro_rules! tuned {
+    ($it:expr, $schedule:expr, $lens:expr) => {{
+        let it = $it.with_schedule($schedule);
+        let it = it.with_min_len($lens.min.unwrap_or(1));
+        it.with_max_len($lens.max.unwrap_or(usize::MAX))
+    }};
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 2 } else { 64 },
+        // Miri's isolation has no file system to keep a regressions file in.
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn adaptors_match_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+    ) {
+        let v = data(len, seed);
+        let w: Vec<u32> = data(len / 2 + 1, !seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter(), schedule, lens);
+            prop_assert_eq!(it().map(|&x| x * 3).collect::<Vec<_>>(), v.iter().map(|&x| x * 3).collect::<Vec<_>>());
+            prop_assert_eq!(it().filter(|&&x| x % 3 == 0).collect::<Vec<_>>(), v.iter().filter(|&&x| x % 3 == 0).collect::<Vec<_>>());
+            prop_assert_eq!(
+                it().filter_map(|&x| x.checked_sub(20)).collect::<Vec<_>>(),
+                v.iter().filter_map(|&x| x.checked_sub(20)).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                it().flat_map_iter(|&x| 0..x % 4).collect::<Vec<_>>(),
+                v.iter().flat_map(|&x| 0..x % 4).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(it().enumerate().collect::<Vec<_>>(), v.iter().enumerate().collect::<Vec<_>>());
+            prop_assert_eq!(it().zip(&w).collect::<Vec<_>>(), v.iter().zip(&w).collect::<Vec<_>>());
+            prop_assert_eq!(w.par_iter().zip(it()).count(), len.min(w.len()));
+            prop_assert_eq!(it().copied().collect::<Vec<u32>>(), v.clone());
+            prop_assert_eq!(it().cloned().collect::<Vec<u32>>(), v.clone());
+            let seen: Vec<AtomicU8> = (0..len).map(|_| AtomicU8::new(0)).collect();
+            let n = it().enumerate().inspect(|(i, _)| { seen[*i].fetch_add(1, Ordering::Relaxed); }).count();
+            prop_assert_eq!(n, len);
+            prop_assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+            prop_assert_eq!(
+                it().map_init(|| 7u32, |seven, &x| x + *seven).collect::<Vec<_>>(),
+                v.iter().map(|&x| x + 7).collect::<Vec<_>>()
+            );
+            // Adaptors stacked on a filter, on a by-value source, on chunks and windows.
+            prop_assert_eq!(
+                v.clone().into_par_iter().with_schedule(schedule).filter(|x| x % 2 == 0).map(|x| x + 1).collect::<Vec<_>>(),
+                v.iter().filter(|&&x| x % 2 == 0).map(|x| x + 1).collect::<Vec<_>>()
+            );
+            let size = lens.min.unwrap_or(3);
+            prop_assert_eq!(
+                tuned!(v.par_chunks(size), schedule, lens).map(|c| c.to_vec()).collect::<Vec<_>>(),
+                v.chunks(size).map(|c| c.to_vec()).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                tuned!(v.par_chunks_exact(size), schedule, lens).map(|c| c.to_vec()).collect::<Vec<_>>(),
+                v.chunks_exact(size).map(|c| c.to_vec()).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                tuned!(v.par_windows(size), schedule, lens).map(|c| c.to_vec()).collect::<Vec<_>>(),
+                v.windows(size).map(|c| c.to_vec()).collect::<Vec<_>>()
+            );
+            let mut m = v.clone();
+            tuned!(m.par_chunks_mut(size), schedule, lens).enumerate().for_each(|(i, c)| c.iter_mut().for_each(|x| *x += i as u32));
+            prop_assert_eq!(m, v.iter().enumerate().map(|(i, &x)| x + (i / size) as u32).collect::<Vec<_>>());
+            let mut m = v.clone();
+            tuned!(m.par_chunks_exact_mut(size), schedule, lens).for_each(|c| c.reverse());
+            let mut expected = v.clone();
+            expected.chunks_exact_mut(size).for_each(|c| c.reverse());
+            prop_assert_eq!(m, expected);
+            let mut m = v.clone();
+            tuned!(m.par_iter_mut(), schedule, lens).zip(&v).for_each(|(a, b)| *a += b);
+            prop_assert_eq!(m, v.iter().map(|x| 2 * x).collect::<Vec<_>>());
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn terminals_match_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter(), schedule, lens);
+            let hits: Vec<AtomicU8> = (0..len).map(|_| AtomicU8::new(0)).collect();
+            it().enumerate().for_each(|(i, _)| { hits[i].fetch_add(1, Ordering::Relaxed); });
+            it().enumerate().for_each_init(|| 0, |_, (i, _)| { hits[i].fetch_add(1, Ordering::Relaxed); });
+            it().enumerate().for_each_with(1u8, |one, (i, _)| { hits[i].fetch_add(*one, Ordering::Relaxed); });
+            prop_assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 3));
+            prop_assert_eq!(it().map(|&x| mat(x)).reduce(|| IDENTITY, mul), v.iter().map(|&x| mat(x)).fold(IDENTITY, mul));
+            prop_assert_eq!(it().map(|&x| mat(x)).reduce_with(mul), v.iter().map(|&x| mat(x)).reduce(mul));
+            prop_assert_eq!(
+                it().fold(|| IDENTITY, |a, &x| mul(a, mat(x))).reduce(|| IDENTITY, mul),
+                v.iter().map(|&x| mat(x)).fold(IDENTITY, mul)
+            );
+            prop_assert_eq!(
+                it().fold(Vec::new, |mut a, &x| { a.push(x); a }).collect::<Vec<Vec<u32>>>().concat(),
+                v.clone()
+            );
+            prop_assert_eq!(it().map(|&x| u64::from(x)).sum::<u64>(), v.iter().map(|&x| u64::from(x)).sum::<u64>());
+            prop_assert_eq!(
+                it().map(|&x| Wrapping(u64::from(x) + 1)).product::<Wrapping<u64>>(),
+                v.iter().map(|&x| Wrapping(u64::from(x) + 1)).product::<Wrapping<u64>>()
+            );
+            prop_assert_eq!(it().count(), len);
+            // Ties: std returns the first minimum and the last maximum; so does brigade.
+            let e = || it().enumerate();
+            prop_assert_eq!(e().min_by_key(|p| *p.1), v.iter().enumerate().min_by_key(|p| *p.1));
+            prop_assert_eq!(e().max_by_key(|p| *p.1), v.iter().enumerate().max_by_key(|p| *p.1));
+            prop_assert_eq!(e().min_by(|a, b| a.1.cmp(b.1)), v.iter().enumerate().min_by(|a, b| a.1.cmp(b.1)));
+            prop_assert_eq!(e().max_by(|a, b| a.1.cmp(b.1)), v.iter().enumerate().max_by(|a, b| a.1.cmp(b.1)));
+            prop_assert_eq!(it().min(), v.iter().min());
+            prop_assert_eq!(it().max(), v.iter().max());
+            let (a, b): (Vec<u32>, Vec<usize>) = it().enumerate().map(|(i, &x)| (x, i)).unzip();
+            prop_assert_eq!((a, b), v.iter().enumerate().map(|(i, &x)| (x, i)).unzip::<_, _, Vec<_>, Vec<_>>());
+            let (a, b): (Vec<u32>, Vec<u32>) = it().filter(|&&x| x > 10).map(|&x| (x, x + 1)).unzip();
+            prop_assert_eq!((a, b), v.iter().filter(|&&x| x > 10).map(|&x| (x, x + 1)).unzip::<_, _, Vec<_>, Vec<_>>());
+            let mut target = vec![99u32; 3];
+            it().copied().collect_into_vec(&mut target);
+            prop_assert_eq!(&target, &v);
+            let s: String = it().map(|&x| char::from(b'a' + (x % 26) as u8)).collect();
+            prop_assert_eq!(s, v.iter().map(|&x| char::from(b'a' + (x % 26) as u8)).collect::<String>());
+            let r: Result<Vec<u32>, u32> = it().map(|&x| if x == 49 { Err(x) } else { Ok(x) }).collect();
+            prop_assert_eq!(r, v.iter().map(|&x| if x == 49 { Err(x) } else { Ok(x) }).collect::<Result<Vec<u32>, u32>>());
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn searches_match_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(), target in 0..60u32,
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter(), schedule, lens);
+            prop_assert_eq!(it().any(|&x| x == target), v.contains(&target));
+            prop_assert_eq!(it().all(|&x| x != target), !v.contains(&target));
+            let found = it().find_any(|&&x| x == target);
+            prop_assert_eq!(found.is_some(), v.contains(&target));
+            prop_assert!(found.is_none_or(|&x| x == target));
+            prop_assert_eq!(it().position_first(|&x| x == target), v.iter().position(|&x| x == target));
+            let i = it().position_any(|&x| x == target);
+            prop_assert!(i.is_none_or(|i| v[i] == target));
+            prop_assert_eq!(i.is_some(), v.contains(&target));
+            prop_assert_eq!(
+                it().enumerate().find_first(|p| *p.1 == target),
+                v.iter().enumerate().find(|p| *p.1 == target)
+            );
+            prop_assert_eq!(
+                it().filter(|&&x| x % 2 == 0).find_first(|&&x| x >= target),
+                v.iter().filter(|&&x| x % 2 == 0).find(|&&x| x >= target)
+            );
+            let r = it().try_for_each(|&x| if x == target { Err(x) } else { Ok(()) });
+            prop_assert_eq!(r, if v.contains(&target) { Err(target) } else { Ok(()) });
+            let r = it().map(|&x| Some(x)).try_reduce(|| 0u32, |a, b| a.checked_add(b).filter(|&s| s < 2000));
+            let mut sum = Some(0u32);
+            for &x in &v {
+                sum = sum.and_then(|s| s.checked_add(x)).filter(|&s| s < 2000);
+            }
+            // The running sum only grows: a prefix over 2000 means the total is too.
+            prop_assert_eq!(r, sum);
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn strings_cut_like_std(
+        parts in proptest::collection::vec(
+            prop_oneof![Just("a"), Just("bc"), Just(" "), Just("\n"), Just("\r"), Just("\r\n"),
+                Just("\t"), Just("\u{a0}"), Just("é"), Just("\u{2003}"), Just("\u{b}"), Just("日本")],
+            0..if cfg!(miri) { 10 } else { 400 },
+        ),
+        threads in threads(), schedule in schedule(),
+    ) {
+        let text: String = parts.concat();
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let lines: Vec<&str> = text.par_lines().with_schedule(schedule).collect();
+            prop_assert_eq!(lines, text.lines().collect::<Vec<_>>());
+            let words: Vec<&str> = text.par_split_whitespace().with_schedule(schedule).collect();
+            prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+            Ok(())
+        })?;
+    }
+
+    /// Ranges of every integer type, inclusive or not, from or to near `MIN` and `MAX`.
+    #[test]
+    fn integer_ranges_near_min_and_max(
+        lo in 0..40u8, hi in 0..40u8, from_max in any::<bool>(), inclusive in any::<bool>(),
+        threads in threads(), schedule in schedule(),
+    ) {
+        let pool = pool(threads);
+        macro_rules! check {
+            ($($t:ty),*) => {$(
+                let (a, b) = if from_max {
+                    (<$t>::MAX - lo as $t, <$t>::MAX - hi as $t)
+                } else {
+                    (<$t>::MIN + lo as $t, <$t>::MIN + hi as $t)
+                };
+                let (a, b) = (a.min(b), a.max(b));
+                let (par, seq): (Vec<$t>, Vec<$t>) = if inclusive {
+                    (pool.install(|| (a..=b).into_par_iter().with_schedule(schedule).collect()), (a..=b).collect())
+                } else {
+                    (pool.install(|| (a..b).into_par_iter().with_schedule(schedule).collect()), (a..b).collect())
+                };
+                prop_assert_eq!(par, seq, "{}", stringify!($t));
+            )*};
+        }
+        check!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+    }
+}
