@@ -67,6 +67,7 @@ mod deque;
 mod error;
 mod injector;
 mod isolate;
+mod iter;
 mod job;
 mod join;
 mod latch;
@@ -114,6 +115,19 @@ pub mod internals {
     /// watchdog to print when it finds the pool stuck (`tests/soak.rs`).
     pub fn pool_state(pool: &crate::ThreadPool) -> String {
         pool.registry().state()
+    }
+
+    /// The parallel sorts behind issue 14's `par_sort*` verbs, for `benches/sort.rs`.
+    pub mod sort {
+        /// Stable parallel merge sort by `is_less`, on the current pool.
+        pub fn par_mergesort<T: Send, F: Fn(&T, &T) -> bool + Sync>(v: &mut [T], is_less: &F) {
+            crate::iter::sort::par_mergesort(v, is_less);
+        }
+
+        /// Unstable parallel quicksort by `is_less`, on the current pool.
+        pub fn par_quicksort<T: Send, F: Fn(&T, &T) -> bool + Sync>(v: &mut [T], is_less: &F) {
+            crate::iter::sort::par_quicksort(v, is_less);
+        }
     }
 }
 
