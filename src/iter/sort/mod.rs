@@ -22,5 +22,10 @@ mod pivot;
 mod quicksort;
 mod span;
 
+#[cfg(all(test, not(loom)))]
+mod proptests;
+#[cfg(all(test, not(loom)))]
+mod tests;
+
 pub(crate) use mergesort::par_mergesort;
 pub(crate) use quicksort::par_quicksort;
