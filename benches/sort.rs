@@ -1,0 +1,127 @@
+//! `par_sort_unstable` and `par_sort` of 20,000,000 random `u64`s on 2 threads: brigade's
+//! parallel quicksort and merge sort (`brigade::internals::sort`, which issue 14's
+//! `par_sort*` verbs wrap) beside rayon's, and std's sequential sorts. Prints brigade's time
+//! relative to rayon's from this run's medians.
+//!
+//! `cargo bench --bench sort -- --noplot` (one iteration per sample; a sort of 20M takes
+//! about a second, its input copy is not timed).
+
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use brigade::internals::sort::{par_mergesort, par_quicksort};
+use criterion::{BatchSize, Criterion, SamplingMode, criterion_group};
+use rayon::slice::ParallelSliceMut;
+
+const LEN: usize = 20_000_000;
+const THREADS: usize = 2;
+const UNSTABLE: &str = "par_sort_unstable_20M_u64";
+const STABLE: &str = "par_sort_20M_u64";
+
+/// `LEN` pseudo-random `u64`s (xorshift64, fixed seed).
+fn input() -> Vec<u64> {
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    (0..LEN)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let input = input();
+    let mut sorted = input.clone();
+    sorted.sort_unstable();
+    let brigade = common::brigade_pool(THREADS);
+    let rayon = common::rayon_pool(THREADS);
+
+    // Check every contender once before timing it.
+    let check = |sort: &dyn Fn(&mut Vec<u64>)| {
+        let mut v = input.clone();
+        sort(&mut v);
+        assert!(v == sorted, "a sort that does not sort");
+    };
+    check(&|v| brigade.install(|| par_quicksort(v, &|a, b| a < b)));
+    check(&|v| brigade.install(|| par_mergesort(v, &|a, b| a < b)));
+    check(&|v| rayon.install(|| v.par_sort_unstable()));
+    check(&|v| rayon.install(|| v.par_sort()));
+
+    for (group, stable) in [(UNSTABLE, false), (STABLE, true)] {
+        let mut g = c.benchmark_group(group);
+        g.sampling_mode(SamplingMode::Flat)
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(10));
+        let fresh = || input.clone();
+        g.bench_function("std", |b| {
+            b.iter_batched_ref(
+                fresh,
+                |v| {
+                    if stable { v.sort() } else { v.sort_unstable() }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(format!("brigade/{THREADS}"), |b| {
+            b.iter_batched_ref(
+                fresh,
+                |v| {
+                    let v = black_box(v);
+                    if stable {
+                        brigade.install(|| par_mergesort(v, &|a, b| a < b))
+                    } else {
+                        brigade.install(|| par_quicksort(v, &|a, b| a < b))
+                    }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(format!("rayon/{THREADS}"), |b| {
+            b.iter_batched_ref(
+                fresh,
+                |v| {
+                    let v = black_box(v);
+                    if stable {
+                        rayon.install(|| v.par_sort())
+                    } else {
+                        rayon.install(|| v.par_sort_unstable())
+                    }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+fn report() {
+    println!("\nsorting {LEN} random u64 on {THREADS} threads: median (ms), and brigade / rayon");
+    for group in [UNSTABLE, STABLE] {
+        let ms = |bench: &str| common::median_ns(group, bench).map(|ns| ns / 1e6);
+        let (Some(std), Some(brigade), Some(rayon)) = (
+            ms("std"),
+            ms(&format!("brigade/{THREADS}")),
+            ms(&format!("rayon/{THREADS}")),
+        ) else {
+            continue;
+        };
+        println!(
+            "{group:<28} std {std:>8.1}  brigade {brigade:>8.1}  rayon {rayon:>8.1}  \
+             brigade/rayon {:.3}",
+            brigade / rayon
+        );
+    }
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report();
+}
