@@ -100,7 +100,9 @@ fn bench(c: &mut Criterion) {
 }
 
 fn report() {
-    println!("\nsorting {LEN} random u64 on {THREADS} threads: median (ms), and brigade / rayon");
+    let mut header = Some(format!(
+        "\nsorting {LEN} random u64 on {THREADS} threads: median (ms), and brigade / rayon"
+    ));
     for group in [UNSTABLE, STABLE] {
         let ms = |bench: &str| common::median_ns(group, bench).map(|ns| ns / 1e6);
         let (Some(std), Some(brigade), Some(rayon)) = (
@@ -110,6 +112,9 @@ fn report() {
         ) else {
             continue;
         };
+        if let Some(header) = header.take() {
+            println!("{header}");
+        }
         println!(
             "{group:<28} std {std:>8.1}  brigade {brigade:>8.1}  rayon {rayon:>8.1}  \
              brigade/rayon {:.3}",
