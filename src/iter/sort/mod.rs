@@ -4,7 +4,8 @@
 //!
 //! - `mergesort.rs`: sorts pieces of the slice in parallel, then merges them pairwise,
 //!   moving the elements between the slice and one scratch buffer of the same length
-//!   (`span.rs`, the only `unsafe` here), with parallel merges (`merge.rs`).
+//!   (`span.rs`), with parallel merges (`merge.rs`). These bitwise moves are the only
+//!   `unsafe` code here.
 //! - `quicksort.rs`: pattern-defeating quicksort: a pivot from a median of samples
 //!   (`pivot.rs`), a branch-light block partition (`partition.rs`), both sides in parallel,
 //!   and std's `sort_unstable_by` after too many lopsided partitions. Safe code: elements
