@@ -26,6 +26,7 @@ mod map_init;
 mod parallel_iterator;
 mod reduce;
 mod slice;
+mod sort;
 mod source;
 mod str;
 mod try_ops;

@@ -1,7 +1,11 @@
 //! The slice methods of the prelude: [`ParallelSlice`] (`par_chunks`, `par_chunks_exact`,
-//! `par_windows`) and [`ParallelSliceMut`] (`par_chunks_mut`, `par_chunks_exact_mut`).
+//! `par_windows`) and [`ParallelSliceMut`] (`par_chunks_mut`, `par_chunks_exact_mut` and
+//! the `par_sort*` family, on the sorts of `sort/`).
+
+use std::cmp::Ordering;
 
 use crate::iter::chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
+use crate::iter::sort::{par_mergesort, par_quicksort};
 
 /// Parallel iterators over groups of a shared slice's items (also on `Vec`s and arrays,
 /// through `Deref`).
@@ -126,6 +130,113 @@ pub trait ParallelSliceMut<T: Send> {
     /// assert_eq!(v, [2, 1, 4, 3, 5]);
     /// ```
     fn par_chunks_exact_mut(&mut self, size: usize) -> ChunksExactMut<'_, T>;
+
+    /// Sorts the slice in parallel, stably (equal items keep their order): a merge sort
+    /// on the current pool (the global pool outside every pool), like `slice::sort`.
+    ///
+    /// Uses a scratch buffer of the slice's length, as `slice::sort` does. If `T::cmp`
+    /// panics, the panic reaches the caller once every piece has stopped, and the slice
+    /// holds each of its items exactly once, in an unspecified order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = vec![5, 1, 4, 2, 3];
+    /// v.par_sort();
+    /// assert_eq!(v, [1, 2, 3, 4, 5]);
+    /// ```
+    fn par_sort(&mut self)
+    where
+        T: Ord;
+
+    /// Sorts the slice in parallel and stably by a comparator, like `slice::sort_by`.
+    ///
+    /// `compare` should be a total order; if it is not, the items end in an unspecified
+    /// order, each exactly once (std's sort, which sorts the small pieces, may also panic
+    /// then, as `slice::sort_by` may).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = vec![(2, 'a'), (1, 'b'), (2, 'c'), (1, 'd')];
+    /// v.par_sort_by(|x, y| x.0.cmp(&y.0));
+    /// assert_eq!(v, [(1, 'b'), (1, 'd'), (2, 'a'), (2, 'c')]);
+    /// ```
+    fn par_sort_by<F>(&mut self, compare: F)
+    where
+        F: Fn(&T, &T) -> Ordering + Sync;
+
+    /// Sorts the slice in parallel and stably by a key, like `slice::sort_by_key`. The key
+    /// is computed on every comparison (brigade has no `par_sort_by_cached_key`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = vec![-3i32, 1, -2, 4];
+    /// v.par_sort_by_key(|x| x.abs());
+    /// assert_eq!(v, [1, -2, -3, 4]);
+    /// ```
+    fn par_sort_by_key<K, F>(&mut self, key: F)
+    where
+        K: Ord,
+        F: Fn(&T) -> K + Sync;
+
+    /// Sorts the slice in parallel, without keeping the order of equal items and without
+    /// allocating: a pattern-defeating quicksort on the current pool, like
+    /// `slice::sort_unstable`. Its worst case stays O(n log n): after too many lopsided
+    /// partitions a piece is handed to std's `sort_unstable_by`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v: Vec<u64> = (0..10_000).rev().collect();
+    /// v.par_sort_unstable();
+    /// assert!(v.windows(2).all(|w| w[0] <= w[1]));
+    /// ```
+    fn par_sort_unstable(&mut self)
+    where
+        T: Ord;
+
+    /// Sorts the slice in parallel by a comparator, without keeping the order of equal
+    /// items, like `slice::sort_unstable_by`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = vec![1, 5, 3, 2];
+    /// v.par_sort_unstable_by(|x, y| y.cmp(x));
+    /// assert_eq!(v, [5, 3, 2, 1]);
+    /// ```
+    fn par_sort_unstable_by<F>(&mut self, compare: F)
+    where
+        F: Fn(&T, &T) -> Ordering + Sync;
+
+    /// Sorts the slice in parallel by a key, without keeping the order of equal items,
+    /// like `slice::sort_unstable_by_key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut words = vec!["ccc", "a", "bb"];
+    /// words.par_sort_unstable_by_key(|w| w.len());
+    /// assert_eq!(words, ["a", "bb", "ccc"]);
+    /// ```
+    fn par_sort_unstable_by_key<K, F>(&mut self, key: F)
+    where
+        K: Ord,
+        F: Fn(&T) -> K + Sync;
 }
 
 impl<T: Send> ParallelSliceMut<T> for [T] {
@@ -135,5 +246,49 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
 
     fn par_chunks_exact_mut(&mut self, size: usize) -> ChunksExactMut<'_, T> {
         ChunksExactMut::new(self, size)
+    }
+
+    fn par_sort(&mut self)
+    where
+        T: Ord,
+    {
+        par_mergesort(self, &T::lt);
+    }
+
+    fn par_sort_by<F>(&mut self, compare: F)
+    where
+        F: Fn(&T, &T) -> Ordering + Sync,
+    {
+        par_mergesort(self, &|a: &T, b: &T| compare(a, b) == Ordering::Less);
+    }
+
+    fn par_sort_by_key<K, F>(&mut self, key: F)
+    where
+        K: Ord,
+        F: Fn(&T) -> K + Sync,
+    {
+        par_mergesort(self, &|a: &T, b: &T| key(a) < key(b));
+    }
+
+    fn par_sort_unstable(&mut self)
+    where
+        T: Ord,
+    {
+        par_quicksort(self, &T::lt);
+    }
+
+    fn par_sort_unstable_by<F>(&mut self, compare: F)
+    where
+        F: Fn(&T, &T) -> Ordering + Sync,
+    {
+        par_quicksort(self, &|a: &T, b: &T| compare(a, b) == Ordering::Less);
+    }
+
+    fn par_sort_unstable_by_key<K, F>(&mut self, key: F)
+    where
+        K: Ord,
+        F: Fn(&T) -> K + Sync,
+    {
+        par_quicksort(self, &|a: &T, b: &T| key(a) < key(b));
     }
 }
