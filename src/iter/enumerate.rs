@@ -1,8 +1,7 @@
 //! [`Enumerate`]: each item with its index. A piece `start..end` of an indexed iterator
 //! holds the items `start..end`, so it numbers them from `start`.
 
-use std::iter::{Empty, Zip};
-use std::ops::Range;
+use std::iter::Empty;
 
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
@@ -36,7 +35,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
     type Item = (usize, I::Item);
     type State = I::State;
     type Piece<'p>
-        = Zip<Range<usize>, I::Piece<'p>>
+        = Numbered<I::Piece<'p>>
     where
         Self: 'p;
     // An indexed iterator never flushes.
@@ -69,8 +68,11 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
         start: usize,
         end: usize,
     ) -> Self::Piece<'p> {
-        // SAFETY: forwarded: the caller's promise is the one the base needs.
-        (start..end).zip(unsafe { self.base.piece(state, start, end) })
+        Numbered {
+            index: start,
+            // SAFETY: forwarded: the caller's promise is the one the base needs.
+            items: unsafe { self.base.piece(state, start, end) },
+        }
     }
 
     #[inline]
@@ -81,3 +83,45 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
 }
 
 impl<I: IndexedParallelIterator> IndexedParallelIterator for Enumerate<I> {}
+
+/// A piece of [`Enumerate`]: the base piece's items, numbered from the piece's start. A
+/// counter beside the items, as `std::iter::Enumerate` keeps, so that `for_each` and `fold`
+/// run the base piece's own loop (a `zip` with a range would run the generic one).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Numbered<P> {
+    index: usize,
+    items: P,
+}
+
+impl<P: Iterator> Iterator for Numbered<P> {
+    type Item = (usize, P::Item);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, P::Item)> {
+        let item = self.items.next()?;
+        let index = self.index;
+        self.index += 1;
+        Some((index, item))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F>(self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, (usize, P::Item)) -> B,
+    {
+        let mut index = self.index;
+        self.items.fold(init, move |acc, item| {
+            let acc = f(acc, (index, item));
+            index += 1;
+            acc
+        })
+    }
+}
+
+impl<P: ExactSizeIterator> ExactSizeIterator for Numbered<P> {}

@@ -261,10 +261,14 @@ fn run_len(s: &str, white: bool) -> usize {
     let bytes = s.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
+        // The common case first, in a loop of its own: a printable ASCII byte (above
+        // `b' '`) is never whitespace, and every ASCII whitespace byte is at most `b' '`.
+        if !white && b > b' ' && b.is_ascii() {
+            i += 1;
+            continue;
+        }
         let len = if b.is_ascii() {
-            // `char::is_whitespace` on ASCII: tab, line feed, vertical tab, form feed,
-            // carriage return, space (`u8::is_ascii_whitespace` leaves out vertical tab).
-            if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') != white {
+            if is_ascii_whitespace(b) != white {
                 return i;
             }
             1
@@ -278,4 +282,11 @@ fn run_len(s: &str, white: bool) -> usize {
         i += len;
     }
     i
+}
+
+/// `char::is_whitespace` on an ASCII byte: tab, line feed, vertical tab, form feed,
+/// carriage return and space (`u8::is_ascii_whitespace` leaves out vertical tab).
+#[inline]
+fn is_ascii_whitespace(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
