@@ -24,7 +24,7 @@ use std::alloc::{self, Layout};
 use std::cell::Cell;
 use std::ptr::{self, NonNull};
 
-use crate::loom::Mutex;
+use crate::loom::{AtomicUsize, Mutex, Ordering};
 
 /// The size of a block: a job whose closure captures up to about 100 bytes fits.
 pub(crate) const BLOCK_SIZE: usize = 128;
@@ -99,17 +99,29 @@ unsafe impl Send for Magazine {}
 /// A pool's store of full magazines.
 pub(crate) struct Depot {
     full: Mutex<Vec<Magazine>>,
+    /// How many magazines `full` held a moment ago: written under the lock, read without
+    /// it, so that an allocation finding the depot empty (many jobs queued at once) goes
+    /// straight to the global allocator instead of taking the lock each time.
+    len: AtomicUsize,
 }
 
 impl Depot {
     pub(crate) fn new() -> Self {
         Depot {
             full: Mutex::new(Vec::new()),
+            len: AtomicUsize::new(0),
         }
     }
 
     fn take(&self) -> Option<Magazine> {
-        self.full.lock().pop()
+        // Relaxed: a hint; a magazine given meanwhile is found by a later allocation.
+        if self.len.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let mut full = self.full.lock();
+        let magazine = full.pop();
+        self.len.store(full.len(), Ordering::Relaxed);
+        magazine
     }
 
     fn give(&self, magazine: Magazine) {
@@ -119,6 +131,7 @@ impl Depot {
         let mut full = self.full.lock();
         if full.len() < DEPOT_LIMIT {
             full.push(magazine);
+            self.len.store(full.len(), Ordering::Relaxed);
         } else {
             drop(full);
             magazine.free_all();
