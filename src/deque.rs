@@ -635,7 +635,9 @@ mod tests {
         assert!(!w.has_room());
         assert_eq!(w.take_oldest(CAPACITY / 2, &mut out), CAPACITY / 2);
         assert!(w.has_room());
-        out.drain(..).for_each(|(p, _)| drop(unbox(p)));
+        out.drain(..).for_each(|(p, _)| {
+            unbox(p);
+        });
         while let Some(p) = w.pop() {
             unbox(p);
         }
