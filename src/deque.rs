@@ -264,6 +264,50 @@ impl<T> Worker<T> {
         b.wrapping_sub(t) <= 0
     }
 
+    /// Takes up to `max` of the oldest items (the thieves' end) with one CAS on `top`, and
+    /// appends them to `out`, oldest first, with their tags; returns how many. For the owner,
+    /// to move part of a full deque elsewhere. One CAS moving `top` by `k` is unsafe for a
+    /// thief (see *Batch steals*), but here the owner, the only thread that takes from the
+    /// bottom, is busy doing this, and thieves race for `top` through the same CAS, so each
+    /// item still goes to exactly one taker.
+    pub fn take_oldest(&self, max: usize, out: &mut Vec<(NonNull<T>, usize)>) -> usize {
+        let inner = &*self.inner;
+        // Relaxed: the owner is the only writer of `bottom`.
+        let b = inner.bottom.load(Ordering::Relaxed);
+        loop {
+            // Acquire: pairs with the thieves' CAS on `top`, as in `push`.
+            let t = inner.top.load(Ordering::Acquire);
+            let len = b.wrapping_sub(t);
+            if len <= 0 || max == 0 {
+                return 0;
+            }
+            let n = (len as usize).min(max);
+            let start = out.len();
+            for i in 0..n {
+                // Written by this thread (the owner) before it published `bottom`; thieves
+                // never write slots.
+                let (item, tag) = inner.slot(t.wrapping_add(i as isize)).read();
+                let item = NonNull::new(item).expect("a slot in top..bottom holds an item");
+                out.push((item, tag));
+            }
+            // SeqCst on success: a claim, like a thief's.
+            if inner
+                .top
+                .compare_exchange(
+                    t,
+                    t.wrapping_add(n as isize),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+            {
+                return n;
+            }
+            // A thief took the oldest meanwhile: read again from the new `top`.
+            out.truncate(start);
+        }
+    }
+
     /// True if a `push` would succeed now. Exact for the owner, the only thread that pushes:
     /// thieves can only make more room, so a `true` stays true until the owner pushes.
     #[inline]
@@ -570,6 +614,78 @@ mod tests {
     }
 
     #[test]
+    fn take_oldest_takes_from_the_top_in_order() {
+        let (w, _s) = new::<usize>();
+        let mut out = Vec::new();
+        assert_eq!(w.take_oldest(4, &mut out), 0, "empty");
+        for i in 0..10 {
+            w.push_tagged(boxed(i), 100 + i).unwrap();
+        }
+        assert_eq!(w.take_oldest(4, &mut out), 4);
+        let taken: Vec<(usize, usize)> = out.drain(..).map(|(p, tag)| (unbox(p), tag)).collect();
+        assert_eq!(taken, vec![(0, 100), (1, 101), (2, 102), (3, 103)]);
+        assert_eq!(w.take_oldest(100, &mut out), 6, "at most what is there");
+        let taken: Vec<usize> = out.drain(..).map(|(p, _)| unbox(p)).collect();
+        assert_eq!(taken, vec![4, 5, 6, 7, 8, 9]);
+        assert!(w.pop().is_none());
+        // A full deque makes room.
+        for i in 0..CAPACITY {
+            w.push(boxed(i)).unwrap();
+        }
+        assert!(!w.has_room());
+        assert_eq!(w.take_oldest(CAPACITY / 2, &mut out), CAPACITY / 2);
+        assert!(w.has_room());
+        out.drain(..).for_each(|(p, _)| {
+            unbox(p);
+        });
+        while let Some(p) = w.pop() {
+            unbox(p);
+        }
+    }
+
+    /// The owner keeps its deque full and moves its oldest half out while two thieves steal:
+    /// every item is taken exactly once.
+    #[test]
+    fn take_oldest_races_thieves_and_loses_nothing() {
+        const N: usize = if cfg!(miri) { 300 } else { 100_000 };
+        let (w, s) = new::<usize>();
+        let seen: Vec<_> = (0..N)
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                let (s, seen, done) = (s.clone(), &seen, &done);
+                scope.spawn(move || {
+                    while !done.load(Ordering::Acquire) || !s.is_empty() {
+                        match s.steal() {
+                            Steal::Success(p) => {
+                                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                            }
+                            _ => std::thread::yield_now(),
+                        }
+                    }
+                });
+            }
+            let mut out = Vec::new();
+            for i in 0..N {
+                if let Err(p) = w.push(boxed(i)) {
+                    w.take_oldest(CAPACITY / 2, &mut out);
+                    w.push(p).expect("room after moving half out");
+                }
+                for (p, _) in out.drain(..) {
+                    seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            while let Some(p) = w.pop() {
+                seen[unbox(p)].fetch_add(1, Ordering::Relaxed);
+            }
+            done.store(true, Ordering::Release);
+        });
+        assert!(seen.iter().all(|c| c.load(Ordering::Relaxed) == 1));
+    }
+
+    #[test]
     fn batch_takes_half_oldest_first() {
         // (items in the victim, items the batch takes in all)
         for (len, taken) in [
@@ -802,6 +918,27 @@ mod loom_models {
             let theirs = thief.join().unwrap();
             assert_eq!(mine.is_some() as u8 + theirs.is_some() as u8, 1);
             assert_eq!(mine.or(theirs), Some(7));
+        });
+    }
+
+    /// The owner takes its oldest item with `take_oldest` while a thief steals: every item
+    /// is taken exactly once.
+    #[test]
+    fn take_oldest_against_a_thief() {
+        loom::model(|| {
+            let (w, s) = new::<usize>();
+            w.push(boxed(1)).unwrap();
+            w.push(boxed(2)).unwrap();
+            let thief = thread::spawn(move || steal_one(&s));
+            let mut taken = Vec::new();
+            w.take_oldest(1, &mut taken);
+            let mut got: Vec<usize> = taken.into_iter().map(|(p, _)| unbox(p)).collect();
+            while let Some(p) = w.pop() {
+                got.push(unbox(p));
+            }
+            got.extend(thief.join().unwrap());
+            got.sort_unstable();
+            assert_eq!(got, vec![1, 2]);
         });
     }
 

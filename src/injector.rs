@@ -62,6 +62,20 @@ impl Injector {
         job
     }
 
+    /// Takes up to `max` of the oldest jobs, in order, under one lock, appending them to
+    /// `out`; returns how many.
+    pub(crate) fn pop_batch(&self, max: usize, out: &mut Vec<JobRef>) -> usize {
+        if self.is_empty() {
+            return 0;
+        }
+        let mut queue = self.queue.lock();
+        let n = queue.len().min(max);
+        out.extend(queue.drain(..n));
+        // Relaxed: as in `push`.
+        self.len.store(queue.len(), Ordering::Relaxed);
+        n
+    }
+
     /// Takes the oldest job of `region`, if any (for a worker waiting inside that region; a
     /// scan under the lock, so only on that worker's search for work).
     pub(crate) fn pop_in(&self, region: Region) -> Option<JobRef> {

@@ -38,6 +38,9 @@ use crate::unwind::AbortIfPanic;
 const RECORD_EVERY: u32 = 64;
 /// The outermost joins on a worker that are always recorded.
 const ALWAYS_RECORDED: usize = 3;
+/// Jobs a worker takes from the injector in one visit (one on its hands, the rest on its
+/// deque).
+const INJECTOR_BATCH: usize = 64;
 /// Rounds of looking for work (with a growing pause between them) before going to sleep.
 const SPIN_ROUNDS: u32 = 64;
 /// Rounds that pause with spin hints; later rounds yield the CPU.
@@ -216,20 +219,17 @@ impl WorkerThread {
 
     #[cold]
     fn spill(&self, job: JobRef) {
-        let stealer = &self.registry.thread_infos[self.index].stealer;
-        let mut spilled = Vec::with_capacity(deque::CAPACITY / 2);
-        while spilled.len() < deque::CAPACITY / 2 {
-            match stealer.steal_tagged() {
-                Steal::Success((ptr, tag)) => {
-                    // SAFETY: as in `pop`: the pointer came from `JobRef::into_raw` with its
-                    // region as the tag, and the successful steal hands it to us alone.
-                    let job = unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) };
-                    spilled.push(job);
-                }
-                Steal::Retry => crate::loom::spin_loop(),
-                Steal::Empty => break,
-            }
-        }
+        let mut oldest = Vec::with_capacity(deque::CAPACITY / 2);
+        // One CAS for the whole half, where single steals took one each.
+        self.deque.take_oldest(deque::CAPACITY / 2, &mut oldest);
+        let spilled = oldest
+            .into_iter()
+            .map(|(ptr, tag)| {
+                // SAFETY: as in `pop`: the pointer came from `JobRef::into_raw` with its
+                // region as the tag, and the successful claim hands it to us alone.
+                unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) }
+            })
+            .collect();
         self.registry.inject_batch(spilled);
         if let Err(job) = self.push(job) {
             // Thieves cannot fill our deque; only a batch steal of ours could have, and we
@@ -617,10 +617,44 @@ impl WorkerThread {
         if let Some(job) = registry.thread_infos[self.index].inbox.pop() {
             return Some(job);
         }
-        if let Some(job) = registry.injector.pop() {
+        if let Some(job) = self.pop_injected() {
             return Some(job);
         }
         self.steal()
+    }
+
+    /// Takes the injector's oldest job and moves up to `INJECTOR_BATCH - 1` more onto this
+    /// worker's deque under the same lock: a burst of injected jobs (a spawn overflow, many
+    /// calls from outside) then costs one lock per batch, and thieves take the rest from
+    /// here. Only called with this worker's deque empty, outside every region.
+    fn pop_injected(&self) -> Option<JobRef> {
+        let injector = &self.registry.injector;
+        if injector.is_empty() {
+            return None;
+        }
+        let mut batch = Vec::new();
+        injector.pop_batch(INJECTOR_BATCH, &mut batch);
+        let mut jobs = batch.into_iter();
+        let first = jobs.next()?;
+        let mut moved = false;
+        for job in jobs {
+            // The job's own region as its tag, as `spill` took it out.
+            let tag = job.region().tag();
+            if let Err(ptr) = self.deque.push_tagged(job.into_raw(), tag) {
+                // Unreachable with an empty deque; never drop a job all the same.
+                // SAFETY: the pointer came from `into_raw` just above and was not stored.
+                self.registry
+                    .inject(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) });
+            } else {
+                moved = true;
+            }
+        }
+        if moved {
+            // Others may steal what we moved; they were told of it when it was injected,
+            // but may have looked in the injector after we emptied it.
+            self.registry.sleep.notify_work();
+        }
+        Some(first)
     }
 
     /// Visits other workers in the order of the pool's steal policy and takes work from the
