@@ -402,18 +402,11 @@ mod tests {
         // An empty depot: the first allocation makes a slab, the next ones come from it.
         let blocks: Vec<_> = (0..SLAB_BLOCKS + 1).map(|_| cache.alloc(&depot)).collect();
         // SAFETY: blocks of this module.
-        let slab = unsafe { origin(blocks[0]) };
+        let origins: Vec<_> = blocks.iter().map(|&b| unsafe { origin(b) }).collect();
+        let slab = origins[0];
         assert!(!slab.is_null());
-        assert!(
-            blocks[..SLAB_BLOCKS]
-                .iter()
-                .all(|&b| unsafe { origin(b) } == slab)
-        );
-        assert_ne!(
-            unsafe { origin(blocks[SLAB_BLOCKS]) },
-            slab,
-            "a second slab"
-        );
+        assert!(origins[..SLAB_BLOCKS].iter().all(|&o| o == slab));
+        assert_ne!(origins[SLAB_BLOCKS], slab, "a second slab");
         // Freed on other threads without a cache, in two halves: the slabs go back to the
         // global allocator once (miri's leak check and use-after-free check see the rest).
         let (left, right) = blocks.split_at(blocks.len() / 2);
