@@ -7,11 +7,32 @@
 //! [`DistError::RanksDisagree`] (each sees all the numbers, so all of them notice). The
 //! arguments are then checked ([`Call::validate`]); being the same on every rank, they fail
 //! the same way on every rank.
+//!
+//! # Leaving
+//!
+//! Dropping a `Cluster` takes part in the same step, with numbers of its own: "leaving
+//! after N calls" ([`agree_to_leave`]). The step is the first collective of every call and
+//! the only one of a drop, and every rank numbers its calls alike, so the `all_gather` of a
+//! rank that leaves after N calls meets the agreement step of call number N on the ranks
+//! that go on (or their own drops). Every rank then sees every rank's numbers:
+//!
+//! - all leave after N calls: each goes on to `MPI_Finalize`, a normal end;
+//! - some leave while others make a call: the callers could never finish their call (it
+//!   needs every rank), so every rank, the leavers included, ends the job with
+//!   `MPI_Abort` and a message that names the first rank that left and its number of calls.
+//!
+//! A rank cannot leave in the middle of a call: its own calls return only after the call's
+//! last collective, which every rank has reached, and under `Distribution::Dynamic` that
+//! is after rank 0 has answered every request (see `dynamic`). What this does not catch:
+//! a rank that leaves while the others wait in an MPI call of the user's own (on
+//! `Cluster::world`), or that never reaches a drop or a call (an endless loop, a hang in
+//! user code); the drop then waits with the others, as `MPI_Finalize` would.
 
 use std::ops::Range;
 
 use mpi::traits::CommunicatorCollectives;
 
+use crate::abort;
 use crate::cluster::Cluster;
 use crate::distribution::Distribution;
 use crate::error::DistError;
@@ -25,6 +46,9 @@ pub(crate) enum Verb {
     GatherRanks = 4,
 }
 
+/// The code of a drop of a `Cluster` in the agreement step, beside the verbs' codes.
+const LEAVE: u64 = 5;
+
 impl Verb {
     fn name(code: u64) -> &'static str {
         match code {
@@ -32,6 +56,7 @@ impl Verb {
             2 => "map_reduce",
             3 => "gather",
             4 => "gather_ranks",
+            LEAVE => "a drop of its Cluster",
             _ => "an unknown verb",
         }
     }
@@ -68,11 +93,7 @@ impl Call {
     /// A call's description; `type_name` is known only for this rank's own call, and the
     /// sequence number is mentioned if it is not `seq`.
     fn describe(words: &Words, type_name: Option<&str>, seq: u64) -> String {
-        let [their_seq, verb, start, end, dist, chunk, _] = *words;
-        let dist = match Distribution::from_code(dist, chunk) {
-            Some(d) => d.to_string(),
-            None => "an unknown distribution".into(),
-        };
+        let their_seq = words[0];
         let returning = match type_name {
             Some(t) => format!("returning {t}"),
             None => "returning another result type".into(),
@@ -82,17 +103,27 @@ impl Call {
         } else {
             format!(" as its distributed call #{their_seq}")
         };
-        format!(
-            "{}({start}..{end}, {dist}) {returning}{numbered}",
-            Verb::name(verb)
-        )
+        format!("{} {returning}{numbered}", Call::signature(words))
     }
 
-    /// Checks that every rank makes this call, as call number `seq` of this rank.
+    /// A call's verb and arguments: `map_reduce(0..10, Static)`.
+    fn signature(words: &Words) -> String {
+        let [_, verb, start, end, dist, chunk, _] = *words;
+        let dist = match Distribution::from_code(dist, chunk) {
+            Some(d) => d.to_string(),
+            None => "an unknown distribution".into(),
+        };
+        format!("{}({start}..{end}, {dist})", Verb::name(verb))
+    }
+
+    /// Checks that every rank makes this call, as call number `seq` of this rank. Ends the
+    /// job if a rank left instead ([`agree_to_leave`]).
     pub(crate) fn agree(&self, cluster: &Cluster, seq: u64) -> Result<(), DistError> {
         let ours = self.words(seq);
-        let mut all = vec![0u64; ours.len() * cluster.size];
-        cluster.comm.all_gather_into(&ours[..], &mut all[..]);
+        let all = exchange(cluster, &ours);
+        if let Some(why) = departure(&all, cluster.size) {
+            abort::abort(&why);
+        }
         for (rank, theirs) in all.chunks_exact(ours.len()).enumerate() {
             if theirs != ours {
                 let theirs: Words = theirs.try_into().expect("a row of the gather");
@@ -126,6 +157,55 @@ impl Call {
         }
         Ok(())
     }
+}
+
+/// The agreement step of a drop of `cluster`, after `cluster.calls` calls: returns if every
+/// rank leaves after as many calls (MPI may then be finalized), and ends the job with a
+/// message if some rank makes a call instead (see the module's docs).
+pub(crate) fn agree_to_leave(cluster: &Cluster) {
+    let seq = cluster.calls.get();
+    let ours: Words = [seq, LEAVE, 0, 0, 0, 0, 0];
+    let all = exchange(cluster, &ours);
+    if all.chunks_exact(ours.len()).any(|theirs| theirs != ours) {
+        let why = departure(&all, cluster.size).unwrap_or_else(|| {
+            format!(
+                "the ranks left after different numbers of distributed calls (this rank, {}, \
+                 after {seq})",
+                cluster.rank
+            )
+        });
+        abort::abort(&why);
+    }
+}
+
+/// Every rank's words, in rank order, from one `all_gather` on the library's communicator.
+fn exchange(cluster: &Cluster, ours: &Words) -> Vec<u64> {
+    let mut all = vec![0u64; ours.len() * cluster.size];
+    cluster.comm.all_gather_into(&ours[..], &mut all[..]);
+    all
+}
+
+/// If some rank left while another made a call, why the job must end: the first rank that
+/// left, after how many calls, and the first rank that made a call, and which. `None` if
+/// no rank left, or all did.
+fn departure(all: &[u64], size: usize) -> Option<String> {
+    let rows: Vec<Words> = all
+        .chunks_exact(std::mem::size_of::<Words>() / 8)
+        .map(|row| row.try_into().expect("a row of the gather"))
+        .collect();
+    let left = rows.iter().position(|row| row[1] == LEAVE)?;
+    let called = rows.iter().position(|row| row[1] != LEAVE)?;
+    let calls = rows[left][0];
+    let plural = if calls == 1 { "" } else { "s" };
+    Some(format!(
+        "rank {left} of {size} left after {calls} distributed call{plural} (its Cluster was \
+         dropped: main returned, with an error or not, or the rank skipped a call), while \
+         rank {called} made distributed call #{}, {}; that call needs every rank, so the job \
+         ends here. An error that main returns on rank {left} is not printed (MPI_Abort ends \
+         the process first): print it before returning, or handle errors alike on every rank",
+        rows[called][0],
+        Call::signature(&rows[called]),
+    ))
 }
 
 /// FNV-1a, 64 bits: a stable hash of a type's name (the same on every rank, which run the
@@ -169,6 +249,26 @@ mod tests {
             call(0..3, Distribution::Static).validate(4),
             Err(DistError::MoreRanksThanItems { ranks: 4, items: 3 })
         );
+    }
+
+    #[test]
+    fn a_leave_against_a_call_names_both() {
+        let c = call(0..10, Distribution::Static);
+        let leave: Words = [3, LEAVE, 0, 0, 0, 0, 0];
+        let mut all = Vec::new();
+        for row in [c.words(3), leave, c.words(3)] {
+            all.extend(row);
+        }
+        let why = departure(&all, 3).expect("a leave against a call");
+        assert!(
+            why.starts_with("rank 1 of 3 left after 3 distributed calls"),
+            "{why}"
+        );
+        assert!(why.contains("rank 0 made distributed call #3, map_reduce(0..10, Static)"));
+        let together: Vec<u64> = [leave, leave].concat();
+        assert_eq!(departure(&together, 2), None);
+        let calls: Vec<u64> = [c.words(3), c.words(3)].concat();
+        assert_eq!(departure(&calls, 2), None);
     }
 
     #[test]

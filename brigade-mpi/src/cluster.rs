@@ -15,6 +15,7 @@ use mpi::traits::CommunicatorCollectives;
 
 use crate::abort;
 use crate::affinity;
+use crate::call;
 use crate::error::InitError;
 use crate::stats::RankStats;
 
@@ -26,7 +27,10 @@ use crate::stats::RankStats;
 /// distributed verbs in the same order: [`for_each`](Cluster::for_each),
 /// [`map_reduce`](Cluster::map_reduce), [`gather`](Cluster::gather),
 /// [`gather_ranks`](Cluster::gather_ranks). Dropping the `Cluster` finalizes MPI; keep it
-/// until the end of `main`.
+/// until the end of `main`. The drop is a step of its own that every rank takes after the
+/// same calls: if one rank drops its `Cluster` (returns from `main`, with an error or not)
+/// while another makes a distributed call, every rank ends the job with `MPI_Abort` and a
+/// message naming the rank that left, rather than wait for it forever.
 ///
 /// A `Cluster` is neither `Send` nor `Sync`: it stays on the thread that made it, and a
 /// loop body (which runs on pool workers) cannot capture it, so no worker can call MPI
@@ -236,6 +240,11 @@ impl Drop for Cluster {
                 self.rank, self.size
             ));
         }
+        // Every rank must leave after the same calls: a rank that left while the others
+        // make a call would leave them waiting in it, and itself in MPI_Finalize. The drop
+        // takes part in the calls' agreement step; if another rank makes a call instead,
+        // every rank ends the job with a message (see `call`).
+        call::agree_to_leave(self);
         abort::disarm();
         // The pool, then the universe (MPI_Finalize), are dropped after this.
     }

@@ -327,6 +327,42 @@ fn a_panicking_rank_ends_the_job_with_its_message() {
     }
 }
 
+/// A rank whose `Cluster` is dropped (main returned, with an error or not) while the others
+/// make another distributed call: the job once hung, the leaver in `MPI_Finalize` and the
+/// others in the call it skipped. Now the drop takes part in the call's agreement step, and
+/// the job ends with a message that names the rank and its number of calls.
+#[test]
+fn a_rank_that_leaves_early_ends_the_job_with_a_message() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["error", "1"], "rank 1 of 4 left after 1 distributed call"),
+        (&["skip", "2"], "rank 2 of 4 left after 1 distributed call"),
+        (&["skip", "0"], "rank 0 of 4 left after 1 distributed call"),
+    ];
+    for (args, message) in cases {
+        let job = mpirun(4, Some(1), &[], "leaves", args);
+        let out = job.output();
+        assert_eq!(job.code, Some(ABORT_CODE), "{args:?}:\n{out}");
+        assert!(out.contains(message), "{args:?}: no {message:?}:\n{out}");
+        assert!(out.contains("calling MPI_Abort"), "{args:?}:\n{out}");
+        assert!(!out.contains("not reached"), "{args:?}:\n{out}");
+        eprintln!("{args:?}: ended in {:.2} s", job.took.as_secs_f64());
+    }
+}
+
+/// Ranks that all leave after the same calls end normally.
+#[test]
+fn ranks_that_leave_together_end_normally() {
+    let job = mpirun(4, Some(1), &[], "leaves", &["together"]);
+    job.assert_success();
+    for rank in 0..4 {
+        assert!(
+            job.stdout.contains(&format!("rank {rank}: left together")),
+            "{}",
+            job.output()
+        );
+    }
+}
+
 /// The threads of `n` unbound ranks on a host of `cpus` CPUs: an even split, the remainder
 /// to the lowest ranks, at least one each.
 fn even_split(cpus: usize, n: usize) -> Vec<usize> {
