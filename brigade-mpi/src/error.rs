@@ -15,12 +15,43 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum InitError {
-    /// MPI was initialized before (by an earlier `Cluster::init`, or by other code).
+    /// A `Cluster` already exists in this process.
     #[error(
-        "MPI is already initialized in this process: call Cluster::init once, at the start of \
-         main, before any other MPI call, and keep the Cluster until the end"
+        "this process already has a Cluster (Cluster::init was called twice): there is one per \
+         process; make it once, at the start of main, and pass &Cluster to the code that needs \
+         it"
     )]
     AlreadyInitialized,
+
+    /// MPI was finalized in this process (by the drop of an earlier `Cluster`, or by other
+    /// code), and MPI cannot start again.
+    #[error(
+        "MPI was already finalized in this process (an earlier Cluster was dropped, or other \
+         code finalized it), and MPI cannot start twice: make one Cluster at the start of main \
+         and keep it until the end"
+    )]
+    Finalized,
+
+    /// The program initialized MPI itself, below the funneled threading level.
+    #[error(
+        "MPI was already initialized in this process, by other code, at the {provided} \
+         threading level, and brigade-mpi needs Funneled (worker threads beside a main thread \
+         that alone calls MPI): initialize it with \
+         mpi::initialize_with_threading(Threading::Funneled) and keep its Universe until \
+         after the Cluster is dropped, or let Cluster::init initialize MPI"
+    )]
+    InitializedBelowFunneled {
+        /// The level MPI was initialized at, as MPI names it.
+        provided: String,
+    },
+
+    /// The program initialized MPI itself at the funneled level, on another thread.
+    #[error(
+        "MPI was initialized at the Funneled threading level by another thread than the one \
+         calling Cluster::init, and only that thread may call MPI: call Cluster::init on the \
+         thread that initialized MPI"
+    )]
+    NotMpiMainThread,
 
     /// The MPI library does not offer the funneled threading level brigade-mpi needs.
     #[error(

@@ -241,7 +241,7 @@ fn every_rank_returns_each_error() {
     let job = mpirun(4, Some(1), &[], "errors", &[]);
     job.assert_success();
     let cases = [
-        ("already initialized", "call Cluster::init once"),
+        ("already initialized", "Cluster::init was called twice"),
         ("empty range", "the range 5..5 is empty"),
         (
             "more ranks than items",
@@ -360,6 +360,39 @@ fn ranks_that_leave_together_end_normally() {
             "{}",
             job.output()
         );
+    }
+}
+
+/// `Cluster::init` on a rank where the program had initialized MPI itself: that rank once
+/// returned `AlreadyInitialized` while the others waited for it in their first collective.
+/// Now an initialization at the Funneled level or above is used as it is, and one below
+/// makes every rank return an error.
+#[test]
+fn init_after_the_program_initialized_mpi_on_one_rank_never_hangs() {
+    let job = mpirun(4, Some(1), &[], "preinit", &["funneled", "2"]);
+    job.assert_success();
+    for rank in 0..4 {
+        assert!(
+            job.stdout.contains(&format!("rank {rank}: sum 4950")),
+            "{}",
+            job.output()
+        );
+    }
+
+    let job = mpirun(4, Some(1), &[], "preinit", &["single", "1"]);
+    job.assert_success();
+    for rank in 0..4 {
+        let line = job
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("rank {rank}: init failed: ")))
+            .unwrap_or_else(|| panic!("rank {rank} reported no error:\n{}", job.output()));
+        let expected = if rank == 1 {
+            "initialize it with mpi::initialize_with_threading(Threading::Funneled)"
+        } else {
+            "rank 1 could not start"
+        };
+        assert!(line.contains(expected), "{line}");
     }
 }
 
