@@ -34,6 +34,7 @@ use mpi::traits::CommunicatorCollectives;
 
 use crate::abort;
 use crate::cluster::Cluster;
+use crate::collect::MAX_COUNT;
 use crate::distribution::Distribution;
 use crate::error::DistError;
 
@@ -152,6 +153,17 @@ impl Call {
             return Err(DistError::ZeroChunk);
         }
         let items = end - start;
+        // Every result of a gather reaches rank 0 in one MPI message of at most MAX_COUNT
+        // bytes, at least a byte each in practice: refuse more before computing any (rank 0
+        // could not even hold the slots of 0..u64::MAX).
+        if self.verb == Verb::Gather && items > MAX_COUNT {
+            return Err(DistError::TooManyToGather {
+                start,
+                end,
+                items,
+                max: MAX_COUNT,
+            });
+        }
         if items < size as u64 {
             return Err(DistError::MoreRanksThanItems { ranks: size, items });
         }
@@ -244,6 +256,20 @@ mod tests {
         assert_eq!(
             call(0..8, Distribution::Dynamic { chunk: 0 }).validate(4),
             Err(DistError::ZeroChunk)
+        );
+        let gather = |range| Call {
+            verb: Verb::Gather,
+            ..call(range, Distribution::Static)
+        };
+        assert_eq!(gather(0..MAX_COUNT).validate(4), Ok(()));
+        assert_eq!(
+            gather(1..u64::MAX).validate(4),
+            Err(DistError::TooManyToGather {
+                start: 1,
+                end: u64::MAX,
+                items: u64::MAX - 1,
+                max: MAX_COUNT
+            })
         );
         assert_eq!(
             call(0..3, Distribution::Static).validate(4),

@@ -151,6 +151,23 @@ pub enum DistError {
         theirs: String,
     },
 
+    /// `gather` over more items than one MPI message to rank 0 can carry results of.
+    #[error(
+        "gather {start}..{end} brings {items} results to rank 0, and one gather carries at \
+         most {max} (2^31 - 1 bytes, at least a byte per result): gather a range at a time, \
+         or combine the results on the way with map_reduce"
+    )]
+    TooManyToGather {
+        /// The range's start.
+        start: u64,
+        /// The range's end.
+        end: u64,
+        /// The number of items in the range.
+        items: u64,
+        /// The most items one `gather` takes.
+        max: u64,
+    },
+
     /// One rank's results are too large for one MPI message.
     #[error(
         "rank {rank}'s results encode to {bytes} bytes, more than one MPI message can carry \

@@ -213,7 +213,9 @@ impl Cluster {
     ///
     /// # Errors
     ///
-    /// On every rank: as [`map_reduce`](Cluster::map_reduce).
+    /// On every rank: as [`map_reduce`](Cluster::map_reduce), and
+    /// [`DistError::TooManyToGather`] for a range of more than 2^31 - 1 items (checked
+    /// before any is computed).
     ///
     /// # Panics
     ///

@@ -249,6 +249,10 @@ fn every_rank_returns_each_error() {
         ),
         ("chunk 0", "use a chunk of at least one item"),
         (
+            "too many items to gather",
+            "gather 0..18446744073709551615 brings 18446744073709551615 results to rank 0",
+        ),
+        (
             "ranks disagree on the range",
             "differs between ranks: rank ",
         ),

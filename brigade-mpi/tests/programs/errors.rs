@@ -55,6 +55,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => panic!("chunk 0: {other:?}"),
     }
 
+    // More items than one gather can bring to rank 0: refused before any is computed.
+    match cluster.gather(0..u64::MAX, Distribution::Static, s, |i| i) {
+        Err(e @ DistError::TooManyToGather { .. }) => report("too many items to gather", &e),
+        Ok(_) => panic!("too many items to gather: Ok"),
+        Err(other) => panic!("too many items to gather: {other:?}"),
+    }
+
     // Rank 1 loops over one item more than the others.
     let end = 100 + u64::from(rank == 1);
     match cluster.for_each(0..end, d, s, |_| ()) {
