@@ -3,8 +3,11 @@
 //! SPMD programs go wrong in one characteristic way: one rank takes another branch and
 //! calls another verb, or the same verb over another range. MPI would then pair messages
 //! of different calls, and hang or compute garbage. So each call starts with one
-//! `all_gather` of a few numbers that describe it; if any rank's differ, every rank returns
-//! [`DistError::RanksDisagree`] (each sees all the numbers, so all of them notice). The
+//! `all_gather` of a few numbers that describe it (verb, range, distribution, a hash of the
+//! result type's name, and the call site: a hash of its file's name, its line and column,
+//! so that two calls alike in all else but made in another order disagree); if any rank's
+//! differ, every rank returns [`DistError::RanksDisagree`] (each sees all the numbers, so
+//! all of them notice), after a second exchange, of the names the hashes stand for. The
 //! arguments are then checked ([`Call::validate`]); being the same on every rank, they fail
 //! the same way on every rank.
 //!
@@ -29,6 +32,10 @@
 //! user code); the drop then waits with the others, as `MPI_Finalize` would.
 
 use std::ops::Range;
+use std::panic::Location;
+
+use mpi::Count;
+use mpi::datatype::PartitionMut;
 
 use mpi::traits::CommunicatorCollectives;
 
@@ -71,11 +78,24 @@ pub(crate) struct Call {
     pub(crate) dist: Distribution,
     /// `std::any::type_name` of the result (`()` for `for_each`).
     pub(crate) type_name: &'static str,
+    /// Where the program makes the call (the verbs are `#[track_caller]`), so that two calls
+    /// alike in everything else, made in another order on two ranks, disagree.
+    pub(crate) at: &'static Location<'static>,
 }
 
 /// The numbers that describe a call: sequence number, verb, start, end, distribution,
-/// chunk, and a hash of the result type's name.
-type Words = [u64; 7];
+/// chunk, a hash of the result type's name, a hash of the call site's file name, and the
+/// call site's line (high half) and column (low half).
+type Words = [u64; 9];
+
+/// What a rank's words cannot carry, learned from every rank once they disagree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Names {
+    /// The result type.
+    type_name: String,
+    /// The call site's file.
+    file: String,
+}
 
 impl Call {
     fn words(&self, seq: u64) -> Words {
@@ -88,28 +108,40 @@ impl Call {
             dist,
             chunk,
             fnv1a(self.type_name.as_bytes()),
+            fnv1a(self.at.file().as_bytes()),
+            u64::from(self.at.line()) << 32 | u64::from(self.at.column()),
         ]
     }
 
-    /// A call's description; `type_name` is known only for this rank's own call, and the
-    /// sequence number is mentioned if it is not `seq`.
-    fn describe(words: &Words, type_name: Option<&str>, seq: u64) -> String {
+    /// What this rank's words leave out.
+    fn names(&self) -> Names {
+        Names {
+            type_name: self.type_name.into(),
+            file: self.at.file().into(),
+        }
+    }
+
+    /// A call's description, from its rank's words and names; the sequence number is
+    /// mentioned if it is not `seq`.
+    fn describe(words: &Words, names: &Names, seq: u64) -> String {
         let their_seq = words[0];
-        let returning = match type_name {
-            Some(t) => format!("returning {t}"),
-            None => "returning another result type".into(),
-        };
+        let (line, column) = (words[8] >> 32, words[8] & 0xffff_ffff);
         let numbered = if their_seq == seq {
             String::new()
         } else {
             format!(" as its distributed call #{their_seq}")
         };
-        format!("{} {returning}{numbered}", Call::signature(words))
+        format!(
+            "{} returning {} at {}:{line}:{column}{numbered}",
+            Call::signature(words),
+            names.type_name,
+            names.file
+        )
     }
 
     /// A call's verb and arguments: `map_reduce(0..10, Static)`.
     fn signature(words: &Words) -> String {
-        let [_, verb, start, end, dist, chunk, _] = *words;
+        let [_, verb, start, end, dist, chunk, ..] = *words;
         let dist = match Distribution::from_code(dist, chunk) {
             Some(d) => d.to_string(),
             None => "an unknown distribution".into(),
@@ -125,22 +157,25 @@ impl Call {
         if let Some(why) = departure(&all, cluster.size) {
             abort::abort(&why);
         }
-        for (rank, theirs) in all.chunks_exact(ours.len()).enumerate() {
-            if theirs != ours {
-                let theirs: Words = theirs.try_into().expect("a row of the gather");
-                // Name the result type only if the hashes differ.
-                let ours_type = Some(self.type_name);
-                let theirs_type = (theirs[6] == ours[6]).then_some(self.type_name);
-                return Err(DistError::RanksDisagree {
-                    call: seq,
-                    rank,
-                    this_rank: cluster.rank,
-                    ours: Call::describe(&ours, ours_type, seq),
-                    theirs: Call::describe(&theirs, theirs_type, seq),
-                });
-            }
-        }
-        Ok(())
+        let Some(rank) = all
+            .chunks_exact(ours.len())
+            .position(|theirs| theirs != ours)
+        else {
+            return Ok(());
+        };
+        // Every rank sees that some rows differ, so every rank takes this slow path, where
+        // the ranks learn what the words carry only as hashes.
+        let names = exchange_names(cluster, &self.names());
+        let theirs: Words = all[rank * ours.len()..][..ours.len()]
+            .try_into()
+            .expect("a row of the gather");
+        Err(DistError::RanksDisagree {
+            call: seq,
+            rank,
+            this_rank: cluster.rank,
+            ours: Call::describe(&ours, &names[cluster.rank], seq),
+            theirs: Call::describe(&theirs, &names[rank], seq),
+        })
     }
 
     /// Checks the arguments, the same on every rank once they agree.
@@ -176,7 +211,7 @@ impl Call {
 /// message if some rank makes a call instead (see the module's docs).
 pub(crate) fn agree_to_leave(cluster: &Cluster) {
     let seq = cluster.calls.get();
-    let ours: Words = [seq, LEAVE, 0, 0, 0, 0, 0];
+    let ours: Words = [seq, LEAVE, 0, 0, 0, 0, 0, 0, 0];
     let all = exchange(cluster, &ours);
     if all.chunks_exact(ours.len()).any(|theirs| theirs != ours) {
         let why = departure(&all, cluster.size).unwrap_or_else(|| {
@@ -195,6 +230,41 @@ fn exchange(cluster: &Cluster, ours: &Words) -> Vec<u64> {
     let mut all = vec![0u64; ours.len() * cluster.size];
     cluster.comm.all_gather_into(&ours[..], &mut all[..]);
     all
+}
+
+/// Every rank's names, in rank order: an `all_gather` of their lengths, then of their bytes.
+fn exchange_names(cluster: &Cluster, ours: &Names) -> Vec<Names> {
+    // The type's name, a newline (which no type name holds), the file's.
+    let bytes = format!("{}\n{}", ours.type_name, ours.file).into_bytes();
+    let len = Count::try_from(bytes.len()).expect("a type's and a file's name are short");
+    let mut lens: Vec<Count> = vec![0; cluster.size];
+    cluster.comm.all_gather_into(&len, &mut lens[..]);
+    let displs: Vec<Count> = lens
+        .iter()
+        .scan(0, |at, &len| {
+            let here = *at;
+            *at += len;
+            Some(here)
+        })
+        .collect();
+    let mut all = vec![0u8; lens.iter().map(|&l| l as usize).sum()];
+    {
+        let mut partition = PartitionMut::new(&mut all[..], &lens[..], &displs[..]);
+        cluster
+            .comm
+            .all_gather_varcount_into(&bytes[..], &mut partition);
+    }
+    lens.iter()
+        .zip(&displs)
+        .map(|(&len, &at)| {
+            let text = String::from_utf8_lossy(&all[at as usize..][..len as usize]);
+            let (type_name, file) = text.split_once('\n').unwrap_or((&text, "?"));
+            Names {
+                type_name: type_name.into(),
+                file: file.into(),
+            }
+        })
+        .collect()
 }
 
 /// If some rank left while another made a call, why the job must end: the first rank that
@@ -232,12 +302,14 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    #[track_caller]
     fn call(range: Range<u64>, dist: Distribution) -> Call {
         Call {
             verb: Verb::MapReduce,
             range,
             dist,
             type_name: "u64",
+            at: Location::caller(),
         }
     }
 
@@ -280,7 +352,7 @@ mod tests {
     #[test]
     fn a_leave_against_a_call_names_both() {
         let c = call(0..10, Distribution::Static);
-        let leave: Words = [3, LEAVE, 0, 0, 0, 0, 0];
+        let leave: Words = [3, LEAVE, 0, 0, 0, 0, 0, 0, 0];
         let mut all = Vec::new();
         for row in [c.words(3), leave, c.words(3)] {
             all.extend(row);
@@ -301,12 +373,27 @@ mod tests {
     fn descriptions() {
         let c = call(0..10, Distribution::Dynamic { chunk: 3 });
         let w = c.words(5);
+        let names = c.names();
+        let (line, column) = (c.at.line(), c.at.column());
         assert_eq!(
-            Call::describe(&w, Some("u64"), 5),
-            "map_reduce(0..10, Dynamic { chunk: 3 }) returning u64"
+            Call::describe(&w, &names, 5),
+            format!(
+                "map_reduce(0..10, Dynamic {{ chunk: 3 }}) returning u64 at {}:{line}:{column}",
+                file!()
+            )
         );
-        assert!(Call::describe(&w, None, 5).ends_with("another result type"));
-        assert!(Call::describe(&w, None, 4).ends_with("as its distributed call #5"));
+        assert!(Call::describe(&w, &names, 4).ends_with("as its distributed call #5"));
         assert_ne!(fnv1a(b"u64"), fnv1a(b"u32"));
+    }
+
+    #[test]
+    fn call_sites_are_told_apart() {
+        let (a, b) = (
+            call(0..10, Distribution::Static),
+            call(0..10, Distribution::Static),
+        );
+        assert_ne!(a.words(0), b.words(0));
+        let again = || call(0..10, Distribution::Static);
+        assert_eq!(again().words(0), again().words(0));
     }
 }

@@ -31,7 +31,7 @@ use crate::stats::RankStats;
 ///
 /// [`Cluster::init`] initializes MPI (funneled: only the thread that calls it ever calls
 /// MPI) and builds the pool. Every rank runs the same program (SPMD) and calls the same
-/// distributed verbs in the same order: [`for_each`](Cluster::for_each),
+/// distributed verbs in the same order, from the same lines: [`for_each`](Cluster::for_each),
 /// [`map_reduce`](Cluster::map_reduce), [`gather`](Cluster::gather),
 /// [`gather_ranks`](Cluster::gather_ranks). Dropping the `Cluster` finalizes MPI; keep it
 /// until the end of `main`. The drop is a step of its own that every rank takes after the

@@ -132,11 +132,14 @@ pub enum DistError {
     )]
     ZeroChunk,
 
-    /// The ranks did not all call the same verb with the same arguments.
+    /// The ranks did not all call the same verb with the same arguments from the same
+    /// place in the program (the verbs are `#[track_caller]`).
     #[error(
         "distributed call #{call} differs between ranks: rank {rank} called {theirs}, rank \
-         {this_rank} called {ours}; every rank must call the same distributed verbs, with the \
-         same range, distribution and result type, in the same order"
+         {this_rank} called {ours}; every rank must make the same distributed calls (verb, \
+         range, distribution, result type, and the line of code that makes the call) in the \
+         same order. A call that the ranks make from two places on purpose must move to one \
+         (a function of your own that makes the call is one place for all its callers)"
     )]
     RanksDisagree {
         /// The call's number: the calls this rank made before it.
@@ -145,9 +148,9 @@ pub enum DistError {
         rank: usize,
         /// The rank that returned this error.
         this_rank: usize,
-        /// What this rank called.
+        /// What this rank called: verb, arguments, result type, call site.
         ours: String,
-        /// What `rank` called.
+        /// What `rank` called, as `ours`.
         theirs: String,
     },
 

@@ -256,7 +256,11 @@ fn every_rank_returns_each_error() {
             "ranks disagree on the range",
             "differs between ranks: rank ",
         ),
-        ("ranks disagree on the type", "another result type"),
+        ("ranks disagree on the type", "returning u32"),
+        (
+            "ranks disagree on the call site",
+            "map_reduce(0..100, Static) returning u64 at brigade-mpi/tests/programs/errors.rs:",
+        ),
         (
             "map_reduce result cannot travel",
             "could not decode a result of type",

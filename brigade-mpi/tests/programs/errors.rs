@@ -19,6 +19,25 @@ impl Wire for Lopsided {
     }
 }
 
+/// The sum of `0..100`, across the ranks.
+fn plain(cluster: &Cluster) -> Result<u64, DistError> {
+    let s = Schedule::default();
+    cluster.map_reduce(0..100, Distribution::Static, s, || 0, |i| i, |a, b| a + b)
+}
+
+/// Twice the sum of `0..100`: the same call as [`plain`] but for its body.
+fn doubled(cluster: &Cluster) -> Result<u64, DistError> {
+    let s = Schedule::default();
+    cluster.map_reduce(
+        0..100,
+        Distribution::Static,
+        s,
+        || 0,
+        |i| 2 * i,
+        |a, b| a + b,
+    )
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cluster = Cluster::init()?;
     let rank = cluster.rank();
@@ -80,6 +99,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match r {
         Err(e @ DistError::RanksDisagree { .. }) => report("ranks disagree on the type", &e),
         other => panic!("ranks disagree on the type: {other:?}"),
+    }
+
+    // Two calls alike in verb, range, distribution and result type, made in another order
+    // on rank 1: told apart by their call sites.
+    let (first, second) = if rank == 1 {
+        (doubled(&cluster), plain(&cluster))
+    } else {
+        (plain(&cluster), doubled(&cluster))
+    };
+    for r in [first, second] {
+        match r {
+            Err(e @ DistError::RanksDisagree { .. }) => {
+                report("ranks disagree on the call site", &e)
+            }
+            other => panic!("ranks disagree on the call site: {other:?}"),
+        }
     }
 
     // A result type whose Wire impl does not read back what it wrote.
