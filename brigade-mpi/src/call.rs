@@ -199,7 +199,9 @@ impl Call {
                 max: MAX_COUNT,
             });
         }
-        if items < size as u64 {
+        // A Static block per rank, and none may be empty; under Dynamic a rank may get no
+        // chunk at all (its first answer is "no more").
+        if self.dist == Distribution::Static && items < size as u64 {
             return Err(DistError::MoreRanksThanItems { ranks: size, items });
         }
         Ok(())
@@ -317,6 +319,7 @@ mod tests {
     fn validation() {
         let d = Distribution::Dynamic { chunk: 2 };
         assert_eq!(call(0..8, d).validate(4), Ok(()));
+        assert_eq!(call(0..3, d).validate(4), Ok(()));
         assert_eq!(
             call(5..5, d).validate(4),
             Err(DistError::EmptyRange { start: 5, end: 5 })

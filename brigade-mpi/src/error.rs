@@ -112,10 +112,13 @@ pub enum DistError {
         end: u64,
     },
 
-    /// The range has fewer items than there are ranks, so some rank would have none.
+    /// Under [`Distribution::Static`](crate::Distribution::Static), the range has fewer
+    /// items than there are ranks, so some rank's block would be empty. (Under `Dynamic` a
+    /// rank may get no chunk, and this is no error.)
     #[error(
-        "{items} items cannot be shared among {ranks} ranks (each needs at least one): run \
-         fewer ranks (mpirun -np {items} or fewer) or loop over a larger range"
+        "{items} items cannot be shared among {ranks} ranks by Distribution::Static (a block \
+         per rank, none empty): run fewer ranks (mpirun -np {items} or fewer), loop over a \
+         larger range, or use Distribution::Dynamic, where a rank may get no chunk"
     )]
     MoreRanksThanItems {
         /// The number of ranks.

@@ -36,7 +36,7 @@ impl Cluster {
     ///
     /// # Errors
     ///
-    /// On every rank: [`DistError::EmptyRange`], [`DistError::MoreRanksThanItems`],
+    /// On every rank: [`DistError::EmptyRange`], [`DistError::MoreRanksThanItems`] (`Static` only),
     /// [`DistError::ZeroChunk`], [`DistError::RanksDisagree`].
     ///
     /// # Panics

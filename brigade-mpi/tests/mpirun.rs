@@ -247,6 +247,7 @@ fn every_rank_returns_each_error() {
             "more ranks than items",
             "run fewer ranks (mpirun -np 3 or fewer)",
         ),
+        ("fewer items than ranks under Dynamic", "sum 3, gathered "),
         ("chunk 0", "use a chunk of at least one item"),
         (
             "too many items to gather",
@@ -270,6 +271,13 @@ fn every_rank_returns_each_error() {
             "could not decode a result of type",
         ),
     ];
+    assert!(
+        job.stdout.contains(
+            "rank 0: fewer items than ranks under Dynamic: sum 3, gathered Some([0, 1, 2])"
+        ),
+        "{}",
+        job.output()
+    );
     for rank in 0..4 {
         for (case, message) in cases {
             let line = job

@@ -69,6 +69,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => panic!("more ranks than items: {other:?}"),
     }
 
+    // Under Dynamic a rank may get no chunk at all: fewer items than ranks is no error.
+    let one = Distribution::Dynamic { chunk: 1 };
+    let sum = cluster.map_reduce(0..few, one, s, || 0u64, |i| i, |a, b| a + b)?;
+    let gathered = cluster.gather(0..few, one, s, |i| i)?;
+    report(
+        "fewer items than ranks under Dynamic",
+        &format!("sum {sum}, gathered {gathered:?}"),
+    );
+
     match cluster.gather(0..100, Distribution::Dynamic { chunk: 0 }, s, |i| i) {
         Err(e @ DistError::ZeroChunk) => report("chunk 0", &e),
         other => panic!("chunk 0: {other:?}"),
