@@ -24,9 +24,11 @@
 //!   needs every rank), so every rank, the leavers included, ends the job with
 //!   `MPI_Abort` and a message that names the first rank that left and its number of calls.
 //!
-//! A rank cannot leave in the middle of a call: its own calls return only after the call's
-//! last collective, which every rank has reached, and under `Distribution::Dynamic` that
-//! is after rank 0 has answered every request (see `dynamic`). What this does not catch:
+//! A rank cannot leave in the middle of a call: it returns from a call only once it has
+//! done its part of every message and collective of it (under `Distribution::Dynamic`,
+//! rank 0 once it has told every other rank "no more", the others once told; see
+//! `dynamic`), so the others finish the call without it and their next step meets its
+//! drop. What this does not catch:
 //! a rank that leaves while the others wait in an MPI call of the user's own (on
 //! `Cluster::world`), or that never reaches a drop or a call (an endless loop, a hang in
 //! user code); the drop then waits with the others, as `MPI_Finalize` would.
