@@ -5,6 +5,8 @@ use std::env;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use brigade::ThreadPool;
@@ -14,7 +16,13 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::CommunicatorCollectives;
 
 use crate::abort;
+
+/// Whether a `Cluster` exists in this process (from the start of its `init` to the end of
+/// its drop): there is at most one, the owner of the library's communicator and of the
+/// panic hook's state.
+static EXISTS: AtomicBool = AtomicBool::new(false);
 use crate::affinity;
+use crate::call;
 use crate::error::InitError;
 use crate::stats::RankStats;
 
@@ -23,10 +31,13 @@ use crate::stats::RankStats;
 ///
 /// [`Cluster::init`] initializes MPI (funneled: only the thread that calls it ever calls
 /// MPI) and builds the pool. Every rank runs the same program (SPMD) and calls the same
-/// distributed verbs in the same order: [`for_each`](Cluster::for_each),
+/// distributed verbs in the same order, from the same lines: [`for_each`](Cluster::for_each),
 /// [`map_reduce`](Cluster::map_reduce), [`gather`](Cluster::gather),
 /// [`gather_ranks`](Cluster::gather_ranks). Dropping the `Cluster` finalizes MPI; keep it
-/// until the end of `main`.
+/// until the end of `main`. The drop is a step of its own that every rank takes after the
+/// same calls: if one rank drops its `Cluster` (returns from `main`, with an error or not)
+/// while another makes a distributed call, every rank ends the job with `MPI_Abort` and a
+/// message naming the rank that left, rather than wait for it forever.
 ///
 /// A `Cluster` is neither `Send` nor `Sync`: it stays on the thread that made it, and a
 /// loop body (which runs on pool workers) cannot capture it, so no worker can call MPI
@@ -54,8 +65,9 @@ pub struct Cluster {
     pub(crate) world: SimpleCommunicator,
     /// A private duplicate of the world for the library's own messages and collectives, so
     /// that a user's message on `world` (any tag) is never taken for one of ours, nor ours
-    /// for theirs.
-    pub(crate) comm: SimpleCommunicator,
+    /// for theirs. Freed in `Drop`, unless MPI is finalized by then (by a `Universe` of the
+    /// program's own, dropped first), when freeing it would be an MPI error.
+    pub(crate) comm: ManuallyDrop<SimpleCommunicator>,
     pub(crate) rank: usize,
     pub(crate) size: usize,
     pub(crate) pool: ThreadPool,
@@ -65,14 +77,18 @@ pub struct Cluster {
     pub(crate) last: Cell<RankStats>,
     /// Not `Send` or `Sync`: MPI was initialized funneled, for this thread.
     _main_thread_only: PhantomData<*const ()>,
-    /// Dropped last: finalizes MPI once the pool is gone.
-    _universe: Universe,
+    /// Dropped last: finalizes MPI once the pool is gone. `None` if the program had
+    /// initialized MPI itself: its own `Universe` finalizes it.
+    _universe: Option<Universe>,
 }
 
 impl Cluster {
     /// Initializes MPI (funneled) and builds this rank's pool, with a worker per CPU of this
-    /// rank's share of its host (see [`ClusterBuilder`]). Call it once, on the main thread, before any other
-    /// MPI call. It also installs a panic hook: from then on a panic on the main thread, or
+    /// rank's share of its host (see [`ClusterBuilder`]). Call it once, on the main thread,
+    /// before any other MPI call. If the program has initialized MPI itself, at the
+    /// `Funneled` level or above and on this thread, that MPI is used as it is, and the
+    /// program's `Universe` finalizes it: keep that `Universe` until after the `Cluster` is
+    /// dropped. It also installs a panic hook: from then on a panic on the main thread, or
     /// in a distributed loop, ends the whole job (`MPI_Abort`) with its message instead of
     /// leaving the other ranks waiting; on the main thread even a panic that a
     /// `catch_unwind` around it would have caught (the hook runs first). Panics on pool
@@ -81,7 +97,10 @@ impl Cluster {
     /// # Errors
     ///
     /// [`InitError`], on every rank: if one rank cannot start, the others return
-    /// [`InitError::OtherRank`] rather than wait for it.
+    /// [`InitError::OtherRank`] rather than wait for it. The exceptions are local, and
+    /// returned at once: [`InitError::AlreadyInitialized`] (this process already has a
+    /// `Cluster`) and [`InitError::Finalized`] (MPI was finalized in this process: it can
+    /// no longer talk to the other ranks, which, if they start, wait for it).
     ///
     /// # Examples
     ///
@@ -236,7 +255,25 @@ impl Drop for Cluster {
                 self.rank, self.size
             ));
         }
+        if mpi::environment::is_finalized() {
+            // The program's own Universe was dropped before this Cluster: nothing can be
+            // said to the other ranks any more, and the communicator is left unfreed.
+            abort::disarm();
+            EXISTS.store(false, Ordering::Release);
+            return;
+        }
+        // Every rank must leave after the same calls: a rank that left while the others
+        // make a call would leave them waiting in it, and itself in MPI_Finalize. The drop
+        // takes part in the calls' agreement step; if another rank makes a call instead,
+        // every rank ends the job with a message (see `call`).
+        call::agree_to_leave(self);
         abort::disarm();
+        // SAFETY: `comm` is dropped only here, once, and not used after: the rest of this
+        // drop and the fields' drops do not touch it.
+        unsafe { ManuallyDrop::drop(&mut self.comm) };
+        // Release: pairs with the Acquire swap in `ClusterBuilder::init`, which may then
+        // start another Cluster on an MPI that this one did not finalize.
+        EXISTS.store(false, Ordering::Release);
         // The pool, then the universe (MPI_Finalize), are dropped after this.
     }
 }
@@ -306,16 +343,44 @@ impl ClusterBuilder {
     /// # Ok::<(), brigade_mpi::InitError>(())
     /// ```
     pub fn init(self) -> Result<Cluster, InitError> {
-        let (universe, provided) = mpi::initialize_with_threading(Threading::Funneled)
-            .ok_or(InitError::AlreadyInitialized)?;
-        let world = universe.world();
+        // Acquire: pairs with the Release store in `Cluster`'s drop.
+        if EXISTS.swap(true, Ordering::Acquire) {
+            return Err(InitError::AlreadyInitialized);
+        }
+        let started = self.start();
+        if started.is_err() {
+            // Release: as in `Cluster`'s drop.
+            EXISTS.store(false, Ordering::Release);
+        }
+        started
+    }
+
+    /// [`init`](Self::init), once this is the only `Cluster` of the process.
+    fn start(self) -> Result<Cluster, InitError> {
+        if mpi::environment::is_finalized() {
+            // A local error: this rank can no longer talk to the others.
+            return Err(InitError::Finalized);
+        }
+        // MPI initialized by the program itself (on this rank, or on every one) is used as
+        // it is, if its threading level will do; any error below is then returned on every
+        // rank, so that no rank waits for this one.
+        let (universe, provided, ours) = match mpi::initialize_with_threading(Threading::Funneled) {
+            Some((universe, provided)) => (Some(universe), provided, true),
+            None => (None, mpi::environment::threading_support(), false),
+        };
+        let world = SimpleCommunicator::world();
         let rank = usize::try_from(world.rank()).expect("MPI ranks are not negative");
         let size = usize::try_from(world.size()).expect("MPI sizes are positive");
         let cpus = node_share(&world);
         let pool = if provided < Threading::Funneled {
-            Err(InitError::Threading {
-                provided: format!("{provided:?}"),
+            let provided = format!("{provided:?}");
+            Err(if ours {
+                InitError::Threading { provided }
+            } else {
+                InitError::InitializedBelowFunneled { provided }
             })
+        } else if provided == Threading::Funneled && !is_mpi_main_thread() {
+            Err(InitError::NotMpiMainThread)
         } else {
             self.build_pool(rank, cpus)
         };
@@ -331,7 +396,7 @@ impl ClusterBuilder {
         }
 
         abort::arm(rank, size);
-        let comm = world.duplicate();
+        let comm = ManuallyDrop::new(world.duplicate());
         Ok(Cluster {
             world,
             comm,
@@ -356,6 +421,16 @@ impl ClusterBuilder {
         }
         Ok(builder.build()?)
     }
+}
+
+/// Whether this thread is the one that initialized MPI (`MPI_Is_thread_main`), the only one
+/// that may call MPI at the Funneled level.
+fn is_mpi_main_thread() -> bool {
+    let mut flag: std::os::raw::c_int = 0;
+    // SAFETY: MPI is initialized and not finalized (checked by the caller's caller), which is
+    // all MPI_Is_thread_main needs; `flag` is a valid place for the int it writes.
+    unsafe { mpi::ffi::MPI_Is_thread_main(&mut flag) };
+    flag != 0
 }
 
 /// This rank's share of the CPUs of its host (see `affinity`): the ranks of the host

@@ -17,7 +17,7 @@ use crate::error::{DistError, WireError};
 use crate::wire::Wire;
 
 /// The largest count one MPI call takes.
-const MAX_COUNT: u64 = i32::MAX as u64;
+pub(crate) const MAX_COUNT: u64 = i32::MAX as u64;
 
 /// What rank 0 broadcasts at the end of a call: `[status, detail, payload length]`.
 type Header = [u64; 3];

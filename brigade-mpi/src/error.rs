@@ -15,12 +15,43 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum InitError {
-    /// MPI was initialized before (by an earlier `Cluster::init`, or by other code).
+    /// A `Cluster` already exists in this process.
     #[error(
-        "MPI is already initialized in this process: call Cluster::init once, at the start of \
-         main, before any other MPI call, and keep the Cluster until the end"
+        "this process already has a Cluster (Cluster::init was called twice): there is one per \
+         process; make it once, at the start of main, and pass &Cluster to the code that needs \
+         it"
     )]
     AlreadyInitialized,
+
+    /// MPI was finalized in this process (by the drop of an earlier `Cluster`, or by other
+    /// code), and MPI cannot start again.
+    #[error(
+        "MPI was already finalized in this process (an earlier Cluster was dropped, or other \
+         code finalized it), and MPI cannot start twice: make one Cluster at the start of main \
+         and keep it until the end"
+    )]
+    Finalized,
+
+    /// The program initialized MPI itself, below the funneled threading level.
+    #[error(
+        "MPI was already initialized in this process, by other code, at the {provided} \
+         threading level, and brigade-mpi needs Funneled (worker threads beside a main thread \
+         that alone calls MPI): initialize it with \
+         mpi::initialize_with_threading(Threading::Funneled) and keep its Universe until \
+         after the Cluster is dropped, or let Cluster::init initialize MPI"
+    )]
+    InitializedBelowFunneled {
+        /// The level MPI was initialized at, as MPI names it.
+        provided: String,
+    },
+
+    /// The program initialized MPI itself at the funneled level, on another thread.
+    #[error(
+        "MPI was initialized at the Funneled threading level by another thread than the one \
+         calling Cluster::init, and only that thread may call MPI: call Cluster::init on the \
+         thread that initialized MPI"
+    )]
+    NotMpiMainThread,
 
     /// The MPI library does not offer the funneled threading level brigade-mpi needs.
     #[error(
@@ -81,10 +112,13 @@ pub enum DistError {
         end: u64,
     },
 
-    /// The range has fewer items than there are ranks, so some rank would have none.
+    /// Under [`Distribution::Static`](crate::Distribution::Static), the range has fewer
+    /// items than there are ranks, so some rank's block would be empty. (Under `Dynamic` a
+    /// rank may get no chunk, and this is no error.)
     #[error(
-        "{items} items cannot be shared among {ranks} ranks (each needs at least one): run \
-         fewer ranks (mpirun -np {items} or fewer) or loop over a larger range"
+        "{items} items cannot be shared among {ranks} ranks by Distribution::Static (a block \
+         per rank, none empty): run fewer ranks (mpirun -np {items} or fewer), loop over a \
+         larger range, or use Distribution::Dynamic, where a rank may get no chunk"
     )]
     MoreRanksThanItems {
         /// The number of ranks.
@@ -101,11 +135,14 @@ pub enum DistError {
     )]
     ZeroChunk,
 
-    /// The ranks did not all call the same verb with the same arguments.
+    /// The ranks did not all call the same verb with the same arguments from the same
+    /// place in the program (the verbs are `#[track_caller]`).
     #[error(
         "distributed call #{call} differs between ranks: rank {rank} called {theirs}, rank \
-         {this_rank} called {ours}; every rank must call the same distributed verbs, with the \
-         same range, distribution and result type, in the same order"
+         {this_rank} called {ours}; every rank must make the same distributed calls (verb, \
+         range, distribution, result type, and the line of code that makes the call) in the \
+         same order. A call that the ranks make from two places on purpose must move to one \
+         (a function of your own that makes the call is one place for all its callers)"
     )]
     RanksDisagree {
         /// The call's number: the calls this rank made before it.
@@ -114,10 +151,27 @@ pub enum DistError {
         rank: usize,
         /// The rank that returned this error.
         this_rank: usize,
-        /// What this rank called.
+        /// What this rank called: verb, arguments, result type, call site.
         ours: String,
-        /// What `rank` called.
+        /// What `rank` called, as `ours`.
         theirs: String,
+    },
+
+    /// `gather` over more items than one MPI message to rank 0 can carry results of.
+    #[error(
+        "gather {start}..{end} brings {items} results to rank 0, and one gather carries at \
+         most {max} (2^31 - 1 bytes, at least a byte per result): gather a range at a time, \
+         or combine the results on the way with map_reduce"
+    )]
+    TooManyToGather {
+        /// The range's start.
+        start: u64,
+        /// The range's end.
+        end: u64,
+        /// The number of items in the range.
+        items: u64,
+        /// The most items one `gather` takes.
+        max: u64,
     },
 
     /// One rank's results are too large for one MPI message.

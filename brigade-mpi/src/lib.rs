@@ -52,6 +52,16 @@
 //!   brigade-mpi does not use): rerun the job, and for long jobs write results as you go.
 //! - **A rank that hangs** (a body that never returns): the job hangs, as one process
 //!   would. `mpirun --timeout SECONDS` ends it.
+//! - **A rank that leaves early** (its `Cluster` dropped: `main` returned, with an error or
+//!   not, or it skipped a call) while the others make a distributed call: not survived,
+//!   and not hung either. The drop takes part in the agreement step that begins every
+//!   call, so every rank ends the job with `MPI_Abort` and a message naming the rank that
+//!   left and after how many calls. Ranks that all leave after the same calls end normally.
+//! - **Calls made in another order** on two ranks: returned as
+//!   [`DistError::RanksDisagree`] on every rank when they differ in verb, range,
+//!   distribution, result type or call site (file, line, column); not caught when they are
+//!   alike in all of these (one helper function that makes the call, reached in another
+//!   order): the results then mix.
 //!
 //! `docs/distributed.md` in the repository has the `mpirun` lines, measurements on one
 //! host, and where the dynamic distribution stops scaling.

@@ -7,6 +7,7 @@
 
 use std::any::type_name;
 use std::ops::Range;
+use std::panic::Location;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
@@ -28,14 +29,14 @@ impl Cluster {
     /// share on its pool, cut by `schedule`. Returns on every rank once every rank has run
     /// its share.
     ///
-    /// Every rank must make the same call (same range, distribution, in the same order of
-    /// calls); see [`DistError::RanksDisagree`]. `body` runs on this rank's pool workers, so
+    /// Every rank must make the same call (same range, distribution, from the same line of
+    /// the program, in the same order of calls); see [`DistError::RanksDisagree`]. `body` runs on this rank's pool workers, so
     /// its side effects stay on this rank: to bring values together, use
     /// [`map_reduce`](Cluster::map_reduce) or [`gather`](Cluster::gather).
     ///
     /// # Errors
     ///
-    /// On every rank: [`DistError::EmptyRange`], [`DistError::MoreRanksThanItems`],
+    /// On every rank: [`DistError::EmptyRange`], [`DistError::MoreRanksThanItems`] (`Static` only),
     /// [`DistError::ZeroChunk`], [`DistError::RanksDisagree`].
     ///
     /// # Panics
@@ -59,6 +60,7 @@ impl Cluster {
     /// assert_eq!(mine.into_inner(), cluster.last_stats().items);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn for_each<F>(
         &self,
         range: Range<u64>,
@@ -74,6 +76,7 @@ impl Cluster {
             range,
             dist,
             type_name: type_name::<()>(),
+            at: Location::caller(),
         };
         let (seq, started) = self.begin(&call)?;
         let pool = &self.pool; // the closure runs on the chunk thread: not `self`
@@ -127,6 +130,7 @@ impl Cluster {
     /// assert_eq!((sum, max), (n * (n - 1) / 2, n - 1)); // on every rank
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn map_reduce<T, ID, M, R>(
         &self,
         range: Range<u64>,
@@ -147,6 +151,7 @@ impl Cluster {
             range,
             dist,
             type_name: type_name::<T>(),
+            at: Location::caller(),
         };
         let (seq, started) = self.begin(&call)?;
         let pool = &self.pool;
@@ -213,7 +218,9 @@ impl Cluster {
     ///
     /// # Errors
     ///
-    /// On every rank: as [`map_reduce`](Cluster::map_reduce).
+    /// On every rank: as [`map_reduce`](Cluster::map_reduce), and
+    /// [`DistError::TooManyToGather`] for a range of more than 2^31 - 1 items (checked
+    /// before any is computed).
     ///
     /// # Panics
     ///
@@ -235,6 +242,7 @@ impl Cluster {
     /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn gather<T, M>(
         &self,
         range: Range<u64>,
@@ -251,6 +259,7 @@ impl Cluster {
             range,
             dist,
             type_name: type_name::<T>(),
+            at: Location::caller(),
         };
         let (seq, started) = self.begin(&call)?;
         let pool = &self.pool;
@@ -317,12 +326,14 @@ impl Cluster {
     /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn gather_ranks<T: Wire>(&self, value: T) -> Result<Option<Vec<T>>, DistError> {
         let call = Call {
             verb: Verb::GatherRanks,
             range: 0..self.size as u64,
             dist: Distribution::Static,
             type_name: type_name::<T>(),
+            at: Location::caller(),
         };
         self.begin(&call)?;
         let results = [(self.rank as u64, value)];

@@ -241,18 +241,27 @@ fn every_rank_returns_each_error() {
     let job = mpirun(4, Some(1), &[], "errors", &[]);
     job.assert_success();
     let cases = [
-        ("already initialized", "call Cluster::init once"),
+        ("already initialized", "Cluster::init was called twice"),
         ("empty range", "the range 5..5 is empty"),
         (
             "more ranks than items",
             "run fewer ranks (mpirun -np 3 or fewer)",
         ),
+        ("fewer items than ranks under Dynamic", "sum 3, gathered "),
         ("chunk 0", "use a chunk of at least one item"),
+        (
+            "too many items to gather",
+            "gather 0..18446744073709551615 brings 18446744073709551615 results to rank 0",
+        ),
         (
             "ranks disagree on the range",
             "differs between ranks: rank ",
         ),
-        ("ranks disagree on the type", "another result type"),
+        ("ranks disagree on the type", "returning u32"),
+        (
+            "ranks disagree on the call site",
+            "map_reduce(0..100, Static) returning u64 at brigade-mpi/tests/programs/errors.rs:",
+        ),
         (
             "map_reduce result cannot travel",
             "could not decode a result of type",
@@ -262,6 +271,13 @@ fn every_rank_returns_each_error() {
             "could not decode a result of type",
         ),
     ];
+    assert!(
+        job.stdout.contains(
+            "rank 0: fewer items than ranks under Dynamic: sum 3, gathered Some([0, 1, 2])"
+        ),
+        "{}",
+        job.output()
+    );
     for rank in 0..4 {
         for (case, message) in cases {
             let line = job
@@ -324,6 +340,75 @@ fn a_panicking_rank_ends_the_job_with_its_message() {
         assert!(out.contains("calling MPI_Abort"), "{args:?}:\n{out}");
         assert!(!out.contains("not reached"), "{args:?}:\n{out}");
         eprintln!("{args:?}: ended in {:.2} s", job.took.as_secs_f64());
+    }
+}
+
+/// A rank whose `Cluster` is dropped (main returned, with an error or not) while the others
+/// make another distributed call: the job once hung, the leaver in `MPI_Finalize` and the
+/// others in the call it skipped. Now the drop takes part in the call's agreement step, and
+/// the job ends with a message that names the rank and its number of calls.
+#[test]
+fn a_rank_that_leaves_early_ends_the_job_with_a_message() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["error", "1"], "rank 1 of 4 left after 1 distributed call"),
+        (&["skip", "2"], "rank 2 of 4 left after 1 distributed call"),
+        (&["skip", "0"], "rank 0 of 4 left after 1 distributed call"),
+    ];
+    for (args, message) in cases {
+        let job = mpirun(4, Some(1), &[], "leaves", args);
+        let out = job.output();
+        assert_eq!(job.code, Some(ABORT_CODE), "{args:?}:\n{out}");
+        assert!(out.contains(message), "{args:?}: no {message:?}:\n{out}");
+        assert!(out.contains("calling MPI_Abort"), "{args:?}:\n{out}");
+        assert!(!out.contains("not reached"), "{args:?}:\n{out}");
+        eprintln!("{args:?}: ended in {:.2} s", job.took.as_secs_f64());
+    }
+}
+
+/// Ranks that all leave after the same calls end normally.
+#[test]
+fn ranks_that_leave_together_end_normally() {
+    let job = mpirun(4, Some(1), &[], "leaves", &["together"]);
+    job.assert_success();
+    for rank in 0..4 {
+        assert!(
+            job.stdout.contains(&format!("rank {rank}: left together")),
+            "{}",
+            job.output()
+        );
+    }
+}
+
+/// `Cluster::init` on a rank where the program had initialized MPI itself: that rank once
+/// returned `AlreadyInitialized` while the others waited for it in their first collective.
+/// Now an initialization at the Funneled level or above is used as it is, and one below
+/// makes every rank return an error.
+#[test]
+fn init_after_the_program_initialized_mpi_on_one_rank_never_hangs() {
+    let job = mpirun(4, Some(1), &[], "preinit", &["funneled", "2"]);
+    job.assert_success();
+    for rank in 0..4 {
+        assert!(
+            job.stdout.contains(&format!("rank {rank}: sum 4950")),
+            "{}",
+            job.output()
+        );
+    }
+
+    let job = mpirun(4, Some(1), &[], "preinit", &["single", "1"]);
+    job.assert_success();
+    for rank in 0..4 {
+        let line = job
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("rank {rank}: init failed: ")))
+            .unwrap_or_else(|| panic!("rank {rank} reported no error:\n{}", job.output()));
+        let expected = if rank == 1 {
+            "initialize it with mpi::initialize_with_threading(Threading::Funneled)"
+        } else {
+            "rank 1 could not start"
+        };
+        assert!(line.contains(expected), "{line}");
     }
 }
 

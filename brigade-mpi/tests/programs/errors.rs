@@ -19,6 +19,25 @@ impl Wire for Lopsided {
     }
 }
 
+/// The sum of `0..100`, across the ranks.
+fn plain(cluster: &Cluster) -> Result<u64, DistError> {
+    let s = Schedule::default();
+    cluster.map_reduce(0..100, Distribution::Static, s, || 0, |i| i, |a, b| a + b)
+}
+
+/// Twice the sum of `0..100`: the same call as [`plain`] but for its body.
+fn doubled(cluster: &Cluster) -> Result<u64, DistError> {
+    let s = Schedule::default();
+    cluster.map_reduce(
+        0..100,
+        Distribution::Static,
+        s,
+        || 0,
+        |i| 2 * i,
+        |a, b| a + b,
+    )
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cluster = Cluster::init()?;
     let rank = cluster.rank();
@@ -50,9 +69,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => panic!("more ranks than items: {other:?}"),
     }
 
+    // Under Dynamic a rank may get no chunk at all: fewer items than ranks is no error.
+    let one = Distribution::Dynamic { chunk: 1 };
+    let sum = cluster.map_reduce(0..few, one, s, || 0u64, |i| i, |a, b| a + b)?;
+    let gathered = cluster.gather(0..few, one, s, |i| i)?;
+    report(
+        "fewer items than ranks under Dynamic",
+        &format!("sum {sum}, gathered {gathered:?}"),
+    );
+
     match cluster.gather(0..100, Distribution::Dynamic { chunk: 0 }, s, |i| i) {
         Err(e @ DistError::ZeroChunk) => report("chunk 0", &e),
         other => panic!("chunk 0: {other:?}"),
+    }
+
+    // More items than one gather can bring to rank 0: refused before any is computed.
+    match cluster.gather(0..u64::MAX, Distribution::Static, s, |i| i) {
+        Err(e @ DistError::TooManyToGather { .. }) => report("too many items to gather", &e),
+        Ok(_) => panic!("too many items to gather: Ok"),
+        Err(other) => panic!("too many items to gather: {other:?}"),
     }
 
     // Rank 1 loops over one item more than the others.
@@ -73,6 +108,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match r {
         Err(e @ DistError::RanksDisagree { .. }) => report("ranks disagree on the type", &e),
         other => panic!("ranks disagree on the type: {other:?}"),
+    }
+
+    // Two calls alike in verb, range, distribution and result type, made in another order
+    // on rank 1: told apart by their call sites.
+    let (first, second) = if rank == 1 {
+        (doubled(&cluster), plain(&cluster))
+    } else {
+        (plain(&cluster), doubled(&cluster))
+    };
+    for r in [first, second] {
+        match r {
+            Err(e @ DistError::RanksDisagree { .. }) => {
+                report("ranks disagree on the call site", &e)
+            }
+            other => panic!("ranks disagree on the call site: {other:?}"),
+        }
     }
 
     // A result type whose Wire impl does not read back what it wrote.
