@@ -13,15 +13,18 @@
 //! - `iter/find_any_100m`, `iter/any_100m`: a search over 100M integers whose match is at 1%,
 //!   vs a full scan (`count` of the same filter) on the same pool, and rayon's (target:
 //!   under 5% of the full scan).
+//! - `iter/par_sort_unstable_20m`, `iter/par_sort_20m`: `par_sort_unstable` and `par_sort`
+//!   of 20M random `u64`, brigade vs rayon, and std's sequential sort (targets: within 1.1x
+//!   of rayon unstable, no slower than rayon stable). The input copy is not timed.
 //! - `iter/one_thread/*`: each verb on a 1-thread brigade pool (`brigade`) vs the
-//!   sequential std iterator on the bench thread (`std`) (target: within 1.2x).
+//!   sequential std iterator on the bench thread (`std`) (target: within 1.2x); the sorts
+//!   on 1M random `u64`.
 //!
 //! ```text
 //! cargo bench --bench iter -- --noplot
 //! ```
 //!
-//! After the runs it prints each target's ratio from this run's medians. The sort groups
-//! (`par_sort`, `par_sort_unstable`) join when brigade's parallel sort lands.
+//! After the runs it prints each target's ratio from this run's medians.
 
 mod common;
 
@@ -31,12 +34,15 @@ use std::time::Duration;
 
 use brigade::Schedule;
 use common::{brigade_pool, median_ns, rayon_pool};
-use criterion::{BenchmarkGroup, Criterion, criterion_group, measurement::WallTime};
+use criterion::{
+    BatchSize, BenchmarkGroup, Criterion, SamplingMode, criterion_group, measurement::WallTime,
+};
 
 const THREADS: usize = 2;
 const TEN_M: usize = 10_000_000;
 const HUNDRED_M: u64 = 100_000_000;
 const TEXT_BYTES: usize = 200 << 20;
+const SORT_LEN: usize = 20_000_000;
 
 fn configure(g: &mut BenchmarkGroup<'_, WallTime>) {
     g.sample_size(10)
@@ -421,7 +427,116 @@ fn one_thread(c: &mut Criterion) {
             })
         })
     });
+    let unsorted = random_u64s(1_000_000);
+    for (name, stable) in [("sort_unstable_1m", false), ("sort_1m", true)] {
+        g.bench_function(format!("std/{name}"), |b| {
+            b.iter_batched_ref(
+                || unsorted.clone(),
+                |v| {
+                    if stable { v.sort() } else { v.sort_unstable() }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(format!("brigade/{name}"), |b| {
+            b.iter_batched_ref(
+                || unsorted.clone(),
+                |v| {
+                    if stable {
+                        bp.install(|| v.par_sort())
+                    } else {
+                        bp.install(|| v.par_sort_unstable())
+                    }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
+}
+
+/// `n` pseudo-random `u64`s (xorshift64, fixed seed).
+fn random_u64s(n: usize) -> Vec<u64> {
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect()
+}
+
+/// `par_sort_unstable` and `par_sort` of 20M random `u64`: brigade, rayon and std.
+fn sort(c: &mut Criterion) {
+    use brigade::iter::ParallelSliceMut as BrigadeSlice;
+    use rayon::slice::ParallelSliceMut as RayonSlice;
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    let input = random_u64s(SORT_LEN);
+    let mut sorted = input.clone();
+    sorted.sort_unstable();
+    // Check every contender once before timing it.
+    let check = |sort: &dyn Fn(&mut Vec<u64>)| {
+        let mut v = input.clone();
+        sort(&mut v);
+        assert!(v == sorted, "a sort that does not sort");
+    };
+    check(&|v| bp.install(|| BrigadeSlice::par_sort_unstable(v.as_mut_slice())));
+    check(&|v| bp.install(|| BrigadeSlice::par_sort(v.as_mut_slice())));
+    check(&|v| rp.install(|| RayonSlice::par_sort_unstable(v.as_mut_slice())));
+    check(&|v| rp.install(|| RayonSlice::par_sort(v.as_mut_slice())));
+    for (group, stable) in [
+        ("iter/par_sort_unstable_20m", false),
+        ("iter/par_sort_20m", true),
+    ] {
+        let mut g = c.benchmark_group(group);
+        // A sort of 20M takes about a second: one iteration per sample.
+        g.sampling_mode(SamplingMode::Flat)
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(10));
+        let fresh = || input.clone();
+        g.bench_function("std", |b| {
+            b.iter_batched_ref(
+                fresh,
+                |v| {
+                    if stable { v.sort() } else { v.sort_unstable() }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function("brigade", |b| {
+            b.iter_batched_ref(
+                fresh,
+                |v| {
+                    let v = black_box(v).as_mut_slice();
+                    if stable {
+                        bp.install(|| BrigadeSlice::par_sort(v))
+                    } else {
+                        bp.install(|| BrigadeSlice::par_sort_unstable(v))
+                    }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function("rayon", |b| {
+            b.iter_batched_ref(
+                fresh,
+                |v| {
+                    let v = black_box(v).as_mut_slice();
+                    if stable {
+                        rp.install(|| RayonSlice::par_sort(v))
+                    } else {
+                        rp.install(|| RayonSlice::par_sort_unstable(v))
+                    }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.finish();
+    }
 }
 
 /// Prints each target's ratio from this run's medians.
@@ -465,6 +580,18 @@ fn report() {
             1.05,
         ),
         t(
+            "par_sort_unstable, 20M u64: within 1.1x rayon",
+            ("iter/par_sort_unstable_20m", "brigade"),
+            ("iter/par_sort_unstable_20m", "rayon"),
+            1.1,
+        ),
+        t(
+            "par_sort, 20M u64: no slower than rayon",
+            ("iter/par_sort_20m", "brigade"),
+            ("iter/par_sort_20m", "rayon"),
+            1.0,
+        ),
+        t(
             "find_any at 1%: under 5% of a full scan",
             ("iter/find_any_100m", "brigade"),
             ("iter/find_any_100m", "brigade_full_scan"),
@@ -493,6 +620,8 @@ fn report() {
         "enumerate_for_each",
         "zip_for_each",
         "chunks_mut",
+        "sort_unstable_1m",
+        "sort_1m",
     ] {
         let a: &'static str = Box::leak(format!("brigade/{verb}").into_boxed_str());
         let b: &'static str = Box::leak(format!("std/{verb}").into_boxed_str());
@@ -515,7 +644,7 @@ fn report() {
 }
 
 criterion_group!(
-    benches, collect, adaptors, early_exit, one_thread, word_count
+    benches, collect, adaptors, early_exit, one_thread, word_count, sort
 );
 
 fn main() {
