@@ -103,6 +103,22 @@ fn ranges_of_every_width_up_to_max() {
     });
 }
 
+/// Ranges of untyped literals compile, as with rayon (the literals fall back to `i32`).
+#[test]
+fn ranges_of_untyped_literals() {
+    let pool = pool_of(2);
+    pool.install(|| {
+        let count = AtomicUsize::new(0);
+        (0..8).into_par_iter().for_each(|_| {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(count.into_inner(), 8);
+        let sum: i64 = (0..100).into_par_iter().map(|x| x as i64).sum();
+        assert_eq!(sum, 4950);
+        assert_eq!((1..=10).into_par_iter().sum::<i32>(), 55);
+    });
+}
+
 #[test]
 fn ranges_longer_than_usize_max_panic_before_running() {
     quiet_expected_panics();
@@ -218,6 +234,56 @@ fn find_any_and_any_stop_early() {
             assert!(any);
         }
     }
+}
+
+/// Early exits over a range of 2^64 items: the default schedule once went on through its
+/// 2^32 segments after the answer was known (about 5 minutes), and `find_first` skipped
+/// every later piece one by one (for ever, with pieces of one item).
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "a watchdog thread; the segments' bound is the same natively"
+)]
+fn early_exits_over_the_longest_ranges_return_at_once() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pool = pool_of(2);
+        let everything = 0..u64::MAX;
+        let answers = pool.install(|| {
+            (
+                everything.clone().into_par_iter().any(|_| true),
+                everything.clone().into_par_iter().all(|x| x > 0),
+                everything
+                    .clone()
+                    .into_par_iter()
+                    .find_any(|&x| x > 5)
+                    .is_some(),
+                everything.clone().into_par_iter().find_first(|&x| x == 7),
+                vec![(); usize::MAX]
+                    .par_iter()
+                    .position_any(|_| true)
+                    .is_some(),
+                everything
+                    .clone()
+                    .into_par_iter()
+                    .with_schedule(Schedule::Dynamic { chunk: 1 })
+                    .position_first(|x| x == 9),
+                everything
+                    .clone()
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .find_first(|&x| x == 3),
+            )
+        });
+        tx.send(answers).expect("the test waits");
+    });
+    let answers = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("early exits over 0..u64::MAX returned within 60 s");
+    assert_eq!(
+        answers,
+        (true, false, true, Some(7), true, Some(9), Some(3))
+    );
 }
 
 #[test]
@@ -563,7 +629,33 @@ fn min_len_and_max_len_bound_what_one_run_covers() {
                     .with_min_len(30)
                     .fold(|| 0, |a, _| a + 1)
                     .collect();
-                assert!(sizes.iter().all(|&s| s <= 30), "{schedule:?}");
+                let (_, rest) = sizes.split_last().expect("a non-empty loop");
+                assert!(
+                    rest.iter().all(|&s| (30..60).contains(&s)),
+                    "{schedule:?}: {sizes:?}"
+                );
+                // Equal bounds: the minimum holds (but for the loop's last run), the maximum
+                // as nearly as it can. Near-equal parts of at most 64 once cut 300 items into
+                // five of 60.
+                let one_order: Vec<usize> = it()
+                    .with_min_len(64)
+                    .with_max_len(64)
+                    .fold(|| 0, |a, _| a + 1)
+                    .collect();
+                let other_order: Vec<usize> = it()
+                    .with_max_len(64)
+                    .with_min_len(64)
+                    .fold(|| 0, |a, _| a + 1)
+                    .collect();
+                for sizes in [one_order, other_order] {
+                    assert_eq!(sizes.iter().sum::<usize>(), n);
+                    let (last, rest) = sizes.split_last().expect("a non-empty loop");
+                    assert!(*last < 128, "{schedule:?}: {sizes:?}");
+                    assert!(
+                        rest.iter().all(|&s| (64..128).contains(&s)),
+                        "{schedule:?}: {sizes:?}"
+                    );
+                }
                 let inits = Mutex::new(Vec::new());
                 it().with_max_len(50).for_each_init(
                     || 0usize,

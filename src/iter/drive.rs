@@ -108,6 +108,10 @@ impl Config {
         self.max_len.max(self.min_len).max(1)
     }
 
+    fn min_len(&self) -> usize {
+        self.min_len.max(1)
+    }
+
     /// The schedule of a loop of `len` base indices: the one asked for (else the default),
     /// with pieces of at least `min_len` indices except the last.
     fn schedule(&self, len: usize) -> Schedule {
@@ -149,6 +153,8 @@ struct Drive<'a, I, C> {
     consumer: &'a C,
     /// The longest part of a piece one state may cover (`usize::MAX`: no limit).
     max_len: usize,
+    /// The shortest part `max_len` may cut (at least 1).
+    min_len: usize,
 }
 
 impl<I, C> Drive<'_, I, C>
@@ -216,14 +222,17 @@ where
             return self.run(chain, piece.start, piece.end);
         }
         // `with_max_len`: near-equal parts of at most `max_len` indices, each with a fresh
-        // state (so a `fold` accumulator or a `map_init` value covers at most `max_len`).
+        // state (so a `fold` accumulator or a `map_init` value covers at most `max_len`),
+        // but never parts shorter than `min_len` (as few as `len / min_len`): the minimum
+        // wins where the two cannot both hold.
         let len = piece.end - piece.start;
-        let parts = len.div_ceil(self.max_len);
+        let parts = len.div_ceil(self.max_len).min((len / self.min_len).max(1));
         // Part `k` is `bound(k)..bound(k + 1)`; u128 keeps `k * len` from overflowing.
         let bound = |k: usize| piece.start + (k as u128 * len as u128 / parts as u128) as usize;
         let mut chain = chain;
         for k in 0..parts {
-            if self.consumer.done() {
+            // Later parts start later: once one is skipped, so are the rest.
+            if self.consumer.done() || self.consumer.skip(bound(k)) {
                 break;
             }
             let last = chain.last;
@@ -253,6 +262,11 @@ where
     fn done(&self) -> bool {
         self.consumer.done()
     }
+
+    #[inline]
+    fn done_from(&self, start: usize) -> bool {
+        self.consumer.skip(start)
+    }
 }
 
 /// Runs `iter` into `consumer` on the current pool (this worker's, or the global one) and
@@ -268,6 +282,7 @@ where
         iter,
         consumer,
         max_len: config.max_len(),
+        min_len: config.min_len(),
     };
     let chain = enter(None, 0..len, config.schedule(len), &body);
     body.flush(chain)

@@ -116,33 +116,33 @@ where
 {
 }
 
-macro_rules! range_into_par_iter {
-    ($($t:ty),*) => {$(
-        impl IntoParallelIterator for Range<$t> {
-            type Iter = Iter<Range<$t>>;
-            type Item = $t;
+// One impl for every integer type (not one per type): an untyped `(0..n).into_par_iter()`
+// then compiles as it does with rayon, the literals falling back to `i32`.
+impl<T: Send> IntoParallelIterator for Range<T>
+where
+    Range<T>: LoopSource<Item = T>,
+{
+    type Iter = Iter<Range<T>>;
+    type Item = T;
 
-            #[inline]
-            fn into_par_iter(self) -> Self::Iter {
-                Iter::new(self)
-            }
-        }
-
-        impl IntoParallelIterator for RangeInclusive<$t> {
-            type Iter = Iter<RangeInclusive<$t>>;
-            type Item = $t;
-
-            #[inline]
-            fn into_par_iter(self) -> Self::Iter {
-                Iter::new(self)
-            }
-        }
-    )*};
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self)
+    }
 }
 
-range_into_par_iter!(
-    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
-);
+impl<T: Send> IntoParallelIterator for RangeInclusive<T>
+where
+    RangeInclusive<T>: LoopSource<Item = T>,
+{
+    type Iter = Iter<RangeInclusive<T>>;
+    type Item = T;
+
+    #[inline]
+    fn into_par_iter(self) -> Self::Iter {
+        Iter::new(self)
+    }
+}
 
 impl<'a, T: Sync> IntoParallelIterator for &'a [T] {
     type Iter = Iter<&'a [T]>;

@@ -53,8 +53,10 @@ where
     let groups = Groups::new(lp.len(), min_len);
     let mut acc = lp.identity();
     let mut start = 0;
-    // A `Stealable` holds at most `MAX_LEN` groups: longer loops run in segments.
-    while start < groups.count {
+    // A `Stealable` holds at most `MAX_LEN` groups: longer loops run in segments. A loop
+    // that stopped (a panic, an early exit) skips the segments left: over `0..u64::MAX`
+    // there are 2^32 of them, and going through each took minutes.
+    while start < groups.count && !lp.stopped_from(groups.first_item(start)) {
         let end = groups.count.min(start + stealable::MAX_LEN);
         acc = piece(worker, lp, groups, start, end, acc);
         start = end;
@@ -79,6 +81,12 @@ impl Groups {
             len,
             count: len.div_ceil(size),
         }
+    }
+
+    /// The index of group `g`'s first item (`len` or more past the last group).
+    #[inline]
+    fn first_item(&self, g: usize) -> usize {
+        g.saturating_mul(self.size)
     }
 
     /// Folds the items of groups `start..end` into `acc`.
@@ -135,7 +143,7 @@ where
         // blocks, once.
         acc = unsafe { groups.fold(lp, acc, at, stop) };
         at = stop;
-        if lp.stopped() {
+        if lp.stopped_from(groups.first_item(at)) {
             return acc;
         }
         ran += block.measure();
@@ -226,7 +234,7 @@ where
         // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
         // parts disjoint from them.
         acc = unsafe { groups.fold(lp, acc, s, e) };
-        if lp.stopped() {
+        if lp.stopped_from(groups.first_item(e)) {
             return acc;
         }
         block.measure();

@@ -29,6 +29,15 @@ pub(crate) trait Body<S: LoopSource>: Sync {
     fn done(&self) -> bool {
         false
     }
+    /// True once the body needs no item at index `start` or later (a `find_first` found one
+    /// before it). Every schedule hands each worker its pieces in increasing order (and
+    /// the shared counters of `Dynamic` and `Guided` only grow), so a worker that meets
+    /// such a piece leaves the rest of its share: over a long loop of small pieces, skipping
+    /// them one by one cost as much as running them.
+    #[inline]
+    fn done_from(&self, _start: usize) -> bool {
+        false
+    }
 }
 
 /// `for_each`: the body once per item.
@@ -160,6 +169,12 @@ where
     pub(crate) fn stopped(&self) -> bool {
         // Relaxed: a hint to skip work; the panic itself travels through the joins.
         self.stopped.load(Ordering::Relaxed) || self.body.done()
+    }
+
+    /// `stopped`, or the body needs nothing from index `start` on ([`Body::done_from`]).
+    #[inline]
+    pub(crate) fn stopped_from(&self, start: usize) -> bool {
+        self.stopped() || self.body.done_from(start)
     }
 
     /// Runs the items `start..end` into `acc`.

@@ -112,6 +112,10 @@ where
                 let Some((start, end)) = counter.claim() else {
                     break;
                 };
+                // Claims only grow: every later one is past `start` too.
+                if lp.stopped_from(start) {
+                    break;
+                }
                 runs.add(
                     start,
                     end,

@@ -51,7 +51,7 @@ where
         &|_: &WorkerThread, lane: usize| {
             let mut runs = Runs::new();
             let mut c = lane;
-            while c < chunks && !lp.stopped() {
+            while c < chunks && !lp.stopped_from(c.saturating_mul(chunk)) {
                 let start = c * chunk;
                 let end = start.saturating_add(chunk).min(len);
                 runs.add(
