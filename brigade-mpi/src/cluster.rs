@@ -74,6 +74,8 @@ pub struct Cluster {
     /// Distributed calls made so far: numbers each call for the agreement check, and keeps
     /// the messages of one `Dynamic` call apart from the next one's (the tag).
     pub(crate) calls: Cell<u64>,
+    /// True while a distributed call runs on this rank (calls cannot nest).
+    pub(crate) in_call: Cell<bool>,
     pub(crate) last: Cell<RankStats>,
     /// Not `Send` or `Sync`: MPI was initialized funneled, for this thread.
     _main_thread_only: PhantomData<*const ()>,
@@ -100,7 +102,10 @@ impl Cluster {
     /// [`InitError::OtherRank`] rather than wait for it. The exceptions are local, and
     /// returned at once: [`InitError::AlreadyInitialized`] (this process already has a
     /// `Cluster`) and [`InitError::Finalized`] (MPI was finalized in this process: it can
-    /// no longer talk to the other ranks, which, if they start, wait for it).
+    /// no longer talk to the other ranks, which, if they start, wait for it). When the rank
+    /// that cannot start had initialized MPI itself (below the Funneled level), the others
+    /// learn of it at once, but their `init` returns only when MPI's finalization lets it:
+    /// once that rank finalizes MPI or exits (`docs/distributed.md`).
     ///
     /// # Examples
     ///
@@ -404,6 +409,7 @@ impl ClusterBuilder {
             size,
             pool,
             calls: Cell::new(0),
+            in_call: Cell::new(false),
             last: Cell::new(RankStats::for_rank(rank)),
             _main_thread_only: PhantomData,
             _universe: universe,

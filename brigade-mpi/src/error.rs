@@ -1,8 +1,22 @@
 //! Errors a user can act on.
 
+use std::fmt;
 use std::io;
 
 use thiserror::Error;
+
+/// `Debug` shows the message a user can act on, as `Display` does: a `main` that returns
+/// `Result<(), Box<dyn Error>>` prints its error's `Debug` form, which derived, would show
+/// the variant's fields without the advice.
+macro_rules! debug_as_message {
+    ($t:ty) => {
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(self, f)
+            }
+        }
+    };
+}
 
 /// Why [`Cluster::init`](crate::Cluster::init) could not start this rank.
 ///
@@ -12,7 +26,7 @@ use thiserror::Error;
 /// let err = brigade_mpi::InitError::AlreadyInitialized;
 /// println!("{err}"); // says what to change
 /// ```
-#[derive(Debug, Error)]
+#[derive(Error)]
 #[non_exhaustive]
 pub enum InitError {
     /// A `Cluster` already exists in this process.
@@ -97,7 +111,7 @@ pub enum InitError {
 /// let err = DistError::MoreRanksThanItems { ranks: 4, items: 3 };
 /// assert!(err.to_string().contains("run fewer ranks"));
 /// ```
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DistError {
     /// The range has no items.
@@ -250,4 +264,25 @@ pub enum WireError {
         /// How many.
         bytes: usize,
     },
+}
+
+debug_as_message!(InitError);
+debug_as_message!(DistError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `fn main() -> Result<(), Box<dyn Error>>` prints the `Debug` form: it must carry the
+    /// advice (it once printed `MoreRanksThanItems { ranks: 4, items: 3 }`).
+    #[test]
+    fn debug_shows_the_message() {
+        let err = DistError::MoreRanksThanItems { ranks: 4, items: 3 };
+        assert_eq!(format!("{err:?}"), err.to_string());
+        assert!(format!("{err:?}").contains("run fewer ranks"));
+        let err = InitError::AlreadyInitialized;
+        assert_eq!(format!("{err:?}"), err.to_string());
+        let boxed: Box<dyn std::error::Error> = Box::new(DistError::ZeroChunk);
+        assert_eq!(format!("{boxed:?}"), DistError::ZeroChunk.to_string());
+    }
 }

@@ -6,6 +6,7 @@
 //! ([`collect`](crate::collect)) and, where every rank gets one, go back out.
 
 use std::any::type_name;
+use std::cell::Cell;
 use std::ops::Range;
 use std::panic::Location;
 use std::panic::{self, AssertUnwindSafe};
@@ -78,7 +79,7 @@ impl Cluster {
             type_name: type_name::<()>(),
             at: Location::caller(),
         };
-        let (seq, started) = self.begin(&call)?;
+        let (seq, started, _busy) = self.begin(&call)?;
         let pool = &self.pool; // the closure runs on the chunk thread: not `self`
         let run = |r: Range<u64>| pool.for_each(r, schedule, &body);
         let mut stats = RankStats::for_rank(self.rank);
@@ -153,7 +154,7 @@ impl Cluster {
             type_name: type_name::<T>(),
             at: Location::caller(),
         };
-        let (seq, started) = self.begin(&call)?;
+        let (seq, started, _busy) = self.begin(&call)?;
         let pool = &self.pool;
         let run = |r: Range<u64>| pool.map_reduce(r, schedule, &identity, &map, &reduce);
         let mut stats = RankStats::for_rank(self.rank);
@@ -261,7 +262,7 @@ impl Cluster {
             type_name: type_name::<T>(),
             at: Location::caller(),
         };
-        let (seq, started) = self.begin(&call)?;
+        let (seq, started, _busy) = self.begin(&call)?;
         let pool = &self.pool;
         let run = |r: Range<u64>| -> Vec<T> {
             let len = usize::try_from(r.end - r.start)
@@ -335,7 +336,7 @@ impl Cluster {
             type_name: type_name::<T>(),
             at: Location::caller(),
         };
-        self.begin(&call)?;
+        let (_, _, _busy) = self.begin(&call)?;
         let results = [(self.rank as u64, value)];
         let gathered = gather_to_root(self, &results, call.type_name);
         let (outcome, mine) = match gathered {
@@ -351,14 +352,31 @@ impl Cluster {
         Ok(mine)
     }
 
-    /// Numbers the call, checks that every rank makes it, and checks its arguments.
-    fn begin(&self, call: &Call) -> Result<(u64, Instant), DistError> {
+    /// Numbers the call, checks that every rank makes it, and checks its arguments. The
+    /// guard marks the call as running until it is dropped at the end of the verb.
+    ///
+    /// # Panics
+    ///
+    /// If a distributed call is running on this rank already: a call made from inside
+    /// another one (from its `identity` or `reduce`, or a `Wire` impl, all of which run on
+    /// this thread) would wait in its agreement step for ranks that wait in the outer call,
+    /// for ever. The panic ends the job with `MPI_Abort` and this message instead.
+    fn begin(&self, call: &Call) -> Result<(u64, Instant, InCall<'_>), DistError> {
+        if self.in_call.replace(true) {
+            panic!(
+                "brigade-mpi: {:?} at {} was made while another distributed call was running \
+                 on rank {} (from its identity, its reduce or a Wire impl); the ranks would \
+                 wait for each other for ever. Make the call after the outer one returns.",
+                call.verb, call.at, self.rank
+            );
+        }
+        let busy = InCall(&self.in_call);
         let started = Instant::now();
         let seq = self.calls.get();
         self.calls.set(seq + 1);
         call.agree(self, seq)?;
         call.validate(self.size)?;
-        Ok((seq, started))
+        Ok((seq, started, busy))
     }
 
     fn end(&self, mut stats: RankStats, started: Instant) {
@@ -398,5 +416,14 @@ impl Cluster {
                 }
             }
         }
+    }
+}
+
+/// Marks a distributed call as running on this rank while it lives.
+struct InCall<'a>(&'a Cell<bool>);
+
+impl Drop for InCall<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }

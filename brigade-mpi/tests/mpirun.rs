@@ -299,7 +299,7 @@ fn every_rank_returns_each_error() {
 
 #[test]
 fn a_panicking_rank_ends_the_job_with_its_message() {
-    let cases: [(&[&str], &str, &str); 6] = [
+    let cases: [(&[&str], &str, &str); 7] = [
         (
             &["static-body", "2"],
             "deliberate panic on rank 2",
@@ -329,6 +329,13 @@ fn a_panicking_rank_ends_the_job_with_its_message() {
             &["install", "3"],
             "deliberate panic on rank 3",
             "unwinding from a panic",
+        ),
+        // A distributed call inside another (from rank 0's combining `reduce`): the job
+        // once hung in silence, rank 0 in the inner call, the others in the outer one.
+        (
+            &["nested"],
+            "was made while another distributed call was running on rank 0",
+            "on its main thread",
         ),
     ];
     for (args, message, how) in cases {

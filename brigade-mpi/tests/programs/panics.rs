@@ -8,12 +8,34 @@
 //! panics reduce               rank 0's combining `reduce` panics (on its main thread)
 //! panics main RANK            RANK's main thread panics between two calls
 //! panics install RANK         a panic re-raised on RANK's main thread by pool().install
+//! panics nested               rank 0's combining `reduce` makes a distributed call (a
+//!                             call inside a call: once a silent hang)
 //! ```
 
+use std::cell::Cell;
 use std::thread;
 use std::time::Duration;
 
 use brigade_mpi::{Cluster, Distribution, Schedule};
+
+thread_local! {
+    /// The cluster, for code that cannot capture it (a `reduce` must be `Sync`): as a
+    /// program that keeps its cluster in a global would reach it.
+    static CLUSTER: Cell<*const Cluster> = const { Cell::new(std::ptr::null()) };
+}
+
+/// A distributed call from wherever the program is, through `CLUSTER`.
+fn log_progress(x: u64) {
+    CLUSTER.with(|c| {
+        let cluster = c.get();
+        if !cluster.is_null() {
+            // SAFETY: set in `main` to a cluster that outlives every call made there, and
+            // read on the thread that set it (a thread-local).
+            let cluster = unsafe { &*cluster };
+            let _ = cluster.gather_ranks(x);
+        }
+    });
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -80,6 +102,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if rank == victim {
                 cluster.pool().install(boom);
             }
+        }
+        "nested" => {
+            CLUSTER.with(|c| c.set(&cluster));
+            cluster.map_reduce(
+                0..8,
+                Distribution::Static,
+                s,
+                || 0u64,
+                |i| i,
+                |a, b| {
+                    log_progress(a + b);
+                    a + b
+                },
+            )?;
         }
         other => panic!("unknown case {other:?}: see the top of tests/programs/panics.rs"),
     }
