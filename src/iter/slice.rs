@@ -252,6 +252,9 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
     where
         T: Ord,
     {
+        if one_thread() {
+            return self.sort();
+        }
         par_mergesort(self, &T::lt);
     }
 
@@ -259,6 +262,9 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
     where
         F: Fn(&T, &T) -> Ordering + Sync,
     {
+        if one_thread() {
+            return self.sort_by(compare);
+        }
         par_mergesort(self, &|a: &T, b: &T| compare(a, b) == Ordering::Less);
     }
 
@@ -267,6 +273,9 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
         K: Ord,
         F: Fn(&T) -> K + Sync,
     {
+        if one_thread() {
+            return self.sort_by_key(key);
+        }
         par_mergesort(self, &|a: &T, b: &T| key(a) < key(b));
     }
 
@@ -274,6 +283,9 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
     where
         T: Ord,
     {
+        if one_thread() {
+            return self.sort_unstable();
+        }
         par_quicksort(self, &T::lt);
     }
 
@@ -281,6 +293,9 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
     where
         F: Fn(&T, &T) -> Ordering + Sync,
     {
+        if one_thread() {
+            return self.sort_unstable_by(compare);
+        }
         par_quicksort(self, &|a: &T, b: &T| compare(a, b) == Ordering::Less);
     }
 
@@ -289,6 +304,15 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
         K: Ord,
         F: Fn(&T) -> K + Sync,
     {
+        if one_thread() {
+            return self.sort_unstable_by_key(key);
+        }
         par_quicksort(self, &|a: &T, b: &T| key(a) < key(b));
     }
+}
+
+/// True on a pool of one thread (or a global pool of one): the sorts are std's there, which
+/// the parallel ones, built from std's sorts and a comparator of their own, cannot beat.
+fn one_thread() -> bool {
+    crate::current_num_threads() == 1
 }
