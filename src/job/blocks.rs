@@ -169,15 +169,16 @@ impl Magazine {
     #[inline]
     fn pop(&mut self) -> Option<NonNull<u8>> {
         let block = NonNull::new(self.head)?;
-        // SAFETY: blocks on a magazine are unused, `LAYOUT`-sized and aligned, and start with
-        // the link written by `push`.
+        // SAFETY: blocks on a magazine are unused blocks of this module (`BLOCK_SIZE` bytes,
+        // aligned to `BLOCK_ALIGN`, single or in a slab), and start with the link written
+        // by `push`.
         self.head = unsafe { (*block.as_ptr()).next };
         self.len -= 1;
         Some(block.cast())
     }
 
     /// # Safety
-    /// `block` must be an unused block allocated with `LAYOUT`.
+    /// `block` must be an unused block of this module (single or in a slab).
     #[inline]
     unsafe fn push(&mut self, block: NonNull<u8>) {
         let free = block.cast::<Free>();
@@ -299,7 +300,7 @@ impl Cache {
     /// Takes back a block that a job no longer uses.
     ///
     /// # Safety
-    /// `block` must have been allocated with this module's layout (by any thread) and be
+    /// `block` must be a block of this module (single or in a slab, from any thread) and be
     /// unused from now on.
     #[inline]
     pub(crate) unsafe fn free(&self, block: NonNull<u8>, depot: &Depot) {

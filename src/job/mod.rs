@@ -350,7 +350,7 @@ impl<F: FnOnce() + Send> HeapJob<F> {
         if Self::IN_BLOCK {
             let block = ptr.cast::<u8>();
             match WorkerThread::current() {
-                // SAFETY: the block was allocated with the blocks' layout and is unused now.
+                // SAFETY: the block came from `blocks` (a cache or `alloc_global`) and is unused now.
                 Some(worker) => unsafe {
                     worker
                         .job_blocks()
