@@ -1,18 +1,23 @@
 //! `join`: run two closures, potentially in parallel, and return both results.
 //!
-//! Heartbeat scheduling: the calling worker records the second closure on its private
-//! pending stack (`pool/pending.rs`), in plain memory, runs the first closure, and then, in the
-//! common case, takes the second back and runs it inline: no atomic read-modify-write, no
-//! fence, no allocation. Most joins are not even recorded: only the outermost few on each
-//! worker and one in every 64 below them (a countdown); the rest are two plain calls (as
-//! chili does). Recording the outermost joins keeps the large
-//! pieces of work available to thieves; the sampled deeper ones bound how much work can sit
-//! between two points where a thief may split it. Only when the worker's heartbeat flag is set (by the pool's heartbeat
-//! thread every 100 µs by default, or by a thief that found nothing to steal) does a `join`
-//! publish the *oldest* recorded half on the worker's deque, where idle workers can steal it.
+//! Heartbeat scheduling: the calling worker records the second closure on its pending stack
+//! (`pool/pending.rs`), runs the first closure, and then, in the common case, takes the
+//! second back and runs it inline: no fence, no allocation, and below the outermost three
+//! joins no atomic read-modify-write either (their entries are private to the worker). In a
+//! pool of several threads every join is recorded, so a recursion that does its heavy work
+//! in its second halves (`join(rest, leaf)`) spreads too. In a pool of one thread nobody can
+//! take a half, so only the outermost three joins and one in every 64 below them are
+//! recorded (a countdown), for waits that run their own recorded halves; the rest are two
+//! plain calls. Only when the worker's heartbeat flag is set (by the pool's heartbeat
+//! thread every 100 µs by default, or by a thief that found nothing to steal) does a `join`,
+//! on its way in or out, publish the *oldest* recorded half on the worker's deque, where idle
+//! workers can steal it.
 //! A `join` whose half was published takes it back from the deque if nobody stole it, or else
 //! works on other jobs until the thief is done. If the pending stack is full, the half is
 //! published right away; if the deque is full too, the two closures run one after the other.
+
+use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 
 use crate::job::StackJob;
 use crate::latch::SpinLatch;
@@ -23,16 +28,19 @@ use crate::unwind;
 ///
 /// On a worker thread this uses that worker's pool; elsewhere it uses the global pool (built
 /// on first use). `a` runs on the calling worker, then `b` does too, unless an idle worker
-/// took it meanwhile. Most joins are two plain calls, at about the cost of a function call;
-/// the outermost three joins on a worker, and one in every 64 below them, *record* `b`
-/// instead, where an idle worker can take it at once, whatever `a` does, and the pool's
-/// heartbeat wakes a sleeping worker for it within about one
-/// [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval). So a `join` around
-/// even a few nanoseconds of work is cheap, and large pieces still spread over the pool.
+/// took it meanwhile. `b` is *recorded*, in plain memory of the calling worker, where an
+/// idle worker can get it: the outermost three joins on a worker are open to theft at once,
+/// whatever `a` does, and the pool's heartbeat wakes a sleeping worker for them within about
+/// one [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval); deeper ones are
+/// handed to idle workers, oldest first, when the calling worker enters or leaves a `join`
+/// after a heartbeat. Below the outermost three, recording costs a few plain loads and
+/// stores (no atomic read-modify-write, no allocation), so a `join` around even a few
+/// nanoseconds of work is cheap, and large pieces still spread over the pool. In a pool of one thread, where no other worker could
+/// take `b`, most joins are not even recorded: they are two plain calls.
 ///
 /// As with rayon's `join`, running `a` and `b` in parallel is an opportunity, not a promise:
-/// the `b` of a join that was not recorded runs after `a`, on the same thread. Never make
-/// `a` wait for something only `b` does.
+/// `b` may run after `a`, on the same thread. Never make `a` wait for something only `b`
+/// does.
 ///
 /// # Panics
 ///
@@ -73,37 +81,54 @@ where
     if !worker.should_record_join() {
         return join_unrecorded(a, b);
     }
-    let job_b = StackJob::new_in(
-        b,
-        SpinLatch::new(worker.registry_arc(), worker.index()),
-        worker.region(),
-    );
-    // SAFETY: `job_b` stays in this frame, unmoved (the helpers below borrow it), until its
-    // latch is set (it ran elsewhere) or we take it back (it never ran); we return only after
-    // one of those.
-    let job_b_ref = unsafe { job_b.as_job_ref() };
-    let b_id = job_b_ref.id();
-    let pos = match worker.pending().push_back(job_b_ref) {
-        Ok(pos) => pos,
-        Err(job_b_ref) => return join_published(worker, a, &job_b, job_b_ref),
+    // `b` is recorded unarmed: only its closure is written into the frame (see
+    // `job::StackJob::arm`), and the rest only if it is shared.
+    let mut job_b = MaybeUninit::<StackJob<SpinLatch<'_>, B, RB>>::uninit();
+    let job_b = job_b.as_mut_ptr();
+    // SAFETY: fresh memory of this frame, which stays here, unmoved, until the job is taken
+    // back (it never ran elsewhere), or its latch is set (it ran elsewhere); we return only
+    // after one of those.
+    let job_b_ref = unsafe {
+        StackJob::write_unarmed(job_b, b);
+        StackJob::unarmed_ref(job_b)
     };
-    worker.recorded_join_opened();
+    let b_id = job_b_ref.id();
+    // SAFETY: `arm` is the job's own; the job outlives its entry (above).
+    let pos = match unsafe {
+        worker
+            .pending()
+            .push_back(job_b_ref, StackJob::<SpinLatch<'_>, B, RB>::arm)
+    } {
+        Ok(pos) => pos,
+        Err(job_b_ref) => {
+            // SAFETY: recorded nowhere: ours, unshared.
+            unsafe { StackJob::<SpinLatch<'_>, B, RB>::arm(NonNull::new_unchecked(job_b).cast()) };
+            // SAFETY: armed just above: every field is written.
+            return join_published(worker, a, unsafe { &*job_b }, job_b_ref);
+        }
+    };
+    worker.recorded_join_opened(pos);
     worker.heartbeat_check();
     // A panic of `a` is caught, so that `b` is finished as ordinary code, never from a drop
     // guard during unwinding.
     let ra = match unwind::halt_unwinding(a) {
         Ok(ra) => ra,
-        Err(payload) => finish_b_then_resume(worker, &job_b, pos, b_id, payload),
+        Err(payload) => finish_b_then_resume(worker, job_b, pos, b_id, payload),
     };
+    // On the way back up too: a worker unwinding a deep recursion whose second halves are
+    // the heavy ones (`join(rest, leaf)`) enters no join for a long while, yet has work to
+    // share.
+    worker.heartbeat_check();
     let taken_back = worker.pending().pop_back(pos);
     worker.recorded_join_closed();
     if taken_back {
         // Never published, nor claimed by a thief: nobody else can have it. A panic of `b`
         // unwinds from here, after `a` finished, which is all `join` promises.
         // SAFETY: taken back from the pending stack: it was never published.
-        return (ra, unsafe { job_b.call_inline() });
+        return (ra, unsafe { StackJob::call_taken_back(job_b) });
     }
-    match take_back_or_wait(worker, &job_b, b_id) {
+    // SAFETY: promoted or claimed, so armed: every field is written.
+    match take_back_or_wait(worker, unsafe { &*job_b }, b_id) {
         Ok(rb) => (ra, rb),
         Err(payload) => unwind::resume_unwinding(payload),
     }
@@ -140,7 +165,7 @@ fn run_then_resume<B: FnOnce() -> RB, RB>(b: B, payload: Box<dyn std::any::Any +
 #[inline(never)]
 fn finish_b_then_resume<B, RB>(
     worker: &WorkerThread,
-    job_b: &StackJob<SpinLatch<'_>, B, RB>,
+    job_b: *mut StackJob<SpinLatch<'_>, B, RB>,
     pos: usize,
     b_id: *const crate::job::JobHeader,
     payload: Box<dyn std::any::Any + Send>,
@@ -153,9 +178,10 @@ where
     worker.recorded_join_closed();
     let outcome = if taken_back {
         // SAFETY: taken back from the pending stack: it was never published.
-        unsafe { job_b.run_inline() }
+        unwind::halt_unwinding(|| unsafe { StackJob::call_taken_back(job_b) })
     } else {
-        take_back_or_wait(worker, job_b, b_id)
+        // SAFETY: promoted or claimed, so armed: every field is written.
+        take_back_or_wait(worker, unsafe { &*job_b }, b_id)
     };
     if let Err(second) = outcome {
         unwind::drop_payload(second);
@@ -307,7 +333,8 @@ mod loom_models {
             // The owner's `join`: record the half, check the heartbeat, run `a` (nothing).
             let (pending, _pending_stealer) = new_pending();
             let job = JobRef::fake(0);
-            let pos = pending.push_back(job).unwrap();
+            // SAFETY: a fake job, complete already, never executed.
+            let pos = unsafe { pending.push_back(job, crate::pool::armed) }.unwrap();
             if flag.load(Ordering::Relaxed) {
                 flag.store(false, Ordering::Relaxed);
                 let oldest = pending.pop_front().expect("one entry");

@@ -61,10 +61,10 @@ fn promoted_on_a_thiefs_request_without_heartbeats() {
     outer_half_runs_elsewhere(&pool(2, Duration::from_secs(3600)));
 }
 
-/// Deep recursion where almost no join is recorded (one in 64 below the top three) still
-/// spreads over both workers within one call: leaves of the same tree run on every worker.
+/// Deep recursion of tiny leaves spreads over both workers within one call: leaves of the
+/// same tree run on every worker.
 #[test]
-fn sampled_recording_still_spreads_work() {
+fn deep_recursion_spreads_work() {
     let pool = pool(2, Duration::from_micros(100));
     fn walk(depth: u32, per_worker: &[AtomicUsize]) {
         if depth == 0 {
@@ -102,6 +102,57 @@ fn sampled_recording_still_spreads_work() {
         assert!(
             Instant::now() < deadline,
             "one worker ran every leaf of every call: {counts:?}"
+        );
+    }
+}
+
+/// A chain that recurses first and does its heavy work in the second halves, `join(rest,
+/// leaf)`, runs its leaves on the way back up, when its owner enters no more joins. Leaves
+/// below the outermost joins still reach the idle worker: every join of a pool of several
+/// threads records its second half, and a join that returns promotes the oldest on a
+/// heartbeat. (When one join in 64 was recorded, every leaf but the outermost three ran on
+/// the chain's own worker.)
+#[test]
+fn second_halves_of_a_deep_chain_spread() {
+    const DEPTH: usize = 32;
+    const OUTER: usize = 4;
+    let pool = pool(2, Duration::from_micros(100));
+    fn chain(depth: usize, ran_on: &[AtomicUsize]) {
+        if depth == DEPTH {
+            return;
+        }
+        brigade::join(
+            || chain(depth + 1, ran_on),
+            || {
+                let spin = Instant::now();
+                while spin.elapsed() < Duration::from_micros(200) {
+                    std::hint::spin_loop();
+                }
+                let here = brigade::current_thread_index().expect("on a worker");
+                ran_on[depth].store(here, Ordering::Relaxed);
+            },
+        );
+    }
+    // Retry a few calls for a machine that is busy elsewhere.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ran_on: Vec<AtomicUsize> = (0..DEPTH).map(|_| AtomicUsize::new(usize::MAX)).collect();
+        let owner = pool.install(|| {
+            chain(0, &ran_on);
+            brigade::current_thread_index().expect("on a worker")
+        });
+        let ran_on: Vec<usize> = ran_on.iter().map(|w| w.load(Ordering::Relaxed)).collect();
+        assert!(ran_on.iter().all(|&w| w < 2), "every leaf ran: {ran_on:?}");
+        // About half of them, when both workers run; at most one when only the outermost
+        // joins could be shared.
+        let elsewhere = ran_on[OUTER..].iter().filter(|&&w| w != owner).count();
+        if elsewhere >= DEPTH / 4 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the chain's own worker ran almost every leaf below the outermost {OUTER}: \
+             {ran_on:?}"
         );
     }
 }

@@ -18,7 +18,7 @@ use std::mem::ManuallyDrop;
 use std::ptr::{self, NonNull};
 
 use crate::isolate::Region;
-use crate::latch::Latch;
+use crate::latch::{Latch, SpinLatch};
 use crate::pool::WorkerThread;
 use crate::unwind;
 
@@ -249,7 +249,7 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
 
     /// Runs the closure on this thread, catching a panic.
     ///
-    /// These three methods take `&self`: a published job is reachable from another thread
+    /// These methods take `&self`: a published job is reachable from another thread
     /// through the pointer `as_job_ref` made, so no `&mut` to it may exist while it is
     /// published (a `&mut` would invalidate that pointer; miri caught a helper that took
     /// one). The job also never moves while published.
@@ -261,17 +261,6 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
         // SAFETY: by the caller's contract nobody else touches `func`.
         let func = unsafe { self.take_func() };
         unwind::halt_unwinding(func)
-    }
-
-    /// Calls the closure on this thread, letting a panic unwind.
-    ///
-    /// # Safety
-    /// As for [`run_inline`](Self::run_inline).
-    #[inline]
-    pub(crate) unsafe fn call_inline(&self) -> R {
-        // SAFETY: by the caller's contract nobody else touches `func`.
-        let func = unsafe { self.take_func() };
-        func()
     }
 
     /// Moves the closure out.
@@ -296,6 +285,81 @@ impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
     pub(crate) unsafe fn take_result(&self) -> Result<R, Box<dyn Any + Send>> {
         // SAFETY: by the caller's contract the writer is done with `result`.
         unsafe { std::mem::replace(&mut *self.result.get(), JobResult::None) }.into_result()
+    }
+}
+
+/// A `join`'s second half, recorded *unarmed*: its frame holds the `StackJob`'s memory, but
+/// only the closure is written. The header, the latch and the result slot are written by
+/// [`StackJob::arm`] when the job is about to be shared (published on the deque, or recorded
+/// where thieves may claim it); most second halves are taken back by their own `join` before
+/// that and called straight from the frame, so a recorded `join` costs hardly more than a
+/// plain call (see `pool/pending.rs`).
+///
+/// Such a job is never dropped as a `StackJob`: every path out of its `join` moves the
+/// closure out (it runs exactly once) and, if the job was armed and ran elsewhere, its result
+/// too.
+impl<'r, F: FnOnce() -> R + Send, R: Send> StackJob<SpinLatch<'r>, F, R> {
+    /// Writes only the closure into `slot`.
+    ///
+    /// # Safety
+    /// `slot` must be valid for writes and stay unmoved while the job is recorded.
+    #[inline]
+    pub(crate) unsafe fn write_unarmed(slot: *mut Self, func: F) {
+        // SAFETY: by the caller's contract; only the `func` field is written.
+        unsafe {
+            ptr::addr_of_mut!((*slot).func).write(UnsafeCell::new(ManuallyDrop::new(func)));
+        }
+    }
+
+    /// A reference to the job in `slot` (armed or not), for a pending stack.
+    ///
+    /// # Safety
+    /// As for [`as_job_ref`](Self::as_job_ref), and the job must be armed (by passing
+    /// [`arm`](Self::arm) along with it) before anyone executes it or reads its header.
+    #[inline]
+    pub(crate) unsafe fn unarmed_ref(slot: *mut Self) -> JobRef {
+        // SAFETY: `slot` is non-null (it points to a frame's memory); the header is the first
+        // field of a `#[repr(C)]` struct; the caller arms it before it is used.
+        unsafe { JobRef::new(NonNull::new_unchecked(slot).cast::<JobHeader>()) }
+    }
+
+    /// Writes the rest of the job, so that another worker may run it: the header (in the
+    /// calling worker's region), a latch that wakes the calling worker, and an empty result.
+    /// Arming an armed job again (one whose publication failed) writes the same values.
+    ///
+    /// # Safety
+    /// `header` must point to a `StackJob<SpinLatch<'r>, F, R>` whose closure was written by
+    /// [`write_unarmed`](Self::write_unarmed) and not moved out, recorded by the worker
+    /// running on this thread, and not shared yet.
+    pub(crate) unsafe fn arm(header: NonNull<JobHeader>) {
+        let worker = WorkerThread::current().expect("a recorded join arms on its worker");
+        let slot = header.cast::<Self>().as_ptr();
+        // SAFETY: by the caller's contract nobody else reads the job yet, and the writes
+        // leave `func` alone. The latch borrows the worker's registry, which outlives every
+        // frame on the worker's stack.
+        unsafe {
+            ptr::addr_of_mut!((*slot).header).write(JobHeader {
+                execute: Self::execute,
+                region: worker.region(),
+            });
+            ptr::addr_of_mut!((*slot).latch)
+                .write(SpinLatch::new(worker.registry_arc(), worker.index()));
+            ptr::addr_of_mut!((*slot).taken).write(UnsafeCell::new(false));
+            ptr::addr_of_mut!((*slot).result).write(UnsafeCell::new(JobResult::None));
+        }
+    }
+
+    /// Calls the closure of a job its `join` took back (armed or not), letting a panic
+    /// unwind.
+    ///
+    /// # Safety
+    /// The closure was written and never moved out, and no other thread runs or will run
+    /// the job.
+    #[inline]
+    pub(crate) unsafe fn call_taken_back(slot: *mut Self) -> R {
+        // SAFETY: by the caller's contract the closure is there, ours alone, and read once.
+        let func = unsafe { ManuallyDrop::into_inner(ptr::read((*slot).func.get())) };
+        func()
     }
 }
 

@@ -15,6 +15,8 @@ pub use steal::{StealAmount, StealPolicy, Victims};
 pub use thread_pool::ThreadPool;
 
 #[cfg(all(test, loom))]
+pub(crate) use pending::armed;
+#[cfg(all(test, loom))]
 pub(crate) use pending::new as new_pending;
 pub(crate) use registry::{Registry, global_registry, in_worker};
 pub(crate) use worker::WorkerThread;

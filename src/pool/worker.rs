@@ -64,6 +64,8 @@ pub(crate) struct WorkerThread {
     heartbeat: heartbeat::Flag,
     /// Joins to go until the next recorded one (see `should_record_join`).
     record_in: Cell<u32>,
+    /// Whether every `join` records its second half: true in a pool of several threads.
+    record_all: bool,
     /// `brigade::sync` waits running jobs on this thread right now (see `sync/signal.rs`).
     sync_depth: Cell<u32>,
     /// The isolation region this worker is in (see `isolate.rs`).
@@ -104,6 +106,7 @@ pub(crate) fn main_loop(
         pending,
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
         record_in: Cell::new(1),
+        record_all: registry.num_threads() > 1,
         sync_depth: Cell::new(0),
         isolation: Cell::new(Isolation::OUTSIDE),
         registry,
@@ -244,16 +247,20 @@ impl WorkerThread {
         &self.pending
     }
 
-    /// Whether the next `join` records its second half (see `join.rs`): a countdown, so an
-    /// unrecorded join costs one decrement and one branch. Recorded joins reset it
-    /// (`recorded_join_opened`, `recorded_join_closed`) so that the outermost
-    /// `ALWAYS_RECORDED` joins on this worker are always recorded and one in every
-    /// `RECORD_EVERY` below them. A heartbeat is therefore acted on within `RECORD_EVERY`
-    /// joins.
-    /// When it says yes it also restarts the countdown, so that a recorded join that ends
-    /// up not recording (a full pending stack) leaves a valid count behind.
+    /// Whether the next `join` records its second half (see `join.rs`). In a pool of several threads, every join does: a second half that is not recorded can never be
+    /// shared, and a recursion that puts its heavy work in the second halves (`join(rest,
+    /// leaf)`) would run serially. In a pool of one thread nobody can take a half, so only
+    /// the outermost `ALWAYS_RECORDED` joins and one in every `RECORD_EVERY` below them are
+    /// recorded (for waits that run their own recorded halves), through a countdown that
+    /// costs an unrecorded join one decrement and one branch. Recorded joins reset it
+    /// (`recorded_join_opened`, `recorded_join_closed`). When it says yes it also restarts
+    /// the countdown, so that a recorded join that ends up not recording (a full pending
+    /// stack) leaves a valid count behind.
     #[inline]
     pub(crate) fn should_record_join(&self) -> bool {
+        if self.record_all {
+            return true;
+        }
         let left = self.record_in.get() - 1;
         if left == 0 {
             self.record_in.set(RECORD_EVERY);
@@ -263,22 +270,24 @@ impl WorkerThread {
         false
     }
 
-    /// A recorded join pushed its half: set the countdown for the joins nested in it. The
-    /// outermost one (the first entry) makes sure the heartbeat thread is beating: a worker
-    /// that woke up comes through here before it has anything to promote, and a pool woken
-    /// for work without joins never restarts the heartbeat at all.
+    /// A recorded join pushed its half at `pos`. The outermost one (the first entry) makes
+    /// sure the heartbeat thread is beating: a worker that woke up comes through here before
+    /// it has anything to promote, and a pool woken for work without joins never restarts
+    /// the heartbeat at all. In a pool of one, it also sets the countdown for the joins
+    /// nested in it.
     #[inline]
-    pub(crate) fn recorded_join_opened(&self) {
-        let len = self.pending.len();
-        if len == 1 {
+    pub(crate) fn recorded_join_opened(&self, pos: usize) {
+        if self.pending.is_first(pos) {
             self.kick_heartbeat();
         }
-        let next = if len < ALWAYS_RECORDED {
-            1
-        } else {
-            RECORD_EVERY
-        };
-        self.record_in.set(next);
+        if !self.record_all {
+            let next = if self.pending.len() < ALWAYS_RECORDED {
+                1
+            } else {
+                RECORD_EVERY
+            };
+            self.record_in.set(next);
+        }
     }
 
     /// Out of line, so that the fence stays out of `join`'s code.
@@ -288,10 +297,11 @@ impl WorkerThread {
         self.registry.heartbeat.kick();
     }
 
-    /// A recorded join took its half back: near the top, record the next join again.
+    /// A recorded join took its half back: in a pool of one, near the top, record the next
+    /// join again.
     #[inline]
     pub(crate) fn recorded_join_closed(&self) {
-        if self.pending.len() < ALWAYS_RECORDED {
+        if !self.record_all && self.pending.len() < ALWAYS_RECORDED {
             self.record_in.set(1);
         }
     }
