@@ -63,13 +63,25 @@ impl Injector {
     }
 
     /// Takes up to `max` of the oldest jobs, in order, under one lock, appending them to
-    /// `out`; returns how many.
+    /// `out`; returns how many. After the first, it takes only jobs outside every isolation
+    /// region, and stops at the first that is not: the caller moves them onto its deque, and
+    /// a job of a region there could end up below the floor of a wait in another region on
+    /// that worker, out of its own reach, and under a job its region's thieves may not take.
     pub(crate) fn pop_batch(&self, max: usize, out: &mut Vec<JobRef>) -> usize {
         if self.is_empty() {
             return 0;
         }
         let mut queue = self.queue.lock();
         let n = queue.len().min(max);
+        let n = match queue
+            .iter()
+            .take(n)
+            .skip(1)
+            .position(|job| !job.region().is_none())
+        {
+            Some(at) => at + 1,
+            None => n,
+        };
         out.extend(queue.drain(..n));
         // Relaxed: as in `push`.
         self.len.store(queue.len(), Ordering::Relaxed);
@@ -153,5 +165,41 @@ mod loom_models {
             );
             assert!(inj.is_empty());
         });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// A batch is the oldest job and the jobs outside every region right after it: it stops
+    /// at the first job of a region (which a later batch may start with), and at `max`.
+    #[test]
+    fn batch_stops_at_a_job_of_a_region() {
+        let region = Region::fresh();
+        let inj = Injector::new();
+        let jobs = [
+            JobRef::fake(0).in_region(region),
+            JobRef::fake(1),
+            JobRef::fake(2),
+            JobRef::fake(3).in_region(region),
+            JobRef::fake(4),
+            JobRef::fake(5),
+            JobRef::fake(6),
+        ];
+        let ids: Vec<_> = jobs.iter().map(JobRef::id).collect();
+        for job in jobs {
+            inj.push(job);
+        }
+        let take = |max| {
+            let mut out = Vec::new();
+            assert_eq!(inj.pop_batch(max, &mut out), out.len());
+            out.iter().map(JobRef::id).collect::<Vec<_>>()
+        };
+        assert_eq!(take(64), ids[0..3], "first of a region, then two outside");
+        assert_eq!(take(2), ids[3..5], "first of a region, then up to max");
+        assert_eq!(take(64), ids[5..7]);
+        assert!(take(64).is_empty());
+        assert!(inj.is_empty());
     }
 }

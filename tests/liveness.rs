@@ -1792,6 +1792,33 @@ fn liveness_smoke() {
     assert!(stats.programs > 10, "only {} programs ran", stats.programs);
 }
 
+/// A program the fuzzer found hanging in 1 replay in 16 to 70: a scope spawning past its
+/// deque inside an `isolate` inside a `OnceCell` initializer, with 4 tasks racing for the
+/// cell. A worker outside every region took a batch of injected jobs onto its deque, jobs of
+/// the region among them, then ran one that waited inside the region: the rest of the
+/// batch sat below its wait's floor, out of its own reach, and under a job of another
+/// region, which the region's other waiter may not steal past. Now a batch taken onto a
+/// deque holds only jobs outside every region after its first. Replayed for 3 s (hundreds
+/// of times); the watchdog aborts on a hang.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "real pools, busy waits and a wall-clock watchdog: far too slow under miri"
+)]
+fn replay_region_jobs_batched_below_a_wait() {
+    let stats = fuzz(&Config {
+        features: Features::parse(
+            "join,scope,spawn,sync,overflow,isolate,oncecell,sync_many,cross_pool,plain,\
+             drop_on_worker,panic",
+        ),
+        run_for: Duration::from_secs(3),
+        seed: Some(2_213_233_323_324_406_377),
+        hang: Duration::from_secs(20),
+        small: false,
+    });
+    assert!(stats.programs > 10, "only {} replays ran", stats.programs);
+}
+
 #[test]
 fn features_parse() {
     assert!(Features::parse("all") == Features::ALL);

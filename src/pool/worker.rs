@@ -636,7 +636,8 @@ impl WorkerThread {
     /// Takes the injector's oldest job and moves up to `INJECTOR_BATCH - 1` more onto this
     /// worker's deque under the same lock: a burst of injected jobs (a spawn overflow, many
     /// calls from outside) then costs one lock per batch, and thieves take the rest from
-    /// here. Only called with this worker's deque empty, outside every region.
+    /// here. Only called with this worker's deque empty, outside every region; the jobs it
+    /// moves are outside every region too (`Injector::pop_batch`).
     fn pop_injected(&self) -> Option<JobRef> {
         let injector = &self.registry.injector;
         if injector.is_empty() {
