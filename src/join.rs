@@ -35,8 +35,14 @@ use crate::unwind;
 /// handed to idle workers, oldest first, when the calling worker enters or leaves a `join`
 /// after a heartbeat. Below the outermost three, recording costs a few plain loads and
 /// stores (no atomic read-modify-write, no allocation), so a `join` around even a few
-/// nanoseconds of work is cheap, and large pieces still spread over the pool. In a pool of one thread, where no other worker could
-/// take `b`, most joins are not even recorded: they are two plain calls.
+/// nanoseconds of work is cheap, and large pieces still spread over the pool. In a pool of
+/// one thread, where no other worker could take `b`, most joins are not even recorded: they
+/// are two plain calls.
+///
+/// Each recorded `join` keeps `b`'s job in its stack frame: a recursion of `join`s uses a
+/// few hundred bytes of stack per level in release builds and about 1.5 KB in debug builds
+/// (more if the closures capture large values), so a chain of a few thousand nested joins
+/// may need a larger [`stack_size`](crate::ThreadPoolBuilder::stack_size) in debug builds.
 ///
 /// As with rayon's `join`, running `a` and `b` in parallel is an opportunity, not a promise:
 /// `b` may run after `a`, on the same thread. Never make `a` wait for something only `b`
