@@ -205,17 +205,13 @@ impl<L, F, R> Drop for StackJob<L, F, R> {
 }
 
 impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
+    /// A complete job, published at once (a recorded `join` half is built unarmed instead,
+    /// see `write_unarmed`).
     pub(crate) fn new(func: F, latch: L) -> Self {
-        Self::new_in(func, latch, Region::NONE)
-    }
-
-    /// A job that may be recorded on a pending stack while its owner is in `region`.
-    #[inline]
-    pub(crate) fn new_in(func: F, latch: L, region: Region) -> Self {
         StackJob {
             header: JobHeader {
                 execute: Self::execute,
-                region,
+                region: Region::NONE,
             },
             latch,
             func: UnsafeCell::new(ManuallyDrop::new(func)),

@@ -247,7 +247,8 @@ impl WorkerThread {
         &self.pending
     }
 
-    /// Whether the next `join` records its second half (see `join.rs`). In a pool of several threads, every join does: a second half that is not recorded can never be
+    /// Whether the next `join` records its second half (see `join.rs`). In a pool of
+    /// several threads, every join does: a second half that is not recorded can never be
     /// shared, and a recursion that puts its heavy work in the second halves (`join(rest,
     /// leaf)`) would run serially. In a pool of one thread nobody can take a half, so only
     /// the outermost `ALWAYS_RECORDED` joins and one in every `RECORD_EVERY` below them are
