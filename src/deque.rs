@@ -359,20 +359,27 @@ impl<T> Stealer<T> {
     /// [`MAX_BATCH`] in all) are pushed on `dest`, the thief's own deque, oldest first, where
     /// other thieves can steal them in turn. Each item is claimed by its own CAS (see the
     /// module docs); the batch ends early at the first `Empty` or `Retry`, or when `dest` is
-    /// full. Returns the outcome of the first steal and how many items went to `dest`.
-    pub fn steal_batch_and_pop(&self, dest: &Worker<T>) -> (Steal<(NonNull<T>, usize)>, usize) {
+    /// full, or at the first item whose tag `extra` rejects (that item stays with the victim;
+    /// the first item is taken whatever its tag). Returns the outcome of the first steal and
+    /// how many items went to `dest`.
+    pub fn steal_batch_and_pop(
+        &self,
+        dest: &Worker<T>,
+        extra: impl Fn(usize) -> bool,
+    ) -> (Steal<(NonNull<T>, usize)>, usize) {
         let (first, len) = self.steal_observing_len(None);
         if !matches!(first, Steal::Success(_)) {
             return (first, 0);
         }
         // About half of what the victim held, counting the item just taken; the rest stays
         // with its owner.
-        let extra = len.div_ceil(2).min(MAX_BATCH) - 1;
-        (first, self.steal_into(dest, extra))
+        let max = len.div_ceil(2).min(MAX_BATCH) - 1;
+        (first, self.steal_into(dest, max, &extra))
     }
 
-    /// Moves up to `max` items, one steal each, to `dest` while it has room; returns how many.
-    fn steal_into(&self, dest: &Worker<T>, max: usize) -> usize {
+    /// Moves up to `max` items, one steal each, to `dest` while it has room and the oldest
+    /// item's tag is one `accept` accepts; returns how many.
+    fn steal_into(&self, dest: &Worker<T>, max: usize, accept: &dyn Fn(usize) -> bool) -> usize {
         debug_assert!(
             !ptr::eq(&*self.inner, &*dest.inner),
             "a deque cannot steal into itself"
@@ -380,7 +387,7 @@ impl<T> Stealer<T> {
         let mut moved = 0;
         // Room first: an item taken from the victim can never be put back.
         while moved < max && dest.has_room() {
-            let Steal::Success((item, tag)) = self.steal_tagged() else {
+            let Steal::Success((item, tag)) = self.steal_observing_len(Some(accept)).0 else {
                 break;
             };
             // `dest` is not `Sync`, so this thread is its owner, the only one that pushes:
@@ -702,7 +709,7 @@ mod tests {
             for i in 0..len {
                 victim.push(boxed(i)).unwrap();
             }
-            let (first, moved) = s.steal_batch_and_pop(&dest);
+            let (first, moved) = s.steal_batch_and_pop(&dest, |_| true);
             match first {
                 Steal::Success((p, _)) => assert_eq!(unbox(p), 0, "len {len}"),
                 other => panic!("expected an item, got {other:?}"),
@@ -734,7 +741,7 @@ mod tests {
         for i in 0..CAPACITY - 3 {
             dest.push(boxed(1000 + i)).unwrap();
         }
-        let (first, moved) = s.steal_batch_and_pop(&dest);
+        let (first, moved) = s.steal_batch_and_pop(&dest, |_| true);
         match first {
             Steal::Success((p, _)) => assert_eq!(unbox(p), 0),
             other => panic!("expected an item, got {other:?}"),
@@ -766,7 +773,7 @@ mod tests {
             other => panic!("expected item 1, got {other:?}"),
         }
         let (dest, _dest_s) = new::<usize>();
-        let (first, moved) = s.steal_batch_and_pop(&dest);
+        let (first, moved) = s.steal_batch_and_pop(&dest, |_| true);
         match first {
             Steal::Success((p, tag)) => assert_eq!((unbox(p), tag), (2, 100)),
             other => panic!("expected item 2, got {other:?}"),
@@ -818,10 +825,39 @@ mod tests {
     }
 
     #[test]
+    fn batch_stops_at_an_item_whose_tag_is_rejected() {
+        let (victim, s) = new::<usize>();
+        let (dest, _dest_s) = new::<usize>();
+        // Tags, oldest first: the first item is taken whatever its tag; the extras stop at
+        // the first rejected tag (5), which stays with the victim with everything after it.
+        for (i, tag) in [5, 0, 0, 5, 0, 0, 0, 0, 0, 0].into_iter().enumerate() {
+            victim.push_tagged(boxed(i), tag).unwrap();
+        }
+        let (first, moved) = s.steal_batch_and_pop(&dest, |tag| tag == 0);
+        match first {
+            Steal::Success((p, tag)) => assert_eq!((unbox(p), tag), (0, 5)),
+            other => panic!("expected an item, got {other:?}"),
+        }
+        assert_eq!(moved, 2);
+        assert_eq!(dest.pop_tagged().map(|(p, t)| (unbox(p), t)), Some((2, 0)));
+        assert_eq!(dest.pop_tagged().map(|(p, t)| (unbox(p), t)), Some((1, 0)));
+        assert_eq!(dest.pop(), None);
+        let mut left = Vec::new();
+        while let Some((p, tag)) = victim.pop_tagged() {
+            left.push((unbox(p), tag));
+        }
+        left.reverse();
+        assert_eq!(
+            left,
+            [(3, 5), (4, 0), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0)]
+        );
+    }
+
+    #[test]
     fn batch_on_an_empty_deque() {
         let (_victim, s) = new::<usize>();
         let (dest, _dest_s) = new::<usize>();
-        assert_eq!(s.steal_batch_and_pop(&dest), (Steal::Empty, 0));
+        assert_eq!(s.steal_batch_and_pop(&dest, |_| true), (Steal::Empty, 0));
         assert!(dest.is_empty());
     }
 
@@ -847,9 +883,9 @@ mod tests {
                     };
                     let mut misses = 0;
                     while misses < 1000 {
-                        let (first, _) = s.steal_batch_and_pop(&own);
+                        let (first, _) = s.steal_batch_and_pop(&own, |_| true);
                         let (first, _) = match first {
-                            Steal::Empty => other.steal_batch_and_pop(&own),
+                            Steal::Empty => other.steal_batch_and_pop(&own, |_| true),
                             first => (first, 0),
                         };
                         match first {
@@ -1027,7 +1063,7 @@ mod loom_models {
             let t1 = thread::spawn(move || {
                 let mut got: Vec<_> = steal_one(&s).into_iter().collect();
                 if !got.is_empty() {
-                    s.steal_into(&dest, 1);
+                    s.steal_into(&dest, 1, &|_| true);
                 }
                 while let Some(p) = dest.pop() {
                     got.push(unbox(p));
@@ -1060,7 +1096,11 @@ mod loom_models {
             let t1 = thread::spawn(move || {
                 let mut got: Vec<_> = steal_one(&s).into_iter().collect();
                 if !got.is_empty() {
-                    assert_eq!(s.steal_into(&dest, 1), 0, "the thief's deque is full");
+                    assert_eq!(
+                        s.steal_into(&dest, 1, &|_| true),
+                        0,
+                        "the thief's deque is full"
+                    );
                 }
                 while let Some(p) = dest.pop() {
                     got.push(unbox(p));

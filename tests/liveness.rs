@@ -28,7 +28,9 @@
 //! - `drop_on_worker`: a pool built on a worker of another pool, used, given detached tasks
 //!   (some of which install into the pool of that worker), and dropped there: the drop must
 //!   run them before it returns;
-//! - `panic`: one closure, chosen at random, panics after its work.
+//! - `panic`: one closure, chosen at random, panics after its work;
+//! - `steal_half`: the pools of even slots steal with `StealAmount::Half`, which moves part
+//!   of a victim's deque onto the thief's (the others keep the default, one job a visit).
 //!
 //! Programs follow brigade's documented rules, so none may deadlock by construction: every
 //! wait depends only on tasks that release before they wait; without `sync_many` at most 40
@@ -67,7 +69,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use brigade::sync::{Barrier, CountLatch, Latch, OnceCell, WaitGroup};
-use brigade::{Scope, ThreadPool};
+use brigade::{Scope, StealAmount, StealPolicy, ThreadPool};
 
 use common::{EXPECTED, Rng, Watchdog, mix64, payload_str, quiet_expected_panics};
 
@@ -75,7 +77,7 @@ use common::{EXPECTED, Rng, Watchdog, mix64, payload_str, quiet_expected_panics}
 // Features
 
 /// Every generator, by name (for `BRIGADE_LIVENESS_FEATURES`), with what it adds.
-const FEATURES: [(&str, &str); 12] = [
+const FEATURES: [(&str, &str); 13] = [
     (
         "join",
         "join trees; joins of two leaves that busy-wait 1-5 ms",
@@ -112,6 +114,10 @@ const FEATURES: [(&str, &str); 12] = [
         "pools built and dropped on another pool's worker",
     ),
     ("panic", "one injected panic in a random closure"),
+    (
+        "steal_half",
+        "pools of even slots steal half a victim's deque a visit",
+    ),
 ];
 const JOIN: usize = 0;
 const SCOPE: usize = 1;
@@ -125,6 +131,7 @@ const CROSS_POOL: usize = 8;
 const PLAIN: usize = 9;
 const DROP_ON_WORKER: usize = 10;
 const PANIC: usize = 11;
+const STEAL_HALF: usize = 12;
 
 /// The features `liveness_smoke` runs: those that did not hang on the scheduler this test was
 /// written against. `overflow`, `sync_many`, `cross_pool` (with `isolate` or `oncecell`) and
@@ -1058,10 +1065,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn build_pool(threads: usize, label: String) -> Arc<ThreadPool> {
+fn build_pool(threads: usize, slot: usize, features: Features) -> Arc<ThreadPool> {
+    let label = format!("liveness-p{slot}");
     let name = label.clone();
+    let amount = if features.has(STEAL_HALF) && slot.is_multiple_of(2) {
+        StealAmount::Half
+    } else {
+        StealAmount::One
+    };
     let pool = ThreadPool::builder()
         .num_threads(threads)
+        .steal_policy(StealPolicy::new().amount(amount))
         .thread_name(move |i| format!("{name}-{i}"))
         .panic_handler(|payload| {
             let msg = payload_str(&*payload);
@@ -1118,8 +1132,7 @@ impl Run {
         let slots = (0..prog.threads.len())
             .map(|p| {
                 Mutex::new(
-                    (p < prog.base_pools)
-                        .then(|| build_pool(prog.threads[p], format!("liveness-p{p}"))),
+                    (p < prog.base_pools).then(|| build_pool(prog.threads[p], p, prog.features)),
                 )
             })
             .collect();
@@ -1406,7 +1419,7 @@ fn exec(run: &Arc<Run>, n: usize, cur: usize) -> u64 {
             queued,
         } => {
             let (slot, threads, child) = (*slot, *threads, *child);
-            let pool = build_pool(threads, format!("liveness-p{slot}"));
+            let pool = build_pool(threads, slot, run.prog.features);
             *lock(&run.slots[slot]) = Some(pool);
             let r = panic::catch_unwind(AssertUnwindSafe(|| {
                 run.pool(slot).install(|| exec(run, child, slot))
@@ -1817,6 +1830,26 @@ fn replay_region_jobs_batched_below_a_wait() {
         small: false,
     });
     assert!(stats.programs > 10, "only {} replays ran", stats.programs);
+}
+
+/// A program whose pool steals half a victim's deque a visit: a batch moved jobs of an
+/// isolation region onto the thief's deque, below the floor of the thief's wait in another
+/// region, where neither the thief nor the region's other waiters could reach them (the
+/// injector's batches had the same hang, above). Hung about 1 run in 3 before the fix.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "real pools, busy waits and a wall-clock watchdog: far too slow under miri"
+)]
+fn replay_region_jobs_stolen_in_a_batch() {
+    let stats = fuzz(&Config {
+        features: Features::parse("all"),
+        run_for: Duration::from_secs(3),
+        seed: Some(11_553_198_447_569_661_331),
+        hang: Duration::from_secs(20),
+        small: false,
+    });
+    assert!(stats.programs > 3, "only {} replays ran", stats.programs);
 }
 
 #[test]

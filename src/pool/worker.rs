@@ -753,7 +753,12 @@ impl WorkerThread {
             (_, Some(region)) => stealer.steal_if(|tag| Region::from_tag(tag).within(region)),
             (StealAmount::One, None) => stealer.steal_tagged(),
             (StealAmount::Half, None) => {
-                let (first, moved) = stealer.steal_batch_and_pop(&self.deque);
+                // After the first, only jobs outside every region, as the injector's
+                // batches (`Injector::pop_batch`): a job of a region moved here could end up
+                // below the floor of a wait in another region on this worker, out of its own
+                // reach and under a job its region's waiters may not take.
+                let (first, moved) =
+                    stealer.steal_batch_and_pop(&self.deque, |tag| Region::from_tag(tag).is_none());
                 if moved > 0 {
                     // The extra jobs are on our deque now: tell sleepers, as `push` does.
                     self.registry.sleep.notify_work();
