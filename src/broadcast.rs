@@ -1,14 +1,16 @@
-//! `broadcast`: run a closure once on every worker of a pool.
+//! `broadcast` and `spawn_broadcast`: run a closure once on every worker of a pool.
 //!
-//! One job per worker goes to that worker's inbox, which only it reads; the caller (itself a
-//! worker of the pool) waits, working, until all have run.
+//! One job per worker goes to that worker's inbox, which only it reads. `broadcast`'s caller
+//! (itself a worker of the pool) waits, working, until all have run; `spawn_broadcast`'s jobs
+//! are detached, each keeping the pool alive until it has run, as `spawn`'s job does.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::job::StackJob;
+use crate::isolate::Region;
+use crate::job::{HeapJob, StackJob};
 use crate::latch::{CountLatch, Latch};
-use crate::pool::WorkerThread;
+use crate::pool::{Registry, WorkerThread, in_worker};
 use crate::unwind;
 
 /// What a closure run by [`ThreadPool::broadcast`](crate::ThreadPool::broadcast) learns
@@ -31,6 +33,15 @@ pub struct BroadcastContext<'a> {
 }
 
 impl BroadcastContext<'_> {
+    /// The context of a closure run on `worker`.
+    pub(crate) fn on(worker: &WorkerThread) -> Self {
+        BroadcastContext {
+            index: worker.index(),
+            num_threads: worker.registry().num_threads(),
+            _marker: PhantomData,
+        }
+    }
+
     /// The index of the worker this runs on, in `0..num_threads()`.
     ///
     /// # Examples
@@ -59,6 +70,88 @@ impl BroadcastContext<'_> {
     }
 }
 
+/// Runs `op` once on every worker of the current pool (the global pool outside every pool)
+/// and returns the results in worker order; see
+/// [`ThreadPool::broadcast`](crate::ThreadPool::broadcast).
+///
+/// # Panics
+///
+/// If `op` panics on any worker, the first such panic is re-raised here after all workers
+/// have run it.
+///
+/// # Examples
+///
+/// ```
+/// let pool = brigade::ThreadPool::builder().num_threads(3).build()?;
+/// let names = pool.install(|| {
+///     brigade::broadcast(|ctx| format!("{} of {}", ctx.index(), ctx.num_threads()))
+/// });
+/// assert_eq!(names, ["0 of 3", "1 of 3", "2 of 3"]);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn broadcast<OP, R>(op: OP) -> Vec<R>
+where
+    OP: Fn(BroadcastContext<'_>) -> R + Sync,
+    R: Send,
+{
+    in_worker(|worker, _| broadcast_on(worker, &op))
+}
+
+/// Runs `op` once on every worker of the current pool (the global pool outside every pool),
+/// without waiting for it; see [`ThreadPool::spawn_broadcast`](crate::ThreadPool::spawn_broadcast).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+/// let (tx, rx) = mpsc::channel();
+/// pool.install(|| brigade::spawn_broadcast(move |ctx| tx.send(ctx.index()).unwrap()));
+/// let mut seen: Vec<usize> = rx.iter().take(2).collect();
+/// seen.sort();
+/// assert_eq!(seen, [0, 1]);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn spawn_broadcast<OP>(op: OP)
+where
+    OP: Fn(BroadcastContext<'_>) + Send + Sync + 'static,
+{
+    let registry = match WorkerThread::current() {
+        Some(worker) => worker.registry_arc(),
+        None => crate::pool::global_registry(),
+    };
+    spawn_broadcast_in(registry, op);
+}
+
+/// Queues one detached job per worker of `registry`, each running `op` there.
+pub(crate) fn spawn_broadcast_in<OP>(registry: &Arc<Registry>, op: OP)
+where
+    OP: Fn(BroadcastContext<'_>) + Send + Sync + 'static,
+{
+    let op = Arc::new(op);
+    let here = WorkerThread::current().filter(|w| w.registry().same_as(registry));
+    let region = Region::current();
+    for index in 0..registry.num_threads() {
+        let op = Arc::clone(&op);
+        registry.increment_live();
+        let job = move || {
+            let worker = WorkerThread::current().expect("broadcast job runs on a worker");
+            let registry = worker.registry();
+            let outcome = unwind::halt_unwinding(|| op(BroadcastContext::on(worker)));
+            // Before the pool may end: the last job drops `op` and what it captured.
+            drop(op);
+            if let Err(payload) = outcome {
+                registry.handle_panic(payload);
+            }
+            registry.decrement_live();
+        };
+        // SAFETY: `OP: 'static`, so the job borrows nothing that could go away.
+        let job = unsafe { HeapJob::into_job_ref(job, here) };
+        registry.inject_to(index, job.in_region(region));
+    }
+}
+
 /// Runs `op` once on each worker of `worker`'s pool and returns the results in worker order.
 pub(crate) fn broadcast_on<OP, R>(worker: &WorkerThread, op: &OP) -> Vec<R>
 where
@@ -74,11 +167,7 @@ where
             StackJob::new(
                 move || {
                     let here = WorkerThread::current().expect("broadcast job runs on a worker");
-                    op(BroadcastContext {
-                        index: here.index(),
-                        num_threads: here.registry().num_threads(),
-                        _marker: PhantomData,
-                    })
+                    op(BroadcastContext::on(here))
                 },
                 latch,
             )

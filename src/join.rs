@@ -16,6 +16,7 @@
 //! works on other jobs until the thief is done. If the pending stack is full, the half is
 //! published right away; if the deque is full too, the two closures run one after the other.
 
+use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
@@ -73,6 +74,105 @@ where
     RB: Send,
 {
     in_worker(|worker, _| join_on(worker, a, b))
+}
+
+/// Like [`join`], but each closure learns whether it *migrated*: whether it runs on another
+/// thread than the one that called `join_context` (as rayon's `join_context`).
+///
+/// `a` migrated only if the call came from outside every pool (then both closures run on a
+/// worker of the global pool); `b` also migrated if another worker took it.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::FnContext;
+///
+/// // A recursion that splits further only when its work has moved to an idle thread (a
+/// // hint that the pool is hungry), the way rayon's adaptive producers split.
+/// fn sum(v: &[u64], ctx: FnContext, splits: u32) -> u64 {
+///     let splits = if ctx.migrated() { splits.max(4) } else { splits };
+///     if splits == 0 || v.len() < 2 {
+///         return v.iter().sum();
+///     }
+///     let (l, r) = v.split_at(v.len() / 2);
+///     let (a, b) = brigade::join_context(
+///         |ctx| sum(l, ctx, splits - 1),
+///         |ctx| sum(r, ctx, splits - 1),
+///     );
+///     a + b
+/// }
+/// let v: Vec<u64> = (1..=1000).collect();
+/// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+/// let (a_moved, total) = pool.install(|| {
+///     brigade::join_context(|ctx| ctx.migrated(), |ctx| sum(&v, ctx, 4))
+/// });
+/// assert!(!a_moved); // called on a worker: `a` runs right there
+/// assert_eq!(total, 500_500);
+/// // Called from outside every pool, both closures run on a worker of the global pool.
+/// assert_eq!(brigade::join_context(|c| c.migrated(), |c| c.migrated()), (true, true));
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn join_context<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce(FnContext) -> RA + Send,
+    B: FnOnce(FnContext) -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    in_worker(|worker, injected| {
+        // An address only compared, never followed: the calling worker is blocked in this
+        // join until `b` is done, so no other live worker can have it meanwhile.
+        let origin = std::ptr::from_ref(worker) as usize;
+        join_on(
+            worker,
+            move || a(FnContext::new(injected)),
+            move || {
+                let here = WorkerThread::current().map(|w| std::ptr::from_ref(w) as usize);
+                b(FnContext::new(injected || here != Some(origin)))
+            },
+        )
+    })
+}
+
+/// What a closure run by [`join_context`] learns about where it runs.
+///
+/// # Examples
+///
+/// ```
+/// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+/// // One worker: nobody can take `b` away from the caller.
+/// let moved = pool.install(|| brigade::join_context(|c| c.migrated(), |c| c.migrated()));
+/// assert_eq!(moved, (false, false));
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+#[derive(Debug)]
+pub struct FnContext {
+    migrated: bool,
+    /// Not `Send`: the context describes the thread it was handed to.
+    _marker: PhantomData<*mut ()>,
+}
+
+impl FnContext {
+    fn new(migrated: bool) -> FnContext {
+        FnContext {
+            migrated,
+            _marker: PhantomData,
+        }
+    }
+
+    /// True if the closure runs on another thread than the one that called
+    /// [`join_context`]: it was stolen, or the call came from outside every pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _) = brigade::join_context(|c| c.migrated(), |_| ());
+    /// assert!(a); // called from `main`, outside every pool
+    /// ```
+    #[inline]
+    pub fn migrated(&self) -> bool {
+        self.migrated
+    }
 }
 
 /// `join` on a given worker of the pool.

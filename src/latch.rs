@@ -205,7 +205,9 @@ impl LockLatch {
             return;
         }
         let start = std::time::Instant::now();
-        while start.elapsed() < LOCK_LATCH_SPIN {
+        // Not under loom: a spin bounded by the clock is not a protocol step, and would make
+        // every model explore each spin.
+        while !cfg!(loom) && start.elapsed() < LOCK_LATCH_SPIN {
             for _ in 0..32 {
                 crate::loom::spin_loop();
             }
@@ -248,13 +250,27 @@ impl Latch for LockLatch {
     }
 }
 
-/// Counts outstanding pieces of work (a scope's jobs, a broadcast's workers); the worker that
-/// owns it waits, working, until the count reaches zero.
+/// Counts outstanding pieces of work (a scope's jobs, a broadcast's workers) until it reaches
+/// zero. Its owner waits for that: a worker, working meanwhile (`WorkerThread::wait_until`),
+/// or a thread outside every pool, blocked (`wait_blocking`; an `in_place_scope` there).
 pub(crate) struct CountLatch {
     counter: CachePadded<AtomicUsize>,
-    core: CoreLatch,
-    registry: StdArc<Registry>,
-    owner: usize,
+    owner: Owner,
+}
+
+/// Who waits for a [`CountLatch`], and how the last unit wakes it.
+enum Owner {
+    /// Worker `index` of `registry`, waiting on `core` in its pool's sleep protocol.
+    Worker {
+        core: CoreLatch,
+        registry: StdArc<Registry>,
+        index: usize,
+    },
+    /// A thread outside every pool, blocked on the lock latch. The setter holds its own
+    /// reference while it sets: once the state is `SET` the owner may return and free the
+    /// count latch while the setter is still inside `set`, releasing the lock latch's mutex
+    /// (as for `install`'s latch in `pool/registry.rs`, where miri caught it).
+    Thread(StdArc<LockLatch>),
 }
 
 impl CountLatch {
@@ -262,9 +278,28 @@ impl CountLatch {
     pub(crate) fn new(count: usize, registry: StdArc<Registry>, owner: usize) -> Self {
         CountLatch {
             counter: CachePadded::new(AtomicUsize::new(count)),
-            core: CoreLatch::new(),
-            registry,
-            owner,
+            owner: Owner::Worker {
+                core: CoreLatch::new(),
+                registry,
+                index: owner,
+            },
+        }
+    }
+
+    /// A latch with `count` outstanding units, waited for by a thread outside every pool with
+    /// [`wait_blocking`](Self::wait_blocking).
+    pub(crate) fn blocking(count: usize) -> Self {
+        CountLatch {
+            counter: CachePadded::new(AtomicUsize::new(count)),
+            owner: Owner::Thread(StdArc::new(LockLatch::new())),
+        }
+    }
+
+    /// Blocks until the count is zero: for the owner of a [`blocking`](Self::blocking) latch.
+    pub(crate) fn wait_blocking(&self) {
+        match &self.owner {
+            Owner::Thread(lock) => lock.wait(),
+            Owner::Worker { .. } => unreachable!("a worker waits for its latch working"),
         }
     }
 
@@ -288,11 +323,25 @@ impl CountLatch {
         // AcqRel: Release publishes this unit's work; Acquire makes everyone else's work
         // visible to whoever sets the latch (and, through it, to the owner).
         if latch.counter.fetch_sub(n, Ordering::AcqRel) == n {
-            let registry = StdArc::clone(&latch.registry);
-            let owner = latch.owner;
-            // SAFETY: `latch` is valid until the swap; nothing of it is used afterwards.
-            if unsafe { CoreLatch::set(&latch.core) } {
-                registry.wake_worker(owner);
+            match &latch.owner {
+                Owner::Worker {
+                    core,
+                    registry,
+                    index,
+                } => {
+                    let (registry, index) = (StdArc::clone(registry), *index);
+                    // SAFETY: `latch` is valid until the swap; nothing of it is used
+                    // afterwards.
+                    if unsafe { CoreLatch::set(core) } {
+                        registry.wake_worker(index);
+                    }
+                }
+                Owner::Thread(lock) => {
+                    // Cloned out before setting: `latch` may be freed as soon as it is set.
+                    let lock = StdArc::clone(lock);
+                    // SAFETY: `lock` keeps the lock latch alive until this call returns.
+                    unsafe { LockLatch::set(StdArc::as_ptr(&lock)) }
+                }
             }
         }
     }
@@ -300,7 +349,10 @@ impl CountLatch {
 
 impl AsCoreLatch for CountLatch {
     fn as_core_latch(&self) -> &CoreLatch {
-        &self.core
+        match &self.owner {
+            Owner::Worker { core, .. } => core,
+            Owner::Thread(_) => unreachable!("a blocking count latch is waited for blocked"),
+        }
     }
 }
 
@@ -309,5 +361,40 @@ impl std::fmt::Debug for CountLatch {
         f.debug_struct("CountLatch")
             .field("count", &self.counter.load(Ordering::Relaxed))
             .finish()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::Arc;
+    use loom::thread;
+
+    /// A scope opened outside every pool (`in_place_scope`): two tasks count down a
+    /// blocking count latch while its owner drops its own unit and blocks. The owner is woken
+    /// (else loom reports a deadlock) and sees both tasks' writes (no early release).
+    #[test]
+    fn blocking_count_latch_wakes_its_owner_after_the_last_unit() {
+        loom::model(|| {
+            let latch = Arc::new(CountLatch::blocking(3));
+            let data = Arc::new(AtomicUsize::new(0));
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let (l, d) = (latch.clone(), data.clone());
+                    thread::spawn(move || {
+                        d.fetch_add(1, Ordering::Relaxed);
+                        // SAFETY: this thread holds one unit; `l` keeps the latch alive.
+                        unsafe { CountLatch::decrement(&*l, 1) };
+                    })
+                })
+                .collect();
+            // SAFETY: the owner's unit; `latch` lives on.
+            unsafe { CountLatch::decrement(&*latch, 1) };
+            latch.wait_blocking();
+            assert_eq!(data.load(Ordering::Relaxed), 2, "released early");
+            for t in threads {
+                t.join().unwrap();
+            }
+        });
     }
 }

@@ -80,6 +80,7 @@
 
 #![warn(missing_docs)]
 
+mod block_in_place;
 mod broadcast;
 mod deque;
 mod error;
@@ -98,15 +99,18 @@ mod sleep;
 mod spawn;
 pub mod sync;
 mod unwind;
+mod yield_now;
 
-pub use broadcast::BroadcastContext;
+pub use block_in_place::block_in_place;
+pub use broadcast::{BroadcastContext, broadcast, spawn_broadcast};
 pub use error::BuildError;
 pub use isolate::isolate;
-pub use join::join;
+pub use join::{FnContext, join, join_context};
 pub use loops::{LoopSource, Schedule, for_each, for_each_chunk, map_reduce};
 pub use pool::{StealAmount, StealPolicy, ThreadPool, ThreadPoolBuilder, Victims};
-pub use scope::{Scope, scope};
+pub use scope::{Scope, in_place_scope, scope};
 pub use spawn::{JoinHandle, TaskPanicked, spawn};
+pub use yield_now::{Yield, yield_local, yield_now};
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]
@@ -173,4 +177,41 @@ pub fn current_num_threads() -> usize {
         Some(worker) => worker.registry().num_threads(),
         None => pool::global_registry().num_threads(),
     }
+}
+
+/// Whether the current worker has queued work of its own: jobs on its deque, or `join`
+/// halves it recorded that nobody took yet. `None` outside every pool. Racy: other workers
+/// may take them at any moment; for heuristics, such as whether to split work further.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(brigade::current_thread_has_pending_tasks(), None);
+/// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+/// pool.scope(|s| {
+///     assert_eq!(brigade::current_thread_has_pending_tasks(), Some(false));
+///     s.spawn(|_| {});
+///     // One worker: nobody else can take the task before the scope body ends.
+///     assert_eq!(brigade::current_thread_has_pending_tasks(), Some(true));
+/// });
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn current_thread_has_pending_tasks() -> Option<bool> {
+    pool::WorkerThread::current().map(pool::WorkerThread::has_local_work)
+}
+
+/// The most worker threads a pool can have: 65,536. A larger
+/// [`num_threads`](ThreadPoolBuilder::num_threads) (or `BRIGADE_NUM_THREADS`) makes `build`
+/// fail with [`BuildError::TooManyThreads`] (rayon silently uses its maximum instead).
+///
+/// # Examples
+///
+/// ```
+/// let max = brigade::max_num_threads();
+/// assert!(max >= 1024);
+/// let err = brigade::ThreadPool::builder().num_threads(max + 1).build().unwrap_err();
+/// assert!(matches!(err, brigade::BuildError::TooManyThreads { .. }));
+/// ```
+pub fn max_num_threads() -> usize {
+    pool::MAX_THREADS
 }

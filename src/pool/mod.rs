@@ -10,6 +10,7 @@ mod steal;
 mod thread_pool;
 mod worker;
 
+pub(crate) use builder::MAX_THREADS;
 pub use builder::ThreadPoolBuilder;
 pub use steal::{StealAmount, StealPolicy, Victims};
 pub use thread_pool::ThreadPool;

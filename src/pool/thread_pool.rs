@@ -3,12 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::broadcast::{BroadcastContext, broadcast_on};
+use crate::broadcast::{BroadcastContext, broadcast_on, spawn_broadcast_in};
 use crate::isolate::Region;
 use crate::join::join_on;
 use crate::loops::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, enter};
 use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
-use crate::scope::{Scope, scope_on};
+use crate::scope::{Scope, in_place_scope_in, scope_on};
 use crate::spawn::{JoinHandle, spawn_in, spawn_with_handle_in};
 
 /// A pool of worker threads that run `join`, `scope`, `spawn` and `broadcast` work.
@@ -168,6 +168,34 @@ impl ThreadPool {
         self.registry.in_worker(|owner, _| scope_on(owner, op))
     }
 
+    /// Opens a scope whose body runs right here, on the calling thread, and whose tasks run
+    /// on this pool; see [`in_place_scope`](crate::in_place_scope). The body need not be
+    /// `Send`, and it may block for a task of the scope (on a channel, a lock) without
+    /// taking a worker of this pool away from that task when the caller is not one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// // One worker, and a body that blocks until a task of the scope has run: with `scope`
+    /// // the body would hold the only worker, and the task could never run.
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let got = pool.in_place_scope(|s| {
+    ///     s.spawn(move |_| tx.send(brigade::current_thread_index()).unwrap());
+    ///     rx.recv().unwrap()
+    /// });
+    /// assert_eq!(got, Some(0)); // the task ran on the pool's worker
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn in_place_scope<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R,
+    {
+        in_place_scope_in(&self.registry, op)
+    }
+
     /// Runs `func` on this pool without waiting for it. The pool, even once dropped, runs
     /// it before its threads exit. A panic goes to the
     /// [`panic_handler`](ThreadPoolBuilder::panic_handler).
@@ -240,6 +268,35 @@ impl ThreadPool {
     {
         self.registry
             .in_worker(|worker, _| broadcast_on(worker, &op))
+    }
+
+    /// Runs `op` once on every worker without waiting for it: each worker runs it when it
+    /// next looks for work.
+    ///
+    /// As with [`spawn`](Self::spawn), a panic in `op` goes to the pool's
+    /// [`panic_handler`](crate::ThreadPoolBuilder::panic_handler) (once per worker it
+    /// panics on), and dropping the pool waits for every worker's run. (rayon aborts the
+    /// process on such a panic when no handler is set; brigade never does.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(3).build()?;
+    /// let sum = Arc::new(AtomicUsize::new(0));
+    /// let s = Arc::clone(&sum);
+    /// pool.spawn_broadcast(move |ctx| { s.fetch_add(ctx.index() + 1, Ordering::SeqCst); });
+    /// drop(pool); // waits for the broadcast
+    /// assert_eq!(sum.load(Ordering::SeqCst), 1 + 2 + 3);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn spawn_broadcast<OP>(&self, op: OP)
+    where
+        OP: Fn(BroadcastContext<'_>) + Send + Sync + 'static,
+    {
+        spawn_broadcast_in(&self.registry, op);
     }
 
     /// Calls `body` once for every item of `source`, in parallel on this pool; see

@@ -26,13 +26,13 @@ use std::time::Instant;
 use crate::deque::{self, Steal};
 use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef, blocks};
-use crate::latch::{AsCoreLatch, CoreLatch};
+use crate::latch::{AsCoreLatch, CoreLatch, Latch, SpinLatch};
 use crate::loom::Ordering;
 use crate::pool::Registry;
 use crate::pool::heartbeat;
 use crate::pool::pending::Pending;
 use crate::pool::steal::{self, StealAmount, Victims};
-use crate::unwind::AbortIfPanic;
+use crate::unwind::{self, AbortIfPanic};
 
 /// A `join` below the outermost few is recorded once in this many (see `join.rs`).
 const RECORD_EVERY: u32 = 64;
@@ -381,6 +381,46 @@ impl WorkerThread {
         Some(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) })
     }
 
+    /// Runs one job from anywhere this worker would look while waiting (`yield_now`); true
+    /// if one ran. Inside an isolation region, only a job of the region.
+    pub(crate) fn run_one(&self) -> bool {
+        match self.find_work() {
+            Some(job) => {
+                self.execute(job);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs one job of this worker's own: its deque, or a `join` half it recorded
+    /// (`yield_local`); true if one ran. Inside an isolation region, only a job of the
+    /// region.
+    pub(crate) fn run_one_local(&self) -> bool {
+        let job = self.pop().or_else(|| {
+            let isolation = self.isolation.get();
+            // As a wait does: halves recorded before the region are not the region's.
+            if self.pending.is_empty() || isolation.pending_floor != 0 {
+                return None;
+            }
+            self.promote_all();
+            self.pop()
+        });
+        match job {
+            Some(job) => {
+                self.execute(job);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True if this worker's deque holds jobs or it has recorded `join` halves that have not
+    /// been taken (`current_thread_has_pending_tasks`). Racy: thieves may take them at once.
+    pub(crate) fn has_local_work(&self) -> bool {
+        !self.deque.is_empty() || !self.pending.is_empty()
+    }
+
     /// Runs a job, in its isolation region.
     #[inline]
     pub(crate) fn execute(&self, job: JobRef) {
@@ -472,6 +512,65 @@ impl WorkerThread {
         });
         self.sync_depth.set(depth);
         result
+    }
+
+    /// Runs `f` on this thread *outside* the pool, while a fresh thread acts as this worker
+    /// until `f` returns (`block_in_place`): `f` may block for long, and the pool keeps its
+    /// number of working threads. The fresh thread runs jobs as a waiting worker does (this
+    /// worker's own first, then other workers'), and when `f` is done it finishes the job it
+    /// is in and ends; then this thread is the worker again. If the OS refuses a thread, `f`
+    /// runs here as the worker, without a stand-in.
+    ///
+    /// As in `on_fresh_stack`, the two threads never use the worker at once: this thread
+    /// forgets it (`WorkerThread::current()` is `None` in `f`) before the fresh one takes it,
+    /// and takes it back only after the fresh one has ended.
+    #[cold]
+    pub(crate) fn lend_while<R>(&self, f: impl FnOnce() -> R) -> R {
+        /// The worker, handed to the thread that acts as it while `f` runs.
+        struct Handoff(*const WorkerThread);
+        // SAFETY: only the fresh thread uses the pointer, while this thread runs `f` outside
+        // the pool and then waits in `thread::scope`; the worker outlives the scope.
+        unsafe impl Send for Handoff {}
+
+        let handoff = Handoff(self);
+        let chain = crate::isolate::Chain::current();
+        let done = SpinLatch::new(&self.registry, self.index);
+        let depth = self.sync_depth.get();
+        let mut builder = std::thread::Builder::new();
+        if let Some(name) = std::thread::current().name() {
+            builder = builder.name(name.to_owned());
+        }
+        if let Some(size) = self.registry.stack_size {
+            builder = builder.stack_size(size);
+        }
+        std::thread::scope(|scope| {
+            let done = &done;
+            // Set before the fresh thread starts: from here on it is the worker, and its
+            // stack is fresh.
+            self.sync_depth.set(0);
+            WORKER_THREAD.with(|w| w.set(ptr::null()));
+            let stand_in = builder.spawn_scoped(scope, move || {
+                let handoff = handoff;
+                // SAFETY: see `Handoff`.
+                let worker = unsafe { &*handoff.0 };
+                WORKER_THREAD.with(|w| w.set(worker));
+                chain.adopt(|| worker.wait_until(done));
+                WORKER_THREAD.with(|w| w.set(ptr::null()));
+            });
+            let Ok(stand_in) = stand_in else {
+                WORKER_THREAD.with(|w| w.set(self));
+                self.sync_depth.set(depth);
+                return f();
+            };
+            let outcome = unwind::halt_unwinding(f);
+            // SAFETY: `done` lives in this frame until the scope has joined the stand-in.
+            unsafe { Latch::set(done) };
+            // The stand-in runs jobs, which catch their panics; a panic here is a brigade bug.
+            stand_in.join().expect("a worker's wait does not panic");
+            WORKER_THREAD.with(|w| w.set(self));
+            self.sync_depth.set(depth);
+            outcome.unwrap_or_else(|payload| unwind::resume_unwinding(payload))
+        })
     }
 
     /// Runs `f`, which blocks this worker outside the pool's sleep protocol (a barrier

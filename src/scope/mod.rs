@@ -1,10 +1,12 @@
-//! `scope`: spawn any number of tasks that may borrow from the caller's stack, and wait for
-//! all of them.
+//! `scope` and `in_place_scope`: spawn any number of tasks that may borrow from the caller's
+//! stack, and wait for all of them.
 //!
 //! A scope counts its unfinished tasks, plus one for its body, in a [`CountLatch`]. Each
 //! `spawn` adds one before the task becomes visible to other workers; each task removes one
-//! when it is done, panicked or not. The worker that opened the scope runs its body, removes
-//! the body's unit, and works on other jobs until the count is zero. Only then does `scope`
+//! when it is done, panicked or not. The thread that opened the scope runs its body (for
+//! `scope`, a worker of the pool; for `in_place_scope`, the caller, wherever it is), removes
+//! the body's unit, and waits until the count is zero: a worker works on other jobs
+//! meanwhile, any other thread blocks. Only then does `scope`
 //! return, so nothing a task borrows can go away while the task may still run. A task's
 //! panic is kept (the first one; later ones are dropped) and re-raised when the scope ends.
 
@@ -14,6 +16,7 @@ use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::Arc;
 
+use crate::broadcast::BroadcastContext;
 use crate::isolate::Region;
 use crate::job::HeapJob;
 use crate::latch::CountLatch;
@@ -96,11 +99,109 @@ where
     OP: FnOnce(&Scope<'scope>) -> R + Send,
     R: Send,
 {
+    let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
+    run_scope(owner.registry_arc(), pending, op, |pending| {
+        owner.wait_until(pending)
+    })
+}
+
+/// Opens a scope whose body runs right here, on the calling thread, and whose tasks run on
+/// the current pool (the global pool outside every pool). Returns once `op` and every task
+/// spawned in the scope have finished.
+///
+/// Unlike [`scope`], the body is not sent to a worker: it may use what cannot leave this
+/// thread (an `Rc`, a `RefCell` borrow), it never waits for a worker to pick it up, and on a
+/// thread outside every pool it may block (on a channel, a lock) for a task of the scope
+/// without taking a worker away from that task. After the body, a worker waits for the
+/// tasks by running other jobs; any other thread blocks.
+///
+/// # Panics
+///
+/// As [`scope`]: the first panic of the body or a task is re-raised here once all tasks
+/// have finished.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use std::sync::mpsc;
+///
+/// let log = Rc::new(RefCell::new(Vec::new())); // not `Send`: fine in the body
+/// let (tx, rx) = mpsc::channel();
+/// brigade::in_place_scope(|s| {
+///     for i in 0..4u32 {
+///         let tx = tx.clone();
+///         s.spawn(move |_| tx.send(i * i).unwrap());
+///     }
+///     // The body blocks this thread, not a worker, until the tasks have sent.
+///     for v in rx.iter().take(4) {
+///         log.borrow_mut().push(v);
+///     }
+/// });
+/// log.borrow_mut().sort();
+/// assert_eq!(*log.borrow(), [0, 1, 4, 9]);
+/// ```
+///
+/// Tasks still run on workers, so what they capture must be `Send`, even here:
+///
+/// ```compile_fail,E0277
+/// use std::rc::Rc;
+///
+/// let shared = Rc::new(5);
+/// brigade::in_place_scope(|s| {
+///     // error: `Rc<i32>` cannot be sent between threads safely
+///     s.spawn(|_| println!("{}", shared));
+/// });
+/// ```
+pub fn in_place_scope<'scope, OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&Scope<'scope>) -> R,
+{
+    let registry = match WorkerThread::current() {
+        Some(worker) => worker.registry_arc(),
+        None => crate::pool::global_registry(),
+    };
+    in_place_scope_in(registry, op)
+}
+
+/// `in_place_scope` with its tasks on `registry`'s pool.
+pub(crate) fn in_place_scope_in<'scope, OP, R>(registry: &Arc<Registry>, op: OP) -> R
+where
+    OP: FnOnce(&Scope<'scope>) -> R,
+{
+    match WorkerThread::current() {
+        // A worker of this pool or of another: it waits for the tasks working, in its own
+        // pool, and the last task wakes it there.
+        Some(owner) => {
+            let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
+            run_scope(registry, pending, op, |pending| owner.wait_until(pending))
+        }
+        None => run_scope(
+            registry,
+            CountLatch::blocking(1),
+            op,
+            CountLatch::wait_blocking,
+        ),
+    }
+}
+
+/// Runs `op` as the body of a scope whose tasks go to `registry`'s pool, then `wait`s for
+/// `pending` (one unit, the body's) to reach zero, and re-raises the first panic.
+fn run_scope<'scope, OP, R>(
+    registry: &Arc<Registry>,
+    pending: CountLatch,
+    op: OP,
+    wait: impl FnOnce(&CountLatch),
+) -> R
+where
+    OP: FnOnce(&Scope<'scope>) -> R,
+{
     let scope = Scope {
         base: ScopeBase {
-            registry: Arc::clone(owner.registry_arc()),
+            registry: Arc::clone(registry),
             panic: AtomicPtr::new(ptr::null_mut()),
-            pending: CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index()),
+            pending,
         },
         marker: PhantomData,
     };
@@ -114,7 +215,7 @@ where
     };
     // SAFETY: the body holds one unit, released here; `scope` lives on until the wait ends.
     unsafe { CountLatch::decrement(&scope.base.pending, 1) };
-    owner.wait_until(&scope.base.pending);
+    wait(&scope.base.pending);
     scope.base.propagate_panic();
     result.expect("scope body returned normally when no panic was recorded")
 }
@@ -176,6 +277,57 @@ impl<'scope> Scope<'scope> {
         match worker {
             Some(worker) => worker.push_or_spill(job),
             None => self.base.registry.inject(job.in_region(Region::current())),
+        }
+    }
+}
+
+impl<'scope> Scope<'scope> {
+    /// Spawns one task per worker of the scope's pool: `body` runs once on every worker, with
+    /// a [`BroadcastContext`] saying which. Each worker runs it when it next looks for work;
+    /// the scope waits for all of them, and a panic of any is re-raised when the scope ends,
+    /// as for [`spawn`](Self::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(3).build()?;
+    /// let seen = Mutex::new(Vec::new());
+    /// pool.scope(|s| s.spawn_broadcast(|_, ctx| seen.lock().unwrap().push(ctx.index())));
+    /// let mut seen = seen.into_inner().unwrap();
+    /// seen.sort();
+    /// assert_eq!(seen, [0, 1, 2]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn spawn_broadcast<BODY>(&self, body: BODY)
+    where
+        BODY: Fn(&Scope<'scope>, BroadcastContext<'_>) + Send + Sync + 'scope,
+    {
+        let registry = &self.base.registry;
+        let n = registry.num_threads();
+        // Shared by the tasks; each drops its handle before `task_done`, so the last one
+        // drops `body` (and what it borrows) while the scope still waits (see `spawn`).
+        let body = Arc::new(body);
+        let here = WorkerThread::current().filter(|w| w.registry().same_as(registry));
+        let region = Region::current();
+        self.base.pending.increment(n);
+        for index in 0..n {
+            let scope = ScopePtr(self);
+            let body = Arc::clone(&body);
+            let job = move || {
+                let scope = scope;
+                // SAFETY: as in `spawn`: the scope outlives every task holding a unit.
+                let this = unsafe { &*scope.0 };
+                let worker = WorkerThread::current().expect("broadcast task runs on a worker");
+                let outcome = unwind::halt_unwinding(|| body(this, BroadcastContext::on(worker)));
+                drop(body);
+                // SAFETY: as in `spawn`.
+                unsafe { ScopeBase::task_done(&this.base, outcome) };
+            };
+            // SAFETY: the job may borrow `'scope` data; the scope waits for it.
+            let job = unsafe { HeapJob::into_job_ref(job, here) };
+            registry.inject_to(index, job.in_region(region));
         }
     }
 }

@@ -1,0 +1,51 @@
+//! `block_in_place`: a task about to block outside the pool (I/O, a foreign lock, a channel)
+//! lends its worker to a stand-in thread meanwhile, so the pool keeps its parallelism (the
+//! name is tokio's; rayon has no equivalent).
+
+use crate::pool::WorkerThread;
+
+/// Runs `f`, which may block for a long time (on I/O, a lock or a channel that the pool does
+/// not know about), without taking a worker away from the pool.
+///
+/// On a worker thread, a fresh thread takes over the worker while `f` runs: it runs the
+/// worker's queued jobs and recorded `join` halves, and steals, as the worker would. When `f`
+/// returns, the stand-in finishes the job it is running and ends, and the calling thread is
+/// the worker again. So a task that "falls ill" on a blocking call costs the pool no
+/// parallelism, and work queued behind it is not held up.
+///
+/// `f` runs on the calling thread, outside the pool: in it,
+/// [`current_thread_index`](crate::current_thread_index) is `None`, and brigade calls behave
+/// as on any thread outside the pool (`pool.install` blocks until a worker has run the
+/// closure; [`join`](crate::join) and [`scope`](crate::scope) go to the global pool). Outside
+/// every pool, `block_in_place(f)` is just `f()`.
+///
+/// Each call on a worker starts a thread (tens of microseconds): use it around calls that
+/// block for much longer than that, not in a hot loop. If the OS refuses the thread, `f`
+/// runs on the worker without a stand-in. A panic in `f` reaches the caller, after the
+/// worker is back.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// // One worker. Its task waits on a channel that another queued task sends to: without
+/// // `block_in_place` the wait would hold the only worker, and the sender would never run.
+/// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+/// let (tx, rx) = mpsc::channel();
+/// let got = pool.scope(move |s| {
+///     s.spawn(move |_| tx.send(42).unwrap());
+///     brigade::block_in_place(|| rx.recv().unwrap())
+/// });
+/// assert_eq!(got, 42);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    match WorkerThread::current() {
+        Some(worker) => worker.lend_while(f),
+        None => f(),
+    }
+}

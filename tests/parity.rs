@@ -1,0 +1,698 @@
+//! rayon-core's API that brigade offers under the same names: `join_context`, `yield_now`,
+//! `yield_local`, `current_thread_has_pending_tasks`, `max_num_threads`, the free
+//! `broadcast`, `spawn_broadcast` (free, on a pool, on a scope) and `in_place_scope` (free
+//! and on a pool); and `block_in_place`, tokio's name for what rayon lacks. Several tests are
+//! rayon-core's own (`join/test.rs`, `broadcast/test.rs`, `thread_pool/test.rs`), ported.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+
+use brigade::{ThreadPool, Yield};
+
+mod common;
+
+fn pool(threads: usize) -> ThreadPool {
+    ThreadPool::builder()
+        .num_threads(threads)
+        .build()
+        .expect("a small pool builds")
+}
+
+// ---- join_context (rayon-core join/test.rs) ----
+
+#[test]
+fn join_context_both() {
+    // Outside every pool: both closures run on a worker of the global pool.
+    let (a, b) = brigade::join_context(|a| a.migrated(), |b| b.migrated());
+    assert!(a);
+    assert!(b);
+}
+
+#[test]
+fn join_context_neither() {
+    // One worker: nobody can take `b`.
+    let (a, b) = pool(1).install(|| brigade::join_context(|a| a.migrated(), |b| b.migrated()));
+    assert!(!a);
+    assert!(!b);
+}
+
+#[test]
+fn join_context_second() {
+    // `a` blocks until `b` runs: another worker must have taken `b`.
+    let barrier = Barrier::new(2);
+    let (a, b) = pool(2).install(|| {
+        brigade::join_context(
+            |a| {
+                barrier.wait();
+                a.migrated()
+            },
+            |b| {
+                barrier.wait();
+                b.migrated()
+            },
+        )
+    });
+    assert!(!a);
+    assert!(b);
+}
+
+#[test]
+fn migrated_says_whether_b_left_the_calling_thread() {
+    let pool = pool(2);
+    let (rounds, moved) = if cfg!(miri) { (20, 20) } else { (2_000, 200) };
+    let mut seen_moved = 0;
+    for _ in 0..rounds {
+        let (caller, (b_thread, b_migrated)) = pool.install(|| {
+            brigade::join_context(
+                |_| {
+                    // Long enough, now and then, for the other worker to take `b`.
+                    let spin = std::time::Instant::now();
+                    while spin.elapsed() < std::time::Duration::from_micros(50) {}
+                    thread::current().id()
+                },
+                |b| (thread::current().id(), b.migrated()),
+            )
+        });
+        assert_eq!(b_migrated, b_thread != caller);
+        seen_moved += usize::from(b_migrated);
+        if seen_moved >= moved {
+            break;
+        }
+    }
+    // Not asserted to be above zero: whether `b` moves is the scheduler's choice.
+    println!("b migrated in {seen_moved} rounds");
+}
+
+// ---- yield_now / yield_local (rayon-core thread_pool/test.rs) ----
+
+#[test]
+fn yield_now_to_spawn() {
+    let (tx, rx) = channel();
+    let pool = pool(1);
+    pool.install(move || {
+        brigade::spawn(move || tx.send(22).unwrap());
+        // The only worker is here: the spawn runs now or never.
+        assert_eq!(brigade::yield_now(), Some(Yield::Executed));
+        assert_eq!(rx.try_recv(), Ok(22));
+        assert_eq!(brigade::yield_now(), Some(Yield::Idle));
+    });
+}
+
+#[test]
+fn yield_local_to_spawn() {
+    let (tx, rx) = channel();
+    let pool = pool(1);
+    pool.install(move || {
+        brigade::spawn(move || tx.send(22).unwrap());
+        assert_eq!(brigade::yield_local(), Some(Yield::Executed));
+        assert_eq!(rx.try_recv(), Ok(22));
+        assert_eq!(brigade::yield_local(), Some(Yield::Idle));
+    });
+}
+
+#[test]
+fn yield_outside_every_pool() {
+    assert_eq!(brigade::yield_now(), None);
+    assert_eq!(brigade::yield_local(), None);
+}
+
+#[test]
+fn yield_local_runs_a_recorded_join_half() {
+    // In `a`, the join's `b` is the worker's own work: yielding runs it, and the join still
+    // returns both results, `b`'s once.
+    let runs = AtomicUsize::new(0);
+    let (y, b) = pool(1)
+        .install(|| brigade::join(brigade::yield_local, || runs.fetch_add(1, Ordering::SeqCst)));
+    assert_eq!(y, Some(Yield::Executed));
+    assert_eq!(b, 0);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn yield_local_never_steals() {
+    // Worker 1's task is not worker 0's own work: `yield_local` leaves it alone.
+    let pool = pool(2);
+    let release = AtomicBool::new(false);
+    let started = Barrier::new(2);
+    pool.scope(|s| {
+        s.spawn_broadcast(|s, ctx| {
+            if ctx.index() == 1 {
+                // Queue a task on worker 1's deque, then let worker 0 look.
+                s.spawn(|_| {});
+                started.wait();
+                while !release.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+            } else {
+                started.wait();
+                assert_eq!(brigade::yield_local(), Some(Yield::Idle));
+                release.store(true, Ordering::Release);
+            }
+        });
+    });
+}
+
+#[test]
+fn polling_loop_with_yield_now_finishes_on_one_worker() {
+    let pool = pool(1);
+    let done = AtomicBool::new(false);
+    pool.scope(|s| {
+        s.spawn(|_| done.store(true, Ordering::Release));
+        while !done.load(Ordering::Acquire) {
+            if brigade::yield_now() == Some(Yield::Idle) {
+                thread::yield_now();
+            }
+        }
+    });
+}
+
+#[test]
+fn yield_inside_isolate_runs_only_isolated_work() {
+    let pool = pool(1);
+    let outside_ran = AtomicBool::new(false);
+    pool.scope(|s| {
+        s.spawn(|_| outside_ran.store(true, Ordering::SeqCst));
+        brigade::isolate(|| {
+            assert_eq!(brigade::yield_now(), Some(Yield::Idle));
+            assert_eq!(brigade::yield_local(), Some(Yield::Idle));
+        });
+        assert!(!outside_ran.load(Ordering::SeqCst));
+    });
+    assert!(outside_ran.load(Ordering::SeqCst));
+}
+
+// ---- current_thread_has_pending_tasks, max_num_threads ----
+
+#[test]
+fn pending_tasks_seen_from_the_worker() {
+    assert_eq!(brigade::current_thread_has_pending_tasks(), None);
+    let pool = pool(1);
+    pool.install(|| {
+        assert_eq!(brigade::current_thread_has_pending_tasks(), Some(false));
+        // The outermost join's `b` waits, recorded, while `a` runs.
+        let (inside_a, ()) = brigade::join(brigade::current_thread_has_pending_tasks, || ());
+        assert_eq!(inside_a, Some(true));
+        assert_eq!(brigade::current_thread_has_pending_tasks(), Some(false));
+    });
+}
+
+#[test]
+fn max_num_threads_is_the_builders_bound() {
+    let max = brigade::max_num_threads();
+    assert!(max >= 1 << 10);
+    let err = ThreadPool::builder()
+        .num_threads(max + 1)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, brigade::BuildError::TooManyThreads { .. }));
+}
+
+// ---- broadcast and spawn_broadcast (rayon-core broadcast/test.rs) ----
+
+#[test]
+fn broadcast_global() {
+    let v = brigade::broadcast(|ctx| ctx.index());
+    assert!(v.into_iter().eq(0..brigade::current_num_threads()));
+}
+
+#[test]
+fn spawn_broadcast_global() {
+    let (tx, rx) = channel();
+    brigade::spawn_broadcast(move |ctx| tx.send(ctx.index()).unwrap());
+    let mut v: Vec<_> = rx.into_iter().collect();
+    v.sort_unstable();
+    assert!(v.into_iter().eq(0..brigade::current_num_threads()));
+}
+
+#[test]
+fn broadcast_pool_from_inside() {
+    let pool = pool(7);
+    let v = pool.install(|| brigade::broadcast(|ctx| ctx.index()));
+    assert!(v.into_iter().eq(0..7));
+}
+
+#[test]
+fn spawn_broadcast_pool() {
+    let (tx, rx) = channel();
+    let pool = pool(7);
+    pool.spawn_broadcast(move |ctx| tx.send(ctx.index()).unwrap());
+    let mut v: Vec<_> = rx.into_iter().collect();
+    v.sort_unstable();
+    assert!(v.into_iter().eq(0..7));
+}
+
+#[test]
+fn spawn_broadcast_self() {
+    let (tx, rx) = channel();
+    let pool = pool(7);
+    pool.spawn(|| brigade::spawn_broadcast(move |ctx| tx.send(ctx.index()).unwrap()));
+    let mut v: Vec<_> = rx.into_iter().collect();
+    v.sort_unstable();
+    assert!(v.into_iter().eq(0..7));
+}
+
+#[test]
+fn broadcast_mutual() {
+    let count = AtomicUsize::new(0);
+    let pool1 = pool(3);
+    let pool2 = pool(7);
+    pool1.install(|| {
+        pool2.broadcast(|_| {
+            pool1.broadcast(|_| {
+                count.fetch_add(1, Ordering::Relaxed);
+            });
+        });
+    });
+    assert_eq!(count.into_inner(), 3 * 7);
+}
+
+#[test]
+fn spawn_broadcast_mutual() {
+    let (tx, rx) = channel();
+    let pool1 = Arc::new(pool(3));
+    let pool2 = pool(7);
+    let p1 = Arc::clone(&pool1);
+    pool2.spawn_broadcast(move |_| {
+        let tx = tx.clone();
+        p1.spawn_broadcast(move |_| tx.send(()).unwrap());
+    });
+    assert_eq!(rx.into_iter().count(), 3 * 7);
+}
+
+#[test]
+fn spawn_broadcast_panic_one() {
+    common::quiet_expected_panics();
+    let (tx, rx) = channel();
+    let panics = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&panics);
+    let pool = ThreadPool::builder()
+        .num_threads(7)
+        .panic_handler(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    pool.spawn_broadcast(move |ctx| {
+        tx.send(ctx.index()).unwrap();
+        if ctx.index() == 3 {
+            panic!("{}: panic on worker 3", common::EXPECTED);
+        }
+    });
+    drop(pool); // waits for the broadcast, panic included
+    let mut v: Vec<_> = rx.into_iter().collect();
+    v.sort_unstable();
+    assert!(v.into_iter().eq(0..7));
+    assert_eq!(panics.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn spawn_broadcast_panic_many() {
+    common::quiet_expected_panics();
+    let panics = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&panics);
+    let pool = ThreadPool::builder()
+        .num_threads(7)
+        .panic_handler(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    pool.spawn_broadcast(|ctx| {
+        if ctx.index() % 2 == 0 {
+            panic!("{}: panic on an even worker", common::EXPECTED);
+        }
+    });
+    // The pool keeps working after the panics.
+    assert_eq!(pool.broadcast(|ctx| ctx.index()).len(), 7);
+    drop(pool);
+    assert_eq!(panics.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn broadcast_after_spawn_broadcast() {
+    let (tx, rx) = channel();
+    let pool = pool(7);
+    // Queued on every worker before the broadcast: every worker runs its spawned job first.
+    pool.spawn_broadcast(move |ctx| tx.send(ctx.index()).unwrap());
+    let v = pool.broadcast(|ctx| ctx.index());
+    assert!(v.into_iter().eq(0..7));
+    let mut seen: Vec<_> = rx.into_iter().collect();
+    seen.sort_unstable();
+    assert!(seen.into_iter().eq(0..7));
+}
+
+#[test]
+fn scope_spawn_broadcast() {
+    let sum = AtomicUsize::new(0);
+    let n = pool(7).scope(|s| {
+        s.spawn_broadcast(|_, ctx| {
+            sum.fetch_add(ctx.index(), Ordering::Relaxed);
+        });
+        brigade::current_num_threads()
+    });
+    assert_eq!(sum.into_inner(), n * (n - 1) / 2);
+}
+
+#[test]
+fn scope_spawn_broadcast_barrier() {
+    // Every worker holds its task at the barrier at once, with one plain thread: all seven
+    // tasks run at the same time, one per worker.
+    let barrier = Barrier::new(8);
+    let pool = pool(7);
+    thread::scope(|ts| {
+        ts.spawn(|| barrier.wait());
+        pool.scope(|s| {
+            s.spawn_broadcast(|_, _| {
+                barrier.wait();
+            });
+        });
+    });
+}
+
+#[test]
+fn scope_spawn_broadcast_may_spawn_and_borrow() {
+    let pool = pool(4);
+    let hits = Mutex::new(vec![0u32; 4]);
+    pool.scope(|s| {
+        s.spawn_broadcast(|s, ctx| {
+            let i = ctx.index();
+            let hits = &hits;
+            s.spawn(move |_| hits.lock().unwrap()[i] += 1);
+        });
+    });
+    assert_eq!(hits.into_inner().unwrap(), [1, 1, 1, 1]);
+}
+
+#[test]
+fn scope_spawn_broadcast_panic_one() {
+    common::quiet_expected_panics();
+    let count = AtomicUsize::new(0);
+    let pool = pool(7);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.scope(|s| {
+            s.spawn_broadcast(|_, ctx| {
+                count.fetch_add(1, Ordering::Relaxed);
+                if ctx.index() == 3 {
+                    panic!("{}: panic on worker 3", common::EXPECTED);
+                }
+            });
+        });
+    }));
+    assert_eq!(count.into_inner(), 7);
+    let payload = result.expect_err("the scope re-raises the task's panic");
+    assert!(common::payload_str(&*payload).starts_with(common::EXPECTED));
+    // The pool is still usable.
+    assert_eq!(pool.install(|| 6 * 7), 42);
+}
+
+// ---- in_place_scope (rayon-core scope/test.rs) ----
+
+#[test]
+fn in_place_scope_no_deadlock() {
+    // One worker, and a body that blocks until a task has run: with `scope`, the body
+    // would hold the only worker.
+    let pool = pool(1);
+    let (tx, rx) = channel();
+    let rx_ref = &rx;
+    pool.in_place_scope(move |s| {
+        s.spawn(move |_| tx.send(()).unwrap());
+        rx_ref.recv().unwrap();
+    });
+}
+
+#[test]
+fn in_place_scope_body_runs_on_the_caller() {
+    let pool = pool(2);
+    let caller = thread::current().id();
+    let ran_on = Mutex::new(Vec::new());
+    let body_thread = pool.in_place_scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|_| ran_on.lock().unwrap().push(brigade::current_thread_index()));
+        }
+        assert_eq!(brigade::current_thread_index(), None);
+        thread::current().id()
+    });
+    assert_eq!(body_thread, caller);
+    let ran_on = ran_on.into_inner().unwrap();
+    assert_eq!(ran_on.len(), 8);
+    assert!(ran_on.iter().all(|i| matches!(i, Some(0 | 1))));
+}
+
+#[test]
+fn in_place_scope_body_need_not_be_send() {
+    let pool = pool(2);
+    let local = std::rc::Rc::new(std::cell::Cell::new(0));
+    let sum = AtomicUsize::new(0);
+    pool.in_place_scope(|s| {
+        for i in 1..=10 {
+            let sum = &sum;
+            s.spawn(move |_| {
+                sum.fetch_add(i, Ordering::Relaxed);
+            });
+            local.set(local.get() + 1);
+        }
+    });
+    assert_eq!(local.get(), 10);
+    assert_eq!(sum.into_inner(), 55);
+}
+
+#[test]
+fn in_place_scope_free_function_uses_the_current_pool() {
+    let pool = pool(3);
+    let threads = Mutex::new(Vec::new());
+    pool.install(|| {
+        let worker = brigade::current_thread_index();
+        brigade::in_place_scope(|s| {
+            // On a worker, the body stays on it; tasks go to the same pool.
+            assert_eq!(brigade::current_thread_index(), worker);
+            for _ in 0..6 {
+                s.spawn(|_| threads.lock().unwrap().push(brigade::current_num_threads()));
+            }
+        });
+    });
+    assert_eq!(threads.into_inner().unwrap(), [3; 6]);
+}
+
+#[test]
+fn in_place_scope_from_a_worker_of_another_pool() {
+    let (p1, p2) = (pool(1), pool(2));
+    // p1's only worker opens a scope on p2 and blocks, while p2's workers run the tasks;
+    // a task of p2 also sends work back to p1, which p1's worker runs while it waits.
+    let total = AtomicUsize::new(0);
+    p1.install(|| {
+        p2.in_place_scope(|s| {
+            for _ in 0..10 {
+                s.spawn(|_| {
+                    assert_eq!(brigade::current_num_threads(), 2);
+                    total.fetch_add(p1.install(brigade::current_num_threads), Ordering::SeqCst);
+                });
+            }
+        });
+    });
+    assert_eq!(total.into_inner(), 10);
+}
+
+#[test]
+fn in_place_scope_nested_on_a_plain_thread() {
+    let pool = pool(2);
+    let count = AtomicUsize::new(0);
+    pool.in_place_scope(|outer| {
+        outer.spawn(|_| {
+            count.fetch_add(1, Ordering::SeqCst);
+        });
+        pool.in_place_scope(|inner| {
+            for _ in 0..5 {
+                inner.spawn(|_| {
+                    count.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        });
+        // The inner scope has ended: its five tasks ran.
+        assert!(count.load(Ordering::SeqCst) >= 5);
+    });
+    assert_eq!(count.into_inner(), 6);
+}
+
+#[test]
+fn in_place_scope_panics_reach_the_caller_after_all_tasks() {
+    common::quiet_expected_panics();
+    let pool = pool(2);
+    let ran = AtomicUsize::new(0);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.in_place_scope(|s| {
+            for i in 0..8 {
+                let ran = &ran;
+                s.spawn(move |_| {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                    if i == 5 {
+                        panic!("{}: task 5", common::EXPECTED);
+                    }
+                });
+            }
+        })
+    }));
+    assert!(r.is_err());
+    assert_eq!(ran.load(Ordering::SeqCst), 8);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.in_place_scope(|s| {
+            let ran = &ran;
+            s.spawn(move |_| {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+            panic!("{}: the body", common::EXPECTED);
+        })
+    }));
+    let payload = r.expect_err("the body's panic is re-raised");
+    assert!(common::payload_str(&*payload).contains("the body"));
+    assert_eq!(ran.load(Ordering::SeqCst), 9);
+    assert_eq!(pool.install(|| 1 + 1), 2);
+}
+
+#[test]
+fn in_place_scope_outside_every_pool_uses_the_global_pool() {
+    let n = brigade::in_place_scope(|s| {
+        s.spawn(|_| assert!(brigade::current_thread_index().is_some()));
+        brigade::current_num_threads()
+    });
+    assert!(n >= 1);
+}
+
+#[test]
+fn in_place_scope_spawn_broadcast_barrier() {
+    // rayon-core's `scope_spawn_broadcast_barrier`: every worker meets the body at a barrier.
+    let barrier = Barrier::new(8);
+    let pool = pool(7);
+    pool.in_place_scope(|s| {
+        s.spawn_broadcast(|_, _| {
+            barrier.wait();
+        });
+        barrier.wait();
+    });
+}
+
+// ---- block_in_place ----
+
+#[test]
+fn blocked_task_does_not_hold_up_queued_work() {
+    // One worker: a task blocks for 200 ms inside `block_in_place` while 10 tasks of 10 ms
+    // wait behind it. A stand-in runs them meanwhile, so they end long before the block.
+    let pool = pool(1);
+    let start = std::time::Instant::now();
+    let ends = Mutex::new(Vec::new());
+    let blocked_end = pool.scope(|s| {
+        for _ in 0..10 {
+            s.spawn(|_| {
+                thread::sleep(std::time::Duration::from_millis(10));
+                ends.lock().unwrap().push(start.elapsed());
+            });
+        }
+        brigade::block_in_place(|| thread::sleep(std::time::Duration::from_millis(200)));
+        start.elapsed()
+    });
+    let ends = ends.into_inner().unwrap();
+    assert_eq!(ends.len(), 10);
+    let last = *ends.iter().max().unwrap();
+    assert!(
+        last < blocked_end,
+        "queued work ended at {last:?}, after the blocked task ({blocked_end:?})"
+    );
+    println!("queued work done at {last:?}; blocked task done at {blocked_end:?}");
+}
+
+#[test]
+fn block_in_place_waits_for_a_task_of_its_own_pool() {
+    // Without a stand-in this deadlocks: the only worker waits for a task only it can run.
+    let pool = pool(1);
+    let (tx, rx) = channel();
+    let got = pool.install(move || {
+        brigade::spawn(move || tx.send(7).unwrap());
+        brigade::block_in_place(|| rx.recv().unwrap())
+    });
+    assert_eq!(got, 7);
+}
+
+#[test]
+fn block_in_place_runs_outside_the_pool_and_gives_the_worker_back() {
+    let pool = pool(2);
+    let (before, inside, after) = pool.install(|| {
+        let before = brigade::current_thread_index();
+        let inside = brigade::block_in_place(brigade::current_thread_index);
+        (before, inside, brigade::current_thread_index())
+    });
+    assert!(before.is_some());
+    assert_eq!(inside, None);
+    assert_eq!(after, before);
+    // Outside every pool it is a plain call.
+    assert_eq!(brigade::block_in_place(|| 5), 5);
+}
+
+#[test]
+fn block_in_place_inside_a_join_lets_the_stand_in_run_the_other_half() {
+    let pool = pool(1);
+    let (tx, rx) = channel();
+    let (a, b) = pool.install(move || {
+        brigade::join(
+            // `b` is this worker's recorded half: the stand-in runs it.
+            move || brigade::block_in_place(|| rx.recv().unwrap()),
+            move || {
+                tx.send(3).unwrap();
+                4
+            },
+        )
+    });
+    assert_eq!((a, b), (3, 4));
+}
+
+#[test]
+fn block_in_place_panic_reaches_the_caller_with_the_worker_back() {
+    common::quiet_expected_panics();
+    let pool = pool(1);
+    let r = pool.install(|| {
+        let r = std::panic::catch_unwind(|| {
+            brigade::block_in_place(|| panic!("{}: blocked", common::EXPECTED))
+        });
+        (r.is_err(), brigade::current_thread_index())
+    });
+    assert_eq!(r, (true, Some(0)));
+    assert_eq!(pool.join(|| 1, || 2), (1, 2));
+}
+
+#[test]
+fn block_in_place_inside_isolate_lends_only_isolated_work() {
+    let pool = pool(1);
+    let outside_ran = AtomicBool::new(false);
+    pool.scope(|s| {
+        s.spawn(|_| outside_ran.store(true, Ordering::SeqCst));
+        brigade::isolate(|| {
+            let (tx, rx) = channel();
+            brigade::scope(move |inner| {
+                inner.spawn(move |_| tx.send(()).unwrap());
+                // The stand-in is inside the region too: it runs the inner task, not the
+                // outer one.
+                brigade::block_in_place(|| rx.recv().unwrap());
+            });
+        });
+        assert!(!outside_ran.load(Ordering::SeqCst));
+    });
+    assert!(outside_ran.load(Ordering::SeqCst));
+}
+
+#[test]
+fn many_blocking_tasks_and_queued_work_all_run_once() {
+    let pool = pool(2);
+    let (blockers, small) = if cfg!(miri) { (3, 10) } else { (8, 200) };
+    let hits: Vec<AtomicUsize> = (0..blockers + small).map(|_| AtomicUsize::new(0)).collect();
+    pool.scope(|s| {
+        for (i, hit) in hits.iter().enumerate() {
+            s.spawn(move |_| {
+                if i < blockers {
+                    brigade::block_in_place(|| thread::sleep(std::time::Duration::from_millis(5)));
+                }
+                hit.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+}
