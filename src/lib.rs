@@ -108,8 +108,8 @@ pub use isolate::isolate;
 pub use join::{FnContext, join, join_context};
 pub use loops::{LoopSource, Schedule, for_each, for_each_chunk, map_reduce};
 pub use pool::{StealAmount, StealPolicy, ThreadPool, ThreadPoolBuilder, Victims};
-pub use scope::{Scope, in_place_scope, scope};
-pub use spawn::{JoinHandle, TaskPanicked, spawn};
+pub use scope::{Scope, ScopeFifo, in_place_scope, in_place_scope_fifo, scope, scope_fifo};
+pub use spawn::{JoinHandle, TaskPanicked, spawn, spawn_fifo};
 pub use yield_now::{Yield, yield_local, yield_now};
 
 /// The README's examples, run as doctests.
@@ -180,8 +180,10 @@ pub fn current_num_threads() -> usize {
 }
 
 /// Whether the current worker has queued work of its own: jobs on its deque, or `join`
-/// halves it recorded that nobody took yet. `None` outside every pool. Racy: other workers
-/// may take them at any moment; for heuristics, such as whether to split work further.
+/// halves it recorded that nobody took yet (on a pool of one thread most joins record
+/// nothing: their second half is simply called after the first). `None` outside every pool.
+/// Racy: other workers may take them at any moment; for heuristics, such as whether to
+/// split work further.
 ///
 /// # Examples
 ///

@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::isolate::Region;
-use crate::job::HeapJob;
+use crate::job::{HeapJob, JobRef};
 use crate::latch::CoreLatch;
 use crate::loom::Mutex;
 use crate::pool::{Registry, WorkerThread, global_registry};
@@ -43,8 +43,72 @@ fn current_registry() -> &'static Arc<Registry> {
     }
 }
 
+/// Like [`spawn`], but the tasks one thread spawns this way start in the order it spawned
+/// them (rayon's `spawn_fifo`): a worker's plain `spawn`s start newest first. Tasks of
+/// different threads, and tasks other workers steal, start in no particular order.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+/// let (tx, rx) = mpsc::channel();
+/// pool.spawn(move || {
+///     for i in 0..4 {
+///         let tx = tx.clone();
+///         brigade::spawn_fifo(move || tx.send(i).unwrap());
+///     }
+/// });
+/// // The only worker starts them once this task is done, oldest first.
+/// assert_eq!(rx.iter().take(4).collect::<Vec<_>>(), [0, 1, 2, 3]);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+pub fn spawn_fifo<F>(func: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    spawn_fifo_in(current_registry(), func);
+}
+
 /// Queues a detached job on `registry`.
 pub(crate) fn spawn_in<F>(registry: &Arc<Registry>, func: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    let (job, worker) = detached_job(registry, func);
+    match worker {
+        Some(worker) => worker.push_or_spill(job),
+        None => registry.inject(job.in_region(Region::current())),
+    }
+}
+
+/// Queues a detached job on `registry`, after the jobs this thread queued there the same way.
+pub(crate) fn spawn_fifo_in<F>(registry: &Arc<Registry>, func: F)
+where
+    F: FnOnce() + Send + 'static,
+{
+    let (job, worker) = detached_job(registry, func);
+    match worker {
+        Some(worker) => {
+            let fifo = &registry.thread_infos[worker.index()].fifo;
+            // SAFETY: the FIFOs live in the registry, which outlives every job queued on it
+            // (its workers hold it), and each proxy runs before (or as) the job it stands for.
+            let proxy = unsafe { fifo.push(job, worker.region()) };
+            worker.push_or_spill(proxy);
+        }
+        None => {
+            let region = Region::current();
+            // SAFETY: as above.
+            let proxy = unsafe { registry.outside_fifo.push(job, region) };
+            registry.inject(proxy.in_region(region));
+        }
+    }
+}
+
+/// The job of a detached task on `registry`, which counts it as live until it has run, and
+/// the current worker if it is one of `registry`'s.
+fn detached_job<F>(registry: &Arc<Registry>, func: F) -> (JobRef, Option<&'static WorkerThread>)
 where
     F: FnOnce() + Send + 'static,
 {
@@ -60,11 +124,7 @@ where
     };
     let worker = WorkerThread::current().filter(|w| w.registry().same_as(registry));
     // SAFETY: `F: 'static`, so the job borrows nothing that could go away.
-    let job = unsafe { HeapJob::into_job_ref(job, worker) };
-    match worker {
-        Some(worker) => worker.push_or_spill(job),
-        None => registry.inject(job.in_region(Region::current())),
-    }
+    (unsafe { HeapJob::into_job_ref(job, worker) }, worker)
 }
 
 /// Queues `func` on `registry` and returns a handle to its result.

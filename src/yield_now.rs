@@ -36,6 +36,11 @@ pub enum Yield {
 /// deeper, so yield from a loop, not from a recursion. Inside
 /// [`isolate`](crate::isolate), only a job of the isolated work runs.
 ///
+/// A yield runs only work that is queued. The second half of a [`join`](crate::join) that
+/// the join did not record (most joins on a pool of *one* thread, see `join`) is not queued
+/// anywhere until the first half returns, so a first half that polls for its own second
+/// half polls forever there: as `join` says, never make `a` wait for `b`.
+///
 /// # Examples
 ///
 /// ```
@@ -62,8 +67,8 @@ pub fn yield_now() -> Option<Yield> {
 }
 
 /// Runs one job of the current worker's own, if it has one: from its deque or its recorded
-/// `join` halves, newest first, never from another worker or the pool's queue. Returns
-/// `None` on a thread outside every pool.
+/// `join` halves (newest first), or a broadcast sent to it; never from another worker or the
+/// pool's queue. Returns `None` on a thread outside every pool.
 ///
 /// Like [`yield_now`], but it never takes work from another worker. Inside
 /// [`isolate`](crate::isolate), only a job of the isolated work runs.

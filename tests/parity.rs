@@ -1,7 +1,8 @@
 //! rayon-core's API that brigade offers under the same names: `join_context`, `yield_now`,
 //! `yield_local`, `current_thread_has_pending_tasks`, `max_num_threads`, the free
-//! `broadcast`, `spawn_broadcast` (free, on a pool, on a scope) and `in_place_scope` (free
-//! and on a pool); and `block_in_place`, tokio's name for what rayon lacks. Several tests are
+//! `broadcast`, `spawn_broadcast` (free, on a pool, on a scope), `in_place_scope`,
+//! `scope_fifo`, `in_place_scope_fifo` and `spawn_fifo` (free and on a pool); and
+//! `block_in_place`, tokio's name for what rayon lacks. Several tests are
 //! rayon-core's own (`join/test.rs`, `broadcast/test.rs`, `thread_pool/test.rs`), ported.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -695,4 +696,254 @@ fn many_blocking_tasks_and_queued_work_all_run_once() {
         }
     });
     assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+}
+
+// ---- FIFO order (rayon-core spawn/test.rs and scope/test.rs) ----
+
+/// On one worker, 10 outer tasks each spawn 10 inner ones that send `i * 10 + j`.
+macro_rules! spawn_order {
+    ($outer:path, $inner:path) => {{
+        let pool = pool(1);
+        let (tx, rx) = channel();
+        pool.install(move || {
+            for i in 0..10 {
+                let tx = tx.clone();
+                $outer(move || {
+                    for j in 0..10 {
+                        let tx = tx.clone();
+                        $inner(move || tx.send(i * 10 + j).unwrap());
+                    }
+                });
+            }
+        });
+        rx.iter().collect::<Vec<i32>>()
+    }};
+}
+
+#[test]
+fn spawn_lifo_order() {
+    // Without thieves, a worker's plain spawns start newest first.
+    let v = spawn_order!(brigade::spawn, brigade::spawn);
+    assert_eq!(v, (0..100).rev().collect::<Vec<_>>());
+}
+
+#[test]
+fn spawn_fifo_order() {
+    let v = spawn_order!(brigade::spawn_fifo, brigade::spawn_fifo);
+    assert_eq!(v, (0..100).collect::<Vec<_>>());
+}
+
+#[test]
+fn spawn_lifo_fifo_order() {
+    let v = spawn_order!(brigade::spawn, brigade::spawn_fifo);
+    let expected: Vec<i32> = (0..10)
+        .rev()
+        .flat_map(|i| (0..10).map(move |j| i * 10 + j))
+        .collect();
+    assert_eq!(v, expected);
+}
+
+#[test]
+fn spawn_fifo_lifo_order() {
+    let v = spawn_order!(brigade::spawn_fifo, brigade::spawn);
+    let expected: Vec<i32> = (0..10)
+        .flat_map(|i| (0..10).rev().map(move |j| i * 10 + j))
+        .collect();
+    assert_eq!(v, expected);
+}
+
+/// On one worker, a scope of 10 tasks, each opening a scope of 10 tasks that push
+/// `i * 10 + j`.
+macro_rules! scope_order {
+    ($outer_scope:path => $outer_spawn:ident, $inner_scope:path => $inner_spawn:ident) => {{
+        let pool = pool(1);
+        pool.install(|| {
+            let vec = Mutex::new(vec![]);
+            $outer_scope(|scope| {
+                let vec = &vec;
+                for i in 0..10 {
+                    scope.$outer_spawn(move |_| {
+                        $inner_scope(|scope| {
+                            for j in 0..10 {
+                                scope.$inner_spawn(move |_| vec.lock().unwrap().push(i * 10 + j));
+                            }
+                        });
+                    });
+                }
+            });
+            vec.into_inner().unwrap()
+        })
+    }};
+}
+
+#[test]
+fn scope_lifo_order() {
+    let v = scope_order!(brigade::scope => spawn, brigade::scope => spawn);
+    assert_eq!(v, (0..100).rev().collect::<Vec<_>>());
+}
+
+#[test]
+fn scope_fifo_order() {
+    let v = scope_order!(brigade::scope_fifo => spawn_fifo, brigade::scope_fifo => spawn_fifo);
+    assert_eq!(v, (0..100).collect::<Vec<_>>());
+}
+
+#[test]
+fn nested_lifo_fifo_order() {
+    let v = scope_order!(brigade::scope => spawn, brigade::scope_fifo => spawn_fifo);
+    let expected: Vec<i32> = (0..10)
+        .rev()
+        .flat_map(|i| (0..10).map(move |j| i * 10 + j))
+        .collect();
+    assert_eq!(v, expected);
+}
+
+#[test]
+fn nested_fifo_lifo_order() {
+    let v = scope_order!(brigade::scope_fifo => spawn_fifo, brigade::scope => spawn);
+    let expected: Vec<i32> = (0..10)
+        .flat_map(|i| (0..10).rev().map(move |j| i * 10 + j))
+        .collect();
+    assert_eq!(v, expected);
+}
+
+#[test]
+fn in_place_scope_fifo_from_outside_keeps_the_order() {
+    // The tasks go through the injector, which a worker may take in batches.
+    let pool = pool(1);
+    let order = Mutex::new(Vec::new());
+    let n = if cfg!(miri) { 20 } else { 500 };
+    pool.in_place_scope_fifo(|s| {
+        for i in 0..n {
+            let order = &order;
+            s.spawn_fifo(move |_| order.lock().unwrap().push(i));
+        }
+    });
+    assert_eq!(order.into_inner().unwrap(), (0..n).collect::<Vec<_>>());
+}
+
+#[test]
+fn pool_spawn_fifo_from_outside_keeps_the_order() {
+    let pool = pool(1);
+    let (tx, rx) = channel();
+    let n = if cfg!(miri) { 20 } else { 500 };
+    for i in 0..n {
+        let tx = tx.clone();
+        pool.spawn_fifo(move || tx.send(i).unwrap());
+    }
+    drop(tx);
+    assert_eq!(rx.iter().collect::<Vec<_>>(), (0..n).collect::<Vec<_>>());
+}
+
+#[test]
+fn fifo_tasks_of_several_regions_each_run_once() {
+    let pool = pool(1);
+    let hits: Vec<AtomicUsize> = (0..6).map(|_| AtomicUsize::new(0)).collect();
+    pool.scope_fifo(|s| {
+        let hits = &hits;
+        s.spawn_fifo(move |_| {
+            hits[0].fetch_add(1, Ordering::SeqCst);
+        });
+        brigade::isolate(|| {
+            s.spawn_fifo(move |_| {
+                hits[1].fetch_add(1, Ordering::SeqCst);
+            });
+            // A region nested in the first.
+            brigade::isolate(|| {
+                s.spawn_fifo(move |_| {
+                    hits[2].fetch_add(1, Ordering::SeqCst);
+                });
+            });
+            brigade::spawn_fifo(|| ());
+        });
+        s.spawn_fifo(move |_| {
+            hits[3].fetch_add(1, Ordering::SeqCst);
+        });
+        brigade::isolate(|| {
+            // Waits inside this region: only this region's proxy may run here.
+            brigade::scope_fifo(|inner| {
+                inner.spawn_fifo(move |_| {
+                    hits[4].fetch_add(1, Ordering::SeqCst);
+                });
+            });
+            s.spawn_fifo(move |_| {
+                hits[5].fetch_add(1, Ordering::SeqCst);
+            });
+        });
+    });
+    assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+}
+
+#[test]
+fn fifo_trees_on_several_workers_run_each_task_once() {
+    fn tree<'s>(s: &brigade::ScopeFifo<'s>, depth: u32, hits: &'s [AtomicUsize], at: usize) {
+        hits[at].fetch_add(1, Ordering::Relaxed);
+        if depth > 0 {
+            for k in 1..=2 {
+                s.spawn_fifo(move |s| tree(s, depth - 1, hits, 2 * at + k));
+            }
+        }
+    }
+    let depth = if cfg!(miri) { 5 } else { 12 };
+    let nodes = (1usize << (depth + 1)) - 1;
+    for threads in [2, 3, 4] {
+        let pool = pool(threads);
+        let hits: Vec<AtomicUsize> = (0..nodes).map(|_| AtomicUsize::new(0)).collect();
+        pool.scope_fifo(|s| tree(s, depth, &hits, 0));
+        assert!(
+            hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
+            "{threads} threads"
+        );
+        // And from outside the pool, the body on this thread.
+        let hits: Vec<AtomicUsize> = (0..nodes).map(|_| AtomicUsize::new(0)).collect();
+        pool.in_place_scope_fifo(|s| tree(s, depth, &hits, 0));
+        assert!(
+            hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
+            "{threads} threads"
+        );
+    }
+}
+
+#[test]
+fn detached_spawn_fifo_from_many_threads_runs_each_once() {
+    let pool = Arc::new(pool(3));
+    let hits: Arc<Vec<AtomicUsize>> = Arc::new((0..400).map(|_| AtomicUsize::new(0)).collect());
+    let done = Arc::new(brigade::sync::CountLatch::new(400));
+    thread::scope(|ts| {
+        for t in 0..4 {
+            let (pool, hits, done) = (Arc::clone(&pool), Arc::clone(&hits), Arc::clone(&done));
+            ts.spawn(move || {
+                for k in 0..50 {
+                    let (hits, done) = (Arc::clone(&hits), Arc::clone(&done));
+                    let at = t * 100 + k * 2;
+                    // One from this plain thread, one from a worker.
+                    let (h2, d2) = (Arc::clone(&hits), Arc::clone(&done));
+                    pool.spawn_fifo(move || {
+                        hits[at].fetch_add(1, Ordering::SeqCst);
+                        done.count_down();
+                        brigade::spawn_fifo(move || {
+                            h2[at + 1].fetch_add(1, Ordering::SeqCst);
+                            d2.count_down();
+                        });
+                    });
+                }
+            });
+        }
+    });
+    done.wait();
+    assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+}
+
+#[test]
+fn yield_local_runs_a_broadcast_sent_to_this_worker() {
+    // Found by a helper trying to break `yield_local`: it hung on one worker, as the
+    // broadcast job waits in the worker's inbox, not on its deque (rayon's takes it too).
+    let pool = pool(1);
+    let done = Arc::new(AtomicBool::new(false));
+    let d = Arc::clone(&done);
+    pool.install(move || {
+        brigade::spawn_broadcast(move |_| d.store(true, Ordering::Release));
+        assert_eq!(brigade::yield_local(), Some(Yield::Executed));
+        assert!(done.load(Ordering::Acquire));
+    });
 }

@@ -23,6 +23,7 @@ use crate::pool::WorkerThread;
 use crate::unwind;
 
 pub(crate) mod blocks;
+pub(crate) mod fifo;
 
 /// The first field of every job.
 #[repr(C)]

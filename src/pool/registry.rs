@@ -20,6 +20,7 @@ use crate::deque::{self, Stealer};
 use crate::error::BuildError;
 use crate::injector::Injector;
 use crate::isolate::Region;
+use crate::job::fifo::JobFifo;
 use crate::job::{JobHeader, JobRef, StackJob, blocks};
 use crate::latch::{CoreLatch, LockLatch, SpinLatch};
 use crate::loom::{AtomicUsize, Mutex, Ordering};
@@ -45,12 +46,17 @@ pub(crate) struct ThreadInfo {
     pub(crate) heartbeat: heartbeat::Flag,
     /// The thieves' end of the worker's recorded `join` halves.
     pub(crate) pending: PendingStealer,
+    /// The worker's detached `spawn_fifo` jobs, behind the proxies on its deque.
+    pub(crate) fifo: JobFifo,
 }
 
 /// The shared state of one pool.
 pub(crate) struct Registry {
     pub(crate) thread_infos: Box<[ThreadInfo]>,
     pub(crate) injector: Injector,
+    /// Detached `spawn_fifo` jobs from threads outside the pool, behind proxies in the
+    /// injector (whose batches could reorder the jobs themselves).
+    pub(crate) outside_fifo: JobFifo,
     pub(crate) sleep: Sleep,
     /// Handles plus unfinished detached jobs; zero means terminate (module docs).
     live: CachePadded<AtomicUsize>,
@@ -148,9 +154,11 @@ impl Registry {
                     terminate: CoreLatch::new(),
                     heartbeat: heartbeat::new_flag(),
                     pending,
+                    fifo: JobFifo::new(),
                 })
                 .collect(),
             injector: Injector::new(),
+            outside_fifo: JobFifo::new(),
             sleep: Sleep::new(n),
             live: CachePadded::new(AtomicUsize::new(1)),
             start_handler,

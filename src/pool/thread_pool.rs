@@ -8,8 +8,10 @@ use crate::isolate::Region;
 use crate::join::join_on;
 use crate::loops::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, enter};
 use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
-use crate::scope::{Scope, in_place_scope_in, scope_on};
-use crate::spawn::{JoinHandle, spawn_in, spawn_with_handle_in};
+use crate::scope::{
+    Scope, ScopeFifo, in_place_scope_fifo_in, in_place_scope_in, scope_fifo_on, scope_on,
+};
+use crate::spawn::{JoinHandle, spawn_fifo_in, spawn_in, spawn_with_handle_in};
 
 /// A pool of worker threads that run `join`, `scope`, `spawn` and `broadcast` work.
 ///
@@ -194,6 +196,82 @@ impl ThreadPool {
         OP: FnOnce(&Scope<'scope>) -> R,
     {
         in_place_scope_in(&self.registry, op)
+    }
+
+    /// Opens a FIFO scope on this pool (see [`scope_fifo`](crate::scope_fifo)): like
+    /// [`scope`](Self::scope), but a worker starts the tasks it spawns in the order it
+    /// spawned them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let order = Mutex::new(Vec::new());
+    /// pool.scope_fifo(|s| {
+    ///     for i in 0..3 {
+    ///         let order = &order;
+    ///         s.spawn_fifo(move |_| order.lock().unwrap().push(i));
+    ///     }
+    /// });
+    /// assert_eq!(order.into_inner().unwrap(), [0, 1, 2]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn scope_fifo<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&ScopeFifo<'scope>) -> R + Send,
+        R: Send,
+    {
+        self.registry.in_worker(|owner, _| scope_fifo_on(owner, op))
+    }
+
+    /// Opens a FIFO scope whose body runs on the calling thread and whose tasks run on this
+    /// pool; see [`in_place_scope_fifo`](crate::in_place_scope_fifo).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let here = Rc::new(7); // not `Send`: fine in the body
+    /// let n = pool.in_place_scope_fifo(|s| {
+    ///     s.spawn_fifo(|_| assert!(brigade::current_thread_index().is_some()));
+    ///     *here * 6
+    /// });
+    /// assert_eq!(n, 42);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn in_place_scope_fifo<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&ScopeFifo<'scope>) -> R,
+    {
+        in_place_scope_fifo_in(&self.registry, op)
+    }
+
+    /// Runs `func` on this pool without waiting for it, after the tasks this thread queued
+    /// the same way; see [`spawn_fifo`](crate::spawn_fifo).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// for i in 0..4 {
+    ///     let tx = tx.clone();
+    ///     pool.spawn_fifo(move || tx.send(i).unwrap());
+    /// }
+    /// assert_eq!(rx.iter().take(4).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn spawn_fifo<F>(&self, func: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        spawn_fifo_in(&self.registry, func);
     }
 
     /// Runs `func` on this pool without waiting for it. The pool, even once dropped, runs

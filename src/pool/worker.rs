@@ -393,19 +393,29 @@ impl WorkerThread {
         }
     }
 
-    /// Runs one job of this worker's own: its deque, or a `join` half it recorded
-    /// (`yield_local`); true if one ran. Inside an isolation region, only a job of the
-    /// region.
+    /// Runs one job of this worker's own: from its deque, a `join` half it recorded, or its
+    /// broadcast inbox (`yield_local`; rayon's takes broadcasts too); true if one ran.
+    /// Inside an isolation region, only a job of the region.
     pub(crate) fn run_one_local(&self) -> bool {
-        let job = self.pop().or_else(|| {
-            let isolation = self.isolation.get();
-            // As a wait does: halves recorded before the region are not the region's.
-            if self.pending.is_empty() || isolation.pending_floor != 0 {
-                return None;
-            }
-            self.promote_all();
-            self.pop()
-        });
+        let isolation = self.isolation.get();
+        let inbox = &self.registry.thread_infos[self.index].inbox;
+        let job = self
+            .pop()
+            .or_else(|| {
+                // As a wait does: halves recorded before the region are not the region's.
+                if self.pending.is_empty() || isolation.pending_floor != 0 {
+                    return None;
+                }
+                self.promote_all();
+                self.pop()
+            })
+            .or_else(|| {
+                if isolation.region.is_none() {
+                    inbox.pop()
+                } else {
+                    inbox.pop_in(isolation.region)
+                }
+            });
         match job {
             Some(job) => {
                 self.execute(job);

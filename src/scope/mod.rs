@@ -18,11 +18,16 @@ use std::sync::Arc;
 
 use crate::broadcast::BroadcastContext;
 use crate::isolate::Region;
-use crate::job::HeapJob;
+use crate::job::{HeapJob, JobRef};
 use crate::latch::CountLatch;
 use crate::loom::{AtomicPtr, Ordering};
 use crate::pool::{Registry, WorkerThread, in_worker};
 use crate::unwind;
+
+mod fifo;
+
+pub use fifo::{ScopeFifo, in_place_scope_fifo, scope_fifo};
+pub(crate) use fifo::{in_place_scope_fifo_in, scope_fifo_on};
 
 /// A scope in which tasks that borrow from the enclosing stack can be spawned. Created by
 /// [`scope`] or [`ThreadPool::scope`](crate::ThreadPool::scope).
@@ -55,7 +60,7 @@ pub struct Scope<'scope> {
     marker: PhantomData<&'scope mut &'scope ()>,
 }
 
-struct ScopeBase {
+pub(crate) struct ScopeBase {
     registry: Arc<Registry>,
     /// The first panic of a task, to re-raise when the scope ends; null if none.
     panic: AtomicPtr<Box<dyn Any + Send>>,
@@ -100,7 +105,7 @@ where
     R: Send,
 {
     let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
-    run_scope(owner.registry_arc(), pending, op, |pending| {
+    run_scope(Scope::new(owner.registry_arc(), pending), op, |pending| {
         owner.wait_until(pending)
     })
 }
@@ -175,49 +180,59 @@ where
         // pool, and the last task wakes it there.
         Some(owner) => {
             let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
-            run_scope(registry, pending, op, |pending| owner.wait_until(pending))
+            run_scope(Scope::new(registry, pending), op, |pending| {
+                owner.wait_until(pending)
+            })
         }
         None => run_scope(
-            registry,
-            CountLatch::blocking(1),
+            Scope::new(registry, CountLatch::blocking(1)),
             op,
             CountLatch::wait_blocking,
         ),
     }
 }
 
-/// Runs `op` as the body of a scope whose tasks go to `registry`'s pool, then `wait`s for
-/// `pending` (one unit, the body's) to reach zero, and re-raises the first panic.
-fn run_scope<'scope, OP, R>(
-    registry: &Arc<Registry>,
-    pending: CountLatch,
-    op: OP,
-    wait: impl FnOnce(&CountLatch),
-) -> R
+/// Runs `op` as the body of `scope`, then `wait`s for its `pending` count (one unit, the
+/// body's, plus the tasks') to reach zero, and re-raises the first panic.
+pub(crate) fn run_scope<S: HasBase, OP, R>(scope: S, op: OP, wait: impl FnOnce(&CountLatch)) -> R
 where
-    OP: FnOnce(&Scope<'scope>) -> R,
+    OP: FnOnce(&S) -> R,
 {
-    let scope = Scope {
-        base: ScopeBase {
-            registry: Arc::clone(registry),
-            panic: AtomicPtr::new(ptr::null_mut()),
-            pending,
-        },
-        marker: PhantomData,
-    };
     let result = unwind::halt_unwinding(|| op(&scope));
+    let base = scope.base();
     let result = match result {
         Ok(r) => Some(r),
         Err(payload) => {
-            scope.base.task_panicked(payload);
+            base.task_panicked(payload);
             None
         }
     };
     // SAFETY: the body holds one unit, released here; `scope` lives on until the wait ends.
-    unsafe { CountLatch::decrement(&scope.base.pending, 1) };
-    wait(&scope.base.pending);
-    scope.base.propagate_panic();
+    unsafe { CountLatch::decrement(&base.pending, 1) };
+    wait(&base.pending);
+    base.propagate_panic();
     result.expect("scope body returned normally when no panic was recorded")
+}
+
+impl ScopeBase {
+    /// The shared state of a scope whose tasks go to `registry`'s pool and whose owner waits
+    /// for `pending` (which holds the body's unit).
+    pub(crate) fn new(registry: &Arc<Registry>, pending: CountLatch) -> ScopeBase {
+        ScopeBase {
+            registry: Arc::clone(registry),
+            panic: AtomicPtr::new(ptr::null_mut()),
+            pending,
+        }
+    }
+}
+
+impl<'scope> Scope<'scope> {
+    fn new(registry: &Arc<Registry>, pending: CountLatch) -> Self {
+        Scope {
+            base: ScopeBase::new(registry, pending),
+            marker: PhantomData,
+        }
+    }
 }
 
 impl<'scope> Scope<'scope> {
@@ -249,31 +264,10 @@ impl<'scope> Scope<'scope> {
     where
         BODY: FnOnce(&Scope<'scope>) + Send + 'scope,
     {
-        let scope = ScopePtr(self);
-        // The job is called by value, so the borrows `body` captured would stay live (as
-        // borrows in a function argument) until the job returns, which is after `task_done`
-        // lets the scope end and its owner free what they point to. Behind `MaybeUninit`
-        // they are not the argument's: they live in `body` below, which is consumed before
-        // `task_done`. (`std::thread::scope` does the same with its internal `MaybeDangling`;
-        // miri caught this, `api::scope_frees_borrowed_data_right_after_the_last_task`.)
-        let body = MaybeUninit::new(body);
-        let job = move || {
-            // Forces the closure to capture the whole `ScopePtr` (which is `Send`).
-            let scope = scope;
-            // SAFETY: initialized above; the job runs once, so it is read once.
-            let body = unsafe { body.assume_init() };
-            // SAFETY: the scope outlives every task: it does not return before `pending`
-            // is zero, and this task holds a unit until `task_done` below.
-            let this = unsafe { &*scope.0 };
-            let outcome = unwind::halt_unwinding(|| body(this));
-            // SAFETY: `this` is valid and we hold one unit; after this call the scope may be
-            // gone, and nothing of it is used again.
-            unsafe { ScopeBase::task_done(&this.base, outcome) };
-        };
         self.base.pending.increment(1);
         let worker = WorkerThread::current().filter(|w| w.registry().same_as(&self.base.registry));
-        // SAFETY: the job may borrow `'scope` data; the scope waits for it (see above).
-        let job = unsafe { HeapJob::into_job_ref(job, worker) };
+        // SAFETY: the unit was added just above.
+        let job = unsafe { task_job(self, body, worker) };
         match worker {
             Some(worker) => worker.push_or_spill(job),
             None => self.base.registry.inject(job.in_region(Region::current())),
@@ -304,31 +298,90 @@ impl<'scope> Scope<'scope> {
     where
         BODY: Fn(&Scope<'scope>, BroadcastContext<'_>) + Send + Sync + 'scope,
     {
-        let registry = &self.base.registry;
-        let n = registry.num_threads();
-        // Shared by the tasks; each drops its handle before `task_done`, so the last one
-        // drops `body` (and what it borrows) while the scope still waits (see `spawn`).
-        let body = Arc::new(body);
-        let here = WorkerThread::current().filter(|w| w.registry().same_as(registry));
-        let region = Region::current();
-        self.base.pending.increment(n);
-        for index in 0..n {
-            let scope = ScopePtr(self);
-            let body = Arc::clone(&body);
-            let job = move || {
-                let scope = scope;
-                // SAFETY: as in `spawn`: the scope outlives every task holding a unit.
-                let this = unsafe { &*scope.0 };
-                let worker = WorkerThread::current().expect("broadcast task runs on a worker");
-                let outcome = unwind::halt_unwinding(|| body(this, BroadcastContext::on(worker)));
-                drop(body);
-                // SAFETY: as in `spawn`.
-                unsafe { ScopeBase::task_done(&this.base, outcome) };
-            };
-            // SAFETY: the job may borrow `'scope` data; the scope waits for it.
-            let job = unsafe { HeapJob::into_job_ref(job, here) };
-            registry.inject_to(index, job.in_region(region));
-        }
+        spawn_broadcast_tasks(self, body);
+    }
+}
+
+/// What [`task_job`] and [`run_scope`] need of a scope: its shared state. `Scope` and
+/// `ScopeFifo` differ only in how a worker queues its own tasks.
+pub(crate) trait HasBase: Sync {
+    fn base(&self) -> &ScopeBase;
+}
+
+impl HasBase for Scope<'_> {
+    fn base(&self) -> &ScopeBase {
+        &self.base
+    }
+}
+
+/// The job of one task of `scope`, running `body(scope)`.
+///
+/// # Safety
+/// The caller must have added the task's unit to the scope's `pending` count; the job
+/// releases it when done.
+pub(crate) unsafe fn task_job<S: HasBase, BODY>(
+    scope: &S,
+    body: BODY,
+    worker: Option<&WorkerThread>,
+) -> JobRef
+where
+    BODY: FnOnce(&S) + Send,
+{
+    let scope = ScopePtr(scope);
+    // The job is called by value, so the borrows `body` captured would stay live (as
+    // borrows in a function argument) until the job returns, which is after `task_done`
+    // lets the scope end and its owner free what they point to. Behind `MaybeUninit`
+    // they are not the argument's: they live in `body` below, which is consumed before
+    // `task_done`. (`std::thread::scope` does the same with its internal `MaybeDangling`;
+    // miri caught this, `api::scope_frees_borrowed_data_right_after_the_last_task`.)
+    let body = MaybeUninit::new(body);
+    let job = move || {
+        // Forces the closure to capture the whole `ScopePtr` (which is `Send`).
+        let scope = scope;
+        // SAFETY: initialized above; the job runs once, so it is read once.
+        let body = unsafe { body.assume_init() };
+        // SAFETY: the scope outlives every task: it does not return before `pending`
+        // is zero, and this task holds a unit until `task_done` below.
+        let this = unsafe { &*scope.0 };
+        let outcome = unwind::halt_unwinding(|| body(this));
+        // SAFETY: `this` is valid and we hold one unit; after this call the scope may be
+        // gone, and nothing of it is used again.
+        unsafe { ScopeBase::task_done(this.base(), outcome) };
+    };
+    // SAFETY: the job may borrow `'scope` data; the scope waits for it (see above).
+    unsafe { HeapJob::into_job_ref(job, worker) }
+}
+
+/// Spawns one task of `scope` per worker of its pool, each running `body` there.
+pub(crate) fn spawn_broadcast_tasks<S: HasBase, BODY>(scope: &S, body: BODY)
+where
+    BODY: Fn(&S, BroadcastContext<'_>) + Send + Sync,
+{
+    let base = scope.base();
+    let registry = &base.registry;
+    let n = registry.num_threads();
+    // Shared by the tasks; each drops its handle before `task_done`, so the last one
+    // drops `body` (and what it borrows) while the scope still waits (see `task_job`).
+    let body = Arc::new(body);
+    let here = WorkerThread::current().filter(|w| w.registry().same_as(registry));
+    let region = Region::current();
+    base.pending.increment(n);
+    for index in 0..n {
+        let scope = ScopePtr(scope);
+        let body = Arc::clone(&body);
+        let job = move || {
+            let scope = scope;
+            // SAFETY: as in `task_job`: the scope outlives every task holding a unit.
+            let this = unsafe { &*scope.0 };
+            let worker = WorkerThread::current().expect("broadcast task runs on a worker");
+            let outcome = unwind::halt_unwinding(|| body(this, BroadcastContext::on(worker)));
+            drop(body);
+            // SAFETY: as in `task_job`.
+            unsafe { ScopeBase::task_done(this.base(), outcome) };
+        };
+        // SAFETY: the job may borrow `'scope` data; the scope waits for it.
+        let job = unsafe { HeapJob::into_job_ref(job, here) };
+        registry.inject_to(index, job.in_region(region));
     }
 }
 
