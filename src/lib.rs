@@ -107,7 +107,10 @@ pub use error::BuildError;
 pub use isolate::isolate;
 pub use join::{FnContext, join, join_context};
 pub use loops::{LoopSource, Schedule, for_each, for_each_chunk, map_reduce};
-pub use pool::{StealAmount, StealPolicy, ThreadPool, ThreadPoolBuilder, Victims};
+pub use pool::{
+    CustomSpawn, DefaultSpawn, StealAmount, StealPolicy, ThreadBuilder, ThreadPool,
+    ThreadPoolBuilder, ThreadSpawn, Victims,
+};
 pub use scope::{Scope, ScopeFifo, in_place_scope, in_place_scope_fifo, scope, scope_fifo};
 pub use spawn::{JoinHandle, TaskPanicked, spawn, spawn_fifo};
 pub use yield_now::{Yield, yield_local, yield_now};

@@ -1,8 +1,9 @@
 //! rayon-core's API that brigade offers under the same names: `join_context`, `yield_now`,
 //! `yield_local`, `current_thread_has_pending_tasks`, `max_num_threads`, the free
 //! `broadcast`, `spawn_broadcast` (free, on a pool, on a scope), `in_place_scope`,
-//! `scope_fifo`, `in_place_scope_fifo` and `spawn_fifo` (free and on a pool); and
-//! `block_in_place`, tokio's name for what rayon lacks. Several tests are
+//! `scope_fifo`, `in_place_scope_fifo` and `spawn_fifo` (free and on a pool), the builder's
+//! `spawn_handler` and `build_scoped`; and `block_in_place`, tokio's name for what rayon
+//! lacks. Several tests are
 //! rayon-core's own (`join/test.rs`, `broadcast/test.rs`, `thread_pool/test.rs`), ported.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -946,4 +947,180 @@ fn yield_local_runs_a_broadcast_sent_to_this_worker() {
         assert_eq!(brigade::yield_local(), Some(Yield::Executed));
         assert!(done.load(Ordering::Acquire));
     });
+}
+
+// ---- spawn_handler and build_scoped (rayon-core tests/scoped_threadpool.rs) ----
+
+thread_local!(static LOCAL: std::cell::Cell<i32> = const { std::cell::Cell::new(0) });
+
+#[test]
+fn missing_thread_local_setup() {
+    LOCAL.with(|l| l.set(42));
+    // The pool's own threads do not see this thread's value.
+    assert_eq!(pool(2).install(|| LOCAL.with(std::cell::Cell::get)), 0);
+    LOCAL.with(|l| l.set(0));
+}
+
+#[test]
+fn spawn_scoped_tls_threadpool() {
+    let x = 42;
+    thread::scope(|scope| {
+        let pool = ThreadPool::builder()
+            .num_threads(2)
+            // A handler that borrows the scope: it only runs during `build`.
+            .spawn_handler(move |thread| {
+                scope.spawn(move || {
+                    LOCAL.with(|l| l.set(x));
+                    thread.run();
+                });
+                Ok(())
+            })
+            .build()
+            .expect("thread pool created");
+        assert_eq!(pool.install(|| LOCAL.with(std::cell::Cell::get)), 42);
+        assert_eq!(
+            pool.broadcast(|_| LOCAL.with(std::cell::Cell::get)),
+            [42, 42]
+        );
+        // The scope waits for the threads, which end once the pool is dropped.
+        drop(pool);
+    });
+}
+
+#[test]
+fn build_scoped_tls_threadpool() {
+    let x = 42;
+    let seen = ThreadPool::builder()
+        .num_threads(3)
+        .build_scoped(
+            |thread| {
+                LOCAL.with(|l| l.set(x));
+                thread.run();
+            },
+            |pool| pool.broadcast(|_| LOCAL.with(std::cell::Cell::get)),
+        )
+        .expect("thread pool created");
+    assert_eq!(seen, [42, 42, 42]);
+}
+
+#[test]
+fn build_scoped_runs_detached_work_before_returning() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    ThreadPool::builder()
+        .num_threads(2)
+        .build_scoped(brigade::ThreadBuilder::run, move |pool| {
+            for _ in 0..100 {
+                let r = Arc::clone(&r);
+                pool.spawn(move || {
+                    r.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        })
+        .unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 100);
+}
+
+#[test]
+fn build_scoped_reraises_the_panic_of_with_pool() {
+    common::quiet_expected_panics();
+    let r = std::panic::catch_unwind(|| {
+        ThreadPool::builder()
+            .num_threads(2)
+            .build_scoped(brigade::ThreadBuilder::run, |pool| {
+                pool.install(|| panic!("{}: in with_pool", common::EXPECTED))
+            })
+    });
+    let payload = r.expect_err("the panic comes back");
+    assert!(common::payload_str(&*payload).contains("in with_pool"));
+}
+
+#[test]
+fn spawn_handler_error_stops_the_started_workers() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let exited = Arc::new(AtomicUsize::new(0));
+    let (s, e) = (Arc::clone(&started), Arc::clone(&exited));
+    let err = ThreadPool::builder()
+        .num_threads(4)
+        .start_handler(move |_| {
+            s.fetch_add(1, Ordering::SeqCst);
+        })
+        .exit_handler(move |_| {
+            e.fetch_add(1, Ordering::SeqCst);
+        })
+        .spawn_handler(|thread| {
+            if thread.index() == 2 {
+                return Err(std::io::Error::other("no third thread today"));
+            }
+            thread::spawn(move || thread.run());
+            Ok(())
+        })
+        .build()
+        .unwrap_err();
+    match &err {
+        brigade::BuildError::Spawn { index, .. } => assert_eq!(*index, 2),
+        other => panic!("unexpected error {other:?}"),
+    }
+    assert!(err.to_string().contains("no third thread today"), "{err}");
+    // `build` returned after the two started workers stopped.
+    assert_eq!(
+        exited.load(Ordering::SeqCst),
+        started.load(Ordering::SeqCst)
+    );
+    assert_eq!(exited.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn spawn_handler_panic_reaches_build_after_the_started_workers_stop() {
+    common::quiet_expected_panics();
+    let exited = Arc::new(AtomicUsize::new(0));
+    let e = Arc::clone(&exited);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ThreadPool::builder()
+            .num_threads(3)
+            .exit_handler(move |_| {
+                e.fetch_add(1, Ordering::SeqCst);
+            })
+            .spawn_handler(|thread| {
+                if thread.index() == 1 {
+                    panic!("{}: in the spawn handler", common::EXPECTED);
+                }
+                thread::spawn(move || thread.run());
+                Ok(())
+            })
+            .build()
+    }));
+    assert!(r.is_err());
+    assert_eq!(exited.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn dropping_a_pool_waits_for_custom_threads_to_leave_run() {
+    let left = Arc::new(AtomicUsize::new(0));
+    let l = Arc::clone(&left);
+    let pool = ThreadPool::builder()
+        .num_threads(3)
+        .spawn_handler(move |thread| {
+            let l = Arc::clone(&l);
+            thread::spawn(move || {
+                thread.run();
+                l.fetch_add(1, Ordering::SeqCst);
+            });
+            Ok(())
+        })
+        .build()
+        .unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    for _ in 0..50 {
+        let ran = Arc::clone(&ran);
+        pool.spawn(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    drop(pool);
+    assert_eq!(ran.load(Ordering::SeqCst), 50);
+    // Every `run` has returned; the increments after it follow at once.
+    while left.load(Ordering::SeqCst) < 3 {
+        thread::yield_now();
+    }
 }

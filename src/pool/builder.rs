@@ -9,7 +9,8 @@ use std::time::Duration;
 use crate::error::BuildError;
 use crate::pool::StealPolicy;
 use crate::pool::heartbeat;
-use crate::pool::{Registry, ThreadPool};
+use crate::pool::{Registry, ThreadBuilder, ThreadPool};
+use crate::unwind;
 
 /// A callback that receives a worker's index (start and exit handlers).
 pub(crate) type WorkerHandler = dyn Fn(usize) + Send + Sync;
@@ -17,6 +18,8 @@ pub(crate) type WorkerHandler = dyn Fn(usize) + Send + Sync;
 pub(crate) type PanicHandler = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
 /// Names a worker thread from its index.
 pub(crate) type NameFn = dyn FnMut(usize) -> String;
+/// A spawn handler: starts the thread that runs a worker.
+pub(crate) type SpawnFn<'a> = dyn FnMut(ThreadBuilder) -> std::io::Result<()> + 'a;
 
 /// The environment variable that sets the default number of threads.
 pub(crate) const NUM_THREADS_ENV: &str = "BRIGADE_NUM_THREADS";
@@ -55,7 +58,7 @@ struct NulInName {
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct ThreadPoolBuilder {
+pub struct ThreadPoolBuilder<S = DefaultSpawn> {
     pub(crate) num_threads: Option<usize>,
     pub(crate) thread_name: Option<Box<NameFn>>,
     pub(crate) stack_size: Option<usize>,
@@ -64,6 +67,8 @@ pub struct ThreadPoolBuilder {
     pub(crate) panic_handler: Option<Box<PanicHandler>>,
     pub(crate) heartbeat_interval: Duration,
     pub(crate) steal_policy: StealPolicy,
+    /// How the workers' threads start: [`DefaultSpawn`] or [`CustomSpawn`].
+    spawn: S,
 }
 
 impl Default for ThreadPoolBuilder {
@@ -92,9 +97,169 @@ impl ThreadPoolBuilder {
             panic_handler: None,
             heartbeat_interval: heartbeat::DEFAULT_INTERVAL,
             steal_policy: StealPolicy::new(),
+            spawn: DefaultSpawn,
         }
     }
 
+    /// Builds a pool whose workers are scoped threads (`std::thread::scope`) of this call,
+    /// lends it to `with_pool`, and shuts it down when `with_pool` returns: its work finishes
+    /// and its threads end before `build_scoped` returns. Each thread runs `wrapper`, which
+    /// must call [`ThreadBuilder::run`]: around it, the thread may set up and use borrowed
+    /// state. (As in rayon, only a builder without a
+    /// [`spawn_handler`](Self::spawn_handler) has this method.)
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build); `with_pool` does not run then.
+    ///
+    /// # Panics
+    ///
+    /// A panic of `with_pool` is re-raised here once the pool has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    ///
+    /// thread_local!(static SETUP: Cell<bool> = const { Cell::new(false) });
+    /// let config = String::from("borrowed by every worker");
+    /// let all_set_up = brigade::ThreadPool::builder().num_threads(2).build_scoped(
+    ///     |thread| {
+    ///         assert!(!config.is_empty()); // the wrapper may borrow
+    ///         SETUP.with(|s| s.set(true));
+    ///         thread.run();
+    ///     },
+    ///     |pool| pool.broadcast(|_| SETUP.with(Cell::get)),
+    /// )?;
+    /// assert_eq!(all_set_up, [true, true]);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn build_scoped<W, F, R>(self, wrapper: W, with_pool: F) -> Result<R, BuildError>
+    where
+        W: Fn(ThreadBuilder) + Sync,
+        F: FnOnce(&ThreadPool) -> R,
+    {
+        std::thread::scope(|scope| {
+            let wrapper = &wrapper;
+            let mut spawn = |thread: ThreadBuilder| -> std::io::Result<()> {
+                let mut b = std::thread::Builder::new();
+                if let Some(name) = thread.name() {
+                    b = b.name(name.to_owned());
+                }
+                if let Some(size) = thread.stack_size() {
+                    b = b.stack_size(size);
+                }
+                b.spawn_scoped(scope, move || wrapper(thread))?;
+                Ok(())
+            };
+            let pool = self
+                .with_checked_names(|builder| Registry::new_with(builder, Some(&mut spawn)))
+                .map(ThreadPool::from_registry)?;
+            let result = unwind::halt_unwinding(|| with_pool(&pool));
+            // Waits for the pool's work and for every worker's `run` to return; the scope
+            // then joins the threads.
+            drop(pool);
+            match result {
+                Ok(r) => Ok(r),
+                Err(payload) => unwind::resume_unwinding(payload),
+            }
+        })
+    }
+
+    /// Runs `build` with the `thread_name` closure wrapped so that a name with a NUL byte
+    /// becomes [`BuildError::ThreadNameNul`] instead of a spawn failure. The wrapper raises
+    /// the name as a [`NulInName`] payload with `resume_unwind` (which prints nothing):
+    /// `build` treats it as a naming closure that panicked, stopping and joining the
+    /// workers already started, and the payload comes back here.
+    fn with_checked_names<T>(
+        mut self,
+        build: impl FnOnce(Self) -> Result<T, BuildError>,
+    ) -> Result<T, BuildError> {
+        if let Some(mut name) = self.thread_name.take() {
+            self.thread_name = Some(Box::new(move |index| {
+                let name = name(index);
+                if name.contains('\0') {
+                    panic::resume_unwind(Box::new(NulInName { index, name }));
+                }
+                name
+            }));
+        }
+        // AssertUnwindSafe: the builder is consumed, and every other payload goes on.
+        match panic::catch_unwind(AssertUnwindSafe(|| build(self))) {
+            Ok(built) => built,
+            Err(payload) => match payload.downcast::<NulInName>() {
+                Ok(bad) => Err(BuildError::ThreadNameNul {
+                    index: bad.index,
+                    name: bad.name,
+                }),
+                Err(payload) => panic::resume_unwind(payload),
+            },
+        }
+    }
+
+    /// The number of threads this builder will start, or why it cannot.
+    pub(crate) fn resolved_num_threads(&self) -> Result<usize, BuildError> {
+        let n = match self.num_threads {
+            Some(n) => n,
+            None => match std::env::var(NUM_THREADS_ENV) {
+                Ok(value) => match value.trim().parse::<usize>() {
+                    Ok(n) if n > MAX_THREADS => {
+                        return Err(BuildError::TooManyThreadsInEnv {
+                            value,
+                            max: MAX_THREADS,
+                        });
+                    }
+                    Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
+                        return Err(BuildError::TooManyThreadsInEnv {
+                            value,
+                            max: MAX_THREADS,
+                        });
+                    }
+                    Ok(n) if n > 0 => n,
+                    _ => return Err(BuildError::InvalidEnv { value }),
+                },
+                Err(std::env::VarError::NotPresent) => num_cpus::get().max(1),
+                Err(std::env::VarError::NotUnicode(raw)) => {
+                    return Err(BuildError::InvalidEnv {
+                        value: raw.to_string_lossy().into_owned(),
+                    });
+                }
+            },
+        };
+        match n {
+            0 => Err(BuildError::ZeroThreads),
+            n if n > MAX_THREADS => Err(BuildError::TooManyThreads {
+                requested: n,
+                max: MAX_THREADS,
+            }),
+            n => Ok(n),
+        }
+    }
+
+    /// The heartbeat interval, or why it is unusable.
+    pub(crate) fn checked_heartbeat_interval(&self) -> Result<Duration, BuildError> {
+        if self.heartbeat_interval < MIN_HEARTBEAT {
+            return Err(BuildError::HeartbeatInterval {
+                requested: self.heartbeat_interval,
+            });
+        }
+        Ok(self.heartbeat_interval)
+    }
+
+    /// The stack size to ask for, or why it is unusable.
+    pub(crate) fn checked_stack_size(&self) -> Result<Option<usize>, BuildError> {
+        match self.stack_size {
+            Some(s) if !(MIN_STACK..=MAX_STACK).contains(&s) => Err(BuildError::StackSize {
+                requested: s,
+                min: MIN_STACK,
+                max: MAX_STACK,
+            }),
+            other => Ok(other),
+        }
+    }
+}
+
+impl<S> ThreadPoolBuilder<S> {
     /// The number of worker threads. Without it, the pool reads `BRIGADE_NUM_THREADS`, and
     /// without that, uses one worker per logical CPU. `0` is an error at `build`.
     ///
@@ -282,6 +447,105 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// Starts the pool's worker threads with `spawn` instead of `std::thread::spawn`: `build`
+    /// calls it once per worker, in index order, with a [`ThreadBuilder`] that the thread
+    /// must [`run`](ThreadBuilder::run). For threads with their own setup (an allocator arena,
+    /// a priority, a runtime's context), or threads from another library.
+    ///
+    /// If it returns an error, `build` stops the workers already started and returns
+    /// [`BuildError::Spawn`]; if it panics, `build` stops them and re-raises the panic. The
+    /// pool's drop waits until every worker's [`run`](ThreadBuilder::run) has returned, but
+    /// joining the threads is the handler's business. The
+    /// [`stack_size`](Self::stack_size) setting only reaches the handler, through
+    /// [`ThreadBuilder::stack_size`]. The handler may borrow (a `std::thread::scope`, say):
+    /// it is only called during `build`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let handles = Arc::new(Mutex::new(Vec::new()));
+    /// let h = Arc::clone(&handles);
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(2)
+    ///     .spawn_handler(move |thread| {
+    ///         let handle = std::thread::Builder::new()
+    ///             .name(format!("custom-{}", thread.index()))
+    ///             .spawn(move || thread.run())?;
+    ///         h.lock().unwrap().push(handle);
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// assert_eq!(pool.join(|| 1, || 2), (1, 2));
+    /// drop(pool); // every worker's `run` has returned
+    /// for handle in handles.lock().unwrap().drain(..) {
+    ///     handle.join().unwrap();
+    /// }
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn spawn_handler<F>(self, spawn: F) -> ThreadPoolBuilder<CustomSpawn<F>>
+    where
+        F: FnMut(ThreadBuilder) -> std::io::Result<()>,
+    {
+        self.with_spawn(CustomSpawn(spawn))
+    }
+
+    /// The same settings with another way of starting threads.
+    fn with_spawn<T>(self, spawn: T) -> ThreadPoolBuilder<T> {
+        let ThreadPoolBuilder {
+            num_threads,
+            thread_name,
+            stack_size,
+            start_handler,
+            exit_handler,
+            panic_handler,
+            heartbeat_interval,
+            steal_policy,
+            spawn: _,
+        } = self;
+        ThreadPoolBuilder {
+            num_threads,
+            thread_name,
+            stack_size,
+            start_handler,
+            exit_handler,
+            panic_handler,
+            heartbeat_interval,
+            steal_policy,
+            spawn,
+        }
+    }
+
+    /// The settings, and the way of starting threads apart.
+    fn split(self) -> (ThreadPoolBuilder, S) {
+        let ThreadPoolBuilder {
+            num_threads,
+            thread_name,
+            stack_size,
+            start_handler,
+            exit_handler,
+            panic_handler,
+            heartbeat_interval,
+            steal_policy,
+            spawn,
+        } = self;
+        let builder = ThreadPoolBuilder {
+            num_threads,
+            thread_name,
+            stack_size,
+            start_handler,
+            exit_handler,
+            panic_handler,
+            heartbeat_interval,
+            steal_policy,
+            spawn: DefaultSpawn,
+        };
+        (builder, spawn)
+    }
+}
+
+impl<S: ThreadSpawn> ThreadPoolBuilder<S> {
     /// Builds the pool and starts its threads.
     ///
     /// # Errors
@@ -299,7 +563,9 @@ impl ThreadPoolBuilder {
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
     pub fn build(self) -> Result<ThreadPool, BuildError> {
-        self.with_checked_names(Registry::new)
+        let (builder, mut spawn) = self.split();
+        builder
+            .with_checked_names(|builder| Registry::new_with(builder, spawn.handler()))
             .map(ThreadPool::from_registry)
     }
 
@@ -320,104 +586,75 @@ impl ThreadPoolBuilder {
     /// assert_eq!(brigade::join(|| 1, || 2), (1, 2));
     /// ```
     pub fn build_global(self) -> Result<(), BuildError> {
-        self.with_checked_names(crate::pool::registry::init_global_registry)
+        let (builder, mut spawn) = self.split();
+        builder
+            .with_checked_names(|builder| {
+                crate::pool::registry::init_global_registry(builder, spawn.handler())
+            })
             .map(|_| ())
-    }
-
-    /// Runs `build` with the `thread_name` closure wrapped so that a name with a NUL byte
-    /// becomes [`BuildError::ThreadNameNul`] instead of a spawn failure. The wrapper raises
-    /// the name as a [`NulInName`] payload with `resume_unwind` (which prints nothing):
-    /// `build` treats it as a naming closure that panicked, stopping and joining the
-    /// workers already started, and the payload comes back here.
-    fn with_checked_names<T>(
-        mut self,
-        build: impl FnOnce(Self) -> Result<T, BuildError>,
-    ) -> Result<T, BuildError> {
-        if let Some(mut name) = self.thread_name.take() {
-            self.thread_name = Some(Box::new(move |index| {
-                let name = name(index);
-                if name.contains('\0') {
-                    panic::resume_unwind(Box::new(NulInName { index, name }));
-                }
-                name
-            }));
-        }
-        // AssertUnwindSafe: the builder is consumed, and every other payload goes on.
-        match panic::catch_unwind(AssertUnwindSafe(|| build(self))) {
-            Ok(built) => built,
-            Err(payload) => match payload.downcast::<NulInName>() {
-                Ok(bad) => Err(BuildError::ThreadNameNul {
-                    index: bad.index,
-                    name: bad.name,
-                }),
-                Err(payload) => panic::resume_unwind(payload),
-            },
-        }
-    }
-
-    /// The number of threads this builder will start, or why it cannot.
-    pub(crate) fn resolved_num_threads(&self) -> Result<usize, BuildError> {
-        let n = match self.num_threads {
-            Some(n) => n,
-            None => match std::env::var(NUM_THREADS_ENV) {
-                Ok(value) => match value.trim().parse::<usize>() {
-                    Ok(n) if n > MAX_THREADS => {
-                        return Err(BuildError::TooManyThreadsInEnv {
-                            value,
-                            max: MAX_THREADS,
-                        });
-                    }
-                    Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
-                        return Err(BuildError::TooManyThreadsInEnv {
-                            value,
-                            max: MAX_THREADS,
-                        });
-                    }
-                    Ok(n) if n > 0 => n,
-                    _ => return Err(BuildError::InvalidEnv { value }),
-                },
-                Err(std::env::VarError::NotPresent) => num_cpus::get().max(1),
-                Err(std::env::VarError::NotUnicode(raw)) => {
-                    return Err(BuildError::InvalidEnv {
-                        value: raw.to_string_lossy().into_owned(),
-                    });
-                }
-            },
-        };
-        match n {
-            0 => Err(BuildError::ZeroThreads),
-            n if n > MAX_THREADS => Err(BuildError::TooManyThreads {
-                requested: n,
-                max: MAX_THREADS,
-            }),
-            n => Ok(n),
-        }
-    }
-
-    /// The heartbeat interval, or why it is unusable.
-    pub(crate) fn checked_heartbeat_interval(&self) -> Result<Duration, BuildError> {
-        if self.heartbeat_interval < MIN_HEARTBEAT {
-            return Err(BuildError::HeartbeatInterval {
-                requested: self.heartbeat_interval,
-            });
-        }
-        Ok(self.heartbeat_interval)
-    }
-
-    /// The stack size to ask for, or why it is unusable.
-    pub(crate) fn checked_stack_size(&self) -> Result<Option<usize>, BuildError> {
-        match self.stack_size {
-            Some(s) if !(MIN_STACK..=MAX_STACK).contains(&s) => Err(BuildError::StackSize {
-                requested: s,
-                min: MIN_STACK,
-                max: MAX_STACK,
-            }),
-            other => Ok(other),
-        }
     }
 }
 
-impl fmt::Debug for ThreadPoolBuilder {
+/// How a builder starts its workers by default: on threads of its own, which the pool joins
+/// when it is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let builder: brigade::ThreadPoolBuilder<brigade::DefaultSpawn> = brigade::ThreadPoolBuilder::new();
+/// # drop(builder);
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DefaultSpawn;
+
+/// How a builder starts its workers after
+/// [`spawn_handler`](ThreadPoolBuilder::spawn_handler): through the user's handler `F`.
+///
+/// # Examples
+///
+/// ```
+/// let builder: brigade::ThreadPoolBuilder<brigade::CustomSpawn<_>> =
+///     brigade::ThreadPoolBuilder::new().spawn_handler(|thread| {
+///         std::thread::spawn(move || thread.run());
+///         Ok(())
+///     });
+/// assert_eq!(builder.num_threads(1).build()?.install(|| 3), 3);
+/// # Ok::<(), brigade::BuildError>(())
+/// ```
+#[derive(Debug)]
+pub struct CustomSpawn<F>(F);
+
+mod sealed {
+    /// Keeps [`ThreadSpawn`](super::ThreadSpawn) brigade's own.
+    pub trait Sealed {}
+    impl Sealed for super::DefaultSpawn {}
+    impl<F> Sealed for super::CustomSpawn<F> {}
+}
+
+/// The ways a [`ThreadPoolBuilder`] can start its workers: [`DefaultSpawn`] and
+/// [`CustomSpawn`]. Sealed: it cannot be implemented outside brigade.
+pub trait ThreadSpawn: sealed::Sealed {
+    /// The handler that starts each worker's thread, or `None` for the pool's own threads.
+    #[doc(hidden)]
+    fn handler(&mut self) -> Option<&mut SpawnFn<'_>>;
+}
+
+impl ThreadSpawn for DefaultSpawn {
+    fn handler(&mut self) -> Option<&mut SpawnFn<'_>> {
+        None
+    }
+}
+
+impl<F> ThreadSpawn for CustomSpawn<F>
+where
+    F: FnMut(ThreadBuilder) -> std::io::Result<()>,
+{
+    fn handler(&mut self) -> Option<&mut SpawnFn<'_>> {
+        Some(&mut self.0)
+    }
+}
+
+impl<S> fmt::Debug for ThreadPoolBuilder<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ThreadPoolBuilder")
             .field("num_threads", &self.num_threads)
@@ -428,6 +665,7 @@ impl fmt::Debug for ThreadPoolBuilder {
             .field("start_handler", &self.start_handler.is_some())
             .field("exit_handler", &self.exit_handler.is_some())
             .field("panic_handler", &self.panic_handler.is_some())
+            .field("spawn", &std::any::type_name::<S>())
             .finish()
     }
 }

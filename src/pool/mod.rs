@@ -7,12 +7,14 @@ mod pending;
 mod registry;
 mod state;
 mod steal;
+mod thread_builder;
 mod thread_pool;
 mod worker;
 
 pub(crate) use builder::MAX_THREADS;
-pub use builder::ThreadPoolBuilder;
+pub use builder::{CustomSpawn, DefaultSpawn, ThreadPoolBuilder, ThreadSpawn};
 pub use steal::{StealAmount, StealPolicy, Victims};
+pub use thread_builder::ThreadBuilder;
 pub use thread_pool::ThreadPool;
 
 #[cfg(all(test, loom))]

@@ -23,13 +23,14 @@ use crate::isolate::Region;
 use crate::job::fifo::JobFifo;
 use crate::job::{JobHeader, JobRef, StackJob, blocks};
 use crate::latch::{CoreLatch, LockLatch, SpinLatch};
-use crate::loom::{AtomicUsize, Mutex, Ordering};
+use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering};
 use crate::pool::StealPolicy;
 use crate::pool::ThreadPoolBuilder;
-use crate::pool::builder::{PanicHandler, WorkerHandler};
+use crate::pool::builder::{PanicHandler, SpawnFn, WorkerHandler};
 use crate::pool::heartbeat::{self, Heartbeat};
 use crate::pool::pending::{self, PendingStealer};
-use crate::pool::worker::{self, WorkerThread};
+use crate::pool::thread_builder::ThreadBuilder;
+use crate::pool::worker::WorkerThread;
 use crate::sleep::Sleep;
 use crate::unwind;
 
@@ -63,8 +64,13 @@ pub(crate) struct Registry {
     start_handler: Option<Box<WorkerHandler>>,
     exit_handler: Option<Box<WorkerHandler>>,
     panic_handler: Option<Box<PanicHandler>>,
-    /// Join handles of the worker threads, taken by whoever joins them.
+    /// Join handles of the threads the pool started itself (workers, heartbeat), taken by
+    /// whoever joins them.
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Workers handed out (`ThreadBuilder`) whose main loop has not ended, and its signal:
+    /// the pool's drop waits for it to reach zero, also for threads a spawn handler started.
+    running: Mutex<usize>,
+    stopped: Condvar,
     /// Full magazines of job memory shared by the workers.
     job_depot: blocks::Depot,
     /// Logical CPUs of the machine: more awake workers than this do not spin.
@@ -96,11 +102,12 @@ pub(crate) fn global_registry() -> &'static Arc<Registry> {
 /// Builds the global registry from `builder`, unless one exists already.
 pub(crate) fn init_global_registry(
     builder: ThreadPoolBuilder,
+    spawn: Option<&mut SpawnFn<'_>>,
 ) -> Result<&'static Arc<Registry>, BuildError> {
     if GLOBAL.get().is_some() {
         return Err(BuildError::GlobalPoolAlreadyInitialized);
     }
-    let registry = Registry::new(builder)?;
+    let registry = Registry::new_with(builder, spawn)?;
     match GLOBAL.set(registry) {
         Ok(()) => Ok(global_registry()),
         Err(lost_race) => {
@@ -128,8 +135,17 @@ where
 }
 
 impl Registry {
-    /// Builds the registry and starts its workers.
+    /// Builds the registry and starts its workers on threads of its own.
     pub(crate) fn new(builder: ThreadPoolBuilder) -> Result<Arc<Registry>, BuildError> {
+        Registry::new_with(builder, None)
+    }
+
+    /// Builds the registry and starts its workers: through `spawn` if given (a user's spawn
+    /// handler, or `build_scoped`'s scoped threads), else on threads of its own.
+    pub(crate) fn new_with(
+        builder: ThreadPoolBuilder,
+        mut spawn: Option<&mut SpawnFn<'_>>,
+    ) -> Result<Arc<Registry>, BuildError> {
         let n = builder.resolved_num_threads()?;
         let stack_size = builder.checked_stack_size()?;
         let heartbeat_interval = builder.checked_heartbeat_interval()?;
@@ -164,7 +180,9 @@ impl Registry {
             start_handler,
             exit_handler,
             panic_handler,
-            threads: Mutex::new(Vec::with_capacity(n)),
+            threads: Mutex::new(Vec::with_capacity(n + 1)),
+            running: Mutex::new(0),
+            stopped: Condvar::new(),
             job_depot: blocks::Depot::new(),
             cores: num_cpus::get().max(1),
             heartbeat: Heartbeat::new(heartbeat_interval),
@@ -186,24 +204,43 @@ impl Registry {
                 },
                 None => format!("brigade-worker-{index}"),
             };
-            let mut b = std::thread::Builder::new().name(name);
-            if let Some(size) = stack_size {
-                b = b.stack_size(size);
-            }
-            let reg = Arc::clone(&registry);
-            // `spawn` reports failure as an error, but std may also panic on a stack size the
-            // platform rejects outright; both become a `BuildError`.
-            let spawned = unwind::halt_unwinding(|| {
-                b.spawn(move || worker::main_loop(deque, pending, index, reg))
-            });
-            let spawned = match spawned {
-                Ok(result) => result,
-                Err(payload) => Err(std::io::Error::other(
-                    unwind::payload_message(&*payload).to_owned(),
-                )),
+            let thread = ThreadBuilder::new(
+                index,
+                name,
+                stack_size,
+                deque,
+                pending,
+                Arc::clone(&registry),
+            );
+            let spawned = match spawn.as_deref_mut() {
+                // The handler's panic goes on to the caller of `build`, after the workers
+                // already started are stopped.
+                Some(spawn) => match unwind::halt_unwinding(|| spawn(thread)) {
+                    Ok(result) => result.map(|()| None),
+                    Err(payload) => {
+                        registry.terminate();
+                        registry.join_threads();
+                        unwind::resume_unwinding(payload);
+                    }
+                },
+                None => {
+                    let mut b = std::thread::Builder::new().name(thread.name_owned());
+                    if let Some(size) = stack_size {
+                        b = b.stack_size(size);
+                    }
+                    // `spawn` reports failure as an error, but std may also panic on a stack
+                    // size the platform rejects outright; both become a `BuildError`.
+                    match unwind::halt_unwinding(|| b.spawn(move || thread.run())) {
+                        Ok(result) => result.map(Some),
+                        Err(payload) => Err(std::io::Error::other(
+                            unwind::payload_message(&*payload).to_owned(),
+                        )),
+                    }
+                }
             };
             match spawned {
-                Ok(handle) => registry.threads.lock().push(handle),
+                Ok(Some(handle)) => registry.threads.lock().push(handle),
+                Ok(None) => {}
                 Err(source) => {
                     registry.terminate();
                     registry.join_threads();
@@ -426,8 +463,32 @@ impl Registry {
         });
     }
 
-    /// Joins the worker threads (all that are not yet joined).
+    /// A worker was handed out: the pool's drop waits for it ([`worker_stopped`]).
+    ///
+    /// [`worker_stopped`]: Self::worker_stopped
+    pub(crate) fn worker_started(&self) {
+        *self.running.lock() += 1;
+    }
+
+    /// A worker's main loop ended (or it was never run): the last such call lets
+    /// [`join_threads`](Self::join_threads) go on.
+    pub(crate) fn worker_stopped(&self) {
+        let mut running = self.running.lock();
+        *running -= 1;
+        if *running == 0 {
+            self.stopped.notify_all();
+        }
+    }
+
+    /// Waits until every worker's main loop has ended, then joins the threads the pool
+    /// started itself (all that are not yet joined). Threads a spawn handler started are
+    /// the handler's to join; their workers have stopped when this returns.
     pub(crate) fn join_threads(&self) {
+        let mut running = self.running.lock();
+        while *running > 0 {
+            self.stopped.wait(&mut running);
+        }
+        drop(running);
         let threads = std::mem::take(&mut *self.threads.lock());
         for t in threads {
             // A worker's main loop catches every panic, so `join` only fails if the thread

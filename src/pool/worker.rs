@@ -127,6 +127,8 @@ pub(crate) fn main_loop(
     }
     worker.job_blocks.release(registry.job_depot());
     WORKER_THREAD.with(|w| w.set(ptr::null()));
+    // Last: the pool's drop may return once every worker got here.
+    registry.worker_stopped();
 }
 
 fn seed(index: usize) -> u64 {
