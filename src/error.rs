@@ -122,6 +122,34 @@ pub enum BuildError {
          brigade::join, scope or spawn outside a pool"
     )]
     GlobalPoolAlreadyInitialized,
+
+    /// [`CorePinning::Cores`](crate::CorePinning::Cores) named a CPU this process may not run
+    /// on (outside its affinity mask: `taskset`, a container's cpuset).
+    #[error(
+        "core {core} is not among the CPUs this process may run on ({allowed:?}): pin to cores          from that list, or use CorePinning::OnePerCore"
+    )]
+    CoreNotAllowed {
+        /// The core asked for.
+        core: usize,
+        /// The CPUs the process may run on, in increasing order.
+        allowed: Vec<usize>,
+    },
+
+    /// [`CorePinning::Cores`](crate::CorePinning::Cores) was given an empty list.
+    #[error("CorePinning::Cores needs at least one core; use CorePinning::None not to pin")]
+    NoCoresGiven,
+
+    /// Core pinning was asked for on a platform where brigade cannot pin threads.
+    #[error("core pinning is supported on Linux only; use CorePinning::None here")]
+    PinningUnsupported,
+
+    /// The CPUs this process may run on could not be read, so cores could not be checked.
+    #[error("could not read the CPUs this process may run on: {source}")]
+    AffinityQuery {
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Why [`CountLatch::increment`](crate::sync::CountLatch::increment) did not add a unit.

@@ -108,7 +108,7 @@ pub use isolate::isolate;
 pub use join::{FnContext, join, join_context};
 pub use loops::{LoopSource, Schedule, for_each, for_each_chunk, map_reduce};
 pub use pool::{
-    CustomSpawn, DefaultSpawn, StealAmount, StealPolicy, ThreadBuilder, ThreadPool,
+    CorePinning, CustomSpawn, DefaultSpawn, StealAmount, StealPolicy, ThreadBuilder, ThreadPool,
     ThreadPoolBuilder, ThreadSpawn, Victims,
 };
 pub use scope::{Scope, ScopeFifo, in_place_scope, in_place_scope_fifo, scope, scope_fifo};

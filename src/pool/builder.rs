@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::error::BuildError;
 use crate::pool::StealPolicy;
 use crate::pool::heartbeat;
+use crate::pool::pinning::CorePinning;
 use crate::pool::{Registry, ThreadBuilder, ThreadPool};
 use crate::unwind;
 
@@ -67,6 +68,7 @@ pub struct ThreadPoolBuilder<S = DefaultSpawn> {
     pub(crate) panic_handler: Option<Box<PanicHandler>>,
     pub(crate) heartbeat_interval: Duration,
     pub(crate) steal_policy: StealPolicy,
+    pub(crate) core_pinning: CorePinning,
     /// How the workers' threads start: [`DefaultSpawn`] or [`CustomSpawn`].
     spawn: S,
 }
@@ -97,6 +99,7 @@ impl ThreadPoolBuilder {
             panic_handler: None,
             heartbeat_interval: heartbeat::DEFAULT_INTERVAL,
             steal_policy: StealPolicy::new(),
+            core_pinning: CorePinning::None,
             spawn: DefaultSpawn,
         }
     }
@@ -447,6 +450,48 @@ impl<S> ThreadPoolBuilder<S> {
         self
     }
 
+    /// Pins the workers to CPU cores (none by default); see [`CorePinning`]. Each worker pins
+    /// itself when it starts, before the start handler runs;
+    /// [`ThreadPool::worker_core`](crate::ThreadPool::worker_core) says where.
+    ///
+    /// # Errors
+    ///
+    /// `build` checks the cores against the process's affinity mask and fails with
+    /// [`BuildError::CoreNotAllowed`] for a core outside it, [`BuildError::NoCoresGiven`] for
+    /// an empty list, or [`BuildError::PinningUnsupported`] off Linux.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::{BuildError, CorePinning};
+    ///
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(2)
+    ///     .core_pinning(CorePinning::OnePerCore)
+    ///     .build();
+    /// # #[cfg(target_os = "linux")]
+    /// # {
+    /// let first = pool?.worker_core(0).unwrap(); // the first core this process may use
+    /// // Both workers of another pool on that core:
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(2)
+    ///     .core_pinning(CorePinning::Cores(vec![first]))
+    ///     .build()?;
+    /// assert_eq!(pool.worker_core(1), Some(first));
+    /// // A core the process may not use is an error that lists those it may.
+    /// let err = brigade::ThreadPool::builder()
+    ///     .core_pinning(CorePinning::Cores(vec![100_000]))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, BuildError::CoreNotAllowed { core: 100_000, .. }));
+    /// # }
+    /// # Ok::<(), BuildError>(())
+    /// ```
+    pub fn core_pinning(mut self, pinning: CorePinning) -> Self {
+        self.core_pinning = pinning;
+        self
+    }
+
     /// Starts the pool's worker threads with `spawn` instead of `std::thread::spawn`: `build`
     /// calls it once per worker, in index order, with a [`ThreadBuilder`] that the thread
     /// must [`run`](ThreadBuilder::run). For threads with their own setup (an allocator arena,
@@ -502,6 +547,7 @@ impl<S> ThreadPoolBuilder<S> {
             panic_handler,
             heartbeat_interval,
             steal_policy,
+            core_pinning,
             spawn: _,
         } = self;
         ThreadPoolBuilder {
@@ -513,6 +559,7 @@ impl<S> ThreadPoolBuilder<S> {
             panic_handler,
             heartbeat_interval,
             steal_policy,
+            core_pinning,
             spawn,
         }
     }
@@ -528,6 +575,7 @@ impl<S> ThreadPoolBuilder<S> {
             panic_handler,
             heartbeat_interval,
             steal_policy,
+            core_pinning,
             spawn,
         } = self;
         let builder = ThreadPoolBuilder {
@@ -539,6 +587,7 @@ impl<S> ThreadPoolBuilder<S> {
             panic_handler,
             heartbeat_interval,
             steal_policy,
+            core_pinning,
             spawn: DefaultSpawn,
         };
         (builder, spawn)
@@ -661,6 +710,7 @@ impl<S> fmt::Debug for ThreadPoolBuilder<S> {
             .field("stack_size", &self.stack_size)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("steal_policy", &self.steal_policy)
+            .field("core_pinning", &self.core_pinning)
             .field("thread_name", &self.thread_name.is_some())
             .field("start_handler", &self.start_handler.is_some())
             .field("exit_handler", &self.exit_handler.is_some())

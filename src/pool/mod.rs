@@ -4,6 +4,7 @@
 mod builder;
 mod heartbeat;
 mod pending;
+mod pinning;
 mod registry;
 mod state;
 mod steal;
@@ -13,6 +14,7 @@ mod worker;
 
 pub(crate) use builder::MAX_THREADS;
 pub use builder::{CustomSpawn, DefaultSpawn, ThreadPoolBuilder, ThreadSpawn};
+pub use pinning::CorePinning;
 pub use steal::{StealAmount, StealPolicy, Victims};
 pub use thread_builder::ThreadBuilder;
 pub use thread_pool::ThreadPool;

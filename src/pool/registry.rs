@@ -29,6 +29,7 @@ use crate::pool::ThreadPoolBuilder;
 use crate::pool::builder::{PanicHandler, SpawnFn, WorkerHandler};
 use crate::pool::heartbeat::{self, Heartbeat};
 use crate::pool::pending::{self, PendingStealer};
+use crate::pool::pinning;
 use crate::pool::thread_builder::ThreadBuilder;
 use crate::pool::worker::WorkerThread;
 use crate::sleep::Sleep;
@@ -82,6 +83,8 @@ pub(crate) struct Registry {
     /// The workers' stack size, for the threads that carry on a worker's wait on a fresh
     /// stack (`WorkerThread::on_fresh_stack`).
     pub(crate) stack_size: Option<usize>,
+    /// The core each worker pins itself to when it starts (`CorePinning`), if any.
+    pub(crate) pinned_cores: Option<Box<[usize]>>,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -149,6 +152,7 @@ impl Registry {
         let n = builder.resolved_num_threads()?;
         let stack_size = builder.checked_stack_size()?;
         let heartbeat_interval = builder.checked_heartbeat_interval()?;
+        let pinned_cores = pinning::plan(&builder.core_pinning, n)?;
         let ThreadPoolBuilder {
             mut thread_name,
             start_handler,
@@ -188,6 +192,7 @@ impl Registry {
             heartbeat: Heartbeat::new(heartbeat_interval),
             steal_policy,
             stack_size,
+            pinned_cores,
         });
 
         for (index, (deque, pending)) in workers.into_iter().zip(owners).enumerate() {

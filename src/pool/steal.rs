@@ -19,9 +19,10 @@
 //!   work held by a few. A round may miss a victim; a later round (or the check before
 //!   sleeping, which looks at every deque) finds it.
 //! - **`NearestFirst`**: by index distance, `me + 1`, `me - 1`, `me + 2`, `me - 2`, ... (no
-//!   wrap-around). For threads pinned to cores in index order (in a start handler), where
-//!   neighbours share a cache: stolen work, and the data it touches, stays close. Without
-//!   pinning it is only a fixed order in which workers near a busy one get its work first.
+//!   wrap-around). For threads pinned to cores in index order
+//!   ([`CorePinning::OnePerCore`](crate::CorePinning::OnePerCore)), where neighbours share a
+//!   cache: stolen work, and the data it touches, stays close. Without pinning it is only a
+//!   fixed order in which workers near a busy one get its work first.
 //!
 //! # Amount: [`StealAmount`]
 //!
@@ -61,7 +62,8 @@ pub enum Victims {
     /// other over the same victims: for many thieves and work held by a few workers.
     Random,
     /// Nearest index first: `me + 1`, `me - 1`, `me + 2`, `me - 2`, ...: for threads pinned
-    /// to cores in index order, whose neighbours share a cache.
+    /// to cores in index order ([`CorePinning`](crate::CorePinning)), whose neighbours share
+    /// a cache.
     NearestFirst,
 }
 

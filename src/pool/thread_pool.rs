@@ -274,6 +274,21 @@ impl ThreadPool {
         spawn_fifo_in(&self.registry, func);
     }
 
+    /// The core worker `index` was pinned to by
+    /// [`core_pinning`](crate::ThreadPoolBuilder::core_pinning), or `None` if the pool's
+    /// workers are not pinned (or `index` is not below the number of workers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// assert_eq!(pool.worker_core(0), None); // not pinned by default
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn worker_core(&self, index: usize) -> Option<usize> {
+        self.registry.pinned_cores.as_ref()?.get(index).copied()
+    }
+
     /// Runs `func` on this pool without waiting for it. The pool, even once dropped, runs
     /// it before its threads exit. A panic goes to the
     /// [`panic_handler`](ThreadPoolBuilder::panic_handler).

@@ -113,6 +113,16 @@ pub(crate) fn main_loop(
     };
     WORKER_THREAD.with(|w| w.set(&worker));
     let registry = &*worker.registry;
+    if let Some(cores) = &registry.pinned_cores
+        && !crate::pool::pinning::pin_current_thread(cores[index])
+    {
+        // Checked against the affinity mask at build; only a mask changed since can get
+        // here. The worker runs on, unpinned.
+        eprintln!(
+            "brigade: worker {index} could not be pinned to core {}; it runs unpinned",
+            cores[index]
+        );
+    }
     registry.run_start_handler(index);
     worker.wait_until(&registry.thread_infos[index].terminate);
     debug_assert!(
