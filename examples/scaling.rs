@@ -5,6 +5,7 @@
 //! cargo run --release --example scaling                      # the table, demo sizes
 //! cargo run --release --example scaling -- --svg scaling.svg # and the plot
 //! cargo run --release --example scaling -- --full            # the bench's sizes
+//! cargo run --release --example scaling -- --metrics         # and steals, busy time per worker
 //! ```
 //!
 //! The workloads are those of `benches/scalability.rs` (uniform memory-bound, uniform
@@ -36,10 +37,13 @@ struct Row {
     threads: usize,
     time: Duration,
     speedup: f64,
+    /// With `--metrics`: each worker's steals and busy time over the variant's runs.
+    metrics: Option<String>,
 }
 
 struct Options {
     svg: Option<String>,
+    metrics: bool,
     sizes: Sizes,
     runs: usize,
 }
@@ -47,6 +51,7 @@ struct Options {
 fn options() -> Result<Options, String> {
     let mut o = Options {
         svg: None,
+        metrics: false,
         sizes: Sizes::DEMO,
         runs: 3,
     };
@@ -55,6 +60,7 @@ fn options() -> Result<Options, String> {
         match arg.as_str() {
             "--svg" => o.svg = Some(args.next().ok_or("--svg needs a file name")?),
             "--full" => o.sizes = Sizes::BENCH,
+            "--metrics" => o.metrics = true,
             "--runs" => {
                 o.runs = args
                     .next()
@@ -64,7 +70,7 @@ fn options() -> Result<Options, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; try --svg FILE, --full, --runs N"
+                    "unknown argument {other:?}; try --svg FILE, --full, --runs N, --metrics"
                 ));
             }
         }
@@ -128,7 +134,10 @@ fn main() {
                 .collect();
             variants.push(("rayon", Box::new(|d: &mut Data| w.rayon(&rp, d))));
             for (variant, mut run) in variants {
+                let before = bp.metrics();
                 let (time, value) = best_of(o.runs, || run(&mut data));
+                let metrics =
+                    (o.metrics && variant != "rayon").then(|| per_worker(&before, &bp.metrics()));
                 assert_eq!(
                     value,
                     expected,
@@ -141,6 +150,7 @@ fn main() {
                     threads,
                     time,
                     speedup: serial_time.as_secs_f64() / time.as_secs_f64(),
+                    metrics,
                 });
             }
         }
@@ -159,13 +169,16 @@ fn main() {
         for r in rows.iter().filter(|r| r.workload == w) {
             let efficiency = r.speedup / r.threads.min(cores) as f64;
             println!(
-                "{:<12} {:<14} {:>7} {:>11.2} {:>8.2} {:>9.0}%",
+                "{:<12} {:<14} {:>7} {:>11.2} {:>8.2} {:>9.0}%{}",
                 "",
                 r.variant,
                 r.threads,
                 r.time.as_secs_f64() * 1e3,
                 r.speedup,
-                efficiency * 100.0
+                efficiency * 100.0,
+                r.metrics
+                    .as_deref()
+                    .map_or(String::new(), |m| format!("   {m}"))
             );
         }
     }
@@ -178,6 +191,23 @@ fn main() {
             }
         }
     }
+}
+
+/// Each worker's steals and busy time between two snapshots: `steals 12/0 busy 30/29 ms`.
+fn per_worker(before: &brigade::PoolMetrics, after: &brigade::PoolMetrics) -> String {
+    let pairs = || before.workers.iter().zip(&after.workers);
+    let steals: Vec<String> = pairs()
+        .map(|(b, a)| (a.steals - b.steals).to_string())
+        .collect();
+    let busy: Vec<String> = pairs()
+        .map(|(b, a)| {
+            format!(
+                "{:.0}",
+                a.busy_time.saturating_sub(b.busy_time).as_secs_f64() * 1e3
+            )
+        })
+        .collect();
+    format!("steals {} busy {} ms", steals.join("/"), busy.join("/"))
 }
 
 /// One panel per workload: speedup over serial against threads, a line per schedule.

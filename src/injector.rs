@@ -18,12 +18,14 @@ use crossbeam_utils::CachePadded;
 
 use crate::isolate::Region;
 use crate::job::JobRef;
-use crate::loom::{AtomicUsize, Mutex, Ordering};
+use crate::loom::{AtomicU64, AtomicUsize, Mutex, Ordering};
 
 /// A multi-producer, multi-consumer FIFO of jobs.
 pub(crate) struct Injector {
     len: CachePadded<AtomicUsize>,
     queue: Mutex<VecDeque<JobRef>>,
+    /// Jobs pushed so far (metrics), written under the queue's lock.
+    pushed: AtomicU64,
 }
 
 impl Injector {
@@ -31,13 +33,27 @@ impl Injector {
         Injector {
             len: CachePadded::new(AtomicUsize::new(0)),
             queue: Mutex::new(VecDeque::new()),
+            pushed: AtomicU64::new(0),
         }
+    }
+
+    /// Jobs pushed so far (for metrics).
+    pub(crate) fn pushed(&self) -> u64 {
+        self.pushed.load(Ordering::Relaxed)
+    }
+
+    /// Counts `n` pushed jobs; the caller holds the queue's lock, so nothing is lost.
+    fn count_pushed(&self, n: usize) {
+        // Relaxed load and store under the lock: the lock orders the writers.
+        let total = self.pushed.load(Ordering::Relaxed);
+        self.pushed.store(total + n as u64, Ordering::Relaxed);
     }
 
     /// Appends a job.
     pub(crate) fn push(&self, job: JobRef) {
         let mut queue = self.queue.lock();
         queue.push_back(job);
+        self.count_pushed(1);
         // Relaxed: the lock orders the queue itself; the length is only a hint (module docs).
         self.len.store(queue.len(), Ordering::Relaxed);
     }
@@ -45,7 +61,9 @@ impl Injector {
     /// Appends jobs in order, under one lock.
     pub(crate) fn push_batch(&self, jobs: impl IntoIterator<Item = JobRef>) {
         let mut queue = self.queue.lock();
+        let before = queue.len();
         queue.extend(jobs);
+        self.count_pushed(queue.len() - before);
         // Relaxed: as in `push`.
         self.len.store(queue.len(), Ordering::Relaxed);
     }

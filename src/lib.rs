@@ -108,8 +108,8 @@ pub use isolate::isolate;
 pub use join::{FnContext, join, join_context};
 pub use loops::{LoopSource, Schedule, for_each, for_each_chunk, map_reduce};
 pub use pool::{
-    CorePinning, CustomSpawn, DefaultSpawn, StealAmount, StealPolicy, ThreadBuilder, ThreadPool,
-    ThreadPoolBuilder, ThreadSpawn, Victims,
+    CorePinning, CustomSpawn, DefaultSpawn, PoolMetrics, StealAmount, StealPolicy, ThreadBuilder,
+    ThreadPool, ThreadPoolBuilder, ThreadSpawn, Victims, WorkerMetrics,
 };
 pub use scope::{Scope, ScopeFifo, in_place_scope, in_place_scope_fifo, scope, scope_fifo};
 pub use spawn::{JoinHandle, TaskPanicked, spawn, spawn_fifo};

@@ -3,6 +3,7 @@
 
 mod builder;
 mod heartbeat;
+mod metrics;
 mod pending;
 mod pinning;
 mod registry;
@@ -14,6 +15,7 @@ mod worker;
 
 pub(crate) use builder::MAX_THREADS;
 pub use builder::{CustomSpawn, DefaultSpawn, ThreadPoolBuilder, ThreadSpawn};
+pub use metrics::{PoolMetrics, WorkerMetrics};
 pub use pinning::CorePinning;
 pub use steal::{StealAmount, StealPolicy, Victims};
 pub use thread_builder::ThreadBuilder;

@@ -13,6 +13,7 @@ use std::any::Any;
 use std::ptr;
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
@@ -28,6 +29,7 @@ use crate::pool::StealPolicy;
 use crate::pool::ThreadPoolBuilder;
 use crate::pool::builder::{PanicHandler, SpawnFn, WorkerHandler};
 use crate::pool::heartbeat::{self, Heartbeat};
+use crate::pool::metrics::{PoolMetrics, WorkerCounters};
 use crate::pool::pending::{self, PendingStealer};
 use crate::pool::pinning;
 use crate::pool::thread_builder::ThreadBuilder;
@@ -50,6 +52,8 @@ pub(crate) struct ThreadInfo {
     pub(crate) pending: PendingStealer,
     /// The worker's detached `spawn_fifo` jobs, behind the proxies on its deque.
     pub(crate) fifo: JobFifo,
+    /// What the worker has done (`metrics.rs`), written by the worker alone.
+    pub(crate) counters: Arc<CachePadded<WorkerCounters>>,
 }
 
 /// The shared state of one pool.
@@ -85,6 +89,8 @@ pub(crate) struct Registry {
     pub(crate) stack_size: Option<usize>,
     /// The core each worker pins itself to when it starts (`CorePinning`), if any.
     pub(crate) pinned_cores: Option<Box<[usize]>>,
+    /// When the pool was built: the zero of the workers' busy-time clocks.
+    pub(crate) epoch: Instant,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -175,6 +181,7 @@ impl Registry {
                     heartbeat: heartbeat::new_flag(),
                     pending,
                     fifo: JobFifo::new(),
+                    counters: Arc::new(CachePadded::new(WorkerCounters::new())),
                 })
                 .collect(),
             injector: Injector::new(),
@@ -193,6 +200,7 @@ impl Registry {
             steal_policy,
             stack_size,
             pinned_cores,
+            epoch: Instant::now(),
         });
 
         for (index, (deque, pending)) in workers.into_iter().zip(owners).enumerate() {
@@ -466,6 +474,23 @@ impl Registry {
                 Err(_) => self.join_threads(),
             }
         });
+    }
+
+    /// A snapshot of the pool's metrics (`ThreadPool::metrics`).
+    pub(crate) fn metrics(&self) -> PoolMetrics {
+        PoolMetrics {
+            injected_jobs: self.injector.pushed(),
+            injector_len: self.injector.len(),
+            uptime: self.epoch.elapsed(),
+            workers: self
+                .thread_infos
+                .iter()
+                .map(|info| {
+                    info.counters
+                        .snapshot(self.epoch, info.stealer.len(), info.inbox.len())
+                })
+                .collect(),
+        }
     }
 
     /// A worker was handed out: the pool's drop waits for it ([`worker_stopped`]).

@@ -7,7 +7,7 @@ use crate::broadcast::{BroadcastContext, broadcast_on, spawn_broadcast_in};
 use crate::isolate::Region;
 use crate::join::join_on;
 use crate::loops::{ForEach, ForEachChunk, LoopSource, MapReduce, Schedule, enter};
-use crate::pool::{Registry, ThreadPoolBuilder, WorkerThread};
+use crate::pool::{PoolMetrics, Registry, ThreadPoolBuilder, WorkerThread};
 use crate::scope::{
     Scope, ScopeFifo, in_place_scope_fifo_in, in_place_scope_in, scope_fifo_on, scope_on,
 };
@@ -272,6 +272,25 @@ impl ThreadPool {
         F: FnOnce() + Send + 'static,
     {
         spawn_fifo_in(&self.registry, func);
+    }
+
+    /// A snapshot of what the pool's workers have done since it was built: jobs run,
+    /// steals, heartbeat promotions, sleeps, busy time, queue lengths (tokio's
+    /// `RuntimeMetrics` is the model). Always on; see [`PoolMetrics`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(2).build()?;
+    /// let before = pool.metrics();
+    /// pool.scope(|s| (0..1000).for_each(|_| s.spawn(|_| {})));
+    /// let after = pool.metrics();
+    /// let ran = |m: &brigade::PoolMetrics| m.workers.iter().map(|w| w.jobs_run).sum::<u64>();
+    /// assert!(ran(&after) - ran(&before) >= 1000);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn metrics(&self) -> PoolMetrics {
+        self.registry.metrics()
     }
 
     /// The core worker `index` was pinned to by

@@ -23,6 +23,8 @@ use std::ptr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crossbeam_utils::CachePadded;
+
 use crate::deque::{self, Steal};
 use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef, blocks};
@@ -30,6 +32,7 @@ use crate::latch::{AsCoreLatch, CoreLatch, Latch, SpinLatch};
 use crate::loom::Ordering;
 use crate::pool::Registry;
 use crate::pool::heartbeat;
+use crate::pool::metrics::WorkerCounters;
 use crate::pool::pending::Pending;
 use crate::pool::steal::{self, StealAmount, Victims};
 use crate::unwind::{self, AbortIfPanic};
@@ -62,6 +65,8 @@ pub(crate) struct WorkerThread {
     pending: Pending,
     /// This worker's heartbeat flag (also in its `ThreadInfo`).
     heartbeat: heartbeat::Flag,
+    /// This worker's metrics (also in its `ThreadInfo`).
+    counters: Arc<CachePadded<WorkerCounters>>,
     /// Joins to go until the next recorded one (see `should_record_join`).
     record_in: Cell<u32>,
     /// Whether every `join` records its second half: true in a pool of several threads.
@@ -105,6 +110,7 @@ pub(crate) fn main_loop(
         job_blocks: blocks::Cache::new(),
         pending,
         heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
+        counters: Arc::clone(&registry.thread_infos[index].counters),
         record_in: Cell::new(1),
         record_all: registry.num_threads() > 1,
         sync_depth: Cell::new(0),
@@ -352,7 +358,10 @@ impl WorkerThread {
             return false;
         };
         match self.push(job) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.counters.promotion();
+                true
+            }
             Err(job) => {
                 self.pending.push_front(job);
                 false
@@ -446,6 +455,7 @@ impl WorkerThread {
     /// Runs a job, in its isolation region.
     #[inline]
     pub(crate) fn execute(&self, job: JobRef) {
+        self.counters.job_run();
         if job.region() == self.region() {
             job.execute();
         } else {
@@ -670,7 +680,7 @@ impl WorkerThread {
             } else if isolated {
                 let isolation = self.isolation.get();
                 let registry = &*self.registry;
-                sleep.park_on_latch(
+                let (blocked, woken) = sleep.park_on_latch(
                     self.index,
                     isolation.region,
                     latch,
@@ -679,19 +689,23 @@ impl WorkerThread {
                             || registry.has_work_in(self.index, isolation.region)
                     },
                     deadline,
+                    || self.counters.parking(registry.epoch),
                 );
+                self.counters.unparked(registry.epoch, blocked, woken);
                 // Awake again, possibly with recorded joins open below the region: make sure
                 // the heartbeat beats (it may have parked while this worker was parked).
                 registry.heartbeat.kick();
                 round = 0;
             } else {
                 let registry = &*self.registry;
-                sleep.sleep_until(
+                let (blocked, woken) = sleep.sleep_until(
                     self.index,
                     latch,
                     || registry.has_work_for(self.index),
                     deadline,
+                    || self.counters.parking(registry.epoch),
                 );
+                self.counters.unparked(registry.epoch, blocked, woken);
             }
         }
         if searching {
@@ -887,6 +901,8 @@ impl WorkerThread {
                 first
             }
         };
+        self.counters
+            .steal_attempt(matches!(stolen, Steal::Success(_)));
         match stolen {
             Steal::Success((ptr, tag)) => {
                 // SAFETY: the pointer came from `JobRef::into_raw` in the victim's `push` (or
@@ -907,7 +923,9 @@ impl WorkerThread {
     #[cold]
     fn steal_pending(&self, victim: usize, region: Option<Region>) -> Option<JobRef> {
         let registry = &*self.registry;
-        let job = registry.thread_infos[victim].pending.steal()?;
+        let job = registry.thread_infos[victim].pending.steal();
+        self.counters.steal_attempt(job.is_some());
+        let job = job?;
         match region {
             Some(region) if !job.region().within(region) => {
                 registry.inject(job);

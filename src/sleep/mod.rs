@@ -215,7 +215,7 @@ impl Sleep {
     /// `sleep_until` without a deadline, for the loom models.
     #[cfg(all(test, loom))]
     pub(crate) fn sleep(&self, me: usize, latch: &CoreLatch, has_work: impl Fn() -> bool) {
-        self.sleep_until(me, latch, has_work, None);
+        self.sleep_until(me, latch, has_work, None, || {});
     }
 
     /// Puts searching worker `me` to sleep until new work, its latch, a spurious wake-up or
@@ -223,7 +223,9 @@ impl Sleep {
     /// again: a worker that times out takes itself off the list exactly as one that found
     /// work does, so the counts stay right.
     ///
-    /// `has_work` must look at every place a job can appear for `me`.
+    /// `has_work` must look at every place a job can appear for `me`. `before_block` runs
+    /// right before it blocks (for metrics); returns whether it blocked, and whether another
+    /// thread woke it.
     #[cold]
     pub(crate) fn sleep_until(
         &self,
@@ -231,12 +233,13 @@ impl Sleep {
         latch: &CoreLatch,
         has_work: impl Fn() -> bool,
         deadline: Option<Instant>,
-    ) {
+        before_block: impl FnOnce(),
+    ) -> (bool, bool) {
         let parker = &self.parkers[me];
         // Any notification before this point belongs to an earlier round.
         parker.reset();
         if !latch.fall_asleep() {
-            return; // the latch is set
+            return (false, false); // the latch is set
         }
         {
             let mut list = self.list.lock();
@@ -248,9 +251,12 @@ impl Sleep {
         }
         // SeqCst fence: pairs with the fence in `notify_work`.
         fence(Ordering::SeqCst);
-        if !has_work() && !latch.probe() {
-            parker.block(deadline);
-        }
+        let outcome = if !has_work() && !latch.probe() {
+            before_block();
+            (true, parker.block(deadline))
+        } else {
+            (false, false)
+        };
         {
             let mut list = self.list.lock();
             if list.remove(me) {
@@ -260,6 +266,7 @@ impl Sleep {
             }
         }
         latch.wake_up();
+        outcome
     }
 
     /// Parks worker `me`, which waits inside isolation region `region`, until its latch is
@@ -270,6 +277,8 @@ impl Sleep {
     /// `CoreLatch`), and every producer of a job of `region` (registered on `isolated`
     /// before the SeqCst fence below, which pairs with the one in `notify_work`).
     /// `has_work` must look at every place a job of `region` can appear for `me`.
+    /// `before_block` runs right before it blocks (for metrics); returns whether it blocked,
+    /// and whether another thread woke it.
     #[cold]
     pub(crate) fn park_on_latch(
         &self,
@@ -278,12 +287,13 @@ impl Sleep {
         latch: &CoreLatch,
         has_work: impl Fn() -> bool,
         deadline: Option<Instant>,
-    ) {
+        before_block: impl FnOnce(),
+    ) -> (bool, bool) {
         let parker = &self.parkers[me];
         // Any notification before this point belongs to an earlier round.
         parker.reset();
         if !latch.fall_asleep() {
-            return; // the latch is set
+            return (false, false); // the latch is set
         }
         {
             let mut isolated = self.isolated.lock();
@@ -293,9 +303,12 @@ impl Sleep {
         }
         // SeqCst fence: pairs with the fence in `notify_work`.
         fence(Ordering::SeqCst);
-        if !has_work() && !latch.probe() {
-            parker.block(deadline);
-        }
+        let outcome = if !has_work() && !latch.probe() {
+            before_block();
+            (true, parker.block(deadline))
+        } else {
+            (false, false)
+        };
         {
             let mut isolated = self.isolated.lock();
             if let Some(at) = isolated.iter().position(|&(index, _)| index == me) {
@@ -304,6 +317,7 @@ impl Sleep {
             self.isolated_parked.fetch_sub(1, Ordering::Relaxed);
         }
         latch.wake_up();
+        outcome
     }
 
     /// A worker blocks outside the sleep protocol (a barrier party): it counts as asleep
@@ -490,7 +504,14 @@ mod loom_models {
             });
             let latch = CoreLatch::new();
             while !job.swap(false, Ordering::Relaxed) {
-                sleep.park_on_latch(0, region, &latch, || job.load(Ordering::Relaxed), None);
+                sleep.park_on_latch(
+                    0,
+                    region,
+                    &latch,
+                    || job.load(Ordering::Relaxed),
+                    None,
+                    || {},
+                );
             }
             producer.join().unwrap();
         });
@@ -513,7 +534,7 @@ mod loom_models {
                 }
             });
             while !latch.probe() {
-                sleep.park_on_latch(0, Region::fresh(), &latch, || false, None);
+                sleep.park_on_latch(0, Region::fresh(), &latch, || false, None, || {});
             }
             assert_eq!(sleep.counts.load(Ordering::Relaxed), 0);
             setter.join().unwrap();
