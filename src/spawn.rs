@@ -18,7 +18,8 @@ use crate::unwind;
 ///
 /// A panic in `func` goes to the pool's
 /// [`panic_handler`](crate::ThreadPoolBuilder::panic_handler) (by default, a line on stderr);
-/// the worker keeps running.
+/// the worker keeps running. (rayon aborts the process on such a panic when no handler is
+/// set; brigade never does.)
 ///
 /// # Examples
 ///

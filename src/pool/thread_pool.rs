@@ -19,6 +19,8 @@ use crate::spawn::{JoinHandle, spawn_fifo_in, spawn_in, spawn_with_handle_in};
 /// finish, runs the exit handlers, and joins the threads; when it returns, all work is done.
 /// If the last handle is dropped on one of the pool's own workers, the threads are not
 /// joined (a thread cannot join itself) but still finish all work and exit on their own.
+/// (rayon's drop returns at once and lets the threads wind down behind it; brigade's waits,
+/// so that nothing a dropped pool was given is still running after the drop.)
 ///
 /// # Examples
 ///
