@@ -24,6 +24,22 @@ use crate::pool::WorkerThread;
 /// runs on the worker without a stand-in. A panic in `f` reaches the caller, after the
 /// worker is back.
 ///
+/// # The stand-in's job comes first
+///
+/// When `f` returns, `block_in_place` returns only once the stand-in has finished the job it
+/// is running, because the worker cannot be in two places. So, as for any brigade wait (which
+/// also runs other jobs meanwhile), the caller's code after `block_in_place` must not be
+/// something a queued job waits for:
+///
+/// - do not hold a lock across `block_in_place` that a queued task takes: the stand-in may
+///   run that task, which blocks on the lock, and the caller never gets its worker back to
+///   release it;
+/// - do not let a queued task wait for a signal (a latch, a channel) that the caller sends
+///   only after `block_in_place` returns.
+///
+/// [`isolate`](crate::isolate) around the call keeps the stand-in from running jobs queued
+/// outside the isolated work, at the price of its help.
+///
 /// # Examples
 ///
 /// ```

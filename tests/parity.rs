@@ -1124,3 +1124,62 @@ fn dropping_a_pool_waits_for_custom_threads_to_leave_run() {
         thread::yield_now();
     }
 }
+
+#[test]
+fn dropping_the_last_handle_inside_block_in_place_on_its_own_worker() {
+    // Found by a helper: inside `f` the thread is outside the pool, so the drop joined the
+    // threads, and waited for the worker it had lent, whose stand-in waits for `f`.
+    let pool = Arc::new(Mutex::new(Some(pool(2))));
+    let p2 = Arc::clone(&pool);
+    let (tx, rx) = channel();
+    pool.lock().unwrap().as_ref().unwrap().spawn(move || {
+        brigade::block_in_place(|| drop(p2.lock().unwrap().take()));
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the task finished");
+}
+
+#[test]
+fn a_spawn_handler_that_drops_a_thread_is_a_build_error() {
+    // Found by a helper: the worker never ran, and a `spawn_broadcast` share sent to it
+    // kept the pool alive forever.
+    let err = ThreadPool::builder()
+        .num_threads(2)
+        .spawn_handler(|thread| {
+            if thread.index() == 1 {
+                drop(thread);
+            } else {
+                thread::spawn(move || thread.run());
+            }
+            Ok(())
+        })
+        .build()
+        .unwrap_err();
+    match &err {
+        brigade::BuildError::Spawn { index, .. } => assert_eq!(*index, 1),
+        other => panic!("unexpected error {other:?}"),
+    }
+    assert!(err.to_string().contains("without running it"), "{err}");
+}
+
+#[test]
+fn block_in_place_inside_isolate_with_a_lock_held() {
+    // The documented way to hold a lock across `block_in_place` that queued tasks take: the
+    // stand-in then runs none of them (without `isolate` it may, and they wait on the lock).
+    for threads in [1, 2, 4] {
+        let pool = pool(threads);
+        let m = Mutex::new(0);
+        pool.scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|_| *m.lock().unwrap() += 1);
+            }
+            let mut held = m.lock().unwrap();
+            brigade::isolate(|| {
+                brigade::block_in_place(|| thread::sleep(std::time::Duration::from_millis(20)))
+            });
+            *held += 100;
+        });
+        assert_eq!(m.into_inner().unwrap(), 108, "{threads} threads");
+    }
+}

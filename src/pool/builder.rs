@@ -117,7 +117,10 @@ impl ThreadPoolBuilder {
     ///
     /// # Panics
     ///
-    /// A panic of `with_pool` is re-raised here once the pool has shut down.
+    /// A panic of `with_pool` is re-raised here once the pool has shut down. A panic of
+    /// `wrapper` ends that thread (before `run`, its worker takes no part in the pool, and a
+    /// broadcast waits for it forever) and is re-raised when the scope ends, as
+    /// `std::thread::scope` does.
     ///
     /// # Examples
     ///

@@ -76,6 +76,8 @@ pub(crate) struct Registry {
     /// the pool's drop waits for it to reach zero, also for threads a spawn handler started.
     running: Mutex<usize>,
     stopped: Condvar,
+    /// `ThreadBuilder`s dropped without running (a spawn handler's mistake, found at build).
+    abandoned: AtomicUsize,
     /// Full magazines of job memory shared by the workers.
     job_depot: blocks::Depot,
     /// Logical CPUs of the machine: more awake workers than this do not spin.
@@ -194,6 +196,7 @@ impl Registry {
             threads: Mutex::new(Vec::with_capacity(n + 1)),
             running: Mutex::new(0),
             stopped: Condvar::new(),
+            abandoned: AtomicUsize::new(0),
             job_depot: blocks::Depot::new(),
             cores: num_cpus::get().max(1),
             heartbeat: Heartbeat::new(heartbeat_interval),
@@ -229,6 +232,13 @@ impl Registry {
                 // The handler's panic goes on to the caller of `build`, after the workers
                 // already started are stopped.
                 Some(spawn) => match unwind::halt_unwinding(|| spawn(thread)) {
+                    // A worker that never runs would never take its share of a broadcast.
+                    Ok(Ok(())) if registry.abandoned.load(Ordering::Relaxed) > 0 => {
+                        Err(std::io::Error::other(
+                            "the spawn handler dropped the thread without running it: a \
+                             handler must call ThreadBuilder::run on some thread",
+                        ))
+                    }
                     Ok(result) => result.map(|()| None),
                     Err(payload) => {
                         registry.terminate();
@@ -498,6 +508,13 @@ impl Registry {
     /// [`worker_stopped`]: Self::worker_stopped
     pub(crate) fn worker_started(&self) {
         *self.running.lock() += 1;
+    }
+
+    /// A `ThreadBuilder` was dropped without running its worker.
+    pub(crate) fn worker_abandoned(&self) {
+        // Relaxed: read by the building thread after the handler that dropped it returned.
+        self.abandoned.fetch_add(1, Ordering::Relaxed);
+        self.worker_stopped();
     }
 
     /// A worker's main loop ended (or it was never run): the last such call lets

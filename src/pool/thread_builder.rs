@@ -18,9 +18,11 @@ use crate::pool::worker;
 /// same name).
 ///
 /// The thread must call [`run`](Self::run), which is the worker's whole life: it returns
-/// when the pool shuts down. A worker that never runs takes no part in the pool: work sent to
-/// it alone (its share of a [`broadcast`](crate::ThreadPool::broadcast)) never runs, and the
-/// pool's drop does not wait for it.
+/// when the pool shuts down. A handler that drops the `ThreadBuilder` instead makes `build`
+/// fail with [`BuildError::Spawn`](crate::BuildError::Spawn). One kept and never run (sent
+/// to a thread that never gets to it) leaves a worker that takes no part in the pool: its
+/// share of a [`broadcast`](crate::ThreadPool::broadcast) never runs, so that broadcast,
+/// and the drop of a pool given a `spawn_broadcast`, wait forever.
 ///
 /// # Examples
 ///
@@ -179,9 +181,10 @@ impl ThreadBuilder {
 
 impl Drop for ThreadBuilder {
     fn drop(&mut self) {
-        // Never run (the handler failed, or dropped it): the pool need not wait for it.
+        // Never run (the handler failed, or dropped it): the pool need not wait for it, and
+        // `build` fails if the handler said it succeeded.
         if let Some(parts) = &self.parts {
-            parts.registry.worker_stopped();
+            parts.registry.worker_abandoned();
         }
     }
 }

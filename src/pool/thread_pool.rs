@@ -17,8 +17,9 @@ use crate::spawn::{JoinHandle, spawn_fifo_in, spawn_in, spawn_with_handle_in};
 ///
 /// Dropping the pool (or calling [`shutdown`](Self::shutdown)) lets queued and spawned work
 /// finish, runs the exit handlers, and joins the threads; when it returns, all work is done.
-/// If the last handle is dropped on one of the pool's own workers, the threads are not
-/// joined (a thread cannot join itself) but still finish all work and exit on their own.
+/// If the last handle is dropped on one of the pool's own workers (or inside
+/// [`block_in_place`](crate::block_in_place) on one), the threads are not joined (a thread
+/// cannot join itself) but still finish all work and exit on their own.
 /// (rayon's drop returns at once and lets the threads wind down behind it; brigade's waits,
 /// so that nothing a dropped pool was given is still running after the drop.)
 ///
@@ -558,6 +559,8 @@ impl Drop for ThreadPool {
             Some(worker) if worker.registry().same_as(&self.registry) => {}
             // On another pool's worker: wait by working, so that pool keeps running.
             Some(worker) => self.registry.join_threads_from(worker),
+            // In `block_in_place` on one of this pool's workers: as on the worker itself.
+            None if WorkerThread::lends_a_worker_of(&self.registry) => {}
             None => self.registry.join_threads(),
         }
     }

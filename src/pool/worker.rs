@@ -50,6 +50,9 @@ const SPIN_ROUNDS: u32 = 64;
 const SPIN_HINT_ROUNDS: u32 = 6;
 
 thread_local! {
+    /// The registry whose worker this thread has lent to a stand-in (`lend_while`) while it
+    /// runs outside the pool, or null.
+    static LENT: Cell<*const Registry> = const { Cell::new(ptr::null()) };
     static WORKER_THREAD: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
 }
 
@@ -594,7 +597,9 @@ impl WorkerThread {
                 self.sync_depth.set(depth);
                 return f();
             };
+            let lent = LENT.with(|l| l.replace(Arc::as_ptr(&self.registry)));
             let outcome = unwind::halt_unwinding(f);
+            LENT.with(|l| l.set(lent));
             // SAFETY: `done` lives in this frame until the scope has joined the stand-in.
             unsafe { Latch::set(done) };
             // The stand-in runs jobs, which catch their panics; a panic here is a brigade bug.
@@ -603,6 +608,13 @@ impl WorkerThread {
             self.sync_depth.set(depth);
             outcome.unwrap_or_else(|payload| unwind::resume_unwinding(payload))
         })
+    }
+
+    /// True if this thread is outside the pool only because it lent its worker of
+    /// `registry` to a stand-in (`block_in_place`): it must not wait for that pool's threads
+    /// to end, one of which waits for it.
+    pub(crate) fn lends_a_worker_of(registry: &Registry) -> bool {
+        LENT.with(|l| ptr::eq(l.get(), registry))
     }
 
     /// Runs `f`, which blocks this worker outside the pool's sleep protocol (a barrier
