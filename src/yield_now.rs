@@ -63,7 +63,7 @@ pub enum Yield {
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
 pub fn yield_now() -> Option<Yield> {
-    WorkerThread::current().map(|worker| outcome(worker.run_one()))
+    WorkerThread::current().map(|worker| Yield::from_ran(worker.run_one()))
 }
 
 /// Runs one job of the current worker's own, if it has one: from its deque or its recorded
@@ -93,9 +93,11 @@ pub fn yield_now() -> Option<Yield> {
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
 pub fn yield_local() -> Option<Yield> {
-    WorkerThread::current().map(|worker| outcome(worker.run_one_local()))
+    WorkerThread::current().map(|worker| Yield::from_ran(worker.run_one_local()))
 }
 
-fn outcome(ran: bool) -> Yield {
-    if ran { Yield::Executed } else { Yield::Idle }
+impl Yield {
+    pub(crate) fn from_ran(ran: bool) -> Yield {
+        if ran { Yield::Executed } else { Yield::Idle }
+    }
 }

@@ -1183,3 +1183,26 @@ fn block_in_place_inside_isolate_with_a_lock_held() {
         assert_eq!(m.into_inner().unwrap(), 108, "{threads} threads");
     }
 }
+
+#[test]
+fn pool_scoped_yield_and_pending_tasks_answer_only_on_the_pools_workers() {
+    let (p1, p2) = (pool(1), pool(1));
+    assert_eq!(p1.yield_now(), None);
+    assert_eq!(p1.yield_local(), None);
+    assert_eq!(p1.current_thread_has_pending_tasks(), None);
+    // On a worker of another pool: still `None` for `p1`.
+    p2.install(|| {
+        assert_eq!(p1.yield_now(), None);
+        assert_eq!(p1.current_thread_has_pending_tasks(), None);
+        assert_eq!(p2.current_thread_has_pending_tasks(), Some(false));
+    });
+    let (tx, rx) = channel();
+    let rx = Mutex::new(rx);
+    p1.install(|| {
+        p1.spawn(move || tx.send(5).unwrap());
+        assert_eq!(p1.current_thread_has_pending_tasks(), Some(true));
+        assert_eq!(p1.yield_local(), Some(Yield::Executed));
+        assert_eq!(rx.lock().unwrap().try_recv(), Ok(5));
+        assert_eq!(p1.yield_now(), Some(Yield::Idle));
+    });
+}

@@ -12,6 +12,7 @@ use crate::scope::{
     Scope, ScopeFifo, in_place_scope_fifo_in, in_place_scope_in, scope_fifo_on, scope_on,
 };
 use crate::spawn::{JoinHandle, spawn_fifo_in, spawn_in, spawn_with_handle_in};
+use crate::yield_now::Yield;
 
 /// A pool of worker threads that run `join`, `scope`, `spawn` and `broadcast` work.
 ///
@@ -524,9 +525,70 @@ impl ThreadPool {
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
     pub fn current_thread_index(&self) -> Option<usize> {
-        WorkerThread::current()
-            .filter(|w| w.registry().same_as(&self.registry))
-            .map(WorkerThread::index)
+        self.current_worker().map(WorkerThread::index)
+    }
+
+    /// Whether the current thread, if it is one of this pool's workers, has queued work of
+    /// its own; `None` on any other thread. See
+    /// [`current_thread_has_pending_tasks`](crate::current_thread_has_pending_tasks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// assert_eq!(pool.current_thread_has_pending_tasks(), None);
+    /// pool.scope(|s| {
+    ///     s.spawn(|_| {});
+    ///     assert_eq!(pool.current_thread_has_pending_tasks(), Some(true));
+    /// });
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn current_thread_has_pending_tasks(&self) -> Option<bool> {
+        self.current_worker().map(WorkerThread::has_local_work)
+    }
+
+    /// [`yield_now`](crate::yield_now) for a worker of this pool: runs one job if one is
+    /// waiting; `None` on any other thread (a worker of another pool included).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::Yield;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// assert_eq!(pool.yield_now(), None); // not on one of its workers
+    /// pool.scope(|s| {
+    ///     s.spawn(|_| {});
+    ///     assert_eq!(pool.yield_now(), Some(Yield::Executed));
+    ///     assert_eq!(pool.yield_now(), Some(Yield::Idle));
+    /// });
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn yield_now(&self) -> Option<Yield> {
+        self.current_worker().map(|w| Yield::from_ran(w.run_one()))
+    }
+
+    /// [`yield_local`](crate::yield_local) for a worker of this pool: runs one job of its
+    /// own if it has one; `None` on any other thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::Yield;
+    ///
+    /// let pool = brigade::ThreadPool::builder().num_threads(1).build()?;
+    /// assert_eq!(pool.yield_local(), None);
+    /// assert_eq!(pool.install(|| pool.yield_local()), Some(Yield::Idle));
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn yield_local(&self) -> Option<Yield> {
+        self.current_worker()
+            .map(|w| Yield::from_ran(w.run_one_local()))
+    }
+
+    /// The current thread's worker, if it is one of this pool's.
+    fn current_worker(&self) -> Option<&'static WorkerThread> {
+        WorkerThread::current().filter(|w| w.registry().same_as(&self.registry))
     }
 
     /// Finishes all queued and spawned work, runs the exit handlers and joins the threads.
