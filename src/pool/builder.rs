@@ -541,34 +541,16 @@ impl<S> ThreadPoolBuilder<S> {
 
     /// The same settings with another way of starting threads.
     fn with_spawn<T>(self, spawn: T) -> ThreadPoolBuilder<T> {
-        let ThreadPoolBuilder {
-            num_threads,
-            thread_name,
-            stack_size,
-            start_handler,
-            exit_handler,
-            panic_handler,
-            heartbeat_interval,
-            steal_policy,
-            core_pinning,
-            spawn: _,
-        } = self;
-        ThreadPoolBuilder {
-            num_threads,
-            thread_name,
-            stack_size,
-            start_handler,
-            exit_handler,
-            panic_handler,
-            heartbeat_interval,
-            steal_policy,
-            core_pinning,
-            spawn,
-        }
+        self.replace_spawn(spawn).0
     }
 
     /// The settings, and the way of starting threads apart.
     fn split(self) -> (ThreadPoolBuilder, S) {
+        self.replace_spawn(DefaultSpawn)
+    }
+
+    /// The same settings with `spawn`, and the way of starting threads they had.
+    fn replace_spawn<T>(self, spawn: T) -> (ThreadPoolBuilder<T>, S) {
         let ThreadPoolBuilder {
             num_threads,
             thread_name,
@@ -579,7 +561,7 @@ impl<S> ThreadPoolBuilder<S> {
             heartbeat_interval,
             steal_policy,
             core_pinning,
-            spawn,
+            spawn: old,
         } = self;
         let builder = ThreadPoolBuilder {
             num_threads,
@@ -591,9 +573,9 @@ impl<S> ThreadPoolBuilder<S> {
             heartbeat_interval,
             steal_policy,
             core_pinning,
-            spawn: DefaultSpawn,
+            spawn,
         };
-        (builder, spawn)
+        (builder, old)
     }
 }
 
