@@ -117,11 +117,7 @@ pub fn spawn_broadcast<OP>(op: OP)
 where
     OP: Fn(BroadcastContext<'_>) + Send + Sync + 'static,
 {
-    let registry = match WorkerThread::current() {
-        Some(worker) => worker.registry_arc(),
-        None => crate::pool::global_registry(),
-    };
-    spawn_broadcast_in(registry, op);
+    spawn_broadcast_in(crate::pool::current_registry(), op);
 }
 
 /// Queues one detached job per worker of `registry`, each running `op` there.

@@ -11,7 +11,7 @@ use crate::isolate::Region;
 use crate::job::{HeapJob, JobRef};
 use crate::latch::CoreLatch;
 use crate::loom::Mutex;
-use crate::pool::{Registry, WorkerThread, global_registry};
+use crate::pool::{Registry, WorkerThread, current_registry};
 use crate::unwind;
 
 /// Runs `func` on the current pool (the global pool outside any), without waiting for it.
@@ -35,13 +35,6 @@ where
     F: FnOnce() + Send + 'static,
 {
     spawn_in(current_registry(), func);
-}
-
-fn current_registry() -> &'static Arc<Registry> {
-    match WorkerThread::current() {
-        Some(worker) => worker.registry_arc(),
-        None => global_registry(),
-    }
 }
 
 /// Like [`spawn`], but the tasks one thread spawns this way start in the order it spawned

@@ -130,6 +130,15 @@ pub(crate) fn init_global_registry(
     }
 }
 
+/// The pool of this worker thread, or the global pool on any other thread (built on first
+/// use): where free functions (`spawn`, `in_place_scope`, ...) send their work.
+pub(crate) fn current_registry() -> &'static Arc<Registry> {
+    match WorkerThread::current() {
+        Some(worker) => worker.registry_arc(),
+        None => global_registry(),
+    }
+}
+
 /// Runs `op` on a worker: right here if this thread is one (of any pool), else on the global
 /// pool, blocking until it is done.
 #[inline]

@@ -6,12 +6,12 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::{HasBase, ScopeBase, run_scope, spawn_broadcast_tasks, task_job};
+use super::{HasBase, ScopeBase, run_in_place, run_on_worker, spawn_broadcast_tasks, task_job};
 use crate::broadcast::BroadcastContext;
 use crate::isolate::Region;
 use crate::job::fifo::JobFifo;
 use crate::latch::CountLatch;
-use crate::pool::{Registry, WorkerThread, global_registry, in_worker};
+use crate::pool::{Registry, WorkerThread, in_worker};
 
 /// A scope whose tasks each worker starts in the order it spawned them. Created by
 /// [`scope_fifo`], [`in_place_scope_fifo`], or the same methods of
@@ -195,12 +195,7 @@ where
     OP: FnOnce(&ScopeFifo<'scope>) -> R + Send,
     R: Send,
 {
-    let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
-    run_scope(
-        ScopeFifo::new(owner.registry_arc(), pending),
-        op,
-        |pending| owner.wait_until(pending),
-    )
+    run_on_worker(owner, owner.registry_arc(), ScopeFifo::new, op)
 }
 
 /// Like [`in_place_scope`](crate::in_place_scope) (the body runs on the calling thread and
@@ -231,11 +226,7 @@ pub fn in_place_scope_fifo<'scope, OP, R>(op: OP) -> R
 where
     OP: FnOnce(&ScopeFifo<'scope>) -> R,
 {
-    let registry = match WorkerThread::current() {
-        Some(worker) => worker.registry_arc(),
-        None => global_registry(),
-    };
-    in_place_scope_fifo_in(registry, op)
+    in_place_scope_fifo_in(crate::pool::current_registry(), op)
 }
 
 /// `in_place_scope_fifo` with its tasks on `registry`'s pool.
@@ -243,17 +234,5 @@ pub(crate) fn in_place_scope_fifo_in<'scope, OP, R>(registry: &Arc<Registry>, op
 where
     OP: FnOnce(&ScopeFifo<'scope>) -> R,
 {
-    match WorkerThread::current() {
-        Some(owner) => {
-            let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
-            run_scope(ScopeFifo::new(registry, pending), op, |pending| {
-                owner.wait_until(pending)
-            })
-        }
-        None => run_scope(
-            ScopeFifo::new(registry, CountLatch::blocking(1)),
-            op,
-            CountLatch::wait_blocking,
-        ),
-    }
+    run_in_place(registry, ScopeFifo::new, op)
 }

@@ -104,10 +104,7 @@ where
     OP: FnOnce(&Scope<'scope>) -> R + Send,
     R: Send,
 {
-    let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
-    run_scope(Scope::new(owner.registry_arc(), pending), op, |pending| {
-        owner.wait_until(pending)
-    })
+    run_on_worker(owner, owner.registry_arc(), Scope::new, op)
 }
 
 /// Opens a scope whose body runs right here, on the calling thread, and whose tasks run on
@@ -163,11 +160,7 @@ pub fn in_place_scope<'scope, OP, R>(op: OP) -> R
 where
     OP: FnOnce(&Scope<'scope>) -> R,
 {
-    let registry = match WorkerThread::current() {
-        Some(worker) => worker.registry_arc(),
-        None => crate::pool::global_registry(),
-    };
-    in_place_scope_in(registry, op)
+    in_place_scope_in(crate::pool::current_registry(), op)
 }
 
 /// `in_place_scope` with its tasks on `registry`'s pool.
@@ -175,26 +168,50 @@ pub(crate) fn in_place_scope_in<'scope, OP, R>(registry: &Arc<Registry>, op: OP)
 where
     OP: FnOnce(&Scope<'scope>) -> R,
 {
+    run_in_place(registry, Scope::new, op)
+}
+
+/// Runs a scope made by `make`, whose tasks go to `registry`'s pool, with its body on the
+/// calling thread: a worker (of this pool or of another) waits for the tasks working, in its
+/// own pool, and the last task wakes it there; any other thread blocks.
+pub(crate) fn run_in_place<S: HasBase, OP, R>(
+    registry: &Arc<Registry>,
+    make: fn(&Arc<Registry>, CountLatch) -> S,
+    op: OP,
+) -> R
+where
+    OP: FnOnce(&S) -> R,
+{
     match WorkerThread::current() {
-        // A worker of this pool or of another: it waits for the tasks working, in its own
-        // pool, and the last task wakes it there.
-        Some(owner) => {
-            let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
-            run_scope(Scope::new(registry, pending), op, |pending| {
-                owner.wait_until(pending)
-            })
-        }
+        Some(owner) => run_on_worker(owner, registry, make, op),
         None => run_scope(
-            Scope::new(registry, CountLatch::blocking(1)),
+            make(registry, CountLatch::blocking(1)),
             op,
             CountLatch::wait_blocking,
         ),
     }
 }
 
+/// Runs a scope made by `make`, whose tasks go to `registry`'s pool, with its body on worker
+/// `owner`, which then waits for the tasks working.
+pub(crate) fn run_on_worker<S: HasBase, OP, R>(
+    owner: &WorkerThread,
+    registry: &Arc<Registry>,
+    make: fn(&Arc<Registry>, CountLatch) -> S,
+    op: OP,
+) -> R
+where
+    OP: FnOnce(&S) -> R,
+{
+    let pending = CountLatch::new(1, Arc::clone(owner.registry_arc()), owner.index());
+    run_scope(make(registry, pending), op, |pending| {
+        owner.wait_until(pending)
+    })
+}
+
 /// Runs `op` as the body of `scope`, then `wait`s for its `pending` count (one unit, the
 /// body's, plus the tasks') to reach zero, and re-raises the first panic.
-pub(crate) fn run_scope<S: HasBase, OP, R>(scope: S, op: OP, wait: impl FnOnce(&CountLatch)) -> R
+fn run_scope<S: HasBase, OP, R>(scope: S, op: OP, wait: impl FnOnce(&CountLatch)) -> R
 where
     OP: FnOnce(&S) -> R,
 {
