@@ -134,7 +134,9 @@ where
         let job = move || {
             let worker = WorkerThread::current().expect("broadcast job runs on a worker");
             let registry = worker.registry();
+            worker.detached_started();
             let outcome = unwind::halt_unwinding(|| op(BroadcastContext::on(worker)));
+            worker.detached_finished();
             // Before the pool may end: the last job drops `op` and what it captured.
             drop(op);
             if let Err(payload) = outcome {

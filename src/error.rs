@@ -143,6 +143,14 @@ pub enum BuildError {
     #[error("core pinning is supported on Linux only; use CorePinning::None here")]
     PinningUnsupported,
 
+    /// [`use_current_thread`](crate::ThreadPoolBuilder::use_current_thread) was asked for on
+    /// a thread that is already a worker of a running pool.
+    #[error(
+        "use_current_thread: this thread is already a worker of a running pool; build from \
+         a thread outside every pool, or drop that pool first"
+    )]
+    CurrentThreadInPool,
+
     /// The CPUs this process may run on could not be read, so cores could not be checked.
     #[error("could not read the CPUs this process may run on: {source}")]
     AffinityQuery {

@@ -111,9 +111,11 @@ where
         // A detached job always runs on a worker of the pool it was queued on.
         let worker = WorkerThread::current().expect("detached job runs on a worker");
         let registry = worker.registry();
+        worker.detached_started();
         if let Err(payload) = unwind::halt_unwinding(func) {
             registry.handle_panic(payload);
         }
+        worker.detached_finished();
         registry.decrement_live();
     };
     let worker = WorkerThread::current().filter(|w| w.registry().same_as(registry));

@@ -69,6 +69,7 @@ pub struct ThreadPoolBuilder<S = DefaultSpawn> {
     pub(crate) heartbeat_interval: Duration,
     pub(crate) steal_policy: StealPolicy,
     pub(crate) core_pinning: CorePinning,
+    pub(crate) use_current_thread: bool,
     /// How the workers' threads start: [`DefaultSpawn`] or [`CustomSpawn`].
     spawn: S,
 }
@@ -100,6 +101,7 @@ impl ThreadPoolBuilder {
             heartbeat_interval: heartbeat::DEFAULT_INTERVAL,
             steal_policy: StealPolicy::new(),
             core_pinning: CorePinning::None,
+            use_current_thread: false,
             spawn: DefaultSpawn,
         }
     }
@@ -495,6 +497,54 @@ impl<S> ThreadPoolBuilder<S> {
         self
     }
 
+    /// Makes the thread that calls [`build`](Self::build) worker 0 of the pool, in place of
+    /// a thread of the pool's own (rayon's `use_current_thread`). That thread runs the pool's
+    /// work only while it waits inside the pool (in `join`, `scope`, `install`, a parallel
+    /// loop, [`yield_now`](crate::yield_now)...), as any worker does; the other workers
+    /// steal what it queues. A pool of `num_threads(n)` starts `n - 1` threads.
+    ///
+    /// What differs from the pool's own workers:
+    /// - the [`start_handler`](Self::start_handler) and
+    ///   [`exit_handler`](Self::exit_handler), the [`spawn_handler`](Self::spawn_handler) and
+    ///   [`core_pinning`](Self::core_pinning) skip this thread
+    ///   ([`ThreadPool::worker_core(0)`](crate::ThreadPool::worker_core) is `None`);
+    /// - a job only this thread can run waits until it next waits inside the pool: its share
+    ///   of a [`broadcast`](crate::ThreadPool::broadcast) made from another thread, and all
+    ///   the work of a pool of `num_threads(1)`.
+    ///
+    /// Drop the pool on this thread: the drop then waits for the pool's work, running it
+    /// here too, and the thread stops being a worker (it may build such a pool again).
+    /// Dropped on another thread, the pool waits for its other workers, which finish its
+    /// work, and this thread stays worker 0 of the finished pool until it exits or builds
+    /// such a pool again; meanwhile `join` and the other free functions run on it as on a
+    /// pool of one thread. Unlike rayon, nothing is leaked for good, but each pool built
+    /// this way keeps its worker's state (about 50 KiB) on this thread until the thread
+    /// exits: build such pools once per thread, not in a loop.
+    ///
+    /// # Errors
+    ///
+    /// `build` returns [`BuildError::CurrentThreadInPool`] if this thread is already a worker
+    /// of a pool that is still running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = brigade::ThreadPool::builder()
+    ///     .num_threads(2)
+    ///     .use_current_thread()
+    ///     .build()?;
+    /// assert_eq!(brigade::current_thread_index(), Some(0)); // this thread is worker 0
+    /// let (a, b) = brigade::join(|| 1 + 1, || 2 + 2); // runs on `pool`
+    /// assert_eq!((a, b), (2, 4));
+    /// drop(pool); // here: this thread is no worker any more
+    /// assert_eq!(brigade::current_thread_index(), None);
+    /// # Ok::<(), brigade::BuildError>(())
+    /// ```
+    pub fn use_current_thread(mut self) -> Self {
+        self.use_current_thread = true;
+        self
+    }
+
     /// Starts the pool's worker threads with `spawn` instead of `std::thread::spawn`: `build`
     /// calls it once per worker, in index order, with a [`ThreadBuilder`] that the thread
     /// must [`run`](ThreadBuilder::run). For threads with their own setup (an allocator arena,
@@ -561,6 +611,7 @@ impl<S> ThreadPoolBuilder<S> {
             heartbeat_interval,
             steal_policy,
             core_pinning,
+            use_current_thread,
             spawn: old,
         } = self;
         let builder = ThreadPoolBuilder {
@@ -573,6 +624,7 @@ impl<S> ThreadPoolBuilder<S> {
             heartbeat_interval,
             steal_policy,
             core_pinning,
+            use_current_thread,
             spawn,
         };
         (builder, old)
@@ -696,6 +748,7 @@ impl<S> fmt::Debug for ThreadPoolBuilder<S> {
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("steal_policy", &self.steal_policy)
             .field("core_pinning", &self.core_pinning)
+            .field("use_current_thread", &self.use_current_thread)
             .field("thread_name", &self.thread_name.is_some())
             .field("start_handler", &self.start_handler.is_some())
             .field("exit_handler", &self.exit_handler.is_some())

@@ -72,7 +72,12 @@ impl Heartbeat {
     /// The body of the heartbeat thread.
     pub(crate) fn run(&self, registry: &Registry) {
         self.run_with(
-            || registry.sleep.all_asleep(registry.num_threads()),
+            || {
+                // A thread that built the pool (`use_current_thread`) and is outside it
+                // needs no beats.
+                let in_pool = registry.num_threads() - usize::from(registry.adopted_idle());
+                registry.sleep.all_asleep(in_pool)
+            },
             || {
                 let mut recorded = false;
                 for info in registry.thread_infos.iter() {
@@ -161,6 +166,30 @@ mod loom_models {
             // A waker counts the worker awake (an RMW on the sleep counts, in the real code).
             asleep.swap(false, Ordering::Relaxed);
             // The worker's outermost recorded join.
+            hb.kick();
+            while hb.parked.load(Ordering::Acquire) {
+                thread::yield_now();
+            }
+            hb.stop();
+            thread.join().unwrap();
+        });
+    }
+
+    /// The same handshake for a thread that built its pool (`use_current_thread`): outside
+    /// the pool it counts as asleep; entering a join it marks itself busy with a plain
+    /// Relaxed store (no RMW), then kicks. The kick's fence must still keep the heartbeat
+    /// thread from staying parked.
+    #[test]
+    fn adopted_thread_marking_itself_busy_unparks_the_heartbeat() {
+        loom::model(|| {
+            let hb = Arc::new(Heartbeat::new(Duration::from_micros(100)));
+            let busy = Arc::new(AtomicBool::new(false));
+            let thread = {
+                let (hb, busy) = (hb.clone(), busy.clone());
+                thread::spawn(move || hb.run_with(|| !busy.load(Ordering::Relaxed), || ()))
+            };
+            // `kick_heartbeat` on the adopted worker.
+            busy.store(true, Ordering::Relaxed);
             hb.kick();
             while hb.parked.load(Ordering::Acquire) {
                 thread::yield_now();

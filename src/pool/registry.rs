@@ -24,7 +24,7 @@ use crate::isolate::Region;
 use crate::job::fifo::JobFifo;
 use crate::job::{JobHeader, JobRef, StackJob, blocks};
 use crate::latch::{CoreLatch, LockLatch, SpinLatch};
-use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering};
+use crate::loom::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::pool::StealPolicy;
 use crate::pool::ThreadPoolBuilder;
 use crate::pool::builder::{PanicHandler, SpawnFn, WorkerHandler};
@@ -93,6 +93,11 @@ pub(crate) struct Registry {
     pub(crate) pinned_cores: Option<Box<[usize]>>,
     /// When the pool was built: the zero of the workers' busy-time clocks.
     pub(crate) epoch: Instant,
+    /// Worker 0 is the thread that built the pool (`use_current_thread`), not one of its own.
+    pub(crate) adopted: bool,
+    /// Whether that thread is inside the pool (waiting in it, or with recorded `join`s
+    /// open): outside, it counts as asleep for the heartbeat thread (`adopted_idle`).
+    pub(crate) adopted_busy: CachePadded<AtomicBool>,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -170,6 +175,10 @@ impl Registry {
         let stack_size = builder.checked_stack_size()?;
         let heartbeat_interval = builder.checked_heartbeat_interval()?;
         let pinned_cores = pinning::plan(&builder.core_pinning, n)?;
+        let adopt = builder.use_current_thread;
+        if adopt {
+            WorkerThread::check_adoptable()?;
+        }
         let ThreadPoolBuilder {
             mut thread_name,
             start_handler,
@@ -213,9 +222,17 @@ impl Registry {
             stack_size,
             pinned_cores,
             epoch: Instant::now(),
+            adopted: adopt,
+            adopted_busy: CachePadded::new(AtomicBool::new(false)),
         });
+        let mut first = None;
 
         for (index, (deque, pending)) in workers.into_iter().zip(owners).enumerate() {
+            if adopt && index == 0 {
+                // This thread becomes worker 0 once everything else has started.
+                first = Some((deque, pending));
+                continue;
+            }
             let name = match thread_name.as_mut() {
                 Some(f) => match unwind::halt_unwinding(|| f(index)) {
                     Ok(name) => name,
@@ -295,6 +312,9 @@ impl Registry {
                     return Err(BuildError::HeartbeatThread { source });
                 }
             }
+        }
+        if let Some((deque, pending)) = first {
+            WorkerThread::adopt(deque, pending, Arc::clone(&registry));
         }
         Ok(registry)
     }
@@ -424,6 +444,15 @@ impl Registry {
         }
     }
 
+    /// True if worker 0 is the thread that built the pool and that thread is outside the
+    /// pool: it then counts as asleep for the heartbeat thread.
+    #[inline]
+    pub(crate) fn adopted_idle(&self) -> bool {
+        // Relaxed: read after the heartbeat thread's fence, which pairs with the one in
+        // `Heartbeat::kick` that the thread passes after marking itself busy.
+        self.adopted && !self.adopted_busy.load(Ordering::Relaxed)
+    }
+
     /// The live count (handles plus unfinished detached jobs), for diagnostics.
     pub(crate) fn live(&self) -> usize {
         self.live.load(Ordering::Relaxed)
@@ -436,11 +465,16 @@ impl Registry {
         if threads.is_empty() {
             return None;
         }
+        // Worker 0 of an adopted pool runs on a thread the pool did not start.
+        let adopted = usize::from(self.adopted);
         Some(
-            threads
-                .iter()
-                .take(self.num_threads())
-                .map(|t| t.thread().name().map(str::to_owned))
+            std::iter::repeat_n(None, adopted)
+                .chain(
+                    threads
+                        .iter()
+                        .take(self.num_threads() - adopted)
+                        .map(|t| t.thread().name().map(str::to_owned)),
+                )
                 .collect(),
         )
     }

@@ -100,4 +100,44 @@ mod tests {
         );
         assert!(pool_state(&one).contains("deque ~0,"));
     }
+
+    /// A thread that built its pool (`use_current_thread`) and is outside it counts as
+    /// asleep: the heartbeat thread parks, and the thread's next join wakes it.
+    #[test]
+    fn the_heartbeat_parks_while_the_building_thread_is_outside_the_pool() {
+        std::thread::spawn(|| {
+            let pool = ThreadPool::builder()
+                .num_threads(2)
+                .use_current_thread()
+                .build()
+                .unwrap();
+            let parked = || pool_state(&pool).contains("heartbeat thread parked yes");
+            let wait_parked = || {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while !parked() {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "{}",
+                        pool_state(&pool)
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            };
+            wait_parked();
+            // A join on this thread wakes it while the join is open...
+            let beating = crate::join(
+                || {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    !parked()
+                },
+                || (),
+            )
+            .0;
+            assert!(beating, "{}", pool_state(&pool));
+            // ...and it parks again once the thread is out.
+            wait_parked();
+        })
+        .join()
+        .unwrap();
+    }
 }

@@ -309,6 +309,9 @@ impl ThreadPool {
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
     pub fn worker_core(&self, index: usize) -> Option<usize> {
+        if index == 0 && self.registry.adopted {
+            return None; // the thread that built the pool is never pinned
+        }
         self.registry.pinned_cores.as_ref()?.get(index).copied()
     }
 
@@ -615,8 +618,17 @@ impl ThreadPool {
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
+        let current = WorkerThread::current();
         self.registry.decrement_live();
-        match WorkerThread::current() {
+        if let Some(worker) = current
+            && worker.adopted_by(&self.registry)
+        {
+            // This thread built the pool (`use_current_thread`): it waits for the work by
+            // running it, then stops being a worker.
+            worker.retire_adopted();
+            return;
+        }
+        match current {
             // A thread cannot join itself: the workers finish all work and exit on their own.
             Some(worker) if worker.registry().same_as(&self.registry) => {}
             // On another pool's worker: wait by working, so that pool keeps running.

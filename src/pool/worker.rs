@@ -18,14 +18,15 @@
 //! `join` half, a scope's tasks), so waiting never blocks a worker that could be working, and
 //! nesting deeper than the thread count cannot deadlock.
 
-use std::cell::Cell;
-use std::ptr;
+use std::cell::{Cell, RefCell};
+use std::ptr::{self, NonNull};
 use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
 use crate::deque::{self, Steal};
+use crate::error::BuildError;
 use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef, blocks};
 use crate::latch::{AsCoreLatch, CoreLatch, Latch, SpinLatch};
@@ -54,6 +55,29 @@ thread_local! {
     /// runs outside the pool, or null.
     static LENT: Cell<*const Registry> = const { Cell::new(ptr::null()) };
     static WORKER_THREAD: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
+    /// The workers this thread was made into by `use_current_thread` (see `adopt`).
+    static ADOPTED: Adopted = const { Adopted(RefCell::new(Vec::new())) };
+}
+
+/// Workers that a thread was made into (`use_current_thread`), the newest last, each from
+/// `Box::into_raw`. A worker stays allocated until the thread exits, even after its pool is
+/// dropped: a frame of this thread may still hold it (`WorkerThread::current` hands out
+/// `'static` references), and only the thread's end proves that none does.
+struct Adopted(RefCell<Vec<NonNull<WorkerThread>>>);
+
+impl Drop for Adopted {
+    fn drop(&mut self) {
+        // The thread is exiting: stop being a worker, then free them all.
+        let current = WORKER_THREAD.try_with(Cell::get).unwrap_or(ptr::null());
+        for worker in self.0.get_mut().drain(..) {
+            // SAFETY: made by `Box::into_raw` in `adopt` and freed only here, once; the
+            // thread is exiting, so no frame of it holds a reference any more.
+            let worker = unsafe { Box::from_raw(worker.as_ptr()) };
+            if ptr::eq(current, &*worker) {
+                worker.release_thread();
+            }
+        }
+    }
 }
 
 /// The state of the worker running on this thread.
@@ -78,6 +102,15 @@ pub(crate) struct WorkerThread {
     sync_depth: Cell<u32>,
     /// The isolation region this worker is in (see `isolate.rs`).
     isolation: Cell<Isolation>,
+    /// This worker is the thread that built the pool (`use_current_thread`), not one of the
+    /// pool's own threads.
+    adopted: bool,
+    /// `record_all`, and not adopted: `recorded_join_closed` has nothing to do.
+    plain_close: bool,
+    /// Waits (`wait_until`, `blocked`) open on an adopted worker's thread.
+    waits: Cell<u32>,
+    /// Detached jobs of this pool running on this thread right now (see `retire_adopted`).
+    detached: Cell<u32>,
 }
 
 /// A worker's place in an isolation region.
@@ -106,20 +139,7 @@ pub(crate) fn main_loop(
     index: usize,
     registry: Arc<Registry>,
 ) {
-    let worker = WorkerThread {
-        deque,
-        index,
-        rng: Cell::new(seed(index)),
-        job_blocks: blocks::Cache::new(),
-        pending,
-        heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
-        counters: Arc::clone(&registry.thread_infos[index].counters),
-        record_in: Cell::new(1),
-        record_all: registry.num_threads() > 1,
-        sync_depth: Cell::new(0),
-        isolation: Cell::new(Isolation::OUTSIDE),
-        registry,
-    };
+    let worker = WorkerThread::new(deque, pending, index, registry, false);
     WORKER_THREAD.with(|w| w.set(&worker));
     let registry = &*worker.registry;
     if let Some(cores) = &registry.pinned_cores
@@ -156,12 +176,142 @@ fn seed(index: usize) -> u64 {
 }
 
 impl WorkerThread {
+    fn new(
+        deque: deque::Worker<JobHeader>,
+        pending: Pending,
+        index: usize,
+        registry: Arc<Registry>,
+        adopted: bool,
+    ) -> Self {
+        let record_all = registry.num_threads() > 1;
+        WorkerThread {
+            deque,
+            index,
+            rng: Cell::new(seed(index)),
+            job_blocks: blocks::Cache::new(),
+            pending,
+            heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
+            counters: Arc::clone(&registry.thread_infos[index].counters),
+            record_in: Cell::new(1),
+            record_all,
+            sync_depth: Cell::new(0),
+            isolation: Cell::new(Isolation::OUTSIDE),
+            registry,
+            adopted,
+            plain_close: record_all && !adopted,
+            waits: Cell::new(0),
+            detached: Cell::new(0),
+        }
+    }
+
+    /// Fails if this thread cannot become a worker (`use_current_thread`): it is one
+    /// already, of a pool still running. A thread still worker 0 of a pool dropped
+    /// elsewhere stops being it here.
+    pub(crate) fn check_adoptable() -> Result<(), BuildError> {
+        if LENT.with(|l| !l.get().is_null()) {
+            return Err(BuildError::CurrentThreadInPool);
+        }
+        match WorkerThread::current() {
+            None => Ok(()),
+            Some(worker) if worker.adopted && worker.registry.live() == 0 => {
+                worker.release_thread();
+                Ok(())
+            }
+            Some(_) => Err(BuildError::CurrentThreadInPool),
+        }
+    }
+
+    /// Makes this thread worker 0 of `registry` without running the main loop: it runs the
+    /// pool's jobs only while it waits in the pool (`use_current_thread`). The worker stays
+    /// allocated until the thread exits (see [`Adopted`]).
+    pub(crate) fn adopt(
+        deque: deque::Worker<JobHeader>,
+        pending: Pending,
+        registry: Arc<Registry>,
+    ) {
+        let worker = Box::new(WorkerThread::new(deque, pending, 0, registry, true));
+        // Never moved from here on: the thread points at it until it exits (`Adopted`).
+        let worker = NonNull::from(Box::leak(worker));
+        WORKER_THREAD.with(|w| w.set(worker.as_ptr()));
+        ADOPTED.with(|a| a.0.borrow_mut().push(worker));
+    }
+
+    /// True if this is the worker that the thread building `registry` became.
+    pub(crate) fn adopted_by(&self, registry: &Registry) -> bool {
+        self.adopted && self.registry.same_as(registry)
+    }
+
+    /// The pool of this adopted worker is being dropped on its thread: wait for the pool's
+    /// work, running it here too, then stop being a worker and wait for the pool's threads.
+    /// The caller has already released its handle's count.
+    pub(crate) fn retire_adopted(&self) {
+        let registry = &*self.registry;
+        if self.detached.get() > 0 {
+            // Dropped inside one of the pool's own detached jobs, which keeps the pool alive:
+            // waiting for the pool's end would wait for that job, that is, for ourselves.
+            // The other workers finish the work, as when a pool's own worker drops it.
+            self.release_thread();
+            return;
+        }
+        self.wait_until(&registry.thread_infos[self.index].terminate);
+        while let Some(job) = self.find_work() {
+            self.execute(job);
+        }
+        self.release_thread();
+        registry.join_threads();
+    }
+
+    /// This thread stops being this (adopted) worker; the worker's memory stays until the
+    /// thread exits.
+    fn release_thread(&self) {
+        self.job_blocks.release(self.registry.job_depot());
+        self.registry.adopted_busy.store(false, Ordering::Relaxed);
+        let _ = WORKER_THREAD.try_with(|w| {
+            if ptr::eq(w.get(), self) {
+                w.set(ptr::null());
+            }
+        });
+    }
+
+    /// An adopted worker's thread enters a wait (`wait_until`, `blocked`): it counts as
+    /// inside the pool for the heartbeat thread until the matching `adopted_leave`.
+    #[inline]
+    fn adopted_enter(&self) {
+        if self.adopted {
+            self.waits.set(self.waits.get() + 1);
+            self.registry.adopted_busy.store(true, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    fn adopted_leave(&self) {
+        if self.adopted {
+            let waits = self.waits.get() - 1;
+            self.waits.set(waits);
+            if waits == 0 && self.pending.is_empty() {
+                self.registry.adopted_busy.store(false, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A detached job of this pool starts running on this thread (see `retire_adopted`).
+    #[inline]
+    pub(crate) fn detached_started(&self) {
+        self.detached.set(self.detached.get() + 1);
+    }
+
+    #[inline]
+    pub(crate) fn detached_finished(&self) {
+        self.detached.set(self.detached.get() - 1);
+    }
+
     /// The worker running on this thread, if this thread is one.
     #[inline]
     pub(crate) fn current() -> Option<&'static WorkerThread> {
         let ptr = WORKER_THREAD.with(Cell::get);
         // SAFETY: the pointer is set by `main_loop` to a `WorkerThread` that lives on that
-        // thread's stack for as long as the pointer is set, and only that thread reads it.
+        // thread's stack for as long as the pointer is set, or by `adopt` to one that lives
+        // until the thread exits (`Adopted`), and only that thread reads it.
         // The `'static` is a lie that callers cannot exploit: the reference never leaves the
         // thread (`WorkerThread` is not `Sync`) and the thread is inside `main_loop` whenever
         // user code runs on it.
@@ -316,6 +466,11 @@ impl WorkerThread {
     #[cold]
     #[inline(never)]
     fn kick_heartbeat(&self) {
+        if self.adopted {
+            // Before the kick's fence, which pairs with the heartbeat thread's (see
+            // `Registry::adopted_idle`).
+            self.registry.adopted_busy.store(true, Ordering::Relaxed);
+        }
         self.registry.heartbeat.kick();
     }
 
@@ -323,8 +478,21 @@ impl WorkerThread {
     /// join again.
     #[inline]
     pub(crate) fn recorded_join_closed(&self) {
-        if !self.record_all && self.pending.len() < ALWAYS_RECORDED {
-            self.record_in.set(1);
+        if !self.plain_close {
+            self.recorded_join_closed_slow();
+        }
+    }
+
+    /// In a pool of one, record the next join again near the top; on an adopted worker,
+    /// the last join closed outside every wait takes the thread out of the pool.
+    #[inline(never)]
+    fn recorded_join_closed_slow(&self) {
+        if !self.record_all {
+            if self.pending.len() < ALWAYS_RECORDED {
+                self.record_in.set(1);
+            }
+        } else if self.pending.is_empty() && self.waits.get() == 0 {
+            self.registry.adopted_busy.store(false, Ordering::Relaxed);
         }
     }
 
@@ -622,12 +790,14 @@ impl WorkerThread {
     /// park, and it kicks the heartbeat when it is back.
     pub(crate) fn blocked<R>(&self, f: impl FnOnce() -> R) -> R {
         let sleep = &self.registry.sleep;
+        self.adopted_enter();
         sleep.enter_blocked();
         struct Back<'a>(&'a WorkerThread);
         impl Drop for Back<'_> {
             fn drop(&mut self) {
                 self.0.registry.sleep.leave_blocked();
                 self.0.registry.heartbeat.kick();
+                self.0.adopted_leave();
             }
         }
         let _back = Back(self);
@@ -646,6 +816,7 @@ impl WorkerThread {
     fn wait_until_cold(&self, latch: &CoreLatch, deadline: Option<Instant>) -> bool {
         // A panic escaping here would leave jobs that point into this frame.
         let guard = AbortIfPanic;
+        self.adopted_enter();
         let sleep = &self.registry.sleep;
         // An isolated waiter cannot take every job, so it never counts as searching, and it
         // parks on its latch alone (see `isolate.rs`).
@@ -723,6 +894,7 @@ impl WorkerThread {
         if searching {
             sleep.stop_searching();
         }
+        self.adopted_leave();
         std::mem::forget(guard);
         set
     }
