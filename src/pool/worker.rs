@@ -475,23 +475,21 @@ impl WorkerThread {
     }
 
     /// A recorded join took its half back: in a pool of one, near the top, record the next
-    /// join again.
+    /// join again. A plain worker of a pool of several threads has nothing to do here, and
+    /// pays one test (callgrind, fib(27) × 5: 120.83 M instructions against 120.74 M before
+    /// adopted workers existed).
     #[inline]
     pub(crate) fn recorded_join_closed(&self) {
-        if !self.plain_close {
-            self.recorded_join_closed_slow();
+        if self.plain_close {
+            return;
         }
-    }
-
-    /// In a pool of one, record the next join again near the top; on an adopted worker,
-    /// the last join closed outside every wait takes the thread out of the pool.
-    #[inline(never)]
-    fn recorded_join_closed_slow(&self) {
         if !self.record_all {
             if self.pending.len() < ALWAYS_RECORDED {
                 self.record_in.set(1);
             }
         } else if self.pending.is_empty() && self.waits.get() == 0 {
+            // An adopted worker's last join closed outside every wait: its thread leaves
+            // the pool (see `Registry::adopted_idle`).
             self.registry.adopted_busy.store(false, Ordering::Relaxed);
         }
     }
