@@ -170,7 +170,9 @@ pub struct WorkerMetrics {
     /// Time since the pool was built that the worker was not asleep: running jobs, or
     /// looking for some (a worker spins briefly before it sleeps). Read while the worker
     /// runs, it may lag a sleep or a wake-up by the few microseconds the news takes to
-    /// reach the reader.
+    /// reach the reader. For worker 0 of a pool built with
+    /// [`use_current_thread`](crate::ThreadPoolBuilder::use_current_thread), the time that
+    /// thread spends outside the pool counts as busy too.
     pub busy_time: Duration,
     /// Whether the worker is asleep right now.
     pub parked: bool,
