@@ -104,15 +104,16 @@ impl WorkerCounters {
             .store(encode(base.wrapping_add(now), false), Ordering::Relaxed);
     }
 
-    /// A snapshot; `deque_len` and `inbox_len` are read by the caller.
+    /// A snapshot as of `uptime` (one reading of the pool's clock for every worker, so no
+    /// worker's busy time exceeds it); `deque_len` and `inbox_len` are read by the caller.
     pub(crate) fn snapshot(
         &self,
-        epoch: Instant,
+        uptime: Duration,
         deque_len: usize,
         inbox_len: usize,
     ) -> WorkerMetrics {
         let (base, parked) = decode(self.asleep.load(Ordering::Relaxed));
-        let now = nanos(epoch.elapsed());
+        let now = nanos(uptime);
         let asleep = if parked {
             base.wrapping_add(now as i64)
         } else {

@@ -531,16 +531,17 @@ impl Registry {
 
     /// A snapshot of the pool's metrics (`ThreadPool::metrics`).
     pub(crate) fn metrics(&self) -> PoolMetrics {
+        let uptime = self.epoch.elapsed();
         PoolMetrics {
             injected_jobs: self.injector.pushed(),
             injector_len: self.injector.len(),
-            uptime: self.epoch.elapsed(),
+            uptime,
             workers: self
                 .thread_infos
                 .iter()
                 .map(|info| {
                     info.counters
-                        .snapshot(self.epoch, info.stealer.len(), info.inbox.len())
+                        .snapshot(uptime, info.stealer.len(), info.inbox.len())
                 })
                 .collect(),
         }
