@@ -144,7 +144,8 @@ pub enum BuildError {
     PinningUnsupported,
 
     /// [`use_current_thread`](crate::ThreadPoolBuilder::use_current_thread) was asked for on
-    /// a thread that is already a worker of a running pool.
+    /// a thread that is already a worker of a running pool, or that runs
+    /// [`block_in_place`](crate::block_in_place) for one (its worker is only lent out).
     #[error(
         "use_current_thread: this thread is already a worker of a running pool; build from \
          a thread outside every pool, or drop that pool first"

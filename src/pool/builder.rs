@@ -524,7 +524,8 @@ impl<S> ThreadPoolBuilder<S> {
     /// # Errors
     ///
     /// `build` returns [`BuildError::CurrentThreadInPool`] if this thread is already a worker
-    /// of a pool that is still running.
+    /// of a pool that is still running, also inside [`block_in_place`](crate::block_in_place)
+    /// on such a worker.
     ///
     /// # Examples
     ///
