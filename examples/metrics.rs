@@ -101,7 +101,10 @@ fn main() {
         expected = (0..HEIGHT).map(|y| row_sum(y, max_iter)).sum::<u64>();
         serial = serial.min(t.elapsed());
     }
-    println!("serial: {:.1} ms per frame (best of 3)", serial.as_secs_f64() * 1e3);
+    println!(
+        "serial: {:.1} ms per frame (best of 3)",
+        serial.as_secs_f64() * 1e3
+    );
 
     let done = AtomicBool::new(false);
     let (frames, parallel) = std::thread::scope(|s| {

@@ -94,6 +94,9 @@ where
     OP: Fn(BroadcastContext<'_>) -> R + Sync,
     R: Send,
 {
+    // A thread that is still worker 0 of an ended `use_current_thread` pool, whose other
+    // workers are gone, stops being it here, and broadcasts on the global pool instead.
+    let _ = WorkerThread::current_live();
     in_worker(|worker, _| broadcast_on(worker, &op))
 }
 

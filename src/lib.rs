@@ -161,7 +161,7 @@ pub mod internals {
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
 pub fn current_thread_index() -> Option<usize> {
-    pool::WorkerThread::current().map(pool::WorkerThread::index)
+    pool::WorkerThread::current_live().map(pool::WorkerThread::index)
 }
 
 /// The number of workers in the current pool: the pool of this worker thread, or the
@@ -176,7 +176,7 @@ pub fn current_thread_index() -> Option<usize> {
 /// # Ok::<(), brigade::BuildError>(())
 /// ```
 pub fn current_num_threads() -> usize {
-    match pool::WorkerThread::current() {
+    match pool::WorkerThread::current_live() {
         Some(worker) => worker.registry().num_threads(),
         None => pool::global_registry().num_threads(),
     }

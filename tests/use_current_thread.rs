@@ -174,9 +174,10 @@ fn a_pool_dropped_on_another_thread_finishes_its_work() {
             .expect("the drop on another thread returns");
         dropper.join().unwrap();
         assert_eq!(ran.load(Ordering::Relaxed), 100);
-        // Still worker 0 of the finished pool: joins run here.
-        assert_eq!(brigade::current_thread_index(), Some(0));
+        // Still worker 0 of the finished pool: a join runs here, as on a pool of one...
         assert_eq!(brigade::join(|| 3, || 4), (3, 4));
+        // ...until a call that picks a pool gives the thread back.
+        assert_eq!(brigade::current_thread_index(), None);
         // Building such a pool again gives the thread to the new pool.
         let again = ThreadPool::builder()
             .num_threads(2)
@@ -278,4 +279,130 @@ fn fib_serial(n: u32) -> u64 {
     } else {
         fib_serial(n - 1) + fib_serial(n - 2)
     }
+}
+
+// ---- Found by a helper that tried to break `use_current_thread` ----
+
+/// A pool of one dropped on another thread used to return at once with its spawns never
+/// run, and lost them when the building thread exited. Now the drop waits for them, and the
+/// thread's exit hands worker 0 to a thread of the pool's own, which runs them.
+#[test]
+fn pool_of_one_dropped_elsewhere_runs_its_spawns_once_the_thread_exits() {
+    common::within(
+        "pool_of_one_dropped_elsewhere_runs_its_spawns_once_the_thread_exits",
+        || {
+            let ran = Arc::new(AtomicUsize::new(0));
+            let r = Arc::clone(&ran);
+            let (tx, rx) = channel();
+            thread::spawn(move || {
+                let pool = ThreadPool::builder()
+                    .num_threads(1)
+                    .use_current_thread()
+                    .build()
+                    .unwrap();
+                for _ in 0..10 {
+                    let r = Arc::clone(&r);
+                    pool.spawn(move || {
+                        r.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+                tx.send(pool).unwrap();
+                // Exits still worker 0, with the ten spawns queued on it.
+            })
+            .join()
+            .unwrap();
+            let pool = rx.recv().unwrap();
+            drop(pool);
+            assert_eq!(ran.load(Ordering::SeqCst), 10);
+            assert_eq!(Arc::strong_count(&ran), 1, "every task's captures dropped");
+        },
+    );
+}
+
+/// After its pool was dropped on another thread, the building thread's `broadcast` waited
+/// for workers that had gone.
+#[test]
+fn broadcast_after_the_pool_ended_elsewhere_uses_the_global_pool() {
+    common::within(
+        "broadcast_after_the_pool_ended_elsewhere_uses_the_global_pool",
+        || {
+            let pool = ThreadPool::builder()
+                .num_threads(2)
+                .use_current_thread()
+                .build()
+                .unwrap();
+            thread::spawn(move || drop(pool)).join().unwrap();
+            assert_eq!(brigade::join(|| 1, || 2), (1, 2));
+            let shares = brigade::broadcast(|ctx| ctx.index());
+            assert_eq!(shares.len(), brigade::current_num_threads());
+            assert_eq!(brigade::current_thread_index(), None);
+        },
+    );
+}
+
+/// `spawn_broadcast` from the building thread, then the pool dropped on another thread: the
+/// drop waits for worker 0's share, which this thread runs when it next waits in a pool.
+#[test]
+fn a_drop_elsewhere_waits_for_the_building_threads_broadcast_share() {
+    common::within(
+        "a_drop_elsewhere_waits_for_the_building_threads_broadcast_share",
+        || {
+            let pool = ThreadPool::builder()
+                .num_threads(2)
+                .use_current_thread()
+                .build()
+                .unwrap();
+            let ran = Arc::new(AtomicUsize::new(0));
+            let r = Arc::clone(&ran);
+            pool.spawn_broadcast(move |_| {
+                r.fetch_add(1, Ordering::SeqCst);
+            });
+            let dropper = thread::spawn(move || drop(pool));
+            // This thread's share waits for it: yield to the pool until the drop is done.
+            while !dropper.is_finished() {
+                brigade::yield_now();
+                thread::sleep(Duration::from_millis(1));
+            }
+            dropper.join().unwrap();
+            assert_eq!(ran.load(Ordering::SeqCst), 2);
+        },
+    );
+}
+
+/// The building thread exited while the pool lived on elsewhere: a broadcast then waited
+/// forever for worker 0, and a pool of one ran nothing at all.
+#[test]
+fn a_pool_whose_building_thread_exited_still_has_a_worker_0() {
+    common::within(
+        "a_pool_whose_building_thread_exited_still_has_a_worker_0",
+        || {
+            for threads in [1, 2] {
+                let (tx, rx) = channel();
+                thread::spawn(move || {
+                    let pool = ThreadPool::builder()
+                        .num_threads(threads)
+                        .use_current_thread()
+                        .build()
+                        .unwrap();
+                    tx.send(pool).unwrap();
+                })
+                .join()
+                .unwrap();
+                let pool = rx.recv().unwrap();
+                assert_eq!(pool.install(|| 7), 7);
+                let seen = pool.broadcast(|ctx| ctx.index());
+                assert_eq!(seen, (0..threads).collect::<Vec<_>>());
+                let ran = Arc::new(AtomicUsize::new(0));
+                for _ in 0..20 {
+                    let ran = Arc::clone(&ran);
+                    pool.spawn(move || {
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+                pool.spawn_broadcast(|_| ());
+                drop(pool);
+                assert_eq!(ran.load(Ordering::SeqCst), 20);
+            }
+        },
+    );
 }

@@ -514,12 +514,23 @@ impl<S> ThreadPoolBuilder<S> {
     ///
     /// Drop the pool on this thread: the drop then waits for the pool's work, running it
     /// here too, and the thread stops being a worker (it may build such a pool again).
-    /// Dropped on another thread, the pool waits for its other workers, which finish its
-    /// work, and this thread stays worker 0 of the finished pool until it exits or builds
-    /// such a pool again; meanwhile `join` and the other free functions run on it as on a
-    /// pool of one thread. Unlike rayon, nothing is leaked for good, but each pool built
-    /// this way keeps its worker's state (about 50 KiB) on this thread until the thread
-    /// exits: build such pools once per thread, not in a loop.
+    ///
+    /// Dropped on another thread, the pool's drop waits for all its work, as every drop
+    /// does, and that includes the work only this thread can run (above): it runs when this
+    /// thread next waits inside the pool, or when this thread exits. So do not let this
+    /// thread wait for such a drop while it has such work queued: that waits forever. Once
+    /// the pool has ended, this thread stops being its worker 0 at its next call that picks a
+    /// pool ([`spawn`](crate::spawn), [`broadcast`](crate::broadcast),
+    /// [`current_num_threads`](crate::current_num_threads)...), which then uses the global
+    /// pool; until then a `join` runs on it as on a pool of one thread.
+    ///
+    /// If this thread exits while the pool lives on (the pool moved to another thread, say),
+    /// a thread of the pool's own takes over worker 0, and the pool goes on as if built
+    /// without this setting.
+    ///
+    /// Unlike rayon, nothing is leaked for good, but each pool built this way keeps its
+    /// worker's state (about 50 KiB) on this thread until the thread exits: build such pools
+    /// once per thread, not in a loop.
     ///
     /// # Errors
     ///

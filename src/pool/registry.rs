@@ -74,7 +74,7 @@ pub(crate) struct Registry {
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Workers handed out (`ThreadBuilder`) whose main loop has not ended, and its signal:
     /// the pool's drop waits for it to reach zero, also for threads a spawn handler started.
-    running: Mutex<usize>,
+    running: Mutex<Running>,
     stopped: Condvar,
     /// `ThreadBuilder`s dropped without running (a spawn handler's mistake, found at build).
     abandoned: AtomicUsize,
@@ -98,6 +98,16 @@ pub(crate) struct Registry {
     /// Whether that thread is inside the pool (waiting in it, or with recorded `join`s
     /// open): outside, it counts as asleep for the heartbeat thread (`adopted_idle`).
     pub(crate) adopted_busy: CachePadded<AtomicBool>,
+}
+
+/// What the pool's drop waits for (`Registry::join_threads`).
+struct Running {
+    /// Workers handed out whose main loop has not ended.
+    workers: usize,
+    /// Whether `terminate` has run: every detached job has finished. Needed apart from
+    /// `workers` for worker 0 of a `use_current_thread` pool, which no thread of the pool's
+    /// own runs.
+    terminated: bool,
 }
 
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
@@ -138,7 +148,7 @@ pub(crate) fn init_global_registry(
 /// The pool of this worker thread, or the global pool on any other thread (built on first
 /// use): where free functions (`spawn`, `in_place_scope`, ...) send their work.
 pub(crate) fn current_registry() -> &'static Arc<Registry> {
-    match WorkerThread::current() {
+    match WorkerThread::current_live() {
         Some(worker) => worker.registry_arc(),
         None => global_registry(),
     }
@@ -212,7 +222,10 @@ impl Registry {
             exit_handler,
             panic_handler,
             threads: Mutex::new(Vec::with_capacity(n + 1)),
-            running: Mutex::new(0),
+            running: Mutex::new(Running {
+                workers: 0,
+                terminated: false,
+            }),
             stopped: Condvar::new(),
             abandoned: AtomicUsize::new(0),
             job_depot: blocks::Depot::new(),
@@ -497,6 +510,11 @@ impl Registry {
 
     /// Sets every worker's `terminate` latch, and stops the heartbeat.
     fn terminate(&self) {
+        {
+            let mut running = self.running.lock();
+            running.terminated = true;
+            self.stopped.notify_all();
+        }
         self.heartbeat.stop();
         for (index, info) in self.thread_infos.iter().enumerate() {
             // SAFETY: the latch lives in the registry, which we borrow.
@@ -551,7 +569,7 @@ impl Registry {
     ///
     /// [`worker_stopped`]: Self::worker_stopped
     pub(crate) fn worker_started(&self) {
-        *self.running.lock() += 1;
+        self.running.lock().workers += 1;
     }
 
     /// A `ThreadBuilder` was dropped without running its worker.
@@ -565,18 +583,25 @@ impl Registry {
     /// [`join_threads`](Self::join_threads) go on.
     pub(crate) fn worker_stopped(&self) {
         let mut running = self.running.lock();
-        *running -= 1;
-        if *running == 0 {
+        running.workers -= 1;
+        if running.workers == 0 {
             self.stopped.notify_all();
         }
     }
 
-    /// Waits until every worker's main loop has ended, then joins the threads the pool
-    /// started itself (all that are not yet joined). Threads a spawn handler started are
-    /// the handler's to join; their workers have stopped when this returns.
+    /// A thread the pool started after `build` (`WorkerThread::hand_over`), for the drop to
+    /// join.
+    pub(crate) fn add_thread(&self, handle: JoinHandle<()>) {
+        self.threads.lock().push(handle);
+    }
+
+    /// Waits until the pool has terminated (every detached job has run) and every worker's
+    /// main loop has ended, then joins the threads the pool started itself (all that are
+    /// not yet joined). Threads a spawn handler started are the handler's to join; their
+    /// workers have stopped when this returns.
     pub(crate) fn join_threads(&self) {
         let mut running = self.running.lock();
-        while *running > 0 {
+        while running.workers > 0 || !running.terminated {
             self.stopped.wait(&mut running);
         }
         drop(running);

@@ -30,7 +30,7 @@ use crate::error::BuildError;
 use crate::isolate::Region;
 use crate::job::{JobHeader, JobRef, blocks};
 use crate::latch::{AsCoreLatch, CoreLatch, Latch, SpinLatch};
-use crate::loom::Ordering;
+use crate::loom::{Mutex, Ordering};
 use crate::pool::Registry;
 use crate::pool::heartbeat;
 use crate::pool::metrics::WorkerCounters;
@@ -67,18 +67,32 @@ struct Adopted(RefCell<Vec<NonNull<WorkerThread>>>);
 
 impl Drop for Adopted {
     fn drop(&mut self) {
-        // The thread is exiting: stop being a worker, then free them all.
+        // The thread is exiting: no frame of it holds a worker any more.
         let current = WORKER_THREAD.try_with(Cell::get).unwrap_or(ptr::null());
         for worker in self.0.get_mut().drain(..) {
-            // SAFETY: made by `Box::into_raw` in `adopt` and freed only here, once; the
-            // thread is exiting, so no frame of it holds a reference any more.
+            // SAFETY: made by `Box::into_raw` in `adopt` and freed only here, once.
             let worker = unsafe { Box::from_raw(worker.as_ptr()) };
-            if ptr::eq(current, &*worker) {
+            if !ptr::eq(current, &*worker) {
+                continue; // given back earlier (`release_thread`): nothing to do
+            }
+            let _ = WORKER_THREAD.try_with(|w| w.set(ptr::null()));
+            if worker.registry.live() > 0 {
+                // The pool lives on: a thread of its own becomes worker 0, so that the work
+                // only worker 0 can run (its broadcast shares; all of a pool of one) runs.
+                WorkerThread::hand_over(worker);
+            } else {
                 worker.release_thread();
             }
         }
     }
 }
+
+/// An adopted worker on its way to a thread of the pool's own (`hand_over`).
+struct Handover(Box<WorkerThread>);
+
+// SAFETY: the worker's thread is exiting and has cleared its pointer to it, so the thread
+// that receives it is the only one to touch its cells from then on.
+unsafe impl Send for Handover {}
 
 /// The state of the worker running on this thread.
 pub(crate) struct WorkerThread {
@@ -103,8 +117,9 @@ pub(crate) struct WorkerThread {
     /// The isolation region this worker is in (see `isolate.rs`).
     isolation: Cell<Isolation>,
     /// This worker is the thread that built the pool (`use_current_thread`), not one of the
-    /// pool's own threads.
-    adopted: bool,
+    /// pool's own threads. Cleared when a thread of the pool's own takes it over
+    /// (`hand_over`).
+    adopted: Cell<bool>,
     /// `record_all`, and not adopted: `recorded_join_closed` has nothing to do.
     plain_close: bool,
     /// Waits (`wait_until`, `blocked`) open on an adopted worker's thread.
@@ -197,7 +212,7 @@ impl WorkerThread {
             sync_depth: Cell::new(0),
             isolation: Cell::new(Isolation::OUTSIDE),
             registry,
-            adopted,
+            adopted: Cell::new(adopted),
             plain_close: record_all && !adopted,
             waits: Cell::new(0),
             detached: Cell::new(0),
@@ -213,7 +228,7 @@ impl WorkerThread {
         }
         match WorkerThread::current() {
             None => Ok(()),
-            Some(worker) if worker.adopted && worker.registry.live() == 0 => {
+            Some(worker) if worker.adopted.get() && worker.registry.live() == 0 => {
                 worker.release_thread();
                 Ok(())
             }
@@ -238,7 +253,7 @@ impl WorkerThread {
 
     /// True if this is the worker that the thread building `registry` became.
     pub(crate) fn adopted_by(&self, registry: &Registry) -> bool {
-        self.adopted && self.registry.same_as(registry)
+        self.adopted.get() && self.registry.same_as(registry)
     }
 
     /// The pool of this adopted worker is being dropped on its thread: wait for the pool's
@@ -261,6 +276,71 @@ impl WorkerThread {
         registry.join_threads();
     }
 
+    /// The thread of an adopted worker exits while its pool lives on: a new thread of the
+    /// pool's own takes the worker over and runs it until the pool ends, as a worker the pool
+    /// started itself (counted in `running`, joined by the pool's drop). If the OS refuses a
+    /// thread, the exiting thread runs it itself: its exit then waits for the pool's end.
+    fn hand_over(worker: Box<WorkerThread>) {
+        worker.adopted.set(false);
+        let registry = Arc::clone(&worker.registry);
+        // From now on worker 0 is a full worker for the heartbeat too.
+        registry.adopted_busy.store(true, Ordering::Relaxed);
+        registry.worker_started();
+        let slot = Arc::new(Mutex::new(Some(Handover(worker))));
+        let theirs = Arc::clone(&slot);
+        let mut builder = std::thread::Builder::new().name("brigade-worker-0".into());
+        if let Some(size) = registry.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let spawned = builder.spawn(move || {
+            if let Some(Handover(worker)) = theirs.lock().take() {
+                worker.run_handed_over();
+            }
+        });
+        match spawned {
+            Ok(handle) => registry.add_thread(handle),
+            Err(e) => {
+                eprintln!("brigade: no thread to take over worker 0 ({e}); its thread runs it");
+                if let Some(Handover(worker)) = slot.lock().take() {
+                    worker.run_handed_over();
+                }
+            }
+        }
+    }
+
+    /// The body of the thread that took an adopted worker over: the main loop's wait and
+    /// tail, then the worker is freed.
+    fn run_handed_over(self: Box<Self>) {
+        WORKER_THREAD.with(|w| w.set(&*self));
+        let registry = Arc::clone(&self.registry);
+        self.wait_until(&registry.thread_infos[self.index].terminate);
+        while let Some(job) = self.find_work() {
+            self.execute(job);
+        }
+        self.job_blocks.release(registry.job_depot());
+        WORKER_THREAD.with(|w| w.set(ptr::null()));
+        drop(self);
+        registry.worker_stopped();
+    }
+
+    /// The worker running on this thread, unless it is this thread's worker of a pool built
+    /// with `use_current_thread` that has ended (dropped on another thread): then the thread
+    /// stops being it, if it is outside the pool (no wait, no recorded join open: nothing
+    /// holds the worker that would look it up again), and `None` sends the caller to the
+    /// global pool. For the free functions that choose a pool to send work to; a `join`
+    /// runs on such a worker as on a pool of one.
+    pub(crate) fn current_live() -> Option<&'static WorkerThread> {
+        let worker = WorkerThread::current()?;
+        if worker.adopted.get()
+            && worker.registry.live() == 0
+            && !worker.registry.adopted_busy.load(Ordering::Relaxed)
+        {
+            worker.release_thread();
+            return None;
+        }
+        Some(worker)
+    }
+
     /// This thread stops being this (adopted) worker; the worker's memory stays until the
     /// thread exits.
     fn release_thread(&self) {
@@ -277,7 +357,7 @@ impl WorkerThread {
     /// inside the pool for the heartbeat thread until the matching `adopted_leave`.
     #[inline]
     fn adopted_enter(&self) {
-        if self.adopted {
+        if self.adopted.get() {
             self.waits.set(self.waits.get() + 1);
             self.registry.adopted_busy.store(true, Ordering::Relaxed);
         }
@@ -285,7 +365,7 @@ impl WorkerThread {
 
     #[inline]
     fn adopted_leave(&self) {
-        if self.adopted {
+        if self.adopted.get() {
             let waits = self.waits.get() - 1;
             self.waits.set(waits);
             if waits == 0 && self.pending.is_empty() {
@@ -466,7 +546,7 @@ impl WorkerThread {
     #[cold]
     #[inline(never)]
     fn kick_heartbeat(&self) {
-        if self.adopted {
+        if self.adopted.get() {
             // Before the kick's fence, which pairs with the heartbeat thread's (see
             // `Registry::adopted_idle`).
             self.registry.adopted_busy.store(true, Ordering::Relaxed);
@@ -487,7 +567,7 @@ impl WorkerThread {
             if self.pending.len() < ALWAYS_RECORDED {
                 self.record_in.set(1);
             }
-        } else if self.pending.is_empty() && self.waits.get() == 0 {
+        } else if self.adopted.get() && self.pending.is_empty() && self.waits.get() == 0 {
             // An adopted worker's last join closed outside every wait: its thread leaves
             // the pool (see `Registry::adopted_idle`).
             self.registry.adopted_busy.store(false, Ordering::Relaxed);
