@@ -115,3 +115,38 @@ fn unpinned_by_default() {
     assert_eq!(pool.worker_core(0), None);
     assert_eq!(pool.worker_core(1), None);
 }
+
+/// Found by a helper: on a worker of a pinned pool, building another pool read that
+/// worker's one-core mask as the process's: `Cores(every allowed core)` failed with
+/// `CoreNotAllowed`, `OnePerCore` put every worker on that core, an unpinned pool's workers
+/// inherited it, and the default size shrank to one thread.
+#[test]
+#[cfg_attr(miri, ignore = "calls the OS's affinity functions")]
+fn a_pool_built_on_a_pinned_worker_uses_the_process_mask() {
+    let allowed = affinity();
+    let outer = pinned(1, CorePinning::Cores(vec![*allowed.last().unwrap()]));
+    outer.install(|| {
+        assert_eq!(
+            affinity(),
+            [*allowed.last().unwrap()],
+            "the outer worker is pinned"
+        );
+        let every = pinned(allowed.len(), CorePinning::Cores(allowed.clone()));
+        assert_eq!(every.broadcast(|_| affinity()).concat(), allowed);
+        let one_per_core = pinned(allowed.len(), CorePinning::OnePerCore);
+        assert_eq!(
+            (0..allowed.len())
+                .map(|i| one_per_core.worker_core(i).unwrap())
+                .collect::<Vec<_>>(),
+            allowed
+        );
+        let unpinned = ThreadPool::builder().build().unwrap();
+        assert_eq!(unpinned.current_num_threads(), allowed.len());
+        for mask in unpinned.broadcast(|_| affinity()) {
+            assert_eq!(
+                mask, allowed,
+                "an unpinned worker may run on every allowed CPU"
+            );
+        }
+    });
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::error::BuildError;
 use crate::pool::StealPolicy;
 use crate::pool::heartbeat;
-use crate::pool::pinning::CorePinning;
+use crate::pool::pinning::{self, CorePinning};
 use crate::pool::{Registry, ThreadBuilder, ThreadPool};
 use crate::unwind;
 
@@ -226,7 +226,7 @@ impl ThreadPoolBuilder {
                     Ok(n) if n > 0 => n,
                     _ => return Err(BuildError::InvalidEnv { value }),
                 },
-                Err(std::env::VarError::NotPresent) => num_cpus::get().max(1),
+                Err(std::env::VarError::NotPresent) => pinning::default_parallelism(),
                 Err(std::env::VarError::NotUnicode(raw)) => {
                     return Err(BuildError::InvalidEnv {
                         value: raw.to_string_lossy().into_owned(),

@@ -1,16 +1,55 @@
 //! Core pinning: which CPU each worker runs on ([`CorePinning`]).
 //!
 //! The plan (one core per worker) is made and checked on the thread that builds the pool,
-//! against the process's affinity mask; each worker pins itself when it starts, before its
-//! start handler runs. Linux only (`sched_getaffinity` / `sched_setaffinity`).
+//! against the process's affinity mask (the main thread's, `sched_getaffinity(getpid())`,
+//! not the building thread's, which may be a pinned worker); each worker pins itself when it
+//! starts, before its start handler runs. A pool built without pinning on a thread that a
+//! pool pinned (a job of a pinned pool, say) does not inherit that one core: its workers
+//! and its default size follow the process's mask. Linux only (`sched_getaffinity` /
+//! `sched_setaffinity`).
+
+use std::cell::Cell;
 
 use crate::error::BuildError;
+
+thread_local! {
+    /// Whether a pool pinned this thread (a worker of a pinned pool).
+    static PINNED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True if a pool pinned this thread: a pool built here must not inherit its single core.
+pub(crate) fn pinned_here() -> bool {
+    PINNED.with(Cell::get)
+}
+
+/// The default number of workers: one per logical CPU this process may use. On a thread a
+/// pool pinned to one core, the process's mask, not that core.
+pub(crate) fn default_parallelism() -> usize {
+    if pinned_here()
+        && let Ok(cpus) = allowed_cpus()
+    {
+        return cpus.len();
+    }
+    num_cpus::get().max(1)
+}
+
+/// The mask the workers of an unpinned pool start with: `None` to inherit the building
+/// thread's, or, when a pool pinned the building thread, the process's.
+pub(crate) fn unpinned_mask() -> Option<Box<[usize]>> {
+    if pinned_here() {
+        allowed_cpus().ok().map(Vec::into_boxed_slice)
+    } else {
+        None
+    }
+}
 
 /// Whether and where a pool's workers are pinned to CPU cores; set with
 /// [`ThreadPoolBuilder::core_pinning`](crate::ThreadPoolBuilder::core_pinning).
 ///
 /// Cores are numbered as the operating system numbers them (Linux: `0..` as in
-/// `/proc/cpuinfo` and `taskset`), and only those in the process's affinity mask may be used.
+/// `/proc/cpuinfo` and `taskset`), and only those in the process's affinity mask (its main
+/// thread's, as `taskset -p` shows it) may be used, also when the pool is built on a worker
+/// of a pinned pool.
 /// Pinning suits a machine the pool has to itself; combine it with
 /// [`Victims::NearestFirst`](crate::Victims::NearestFirst), which steals from neighbouring
 /// indices first, so that stolen work stays on nearby cores. On a shared or oversubscribed
@@ -72,8 +111,11 @@ pub(crate) fn plan(pinning: &CorePinning, n: usize) -> Result<Option<Box<[usize]
 pub(crate) fn allowed_cpus() -> Result<Vec<usize>, BuildError> {
     // SAFETY: `cpu_set_t` is plain data; all zeros is the empty set.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `set` is a valid, writable `cpu_set_t` of the size passed; pid 0 is this thread.
-    let rc = unsafe { libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) };
+    // SAFETY: `getpid` cannot fail.
+    let pid = unsafe { libc::getpid() };
+    // SAFETY: `set` is a valid, writable `cpu_set_t` of the size passed; `pid` is the main
+    // thread, whose mask stands for the process's (a brigade pool never pins it).
+    let rc = unsafe { libc::sched_getaffinity(pid, std::mem::size_of_val(&set), &mut set) };
     if rc != 0 {
         return Err(BuildError::AffinityQuery {
             source: std::io::Error::last_os_error(),
@@ -98,17 +140,29 @@ pub(crate) fn allowed_cpus() -> Result<Vec<usize>, BuildError> {
 }
 
 /// Pins the calling thread to `core`; false if the OS refused.
-#[cfg(target_os = "linux")]
 pub(crate) fn pin_current_thread(core: usize) -> bool {
+    let pinned = set_current_mask(&[core]);
+    if pinned {
+        PINNED.with(|p| p.set(true));
+    }
+    pinned
+}
+
+/// Lets the calling thread run on `cpus` (taken from the affinity mask); false if the OS
+/// refused.
+#[cfg(target_os = "linux")]
+pub(crate) fn set_current_mask(cpus: &[usize]) -> bool {
     // SAFETY: as in `allowed_cpus`.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `core` was taken from the affinity mask, so it is below the set's capacity.
-    unsafe { libc::CPU_SET(core, &mut set) };
+    for &cpu in cpus {
+        // SAFETY: `cpu` was taken from the affinity mask, so it is below the set's capacity.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
     // SAFETY: `set` is a valid `cpu_set_t` of the size passed; pid 0 is this thread.
     unsafe { libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) == 0 }
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn pin_current_thread(_core: usize) -> bool {
+pub(crate) fn set_current_mask(_cpus: &[usize]) -> bool {
     false
 }

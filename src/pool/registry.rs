@@ -91,6 +91,9 @@ pub(crate) struct Registry {
     pub(crate) stack_size: Option<usize>,
     /// The core each worker pins itself to when it starts (`CorePinning`), if any.
     pub(crate) pinned_cores: Option<Box<[usize]>>,
+    /// For an unpinned pool built on a thread a pool pinned: the process's CPUs, which each
+    /// worker takes as its mask when it starts (`pinning::unpinned_mask`).
+    pub(crate) unpinned_mask: Option<Box<[usize]>>,
     /// When the pool was built: the zero of the workers' busy-time clocks.
     pub(crate) epoch: Instant,
     /// Worker 0 is the thread that built the pool (`use_current_thread`), not one of its own.
@@ -185,6 +188,11 @@ impl Registry {
         let stack_size = builder.checked_stack_size()?;
         let heartbeat_interval = builder.checked_heartbeat_interval()?;
         let pinned_cores = pinning::plan(&builder.core_pinning, n)?;
+        let unpinned_mask = if pinned_cores.is_none() {
+            pinning::unpinned_mask()
+        } else {
+            None
+        };
         let adopt = builder.use_current_thread;
         if adopt {
             WorkerThread::check_adoptable()?;
@@ -229,11 +237,12 @@ impl Registry {
             stopped: Condvar::new(),
             abandoned: AtomicUsize::new(0),
             job_depot: blocks::Depot::new(),
-            cores: num_cpus::get().max(1),
+            cores: pinning::default_parallelism(),
             heartbeat: Heartbeat::new(heartbeat_interval),
             steal_policy,
             stack_size,
             pinned_cores,
+            unpinned_mask,
             epoch: Instant::now(),
             adopted: adopt,
             adopted_busy: CachePadded::new(AtomicBool::new(false)),

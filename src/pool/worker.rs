@@ -167,6 +167,10 @@ pub(crate) fn main_loop(
             cores[index]
         );
     }
+    if let Some(cpus) = &registry.unpinned_mask {
+        // Built on a thread a pool pinned: not on its one core, but where the process may run.
+        crate::pool::pinning::set_current_mask(cpus);
+    }
     registry.run_start_handler(index);
     worker.wait_until(&registry.thread_infos[index].terminate);
     debug_assert!(
