@@ -145,7 +145,9 @@ pub enum BuildError {
 
     /// [`use_current_thread`](crate::ThreadPoolBuilder::use_current_thread) was asked for on
     /// a thread that is already a worker of a running pool, or that runs
-    /// [`block_in_place`](crate::block_in_place) for one (its worker is only lent out).
+    /// [`block_in_place`](crate::block_in_place) for one (its worker is only lent out). A pool
+    /// whose last handle was dropped is still running until its last detached job has
+    /// returned.
     #[error(
         "use_current_thread: this thread is already a worker of a running pool; build from \
          a thread outside every pool, or drop that pool first"

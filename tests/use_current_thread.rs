@@ -406,3 +406,63 @@ fn a_pool_whose_building_thread_exited_still_has_a_worker_0() {
         },
     );
 }
+
+/// Found by a second helper: after a pool of one ended on another thread, a `join` on the
+/// building thread marked it inside the pool for good, so it never gave worker 0 up and its
+/// spawns went to the ended pool, never to run.
+#[test]
+fn a_join_after_a_pool_of_one_ended_elsewhere_does_not_keep_the_thread() {
+    common::within(
+        "a_join_after_a_pool_of_one_ended_elsewhere_does_not_keep_the_thread",
+        || {
+            let pool = ThreadPool::builder()
+                .num_threads(1)
+                .use_current_thread()
+                .build()
+                .unwrap();
+            thread::spawn(move || drop(pool)).join().unwrap();
+            assert_eq!(brigade::join(|| 1, || 2), (1, 2));
+            assert_eq!(brigade::current_thread_index(), None);
+            let (tx, rx) = channel();
+            brigade::spawn(move || tx.send(()).unwrap());
+            rx.recv_timeout(Duration::from_secs(30))
+                .expect("the spawn runs on the global pool");
+        },
+    );
+}
+
+/// The thread that takes worker 0 over runs the start and exit handlers, as the pool's own
+/// threads do.
+#[test]
+fn the_thread_that_takes_worker_0_over_runs_the_handlers() {
+    common::within(
+        "the_thread_that_takes_worker_0_over_runs_the_handlers",
+        || {
+            let started = Arc::new(Mutex::new(Vec::new()));
+            let exited = Arc::new(Mutex::new(Vec::new()));
+            let (s, e) = (Arc::clone(&started), Arc::clone(&exited));
+            let (tx, rx) = channel();
+            thread::spawn(move || {
+                let pool = ThreadPool::builder()
+                    .num_threads(2)
+                    .use_current_thread()
+                    .start_handler(move |i| s.lock().unwrap().push(i))
+                    .exit_handler(move |i| e.lock().unwrap().push(i))
+                    .build()
+                    .unwrap();
+                tx.send(pool).unwrap();
+            })
+            .join()
+            .unwrap();
+            let pool = rx.recv().unwrap();
+            assert_eq!(pool.broadcast(|ctx| ctx.index()), vec![0, 1]);
+            drop(pool);
+            let mut started = started.lock().unwrap().clone();
+            let mut exited = exited.lock().unwrap().clone();
+            started.sort_unstable();
+            exited.sort_unstable();
+            assert_eq!(started, vec![0, 1]);
+            assert_eq!(exited, vec![0, 1]);
+        },
+    );
+}

@@ -525,8 +525,10 @@ impl<S> ThreadPoolBuilder<S> {
     /// pool; until then a `join` runs on it as on a pool of one thread.
     ///
     /// If this thread exits while the pool lives on (the pool moved to another thread, say),
-    /// a thread of the pool's own takes over worker 0, and the pool goes on as if built
-    /// without this setting.
+    /// a thread of the pool's own takes over worker 0 and runs it as any worker until the
+    /// pool ends. That thread runs the start and exit handlers, but it is named
+    /// `brigade-worker-0` whatever [`thread_name`](Self::thread_name) says, and it is not
+    /// pinned.
     ///
     /// Unlike rayon, nothing is leaked for good, but each pool built this way keeps its
     /// worker's state (about 50 KiB) on this thread until the thread exits: build such pools

@@ -312,12 +312,14 @@ impl WorkerThread {
         }
     }
 
-    /// The body of the thread that took an adopted worker over: the main loop's wait and
-    /// tail, then the worker is freed.
+    /// The body of the thread that took an adopted worker over: the main loop's handlers,
+    /// wait and tail, then the worker is freed.
     fn run_handed_over(self: Box<Self>) {
         WORKER_THREAD.with(|w| w.set(&*self));
         let registry = Arc::clone(&self.registry);
+        registry.run_start_handler(self.index);
         self.wait_until(&registry.thread_infos[self.index].terminate);
+        registry.run_exit_handler(self.index);
         while let Some(job) = self.find_work() {
             self.execute(job);
         }
@@ -550,7 +552,9 @@ impl WorkerThread {
     #[cold]
     #[inline(never)]
     fn kick_heartbeat(&self) {
-        if self.adopted.get() {
+        // A pool of one has no heartbeat thread: its building thread is marked inside only
+        // while it waits (marking it here would never be undone, `recorded_join_closed`).
+        if self.adopted.get() && self.record_all {
             // Before the kick's fence, which pairs with the heartbeat thread's (see
             // `Registry::adopted_idle`).
             self.registry.adopted_busy.store(true, Ordering::Relaxed);
