@@ -13,6 +13,15 @@ use brigade::{BuildError, ThreadPool, ThreadPoolBuilder};
 
 mod common;
 
+/// A pool of `threads` whose worker 0 is the calling thread.
+fn adopted(threads: usize) -> ThreadPool {
+    ThreadPool::builder()
+        .num_threads(threads)
+        .use_current_thread()
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn use_current_thread_basic() {
     common::within("use_current_thread_basic", || {
@@ -71,11 +80,7 @@ fn pool_of_one_runs_its_spawns_when_dropped_on_its_thread() {
     common::within(
         "pool_of_one_runs_its_spawns_when_dropped_on_its_thread",
         || {
-            let pool = ThreadPool::builder()
-                .num_threads(1)
-                .use_current_thread()
-                .build()
-                .unwrap();
+            let pool = adopted(1);
             let me = thread::current().id();
             let ran = Arc::new(AtomicUsize::new(0));
             for _ in 0..100 {
@@ -121,11 +126,7 @@ fn joins_on_the_building_thread_reach_the_other_worker() {
         "joins_on_the_building_thread_reach_the_other_worker",
         || {
             // Both halves block until the other has started: only a second thread can free them.
-            let pool = ThreadPool::builder()
-                .num_threads(2)
-                .use_current_thread()
-                .build()
-                .unwrap();
+            let pool = adopted(2);
             for _ in 0..if cfg!(miri) { 3 } else { 20 } {
                 let barrier = Barrier::new(2);
                 let (a, b) = brigade::join(
@@ -152,11 +153,7 @@ fn joins_on_the_building_thread_reach_the_other_worker() {
 #[test]
 fn a_pool_dropped_on_another_thread_finishes_its_work() {
     common::within("a_pool_dropped_on_another_thread_finishes_its_work", || {
-        let pool = ThreadPool::builder()
-            .num_threads(2)
-            .use_current_thread()
-            .build()
-            .unwrap();
+        let pool = adopted(2);
         let ran = Arc::new(AtomicUsize::new(0));
         for _ in 0..100 {
             let ran = Arc::clone(&ran);
@@ -179,11 +176,7 @@ fn a_pool_dropped_on_another_thread_finishes_its_work() {
         // ...until a call that picks a pool gives the thread back.
         assert_eq!(brigade::current_thread_index(), None);
         // Building such a pool again gives the thread to the new pool.
-        let again = ThreadPool::builder()
-            .num_threads(2)
-            .use_current_thread()
-            .build()
-            .unwrap();
+        let again = adopted(2);
         assert_eq!(again.install(|| brigade::join(|| 5, || 6)), (5, 6));
         drop(again);
         assert_eq!(brigade::current_thread_index(), None);
@@ -197,11 +190,7 @@ fn a_thread_that_exits_without_the_drop_leaves_a_working_pool() {
         || {
             let (tx, rx) = channel();
             thread::spawn(move || {
-                let pool = ThreadPool::builder()
-                    .num_threads(2)
-                    .use_current_thread()
-                    .build()
-                    .unwrap();
+                let pool = adopted(2);
                 tx.send(pool).unwrap();
                 // The thread ends while still worker 0.
             })
@@ -295,11 +284,7 @@ fn pool_of_one_dropped_elsewhere_runs_its_spawns_once_the_thread_exits() {
             let r = Arc::clone(&ran);
             let (tx, rx) = channel();
             thread::spawn(move || {
-                let pool = ThreadPool::builder()
-                    .num_threads(1)
-                    .use_current_thread()
-                    .build()
-                    .unwrap();
+                let pool = adopted(1);
                 for _ in 0..10 {
                     let r = Arc::clone(&r);
                     pool.spawn(move || {
@@ -326,11 +311,7 @@ fn broadcast_after_the_pool_ended_elsewhere_uses_the_global_pool() {
     common::within(
         "broadcast_after_the_pool_ended_elsewhere_uses_the_global_pool",
         || {
-            let pool = ThreadPool::builder()
-                .num_threads(2)
-                .use_current_thread()
-                .build()
-                .unwrap();
+            let pool = adopted(2);
             thread::spawn(move || drop(pool)).join().unwrap();
             assert_eq!(brigade::join(|| 1, || 2), (1, 2));
             let shares = brigade::broadcast(|ctx| ctx.index());
@@ -347,11 +328,7 @@ fn a_drop_elsewhere_waits_for_the_building_threads_broadcast_share() {
     common::within(
         "a_drop_elsewhere_waits_for_the_building_threads_broadcast_share",
         || {
-            let pool = ThreadPool::builder()
-                .num_threads(2)
-                .use_current_thread()
-                .build()
-                .unwrap();
+            let pool = adopted(2);
             let ran = Arc::new(AtomicUsize::new(0));
             let r = Arc::clone(&ran);
             pool.spawn_broadcast(move |_| {
@@ -379,11 +356,7 @@ fn a_pool_whose_building_thread_exited_still_has_a_worker_0() {
             for threads in [1, 2] {
                 let (tx, rx) = channel();
                 thread::spawn(move || {
-                    let pool = ThreadPool::builder()
-                        .num_threads(threads)
-                        .use_current_thread()
-                        .build()
-                        .unwrap();
+                    let pool = adopted(threads);
                     tx.send(pool).unwrap();
                 })
                 .join()
@@ -415,11 +388,7 @@ fn a_join_after_a_pool_of_one_ended_elsewhere_does_not_keep_the_thread() {
     common::within(
         "a_join_after_a_pool_of_one_ended_elsewhere_does_not_keep_the_thread",
         || {
-            let pool = ThreadPool::builder()
-                .num_threads(1)
-                .use_current_thread()
-                .build()
-                .unwrap();
+            let pool = adopted(1);
             thread::spawn(move || drop(pool)).join().unwrap();
             assert_eq!(brigade::join(|| 1, || 2), (1, 2));
             assert_eq!(brigade::current_thread_index(), None);
