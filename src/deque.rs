@@ -342,6 +342,13 @@ impl<T> Stealer<T> {
         self.steal_observing_len(None).0
     }
 
+    /// Like [`steal_tagged`](Self::steal_tagged); on success also returns how many items the
+    /// deque held just before, as this steal read it (1: it took the last one).
+    #[inline]
+    pub(crate) fn steal_tagged_counted(&self) -> (Steal<(NonNull<T>, usize)>, usize) {
+        self.steal_observing_len(None)
+    }
+
     /// Steals the oldest item if its tag is `tag`; `Empty` if the deque is empty or its oldest
     /// item has another tag (that item is left where it is).
     #[inline]

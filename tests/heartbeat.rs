@@ -204,3 +204,78 @@ fn panic_in_first_half_waits_for_the_stolen_second() {
     );
     assert_eq!(pool.join(|| 1, || 2), (1, 2), "the pool is still usable");
 }
+
+/// A thief that takes a victim's recorded half asks for the next one at once, and a worker
+/// asked with an empty deque publishes two halves: one for the thief, one ready for the next
+/// request. With one only (and no request on a pending-stack theft), a thief coming back
+/// from a leaf found nothing and waited for the owner's next `join`; on a `join(rest, leaf)`
+/// chain the two fell into step and the thief waited for half of its leaves.
+///
+/// Beats are off (an hour apart): only the thief's request can make worker 0 publish. The
+/// thief is held inside the stolen half while worker 0 looks at its own deque, so the count
+/// is exact.
+#[test]
+fn a_request_for_work_publishes_one_ahead() {
+    const DEPTH: usize = 5;
+    let pool = pool(2, Duration::from_secs(3600));
+    let go = std::sync::atomic::AtomicBool::new(false);
+    let stolen = std::sync::atomic::AtomicBool::new(false);
+    let release = std::sync::atomic::AtomicBool::new(false);
+    let ran: Vec<AtomicUsize> = (0..DEPTH).map(|_| AtomicUsize::new(0)).collect();
+    let wait_for = |flag: &std::sync::atomic::AtomicBool, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !flag.load(Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::hint::spin_loop();
+        }
+    };
+    let published = pool.install(|| {
+        let me = brigade::current_thread_index().expect("on a worker");
+        // Keeps the other worker awake (a spawn wakes it) until the chain below is recorded;
+        // it then finds the oldest recorded half and takes it straight from the stack.
+        brigade::scope(|s| {
+            s.spawn(|_| wait_for(&go, "the chain"));
+            fn chain(
+                depth: usize,
+                ran: &[AtomicUsize],
+                inner: &(dyn Fn() -> usize + Sync),
+                second: &(dyn Fn(usize) + Sync),
+            ) -> usize {
+                if depth == ran.len() {
+                    return inner();
+                }
+                let (published, ()) = brigade::join(
+                    || chain(depth + 1, ran, inner, second),
+                    || {
+                        ran[depth].fetch_add(1, Ordering::SeqCst);
+                        second(depth);
+                    },
+                );
+                published
+            }
+            let inner = || {
+                go.store(true, Ordering::SeqCst);
+                wait_for(&stolen, "the thief");
+                // The thief asked: this recorded join publishes the two oldest halves left.
+                brigade::join(|| (), || ());
+                let published = pool.metrics().workers[me].deque_len;
+                release.store(true, Ordering::SeqCst);
+                published
+            };
+            let second = |depth: usize| {
+                if brigade::current_thread_index() != Some(me) && depth == 0 {
+                    stolen.store(true, Ordering::SeqCst);
+                    wait_for(&release, "worker 0");
+                }
+            };
+            chain(0, &ran, &inner, &second)
+        })
+    });
+    for (depth, count) in ran.iter().enumerate() {
+        assert_eq!(count.load(Ordering::SeqCst), 1, "half {depth} ran once");
+    }
+    assert_eq!(
+        published, 2,
+        "worker 0's deque after a thief's request with an empty deque"
+    );
+}

@@ -590,11 +590,19 @@ impl WorkerThread {
         }
     }
 
-    /// A heartbeat: publishes the oldest unpublished `join` half.
+    /// A heartbeat: publishes the oldest unpublished `join` half, and the next oldest too if
+    /// the deque was empty: one for the thief that asked, one ready for whoever asks next.
+    /// With one only, a thief that comes back while this worker is between two `join`s
+    /// (in a long leaf) found nothing and waited for that leaf to end; on a chain of
+    /// `join(rest, leaf)` it fell into step with the owner and waited for half of its
+    /// leaves.
     #[cold]
     fn promote(&self) {
         self.heartbeat.store(false, Ordering::Relaxed);
-        self.publish_oldest();
+        let was_empty = self.deque.is_empty();
+        if self.publish_oldest() && was_empty {
+            self.publish_oldest();
+        }
     }
 
     /// Publishes every unpublished `join` half, oldest first (before waiting).
@@ -1156,7 +1164,16 @@ impl WorkerThread {
         let stealer = &self.registry.thread_infos[victim].stealer;
         let stolen = match (amount, region) {
             (_, Some(region)) => stealer.steal_if(|tag| Region::from_tag(tag).within(region)),
-            (StealAmount::One, None) => stealer.steal_tagged(),
+            (StealAmount::One, None) => {
+                let (stolen, had) = stealer.steal_tagged_counted();
+                if had == 1 {
+                    // We took its last job: ask the victim for the next one now, so that it
+                    // is there when we (or another thief) come back, rather than asked for
+                    // then and published only at the victim's next `join`.
+                    heartbeat::raise(&self.registry.thread_infos[victim].heartbeat);
+                }
+                stolen
+            }
             (StealAmount::Half, None) => {
                 // After the first, only jobs outside every region, as the injector's
                 // batches (`Injector::pop_batch`): a job of a region moved here could end up
@@ -1196,6 +1213,8 @@ impl WorkerThread {
         let job = registry.thread_infos[victim].pending.steal();
         self.counters.steal_attempt(job.is_some());
         let job = job?;
+        // As for a deque's last job (`steal_from`): the next one, published ahead of need.
+        heartbeat::raise(&registry.thread_infos[victim].heartbeat);
         match region {
             Some(region) if !job.region().within(region) => {
                 registry.inject(job);
