@@ -124,10 +124,15 @@ mod tests {
                 }
             };
             wait_parked();
-            // A join on this thread wakes it while the join is open...
+            // A join on this thread wakes it while the join is open (waited for, not slept
+            // on: under miri, with other tests' threads running, a 20 ms sleep once ended
+            // before the heartbeat thread had run at all)...
             let beating = crate::join(
                 || {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                    while parked() && std::time::Instant::now() < deadline {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
                     !parked()
                 },
                 || (),
