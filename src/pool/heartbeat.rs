@@ -21,6 +21,18 @@
 //! Either the thread sees the worker awake and keeps beating, or the worker sees `parked` and
 //! its notification finds the thread waiting (it cannot slip in between the check and the
 //! wait, which happen under the mutex).
+//!
+//! # Costing nothing while every worker is awake
+//!
+//! A beat is needed only while some worker sleeps (or is parked or blocked): a *searching*
+//! worker raises the flag of each victim it finds empty, and takes shared halves itself, so
+//! beats add nothing to what it asks for. And every beat is a thread waking up: on a machine
+//! with as many workers as cores, the heartbeat thread then takes a core from a worker
+//! 10,000 times a second. In loops of 15 µs in a row on 2 threads, where every step waits
+//! for both workers, that cost 15% (1.38× serial with beats, 1.62× without). So the thread
+//! also parks while no worker sleeps, and a worker that is about to block (`sleep_until`,
+//! `park_on_latch`, `block_in_place`) kicks it, after it is counted asleep: the same
+//! handshake as above, with "counted asleep; fence; load `parked`" on the worker's side.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,7 +88,7 @@ impl Heartbeat {
                 // A thread that built the pool (`use_current_thread`) and is outside it
                 // needs no beats.
                 let in_pool = registry.num_threads() - usize::from(registry.adopted_idle());
-                registry.sleep.all_asleep(in_pool)
+                registry.sleep.all_asleep(in_pool) || registry.sleep.none_asleep()
             },
             || {
                 let mut recorded = false;
@@ -96,7 +108,8 @@ impl Heartbeat {
     }
 
     /// The heartbeat loop, with the pool behind two closures (so a loom model can drive it):
-    /// `all_asleep` tells whether every worker sleeps, `beat` sets the workers' flags.
+    /// `idle` tells whether there is nothing to beat for (every worker sleeps, or none
+    /// does), `beat` sets the workers' flags.
     fn run_with(&self, all_asleep: impl Fn() -> bool, beat: impl Fn()) {
         let mut stop = self.stop.lock();
         loop {
@@ -190,6 +203,29 @@ mod loom_models {
             };
             // `kick_heartbeat` on the adopted worker.
             busy.store(true, Ordering::Relaxed);
+            hb.kick();
+            while hb.parked.load(Ordering::Acquire) {
+                thread::yield_now();
+            }
+            hb.stop();
+            thread.join().unwrap();
+        });
+    }
+
+    /// Parked because no worker slept (every worker busy or searching), the thread must
+    /// wake when one goes to sleep: the worker is counted asleep (an RMW on the sleep
+    /// counts, under the list's lock in the real code), then kicks before it blocks.
+    #[test]
+    fn worker_going_to_sleep_unparks_the_heartbeat() {
+        loom::model(|| {
+            let hb = Arc::new(Heartbeat::new(Duration::from_micros(100)));
+            let sleeping = Arc::new(crate::loom::AtomicUsize::new(0));
+            let thread = {
+                let (hb, sleeping) = (hb.clone(), sleeping.clone());
+                thread::spawn(move || hb.run_with(|| sleeping.load(Ordering::Relaxed) == 0, || ()))
+            };
+            // `sleep_until`: counted asleep, fence, no work; `before_block` kicks.
+            sleeping.fetch_add(1, Ordering::Relaxed);
             hb.kick();
             while hb.parked.load(Ordering::Acquire) {
                 thread::yield_now();

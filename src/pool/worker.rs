@@ -886,6 +886,9 @@ impl WorkerThread {
         let sleep = &self.registry.sleep;
         self.adopted_enter();
         sleep.enter_blocked();
+        // Counted asleep: the heartbeat thread may be parked because nobody slept (see
+        // `pool/heartbeat.rs`).
+        self.registry.heartbeat.kick();
         struct Back<'a>(&'a WorkerThread);
         impl Drop for Back<'_> {
             fn drop(&mut self) {
@@ -966,7 +969,12 @@ impl WorkerThread {
                             || registry.has_work_in(self.index, isolation.region)
                     },
                     deadline,
-                    || self.counters.parking(registry.epoch),
+                    || {
+                        self.counters.parking(registry.epoch);
+                        // Counted parked (before the kick's fence): the heartbeat thread may
+                        // be parked because nobody slept (see `pool/heartbeat.rs`).
+                        registry.heartbeat.kick();
+                    },
                 );
                 self.counters.unparked(registry.epoch, blocked, woken);
                 // Awake again, possibly with recorded joins open below the region: make sure
@@ -980,7 +988,11 @@ impl WorkerThread {
                     latch,
                     || registry.has_work_for(self.index),
                     deadline,
-                    || self.counters.parking(registry.epoch),
+                    || {
+                        self.counters.parking(registry.epoch);
+                        // As above: counted asleep, then the kick.
+                        registry.heartbeat.kick();
+                    },
                 );
                 self.counters.unparked(registry.epoch, blocked, woken);
             }

@@ -159,6 +159,15 @@ impl Sleep {
             == num_workers
     }
 
+    /// True if no worker sleeps, parked or blocked: every worker is running jobs or
+    /// searching, and a searcher asks victims for work itself, so the heartbeat thread has
+    /// nothing to do (see `pool/heartbeat.rs`).
+    #[inline]
+    pub(crate) fn none_asleep(&self) -> bool {
+        sleeping(self.counts.load(Ordering::Relaxed)) == 0
+            && self.isolated_parked.load(Ordering::Relaxed) == 0
+    }
+
     /// A searching worker found work (or its latch was set).
     #[inline]
     pub(crate) fn stop_searching(&self) {
