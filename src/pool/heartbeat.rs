@@ -110,17 +110,17 @@ impl Heartbeat {
     /// The heartbeat loop, with the pool behind two closures (so a loom model can drive it):
     /// `idle` tells whether there is nothing to beat for (every worker sleeps, or none
     /// does), `beat` sets the workers' flags.
-    fn run_with(&self, all_asleep: impl Fn() -> bool, beat: impl Fn()) {
+    fn run_with(&self, idle: impl Fn() -> bool, beat: impl Fn()) {
         let mut stop = self.stop.lock();
         loop {
             if *stop {
                 return;
             }
-            if all_asleep() {
+            if idle() {
                 // Relaxed: ordered by the fence below, which pairs with the one in `kick`.
                 self.parked.store(true, Ordering::Relaxed);
                 fence(Ordering::SeqCst);
-                if all_asleep() {
+                if idle() {
                     self.cond.wait(&mut stop);
                 }
                 self.parked.store(false, Ordering::Relaxed);
