@@ -559,7 +559,8 @@ impl WorkerThread {
             // `Registry::adopted_idle`).
             self.registry.adopted_busy.store(true, Ordering::Relaxed);
         }
-        self.registry.heartbeat.kick();
+        let sleep = &self.registry.sleep;
+        self.registry.heartbeat.kick_if(|| !sleep.none_asleep());
     }
 
     /// A recorded join took its half back: in a pool of one, near the top, record the next
@@ -892,8 +893,9 @@ impl WorkerThread {
         struct Back<'a>(&'a WorkerThread);
         impl Drop for Back<'_> {
             fn drop(&mut self) {
-                self.0.registry.sleep.leave_blocked();
-                self.0.registry.heartbeat.kick();
+                let sleep = &self.0.registry.sleep;
+                sleep.leave_blocked();
+                self.0.registry.heartbeat.kick_if(|| !sleep.none_asleep());
                 self.0.adopted_leave();
             }
         }
@@ -978,8 +980,9 @@ impl WorkerThread {
                 );
                 self.counters.unparked(registry.epoch, blocked, woken);
                 // Awake again, possibly with recorded joins open below the region: make sure
-                // the heartbeat beats (it may have parked while this worker was parked).
-                registry.heartbeat.kick();
+                // the heartbeat beats (it may have parked while this worker was parked) if
+                // another worker sleeps.
+                registry.heartbeat.kick_if(|| !sleep.none_asleep());
                 round = 0;
             } else {
                 let registry = &*self.registry;
