@@ -418,7 +418,7 @@ mod loom_models {
                     loop {
                         match stealer.steal() {
                             Steal::Success(_) => {
-                                sleep.stop_searching();
+                                sleep.stop_searching(|| false);
                                 runs.fetch_add(1, Ordering::Relaxed);
                                 // SAFETY: the latch lives in an `Arc` held by both threads.
                                 if unsafe { CoreLatch::set(&*latch) } {
@@ -428,7 +428,7 @@ mod loom_models {
                             }
                             Steal::Retry => crate::loom::yield_now(),
                             Steal::Empty => {
-                                sleep.stop_searching();
+                                sleep.stop_searching(|| false);
                                 return;
                             }
                         }
@@ -457,7 +457,7 @@ mod loom_models {
                 while !latch.probe() {
                     sleep.sleep(0, &latch, || false);
                 }
-                sleep.stop_searching();
+                sleep.stop_searching(|| false);
             }
             hb.join().unwrap();
             thief.join().unwrap();

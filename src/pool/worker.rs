@@ -931,7 +931,7 @@ impl WorkerThread {
             if let Some(job) = self.find_work() {
                 if searching {
                     searching = false;
-                    sleep.stop_searching();
+                    sleep.stop_searching(|| self.registry.has_work_for(self.index));
                 }
                 round = 0;
                 self.execute(job);
@@ -1001,7 +1001,7 @@ impl WorkerThread {
             }
         }
         if searching {
-            sleep.stop_searching();
+            sleep.stop_searching(|| self.registry.has_work_for(self.index));
         }
         self.adopted_leave();
         std::mem::forget(guard);

@@ -31,17 +31,20 @@
 //!    some, take itself off `list` and return;
 //! 5. block until unparked.
 //!
-//! A searcher that finds work stops searching; if it was the last searcher it wakes one
-//! more sleeper, which passes the search on (so a burst of jobs pushed at once ramps up
-//! all workers, one wake-up at a time).
+//! A searcher that finds work stops searching; if it was the last searcher and a job is
+//! still visible (after a fence), it wakes one more sleeper, which passes the search on (so
+//! a burst of jobs pushed at once ramps up all workers, one wake-up at a time).
 //!
 //! # Why no wake-up is lost
 //!
 //! Take a job J published by a producer P and a worker W that goes to sleep. The two
 //! `SeqCst` fences are totally ordered. If W's fence comes first, P's load of `counts`
 //! comes after W's step 2, so P sees W sleeping; P then wakes a sleeper unless some worker S
-//! is searching, and S in turn either finds work or goes through this same protocol, whose
-//! step 4 then sees J (induction on the last searcher). If P's fence comes first, W's
+//! is searching, and S in turn either goes through this same protocol, whose step 4 then
+//! sees J, or finds work and stops searching: as the last searcher, after its RMW on
+//! `counts` and a fence, it looks for a job that is still visible and wakes a sleeper if
+//! there is one. Either that look sees J, or P's fence came after S's, and P's load saw S
+//! no longer searching and woke a sleeper itself (induction on the last searcher). If P's fence comes first, W's
 //! step 4 sees J and W does not block. Wakers and sleepers meet on each worker's own mutex
 //! and `notified` flag, so an unpark that comes before the worker blocks is not lost
 //! either. The latch side is the `UNSET -> SLEEPING -> SET` handshake of
@@ -168,13 +171,28 @@ impl Sleep {
             && self.isolated_parked.load(Ordering::Relaxed) == 0
     }
 
-    /// A searching worker found work (or its latch was set).
+    /// A searching worker found work (or its latch was set). If it was the last searcher
+    /// and somebody sleeps, it hands the search on, but only if `more_work` (every deque
+    /// and the injector, looked at after a SeqCst fence) still shows a job: a producer
+    /// that saw this worker searching woke nobody for its job, and either that job is seen
+    /// here or the producer saw the search over and woke a sleeper itself (the fences pair
+    /// as in `notify_work`). Waking a sleeper with nothing to find cost the job just found
+    /// the futex call and, on 2 cores, the core: a pool of 2 idle for 100 ms started a
+    /// job 66 µs after it was spawned, against 34 µs without that wake-up.
     #[inline]
-    pub(crate) fn stop_searching(&self) {
+    pub(crate) fn stop_searching(&self, more_work: impl FnOnce() -> bool) {
         let before = self.counts.fetch_sub(ONE_SEARCHING, Ordering::Relaxed);
         debug_assert!(searching(before) > 0);
         if searching(before) == 1 && sleeping(before) > 0 {
-            // The last searcher leaves: hand the search on, as there may be more work.
+            self.hand_on(more_work);
+        }
+    }
+
+    #[cold]
+    fn hand_on(&self, more_work: impl FnOnce() -> bool) {
+        // SeqCst fence: after the RMW above, pairs with the fence in `notify_work`.
+        fence(Ordering::SeqCst);
+        if more_work() {
             self.wake_any();
         }
     }
@@ -405,7 +423,7 @@ mod loom_models {
         sleep.start_searching();
         loop {
             if job.swap(false, Ordering::Relaxed) {
-                sleep.stop_searching();
+                sleep.stop_searching(|| job.load(Ordering::Relaxed));
                 return;
             }
             sleep.sleep(0, latch, || job.load(Ordering::Relaxed));
@@ -457,7 +475,7 @@ mod loom_models {
                                 )
                                 .is_ok()
                             {
-                                s.stop_searching();
+                                s.stop_searching(|| j.load(Ordering::Relaxed) > 0);
                                 return;
                             }
                             s.sleep(me, &latch, || j.load(Ordering::Relaxed) > 0);
@@ -493,7 +511,7 @@ mod loom_models {
             while !latch.probe() {
                 sleep.sleep(0, &latch, || false);
             }
-            sleep.stop_searching();
+            sleep.stop_searching(|| false);
             setter.join().unwrap();
         });
     }
