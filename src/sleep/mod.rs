@@ -44,8 +44,8 @@
 //! sees J, or finds work and stops searching: as the last searcher, after its RMW on
 //! `counts` and a fence, it looks for a job that is still visible and wakes a sleeper if
 //! there is one. Either that look sees J, or P's fence came after S's, and P's load saw S
-//! no longer searching and woke a sleeper itself (induction on the last searcher). If P's fence comes first, W's
-//! step 4 sees J and W does not block. Wakers and sleepers meet on each worker's own mutex
+//! no longer searching and woke a sleeper itself (induction on the last searcher). If P's
+//! fence comes first, W's step 4 sees J and W does not block. Wakers and sleepers meet on each worker's own mutex
 //! and `notified` flag, so an unpark that comes before the worker blocks is not lost
 //! either. The latch side is the `UNSET -> SLEEPING -> SET` handshake of
 //! [`CoreLatch`](crate::latch::CoreLatch). loom models of both are at the bottom of this file.
