@@ -200,12 +200,12 @@ where
     };
     let b_id = job_b_ref.id();
     // SAFETY: `arm` is the job's own; the job outlives its entry (above).
-    let pos = match unsafe {
+    let recorded = match unsafe {
         worker
             .pending()
             .push_back(job_b_ref, StackJob::<SpinLatch<'_>, B, RB>::arm)
     } {
-        Ok(pos) => pos,
+        Ok(recorded) => recorded,
         Err(job_b_ref) => {
             // SAFETY: recorded nowhere: ours, unshared.
             unsafe { StackJob::<SpinLatch<'_>, B, RB>::arm(NonNull::new_unchecked(job_b).cast()) };
@@ -213,7 +213,10 @@ where
             return join_published(worker, a, unsafe { &*job_b }, job_b_ref);
         }
     };
-    worker.recorded_join_opened(pos);
+    let pos = recorded.pos;
+    if recorded.outer {
+        worker.outer_join_opened(pos);
+    }
     worker.heartbeat_check();
     // A panic of `a` is caught, so that `b` is finished as ordinary code, never from a drop
     // guard during unwinding.
@@ -440,7 +443,9 @@ mod loom_models {
             let (pending, _pending_stealer) = new_pending();
             let job = JobRef::fake(0);
             // SAFETY: a fake job, complete already, never executed.
-            let pos = unsafe { pending.push_back(job, crate::pool::armed) }.unwrap();
+            let pos = unsafe { pending.push_back(job, crate::pool::armed) }
+                .unwrap()
+                .pos;
             if flag.load(Ordering::Relaxed) {
                 flag.store(false, Ordering::Relaxed);
                 let oldest = pending.pop_front().expect("one entry");

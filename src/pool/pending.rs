@@ -107,6 +107,17 @@ impl Shared {
 /// becomes shared, just before.
 pub(crate) type Arm = unsafe fn(NonNull<JobHeader>);
 
+/// Where [`Pending::push_back`] recorded an entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Recorded {
+    /// The entry's absolute position, for [`Pending::pop_back`].
+    pub(crate) pos: usize,
+    /// Whether it is one of the outermost `SHARED_DEPTH` entries. A deeper `join` skips
+    /// the bookkeeping of the outermost ones (`WorkerThread::outer_join_opened`) without
+    /// another look at the stack.
+    pub(crate) outer: bool,
+}
+
 /// The `Arm` of a job that is complete already.
 pub(crate) unsafe fn armed(_: NonNull<JobHeader>) {}
 
@@ -162,27 +173,38 @@ pub(crate) fn new() -> (Pending, PendingStealer) {
 }
 
 impl Pending {
-    /// Records a join's second half as the newest entry and returns its position; gives the
-    /// job back if the stack is full. `arm` is called on it before it is shared: at once if
-    /// it is one of the outermost entries, else if it is promoted.
+    /// Records a join's second half as the newest entry and says where; gives the job back
+    /// if the stack is full. `arm` is called on it before it is shared: at once if it is one
+    /// of the outermost entries, else if it is promoted.
     ///
     /// # Safety
     /// `arm` must be the arming function of `job`'s type (or [`armed`] for a complete job),
     /// and the job must stay valid until it is taken back, promoted and run, or claimed and
     /// run.
     #[inline]
-    pub(crate) unsafe fn push_back(&self, job: JobRef, arm: Arm) -> Result<usize, JobRef> {
+    pub(crate) unsafe fn push_back(&self, job: JobRef, arm: Arm) -> Result<Recorded, JobRef> {
         let back = self.back.get();
         let len = back - self.front.get();
-        if len >= SHARED_DEPTH || self.private_from.get() != back {
-            if len == CAPACITY {
-                return Err(job);
-            }
-            // Private: below the outermost entries (or above a private one, which keeps
-            // every shared entry older than every private one).
-            self.private[back % CAPACITY].set((job.into_raw().as_ptr(), arm));
-            self.back.set(back + 1);
-            return Ok(back);
+        // The common case first, with one comparison: `SHARED_DEPTH <= len < CAPACITY`.
+        if len.wrapping_sub(SHARED_DEPTH) < CAPACITY - SHARED_DEPTH {
+            self.record_private(back, job, arm);
+            return Ok(Recorded {
+                pos: back,
+                outer: false,
+            });
+        }
+        if len == CAPACITY {
+            return Err(job);
+        }
+        if self.private_from.get() != back {
+            // Above a private entry (one that was once deep, and whose older neighbours
+            // were promoted since): private too, which keeps every shared entry older than
+            // every private one.
+            self.record_private(back, job, arm);
+            return Ok(Recorded {
+                pos: back,
+                outer: true,
+            });
         }
         let ptr = job.into_raw();
         // SAFETY: by the caller's contract; the job is not shared yet.
@@ -194,7 +216,17 @@ impl Pending {
             .store(ptr.as_ptr(), Ordering::Release);
         self.private_from.set(back + 1);
         self.set_back(back + 1);
-        Ok(back)
+        Ok(Recorded {
+            pos: back,
+            outer: true,
+        })
+    }
+
+    /// Records a private entry at `back` (the owner's plain ring; no thief looks there).
+    #[inline]
+    fn record_private(&self, back: usize, job: JobRef, arm: Arm) {
+        self.private[back % CAPACITY].set((job.into_raw().as_ptr(), arm));
+        self.back.set(back + 1);
     }
 
     /// Removes the entry at `pos`, the newest one unless it was promoted. True if it is back
@@ -362,7 +394,7 @@ impl PendingStealer {
 #[cfg(test)]
 fn record(p: &Pending, job: JobRef) -> Result<usize, JobRef> {
     // SAFETY: the job needs no arming, and the tests never execute it.
-    unsafe { p.push_back(job, armed) }
+    unsafe { p.push_back(job, armed) }.map(|recorded| recorded.pos)
 }
 
 #[cfg(all(test, not(loom)))]
@@ -385,6 +417,33 @@ mod tests {
         assert!(p.pop_back(pos[2]));
         assert!(p.is_empty());
         assert!(p.pop_front().is_none());
+    }
+
+    #[test]
+    fn only_the_outermost_entries_are_outer() {
+        let (p, s) = new();
+        let push = |i| {
+            // SAFETY: a fake job, complete already, never executed.
+            unsafe { p.push_back(JobRef::fake(i), armed) }.unwrap()
+        };
+        let recorded: Vec<Recorded> = (0..SHARED_DEPTH + 2).map(push).collect();
+        let outer: Vec<bool> = recorded.iter().map(|r| r.outer).collect();
+        let mut expected = vec![true; SHARED_DEPTH];
+        expected.extend([false, false]);
+        assert_eq!(outer, expected);
+        // Promote every shared entry: the private ones left are fewer than `SHARED_DEPTH`,
+        // so an entry recorded now is near the top again (outer), yet private, above them.
+        for _ in 0..SHARED_DEPTH {
+            p.pop_front().unwrap();
+        }
+        let above = push(99);
+        assert!(above.outer);
+        assert_eq!(
+            s.steal().map(|j| j.id()),
+            None,
+            "private: no thief can take it"
+        );
+        assert!(p.pop_back(above.pos));
     }
 
     #[test]

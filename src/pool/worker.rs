@@ -511,7 +511,7 @@ impl WorkerThread {
     /// the outermost `ALWAYS_RECORDED` joins and one in every `RECORD_EVERY` below them are
     /// recorded (for waits that run their own recorded halves), through a countdown that
     /// costs an unrecorded join one decrement and one branch. Recorded joins reset it
-    /// (`recorded_join_opened`, `recorded_join_closed`). When it says yes it also restarts
+    /// (`outer_join_opened`, `recorded_join_closed`). When it says yes it also restarts
     /// the countdown, so that a recorded join that ends up not recording (a full pending
     /// stack) leaves a valid count behind.
     #[inline]
@@ -528,13 +528,15 @@ impl WorkerThread {
         false
     }
 
-    /// A recorded join pushed its half at `pos`. The outermost one (the first entry) makes
-    /// sure the heartbeat thread is beating: a worker that woke up comes through here before
-    /// it has anything to promote, and a pool woken for work without joins never restarts
-    /// the heartbeat at all. In a pool of one, it also sets the countdown for the joins
-    /// nested in it.
+    /// A recorded join pushed its half at `pos`, one of the outermost entries (a deeper
+    /// join has nothing to do here: `Recorded::outer`). The outermost one (the first entry)
+    /// makes sure the heartbeat thread is beating: a worker that woke up comes through here
+    /// before it has anything to promote, and a pool woken for work without joins never
+    /// restarts the heartbeat at all. In a pool of one, it also sets the countdown for the
+    /// joins nested in it (below the outermost entries, `should_record_join` has set it
+    /// already).
     #[inline]
-    pub(crate) fn recorded_join_opened(&self, pos: usize) {
+    pub(crate) fn outer_join_opened(&self, pos: usize) {
         if self.pending.is_first(pos) {
             self.kick_heartbeat();
         }
