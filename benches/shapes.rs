@@ -8,7 +8,9 @@
 //!   230 ns each, with the default schedule (rayon: `par_iter().for_each`); beside them the
 //!   floor, two plain threads that split each step and meet at a spinning barrier;
 //! - `install_tree_1023/T`: `pool.install` of a 1,023-node tree sum (a `join` per node) from
-//!   the main thread, at T threads (chili: `pool.scope()` and its `join`);
+//!   the main thread, at T threads (chili: `pool.scope()` and its `join`); `brigade_caller`
+//!   (the table's `caller` column) is a pool built with `use_current_thread` on the bench
+//!   thread, which then runs the work itself while the other workers steal from it;
 //! - `two_leaves`: `join` of two 100 ms leaves that never join again, on a fresh pool.
 //!
 //! Every shape runs on 2 threads unless its name says otherwise.
@@ -272,6 +274,17 @@ fn install_tree(c: &mut Criterion) {
             b.iter(|| pool.install(|| sum_brigade(black_box(&root))))
         });
         drop(pool);
+        // The calling thread as worker 0 (`use_current_thread`): `install` runs right here,
+        // and the other workers steal from it, as chili's scope does.
+        let pool = brigade::ThreadPool::builder()
+            .num_threads(t)
+            .use_current_thread()
+            .build()
+            .expect("brigade pool on the bench thread");
+        g.bench_function("brigade_caller", |b| {
+            b.iter(|| pool.install(|| sum_brigade(black_box(&root))))
+        });
+        drop(pool);
         let pool = common::rayon_pool(t);
         g.bench_function("rayon", |b| {
             b.iter(|| pool.install(|| sum_rayon(black_box(&root))))
@@ -353,8 +366,8 @@ fn report() {
     groups.push("shapes/two_leaves".into());
     println!("\nshapes: speed-up over serial in this run (T_serial / T; higher is better)");
     println!(
-        "{:<30} {:>12} {:>8} {:>8} {:>8} {:>8}",
-        "shape", "serial (ms)", "brigade", "rayon", "chili", "floor"
+        "{:<30} {:>12} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "shape", "serial (ms)", "brigade", "caller", "rayon", "chili", "floor"
     );
     for group in groups {
         let Some(serial) = common::median_ns(&group, "serial") else {
@@ -365,10 +378,11 @@ fn report() {
                 .map_or("-".to_string(), |ns| format!("{:.2}x", serial / ns))
         };
         println!(
-            "{:<30} {:>12.4} {:>8} {:>8} {:>8} {:>8}",
+            "{:<30} {:>12.4} {:>8} {:>8} {:>8} {:>8} {:>8}",
             group.trim_start_matches("shapes/"),
             serial / 1e6,
             cell("brigade"),
+            cell("brigade_caller"),
             cell("rayon"),
             cell("chili"),
             cell("floor"),
