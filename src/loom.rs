@@ -18,11 +18,14 @@ mod imp {
     /// A mutex whose `lock` returns the guard directly (`parking_lot`).
     #[cfg(not(miri))]
     pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
+    /// The guard of [`Mutex`] (`parking_lot`).
+    #[cfg(not(miri))]
+    pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
     /// A condition variable that waits on a `&mut MutexGuard` (`parking_lot`).
     #[cfg(not(miri))]
     pub(crate) type Condvar = parking_lot::Condvar;
     #[cfg(miri)]
-    pub(crate) use super::shim::{Condvar, Mutex};
+    pub(crate) use super::shim::{Condvar, Mutex, MutexGuard};
 
     /// Tells the processor (or loom) that this thread is spinning.
     /// `std::cell::UnsafeCell` with loom's closure-based API, so that loom can check the
@@ -67,7 +70,7 @@ mod imp {
         AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
     };
 
-    pub(crate) use super::shim::{Condvar, Mutex};
+    pub(crate) use super::shim::{Condvar, Mutex, MutexGuard};
 
     /// Under loom a spin must yield, or the model never lets the other thread run.
     pub(crate) fn spin_loop() {
@@ -95,9 +98,10 @@ mod shim {
     #[derive(Debug)]
     pub(crate) struct Mutex<T>(inner::Mutex<T>);
 
-    /// The guard of [`Mutex`]; an `Option` so that [`Condvar::wait`] can move it.
+    /// The guard of [`Mutex`]; an `Option` so that [`Condvar::wait`] can move it, and the
+    /// mutex, so that [`Condvar::wait_for`] can take it again.
     #[derive(Debug)]
-    pub(crate) struct MutexGuard<'a, T>(Option<inner::MutexGuard<'a, T>>);
+    pub(crate) struct MutexGuard<'a, T>(Option<inner::MutexGuard<'a, T>>, &'a inner::Mutex<T>);
 
     impl<T> Mutex<T> {
         pub(crate) fn new(value: T) -> Self {
@@ -105,7 +109,10 @@ mod shim {
         }
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            MutexGuard(Some(self.0.lock().unwrap_or_else(PoisonError::into_inner)))
+            MutexGuard(
+                Some(self.0.lock().unwrap_or_else(PoisonError::into_inner)),
+                &self.0,
+            )
         }
 
         pub(crate) fn into_inner(self) -> T {
@@ -115,9 +122,9 @@ mod shim {
         /// The guard if the lock is free now, else `None` (never waits).
         pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
             match self.0.try_lock() {
-                Ok(guard) => Some(MutexGuard(Some(guard))),
+                Ok(guard) => Some(MutexGuard(Some(guard), &self.0)),
                 Err(TryLockError::Poisoned(poisoned)) => {
-                    Some(MutexGuard(Some(poisoned.into_inner())))
+                    Some(MutexGuard(Some(poisoned.into_inner()), &self.0))
                 }
                 Err(TryLockError::WouldBlock) => None,
             }
@@ -151,11 +158,21 @@ mod shim {
             guard.0 = Some(self.0.wait(held).unwrap_or_else(PoisonError::into_inner));
         }
 
+        /// Under loom a wait with a timeout ends only when notified (loom models no time),
+        /// except a zero timeout, which times out at once: the lock is released and taken
+        /// again, as by a real wait that times out (a model uses it for "time passes").
         pub(crate) fn wait_for<T>(
             &self,
             guard: &mut MutexGuard<'_, T>,
             timeout: std::time::Duration,
         ) {
+            #[cfg(loom)]
+            if timeout.is_zero() {
+                drop(guard.0.take().expect("guard present"));
+                loom::thread::yield_now();
+                guard.0 = Some(guard.1.lock().unwrap_or_else(PoisonError::into_inner));
+                return;
+            }
             let held = guard.0.take().expect("guard present");
             let (held, _) = self
                 .0

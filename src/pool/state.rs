@@ -124,32 +124,78 @@ mod tests {
                 }
             };
             wait_parked();
-            // A join on this thread wakes it while the join is open (waited for, not slept
-            // on: under miri, with other tests' threads running, a 20 ms sleep once ended
-            // before the heartbeat thread had run at all). Seen unparked once is the proof:
-            // it may park again at once, and rightly, while worker 1, woken by a beat,
-            // searches (nobody sleeps then); a second look after the loop failed on that.
-            let beating = crate::join(
+            // A join on this thread wakes it: a beat then wakes worker 1 for the join's
+            // second half, which waits for a thief (`a` below never joins, so only the
+            // heartbeat can offer it). Waited for, not slept on: under miri, with other
+            // tests' threads running, a 20 ms sleep once ended before the heartbeat thread
+            // had run at all. (Seeing the thread unparked is no proof: it parks again after
+            // one beat nobody answers, and a look every millisecond can miss that beat.)
+            let ran_on = std::sync::atomic::AtomicUsize::new(usize::MAX);
+            let stolen_by = crate::join(
                 || {
                     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-                    loop {
-                        if !parked() {
-                            break true;
-                        }
-                        if std::time::Instant::now() >= deadline {
-                            break false;
-                        }
+                    while ran_on.load(std::sync::atomic::Ordering::Acquire) == usize::MAX
+                        && std::time::Instant::now() < deadline
+                    {
                         std::thread::sleep(std::time::Duration::from_millis(1));
                     }
+                    ran_on.load(std::sync::atomic::Ordering::Acquire)
                 },
-                || (),
+                || {
+                    let index = crate::current_thread_index().expect("on a worker");
+                    ran_on.store(index, std::sync::atomic::Ordering::Release);
+                },
             )
             .0;
-            assert!(beating, "{}", pool_state(&pool));
+            assert_eq!(stolen_by, 1, "{}", pool_state(&pool));
             // ...and it parks again once the thread is out.
             wait_parked();
         })
         .join()
         .unwrap();
+    }
+
+    /// A worker blocked in user code inside the pool (a program living in `install` that
+    /// waits for input), with no `join` open and the other worker asleep: nothing can come
+    /// of beats, so the heartbeat thread parks. It used to beat every interval for as long
+    /// as the wait lasted (130 to 145 ms of CPU per second on this machine).
+    #[test]
+    fn the_heartbeat_parks_while_a_worker_waits_in_user_code() {
+        let pool = ThreadPool::builder().num_threads(2).build().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        let waiter = {
+            let pool = &pool;
+            move || {
+                pool.install(move || {
+                    // One join, done: it kicked the heartbeat (worker 1 sleeps).
+                    assert_eq!(crate::join(|| 1, || 2), (1, 2));
+                    ready_tx.send(()).unwrap();
+                    rx.recv().unwrap();
+                })
+            }
+        };
+        std::thread::scope(|s| {
+            s.spawn(waiter);
+            ready_rx.recv().unwrap();
+            let parked = || pool_state(&pool).contains("heartbeat thread parked yes");
+            // Parked for 50 looks in a row, a millisecond apart: a thread that beats every
+            // 100 µs is never seen so (it can park for a moment only while worker 1 searches
+            // on its way to sleep).
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            let mut in_a_row = 0;
+            while in_a_row < 50 {
+                in_a_row = if parked() { in_a_row + 1 } else { 0 };
+                if std::time::Instant::now() >= deadline {
+                    let state = pool_state(&pool);
+                    tx.send(()).unwrap();
+                    panic!("the heartbeat kept beating: {state}");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            tx.send(()).unwrap();
+        });
+        // And the pool still works, with the heartbeat woken by the next join.
+        assert_eq!(pool.install(|| crate::join(|| 3, || 4)), (3, 4));
     }
 }

@@ -599,6 +599,12 @@ impl WorkerThread {
     /// (in a long leaf) found nothing and waited for that leaf to end; on a chain of
     /// `join(rest, leaf)` it fell into step with the owner and waited for half of its
     /// leaves.
+    ///
+    /// Lowering the flag answers the beat: the heartbeat thread parks when a beat goes
+    /// unanswered (every flag still up), so the worker that answers kicks it, if some worker
+    /// sleeps. The kick's fence pairs with the heartbeat thread's (`Heartbeat::park`), after
+    /// this Relaxed store: either the thread sees the flag down, or this worker sees it
+    /// parked.
     #[cold]
     fn promote(&self) {
         self.heartbeat.store(false, Ordering::Relaxed);
@@ -606,6 +612,8 @@ impl WorkerThread {
         if self.publish_oldest() && was_empty {
             self.publish_oldest();
         }
+        let sleep = &self.registry.sleep;
+        self.registry.heartbeat.kick_if(|| !sleep.none_asleep());
     }
 
     /// Publishes every unpublished `join` half, oldest first (before waiting).
