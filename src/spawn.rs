@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::isolate::Region;
 use crate::job::{HeapJob, JobRef};
 use crate::latch::CoreLatch;
-use crate::loom::Mutex;
+use crate::loom::{AtomicUsize, Mutex, Ordering};
 use crate::pool::{Registry, WorkerThread, current_registry};
 use crate::unwind;
 
@@ -137,6 +137,7 @@ where
                 waiter: None,
             }),
             done: CoreLatch::new(),
+            runner: AtomicUsize::new(0),
         },
         func: Mutex::new(Some(func)),
     });
@@ -175,6 +176,12 @@ impl<T: Send, F: FnOnce() -> T + Send> Claim<T> for Task<T, F> {
         let Some(func) = self.func.lock().take() else {
             return false;
         };
+        if let Some(worker) = WorkerThread::current() {
+            // Relaxed: only this thread can find its own address here (`JoinHandle::wait`).
+            self.packet
+                .runner
+                .store(std::ptr::from_ref(worker) as usize, Ordering::Relaxed);
+        }
         self.packet.complete(unwind::halt_unwinding(func));
         true
     }
@@ -284,14 +291,27 @@ impl<T> JoinHandle<T> {
     /// on the joining worker (inside an isolation region too, which would not let it take
     /// the task from a queue). On a worker thread of any brigade pool, the worker runs other
     /// jobs while it waits, so joining a task of the same pool from inside it cannot
-    /// deadlock for want of a thread. It can still deadlock on its own stack: a waiting task
-    /// may pick up the code that joins, and then that code waits for a task whose frame is
-    /// below it (see "A hazard" in `docs/sync.md`). If the tasks wait on each other, join
-    /// them from a thread outside the pool.
+    /// deadlock for want of a thread.
+    ///
+    /// It can still find the task below it on its own stack: a task that *waits* (in a
+    /// `join` whose other half was taken, a scope, a parallel loop, a
+    /// [`brigade::sync`](crate::sync) primitive) runs other jobs meanwhile, and one of them
+    /// may be the code that joins its handle (for example a closure sent in with
+    /// [`install`](crate::ThreadPool::install)). Then this join waits for a frame that cannot
+    /// resume before the join returns. It panics instead of waiting forever (see "A hazard"
+    /// in `docs/sync.md`). The tasks need not wait on each other for this: it is enough that
+    /// they wait at all. So join handles of such tasks from a thread outside the pool, which
+    /// blocks instead of running jobs; joining inside the pool is safe for tasks that never
+    /// wait.
     ///
     /// # Errors
     ///
     /// [`TaskPanicked`] if the task panicked.
+    ///
+    /// # Panics
+    ///
+    /// If the task runs lower on the joining worker's own stack (above), which no wait could
+    /// get past. The pool stays usable, and the task still finishes.
     ///
     /// # Examples
     ///
@@ -342,6 +362,18 @@ impl<T> JoinHandle<T> {
         let packet = self.task.packet();
         match WorkerThread::current() {
             Some(worker) => {
+                // Relaxed: a worker finds its own address only if it stored it itself.
+                if packet.runner.load(Ordering::Relaxed) == std::ptr::from_ref(worker) as usize {
+                    // The task started on this worker and has not finished, so its frame is
+                    // below this one: a wait inside it picked up the code that joins it. This
+                    // wait could never end.
+                    panic!(
+                        "JoinHandle::join would wait forever: the task runs lower on this \
+                         worker's own stack (a wait inside it picked up the code that joins \
+                         it); join handles of tasks that wait (join, scope, parallel loops, \
+                         brigade::sync) from a thread outside the pool"
+                    );
+                }
                 packet.state.lock().waiter = Some(Waiter::Worker(
                     Arc::clone(worker.registry_arc()),
                     worker.index(),
@@ -382,6 +414,11 @@ struct Packet<T> {
     state: Mutex<PacketState<T>>,
     /// Set once `state.result` holds the outcome; a worker waiting in `join` sleeps on it.
     done: CoreLatch,
+    /// The address of the `WorkerThread` that runs the task, once it has started on one
+    /// (0 before, or on a thread outside every pool). Only compared, never followed: a
+    /// worker that finds its own address here while `done` is unset is running the task
+    /// lower on its own stack (see `JoinHandle::wait`).
+    runner: AtomicUsize,
 }
 
 struct PacketState<T> {

@@ -195,3 +195,35 @@ fn a_task_run_inside_a_wait_panics_into_its_own_scope() {
         assert_eq!(pool.install(|| 6 * 7), 42);
     });
 }
+
+/// A task that waits by working may pick up code that joins the task's own handle, which
+/// then waits for a frame below it on the same stack: it can never end. A user-side test
+/// hung this way about once in 500 runs (handles joined inside `install`, tasks using
+/// `join`); here a pool of one thread makes it certain. The join must panic, with a message
+/// that says what to do, instead of hanging, and the pool must stay usable.
+#[test]
+fn joining_a_handle_of_a_task_below_on_the_same_stack_panics() {
+    within("handle joined above its own task", || {
+        let pool = std::sync::Arc::new(pool_of(1));
+        let release = std::sync::Arc::new(Latch::new());
+        let started = std::sync::Arc::new(AtomicBool::new(false));
+        let handle = {
+            let (release, started) = (release.clone(), started.clone());
+            pool.spawn_with_handle(move || {
+                started.store(true, Ordering::SeqCst);
+                // Waits by working: the only worker picks up the `install` below.
+                release.wait();
+                7
+            })
+        };
+        while !started.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        let joined = panic::catch_unwind(AssertUnwindSafe(|| pool.install(|| handle.join())));
+        let payload = joined.expect_err("the join panics instead of waiting forever");
+        let message = payload_str(&*payload);
+        assert!(message.contains("outside the pool"), "{message}");
+        release.set();
+        assert_eq!(pool.install(|| 1 + 1), 2, "the pool is still usable");
+    });
+}
