@@ -413,8 +413,9 @@ impl<S> ThreadPoolBuilder<S> {
     /// publishes it (to the worker's stealable deque) on a heartbeat, or when an idle worker
     /// asks. A shorter interval spreads new work faster at the cost of more promotions that
     /// nobody steals; a longer one lowers that cost. The heartbeat thread sleeps while the
-    /// whole pool is idle, and a pool of one thread has none. Less than 1 µs is an error at
-    /// `build`.
+    /// whole pool is idle, while every worker is busy, and while no busy worker reaches a
+    /// `join` (one waiting for input inside `install`, say); a pool of one thread has none.
+    /// Less than 1 µs is an error at `build`.
     ///
     /// # Examples
     ///
