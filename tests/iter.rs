@@ -218,10 +218,19 @@ fn find_any_and_any_stop_early() {
             assert_eq!(found, Some(hit));
             let visited = visited.into_inner();
             // The match is at 1%: each worker may run a little past it before it looks (every
-            // 512 items: more than miri's whole loop).
+            // 512 items: more than miri's whole loop). Under `Static` each worker owns one
+            // block: if the worker that owns the match's block starts late (a loaded
+            // machine), the others may run their whole blocks before anyone finds it. All
+            // that is certain is that the match's block stops early, so at least half of it
+            // is skipped (at 3 threads on a busy machine, 2.1 to 2.3 of 4 million items were
+            // visited, 3 runs in 12).
+            let bound = match schedule {
+                Schedule::Static => n - n / (2 * threads),
+                _ => n / 2,
+            };
             if !cfg!(miri) {
                 assert!(
-                    visited < n / 2,
+                    visited < bound,
                     "{schedule:?} on {threads}: visited {visited} of {n}"
                 );
             }
