@@ -229,12 +229,24 @@ fn a_request_for_work_publishes_one_ahead() {
             std::hint::spin_loop();
         }
     };
+    let holding = std::sync::atomic::AtomicBool::new(false);
     let published = pool.install(|| {
         let me = brigade::current_thread_index().expect("on a worker");
         // Keeps the other worker awake (a spawn wakes it) until the chain below is recorded;
         // it then finds the oldest recorded half and takes it straight from the stack.
         brigade::scope(|s| {
-            s.spawn(|_| wait_for(&go, "the chain"));
+            s.spawn(|_| {
+                holding.store(true, Ordering::SeqCst);
+                wait_for(&go, "the chain");
+            });
+            // The other worker took the spawn, and may have asked this one for work on the
+            // way (a search that found this deque empty, or the spawn taken as its last
+            // job). Answer that request now, with nothing recorded: answered while the
+            // chain was being recorded, it published two halves there, the thief took one
+            // from the deque without asking again, and the count below was 1 (1 run in 12
+            // of this file under ThreadSanitizer).
+            wait_for(&holding, "the spawn");
+            brigade::join(|| (), || ());
             fn chain(
                 depth: usize,
                 ran: &[AtomicUsize],
