@@ -25,7 +25,8 @@ use std::sync::Arc as StdArc;
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering};
+use crate::loom::blocking::{Condvar, Mutex};
+use crate::loom::{AtomicUsize, Ordering};
 use crate::pool::Registry;
 
 /// A latch that can be set once, by any thread.

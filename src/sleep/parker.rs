@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use crate::loom::{Condvar, Mutex};
+use crate::loom::blocking::{Condvar, Mutex};
 
 pub(crate) struct Parker {
     /// Set by `unpark`; cleared by `reset` when its owner starts a new round.
