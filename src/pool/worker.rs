@@ -1082,23 +1082,18 @@ impl WorkerThread {
         if injector.is_empty() {
             return None;
         }
-        let mut batch = Vec::new();
-        injector.pop_batch(INJECTOR_BATCH, &mut batch);
-        let mut jobs = batch.into_iter();
-        let first = jobs.next()?;
         let mut moved = false;
-        for job in jobs {
-            // The job's own region as its tag, as `spill` took it out.
+        let first = injector.pop_batch(INJECTOR_BATCH, |job| {
+            // The job's own region as its tag, as `spill` took it out. The deque is empty, so
+            // it has room; were it full, the job would stay in the injector.
             let tag = job.region().tag();
-            if let Err(ptr) = self.deque.push_tagged(job.into_raw(), tag) {
-                // Unreachable with an empty deque; never drop a job all the same.
+            self.deque
+                .push_tagged(job.into_raw(), tag)
                 // SAFETY: the pointer came from `into_raw` just above and was not stored.
-                self.registry
-                    .inject(unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) });
-            } else {
-                moved = true;
-            }
-        }
+                .map_err(|ptr| unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) })?;
+            moved = true;
+            Ok(())
+        })?;
         if moved {
             // Others may steal what we moved; they were told of it when it was injected,
             // but may have looked in the injector after we emptied it.
