@@ -466,6 +466,15 @@ impl Registry {
         }
     }
 
+    /// Kicks the heartbeat thread if it is parked and some worker sleeps (`Heartbeat::kick_if`),
+    /// for a worker that is counted awake and may have work to share: with none asleep, the
+    /// thread would have nothing to beat for.
+    #[inline]
+    pub(crate) fn kick_heartbeat_if_some_asleep(&self) {
+        let sleep = &self.sleep;
+        self.heartbeat.kick_if(|| !sleep.none_asleep());
+    }
+
     /// True if worker 0 is the thread that built the pool and that thread is outside the
     /// pool: it then counts as asleep for the heartbeat thread.
     #[inline]

@@ -561,8 +561,7 @@ impl WorkerThread {
             // `Registry::adopted_idle`).
             self.registry.adopted_busy.store(true, Ordering::Relaxed);
         }
-        let sleep = &self.registry.sleep;
-        self.registry.heartbeat.kick_if(|| !sleep.none_asleep());
+        self.registry.kick_heartbeat_if_some_asleep();
     }
 
     /// A recorded join took its half back: in a pool of one, near the top, record the next
@@ -612,8 +611,7 @@ impl WorkerThread {
         if self.publish_oldest() && was_empty {
             self.publish_oldest();
         }
-        let sleep = &self.registry.sleep;
-        self.registry.heartbeat.kick_if(|| !sleep.none_asleep());
+        self.registry.kick_heartbeat_if_some_asleep();
     }
 
     /// Publishes every unpublished `join` half, oldest first (before waiting).
@@ -903,9 +901,8 @@ impl WorkerThread {
         struct Back<'a>(&'a WorkerThread);
         impl Drop for Back<'_> {
             fn drop(&mut self) {
-                let sleep = &self.0.registry.sleep;
-                sleep.leave_blocked();
-                self.0.registry.heartbeat.kick_if(|| !sleep.none_asleep());
+                self.0.registry.sleep.leave_blocked();
+                self.0.registry.kick_heartbeat_if_some_asleep();
                 self.0.adopted_leave();
             }
         }
@@ -992,7 +989,7 @@ impl WorkerThread {
                 // Awake again, possibly with recorded joins open below the region: make sure
                 // the heartbeat beats (it may have parked while this worker was parked) if
                 // another worker sleeps.
-                registry.heartbeat.kick_if(|| !sleep.none_asleep());
+                registry.kick_heartbeat_if_some_asleep();
                 round = 0;
             } else {
                 let registry = &*self.registry;
