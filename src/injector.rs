@@ -193,6 +193,45 @@ mod loom_models {
             assert!(inj.is_empty());
         });
     }
+
+    /// A batch taken while two producers push, with the caller giving one job back: every
+    /// job still comes out exactly once.
+    #[test]
+    fn batch_with_a_job_given_back_loses_nothing() {
+        loom::model(|| {
+            let inj = Arc::new(Injector::new());
+            inj.push(JobRef::fake(0));
+            let producers: Vec<_> = (1..3)
+                .map(|p| {
+                    let inj = inj.clone();
+                    thread::spawn(move || inj.push(JobRef::fake(p)))
+                })
+                .collect();
+            let mut got = Vec::new();
+            let mut gave_back = false;
+            let first = inj.pop_batch(4, |job| {
+                if gave_back {
+                    got.push(job.id() as usize);
+                    Ok(())
+                } else {
+                    gave_back = true;
+                    Err(job)
+                }
+            });
+            got.extend(first.map(|j| j.id() as usize));
+            for p in producers {
+                p.join().unwrap();
+            }
+            while let Some(j) = inj.pop() {
+                got.push(j.id() as usize);
+            }
+            got.sort_unstable();
+            let mut want: Vec<_> = (0..3).map(|p| JobRef::fake(p).id() as usize).collect();
+            want.sort_unstable();
+            assert_eq!(got, want);
+            assert!(inj.is_empty());
+        });
+    }
 }
 
 #[cfg(all(test, not(loom)))]
