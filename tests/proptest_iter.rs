@@ -1,7 +1,7 @@
 //! Property tests for parallel iterators: every adaptor and terminal of `brigade::prelude`
 //! against std's sequential iterators, over random lengths (0 and 1 included), thread
 //! counts 1 to 8 and every schedule; integer ranges near their type's `MIN` and `MAX`; and
-//! strings cut into lines and words.
+//! strings cut into lines, words, characters and bytes.
 
 mod common;
 
@@ -277,6 +277,12 @@ proptest! {
             prop_assert_eq!(lines, text.lines().collect::<Vec<_>>());
             let words: Vec<&str> = text.par_split_whitespace().with_schedule(schedule).collect();
             prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+            let chars: Vec<char> = text.par_chars().with_schedule(schedule).collect();
+            prop_assert_eq!(chars, text.chars().collect::<Vec<_>>());
+            let at: Vec<(usize, char)> = text.par_char_indices().with_schedule(schedule).collect();
+            prop_assert_eq!(at, text.char_indices().collect::<Vec<_>>());
+            let bytes: Vec<u8> = text.par_bytes().with_schedule(schedule).collect();
+            prop_assert_eq!(bytes, text.as_bytes());
             Ok(())
         })?;
     }

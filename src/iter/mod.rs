@@ -12,8 +12,10 @@
 //!
 //! `docs/iterators.md` has the porting table from rayon.
 
+mod chars;
 mod chunks;
 mod collect;
+mod collections;
 mod drive;
 mod enumerate;
 mod filter;
@@ -34,6 +36,7 @@ mod tuning;
 mod vec;
 mod zip;
 
+pub use chars::{Bytes, CharIndices, Chars};
 pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 pub use collect::FromParallelIterator;
 pub use enumerate::Enumerate;

@@ -1,5 +1,5 @@
 //! The string methods of the prelude ([`ParallelString`]): [`Lines`] and
-//! [`SplitWhitespace`].
+//! [`SplitWhitespace`] here, the characters and bytes in `chars.rs`.
 //!
 //! Their base indices are the string's bytes, and a piece `start..end` yields the lines
 //! (words) that *begin* in it: it skips the end of a line (word) begun before `start`, and
@@ -9,9 +9,10 @@
 
 use std::fmt;
 
-use crate::iter::ParallelIterator;
+use crate::iter::chars::{Bytes, CharIndices, Chars};
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
+use crate::iter::{IntoParallelRefIterator, ParallelIterator};
 
 /// Parallel iterators over the parts of a string.
 ///
@@ -50,6 +51,42 @@ pub trait ParallelString {
     /// assert_eq!(words, ["a", "bc", "d"]);
     /// ```
     fn par_split_whitespace(&self) -> SplitWhitespace<'_>;
+
+    /// The characters of the string, as [`str::chars`] yields them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let upper: String = "grüße".par_chars().flat_map_iter(char::to_uppercase).collect();
+    /// assert_eq!(upper, "GRÜSSE");
+    /// ```
+    fn par_chars(&self) -> Chars<'_>;
+
+    /// The characters of the string with the byte offset where each begins, as
+    /// [`str::char_indices`] yields them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let at: Vec<(usize, char)> = "aé!".par_char_indices().collect();
+    /// assert_eq!(at, [(0, 'a'), (1, 'é'), (3, '!')]);
+    /// ```
+    fn par_char_indices(&self) -> CharIndices<'_>;
+
+    /// The bytes of the string (an indexed iterator, one item per byte).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!("hello".par_bytes().filter(|&b| b == b'l').count(), 2);
+    /// ```
+    fn par_bytes(&self) -> Bytes<'_>;
 }
 
 impl ParallelString for str {
@@ -59,6 +96,18 @@ impl ParallelString for str {
 
     fn par_split_whitespace(&self) -> SplitWhitespace<'_> {
         SplitWhitespace { text: self }
+    }
+
+    fn par_chars(&self) -> Chars<'_> {
+        Chars::new(self)
+    }
+
+    fn par_char_indices(&self) -> CharIndices<'_> {
+        CharIndices::new(self)
+    }
+
+    fn par_bytes(&self) -> Bytes<'_> {
+        self.as_bytes().par_iter().copied()
     }
 }
 
