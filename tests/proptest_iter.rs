@@ -171,6 +171,35 @@ proptest! {
         })?;
     }
 
+    /// `par_bridge`: every item of the sequential iterator exactly once (in no particular
+    /// order), through adaptors and terminals, on every schedule.
+    #[test]
+    fn bridged_iterators_yield_every_item_once(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.iter().par_bridge(), schedule, lens);
+            let mut got: Vec<u32> = it().map(|&x| x * 3).collect();
+            got.sort_unstable();
+            let mut want: Vec<u32> = v.iter().map(|&x| x * 3).collect();
+            want.sort_unstable();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(it().filter(|&&x| x % 3 == 0).count(), v.iter().filter(|&&x| x % 3 == 0).count());
+            let sum: u64 = it().fold(|| 0u64, |a, &x| a + u64::from(x)).sum();
+            prop_assert_eq!(sum, v.iter().map(|&x| u64::from(x)).sum::<u64>());
+            prop_assert_eq!(it().max(), v.iter().max());
+            prop_assert_eq!(it().any(|&x| x == 7), v.contains(&7));
+            let seen: Vec<AtomicU8> = (0..len).map(|_| AtomicU8::new(0)).collect();
+            v.iter().enumerate().par_bridge().with_schedule(schedule).for_each(|(i, _)| {
+                seen[i].fetch_add(1, Ordering::Relaxed);
+            });
+            prop_assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+            Ok(())
+        })?;
+    }
+
     #[test]
     fn terminals_match_std(
         len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),

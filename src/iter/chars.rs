@@ -147,6 +147,11 @@ macro_rules! char_source {
             fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
                 std::iter::empty()
             }
+
+            #[inline]
+            fn exhausted(&self) -> bool {
+                false
+            }
         }
 
         impl fmt::Debug for $name<'_> {

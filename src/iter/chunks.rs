@@ -55,6 +55,11 @@ macro_rules! chunk_source {
             fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
                 std::iter::empty()
             }
+
+            #[inline]
+            fn exhausted(&self) -> bool {
+                false
+            }
         }
 
         impl<'a, T: $bound> IndexedParallelIterator for $name<'a, T> {}

@@ -232,7 +232,7 @@ where
         let mut chain = chain;
         for k in 0..parts {
             // Later parts start later: once one is skipped, so are the rest.
-            if self.consumer.done() || self.consumer.skip(bound(k)) {
+            if self.done() || self.consumer.skip(bound(k)) {
                 break;
             }
             let last = chain.last;
@@ -260,7 +260,7 @@ where
 
     #[inline]
     fn done(&self) -> bool {
-        self.consumer.done()
+        self.consumer.done() || self.iter.exhausted()
     }
 
     #[inline]

@@ -80,6 +80,11 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
         debug_assert!(!I::FLUSHES, "an indexed iterator has nothing to flush");
         std::iter::empty()
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
+    }
 }
 
 impl<I: IndexedParallelIterator> IndexedParallelIterator for Enumerate<I> {}

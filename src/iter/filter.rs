@@ -88,6 +88,11 @@ where
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).filter(&self.predicate)
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::filter_map`].
@@ -170,6 +175,11 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).filter_map(&self.f)
+    }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
     }
 }
 
@@ -254,5 +264,10 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).flat_map(&self.f)
+    }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
     }
 }

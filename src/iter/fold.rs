@@ -117,6 +117,11 @@ where
         };
         acc.into_iter()
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
+    }
 }
 
 /// A piece of a [`Fold`]: folds its items into the chain's accumulator on the first call

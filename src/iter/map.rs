@@ -89,6 +89,11 @@ where
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).map(&self.f)
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
+    }
 }
 
 impl<I, F, R> IndexedParallelIterator for Map<I, F>
@@ -179,6 +184,11 @@ where
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).inspect(&self.f)
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
+    }
 }
 
 impl<I, F> IndexedParallelIterator for Inspect<I, F>
@@ -259,6 +269,11 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).copied()
+    }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
     }
 }
 
@@ -341,6 +356,11 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).cloned()
+    }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
     }
 }
 

@@ -112,6 +112,11 @@ where
             f: &self.f,
         }
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.base.exhausted()
+    }
 }
 
 impl<I, INIT, T, F, R> IndexedParallelIterator for MapInit<I, INIT, F, T>

@@ -12,6 +12,7 @@
 //!
 //! `docs/iterators.md` has the porting table from rayon.
 
+mod bridge;
 mod chars;
 mod chunks;
 mod collect;
@@ -36,6 +37,7 @@ mod tuning;
 mod vec;
 mod zip;
 
+pub use bridge::{IterBridge, ParallelBridge};
 pub use chars::{Bytes, CharIndices, Chars};
 pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 pub use collect::FromParallelIterator;

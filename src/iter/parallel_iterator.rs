@@ -113,6 +113,14 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     #[doc(hidden)]
     fn flush<'p>(&'p self, state: Self::State) -> Self::Flush<'p>;
 
+    /// True once no base index can yield an item any more: a bridged sequential iterator
+    /// (`par_bridge`) ran dry, and its base indices (`0..usize::MAX`) are only a quota. The
+    /// loop then stops handing out pieces. Required, not defaulted, so that every adaptor
+    /// says what it does: an adaptor that forgot to forward it would leave a loop over
+    /// `usize::MAX` empty indices.
+    #[doc(hidden)]
+    fn exhausted(&self) -> bool;
+
     // ----- adaptors -----
 
     /// Applies `f` to every item.

@@ -107,6 +107,11 @@ where
     fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
         std::iter::empty()
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        false
+    }
 }
 
 impl<S> IndexedParallelIterator for Iter<S>

@@ -152,6 +152,11 @@ macro_rules! str_source {
             fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
                 std::iter::empty()
             }
+
+            #[inline]
+            fn exhausted(&self) -> bool {
+                false
+            }
         }
 
         impl fmt::Debug for $name<'_> {

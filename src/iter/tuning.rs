@@ -56,6 +56,11 @@ macro_rules! tuning {
             fn flush<'p>(&'p self, state: I::State) -> I::Flush<'p> {
                 self.base.flush(state)
             }
+
+            #[inline]
+            fn exhausted(&self) -> bool {
+                self.base.exhausted()
+            }
         }
 
         impl<I: IndexedParallelIterator> IndexedParallelIterator for $name<I> {}

@@ -142,6 +142,11 @@ impl<T: Send> ParallelIterator for IntoIter<T> {
     fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
         std::iter::empty()
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        false
+    }
 }
 
 impl<T: Send> IndexedParallelIterator for IntoIter<T> {}

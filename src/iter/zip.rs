@@ -90,6 +90,11 @@ where
         );
         std::iter::empty()
     }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.a.exhausted() || self.b.exhausted()
+    }
 }
 
 impl<A, B> IndexedParallelIterator for Zip<A, B>

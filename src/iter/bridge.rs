@@ -1,0 +1,301 @@
+//! [`ParallelBridge`]: a sequential iterator shared by the workers (`par_bridge`), for
+//! sources that cannot be cut: lines read from a file, a channel's messages, a directory
+//! walk.
+//!
+//! The iterator sits behind a mutex, and every item is taken from it under the lock, by
+//! whichever worker runs a piece. Its base indices are `0..usize::MAX` and mean nothing but
+//! a quota: a piece `start..end` takes up to `end - start` items, and once the iterator has
+//! returned `None` the bridge is *exhausted* (`ParallelIterator::exhausted`), which stops
+//! the loop from handing out more pieces. Not indexed, and the items reach the terminal in
+//! no particular order (as rayon's `par_bridge`): which piece takes which item depends on
+//! who gets the lock first.
+
+use std::fmt;
+
+use crate::iter::ParallelIterator;
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
+use crate::loom::{AtomicBool, Mutex, Ordering};
+
+/// Turns a sequential iterator into a parallel one: [`par_bridge`](Self::par_bridge).
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let text = "3\n1\n4\n1\n5\n9\n2\n6";
+/// // `str::lines` cannot be cut at an index: the workers share it, one line at a time.
+/// let sum: u32 = text.lines().par_bridge().map(|l| l.parse::<u32>().unwrap()).sum();
+/// assert_eq!(sum, 31);
+/// ```
+pub trait ParallelBridge: Sized {
+    /// A parallel iterator whose workers take items from this iterator, one at a time,
+    /// under a lock.
+    ///
+    /// Each `next` call holds the lock, so this pays when the work per item is larger than
+    /// taking it (microseconds, not nanoseconds); for slices, ranges, `Vec`s and std's
+    /// collections, `par_iter()` and `into_par_iter()` cut the work without a lock. The
+    /// items come in no particular order, even to `collect` (as with rayon's `par_bridge`):
+    /// sort afterwards if order matters, or `enumerate` the sequential iterator first. The
+    /// iterator is not called again after it first returns `None`. A panic in its `next`
+    /// reaches the terminal as any panic in the loop does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::sync::mpsc;
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// std::thread::spawn(move || {
+    ///     for i in 0..100u64 {
+    ///         tx.send(i).unwrap();
+    ///     }
+    /// });
+    /// let mut squares: Vec<u64> = rx.into_iter().par_bridge().map(|i| i * i).collect();
+    /// squares.sort_unstable();
+    /// assert_eq!(squares[99], 99 * 99);
+    /// ```
+    fn par_bridge(self) -> IterBridge<Self>;
+}
+
+impl<T> ParallelBridge for T
+where
+    T: Iterator + Send,
+    T::Item: Send,
+{
+    fn par_bridge(self) -> IterBridge<Self> {
+        IterBridge {
+            iter: Mutex::new(Some(self)),
+            dry: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The parallel iterator of [`ParallelBridge::par_bridge`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::IterBridge<_> = (0..10u8).filter(|x| x % 3 == 0).par_bridge();
+/// assert_eq!(it.count(), 4);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct IterBridge<T> {
+    /// `None` once the iterator returned `None` (it is dropped then).
+    iter: Mutex<Option<T>>,
+    /// True once `iter` is `None`: read without the lock, by the loop.
+    dry: AtomicBool,
+}
+
+impl<T> fmt::Debug for IterBridge<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IterBridge")
+            .field("exhausted", &self.dry.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Sealed for IterBridge<T> {}
+
+impl<T> ParallelIterator for IterBridge<T>
+where
+    T: Iterator + Send,
+    T::Item: Send,
+{
+    type Item = T::Item;
+    type State = ();
+    type Piece<'p>
+        = BridgePiece<'p, T>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::iter::Empty<T::Item>
+    where
+        Self: 'p;
+    const INDEXED: bool = false;
+    const FLUSHES: bool = false;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        usize::MAX
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        Config::default()
+    }
+
+    #[inline]
+    fn state(&self) {}
+
+    #[inline]
+    unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> BridgePiece<'p, T> {
+        BridgePiece {
+            bridge: self,
+            quota: end - start,
+        }
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
+        std::iter::empty()
+    }
+
+    #[inline]
+    fn exhausted(&self) -> bool {
+        self.is_dry()
+    }
+}
+
+/// A piece of [`IterBridge`]: up to `quota` items taken from the shared iterator.
+#[doc(hidden)]
+pub struct BridgePiece<'p, T> {
+    bridge: &'p IterBridge<T>,
+    quota: usize,
+}
+
+impl<T> fmt::Debug for BridgePiece<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BridgePiece")
+            .field("quota", &self.quota)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Iterator> Iterator for BridgePiece<'_, T> {
+    type Item = T::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<T::Item> {
+        if self.quota == 0 || self.bridge.is_dry() {
+            return None;
+        }
+        let mut guard = self.bridge.iter.lock();
+        let item = guard.as_mut()?.next();
+        match item {
+            Some(item) => {
+                self.quota -= 1;
+                Some(item)
+            }
+            None => {
+                // Dropped under the lock, by whichever worker found the end; nobody calls
+                // `next` on it again.
+                *guard = None;
+                self.bridge.dry.store(true, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+}
+
+impl<T> IterBridge<T> {
+    /// True once the iterator returned `None`. Relaxed: a hint to stop handing out pieces
+    /// and taking the lock; a piece that misses it takes the lock and finds `None` there.
+    #[inline]
+    fn is_dry(&self) -> bool {
+        self.dry.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::Schedule;
+    use crate::prelude::*;
+
+    fn schedules() -> [Schedule; 6] {
+        [
+            Schedule::Static,
+            Schedule::StaticChunks { chunk: 3 },
+            Schedule::Dynamic { chunk: 1 },
+            Schedule::Guided { min_chunk: 2 },
+            Schedule::Adaptive { min_len: 1 },
+            Schedule::default(),
+        ]
+    }
+
+    #[test]
+    fn every_item_once_on_every_schedule() {
+        for threads in 1..=4 {
+            let pool = crate::ThreadPool::builder()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for schedule in schedules() {
+                for n in [0usize, 1, 2, 100, 5000] {
+                    let mut got: Vec<usize> = pool.install(|| {
+                        (0..n)
+                            .par_bridge()
+                            .with_schedule(schedule)
+                            .map(|x| x * 2)
+                            .collect()
+                    });
+                    got.sort_unstable();
+                    let want: Vec<usize> = (0..n).map(|x| x * 2).collect();
+                    assert_eq!(got, want, "{threads} threads, {schedule:?}, {n} items");
+                    let sum: usize = pool.install(|| {
+                        (0..n)
+                            .par_bridge()
+                            .with_schedule(schedule)
+                            .with_max_len(2)
+                            .filter(|x| x % 3 == 0)
+                            .sum()
+                    });
+                    assert_eq!(sum, (0..n).filter(|x| x % 3 == 0).sum::<usize>());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn next_is_not_called_after_the_end() {
+        struct Counted<'a> {
+            left: u32,
+            calls_after_end: &'a AtomicUsize,
+        }
+        impl Iterator for Counted<'_> {
+            type Item = u32;
+            fn next(&mut self) -> Option<u32> {
+                if self.left == 0 {
+                    self.calls_after_end.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+                self.left -= 1;
+                Some(self.left)
+            }
+        }
+        let calls = AtomicUsize::new(0);
+        let pool = crate::ThreadPool::builder().num_threads(3).build().unwrap();
+        let n = pool.install(|| {
+            Counted {
+                left: 1000,
+                calls_after_end: &calls,
+            }
+            .par_bridge()
+            .count()
+        });
+        assert_eq!(n, 1000);
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn early_exits_and_panics_stop_the_loop() {
+        let pool = crate::ThreadPool::builder().num_threads(2).build().unwrap();
+        let found = pool.install(|| (0..u64::MAX).par_bridge().find_any(|&x| x == 1000));
+        assert_eq!(found, Some(1000));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                (0..u64::MAX)
+                    .par_bridge()
+                    .for_each(|x| assert!(x < 500, "boom"))
+            })
+        }));
+        assert!(r.is_err());
+        assert_eq!(pool.install(|| (0..10).par_bridge().count()), 10);
+    }
+}
