@@ -3,10 +3,10 @@
 //! walk.
 //!
 //! The iterator sits behind a mutex, and every item is taken from it under the lock, by
-//! whichever worker runs a piece. Its base indices are `0..usize::MAX` and mean nothing but
-//! a quota: a piece `start..end` takes up to `end - start` items, and once the iterator has
-//! returned `None` the bridge is *exhausted* (`ParallelIterator::exhausted`), which stops
-//! the loop from handing out more pieces. Not indexed, and the items reach the terminal in
+//! whichever worker runs a piece. Its base indices (`0..usize::MAX / 2`) mean nothing but a
+//! quota: a piece `start..end` takes up to `end - start` items, and once the iterator has
+//! returned `None` the bridge is *dry* (`ParallelIterator::dry_from`), which stops the loop
+//! from handing out more pieces. Not indexed, and the items reach the terminal in
 //! no particular order (as rayon's `par_bridge`): which piece takes which item depends on
 //! who gets the lock first.
 
@@ -73,6 +73,10 @@ where
     }
 }
 
+/// The base indices of a bridge: more items than any iterator yields in practice (2^63 on a
+/// 64-bit target: centuries at a billion a second), and room for a `chain` before it.
+const QUOTA: usize = usize::MAX / 2;
+
 /// The parallel iterator of [`ParallelBridge::par_bridge`].
 ///
 /// # Examples
@@ -94,7 +98,7 @@ pub struct IterBridge<T> {
 impl<T> fmt::Debug for IterBridge<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IterBridge")
-            .field("exhausted", &self.dry.load(Ordering::Relaxed))
+            .field("dry", &self.dry.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
@@ -118,10 +122,11 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = false;
+    const BOUNDLESS: bool = true;
 
     #[inline]
     fn base_len(&self) -> usize {
-        usize::MAX
+        QUOTA
     }
 
     #[inline]
@@ -146,7 +151,7 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
+    fn dry_from(&self, _start: usize) -> bool {
         self.is_dry()
     }
 }

@@ -123,6 +123,7 @@ macro_rules! char_source {
                 Self: 'p;
             const INDEXED: bool = false;
             const FLUSHES: bool = false;
+            const BOUNDLESS: bool = false;
 
             #[inline]
             fn base_len(&self) -> usize {
@@ -149,7 +150,7 @@ macro_rules! char_source {
             }
 
             #[inline]
-            fn exhausted(&self) -> bool {
+            fn dry_from(&self, _start: usize) -> bool {
                 false
             }
         }

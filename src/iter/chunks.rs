@@ -31,6 +31,7 @@ macro_rules! chunk_source {
                 Self: 'p;
             const INDEXED: bool = true;
             const FLUSHES: bool = false;
+            const BOUNDLESS: bool = false;
 
             #[inline]
             fn base_len(&self) -> usize {
@@ -57,7 +58,7 @@ macro_rules! chunk_source {
             }
 
             #[inline]
-            fn exhausted(&self) -> bool {
+            fn dry_from(&self, _start: usize) -> bool {
                 false
             }
         }

@@ -232,7 +232,7 @@ where
         let mut chain = chain;
         for k in 0..parts {
             // Later parts start later: once one is skipped, so are the rest.
-            if self.done() || self.consumer.skip(bound(k)) {
+            if self.done() || self.done_from(bound(k)) {
                 break;
             }
             let last = chain.last;
@@ -260,12 +260,12 @@ where
 
     #[inline]
     fn done(&self) -> bool {
-        self.consumer.done() || self.iter.exhausted()
+        self.consumer.done() || self.iter.dry_from(0)
     }
 
     #[inline]
     fn done_from(&self, start: usize) -> bool {
-        self.consumer.skip(start)
+        self.consumer.skip(start) || self.iter.dry_from(start)
     }
 }
 

@@ -45,6 +45,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -82,8 +83,8 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 

@@ -57,6 +57,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -90,8 +91,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 
@@ -145,6 +146,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -178,8 +180,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 
@@ -234,6 +236,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -267,7 +270,7 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }

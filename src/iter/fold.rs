@@ -72,6 +72,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = true;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -119,8 +120,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 

@@ -58,6 +58,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -91,8 +92,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 
@@ -153,6 +154,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -186,8 +188,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 
@@ -239,6 +241,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -272,8 +275,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 
@@ -326,6 +329,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -359,8 +363,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 

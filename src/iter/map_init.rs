@@ -71,6 +71,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -114,8 +115,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.base.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
     }
 }
 

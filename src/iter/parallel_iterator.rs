@@ -82,6 +82,12 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// True if `flush` may yield items (there is a `fold` in the chain of adaptors).
     #[doc(hidden)]
     const FLUSHES: bool;
+    /// True if the base indices are a quota rather than places (a `par_bridge` in the chain
+    /// of adaptors): its pieces may run dry in the middle of `0..base_len`, which only
+    /// [`dry_from`](Self::dry_from) can tell the loop, so such an iterator can only come
+    /// last in a `chain`.
+    #[doc(hidden)]
+    const BOUNDLESS: bool;
 
     /// The number of base indices.
     #[doc(hidden)]
@@ -113,13 +119,13 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     #[doc(hidden)]
     fn flush<'p>(&'p self, state: Self::State) -> Self::Flush<'p>;
 
-    /// True once no base index can yield an item any more: a bridged sequential iterator
-    /// (`par_bridge`) ran dry, and its base indices (`0..usize::MAX`) are only a quota. The
-    /// loop then stops handing out pieces. Required, not defaulted, so that every adaptor
-    /// says what it does: an adaptor that forgot to forward it would leave a loop over
-    /// `usize::MAX` empty indices.
+    /// True once no base index at or after `start` will yield an item any more: a bridged
+    /// sequential iterator (`par_bridge`) ran dry, and its base indices are only a quota.
+    /// The loop then stops handing out those pieces. Required, not defaulted, so that every
+    /// adaptor says what it does: one that forgot to forward it would leave a loop over
+    /// about `usize::MAX / 2` empty indices.
     #[doc(hidden)]
-    fn exhausted(&self) -> bool;
+    fn dry_from(&self, start: usize) -> bool;
 
     // ----- adaptors -----
 

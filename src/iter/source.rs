@@ -81,6 +81,7 @@ where
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const BOUNDLESS: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -109,7 +110,7 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
+    fn dry_from(&self, _start: usize) -> bool {
         false
     }
 }

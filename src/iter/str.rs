@@ -129,6 +129,7 @@ macro_rules! str_source {
                 Self: 'p;
             const INDEXED: bool = false;
             const FLUSHES: bool = false;
+            const BOUNDLESS: bool = false;
 
             #[inline]
             fn base_len(&self) -> usize {
@@ -154,7 +155,7 @@ macro_rules! str_source {
             }
 
             #[inline]
-            fn exhausted(&self) -> bool {
+            fn dry_from(&self, _start: usize) -> bool {
                 false
             }
         }

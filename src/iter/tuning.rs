@@ -25,6 +25,7 @@ macro_rules! tuning {
                 Self: 'p;
             const INDEXED: bool = I::INDEXED;
             const FLUSHES: bool = I::FLUSHES;
+            const BOUNDLESS: bool = I::BOUNDLESS;
 
             #[inline]
             fn base_len(&self) -> usize {
@@ -58,8 +59,8 @@ macro_rules! tuning {
             }
 
             #[inline]
-            fn exhausted(&self) -> bool {
-                self.base.exhausted()
+            fn dry_from(&self, start: usize) -> bool {
+                self.base.dry_from(start)
             }
         }
 

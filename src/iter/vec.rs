@@ -110,6 +110,7 @@ impl<T: Send> ParallelIterator for IntoIter<T> {
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const BOUNDLESS: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -144,7 +145,7 @@ impl<T: Send> ParallelIterator for IntoIter<T> {
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
+    fn dry_from(&self, _start: usize) -> bool {
         false
     }
 }

@@ -52,6 +52,7 @@ where
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const BOUNDLESS: bool = A::BOUNDLESS || B::BOUNDLESS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -92,8 +93,8 @@ where
     }
 
     #[inline]
-    fn exhausted(&self) -> bool {
-        self.a.exhausted() || self.b.exhausted()
+    fn dry_from(&self, start: usize) -> bool {
+        self.a.dry_from(start) || self.b.dry_from(start)
     }
 }
 
