@@ -125,6 +125,23 @@ proptest! {
                 it().flat_map_iter(|&x| 0..x % 4).collect::<Vec<_>>(),
                 v.iter().flat_map(|&x| 0..x % 4).collect::<Vec<_>>()
             );
+            prop_assert_eq!(
+                it().flat_map(|&x| (0..x % 4).into_par_iter()).collect::<Vec<_>>(),
+                v.iter().flat_map(|&x| 0..x % 4).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                it().map(|&x| vec![x; (x % 3) as usize]).flatten().collect::<Vec<_>>(),
+                v.iter().flat_map(|&x| vec![x; (x % 3) as usize]).collect::<Vec<_>>()
+            );
+            // Stepped item by item (a search) and with a flushing inner iterator.
+            prop_assert_eq!(
+                it().flat_map(|&x| (0..x % 5).into_par_iter().filter(|k| k % 2 == 1).map(move |k| (x, k))).find_first(|&(_, k)| k == 3),
+                v.iter().flat_map(|&x| (0..x % 5).filter(|k| k % 2 == 1).map(move |k| (x, k))).find(|&(_, k)| k == 3)
+            );
+            prop_assert_eq!(
+                it().flat_map(|&x| (0..x % 6).into_par_iter().fold(|| 0u32, |a, k| a + k)).sum::<u32>(),
+                v.iter().map(|&x| (0..x % 6).sum::<u32>()).sum::<u32>()
+            );
             prop_assert_eq!(it().enumerate().collect::<Vec<_>>(), v.iter().enumerate().collect::<Vec<_>>());
             prop_assert_eq!(it().zip(&w).collect::<Vec<_>>(), v.iter().zip(&w).collect::<Vec<_>>());
             prop_assert_eq!(w.par_iter().zip(it()).count(), len.min(w.len()));

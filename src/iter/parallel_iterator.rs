@@ -8,6 +8,7 @@ use std::iter::{Product, Sum};
 use crate::iter::drive::{Config, drive};
 use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
 use crate::iter::find::{Any, FindAny, FindFirst};
+use crate::iter::flat_map::{FlatMap, Flatten};
 use crate::iter::fold::Fold;
 use crate::iter::map::{Cloned, Copied, Inspect, Map};
 use crate::iter::map_init::MapInit;
@@ -258,6 +259,55 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         U::Item: Send,
     {
         FlatMapIter::new(self, f)
+    }
+
+    /// Maps every item to a parallel iterator (anything [`IntoParallelIterator`]: a `Vec`, a
+    /// slice's `par_iter()`, a range...) and yields the items of each in turn, in order.
+    ///
+    /// Each inner iterator runs whole, sequentially, on the worker that took its outer item:
+    /// the parallelism is the outer iterator's, as with
+    /// [`flat_map_iter`](Self::flat_map_iter) (rayon also splits the inner ones). With only
+    /// a few outer items and long inner iterators, swap the loops or collect the inner work
+    /// into one iterator first.
+    ///
+    /// [`IntoParallelIterator`]: crate::iter::IntoParallelIterator
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let grid = vec![vec![1, 2, 3], vec![4, 5], vec![6]];
+    /// let doubled: Vec<i32> = grid.par_iter().flat_map(|row| row.par_iter().map(|x| x * 2)).collect();
+    /// assert_eq!(doubled, [2, 4, 6, 8, 10, 12]);
+    /// ```
+    fn flat_map<F, U>(self, f: F) -> FlatMap<Self, F>
+    where
+        F: Fn(Self::Item) -> U + Sync + Send,
+        U: crate::iter::IntoParallelIterator,
+    {
+        FlatMap::new(self, f)
+    }
+
+    /// Yields the items of every item, each of which is a parallel iterator (anything
+    /// [`IntoParallelIterator`]), in turn: `flat_map` with the identity, with the same
+    /// limit (each inner iterator runs sequentially on one worker).
+    ///
+    /// [`IntoParallelIterator`]: crate::iter::IntoParallelIterator
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let blocks = vec![vec!["a", "b"], vec![], vec!["c"]];
+    /// assert_eq!(blocks.into_par_iter().flatten().collect::<Vec<_>>(), ["a", "b", "c"]);
+    /// ```
+    fn flatten(self) -> Flatten<Self>
+    where
+        Self::Item: crate::iter::IntoParallelIterator,
+    {
+        Flatten::new(self)
     }
 
     /// Folds the items into accumulators that start from `identity()`: one accumulator per
