@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use crossbeam_utils::Backoff;
+
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
@@ -39,7 +41,10 @@ pub trait ParallelBridge: Sized {
     /// items come in no particular order, even to `collect` (as with rayon's `par_bridge`):
     /// sort afterwards if order matters, or `enumerate` the sequential iterator first. The
     /// iterator is not called again after it first returns `None`. A panic in its `next`
-    /// reaches the terminal as any panic in the loop does.
+    /// reaches the terminal as any panic in the loop does. Its `next` may itself run
+    /// parallel work on the pool (a `map` whose closure uses `join` or `par_iter`): a
+    /// worker that finds the lock taken for long skips to other work rather than block on
+    /// it, so a worker waiting inside that `next` never waits for itself.
     ///
     /// # Examples
     ///
@@ -179,7 +184,20 @@ impl<T: Iterator> Iterator for BridgePiece<'_, T> {
         if self.quota == 0 || self.bridge.is_dry() {
             return None;
         }
-        let mut guard = self.bridge.iter.lock();
+        let backoff = Backoff::new();
+        let mut guard = loop {
+            if let Some(guard) = self.bridge.iter.try_lock() {
+                break guard;
+            }
+            if backoff.is_completed() {
+                // The lock stays taken: maybe by this very thread, further down its stack
+                // (a `next` that runs parallel work and, waiting for it, took this piece).
+                // Blocking could never end then; ending the piece early loses nothing (its
+                // quota is not a place) and lets this thread go back to that work.
+                return None;
+            }
+            backoff.snooze();
+        };
         let item = guard.as_mut()?.next();
         match item {
             Some(item) => {
@@ -286,6 +304,65 @@ mod tests {
         });
         assert_eq!(n, 1000);
         assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    /// The mechanism behind the next test, made certain: a piece run by the thread that
+    /// holds the lock (further down its stack) gives up instead of waiting for itself. A
+    /// blocking `lock` there would hang, so the piece runs on a thread of its own and the
+    /// test fails after 10 s if it never comes back.
+    #[test]
+    fn a_piece_never_waits_for_a_lock_its_own_thread_holds() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let bridge = (0..10u8).par_bridge();
+            let held = bridge.iter.lock();
+            let mut state = ();
+            // SAFETY: indices 0..5 of a bridge of quota `QUOTA`, asked for once.
+            let mut piece = unsafe { bridge.piece(&mut state, 0, 5) };
+            let skipped = piece.next();
+            drop(held);
+            let _ = tx.send((skipped, piece.next()));
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(
+            got,
+            Ok((None, Some(0))),
+            "the piece waited for its own thread's lock"
+        );
+    }
+
+    /// A `next` that runs parallel work of its own: a worker that waits inside it (holding
+    /// the lock) and picks up another piece of the same loop must not block on the lock.
+    #[test]
+    fn a_next_that_runs_parallel_work_does_not_deadlock() {
+        // Long enough inner loops that the other workers take parts of them, so that the
+        // worker holding the lock waits and runs other jobs (bridge pieces among them).
+        fn slow(k: u64) -> u64 {
+            (0..200).fold(k, |a, _| std::hint::black_box(a))
+        }
+        let n = if cfg!(miri) { 4 } else { 300 };
+        for threads in [1, 2, 4] {
+            let pool = crate::ThreadPool::builder()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let total: u64 = pool.install(|| {
+                (0..n)
+                    .map(|i| {
+                        (0..100u64)
+                            .into_par_iter()
+                            .map(|k| slow(k) * i)
+                            .sum::<u64>()
+                    })
+                    .par_bridge()
+                    .map(|s| {
+                        let (a, b) = crate::join(|| slow(s / 2), || slow(s - s / 2));
+                        a + b
+                    })
+                    .sum()
+            });
+            assert_eq!(total, (0..n).map(|i| 4950 * i).sum::<u64>());
+        }
     }
 
     #[test]
