@@ -5,9 +5,9 @@
 use std::cmp::Ordering;
 use std::iter::{Product, Sum};
 
-use crate::iter::drive::{Config, drive};
+use crate::iter::drive::{Config, drive, drive_back};
 use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
-use crate::iter::find::{Any, FindAny, FindFirst};
+use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::fold::Fold;
 use crate::iter::map::{Cloned, Copied, Inspect, Map};
 use crate::iter::map_init::MapInit;
@@ -806,5 +806,89 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         P: Fn(&Self::Item) -> bool + Sync + Send,
     {
         drive(&self, &FindFirst::new(predicate))
+    }
+
+    /// The last item for which `predicate` is true, as std's `iter().rev().find()` finds
+    /// it, also for iterators that are not indexed (after a `filter`). The loop runs in
+    /// blocks from the end, each block as long as all those after it (the first, the last
+    /// items, at least 16,384 or 1/64 of them), and stops at the first block that holds a
+    /// match; within a block, pieces that end before an item already found are skipped,
+    /// and running pieces stop when they are passed. A piece runs forwards, so one that
+    /// finds a match still runs to its end (to find its last match).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let found = (0..1000u32).into_par_iter().find_last(|&x| x % 100 == 1);
+    /// assert_eq!(found, Some(901));
+    /// let odd = (0..1000u32).into_par_iter().filter(|x| x % 2 == 1).find_last(|&x| x < 500);
+    /// assert_eq!(odd, Some(499));
+    /// ```
+    fn find_last<P>(self, predicate: P) -> Option<Self::Item>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        drive_back(&self, &FindLast::new(predicate), Option::is_some)
+    }
+
+    /// Some `Some` result of `f` over the items, not necessarily the first; stops as soon
+    /// as one is found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["a", "12", "b", "34"];
+    /// let n: Option<u32> = words.par_iter().find_map_any(|w| w.parse().ok());
+    /// assert!(n == Some(12) || n == Some(34));
+    /// ```
+    fn find_map_any<P, R>(self, f: P) -> Option<R>
+    where
+        P: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        self.map(f).find_any(Option::is_some).flatten()
+    }
+
+    /// The first `Some` result of `f` over the items, in order (std's `find_map`); stops
+    /// early as [`find_first`](Self::find_first) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["a", "12", "b", "34"];
+    /// assert_eq!(words.par_iter().find_map_first(|w| w.parse::<u32>().ok()), Some(12));
+    /// ```
+    fn find_map_first<P, R>(self, f: P) -> Option<R>
+    where
+        P: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        self.map(f).find_first(Option::is_some).flatten()
+    }
+
+    /// The last `Some` result of `f` over the items (std's `rev().find_map()`); searches from
+    /// the end as [`find_last`](Self::find_last) does, and calls `f` on every item of the
+    /// pieces it runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["a", "12", "b", "34", "c"];
+    /// assert_eq!(words.par_iter().find_map_last(|w| w.parse::<u32>().ok()), Some(34));
+    /// ```
+    fn find_map_last<P, R>(self, f: P) -> Option<R>
+    where
+        P: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        self.map(f).find_last(Option::is_some).flatten()
     }
 }
