@@ -13,7 +13,7 @@ use crate::iter::map::{Cloned, Copied, Inspect, Map};
 use crate::iter::map_init::MapInit;
 use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
 use crate::iter::sealed::Sealed;
-use crate::iter::try_ops::{Try, TryForEach, TryReduce};
+use crate::iter::try_ops::{Try, TryForEach, TryReduce, TryReduceWith};
 use crate::iter::tuning::{MaxLen, MinLen, WithSchedule};
 use crate::iter::{FromParallelIterator, collect};
 use crate::loom::Mutex;
@@ -540,6 +540,34 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         match drive(&self, &consumer) {
             Ok(value) => Self::Item::from_output(value),
             Err(residual) => Self::Item::from_residual(residual),
+        }
+    }
+
+    /// Combines items that are `Result<T, E>` or `Option<T>` (see
+    /// [`Try`](crate::iter::Try)) with `op`, in order, and stops at the first error (an
+    /// `Err`/`None` item, or one that `op` returns), which it returns in `Some`; `None` if
+    /// there are no items. If several fail, which error is returned is not specified.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let max = (1..=100u32).into_par_iter().map(Ok::<u32, String>).try_reduce_with(|a, b| Ok(a.max(b)));
+    /// assert_eq!(max, Some(Ok(100)));
+    /// let sum = (1..=100u8).into_par_iter().map(Some).try_reduce_with(|a, b| a.checked_add(b));
+    /// assert_eq!(sum, Some(None)); // overflowed
+    /// assert_eq!((0..0u8).into_par_iter().map(Some).try_reduce_with(|a, b| a.checked_add(b)), None);
+    /// ```
+    fn try_reduce_with<T, OP>(self, op: OP) -> Option<Self::Item>
+    where
+        Self::Item: Try<Output = T>,
+        T: Send,
+        OP: Fn(T, T) -> Self::Item + Sync + Send,
+    {
+        match drive(&self, &TryReduceWith::new(op)) {
+            Ok(value) => value.map(Self::Item::from_output),
+            Err(residual) => Some(Self::Item::from_residual(residual)),
         }
     }
 
