@@ -1,7 +1,8 @@
 //! The traits a rayon user imports with `use rayon::prelude::*`, for brigade:
 //! `use brigade::prelude::*` brings `par_iter()`, `par_iter_mut()`, `into_par_iter()`,
 //! `par_chunks(_mut)`, `par_windows`, `par_lines`, `par_split_whitespace`, `par_extend` and
-//! every adaptor and terminal into scope.
+//! every adaptor and terminal into scope. As in rayon, `Either` (for `partition_map`) is not
+//! in the prelude: it is [`brigade::iter::Either`](crate::iter::Either).
 //!
 //! # Examples
 //!

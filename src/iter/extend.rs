@@ -19,7 +19,11 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 /// Implemented for `Vec<T>`, `VecDeque<T>`, `LinkedList<T>`, `BinaryHeap<T>`, `String`
 /// (from `char`, `&char`, `&str` and `String` items), `HashMap`, `HashSet` (any hasher),
 /// `BTreeMap`, `BTreeSet` (each also from `&T` items, or `(&K, &V)` for maps, when they are
-/// `Copy`) and `()`.
+/// `Copy`), `()`, and pairs: `(A, B)` from `(T, U)` items (each side extended with its
+/// half) or from [`Either<L, R>`](crate::iter::Either) items (each side with its kind).
+/// [`partition`](ParallelIterator::partition) and
+/// [`partition_map`](ParallelIterator::partition_map) fill any two `ParallelExtend`
+/// collections through the pairs.
 ///
 /// Only a `Vec` extended by an indexed iterator is filled in parallel, in place. The other
 /// collections are extended sequentially after the loop, from one `Vec` (`String`, list)
@@ -29,7 +33,7 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 /// The trait is not sealed (brigade's iterator traits are, because the loops rely on their
 /// hidden methods): it has no hidden method, and an implementation can only use the public
 /// terminals of [`ParallelIterator`], so a collection of your own may implement it, as in
-/// rayon. If a closure panics, the panic reaches the
+/// rayon, and then be filled by `partition`. If a closure panics, the panic reaches the
 /// caller of `par_extend`; brigade's collections then hold their old items and none of the
 /// new ones.
 ///

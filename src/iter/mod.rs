@@ -25,6 +25,7 @@ mod into;
 mod map;
 mod map_init;
 mod parallel_iterator;
+mod partition;
 mod reduce;
 mod slice;
 mod sort;
@@ -37,6 +38,9 @@ mod zip;
 
 pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 pub use collect::FromParallelIterator;
+/// The two-way choice of [`partition_map`](ParallelIterator::partition_map): the `either`
+/// crate's `Either`, re-exported as rayon does.
+pub use either::Either;
 pub use enumerate::Enumerate;
 pub use extend::ParallelExtend;
 pub use filter::{Filter, FilterMap, FlatMapIter};

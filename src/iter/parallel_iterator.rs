@@ -1,9 +1,12 @@
 //! [`ParallelIterator`]: the adaptors and terminals every parallel iterator has. The
 //! terminals' work is done by the consumers of `reduce.rs`, `collect.rs`, `find.rs` and
-//! `try_ops.rs`; this file is their front door.
+//! `try_ops.rs`, and by the `ParallelExtend` impls of `extend.rs` and `partition.rs`; this
+//! file is their front door.
 
 use std::cmp::Ordering;
 use std::iter::{Product, Sum};
+
+use either::Either;
 
 use crate::iter::drive::{Config, drive, drive_back};
 use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
@@ -15,7 +18,7 @@ use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
 use crate::iter::sealed::Sealed;
 use crate::iter::try_ops::{Try, TryForEach, TryReduce, TryReduceWith};
 use crate::iter::tuning::{MaxLen, MinLen, WithSchedule};
-use crate::iter::{FromParallelIterator, collect};
+use crate::iter::{FromParallelIterator, ParallelExtend, collect};
 use crate::loom::Mutex;
 use crate::loops::Schedule;
 
@@ -765,6 +768,64 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         B: Send,
     {
         collect::unzip(self)
+    }
+
+    /// Splits the items into two collections: those for which `predicate` is true, and the
+    /// others, each in order. Any two [`ParallelExtend`] collections, such as `Vec`s, sets or
+    /// `String`s: the items are first sorted into a `Vec` per side, which then extends each
+    /// side (see [`ParallelExtend`] for pairs); so every item is moved twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::collections::HashSet;
+    ///
+    /// let (even, odd): (Vec<u32>, Vec<u32>) = (0..10u32).into_par_iter().partition(|x| x % 2 == 0);
+    /// assert_eq!((even, odd), (vec![0, 2, 4, 6, 8], vec![1, 3, 5, 7, 9]));
+    /// let (small, big): (HashSet<u32>, Vec<u32>) = [5, 50, 5, 70].par_iter().partition(|&&x| x < 10);
+    /// assert_eq!((small.len(), big), (1, vec![50, 70]));
+    /// ```
+    fn partition<A, B, P>(self, predicate: P) -> (A, B)
+    where
+        A: Default + Send + ParallelExtend<Self::Item>,
+        B: Default + Send + ParallelExtend<Self::Item>,
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        self.partition_map(|x| match predicate(&x) {
+            true => Either::Left(x),
+            false => Either::Right(x),
+        })
+    }
+
+    /// Maps every item with `f` to an [`Either`](crate::iter::Either) and splits the
+    /// results into two collections: the `Left` values and the `Right` values, each in
+    /// order. As for [`partition`](Self::partition), each value is moved twice after `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::iter::Either;
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["1", "two", "3", "four"];
+    /// let (nums, bad): (Vec<u32>, Vec<&str>) = words.par_iter().partition_map(|w| match w.parse::<u32>() {
+    ///     Ok(n) => Either::Left(n),
+    ///     Err(_) => Either::Right(*w),
+    /// });
+    /// assert_eq!((nums, bad), (vec![1, 3], vec!["two", "four"]));
+    /// ```
+    fn partition_map<A, B, P, L, R>(self, f: P) -> (A, B)
+    where
+        A: Default + Send + ParallelExtend<L>,
+        B: Default + Send + ParallelExtend<R>,
+        P: Fn(Self::Item) -> Either<L, R> + Sync + Send,
+        L: Send,
+        R: Send,
+    {
+        let mut sides = (A::default(), B::default());
+        sides.par_extend(self.map(f));
+        sides
     }
 
     /// True if `predicate` is true for some item; stops as soon as one is found.
