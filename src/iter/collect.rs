@@ -293,7 +293,8 @@ impl<T> Written<T> {
 impl<T> Drop for Written<T> {
     fn drop(&mut self) {
         let run = ptr::slice_from_raw_parts_mut(
-            // SAFETY: `start <= len <= capacity` of the buffer the slots point into.
+            // SAFETY: `start <= len`, and the buffer has room for `len` slots from `slots`
+            // (`InPlace`).
             unsafe { self.slots.0.as_ptr().add(self.start) },
             self.end - self.start,
         );
@@ -331,9 +332,10 @@ impl<T> InPlace<T> {
     #[inline]
     fn write(&self, run: &mut Written<T>, slot: usize, item: T) {
         debug_assert_eq!(slot, run.end);
-        // SAFETY: `slot < at.end <= len <= capacity` (`run_for` checked the piece's end, and
-        // the slots come from zipping the piece's range); the loop hands each index to one
-        // piece once, so no other thread writes or reads this slot.
+        // SAFETY: `slot < at.end <= len`, and the buffer has room for `len` slots from
+        // `slots` (`run_for` checked the piece's end, and the slots come from zipping the
+        // piece's range); the loop hands each index to one piece once, so no other thread
+        // writes or reads this slot.
         unsafe { self.slots.0.as_ptr().add(slot).write(item) };
         run.end = slot + 1;
     }
