@@ -1,7 +1,8 @@
 //! The traits a rayon user imports with `use rayon::prelude::*`, for brigade:
 //! `use brigade::prelude::*` brings `par_iter()`, `par_iter_mut()`, `into_par_iter()`,
-//! `par_chunks(_mut)`, `par_windows`, `par_lines`, `par_split_whitespace` and every
-//! adaptor and terminal into scope.
+//! `par_chunks(_mut)`, `par_windows`, `par_lines`, `par_split_whitespace`, `par_extend` and
+//! every adaptor and terminal into scope. As in rayon, `Either` (for `partition_map`) is not
+//! in the prelude: it is [`brigade::iter::Either`](crate::iter::Either).
 //!
 //! # Examples
 //!
@@ -15,6 +16,6 @@
 
 pub use crate::iter::{
     FromParallelIterator, IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
-    IntoParallelRefMutIterator, ParallelBridge, ParallelIterator, ParallelSlice, ParallelSliceMut,
-    ParallelString,
+    IntoParallelRefMutIterator, ParallelBridge, ParallelExtend, ParallelIterator, ParallelSlice,
+    ParallelSliceMut, ParallelString,
 };

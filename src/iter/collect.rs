@@ -1,4 +1,4 @@
-//! `collect` and `unzip`.
+//! `collect` and `unzip`, and the in-place writing that `par_extend` of a `Vec` shares.
 //!
 //! An indexed iterator's items have known places: the `Vec` is allocated once and every
 //! piece writes its items straight into their slots ([`InPlace`]). A chain's accumulator is
@@ -6,25 +6,29 @@
 //! ends: neighbouring runs merge, and when the loop is done a single run covers every slot
 //! and the `Vec` takes the items over. If a closure panics, every run that exists is
 //! dropped as the panic unwinds (each run drops its own items), so each item made is
-//! dropped exactly once, and the `Vec` keeps length 0.
+//! dropped exactly once, and the `Vec` keeps its old length (0 for `collect`; for
+//! `par_extend`, which writes after the items it had, those items stay as they were).
 //!
 //! Other iterators collect one collection per chain and join them in order at the end
 //! ([`collect_parts`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
 use std::hash::{BuildHasher, Hash};
 use std::ops::Range;
 use std::ptr::{self, NonNull};
 
 use crate::iter::drive::{Consumer, drive};
-use crate::iter::{IntoParallelIterator, ParallelIterator};
+use crate::iter::{IntoParallelIterator, ParallelExtend, ParallelIterator};
 use crate::loom::Mutex;
 
 /// A collection that a parallel iterator can be collected into, with
-/// [`collect`](ParallelIterator::collect): `Vec<T>`, `String` (from `char`, `&char`, `&str` or
-/// `String` items), `HashMap`, `HashSet`, `BTreeMap`, `BTreeSet`, `()`, and `Result<C, E>`
-/// or `Option<C>` of any of these (the first error met, or `None`, if any item is one;
-/// every item is still visited).
+/// [`collect`](ParallelIterator::collect): `Vec<T>`, `VecDeque<T>`, `LinkedList<T>`,
+/// `BinaryHeap<T>`, `Box<[T]>`, `String` (from `char`, `&char`, `&str` or `String` items),
+/// `HashMap`, `HashSet`, `BTreeMap`, `BTreeSet`, `()`, `Cow<'_, B>` of an owned form that
+/// is one of these (always `Cow::Owned`), and `Result<C, E>` or `Option<C>` of any of
+/// these (the first error met, or `None`, if any item is one; every item is still
+/// visited).
 ///
 /// # Examples
 ///
@@ -71,9 +75,9 @@ impl<T: Send> FromParallelIterator<T> for Vec<T> {
 }
 
 /// Joins `parts` in order, moving each item once.
-fn concat<T>(mut parts: Vec<Vec<T>>) -> Vec<T> {
-    if parts.len() == 1 {
-        return parts.pop().expect("one part");
+pub(crate) fn concat<T>(mut parts: Vec<Vec<T>>) -> Vec<T> {
+    if parts.len() <= 1 {
+        return parts.pop().unwrap_or_default();
     }
     let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for mut part in parts {
@@ -129,18 +133,41 @@ where
 /// Collects an indexed iterator into `target` (cleared first), each piece writing its
 /// items in place.
 pub(crate) fn collect_in_place<I: ParallelIterator>(iter: I, target: &mut Vec<I::Item>) {
+    target.clear();
+    extend_in_place(iter, target);
+}
+
+/// Appends the items of an indexed iterator to `target`, each piece writing its items in
+/// place after `target`'s own. If a closure panics, `target` keeps its items and length,
+/// and the items written so far are dropped (by the runs that own them) as the panic
+/// unwinds.
+pub(crate) fn extend_in_place<I: ParallelIterator>(iter: I, target: &mut Vec<I::Item>) {
     assert!(I::INDEXED, "only an indexed iterator is collected in place");
     let len = iter.base_len();
-    target.clear();
+    let old_len = target.len();
     target.reserve(len);
     let consumer = InPlace {
-        slots: Slots::of(target),
+        slots: Slots::after(target),
         len,
     };
     let written = drive(&iter, &consumer);
     written.hand_over(0..len);
-    // SAFETY: `hand_over` returned, so slots `0..len` hold items that nobody else owns.
-    unsafe { target.set_len(len) };
+    // SAFETY: `reserve` made room for `old_len + len` items; slots `0..old_len` are the
+    // `Vec`'s own items, untouched, and `hand_over` returned, so the `len` slots after them
+    // hold items that nobody else owns.
+    unsafe { target.set_len(old_len + len) };
+}
+
+/// The items of `iter`, in order, as a few `Vec`s: one written in place if `iter` is
+/// indexed, else one per chain.
+pub(crate) fn vec_parts<I: ParallelIterator>(iter: I) -> Vec<Vec<I::Item>> {
+    if I::INDEXED {
+        let mut v = Vec::new();
+        collect_in_place(iter, &mut v);
+        vec![v]
+    } else {
+        collect_parts(iter)
+    }
 }
 
 /// Splits an iterator of pairs into two `Vec`s: in place if it is indexed.
@@ -184,8 +211,18 @@ where
 struct Slots<T>(NonNull<T>);
 
 impl<T> Slots<T> {
+    /// The slots of `v`'s buffer from index 0.
     fn of(v: &mut Vec<T>) -> Self {
         Slots(NonNull::new(v.as_mut_ptr()).expect("a Vec's pointer is never null"))
+    }
+
+    /// The slots of `v`'s buffer after its items: slot 0 is index `v.len()`.
+    fn after(v: &mut Vec<T>) -> Self {
+        let len = v.len();
+        // SAFETY: `len <= capacity`, so the pointer stays within the buffer's allocation
+        // (or one past its end; for a buffer of capacity 0 the offset is 0).
+        let first = unsafe { v.as_mut_ptr().add(len) };
+        Slots(NonNull::new(first).expect("a Vec's pointer is never null"))
     }
 }
 
@@ -256,7 +293,8 @@ impl<T> Written<T> {
 impl<T> Drop for Written<T> {
     fn drop(&mut self) {
         let run = ptr::slice_from_raw_parts_mut(
-            // SAFETY: `start <= len <= capacity` of the buffer the slots point into.
+            // SAFETY: `start <= len`, and the buffer has room for `len` slots from `slots`
+            // (`InPlace`).
             unsafe { self.slots.0.as_ptr().add(self.start) },
             self.end - self.start,
         );
@@ -266,7 +304,8 @@ impl<T> Drop for Written<T> {
     }
 }
 
-/// Writes each piece's items into their slots of a buffer of `len` slots.
+/// Writes each piece's items into their slots of a buffer with room for `len` slots from
+/// `slots`.
 struct InPlace<T> {
     slots: Slots<T>,
     len: usize,
@@ -293,9 +332,10 @@ impl<T> InPlace<T> {
     #[inline]
     fn write(&self, run: &mut Written<T>, slot: usize, item: T) {
         debug_assert_eq!(slot, run.end);
-        // SAFETY: `slot < at.end <= len <= capacity` (`run_for` checked the piece's end, and
-        // the slots come from zipping the piece's range); the loop hands each index to one
-        // piece once, so no other thread writes or reads this slot.
+        // SAFETY: `slot < at.end <= len`, and the buffer has room for `len` slots from
+        // `slots` (`run_for` checked the piece's end, and the slots come from zipping the
+        // piece's range); the loop hands each index to one piece once, so no other thread
+        // writes or reads this slot.
         unsafe { self.slots.0.as_ptr().add(slot).write(item) };
         run.end = slot + 1;
     }
@@ -486,5 +526,44 @@ where
     fn from_par_iter<I: IntoParallelIterator<Item = Option<T>>>(par_iter: I) -> Self {
         let collected: Result<C, ()> = par_iter.into_par_iter().map(|x| x.ok_or(())).collect();
         collected.ok()
+    }
+}
+
+impl<T: Send> FromParallelIterator<T> for VecDeque<T> {
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        // A `Vec`'s buffer becomes the deque's, without moving the items again.
+        Vec::from_par_iter(par_iter).into()
+    }
+}
+
+impl<T: Send> FromParallelIterator<T> for LinkedList<T> {
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        let mut list = LinkedList::new();
+        list.par_extend(par_iter);
+        list
+    }
+}
+
+impl<T: Ord + Send> FromParallelIterator<T> for BinaryHeap<T> {
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        // Heapified in place, sequentially, in O(n).
+        Vec::from_par_iter(par_iter).into()
+    }
+}
+
+impl<T: Send> FromParallelIterator<T> for Box<[T]> {
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        Vec::from_par_iter(par_iter).into_boxed_slice()
+    }
+}
+
+impl<B, T> FromParallelIterator<T> for Cow<'_, B>
+where
+    B: ToOwned + ?Sized,
+    B::Owned: FromParallelIterator<T>,
+    T: Send,
+{
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        Cow::Owned(B::Owned::from_par_iter(par_iter))
     }
 }

@@ -39,11 +39,20 @@ pub(crate) trait Consumer<T>: Sync {
         false
     }
 
-    /// True if the piece that starts at base index `at` cannot change the result
-    /// (`find_first` found an item below it).
+    /// True if the piece that starts at base index `at`, and every piece after it, cannot
+    /// change the result (`find_first` found an item below it). A worker that meets such a
+    /// piece leaves the rest of its share.
     #[inline]
     fn skip(&self, _at: usize) -> bool {
         false
+    }
+
+    /// True if the piece `at` alone cannot change the result: [`skip`](Self::skip) from its
+    /// start, or (`find_last`) something was found after it. Unlike `skip`, this says
+    /// nothing about the pieces that follow.
+    #[inline]
+    fn skip_piece(&self, at: &Range<usize>) -> bool {
+        self.skip(at.start)
     }
 }
 
@@ -151,6 +160,9 @@ pub(crate) struct Chain<A, S> {
 struct Drive<'a, I, C> {
     iter: &'a I,
     consumer: &'a C,
+    /// The base index of the loop's first index (a loop over `start..end` numbers its
+    /// indices from 0; its pieces are ranges of base indices).
+    offset: usize,
     /// The longest part of a piece one state may cover (`usize::MAX`: no limit).
     max_len: usize,
     /// The shortest part `max_len` may cut (at least 1).
@@ -170,7 +182,7 @@ where
         start: usize,
         end: usize,
     ) -> Chain<C::Acc, I::State> {
-        if self.consumer.skip(start) {
+        if self.consumer.skip_piece(&(start..end)) {
             return chain;
         }
         let Chain { acc, mut state, .. } = chain;
@@ -191,7 +203,7 @@ where
     /// Feeds what the chain's state still holds to its accumulator.
     #[inline]
     fn flush(&self, chain: Chain<C::Acc, I::State>) -> C::Acc {
-        if !I::FLUSHES || self.consumer.skip(chain.last) {
+        if !I::FLUSHES || self.consumer.skip_piece(&(chain.last..chain.last + 1)) {
             return chain.acc;
         }
         let items = self.iter.flush(chain.state);
@@ -231,8 +243,9 @@ where
         let bound = |k: usize| piece.start + (k as u128 * len as u128 / parts as u128) as usize;
         let mut chain = chain;
         for k in 0..parts {
-            // Later parts start later: once one is skipped, so are the rest.
-            if self.done() || self.done_from(bound(k)) {
+            // Later parts start later: once one is skipped, so are the rest. (The bounds
+            // are base indices, not the loop's own: no `offset` here.)
+            if self.done() || self.consumer.skip(bound(k)) || self.iter.dry_from(bound(k)) {
                 break;
             }
             let last = chain.last;
@@ -260,12 +273,12 @@ where
 
     #[inline]
     fn done(&self) -> bool {
-        self.consumer.done() || self.iter.dry_from(0)
+        self.consumer.done() || self.iter.dry_from(self.offset)
     }
 
     #[inline]
     fn done_from(&self, start: usize) -> bool {
-        self.consumer.skip(start) || self.iter.dry_from(start)
+        self.consumer.skip(self.offset + start) || self.iter.dry_from(self.offset + start)
     }
 }
 
@@ -276,14 +289,64 @@ where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
-    let len = iter.base_len();
+    drive_range(iter, consumer, 0..iter.base_len())
+}
+
+/// As [`drive`], over the base indices `range` only (within `0..base_len`).
+///
+/// The caller must never drive an index twice over the life of `iter`: the ranges of
+/// several calls on one iterator are disjoint.
+fn drive_range<I, C>(iter: &I, consumer: &C, range: Range<usize>) -> C::Acc
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    assert!(range.end <= iter.base_len(), "a range within the iterator");
     let config = iter.config();
     let body = Drive {
         iter,
         consumer,
+        offset: range.start,
         max_len: config.max_len(),
         min_len: config.min_len(),
     };
-    let chain = enter(None, 0..len, config.schedule(len), &body);
+    let schedule = config.schedule(range.len());
+    // The loop's source is the range itself: its pieces are ranges of base indices.
+    let chain = enter(None, range, schedule, &body);
     body.flush(chain)
+}
+
+/// The shortest first block of [`drive_back`]: a loop over fewer base indices runs as one.
+const FIRST_BLOCK: usize = 1 << 14;
+
+/// Runs `iter` into `consumer` in blocks from the end, each block a loop of its own, until
+/// `found` holds for a block's result (which is returned; else the first block's).
+///
+/// For the `_last` searches: a loop hands each worker its pieces in increasing order, so a
+/// single loop reaches the last items only at its end, after most of the others. The last
+/// block is the longer of [`FIRST_BLOCK`] and 1/64 of the indices, and each next block is
+/// as long as all the blocks before it: a match at distance `d` from the end is found after
+/// about `max(2 * d, first block)` items, and a search that finds nothing runs at most 8
+/// loops. Block bounds are multiples of `with_min_len`, so each piece still covers at
+/// least `min_len` indices, except the last piece of a block.
+pub(crate) fn drive_back<I, C>(iter: &I, consumer: &C, found: impl Fn(&C::Acc) -> bool) -> C::Acc
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    let len = iter.base_len();
+    let min_len = iter.config().min_len();
+    let first = (len / 64).max(FIRST_BLOCK);
+    let mut end = len;
+    loop {
+        let ran = len - end;
+        let start = end.saturating_sub(ran.max(first));
+        let start = start - start % min_len;
+        // Blocks are disjoint and each runs once: every base index is driven at most once.
+        let acc = drive_range(iter, consumer, start..end);
+        if start == 0 || found(&acc) {
+            return acc;
+        }
+        end = start;
+    }
 }

@@ -1,5 +1,6 @@
 //! The consumers of the searches that stop early: `any` (and `all`), `find_any`,
-//! `find_first`, `position_any`, `position_first`.
+//! `find_first`, `find_last`, `position_any`, `position_first`, `position_last` (the
+//! `find_map_*` searches are `map` then a `find_*`).
 //!
 //! A search that found its answer tells the loop it is done (`Consumer::done`), which stops
 //! handing out pieces; a running piece looks every [`CHECK_EVERY`] items, so a long piece
@@ -7,6 +8,13 @@
 //! `position_first` cannot stop the whole loop: an item before the one found may still be
 //! running. They keep the lowest base index where an item was found, and skip pieces that
 //! start after it.
+//!
+//! `find_last` and `position_last` are their mirror image: they keep where the latest
+//! piece that found something starts, skip pieces that end before it, and stop a running
+//! piece that some later piece has beaten. A piece is an iterator that runs forwards, so
+//! they look at every item of a piece they run to the end (the last match of the piece is
+//! the one they want). Their loops run block by block from the end (`drive_back`), so that
+//! a match near the end is found without running the whole loop first.
 //!
 //! The flags are hints to skip work: the answer itself travels through the loop's joins,
 //! so every atomic here is `Relaxed`.
@@ -382,5 +390,152 @@ where
     #[inline]
     fn skip(&self, at: usize) -> bool {
         self.best.before(at)
+    }
+}
+
+/// The greatest base index after which a `_last` search found something: a piece that ends
+/// at or before it cannot change the result (0: nothing found yet, or only in a piece that
+/// starts at 0, which no other piece ends before).
+struct Latest(AtomicUsize);
+
+impl Latest {
+    fn new() -> Self {
+        Latest(AtomicUsize::new(0))
+    }
+
+    /// True if something was found at base index `end` or later: nothing before `end` can
+    /// change the result.
+    #[inline]
+    fn beyond(&self, end: usize) -> bool {
+        self.0.load(Ordering::Relaxed) >= end
+    }
+
+    #[inline]
+    fn record(&self, at: usize) {
+        self.0.fetch_max(at, Ordering::Relaxed);
+    }
+}
+
+/// `find_last`: the last item for which `predicate` holds. A piece that finds one records
+/// its start once; it then runs to its end, keeping the last match.
+pub(crate) struct FindLast<P> {
+    predicate: P,
+    latest: Latest,
+}
+
+impl<P> FindLast<P> {
+    pub(crate) fn new(predicate: P) -> Self {
+        FindLast {
+            predicate,
+            latest: Latest::new(),
+        }
+    }
+}
+
+impl<T, P> Consumer<T> for FindLast<P>
+where
+    T: Send,
+    P: Fn(&T) -> bool + Sync,
+{
+    type Acc = Option<T>;
+
+    #[inline]
+    fn identity(&self) -> Option<T> {
+        None
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(&self, acc: Option<T>, at: Range<usize>, items: I) -> Option<T> {
+        let mut last = None;
+        // Stops (returning nothing) only once a later piece found something: what this
+        // piece holds then cannot be the answer.
+        let _: Option<std::convert::Infallible> = until(
+            items,
+            || self.latest.beyond(at.end),
+            |x| {
+                if (self.predicate)(&x) {
+                    if last.is_none() {
+                        self.latest.record(at.start);
+                    }
+                    last = Some(x);
+                }
+                ControlFlow::Continue(())
+            },
+        );
+        // The chain's pieces come in order: a match here is later than `acc`'s.
+        last.or(acc)
+    }
+
+    #[inline]
+    fn reduce(&self, left: Option<T>, right: Option<T>) -> Option<T> {
+        right.or(left)
+    }
+
+    #[inline]
+    fn skip_piece(&self, at: &Range<usize>) -> bool {
+        self.latest.beyond(at.end)
+    }
+}
+
+/// `position_last` (indexed iterators): the index of the last item for which `predicate`
+/// holds.
+pub(crate) struct PositionLast<P> {
+    predicate: P,
+    latest: Latest,
+}
+
+impl<P> PositionLast<P> {
+    pub(crate) fn new(predicate: P) -> Self {
+        PositionLast {
+            predicate,
+            latest: Latest::new(),
+        }
+    }
+}
+
+impl<T, P> Consumer<T> for PositionLast<P>
+where
+    P: Fn(T) -> bool + Sync,
+{
+    type Acc = Option<usize>;
+
+    #[inline]
+    fn identity(&self) -> Option<usize> {
+        None
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(
+        &self,
+        acc: Option<usize>,
+        at: Range<usize>,
+        items: I,
+    ) -> Option<usize> {
+        let mut last = None;
+        let end = at.end;
+        let _: Option<std::convert::Infallible> = until(
+            at.zip(items),
+            || self.latest.beyond(end),
+            |(i, x)| {
+                if (self.predicate)(x) {
+                    if last.is_none() {
+                        self.latest.record(i);
+                    }
+                    last = Some(i);
+                }
+                ControlFlow::Continue(())
+            },
+        );
+        last.or(acc)
+    }
+
+    #[inline]
+    fn reduce(&self, left: Option<usize>, right: Option<usize>) -> Option<usize> {
+        right.or(left)
+    }
+
+    #[inline]
+    fn skip_piece(&self, at: &Range<usize>) -> bool {
+        self.latest.beyond(at.end)
     }
 }

@@ -2,9 +2,9 @@
 //! are known before they run.
 
 use crate::iter::collect::collect_in_place;
-use crate::iter::drive::drive;
+use crate::iter::drive::{drive, drive_back};
 use crate::iter::enumerate::Enumerate;
-use crate::iter::find::{PositionAny, PositionFirst};
+use crate::iter::find::{PositionAny, PositionFirst, PositionLast};
 use crate::iter::zip::Zip;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
@@ -107,6 +107,29 @@ pub trait IndexedParallelIterator: ParallelIterator {
         P: Fn(Self::Item) -> bool + Sync + Send,
     {
         drive(&self, &PositionFirst::new(predicate))
+    }
+
+    /// The index of the last item for which `predicate` is true, as std's `rposition`
+    /// finds it. The loop runs in blocks from the end, each block as long as all those
+    /// after it (the first, the last items, at least 16,384 or 1/64 of them), and stops at
+    /// the first block that holds a match; within a block, pieces that end before an index
+    /// already found are skipped, and running pieces stop when they are passed. A piece
+    /// runs forwards, so one that finds a match still runs to its end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..1000).map(|i| i % 300).collect();
+    /// assert_eq!(v.par_iter().position_last(|&x| x == 7), Some(907));
+    /// assert_eq!(v.par_iter().position_last(|&x| x == 300), None);
+    /// ```
+    fn position_last<P>(self, predicate: P) -> Option<usize>
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        drive_back(&self, &PositionLast::new(predicate), Option::is_some)
     }
 
     /// The index of some item for which `predicate` is true, not necessarily the first;

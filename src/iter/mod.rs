@@ -19,6 +19,7 @@ mod collect;
 mod collections;
 mod drive;
 mod enumerate;
+mod extend;
 mod filter;
 mod find;
 mod flat_map;
@@ -28,6 +29,7 @@ mod into;
 mod map;
 mod map_init;
 mod parallel_iterator;
+mod partition;
 mod reduce;
 mod slice;
 mod sort;
@@ -42,7 +44,11 @@ pub use bridge::{IterBridge, ParallelBridge};
 pub use chars::{Bytes, CharIndices, Chars};
 pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 pub use collect::FromParallelIterator;
+/// The two-way choice of [`partition_map`](ParallelIterator::partition_map): the `either`
+/// crate's `Either`, re-exported as rayon does.
+pub use either::Either;
 pub use enumerate::Enumerate;
+pub use extend::ParallelExtend;
 pub use filter::{Filter, FilterMap, FlatMapIter};
 pub use flat_map::{FlatMap, Flatten};
 pub use fold::Fold;

@@ -1,22 +1,25 @@
 //! [`ParallelIterator`]: the adaptors and terminals every parallel iterator has. The
 //! terminals' work is done by the consumers of `reduce.rs`, `collect.rs`, `find.rs` and
-//! `try_ops.rs`; this file is their front door.
+//! `try_ops.rs`, and by the `ParallelExtend` impls of `extend.rs` and `partition.rs`; this
+//! file is their front door.
 
 use std::cmp::Ordering;
 use std::iter::{Product, Sum};
 
-use crate::iter::drive::{Config, drive};
+use either::Either;
+
+use crate::iter::drive::{Config, drive, drive_back};
 use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
-use crate::iter::find::{Any, FindAny, FindFirst};
+use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::flat_map::{FlatMap, Flatten};
 use crate::iter::fold::Fold;
 use crate::iter::map::{Cloned, Copied, Inspect, Map};
 use crate::iter::map_init::MapInit;
 use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
 use crate::iter::sealed::Sealed;
-use crate::iter::try_ops::{Try, TryForEach, TryReduce};
+use crate::iter::try_ops::{Try, TryForEach, TryReduce, TryReduceWith};
 use crate::iter::tuning::{MaxLen, MinLen, WithSchedule};
-use crate::iter::{FromParallelIterator, collect};
+use crate::iter::{FromParallelIterator, ParallelExtend, collect};
 use crate::loom::Mutex;
 use crate::loops::Schedule;
 
@@ -607,6 +610,34 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         }
     }
 
+    /// Combines items that are `Result<T, E>` or `Option<T>` (see
+    /// [`Try`](crate::iter::Try)) with `op`, in order, and stops at the first error (an
+    /// `Err`/`None` item, or one that `op` returns), which it returns in `Some`; `None` if
+    /// there are no items. If several fail, which error is returned is not specified.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let max = (1..=100u32).into_par_iter().map(Ok::<u32, String>).try_reduce_with(|a, b| Ok(a.max(b)));
+    /// assert_eq!(max, Some(Ok(100)));
+    /// let sum = (1..=100u8).into_par_iter().map(Some).try_reduce_with(|a, b| a.checked_add(b));
+    /// assert_eq!(sum, Some(None)); // overflowed
+    /// assert_eq!((0..0u8).into_par_iter().map(Some).try_reduce_with(|a, b| a.checked_add(b)), None);
+    /// ```
+    fn try_reduce_with<T, OP>(self, op: OP) -> Option<Self::Item>
+    where
+        Self::Item: Try<Output = T>,
+        T: Send,
+        OP: Fn(T, T) -> Self::Item + Sync + Send,
+    {
+        match drive(&self, &TryReduceWith::new(op)) {
+            Ok(value) => value.map(Self::Item::from_output),
+            Err(residual) => Some(Self::Item::from_residual(residual)),
+        }
+    }
+
     /// The sum of the items, added in order (so a floating-point sum is rounded as the
     /// grouping of the pieces makes it, as for [`map_reduce`](crate::map_reduce)).
     ///
@@ -803,6 +834,64 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         collect::unzip(self)
     }
 
+    /// Splits the items into two collections: those for which `predicate` is true, and the
+    /// others, each in order. Any two [`ParallelExtend`] collections, such as `Vec`s, sets or
+    /// `String`s: the items are first sorted into a `Vec` per side, which then extends each
+    /// side (see [`ParallelExtend`] for pairs); so every item is moved twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::collections::HashSet;
+    ///
+    /// let (even, odd): (Vec<u32>, Vec<u32>) = (0..10u32).into_par_iter().partition(|x| x % 2 == 0);
+    /// assert_eq!((even, odd), (vec![0, 2, 4, 6, 8], vec![1, 3, 5, 7, 9]));
+    /// let (small, big): (HashSet<u32>, Vec<u32>) = [5, 50, 5, 70].par_iter().partition(|&&x| x < 10);
+    /// assert_eq!((small.len(), big), (1, vec![50, 70]));
+    /// ```
+    fn partition<A, B, P>(self, predicate: P) -> (A, B)
+    where
+        A: Default + Send + ParallelExtend<Self::Item>,
+        B: Default + Send + ParallelExtend<Self::Item>,
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        self.partition_map(|x| match predicate(&x) {
+            true => Either::Left(x),
+            false => Either::Right(x),
+        })
+    }
+
+    /// Maps every item with `f` to an [`Either`](crate::iter::Either) and splits the
+    /// results into two collections: the `Left` values and the `Right` values, each in
+    /// order. As for [`partition`](Self::partition), each value is moved twice after `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::iter::Either;
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["1", "two", "3", "four"];
+    /// let (nums, bad): (Vec<u32>, Vec<&str>) = words.par_iter().partition_map(|w| match w.parse::<u32>() {
+    ///     Ok(n) => Either::Left(n),
+    ///     Err(_) => Either::Right(*w),
+    /// });
+    /// assert_eq!((nums, bad), (vec![1, 3], vec!["two", "four"]));
+    /// ```
+    fn partition_map<A, B, P, L, R>(self, f: P) -> (A, B)
+    where
+        A: Default + Send + ParallelExtend<L>,
+        B: Default + Send + ParallelExtend<R>,
+        P: Fn(Self::Item) -> Either<L, R> + Sync + Send,
+        L: Send,
+        R: Send,
+    {
+        let mut sides = (A::default(), B::default());
+        sides.par_extend(self.map(f));
+        sides
+    }
+
     /// True if `predicate` is true for some item; stops as soon as one is found.
     ///
     /// # Examples
@@ -870,5 +959,89 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         P: Fn(&Self::Item) -> bool + Sync + Send,
     {
         drive(&self, &FindFirst::new(predicate))
+    }
+
+    /// The last item for which `predicate` is true, as std's `iter().rev().find()` finds
+    /// it, also for iterators that are not indexed (after a `filter`). The loop runs in
+    /// blocks from the end, each block as long as all those after it (the first, the last
+    /// items, at least 16,384 or 1/64 of them), and stops at the first block that holds a
+    /// match; within a block, pieces that end before an item already found are skipped,
+    /// and running pieces stop when they are passed. A piece runs forwards, so one that
+    /// finds a match still runs to its end (to find its last match).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let found = (0..1000u32).into_par_iter().find_last(|&x| x % 100 == 1);
+    /// assert_eq!(found, Some(901));
+    /// let odd = (0..1000u32).into_par_iter().filter(|x| x % 2 == 1).find_last(|&x| x < 500);
+    /// assert_eq!(odd, Some(499));
+    /// ```
+    fn find_last<P>(self, predicate: P) -> Option<Self::Item>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        drive_back(&self, &FindLast::new(predicate), Option::is_some)
+    }
+
+    /// Some `Some` result of `f` over the items, not necessarily the first; stops as soon
+    /// as one is found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["a", "12", "b", "34"];
+    /// let n: Option<u32> = words.par_iter().find_map_any(|w| w.parse().ok());
+    /// assert!(n == Some(12) || n == Some(34));
+    /// ```
+    fn find_map_any<P, R>(self, f: P) -> Option<R>
+    where
+        P: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        self.map(f).find_any(Option::is_some).flatten()
+    }
+
+    /// The first `Some` result of `f` over the items, in order (std's `find_map`); stops
+    /// early as [`find_first`](Self::find_first) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["a", "12", "b", "34"];
+    /// assert_eq!(words.par_iter().find_map_first(|w| w.parse::<u32>().ok()), Some(12));
+    /// ```
+    fn find_map_first<P, R>(self, f: P) -> Option<R>
+    where
+        P: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        self.map(f).find_first(Option::is_some).flatten()
+    }
+
+    /// The last `Some` result of `f` over the items (std's `rev().find_map()`); searches from
+    /// the end as [`find_last`](Self::find_last) does, and calls `f` on every item of the
+    /// pieces it runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = ["a", "12", "b", "34", "c"];
+    /// assert_eq!(words.par_iter().find_map_last(|w| w.parse::<u32>().ok()), Some(34));
+    /// ```
+    fn find_map_last<P, R>(self, f: P) -> Option<R>
+    where
+        P: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        self.map(f).find_last(Option::is_some).flatten()
     }
 }

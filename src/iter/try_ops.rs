@@ -1,5 +1,5 @@
-//! `try_for_each` and `try_reduce`: terminals that stop at the first error, for results of
-//! type `Result`, `Option` or `ControlFlow` ([`Try`]).
+//! `try_for_each`, `try_reduce` and `try_reduce_with`: terminals that stop at the first
+//! error, for results of type `Result`, `Option` or `ControlFlow` ([`Try`]).
 
 use std::ops::{ControlFlow, Range};
 
@@ -251,6 +251,94 @@ where
                 ControlFlow::Break(residual) => self.fail(residual).map(|never| match never {}),
             },
             (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    }
+
+    #[inline]
+    fn done(&self) -> bool {
+        self.failed()
+    }
+}
+
+/// `try_reduce_with`: `op` over the items' values, `None` if there are none, or the first
+/// error.
+pub(crate) struct TryReduceWith<OP> {
+    op: OP,
+    failed: AtomicBool,
+}
+
+impl<OP> TryReduceWith<OP> {
+    pub(crate) fn new(op: OP) -> Self {
+        TryReduceWith {
+            op,
+            failed: AtomicBool::new(false),
+        }
+    }
+
+    #[inline]
+    fn failed(&self) -> bool {
+        // Relaxed: a hint to skip work; the error travels through the loop's joins.
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    #[cold]
+    fn fail<E>(&self, residual: E) -> Result<std::convert::Infallible, E> {
+        // Relaxed: see `failed`.
+        self.failed.store(true, Ordering::Relaxed);
+        Err(residual)
+    }
+}
+
+impl<T, R, OP> Consumer<R> for TryReduceWith<OP>
+where
+    R: Try<Output = T>,
+    T: Send,
+    OP: Fn(T, T) -> R + Sync,
+{
+    type Acc = Result<Option<T>, R::Residual>;
+
+    #[inline]
+    fn identity(&self) -> Self::Acc {
+        Ok(None)
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = R>>(&self, acc: Self::Acc, _: Range<usize>, items: I) -> Self::Acc {
+        let mut acc = acc?;
+        let error = until(
+            items,
+            || self.failed(),
+            |x| {
+                let value = match x.branch() {
+                    ControlFlow::Continue(value) => value,
+                    ControlFlow::Break(residual) => return ControlFlow::Break(residual),
+                };
+                let next = match acc.take() {
+                    None => value,
+                    Some(so_far) => match (self.op)(so_far, value).branch() {
+                        ControlFlow::Continue(next) => next,
+                        ControlFlow::Break(residual) => return ControlFlow::Break(residual),
+                    },
+                };
+                acc = Some(next);
+                ControlFlow::Continue(())
+            },
+        );
+        match error {
+            Some(residual) => self.fail(residual).map(|never| match never {}),
+            // Stopped because another piece failed, or done.
+            None => Ok(acc),
+        }
+    }
+
+    #[inline]
+    fn reduce(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc {
+        match (left?, right?) {
+            (Some(a), Some(b)) => match (self.op)(a, b).branch() {
+                ControlFlow::Continue(value) => Ok(Some(value)),
+                ControlFlow::Break(residual) => self.fail(residual).map(|never| match never {}),
+            },
+            (a, b) => Ok(a.or(b)),
         }
     }
 
