@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn a_piece_never_waits_for_a_lock_its_own_thread_holds() {
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let bridge = (0..10u8).par_bridge();
             let held = bridge.iter.lock();
             let mut state = ();
@@ -334,6 +334,8 @@ mod tests {
             Ok((None, Some(0))),
             "the piece waited for its own thread's lock"
         );
+        // Only once it came back: a thread stuck on the lock would never be joined.
+        thread.join().unwrap();
     }
 
     /// A `next` that runs parallel work of its own: a worker that waits inside it (holding

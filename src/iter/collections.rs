@@ -88,81 +88,99 @@ mod tests {
 
     use crate::prelude::*;
 
+    /// A pool of its own for each test: the global pool's threads would outlive the test,
+    /// which miri's leak check reports.
+    fn on_a_pool(f: impl FnOnce() + Send) {
+        crate::ThreadPool::builder()
+            .num_threads(2)
+            .build()
+            .unwrap()
+            .install(f);
+    }
+
     #[test]
     fn maps_give_pairs_in_their_own_order() {
-        let b: BTreeMap<u32, String> = (0..100).map(|k| (k, k.to_string())).collect();
-        let keys: Vec<u32> = b.par_iter().map(|(k, _)| *k).collect();
-        assert_eq!(keys, (0..100).collect::<Vec<_>>());
-        let h: HashMap<u32, u32> = (0..1000).map(|k| (k, 2 * k)).collect();
-        let seq: Vec<(&u32, &u32)> = h.iter().collect();
-        assert_eq!(h.par_iter().collect::<Vec<_>>(), seq);
-        let total: u64 = h.into_par_iter().map(|(k, v)| u64::from(k + v)).sum();
-        assert_eq!(total, 3 * 999 * 1000 / 2);
+        on_a_pool(|| {
+            let b: BTreeMap<u32, String> = (0..100).map(|k| (k, k.to_string())).collect();
+            let keys: Vec<u32> = b.par_iter().map(|(k, _)| *k).collect();
+            assert_eq!(keys, (0..100).collect::<Vec<_>>());
+            let h: HashMap<u32, u32> = (0..1000).map(|k| (k, 2 * k)).collect();
+            let seq: Vec<(&u32, &u32)> = h.iter().collect();
+            assert_eq!(h.par_iter().collect::<Vec<_>>(), seq);
+            let total: u64 = h.into_par_iter().map(|(k, v)| u64::from(k + v)).sum();
+            assert_eq!(total, 3 * 999 * 1000 / 2);
+        });
     }
 
     #[test]
     fn values_can_be_changed_in_place() {
-        let mut h: HashMap<u32, u32> = (0..500).map(|k| (k, k)).collect();
-        h.par_iter_mut().for_each(|(k, v)| *v += k);
-        assert!(h.iter().all(|(k, v)| *v == 2 * k));
-        let mut b: BTreeMap<u32, u32> = (0..500).map(|k| (k, 0)).collect();
-        b.par_iter_mut().for_each(|(k, v)| *v = *k + 1);
-        assert!(b.iter().all(|(k, v)| *v == k + 1));
-        let mut d: VecDeque<u32> = (0..300).collect();
-        d.rotate_left(100); // two slices inside
-        d.par_iter_mut().for_each(|x| *x *= 3);
-        assert!(
-            d.iter()
-                .zip((100..300).chain(0..100))
-                .all(|(x, y)| *x == 3 * y)
-        );
-        let mut l: LinkedList<u32> = (0..50).collect();
-        l.par_iter_mut().for_each(|x| *x += 1);
-        assert_eq!(
-            l.iter().copied().collect::<Vec<_>>(),
-            (1..51).collect::<Vec<_>>()
-        );
-        let mut o = Some(1);
-        o.par_iter_mut().for_each(|x| *x = 7);
-        assert_eq!(o, Some(7));
+        on_a_pool(|| {
+            let mut h: HashMap<u32, u32> = (0..500).map(|k| (k, k)).collect();
+            h.par_iter_mut().for_each(|(k, v)| *v += k);
+            assert!(h.iter().all(|(k, v)| *v == 2 * k));
+            let mut b: BTreeMap<u32, u32> = (0..500).map(|k| (k, 0)).collect();
+            b.par_iter_mut().for_each(|(k, v)| *v = *k + 1);
+            assert!(b.iter().all(|(k, v)| *v == k + 1));
+            let mut d: VecDeque<u32> = (0..300).collect();
+            d.rotate_left(100); // two slices inside
+            d.par_iter_mut().for_each(|x| *x *= 3);
+            assert!(
+                d.iter()
+                    .zip((100..300).chain(0..100))
+                    .all(|(x, y)| *x == 3 * y)
+            );
+            let mut l: LinkedList<u32> = (0..50).collect();
+            l.par_iter_mut().for_each(|x| *x += 1);
+            assert_eq!(
+                l.iter().copied().collect::<Vec<_>>(),
+                (1..51).collect::<Vec<_>>()
+            );
+            let mut o = Some(1);
+            o.par_iter_mut().for_each(|x| *x = 7);
+            assert_eq!(o, Some(7));
+        });
     }
 
     #[test]
     fn sets_and_sequences_keep_their_iteration_order() {
-        let s: BTreeSet<i64> = [5, -3, 9, 0].into_iter().collect();
-        assert_eq!(s.par_iter().copied().collect::<Vec<_>>(), [-3, 0, 5, 9]);
-        assert_eq!(s.into_par_iter().collect::<Vec<_>>(), [-3, 0, 5, 9]);
-        let h: HashSet<u16> = (0..700).collect();
-        assert_eq!(
-            h.par_iter().collect::<Vec<_>>(),
-            h.iter().collect::<Vec<_>>()
-        );
-        assert_eq!(h.into_par_iter().map(u32::from).sum::<u32>(), 699 * 700 / 2);
-        let mut d: VecDeque<u8> = (0..200).collect();
-        d.rotate_right(50);
-        let seq: Vec<u8> = d.iter().copied().collect();
-        assert_eq!(d.par_iter().copied().collect::<Vec<_>>(), seq);
-        assert_eq!(d.into_par_iter().collect::<Vec<_>>(), seq);
-        let l: LinkedList<String> = ["a", "b", "c"].map(String::from).into_iter().collect();
-        assert_eq!(l.par_iter().cloned().collect::<String>(), "abc");
-        assert_eq!(l.into_par_iter().collect::<String>(), "abc");
-        let heap: BinaryHeap<u32> = (0..100).collect();
-        assert_eq!(heap.par_iter().max(), Some(&99));
-        let seq: Vec<u32> = heap.iter().copied().collect();
-        assert_eq!(heap.into_par_iter().collect::<Vec<_>>(), seq);
+        on_a_pool(|| {
+            let s: BTreeSet<i64> = [5, -3, 9, 0].into_iter().collect();
+            assert_eq!(s.par_iter().copied().collect::<Vec<_>>(), [-3, 0, 5, 9]);
+            assert_eq!(s.into_par_iter().collect::<Vec<_>>(), [-3, 0, 5, 9]);
+            let h: HashSet<u16> = (0..700).collect();
+            assert_eq!(
+                h.par_iter().collect::<Vec<_>>(),
+                h.iter().collect::<Vec<_>>()
+            );
+            assert_eq!(h.into_par_iter().map(u32::from).sum::<u32>(), 699 * 700 / 2);
+            let mut d: VecDeque<u8> = (0..200).collect();
+            d.rotate_right(50);
+            let seq: Vec<u8> = d.iter().copied().collect();
+            assert_eq!(d.par_iter().copied().collect::<Vec<_>>(), seq);
+            assert_eq!(d.into_par_iter().collect::<Vec<_>>(), seq);
+            let l: LinkedList<String> = ["a", "b", "c"].map(String::from).into_iter().collect();
+            assert_eq!(l.par_iter().cloned().collect::<String>(), "abc");
+            assert_eq!(l.into_par_iter().collect::<String>(), "abc");
+            let heap: BinaryHeap<u32> = (0..100).collect();
+            assert_eq!(heap.par_iter().max(), Some(&99));
+            let seq: Vec<u32> = heap.iter().copied().collect();
+            assert_eq!(heap.into_par_iter().collect::<Vec<_>>(), seq);
+        });
     }
 
     #[test]
     fn option_and_result_hold_zero_or_one_item() {
-        assert_eq!(Some(3).into_par_iter().collect::<Vec<_>>(), [3]);
-        assert_eq!(None::<u8>.into_par_iter().count(), 0);
-        assert_eq!(Some(4).par_iter().copied().sum::<i32>(), 4);
-        let ok: Result<u8, String> = Ok(2);
-        let err: Result<u8, String> = Err("no".into());
-        assert_eq!(ok.par_iter().len(), 1);
-        assert_eq!(err.par_iter().len(), 0);
-        assert_eq!(ok.into_par_iter().collect::<Vec<_>>(), [2]);
-        assert_eq!(err.into_par_iter().count(), 0);
+        on_a_pool(|| {
+            assert_eq!(Some(3).into_par_iter().collect::<Vec<_>>(), [3]);
+            assert_eq!(None::<u8>.into_par_iter().count(), 0);
+            assert_eq!(Some(4).par_iter().copied().sum::<i32>(), 4);
+            let ok: Result<u8, String> = Ok(2);
+            let err: Result<u8, String> = Err("no".into());
+            assert_eq!(ok.par_iter().len(), 1);
+            assert_eq!(err.par_iter().len(), 0);
+            assert_eq!(ok.into_par_iter().collect::<Vec<_>>(), [2]);
+            assert_eq!(err.into_par_iter().count(), 0);
+        });
     }
 
     /// Owned items the loop never reaches (a panic stopped it) are still dropped once.
@@ -179,8 +197,9 @@ mod tests {
         }
         let n = if cfg!(miri) { 20 } else { 500 };
         let set: BTreeSet<D> = (0..n).map(D).collect();
+        let pool = crate::ThreadPool::builder().num_threads(2).build().unwrap();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            set.into_par_iter().for_each(|d| assert!(d.0 != 7, "boom"));
+            pool.install(|| set.into_par_iter().for_each(|d| assert!(d.0 != 7, "boom")));
         }));
         assert!(r.is_err());
         assert_eq!(DROPS.load(Ordering::Relaxed), n as usize);

@@ -334,14 +334,17 @@ mod tests {
         }
         let outer = if cfg!(miri) { 6 } else { 200 };
         let seen = AtomicUsize::new(0);
-        let r = std::panic::catch_unwind(|| {
-            (0..outer)
-                .into_par_iter()
-                .flat_map(|_| (0..3).map(|_| D::new()).collect::<Vec<_>>())
-                .for_each(|_d| {
-                    assert!(seen.fetch_add(1, Ordering::Relaxed) != outer, "boom");
-                })
-        });
+        let pool = crate::ThreadPool::builder().num_threads(2).build().unwrap();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                (0..outer)
+                    .into_par_iter()
+                    .flat_map(|_| (0..3).map(|_| D::new()).collect::<Vec<_>>())
+                    .for_each(|_d| {
+                        assert!(seen.fetch_add(1, Ordering::Relaxed) != outer, "boom");
+                    })
+            })
+        }));
         assert!(r.is_err());
         assert_eq!(
             MADE.load(Ordering::Relaxed),
