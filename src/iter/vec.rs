@@ -127,7 +127,9 @@ impl<T: Send> ParallelIterator for IntoIter<T> {
     #[inline]
     unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> Take<'p, T> {
         debug_assert!(start <= end && end <= self.len);
-        if needs_drop::<T>() {
+        // An empty piece takes nothing; recorded, one inside another piece's range would
+        // break the sorted walk in `drop`.
+        if needs_drop::<T>() && start < end {
             self.taken.lock().push((start, end));
         }
         Take {
