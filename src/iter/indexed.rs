@@ -28,6 +28,27 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 /// assert_eq!(grid.par_chunks(6).len(), 4);
 /// ```
 pub trait IndexedParallelIterator: ParallelIterator {
+    /// The items of one piece, last first.
+    #[doc(hidden)]
+    type RevPiece<'p>: Iterator<Item = Self::Item>
+    where
+        Self: 'p;
+
+    /// The items of the base indices `start..end`, last first: what
+    /// [`piece`](ParallelIterator::piece) yields, in reverse.
+    ///
+    /// # Safety
+    ///
+    /// As for [`piece`](ParallelIterator::piece), which shares the promise: no base index
+    /// is ever asked for twice, by either method, over the life of `self`.
+    #[doc(hidden)]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut Self::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p>;
+
     /// The number of items.
     ///
     /// # Examples

@@ -97,6 +97,21 @@ where
     F: Fn(I::Item) -> R + Sync + Send,
     R: Send,
 {
+    type RevPiece<'p>
+        = std::iter::Map<I::RevPiece<'p>, &'p F>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.map(&self.f)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::inspect`].
@@ -186,6 +201,21 @@ where
     I: IndexedParallelIterator,
     F: Fn(&I::Item) + Sync + Send,
 {
+    type RevPiece<'p>
+        = std::iter::Inspect<I::RevPiece<'p>, &'p F>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.inspect(&self.f)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::copied`].
@@ -267,6 +297,21 @@ where
     I: IndexedParallelIterator<Item = &'a T>,
     T: 'a + Copy + Send + Sync,
 {
+    type RevPiece<'p>
+        = std::iter::Copied<I::RevPiece<'p>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.copied()
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::cloned`].
@@ -349,4 +394,19 @@ where
     I: IndexedParallelIterator<Item = &'a T>,
     T: 'a + Clone + Send + Sync,
 {
+    type RevPiece<'p>
+        = std::iter::Cloned<I::RevPiece<'p>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.cloned()
+    }
 }

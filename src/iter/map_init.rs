@@ -122,6 +122,26 @@ where
     F: Fn(&mut T, I::Item) -> R + Sync + Send,
     R: Send,
 {
+    type RevPiece<'p>
+        = MapInitPiece<I::RevPiece<'p>, &'p mut T, &'p F>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut Self::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        let (base, value) = state;
+        MapInitPiece {
+            // SAFETY: forwarded: the caller's promise is the one the base needs.
+            items: unsafe { self.base.rev_piece(base, start, end) },
+            value: value.get_or_insert_with(&self.init),
+            f: &self.f,
+        }
+    }
 }
 
 /// A piece of a [`MapInit`]: `f(value, item)` for its items.
