@@ -5,6 +5,7 @@ use crate::iter::collect::collect_in_place;
 use crate::iter::drive::drive;
 use crate::iter::enumerate::Enumerate;
 use crate::iter::find::{PositionAny, PositionFirst};
+use crate::iter::rev::Rev;
 use crate::iter::zip::Zip;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
@@ -35,7 +36,8 @@ pub trait IndexedParallelIterator: ParallelIterator {
         Self: 'p;
 
     /// The items of the base indices `start..end`, last first: what
-    /// [`piece`](ParallelIterator::piece) yields, in reverse.
+    /// [`piece`](ParallelIterator::piece) yields, in reverse. [`rev`](Self::rev) runs on
+    /// it.
     ///
     /// # Safety
     ///
@@ -110,6 +112,27 @@ pub trait IndexedParallelIterator: ParallelIterator {
         Z::Iter: IndexedParallelIterator,
     {
         Zip::new(self, other.into_par_iter())
+    }
+
+    /// The items, last first: item `k` is `self`'s item `len - 1 - k`. Each piece runs its
+    /// part of the base backwards; an [`enumerate`](Self::enumerate) after `rev` numbers the
+    /// reversed items from 0, one before `rev` keeps the original numbers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = vec!['a', 'b', 'c'];
+    /// let back: String = v.par_iter().rev().collect();
+    /// assert_eq!(back, "cba");
+    /// let numbered: Vec<(usize, char)> = v.par_iter().copied().rev().enumerate().collect();
+    /// assert_eq!(numbered, [(0, 'c'), (1, 'b'), (2, 'a')]);
+    /// let kept: Vec<(usize, char)> = v.par_iter().copied().enumerate().rev().collect();
+    /// assert_eq!(kept, [(2, 'c'), (1, 'b'), (0, 'a')]);
+    /// ```
+    fn rev(self) -> Rev<Self> {
+        Rev::new(self)
     }
 
     /// The index of the first item for which `predicate` is true. Pieces that start after

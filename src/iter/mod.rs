@@ -25,6 +25,7 @@ mod map;
 mod map_init;
 mod parallel_iterator;
 mod reduce;
+mod rev;
 mod slice;
 mod sort;
 mod source;
@@ -44,6 +45,7 @@ pub use into::{IntoParallelIterator, IntoParallelRefIterator, IntoParallelRefMut
 pub use map::{Cloned, Copied, Inspect, Map};
 pub use map_init::MapInit;
 pub use parallel_iterator::ParallelIterator;
+pub use rev::Rev;
 pub use slice::{ParallelSlice, ParallelSliceMut};
 pub use source::Iter;
 pub use str::{Lines, ParallelString, SplitWhitespace};
