@@ -6,13 +6,15 @@ use crate::iter::drive::drive;
 use crate::iter::enumerate::Enumerate;
 use crate::iter::find::{PositionAny, PositionFirst};
 use crate::iter::rev::Rev;
+use crate::iter::skip_take::{Skip, Take};
 use crate::iter::zip::Zip;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// A parallel iterator whose length is known and whose every item has a known place: the
 /// sources (slices, `Vec`s, ranges, chunks, windows) and what `map`, `enumerate`, `zip`,
-/// `copied`, `cloned`, `inspect`, `map_init` and the tuning adaptors make of them; not
-/// `filter`, `filter_map`, `flat_map_iter`, `fold`, `par_lines` or `par_split_whitespace`.
+/// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `rev` and the tuning
+/// adaptors make of them; not `filter`, `filter_map`, `flat_map_iter`, `fold`, `par_lines`
+/// or `par_split_whitespace`.
 ///
 /// # Examples
 ///
@@ -133,6 +135,40 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// ```
     fn rev(self) -> Rev<Self> {
         Rev::new(self)
+    }
+
+    /// All but the first `n` items (none if there are at most `n`). The skipped items are
+    /// never produced: closures of the adaptors before `skip` do not run on them, and a
+    /// `Vec`'s by-value items are dropped when the iterator is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..10u32).into_par_iter().skip(7).collect();
+    /// assert_eq!(v, [7, 8, 9]);
+    /// assert_eq!((0..10u32).into_par_iter().skip(20).count(), 0);
+    /// ```
+    fn skip(self, n: usize) -> Skip<Self> {
+        Skip::new(self, n)
+    }
+
+    /// The first `n` items (all of them if there are at most `n`). The items after them
+    /// are never produced: closures of the adaptors before `take` do not run on them, and a
+    /// `Vec`'s by-value items are dropped when the iterator is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..10u32).into_par_iter().map(|x| x * x).take(3).collect();
+    /// assert_eq!(v, [0, 1, 4]);
+    /// assert_eq!((0..10u32).into_par_iter().take(20).len(), 10);
+    /// ```
+    fn take(self, n: usize) -> Take<Self> {
+        Take::new(self, n)
     }
 
     /// The index of the first item for which `predicate` is true. Pieces that start after
