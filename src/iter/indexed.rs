@@ -7,14 +7,15 @@ use crate::iter::enumerate::Enumerate;
 use crate::iter::find::{PositionAny, PositionFirst};
 use crate::iter::rev::Rev;
 use crate::iter::skip_take::{Skip, Take};
+use crate::iter::step_by::StepBy;
 use crate::iter::zip::Zip;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// A parallel iterator whose length is known and whose every item has a known place: the
 /// sources (slices, `Vec`s, ranges, chunks, windows) and what `map`, `enumerate`, `zip`,
-/// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `rev` and the tuning
-/// adaptors make of them; not `filter`, `filter_map`, `flat_map_iter`, `fold`, `par_lines`
-/// or `par_split_whitespace`.
+/// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `step_by`, `rev` and the
+/// tuning adaptors make of them; not `filter`, `filter_map`, `flat_map_iter`, `fold`,
+/// `par_lines` or `par_split_whitespace`.
 ///
 /// # Examples
 ///
@@ -169,6 +170,35 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// ```
     fn take(self, n: usize) -> Take<Self> {
         Take::new(self, n)
+    }
+
+    /// Every `step`-th item, starting with the first: item `k` is `self`'s item
+    /// `k * step`. The items in between are taken from the base and dropped; whether the
+    /// closures of the adaptors before `step_by` run on them depends on how the loop is
+    /// cut (as in std, where it depends on the adaptor), so do not rely on it either way.
+    ///
+    /// # Panics
+    ///
+    /// If `step` is 0 (as std's `step_by` does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..10u32).into_par_iter().step_by(3).collect();
+    /// assert_eq!(v, [0, 3, 6, 9]);
+    /// let back: Vec<u32> = (0..10u32).into_par_iter().step_by(3).rev().collect();
+    /// assert_eq!(back, [9, 6, 3, 0]);
+    /// ```
+    ///
+    /// ```should_panic
+    /// use brigade::prelude::*;
+    ///
+    /// let _ = (0..10u32).into_par_iter().step_by(0);
+    /// ```
+    fn step_by(self, step: usize) -> StepBy<Self> {
+        StepBy::new(self, step)
     }
 
     /// The index of the first item for which `predicate` is true. Pieces that start after
