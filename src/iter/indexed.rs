@@ -14,8 +14,8 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 /// A parallel iterator whose length is known and whose every item has a known place: the
 /// sources (slices, `Vec`s, ranges, chunks, windows) and what `map`, `enumerate`, `zip`,
 /// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `step_by`, `rev` and the
-/// tuning adaptors make of them; not `filter`, `filter_map`, `flat_map_iter`, `fold`,
-/// `par_lines` or `par_split_whitespace`.
+/// tuning adaptors make of them, and a `chain` of two of them; not `filter`, `filter_map`,
+/// `flat_map_iter`, `fold`, `par_lines` or `par_split_whitespace`.
 ///
 /// # Examples
 ///

@@ -8,10 +8,13 @@
 //! numbers them from the piece's start, `zip` zips two sources' pieces of the same
 //! indices). An *indexed* iterator has exactly one item per base index: `collect` then
 //! writes each piece in place, and `enumerate`, `zip` and `position_first` know each item's
-//! position. `filter` and its kin keep the pieces but not the count.
+//! position; `skip`, `take`, `step_by` and `rev` map their pieces onto the base's indices,
+//! and `chain` puts a second iterator's indices after the first's. `filter` and its kin
+//! keep the pieces but not the count.
 //!
 //! `docs/iterators.md` has the porting table from rayon.
 
+mod chain;
 mod chunks;
 mod collect;
 mod drive;
@@ -37,6 +40,7 @@ mod tuning;
 mod vec;
 mod zip;
 
+pub use chain::Chain;
 pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 pub use collect::FromParallelIterator;
 pub use enumerate::Enumerate;
