@@ -88,6 +88,11 @@ where
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).filter(&self.predicate)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::filter_map`].
@@ -170,6 +175,11 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).filter_map(&self.f)
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
     }
 }
 
@@ -254,5 +264,10 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).flat_map(&self.f)
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
     }
 }

@@ -117,6 +117,11 @@ where
         };
         acc.into_iter()
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 /// A piece of a [`Fold`]: folds its items into the chain's accumulator on the first call

@@ -89,6 +89,11 @@ where
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).map(&self.f)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<I, F, R> IndexedParallelIterator for Map<I, F>
@@ -194,6 +199,11 @@ where
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).inspect(&self.f)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<I, F> IndexedParallelIterator for Inspect<I, F>
@@ -289,6 +299,11 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).copied()
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
     }
 }
 
@@ -386,6 +401,11 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).cloned()
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
     }
 }
 

@@ -112,6 +112,11 @@ where
             f: &self.f,
         }
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<I, INIT, T, F, R> IndexedParallelIterator for MapInit<I, INIT, F, T>

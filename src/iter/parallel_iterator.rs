@@ -114,6 +114,18 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     #[doc(hidden)]
     fn flush<'p>(&'p self, state: Self::State) -> Self::Flush<'p>;
 
+    /// The first base index after `start` where a piece must end, or `usize::MAX` if there
+    /// is none before the end. A [`chain`](Self::chain) whose first side flushes cuts where
+    /// its second side starts, to flush the first side's state before the second side's
+    /// items (`chain.rs`); the adaptors that can hold such a chain forward this to their
+    /// base. Indexed iterators never flush, so they have no cuts.
+    #[doc(hidden)]
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        let _ = start;
+        usize::MAX
+    }
+
     // ----- adaptors -----
 
     /// Applies `f` to every item.

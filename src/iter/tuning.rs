@@ -56,6 +56,11 @@ macro_rules! tuning {
             fn flush<'p>(&'p self, state: I::State) -> I::Flush<'p> {
                 self.base.flush(state)
             }
+
+            #[inline]
+            fn cut_after(&self, start: usize) -> usize {
+                self.base.cut_after(start)
+            }
         }
 
         impl<I: IndexedParallelIterator> IndexedParallelIterator for $name<I> {
