@@ -372,6 +372,33 @@ mod tests {
         }
     }
 
+    /// A bridge after another iterator in a `chain`: every item once, on every schedule
+    /// (the loop skips the bridge's part once it is dry). Before one, `chain` refuses.
+    #[test]
+    fn a_bridge_comes_last_in_a_chain() {
+        let pool = crate::ThreadPool::builder().num_threads(2).build().unwrap();
+        let n = if cfg!(miri) { 5 } else { 300 };
+        for schedule in schedules() {
+            let mut got: Vec<u32> = pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .chain((n..2 * n).par_bridge())
+                    .with_schedule(schedule)
+                    .collect()
+            });
+            // The first side's items come first, in order; the bridge's in any order.
+            assert_eq!(
+                got[..n as usize],
+                (0..n).collect::<Vec<_>>()[..],
+                "{schedule:?}"
+            );
+            got.sort_unstable();
+            assert_eq!(got, (0..2 * n).collect::<Vec<_>>(), "{schedule:?}");
+        }
+        let r = std::panic::catch_unwind(|| (0..3).par_bridge().chain(0..3));
+        assert!(r.is_err());
+    }
+
     #[test]
     fn early_exits_and_panics_stop_the_loop() {
         let pool = crate::ThreadPool::builder().num_threads(2).build().unwrap();

@@ -63,7 +63,23 @@ macro_rules! chunk_source {
             }
         }
 
-        impl<'a, T: $bound> IndexedParallelIterator for $name<'a, T> {}
+        impl<'a, T: $bound> IndexedParallelIterator for $name<'a, T> {
+            type RevPiece<'p>
+                = std::iter::Rev<$piece>
+            where
+                Self: 'p;
+
+            #[inline]
+            unsafe fn rev_piece<'p>(
+                &'p self,
+                _: &'p mut (),
+                start: usize,
+                end: usize,
+            ) -> Self::RevPiece<'p> {
+                // SAFETY: forwarded: the caller's promise is what `items` needs.
+                unsafe { self.items(start, end) }.rev()
+            }
+        }
 
         impl<T: $bound> fmt::Debug for $name<'_, T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

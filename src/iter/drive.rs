@@ -174,9 +174,30 @@ where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
-    /// Feeds the items of `start..end` to the chain.
+    /// Feeds the items of `start..end` to the chain: as one piece, or as several where the
+    /// iterator asks for a cut ([`ParallelIterator::cut_after`]: a `chain` whose first side
+    /// flushes).
     #[inline]
     fn run(
+        &self,
+        mut chain: Chain<C::Acc, I::State>,
+        mut start: usize,
+        end: usize,
+    ) -> Chain<C::Acc, I::State> {
+        loop {
+            // Past `start`, so that the loop ends whatever `cut_after` says.
+            let stop = self.iter.cut_after(start).max(start + 1).min(end);
+            chain = self.run_piece(chain, start, stop);
+            if stop == end {
+                return chain;
+            }
+            start = stop;
+        }
+    }
+
+    /// Feeds the items of the piece `start..end` (not empty) to the chain.
+    #[inline]
+    fn run_piece(
         &self,
         chain: Chain<C::Acc, I::State>,
         start: usize,
@@ -187,8 +208,8 @@ where
         }
         let Chain { acc, mut state, .. } = chain;
         // SAFETY: `start..end` is a piece the loop handed to `Body::fold`, or a part of one
-        // (`fold` below cuts it into disjoint parts). `Body::fold` runs only from
-        // `Loop::fold`, whose contract is that its ranges lie within `0..len` (the
+        // (`fold` below and `run` above cut it into disjoint parts). `Body::fold` runs only
+        // from `Loop::fold`, whose contract is that its ranges lie within `0..len` (the
         // iterator's `base_len`) and that no two ever overlap: each base index reaches one
         // piece at most once, which is what `piece` asks for.
         let items = unsafe { self.iter.piece(&mut state, start, end) };

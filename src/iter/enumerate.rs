@@ -88,7 +88,26 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
     }
 }
 
-impl<I: IndexedParallelIterator> IndexedParallelIterator for Enumerate<I> {}
+impl<I: IndexedParallelIterator> IndexedParallelIterator for Enumerate<I> {
+    type RevPiece<'p>
+        = NumberedBack<I::RevPiece<'p>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        NumberedBack {
+            past: end,
+            // SAFETY: forwarded: the caller's promise is the one the base needs.
+            items: unsafe { self.base.rev_piece(state, start, end) },
+        }
+    }
+}
 
 /// A piece of [`Enumerate`]: the base piece's items, numbered from the piece's start. A
 /// counter beside the items, as `std::iter::Enumerate` keeps, so that `for_each` and `fold`
@@ -131,3 +150,44 @@ impl<P: Iterator> Iterator for Numbered<P> {
 }
 
 impl<P: ExactSizeIterator> ExactSizeIterator for Numbered<P> {}
+
+/// A reversed piece of [`Enumerate`]: the base's reversed piece, numbered down from the
+/// piece's end (the items of `start..end`, last first, are numbered `end - 1` down to
+/// `start`).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct NumberedBack<P> {
+    /// One past the number of the next item.
+    past: usize,
+    items: P,
+}
+
+impl<P: Iterator> Iterator for NumberedBack<P> {
+    type Item = (usize, P::Item);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, P::Item)> {
+        let item = self.items.next()?;
+        self.past -= 1;
+        Some((self.past, item))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F>(self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, (usize, P::Item)) -> B,
+    {
+        let mut past = self.past;
+        self.items.fold(init, move |acc, item| {
+            past -= 1;
+            f(acc, (past, item))
+        })
+    }
+}
+
+impl<P: ExactSizeIterator> ExactSizeIterator for NumberedBack<P> {}

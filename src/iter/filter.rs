@@ -94,6 +94,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::filter_map`].
@@ -182,6 +187,11 @@ where
     #[inline]
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
     }
 }
 
@@ -272,5 +282,10 @@ where
     #[inline]
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
     }
 }

@@ -104,6 +104,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::flatten`].
@@ -198,6 +203,11 @@ where
     #[inline]
     fn dry_from(&self, start: usize) -> bool {
         self.inner.dry_from(start)
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.inner.cut_after(start)
     }
 }
 

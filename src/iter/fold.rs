@@ -123,6 +123,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 /// A piece of a [`Fold`]: folds its items into the chain's accumulator on the first call

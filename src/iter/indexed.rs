@@ -5,13 +5,17 @@ use crate::iter::collect::collect_in_place;
 use crate::iter::drive::{drive, drive_back};
 use crate::iter::enumerate::Enumerate;
 use crate::iter::find::{PositionAny, PositionFirst, PositionLast};
+use crate::iter::rev::Rev;
+use crate::iter::skip_take::{Skip, Take};
+use crate::iter::step_by::StepBy;
 use crate::iter::zip::Zip;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// A parallel iterator whose length is known and whose every item has a known place: the
 /// sources (slices, `Vec`s, ranges, chunks, windows) and what `map`, `enumerate`, `zip`,
-/// `copied`, `cloned`, `inspect`, `map_init` and the tuning adaptors make of them; not
-/// `filter`, `filter_map`, `flat_map_iter`, `fold`, `par_lines` or `par_split_whitespace`.
+/// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `step_by`, `rev` and the
+/// tuning adaptors make of them, and a `chain` of two of them; not `filter`, `filter_map`,
+/// `flat_map_iter`, `fold`, `par_lines` or `par_split_whitespace`.
 ///
 /// # Examples
 ///
@@ -28,6 +32,28 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 /// assert_eq!(grid.par_chunks(6).len(), 4);
 /// ```
 pub trait IndexedParallelIterator: ParallelIterator {
+    /// The items of one piece, last first.
+    #[doc(hidden)]
+    type RevPiece<'p>: Iterator<Item = Self::Item>
+    where
+        Self: 'p;
+
+    /// The items of the base indices `start..end`, last first: what
+    /// [`piece`](ParallelIterator::piece) yields, in reverse. [`rev`](Self::rev) runs on
+    /// it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`piece`](ParallelIterator::piece), which shares the promise: no base index
+    /// is ever asked for twice, by either method, over the life of `self`.
+    #[doc(hidden)]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut Self::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p>;
+
     /// The number of items.
     ///
     /// # Examples
@@ -89,6 +115,90 @@ pub trait IndexedParallelIterator: ParallelIterator {
         Z::Iter: IndexedParallelIterator,
     {
         Zip::new(self, other.into_par_iter())
+    }
+
+    /// The items, last first: item `k` is `self`'s item `len - 1 - k`. Each piece runs its
+    /// part of the base backwards; an [`enumerate`](Self::enumerate) after `rev` numbers the
+    /// reversed items from 0, one before `rev` keeps the original numbers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = vec!['a', 'b', 'c'];
+    /// let back: String = v.par_iter().rev().collect();
+    /// assert_eq!(back, "cba");
+    /// let numbered: Vec<(usize, char)> = v.par_iter().copied().rev().enumerate().collect();
+    /// assert_eq!(numbered, [(0, 'c'), (1, 'b'), (2, 'a')]);
+    /// let kept: Vec<(usize, char)> = v.par_iter().copied().enumerate().rev().collect();
+    /// assert_eq!(kept, [(2, 'c'), (1, 'b'), (0, 'a')]);
+    /// ```
+    fn rev(self) -> Rev<Self> {
+        Rev::new(self)
+    }
+
+    /// All but the first `n` items (none if there are at most `n`). The skipped items are
+    /// never produced: closures of the adaptors before `skip` do not run on them, and a
+    /// `Vec`'s by-value items are dropped when the iterator is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..10u32).into_par_iter().skip(7).collect();
+    /// assert_eq!(v, [7, 8, 9]);
+    /// assert_eq!((0..10u32).into_par_iter().skip(20).count(), 0);
+    /// ```
+    fn skip(self, n: usize) -> Skip<Self> {
+        Skip::new(self, n)
+    }
+
+    /// The first `n` items (all of them if there are at most `n`). The items after them
+    /// are never produced: closures of the adaptors before `take` do not run on them, and a
+    /// `Vec`'s by-value items are dropped when the iterator is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..10u32).into_par_iter().map(|x| x * x).take(3).collect();
+    /// assert_eq!(v, [0, 1, 4]);
+    /// assert_eq!((0..10u32).into_par_iter().take(20).len(), 10);
+    /// ```
+    fn take(self, n: usize) -> Take<Self> {
+        Take::new(self, n)
+    }
+
+    /// Every `step`-th item, starting with the first: item `k` is `self`'s item
+    /// `k * step`. The items in between are taken from the base and dropped; whether the
+    /// closures of the adaptors before `step_by` run on them depends on how the loop is
+    /// cut (as in std, where it depends on the adaptor), so do not rely on it either way.
+    ///
+    /// # Panics
+    ///
+    /// If `step` is 0 (as std's `step_by` does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..10u32).into_par_iter().step_by(3).collect();
+    /// assert_eq!(v, [0, 3, 6, 9]);
+    /// let back: Vec<u32> = (0..10u32).into_par_iter().step_by(3).rev().collect();
+    /// assert_eq!(back, [9, 6, 3, 0]);
+    /// ```
+    ///
+    /// ```should_panic
+    /// use brigade::prelude::*;
+    ///
+    /// let _ = (0..10u32).into_par_iter().step_by(0);
+    /// ```
+    fn step_by(self, step: usize) -> StepBy<Self> {
+        StepBy::new(self, step)
     }
 
     /// The index of the first item for which `predicate` is true. Pieces that start after

@@ -95,6 +95,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<I, F, R> IndexedParallelIterator for Map<I, F>
@@ -103,6 +108,21 @@ where
     F: Fn(I::Item) -> R + Sync + Send,
     R: Send,
 {
+    type RevPiece<'p>
+        = std::iter::Map<I::RevPiece<'p>, &'p F>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.map(&self.f)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::inspect`].
@@ -191,6 +211,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<I, F> IndexedParallelIterator for Inspect<I, F>
@@ -198,6 +223,21 @@ where
     I: IndexedParallelIterator,
     F: Fn(&I::Item) + Sync + Send,
 {
+    type RevPiece<'p>
+        = std::iter::Inspect<I::RevPiece<'p>, &'p F>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.inspect(&self.f)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::copied`].
@@ -278,6 +318,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<'a, T, I> IndexedParallelIterator for Copied<I>
@@ -285,6 +330,21 @@ where
     I: IndexedParallelIterator<Item = &'a T>,
     T: 'a + Copy + Send + Sync,
 {
+    type RevPiece<'p>
+        = std::iter::Copied<I::RevPiece<'p>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.copied()
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::cloned`].
@@ -366,6 +426,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<'a, T, I> IndexedParallelIterator for Cloned<I>
@@ -373,4 +438,19 @@ where
     I: IndexedParallelIterator<Item = &'a T>,
     T: 'a + Clone + Send + Sync,
 {
+    type RevPiece<'p>
+        = std::iter::Cloned<I::RevPiece<'p>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.rev_piece(state, start, end) }.cloned()
+    }
 }

@@ -118,6 +118,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
 }
 
 impl<I, INIT, T, F, R> IndexedParallelIterator for MapInit<I, INIT, F, T>
@@ -128,6 +133,26 @@ where
     F: Fn(&mut T, I::Item) -> R + Sync + Send,
     R: Send,
 {
+    type RevPiece<'p>
+        = MapInitPiece<I::RevPiece<'p>, &'p mut T, &'p F>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut Self::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        let (base, value) = state;
+        MapInitPiece {
+            // SAFETY: forwarded: the caller's promise is the one the base needs.
+            items: unsafe { self.base.rev_piece(base, start, end) },
+            value: value.get_or_insert_with(&self.init),
+            f: &self.f,
+        }
+    }
 }
 
 /// A piece of a [`MapInit`]: `f(value, item)` for its items.

@@ -8,11 +8,14 @@
 //! numbers them from the piece's start, `zip` zips two sources' pieces of the same
 //! indices). An *indexed* iterator has exactly one item per base index: `collect` then
 //! writes each piece in place, and `enumerate`, `zip` and `position_first` know each item's
-//! position. `filter` and its kin keep the pieces but not the count.
+//! position; `skip`, `take`, `step_by` and `rev` map their pieces onto the base's indices,
+//! and `chain` puts a second iterator's indices after the first's. `filter` and its kin
+//! keep the pieces but not the count.
 //!
 //! `docs/iterators.md` has the porting table from rayon.
 
 mod bridge;
+mod chain;
 mod chars;
 mod chunks;
 mod collect;
@@ -31,9 +34,12 @@ mod map_init;
 mod parallel_iterator;
 mod partition;
 mod reduce;
+mod rev;
+mod skip_take;
 mod slice;
 mod sort;
 mod source;
+mod step_by;
 mod str;
 mod try_ops;
 mod tuning;
@@ -41,6 +47,7 @@ mod vec;
 mod zip;
 
 pub use bridge::{IterBridge, ParallelBridge};
+pub use chain::Chain;
 pub use chars::{Bytes, CharIndices, Chars};
 pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 pub use collect::FromParallelIterator;
@@ -57,8 +64,11 @@ pub use into::{IntoParallelIterator, IntoParallelRefIterator, IntoParallelRefMut
 pub use map::{Cloned, Copied, Inspect, Map};
 pub use map_init::MapInit;
 pub use parallel_iterator::ParallelIterator;
+pub use rev::Rev;
+pub use skip_take::{Skip, Take};
 pub use slice::{ParallelSlice, ParallelSliceMut};
 pub use source::Iter;
+pub use step_by::StepBy;
 pub use str::{Lines, ParallelString, SplitWhitespace};
 pub use try_ops::Try;
 pub use tuning::{MaxLen, MinLen, WithSchedule};

@@ -8,6 +8,7 @@ use std::iter::{Product, Sum};
 
 use either::Either;
 
+use crate::iter::chain::Chain;
 use crate::iter::drive::{Config, drive, drive_back};
 use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
 use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
@@ -19,7 +20,7 @@ use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
 use crate::iter::sealed::Sealed;
 use crate::iter::try_ops::{Try, TryForEach, TryReduce, TryReduceWith};
 use crate::iter::tuning::{MaxLen, MinLen, WithSchedule};
-use crate::iter::{FromParallelIterator, ParallelExtend, collect};
+use crate::iter::{FromParallelIterator, IntoParallelIterator, ParallelExtend, collect};
 use crate::loom::Mutex;
 use crate::loops::Schedule;
 
@@ -130,6 +131,18 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// about `usize::MAX / 2` empty indices.
     #[doc(hidden)]
     fn dry_from(&self, start: usize) -> bool;
+
+    /// The first base index after `start` where a piece must end, or `usize::MAX` if there
+    /// is none before the end. A [`chain`](Self::chain) whose first side flushes cuts where
+    /// its second side starts, to flush the first side's state before the second side's
+    /// items (`chain.rs`); the adaptors that can hold such a chain forward this to their
+    /// base. Indexed iterators never flush, so they have no cuts.
+    #[doc(hidden)]
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        let _ = start;
+        usize::MAX
+    }
 
     // ----- adaptors -----
 
@@ -311,6 +324,40 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         Self::Item: crate::iter::IntoParallelIterator,
     {
         Flatten::new(self)
+    }
+
+    /// The items of `self`, then those of `other`. Indexed if both are (then it has
+    /// `self.len() + other.len()` items, and `enumerate`, `zip`, `rev`... work on it). The
+    /// order is kept for the terminals that keep it, also when either side has a
+    /// [`fold`](Self::fold) in it: a `fold` accumulator of `self` comes before `other`'s
+    /// items.
+    ///
+    /// # Panics
+    ///
+    /// If the two together have more than `usize::MAX` items (only ranges can be that
+    /// long: `(0..=u64::MAX)` alone already panics on a 64-bit target), or if `self` holds
+    /// a [`par_bridge`](crate::iter::ParallelBridge::par_bridge): a bridged iterator can
+    /// only come last (`other.chain(bridged)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let a = [1, 2, 3];
+    /// let v: Vec<i32> = a.par_iter().copied().chain(10..12).collect();
+    /// assert_eq!(v, [1, 2, 3, 10, 11]);
+    ///
+    /// // Not indexed (a filter on one side): still in order.
+    /// let odd_then_all: Vec<u8> =
+    ///     (0..6u8).into_par_iter().filter(|x| x % 2 == 1).chain(vec![0u8, 0]).collect();
+    /// assert_eq!(odd_then_all, [1, 3, 5, 0, 0]);
+    /// ```
+    fn chain<C>(self, other: C) -> Chain<Self, C::Iter>
+    where
+        C: IntoParallelIterator<Item = Self::Item>,
+    {
+        Chain::new(self, other.into_par_iter())
     }
 
     /// Folds the items into accumulators that start from `identity()`: one accumulator per

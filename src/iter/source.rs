@@ -120,6 +120,21 @@ where
     S: LoopSource,
     S::Item: Send,
 {
+    type RevPiece<'p>
+        = std::iter::Rev<<S::Piece as LoopSource>::Iter>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut (),
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one `piece` needs.
+        unsafe { self.piece(state, start, end) }.rev()
+    }
 }
 
 // One impl for every integer type (not one per type): an untyped `(0..n).into_par_iter()`

@@ -62,9 +62,30 @@ macro_rules! tuning {
             fn dry_from(&self, start: usize) -> bool {
                 self.base.dry_from(start)
             }
+
+            #[inline]
+            fn cut_after(&self, start: usize) -> usize {
+                self.base.cut_after(start)
+            }
         }
 
-        impl<I: IndexedParallelIterator> IndexedParallelIterator for $name<I> {}
+        impl<I: IndexedParallelIterator> IndexedParallelIterator for $name<I> {
+            type RevPiece<'p>
+                = I::RevPiece<'p>
+            where
+                Self: 'p;
+
+            #[inline]
+            unsafe fn rev_piece<'p>(
+                &'p self,
+                state: &'p mut I::State,
+                start: usize,
+                end: usize,
+            ) -> I::RevPiece<'p> {
+                // SAFETY: forwarded: the caller's promise is the one the base needs.
+                unsafe { self.base.rev_piece(state, start, end) }
+            }
+        }
     };
 }
 

@@ -128,7 +128,9 @@ impl<T: Send> ParallelIterator for IntoIter<T> {
     #[inline]
     unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> Take<'p, T> {
         debug_assert!(start <= end && end <= self.len);
-        if needs_drop::<T>() {
+        // An empty piece takes nothing; recorded, one inside another piece's range would
+        // break the sorted walk in `drop`.
+        if needs_drop::<T>() && start < end {
             self.taken.lock().push((start, end));
         }
         Take {
@@ -150,7 +152,23 @@ impl<T: Send> ParallelIterator for IntoIter<T> {
     }
 }
 
-impl<T: Send> IndexedParallelIterator for IntoIter<T> {}
+impl<T: Send> IndexedParallelIterator for IntoIter<T> {
+    type RevPiece<'p>
+        = std::iter::Rev<Take<'p, T>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut (),
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one `piece` needs.
+        unsafe { self.piece(state, start, end) }.rev()
+    }
+}
 
 /// A piece of an [`IntoIter`]: owns the items of slots `at..end`, yields them, and drops
 /// those left when it is dropped.
@@ -189,6 +207,20 @@ impl<T> Iterator for Take<'_, T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = self.end - self.at;
         (left, Some(left))
+    }
+}
+
+impl<T> DoubleEndedIterator for Take<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<T> {
+        if self.at == self.end {
+            return None;
+        }
+        self.end -= 1;
+        // SAFETY: slot `end` (now one below the old end, and at least `at`) holds an item
+        // this piece owns and has not yielded; lowering `end` first hands it over, so
+        // neither `next` nor the drop sees it again.
+        Some(unsafe { self.buf.as_ptr().add(self.end).read() })
     }
 }
 

@@ -103,4 +103,28 @@ where
     A: IndexedParallelIterator,
     B: IndexedParallelIterator,
 {
+    /// Both sides' pieces of the same indices hold as many items: reversed, they still
+    /// pair up.
+    type RevPiece<'p>
+        = std::iter::Zip<A::RevPiece<'p>, B::RevPiece<'p>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        state: &'p mut Self::State,
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        let (sa, sb) = state;
+        // SAFETY: as in `piece`.
+        let (a, b) = unsafe {
+            (
+                self.a.rev_piece(sa, start, end),
+                self.b.rev_piece(sb, start, end),
+            )
+        };
+        a.zip(b)
+    }
 }

@@ -53,9 +53,10 @@ pub trait LoopSource: sealed::Sealed + Send + Sized {
     /// `Range` for `a..b`, a non-empty `RangeInclusive` for `a..=b`, so that the piece
     /// holding the type's `MAX` can end there).
     type Piece: LoopSource<Item = Self::Item>;
-    /// The items of the source, as sequential code iterates them.
+    /// The items of the source, as sequential code iterates them (from either end: a
+    /// reversed parallel iterator runs its pieces backwards).
     #[doc(hidden)]
-    type Iter: Iterator<Item = Self::Item>;
+    type Iter: DoubleEndedIterator<Item = Self::Item>;
 
     /// The number of items, or `usize::MAX` for a range with more (which a loop refuses:
     /// see above).

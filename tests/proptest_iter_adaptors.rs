@@ -1,0 +1,625 @@
+//! Property tests for the indexed adaptors `skip`, `take`, `step_by`, `rev` and `chain`:
+//! alone, stacked on each other and on `map`, `filter`, `enumerate`, `zip` and `fold`, and
+//! under every order-keeping terminal, against std's sequential iterators; over random
+//! lengths (0 and 1 included), thread counts 1 to 8, every schedule and `with_min_len` /
+//! `with_max_len`. Then `Vec`s by value through each adaptor, with panics and early exits:
+//! every item is dropped exactly once (small enough for miri).
+
+mod common;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use brigade::prelude::*;
+use brigade::{Schedule, ThreadPool};
+use common::{CasePool, EXPECTED, case_pool, payload_str, pool_of, quiet_expected_panics};
+use proptest::prelude::*;
+
+const MAX_THREADS: usize = 8;
+/// Lengths go up to this (fewer under miri, which is about 1000 times slower).
+const MAX_LEN: usize = if cfg!(miri) { 20 } else { 5_000 };
+
+static POOLS: [OnceLock<ThreadPool>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
+
+fn pool(n: usize) -> CasePool {
+    case_pool(&POOLS, n, || common::pool_of(n))
+}
+
+fn len() -> impl Strategy<Value = usize> {
+    prop_oneof![0..3usize, 0..MAX_LEN]
+}
+
+/// A count for `skip`/`take`: small, or anywhere up to past the longest length.
+fn count() -> impl Strategy<Value = usize> {
+    prop_oneof![0..4usize, 0..MAX_LEN + 10]
+}
+
+/// A step for `step_by`: 1 to a few, or up to past the longest length.
+fn step() -> impl Strategy<Value = usize> {
+    prop_oneof![1..5usize, 1..MAX_LEN + 10]
+}
+
+fn threads() -> impl Strategy<Value = usize> {
+    1..=if cfg!(miri) { 2 } else { MAX_THREADS }
+}
+
+fn schedule() -> impl Strategy<Value = Schedule> {
+    let size = prop_oneof![0..4usize, 0..100usize, 1000..3000usize];
+    (0..6usize, size).prop_map(|(kind, n)| match kind {
+        0 => Schedule::Static,
+        1 => Schedule::StaticChunks { chunk: n },
+        2 => Schedule::Dynamic { chunk: n },
+        3 => Schedule::Guided { min_chunk: n },
+        4 => Schedule::Adaptive { min_len: n },
+        _ => Schedule::default(),
+    })
+}
+
+/// `with_min_len` / `with_max_len` on top of the schedule, or neither.
+#[derive(Clone, Copy, Debug)]
+struct Lens {
+    min: Option<usize>,
+    max: Option<usize>,
+}
+
+fn lens() -> impl Strategy<Value = Lens> {
+    let n = prop_oneof![1..5usize, 1..200usize];
+    (proptest::option::of(n.clone()), proptest::option::of(n))
+        .prop_map(|(min, max)| Lens { min, max })
+}
+
+/// The test's data: `len` pseudo-random `u32`s below 50, with many repeats.
+fn data(len: usize, seed: u64) -> Vec<u32> {
+    (0..len as u64)
+        .map(|i| (common::mix64(i ^ seed) % 50) as u32)
+        .collect()
+}
+
+/// 2x2 matrices of wrapping `u64`s under multiplication: associative, not commutative.
+type Mat = [u64; 4];
+
+const IDENTITY: Mat = [1, 0, 0, 1];
+
+fn mul(a: Mat, b: Mat) -> Mat {
+    let m = |x: u64, y: u64| x.wrapping_mul(y);
+    [
+        m(a[0], b[0]).wrapping_add(m(a[1], b[2])),
+        m(a[0], b[1]).wrapping_add(m(a[1], b[3])),
+        m(a[2], b[0]).wrapping_add(m(a[3], b[2])),
+        m(a[2], b[1]).wrapping_add(m(a[3], b[3])),
+    ]
+}
+
+fn mat(x: u32) -> Mat {
+    let x = u64::from(x);
+    [x | 1, x.wrapping_mul(3), 7, x ^ 5]
+}
+
+/// A pair as one `u32` (items are below 50, positions below 100,000), so that pipelines
+/// with `enumerate` and `zip` can go through the same checks.
+fn pair(i: usize, x: u32) -> u32 {
+    x + 50 * i as u32
+}
+
+/// `$it` tuned as the case says.
+macro_rules! tuned {
+    ($it:expr, $schedule:expr, $lens:expr) => {{
+        let it = $it.with_schedule($schedule);
+        let it = it.with_min_len($lens.min.unwrap_or(1));
+        it.with_max_len($lens.max.unwrap_or(usize::MAX))
+    }};
+}
+
+// Each check is its own function, kept out of line: one function per pipeline and
+// terminal keeps the release build of this file to a few minutes (one proptest body with
+// every pipeline inlined took many times longer).
+
+/// `par().collect()` is `seq`.
+#[inline(never)]
+fn collects<I, T>(par: I, seq: &[T]) -> Result<(), TestCaseError>
+where
+    I: ParallelIterator<Item = T>,
+    T: Send + PartialEq + std::fmt::Debug,
+{
+    prop_assert_eq!(par.collect::<Vec<T>>(), seq);
+    Ok(())
+}
+
+/// The order-keeping terminals (`collect`, `reduce` with a non-commutative operation,
+/// `sum`, `find_first`, `count`, a `fold`) on `par()` against `seq`; `target` is what the
+/// search looks for.
+#[inline(never)]
+fn terminals<I>(par: impl Fn() -> I, seq: &[u32], target: u32) -> Result<(), TestCaseError>
+where
+    I: ParallelIterator<Item = u32>,
+{
+    prop_assert_eq!(par().collect::<Vec<u32>>(), seq, "collect");
+    prop_assert_eq!(
+        par().map(mat).reduce(|| IDENTITY, mul),
+        seq.iter().map(|&x| mat(x)).fold(IDENTITY, mul),
+        "reduce"
+    );
+    prop_assert_eq!(
+        par().map(u64::from).sum::<u64>(),
+        seq.iter().map(|&x| u64::from(x)).sum::<u64>(),
+        "sum"
+    );
+    prop_assert_eq!(par().count(), seq.len(), "count");
+    prop_assert_eq!(
+        par().find_first(|&x| x == target),
+        seq.iter().copied().find(|&x| x == target),
+        "find_first"
+    );
+    prop_assert_eq!(
+        par()
+            .fold(Vec::new, |mut a, x| {
+                a.push(x);
+                a
+            })
+            .collect::<Vec<Vec<u32>>>()
+            .concat(),
+        seq,
+        "fold"
+    );
+    Ok(())
+}
+
+/// [`terminals`], and those of indexed iterators: `len`, `position_first`,
+/// `collect_into_vec`, and a `for_each` that must see each position once, with its item.
+#[inline(never)]
+fn indexed_terminals<I>(par: impl Fn() -> I, seq: &[u32], target: u32) -> Result<(), TestCaseError>
+where
+    I: IndexedParallelIterator<Item = u32>,
+{
+    terminals(&par, seq, target)?;
+    prop_assert_eq!(par().len(), seq.len(), "len");
+    prop_assert_eq!(
+        par().position_first(|x| x == target),
+        seq.iter().position(|&x| x == target),
+        "position_first"
+    );
+    let mut into = vec![7u32; 3];
+    par().collect_into_vec(&mut into);
+    prop_assert_eq!(&into, seq, "collect_into_vec");
+    let seen = Mutex::new(Vec::new());
+    par().enumerate().for_each(|p| seen.lock().unwrap().push(p));
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_unstable();
+    prop_assert_eq!(
+        seen,
+        seq.iter().copied().enumerate().collect::<Vec<_>>(),
+        "for_each"
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 2 } else { 64 },
+        // Miri's isolation has no file system to keep a regressions file in.
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn skip_and_take_match_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+        n in count(), m in count(), target in 0..50u32,
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter().copied(), schedule, lens);
+            let s = || v.iter().copied();
+            let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
+            indexed_terminals(|| it().skip(n), &seq(&mut s().skip(n)), target)?;
+            indexed_terminals(|| it().take(n), &seq(&mut s().take(n)), target)?;
+            collects(it().skip(n).take(m), &seq(&mut s().skip(n).take(m)))?;
+            collects(it().take(n).skip(m), &seq(&mut s().take(n).skip(m)))?;
+            collects(it().map(|x| x * 3).skip(n), &seq(&mut s().map(|x| x * 3).skip(n)))?;
+            collects(
+                it().enumerate().skip(n).map(|(i, x)| pair(i, x)),
+                &seq(&mut s().enumerate().skip(n).map(|(i, x)| pair(i, x))),
+            )?;
+            collects(
+                it().take(n).enumerate().map(|(i, x)| pair(i, x)),
+                &seq(&mut s().take(n).enumerate().map(|(i, x)| pair(i, x))),
+            )?;
+            collects(
+                it().skip(n).zip(v.par_iter().take(m)).map(|(x, &y)| pair(y as usize, x)),
+                &seq(&mut s().skip(n).zip(v.iter().take(m)).map(|(x, &y)| pair(y as usize, x))),
+            )?;
+            collects(it().skip(n).filter(|x| x % 2 == 0), &seq(&mut s().skip(n).filter(|x| x % 2 == 0)))?;
+            // Tuned on top of the adaptor rather than below it; a `Vec` by value.
+            collects(tuned!(v.par_iter().copied().skip(n), schedule, lens), &seq(&mut s().skip(n)))?;
+            collects(tuned!(v.clone().into_par_iter().take(n), schedule, lens), &seq(&mut s().take(n)))?;
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn step_by_matches_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+        step in step(), n in count(), target in 0..50u32,
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter().copied(), schedule, lens);
+            let s = || v.iter().copied();
+            let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
+            indexed_terminals(|| it().step_by(step), &seq(&mut s().step_by(step)), target)?;
+            collects(it().map(|x| x + 1).step_by(step), &seq(&mut s().map(|x| x + 1).step_by(step)))?;
+            collects(
+                it().step_by(step).enumerate().map(|(i, x)| pair(i, x)),
+                &seq(&mut s().step_by(step).enumerate().map(|(i, x)| pair(i, x))),
+            )?;
+            collects(
+                it().enumerate().step_by(step).map(|(i, x)| pair(i, x)),
+                &seq(&mut s().enumerate().step_by(step).map(|(i, x)| pair(i, x))),
+            )?;
+            collects(it().step_by(step).skip(n), &seq(&mut s().step_by(step).skip(n)))?;
+            collects(it().skip(n).step_by(step).take(n), &seq(&mut s().skip(n).step_by(step).take(n)))?;
+            collects(it().step_by(step).rev(), &seq(&mut s().step_by(step).rev()))?;
+            collects(it().rev().step_by(step), &seq(&mut s().rev().step_by(step)))?;
+            collects(
+                it().step_by(step).zip(it().rev()).map(|(x, y)| x * 64 + y),
+                &seq(&mut s().step_by(step).zip(s().rev()).map(|(x, y)| x * 64 + y)),
+            )?;
+            collects(v.clone().into_par_iter().with_schedule(schedule).step_by(step), &seq(&mut s().step_by(step)))?;
+            // A range of a type whose std iterator has no exact length, backwards.
+            let end = len as u64;
+            collects(
+                tuned!((0..end).into_par_iter(), schedule, lens).step_by(step).rev(),
+                &(0..end).collect::<Vec<u64>>().into_iter().step_by(step).rev().collect::<Vec<u64>>(),
+            )?;
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn rev_matches_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+        n in count(), size in 1..8usize, target in 0..50u32,
+    ) {
+        let v = data(len, seed);
+        let w = data(len / 2 + 1, !seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter().copied(), schedule, lens);
+            let s = || v.iter().copied();
+            let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
+            indexed_terminals(|| it().rev(), &seq(&mut s().rev()), target)?;
+            indexed_terminals(|| it().rev().rev(), &v, target)?;
+            collects(it().map(|x| x * 5).rev(), &seq(&mut s().map(|x| x * 5).rev()))?;
+            collects(
+                it().enumerate().rev().map(|(i, x)| pair(i, x)),
+                &seq(&mut s().enumerate().rev().map(|(i, x)| pair(i, x))),
+            )?;
+            collects(
+                it().rev().enumerate().map(|(i, x)| pair(i, x)),
+                &seq(&mut s().rev().enumerate().map(|(i, x)| pair(i, x))),
+            )?;
+            collects(
+                it().zip(&w).rev().map(|(x, &y)| x * 64 + y),
+                &seq(&mut s().zip(&w).collect::<Vec<_>>().into_iter().rev().map(|(x, &y)| x * 64 + y)),
+            )?;
+            collects(
+                it().rev().zip(w.par_iter().rev()).map(|(x, &y)| x * 64 + y),
+                &seq(&mut s().rev().zip(w.iter().rev()).map(|(x, &y)| x * 64 + y)),
+            )?;
+            collects(it().skip(n).rev().take(n), &seq(&mut s().skip(n).rev().take(n)))?;
+            collects(it().rev().filter(|x| x % 2 == 1), &seq(&mut s().rev().filter(|x| x % 2 == 1)))?;
+            collects(
+                it().map_init(|| 7u32, |seven, x| x + *seven).rev(),
+                &seq(&mut s().map(|x| x + 7).rev()),
+            )?;
+            collects(v.clone().into_par_iter().with_schedule(schedule).rev(), &seq(&mut s().rev()))?;
+            collects(
+                tuned!(v.par_chunks(size), schedule, lens).rev().map(<[u32]>::to_vec),
+                &v.chunks(size).rev().map(<[u32]>::to_vec).collect::<Vec<_>>(),
+            )?;
+            collects(
+                tuned!(v.par_windows(size), schedule, lens).rev().map(<[u32]>::to_vec),
+                &v.windows(size).rev().map(<[u32]>::to_vec).collect::<Vec<_>>(),
+            )?;
+            let mut m = v.clone();
+            tuned!(m.par_iter_mut(), schedule, lens).rev().enumerate().for_each(|(i, x)| *x += 100 * i as u32);
+            prop_assert_eq!(m, s().rev().enumerate().map(|(i, x)| x + 100 * i as u32).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>());
+            // Ranges whose std iterators have no exact length, up to the type's `MAX`.
+            let lo = i64::MAX - len as i64;
+            collects(tuned!((lo..=i64::MAX).into_par_iter(), schedule, lens).rev(), &(lo..=i64::MAX).rev().collect::<Vec<_>>())?;
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn chain_matches_std(
+        len in len(), len_b in len(), threads in threads(), schedule in schedule(), lens in lens(),
+        seed in any::<u64>(), n in count(), step in step(), target in 0..50u32,
+    ) {
+        let v = data(len, seed);
+        let w = data(len_b, !seed);
+        let vw: Vec<u32> = v.iter().chain(&w).copied().collect();
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let a = || tuned!(v.par_iter().copied(), schedule, lens);
+            let b = || w.par_iter().copied();
+            let s = || vw.iter().copied();
+            let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
+            indexed_terminals(|| a().chain(b()), &vw, target)?;
+            indexed_terminals(|| tuned!(b().chain(v.par_iter().copied()), schedule, lens), &seq(&mut w.iter().chain(&v).copied()), target)?;
+            // Unindexed on either side.
+            let odd = |x: &u32| x % 2 == 1;
+            terminals(|| a().filter(odd).chain(b()), &seq(&mut v.iter().copied().filter(odd).chain(w.iter().copied())), target)?;
+            terminals(|| a().chain(b().filter(odd)), &seq(&mut v.iter().copied().chain(w.iter().copied().filter(odd))), target)?;
+            // Stacked with the other adaptors.
+            collects(a().chain(b()).rev(), &seq(&mut s().rev()))?;
+            collects(a().chain(b()).skip(n).take(len), &seq(&mut s().skip(n).take(len)))?;
+            collects(a().chain(b()).step_by(step), &seq(&mut s().step_by(step)))?;
+            collects(a().rev().chain(b().step_by(step)), &seq(&mut v.iter().rev().chain(w.iter().step_by(step)).copied()))?;
+            collects(
+                a().chain(b()).enumerate().map(|(i, x)| pair(i, x)),
+                &seq(&mut s().enumerate().map(|(i, x)| pair(i, x))),
+            )?;
+            collects(
+                b().zip(a().chain(b())).map(|(x, y)| x * 64 + y),
+                &seq(&mut w.iter().zip(s()).map(|(x, y)| x * 64 + y)),
+            )?;
+            collects(
+                a().chain(b()).chain(a().skip(n)).map(|x| x + 1),
+                &seq(&mut s().chain(v.iter().copied().skip(n)).map(|x| x + 1)),
+            )?;
+            collects(
+                tuned!(v.clone().into_par_iter().chain(w.clone()), schedule, lens),
+                &vw,
+            )?;
+            Ok(())
+        })?;
+    }
+
+    /// A `fold` on one side of a `chain` (or in the middle of two): its accumulators
+    /// still come in order, before the other side's items.
+    #[test]
+    fn chain_keeps_order_around_a_fold(
+        len in len(), len_b in len(), threads in threads(), schedule in schedule(), lens in lens(),
+        seed in any::<u64>(), target in 0..50u32,
+    ) {
+        let v = data(len, seed);
+        let w = data(len_b, !seed);
+        let vw: Vec<u32> = v.iter().chain(&w).copied().collect();
+        let (a, total) = (v.len(), vw.len());
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            // Matrices: a fold of one side's products, the other's one by one.
+            let product = vw.iter().map(|&x| mat(x)).fold(IDENTITY, mul);
+            fn fold_mats(x: &[u32]) -> impl ParallelIterator<Item = Mat> + '_ {
+                x.par_iter().fold(|| IDENTITY, |m, &x| mul(m, mat(x)))
+            }
+            fn each_mat(x: &[u32]) -> impl ParallelIterator<Item = Mat> + '_ {
+                x.par_iter().map(|&x| mat(x))
+            }
+            prop_assert_eq!(tuned!(fold_mats(&v).chain(each_mat(&w)), schedule, lens).reduce(|| IDENTITY, mul), product);
+            prop_assert_eq!(tuned!(each_mat(&v).chain(fold_mats(&w)), schedule, lens).reduce(|| IDENTITY, mul), product);
+            prop_assert_eq!(tuned!(fold_mats(&v).chain(fold_mats(&w)), schedule, lens).reduce(|| IDENTITY, mul), product);
+            // Positions, in runs: folded on one side, one per run on the other.
+            let runs = |r: std::ops::Range<usize>| {
+                r.into_par_iter().fold(Vec::new, |mut run, i| {
+                    run.push(i);
+                    run
+                })
+            };
+            let ones = |r: std::ops::Range<usize>| r.into_par_iter().map(|i| vec![i]);
+            let all: Vec<usize> = (0..total).collect();
+            let got: Vec<Vec<usize>> = tuned!(runs(0..a).chain(ones(a..total)), schedule, lens).collect();
+            prop_assert_eq!(got.concat(), all.clone());
+            let got: Vec<Vec<usize>> = tuned!(ones(0..a).chain(runs(a..total)), schedule, lens).collect();
+            prop_assert_eq!(got.concat(), all.clone());
+            // A fold between two sides, nested either way.
+            let (third, two_thirds) = (total / 3, 2 * total / 3);
+            let got: Vec<Vec<usize>> =
+                tuned!(ones(0..third).chain(runs(third..two_thirds)).chain(ones(two_thirds..total)), schedule, lens)
+                    .collect();
+            prop_assert_eq!(got.concat(), all.clone());
+            let got: Vec<Vec<usize>> =
+                tuned!(ones(0..third).chain(runs(third..two_thirds).chain(ones(two_thirds..total))), schedule, lens)
+                    .collect();
+            prop_assert_eq!(got.concat(), all.clone());
+            // The first run holding the first position of `target`.
+            let first = vw.iter().position(|&x| x == target);
+            let found = tuned!(runs(0..a).chain(ones(a..total)), schedule, lens)
+                .find_first(|run| run.iter().any(|&i| vw[i] == target));
+            prop_assert_eq!(found.is_some(), first.is_some());
+            prop_assert!(found.as_ref().is_none_or(|run| first.is_some_and(|p| run.contains(&p))), "{:?} {:?}", found, first);
+            Ok(())
+        })?;
+    }
+}
+
+/// A value that counts how many were made and dropped, and knows its place.
+struct Counted<'a> {
+    counts: &'a Counts,
+    id: usize,
+}
+
+#[derive(Default)]
+struct Counts {
+    made: AtomicUsize,
+    dropped: AtomicUsize,
+}
+
+impl Counts {
+    /// `n` values, numbered `0..n`.
+    fn make(&self, n: usize) -> Vec<Counted<'_>> {
+        self.made.fetch_add(n, Ordering::Relaxed);
+        (0..n).map(|id| Counted { counts: self, id }).collect()
+    }
+
+    fn balanced(&self) -> bool {
+        self.made.load(Ordering::Relaxed) == self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn ids(v: &[Counted<'_>]) -> Vec<usize> {
+    v.iter().map(|c| c.id).collect()
+}
+
+/// `Vec`s by value through `skip`, `take`, `step_by`, `rev` and `chain`: runs to the end,
+/// early exits, and a panic in a closure before or after the adaptor. Every item is dropped
+/// exactly once: those the adaptors never yield (the iterator drops them), those a panic
+/// left behind (the pieces drop them), and those collected.
+#[test]
+fn vecs_by_value_drop_each_item_once_through_the_adaptors() {
+    quiet_expected_panics();
+    let n = if cfg!(miri) { 12 } else { 2_000 };
+    let all_threads: &[usize] = if cfg!(miri) { &[1, 2] } else { &[1, 2, 4] };
+    let schedules = if cfg!(miri) {
+        vec![
+            Schedule::Static,
+            Schedule::Dynamic { chunk: 1 },
+            Schedule::default(),
+        ]
+    } else {
+        vec![
+            Schedule::Static,
+            Schedule::StaticChunks { chunk: 7 },
+            Schedule::Dynamic { chunk: 1 },
+            Schedule::Guided { min_chunk: 3 },
+            Schedule::default(),
+        ]
+    };
+    for &threads in all_threads {
+        let pool = pool_of(threads);
+        for &schedule in &schedules {
+            let counts = Counts::default();
+            let items = || counts.make(n).into_par_iter().with_schedule(schedule);
+            pool.install(|| {
+                let got = items().skip(n / 3).collect::<Vec<_>>();
+                assert_eq!(ids(&got), (n / 3..n).collect::<Vec<_>>());
+                let got = items().take(n / 3).collect::<Vec<_>>();
+                assert_eq!(ids(&got), (0..n / 3).collect::<Vec<_>>());
+                let got = items().step_by(3).collect::<Vec<_>>();
+                assert_eq!(ids(&got), (0..n).step_by(3).collect::<Vec<_>>());
+                let got = items().rev().collect::<Vec<_>>();
+                assert_eq!(ids(&got), (0..n).rev().collect::<Vec<_>>());
+                let got = items()
+                    .skip(1)
+                    .rev()
+                    .step_by(2)
+                    .chain(items().take(3))
+                    .collect::<Vec<_>>();
+                let expected = (1..n).rev().step_by(2).chain(0..3).collect::<Vec<_>>();
+                assert_eq!(ids(&got), expected);
+                // Early exits: the items never reached are dropped with the iterators.
+                let seen = AtomicUsize::new(0);
+                assert!(
+                    items()
+                        .step_by(2)
+                        .chain(items())
+                        .any(|_| seen.fetch_add(1, Ordering::Relaxed) == 5)
+                );
+                let found = items()
+                    .rev()
+                    .chain(items().skip(2))
+                    .find_first(|c| c.id == n / 2);
+                assert_eq!(found.map(|c| c.id), Some(n / 2));
+                // A fold on the left of a chain, run to the end.
+                let runs = items()
+                    .fold(Vec::new, |mut run, c| {
+                        run.push(c);
+                        run
+                    })
+                    .chain(items().take(2).map(|c| vec![c]))
+                    .collect::<Vec<_>>();
+                assert_eq!(
+                    ids(&runs.into_iter().flatten().collect::<Vec<_>>()),
+                    (0..n).chain(0..2).collect::<Vec<_>>()
+                );
+            });
+            assert!(
+                counts.balanced(),
+                "{schedule:?} on {threads}: runs to the end"
+            );
+            let bad = n / 2;
+            assert!(bad % 2 == 0 && bad >= 2);
+            fn explode(c: Counted<'_>, bad: usize) -> Counted<'_> {
+                if c.id == bad {
+                    panic!("{EXPECTED}: item {}", c.id);
+                }
+                c
+            }
+            let boom = |c| explode(c, bad);
+            let after = |(i, c): (usize, Counted<'_>)| {
+                if i == bad / 2 {
+                    panic!("{EXPECTED}: item {i}");
+                }
+                drop(c);
+            };
+            type Run<'a> = Box<dyn Fn() + Sync + 'a>;
+            let runs: Vec<(&str, Run<'_>)> = vec![
+                (
+                    "skip",
+                    Box::new(|| drop(items().map(boom).skip(2).collect::<Vec<_>>())),
+                ),
+                (
+                    "take",
+                    Box::new(|| items().take(n - 1).enumerate().for_each(after)),
+                ),
+                // `bad` is even: an item `step_by(2)` yields, so `boom` runs on it.
+                (
+                    "step_by",
+                    Box::new(|| drop(items().map(boom).step_by(2).collect::<Vec<_>>())),
+                ),
+                (
+                    "step_by after",
+                    Box::new(|| items().step_by(2).enumerate().for_each(after)),
+                ),
+                (
+                    "rev",
+                    Box::new(|| drop(items().rev().map(boom).collect::<Vec<_>>())),
+                ),
+                (
+                    "chain",
+                    Box::new(|| {
+                        items()
+                            .skip(1)
+                            .chain(items().rev())
+                            .enumerate()
+                            .for_each(after)
+                    }),
+                ),
+                (
+                    "chain after a fold",
+                    Box::new(|| {
+                        let runs = items()
+                            .fold(Vec::new, |mut run, c| {
+                                run.push(boom(c));
+                                run
+                            })
+                            .chain(items().map(|c| vec![c]));
+                        drop(runs.collect::<Vec<_>>());
+                    }),
+                ),
+            ];
+            for (name, run) in &runs {
+                let r = catch_unwind(AssertUnwindSafe(|| pool.install(run)));
+                let payload = r
+                    .err()
+                    .unwrap_or_else(|| panic!("{name}: expected a panic"));
+                assert!(payload_str(&*payload).starts_with(EXPECTED), "{name}");
+                assert!(counts.balanced(), "{name}: {schedule:?} on {threads}");
+            }
+        }
+    }
+}
