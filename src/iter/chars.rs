@@ -177,7 +177,7 @@ char_source!(
     }
 );
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use crate::prelude::*;
 
