@@ -8,27 +8,16 @@
 mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 
+use brigade::Schedule;
 use brigade::prelude::*;
-use brigade::{Schedule, ThreadPool};
-use common::{CasePool, EXPECTED, case_pool, payload_str, pool_of, quiet_expected_panics};
+use common::iter_cases::{
+    self, IDENTITY, MAX_LEN, Mat, data, len, lens, mat, mul, pool, schedule, threads, tuned,
+};
+use common::{EXPECTED, payload_str, pool_of, quiet_expected_panics};
 use proptest::prelude::*;
-
-const MAX_THREADS: usize = 8;
-/// Lengths go up to this (fewer under miri, which is about 1000 times slower).
-const MAX_LEN: usize = if cfg!(miri) { 20 } else { 5_000 };
-
-static POOLS: [OnceLock<ThreadPool>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
-
-fn pool(n: usize) -> CasePool {
-    case_pool(&POOLS, n, || common::pool_of(n))
-}
-
-fn len() -> impl Strategy<Value = usize> {
-    prop_oneof![0..3usize, 0..MAX_LEN]
-}
 
 /// A count for `skip`/`take`: small, or anywhere up to past the longest length.
 fn count() -> impl Strategy<Value = usize> {
@@ -40,75 +29,10 @@ fn step() -> impl Strategy<Value = usize> {
     prop_oneof![1..5usize, 1..MAX_LEN + 10]
 }
 
-fn threads() -> impl Strategy<Value = usize> {
-    1..=if cfg!(miri) { 2 } else { MAX_THREADS }
-}
-
-fn schedule() -> impl Strategy<Value = Schedule> {
-    let size = prop_oneof![0..4usize, 0..100usize, 1000..3000usize];
-    (0..6usize, size).prop_map(|(kind, n)| match kind {
-        0 => Schedule::Static,
-        1 => Schedule::StaticChunks { chunk: n },
-        2 => Schedule::Dynamic { chunk: n },
-        3 => Schedule::Guided { min_chunk: n },
-        4 => Schedule::Adaptive { min_len: n },
-        _ => Schedule::default(),
-    })
-}
-
-/// `with_min_len` / `with_max_len` on top of the schedule, or neither.
-#[derive(Clone, Copy, Debug)]
-struct Lens {
-    min: Option<usize>,
-    max: Option<usize>,
-}
-
-fn lens() -> impl Strategy<Value = Lens> {
-    let n = prop_oneof![1..5usize, 1..200usize];
-    (proptest::option::of(n.clone()), proptest::option::of(n))
-        .prop_map(|(min, max)| Lens { min, max })
-}
-
-/// The test's data: `len` pseudo-random `u32`s below 50, with many repeats.
-fn data(len: usize, seed: u64) -> Vec<u32> {
-    (0..len as u64)
-        .map(|i| (common::mix64(i ^ seed) % 50) as u32)
-        .collect()
-}
-
-/// 2x2 matrices of wrapping `u64`s under multiplication: associative, not commutative.
-type Mat = [u64; 4];
-
-const IDENTITY: Mat = [1, 0, 0, 1];
-
-fn mul(a: Mat, b: Mat) -> Mat {
-    let m = |x: u64, y: u64| x.wrapping_mul(y);
-    [
-        m(a[0], b[0]).wrapping_add(m(a[1], b[2])),
-        m(a[0], b[1]).wrapping_add(m(a[1], b[3])),
-        m(a[2], b[0]).wrapping_add(m(a[3], b[2])),
-        m(a[2], b[1]).wrapping_add(m(a[3], b[3])),
-    ]
-}
-
-fn mat(x: u32) -> Mat {
-    let x = u64::from(x);
-    [x | 1, x.wrapping_mul(3), 7, x ^ 5]
-}
-
 /// A pair as one `u32` (items are below 50, positions below 100,000), so that pipelines
 /// with `enumerate` and `zip` can go through the same checks.
 fn pair(i: usize, x: u32) -> u32 {
     x + 50 * i as u32
-}
-
-/// `$it` tuned as the case says.
-macro_rules! tuned {
-    ($it:expr, $schedule:expr, $lens:expr) => {{
-        let it = $it.with_schedule($schedule);
-        let it = it.with_min_len($lens.min.unwrap_or(1));
-        it.with_max_len($lens.max.unwrap_or(usize::MAX))
-    }};
 }
 
 // Each check is its own function, kept out of line: one function per pipeline and
@@ -195,16 +119,7 @@ where
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 64 },
-        // Miri's isolation has no file system to keep a regressions file in.
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(iter_cases::config())]
 
     #[test]
     fn skip_and_take_match_std(

@@ -10,77 +10,20 @@ mod common;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::OnceLock;
+use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
+use brigade::Schedule;
 use brigade::iter::Either;
 use brigade::prelude::*;
-use brigade::{Schedule, ThreadPool};
-use common::{CasePool, EXPECTED, case_pool, payload_str, pool_of, quiet_expected_panics};
+use common::iter_cases::{self, data, len, lens, pool, schedule, threads, tuned};
+use common::{EXPECTED, payload_str, pool_of, quiet_expected_panics};
 use proptest::prelude::*;
 
-const MAX_THREADS: usize = 8;
-/// Lengths go up to this (fewer under miri, which is about 1000 times slower).
-const MAX_LEN: usize = if cfg!(miri) { 20 } else { 5_000 };
 /// Lengths of the searches from the end go up to this: past the 16,384 items of their
 /// first block, so that they run several blocks.
 const MAX_BLOCKS_LEN: usize = if cfg!(miri) { 30 } else { 200_000 };
-
-static POOLS: [OnceLock<ThreadPool>; MAX_THREADS] = [const { OnceLock::new() }; MAX_THREADS];
-
-fn pool(n: usize) -> CasePool {
-    case_pool(&POOLS, n, || common::pool_of(n))
-}
-
-fn len() -> impl Strategy<Value = usize> {
-    prop_oneof![0..3usize, 0..MAX_LEN]
-}
-
-fn threads() -> impl Strategy<Value = usize> {
-    1..=if cfg!(miri) { 2 } else { MAX_THREADS }
-}
-
-fn schedule() -> impl Strategy<Value = Schedule> {
-    let size = prop_oneof![0..4usize, 0..100usize, 1000..3000usize];
-    (0..6usize, size).prop_map(|(kind, n)| match kind {
-        0 => Schedule::Static,
-        1 => Schedule::StaticChunks { chunk: n },
-        2 => Schedule::Dynamic { chunk: n },
-        3 => Schedule::Guided { min_chunk: n },
-        4 => Schedule::Adaptive { min_len: n },
-        _ => Schedule::default(),
-    })
-}
-
-/// `with_min_len` / `with_max_len` on top of the schedule, or neither.
-#[derive(Clone, Copy, Debug)]
-struct Lens {
-    min: Option<usize>,
-    max: Option<usize>,
-}
-
-fn lens() -> impl Strategy<Value = Lens> {
-    let n = prop_oneof![1..5usize, 1..200usize];
-    (proptest::option::of(n.clone()), proptest::option::of(n))
-        .prop_map(|(min, max)| Lens { min, max })
-}
-
-/// The test's data: `len` pseudo-random `u32`s below 50, with many repeats (so a search
-/// from the wrong end, or a wrong order, shows).
-fn data(len: usize, seed: u64) -> Vec<u32> {
-    (0..len as u64)
-        .map(|i| (common::mix64(i ^ seed) % 50) as u32)
-        .collect()
-}
-
-/// An iterator tuned as the case says.
-macro_rules! tuned {
-    ($it:expr, $schedule:expr, $lens:expr) => {{
-        let it = $it.with_schedule($schedule);
-        let it = it.with_min_len($lens.min.unwrap_or(1));
-        it.with_max_len($lens.max.unwrap_or(usize::MAX))
-    }};
-}
 
 /// A sequential `(Vec<_>, Vec<_>)` split of `Either`s, in order.
 fn split<L, R>(items: impl IntoIterator<Item = Either<L, R>>) -> (Vec<L>, Vec<R>) {
@@ -95,16 +38,7 @@ fn split<L, R>(items: impl IntoIterator<Item = Either<L, R>>) -> (Vec<L>, Vec<R>
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 64 },
-        // Miri's isolation has no file system to keep a regressions file in.
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(iter_cases::config())]
 
     #[test]
     fn searches_match_std(
@@ -243,11 +177,15 @@ proptest! {
             ps.par_extend(it().map(letter).collect::<Vec<char>>().par_iter());
             ps.par_extend(it().map(|x| if x % 2 == 0 { "é" } else { "ab" }));
             ps.par_extend(it().filter(|&&x| x > 30).map(|x| x.to_string()));
+            ps.par_extend(it().map(|x| x.to_string().into_boxed_str()));
+            ps.par_extend(it().map(|&x| if x % 3 == 0 { Cow::Borrowed("c") } else { Cow::Owned(x.to_string()) }));
             let mut ss = String::from("<");
             ss.extend(v.iter().map(letter));
             ss.extend(v.iter().map(letter));
             ss.extend(v.iter().map(|x| if x % 2 == 0 { "é" } else { "ab" }));
             ss.extend(v.iter().filter(|&&x| x > 30).map(|x| x.to_string()));
+            ss.extend(v.iter().map(|x| x.to_string().into_boxed_str()));
+            ss.extend(v.iter().map(|&x| if x % 3 == 0 { Cow::Borrowed("c") } else { Cow::Owned(x.to_string()) }));
             prop_assert_eq!(ps, ss);
             // Maps: later items replace earlier ones, as in a sequential `extend`.
             let mut pm = HashMap::from([(0u32, usize::MAX)]);
@@ -294,6 +232,17 @@ proptest! {
             prop_assert_eq!(&*cow, &v[..]);
             let cow: Cow<'_, str> = it().map(letter).collect();
             prop_assert_eq!(cow.into_owned(), v.iter().map(letter).collect::<String>());
+            prop_assert_eq!(it().copied().collect::<Rc<[u32]>>(), Rc::from(&v[..]));
+            prop_assert_eq!(it().copied().collect::<Arc<[u32]>>(), Arc::from(&v[..]));
+            prop_assert_eq!(it().map(letter).collect::<Box<str>>(), v.iter().map(letter).collect::<Box<str>>());
+            prop_assert_eq!(
+                it().map(|x| x.to_string().into_boxed_str()).collect::<String>(),
+                v.iter().map(|x| x.to_string().into_boxed_str()).collect::<String>()
+            );
+            prop_assert_eq!(
+                it().map(|&x| if x % 3 == 0 { Cow::Borrowed("c") } else { Cow::Owned(x.to_string()) }).collect::<String>(),
+                v.iter().map(|&x| if x % 3 == 0 { Cow::Borrowed("c") } else { Cow::Owned(x.to_string()) }).collect::<String>()
+            );
             let r: Option<LinkedList<u32>> = it().map(|&x| (x != 49).then_some(x)).collect();
             prop_assert_eq!(r, v.iter().map(|&x| (x != 49).then_some(x)).collect::<Option<LinkedList<u32>>>());
 
@@ -323,14 +272,10 @@ proptest! {
 }
 
 proptest! {
+    // Fewer cases: each runs up to 200,000 items.
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 2 } else { 24 },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
+        ..iter_cases::config()
     })]
 
     /// The searches from the end over inputs long enough for several blocks, with the

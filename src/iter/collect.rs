@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedL
 use std::hash::{BuildHasher, Hash};
 use std::ops::Range;
 use std::ptr::{self, NonNull};
+use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::iter::drive::{Consumer, drive};
 use crate::iter::{IntoParallelIterator, ParallelExtend, ParallelIterator};
@@ -24,8 +26,9 @@ use crate::loom::Mutex;
 
 /// A collection that a parallel iterator can be collected into, with
 /// [`collect`](ParallelIterator::collect): `Vec<T>`, `VecDeque<T>`, `LinkedList<T>`,
-/// `BinaryHeap<T>`, `Box<[T]>`, `String` (from `char`, `&char`, `&str` or `String` items),
-/// `HashMap`, `HashSet`, `BTreeMap`, `BTreeSet`, `()`, `Cow<'_, B>` of an owned form that
+/// `BinaryHeap<T>`, `Box<[T]>`, `Rc<[T]>`, `Arc<[T]>`, `String` and `Box<str>` (from `char`,
+/// `&char`, `&str`, `String`, `Box<str>` or `Cow<str>` items), `HashMap`, `HashSet`,
+/// `BTreeMap`, `BTreeSet`, `()`, `Cow<'_, B>` of an owned form that
 /// is one of these (always `Cow::Owned`), and `Result<C, E>` or `Option<C>` of any of
 /// these (the first error met, or `None`, if any item is one; every item is still
 /// visited).
@@ -415,29 +418,18 @@ where
     all
 }
 
-impl FromParallelIterator<char> for String {
-    fn from_par_iter<I: IntoParallelIterator<Item = char>>(par_iter: I) -> Self {
-        collect_string(par_iter.into_par_iter())
-    }
+/// `String: FromParallelIterator<$item>` for each item type a `String` can be extended
+/// with.
+macro_rules! string_from_par_iter {
+    ($($item:ty),*) => {$(
+        impl<'a> FromParallelIterator<$item> for String {
+            fn from_par_iter<I: IntoParallelIterator<Item = $item>>(par_iter: I) -> Self {
+                collect_string(par_iter.into_par_iter())
+            }
+        }
+    )*};
 }
-
-impl<'a> FromParallelIterator<&'a char> for String {
-    fn from_par_iter<I: IntoParallelIterator<Item = &'a char>>(par_iter: I) -> Self {
-        collect_string(par_iter.into_par_iter())
-    }
-}
-
-impl<'a> FromParallelIterator<&'a str> for String {
-    fn from_par_iter<I: IntoParallelIterator<Item = &'a str>>(par_iter: I) -> Self {
-        collect_string(par_iter.into_par_iter())
-    }
-}
-
-impl FromParallelIterator<String> for String {
-    fn from_par_iter<I: IntoParallelIterator<Item = String>>(par_iter: I) -> Self {
-        collect_string(par_iter.into_par_iter())
-    }
-}
+string_from_par_iter!(char, &'a char, &'a str, String, Box<str>, Cow<'a, str>);
 
 /// A collection of one chain after another, in order: later items overwrite earlier ones
 /// in a map, as in a sequential `collect`.
@@ -554,6 +546,27 @@ impl<T: Ord + Send> FromParallelIterator<T> for BinaryHeap<T> {
 impl<T: Send> FromParallelIterator<T> for Box<[T]> {
     fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
         Vec::from_par_iter(par_iter).into_boxed_slice()
+    }
+}
+
+impl<T: Send> FromParallelIterator<T> for Rc<[T]> {
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        Vec::from_par_iter(par_iter).into()
+    }
+}
+
+impl<T: Send> FromParallelIterator<T> for Arc<[T]> {
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        Vec::from_par_iter(par_iter).into()
+    }
+}
+
+impl<T: Send> FromParallelIterator<T> for Box<str>
+where
+    String: FromParallelIterator<T>,
+{
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(par_iter: I) -> Self {
+        String::from_par_iter(par_iter).into_boxed_str()
     }
 }
 

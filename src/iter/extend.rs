@@ -7,6 +7,7 @@
 //! or lists, and then extends the collection with them in order, sequentially: a `HashMap`
 //! or a `BTreeSet` is filled by one thread.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
 use std::hash::{BuildHasher, Hash};
 
@@ -17,8 +18,8 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 /// [`par_extend`](Self::par_extend): rayon's `ParallelExtend`.
 ///
 /// Implemented for `Vec<T>`, `VecDeque<T>`, `LinkedList<T>`, `BinaryHeap<T>`, `String`
-/// (from `char`, `&char`, `&str` and `String` items), `HashMap`, `HashSet` (any hasher),
-/// `BTreeMap`, `BTreeSet` (each also from `&T` items, or `(&K, &V)` for maps, when they are
+/// (from `char`, `&char`, `&str`, `String`, `Box<str>` and `Cow<str>` items), `HashMap`,
+/// `HashSet` (any hasher), `BTreeMap`, `BTreeSet` (each also from `&T` items, or `(&K, &V)` for maps, when they are
 /// `Copy`), `()`, and pairs: `(A, B)` from `(T, U)` items (each side extended with its
 /// half) or from [`Either<L, R>`](crate::iter::Either) items (each side with its kind).
 /// [`partition`](ParallelIterator::partition) and
@@ -134,29 +135,17 @@ where
     }
 }
 
-impl ParallelExtend<char> for String {
-    fn par_extend<I: IntoParallelIterator<Item = char>>(&mut self, par_iter: I) {
-        extend_string(self, par_iter);
-    }
+/// `String: ParallelExtend<$item>` for each item type a `String` can be extended with.
+macro_rules! string_par_extend {
+    ($($item:ty),*) => {$(
+        impl<'a> ParallelExtend<$item> for String {
+            fn par_extend<I: IntoParallelIterator<Item = $item>>(&mut self, par_iter: I) {
+                extend_string(self, par_iter);
+            }
+        }
+    )*};
 }
-
-impl<'a> ParallelExtend<&'a char> for String {
-    fn par_extend<I: IntoParallelIterator<Item = &'a char>>(&mut self, par_iter: I) {
-        extend_string(self, par_iter);
-    }
-}
-
-impl<'a> ParallelExtend<&'a str> for String {
-    fn par_extend<I: IntoParallelIterator<Item = &'a str>>(&mut self, par_iter: I) {
-        extend_string(self, par_iter);
-    }
-}
-
-impl ParallelExtend<String> for String {
-    fn par_extend<I: IntoParallelIterator<Item = String>>(&mut self, par_iter: I) {
-        extend_string(self, par_iter);
-    }
-}
+string_par_extend!(char, &'a char, &'a str, String, Box<str>, Cow<'a, str>);
 
 /// Extends `target` with the items of `par_iter` gathered in `Vec`s, in order, room made
 /// first for all of them.

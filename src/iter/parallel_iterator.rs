@@ -436,6 +436,10 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// with [`with_schedule`](Self::with_schedule), it raises the schedule's `chunk`,
     /// `min_chunk` or `min_len` to `min`; several calls keep the largest.
     ///
+    /// After [`par_bridge`](crate::iter::ParallelBridge::par_bridge), whose base indices are
+    /// a quota of items rather than items, every piece that runs when the sequential
+    /// iterator runs dry can come up short, not only the last one.
+    ///
     /// # Examples
     ///
     /// ```

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: small pools, pools for property-test cases,
 //! quiet expected panics, and a deadlock guard.
 
-#![allow(dead_code)] // each test file uses a subset
+#![allow(dead_code, unused_macros)] // each test file uses a subset
 
 use std::any::Any;
 use std::ops::Deref;
@@ -12,6 +12,8 @@ use std::thread;
 use std::time::Duration;
 
 use brigade::ThreadPool;
+
+pub(crate) mod iter_cases;
 
 /// How long a test run under [`within`] may take before it counts as a deadlock. The tests
 /// take well under a second natively. Under miri they take up to a minute or so, and miri's
