@@ -615,6 +615,66 @@ fn one_init_and_one_fold_accumulator_per_run_on_one_thread() {
     });
 }
 
+/// `try_fold` stops calling its closure once the run's fold failed; the `_with` variants
+/// clone a value that is `Send` but not `Sync`, once per run; `zip_eq` refuses unequal
+/// lengths before any item runs.
+#[test]
+fn try_fold_stops_its_run_and_with_variants_clone_per_run() {
+    use std::cell::Cell;
+    quiet_expected_panics();
+    let pool = pool_of(1);
+    pool.install(|| {
+        let calls = AtomicUsize::new(0);
+        let runs: Vec<Result<usize, usize>> = (0..N)
+            .into_par_iter()
+            .try_fold(
+                || 0,
+                |_, i| {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    if i == 10 { Err(i) } else { Ok(i) }
+                },
+            )
+            .collect();
+        assert_eq!(runs, [Err(10)]);
+        assert_eq!(calls.load(Ordering::Relaxed), 11);
+
+        // A `Cell` is `Send`, not `Sync`: each run works on its own clone.
+        let counts: Vec<u32> = (0..N)
+            .into_par_iter()
+            .map_with(Cell::new(0u32), |c, _| {
+                c.set(c.get() + 1);
+                c.get()
+            })
+            .collect();
+        assert_eq!(counts.last(), Some(&(N as u32)));
+        let folded: Vec<Cell<u32>> = (0..N)
+            .into_par_iter()
+            .fold_with(Cell::new(0u32), |c, _| {
+                c.set(c.get() + 1);
+                c
+            })
+            .collect();
+        assert_eq!(folded.iter().map(Cell::get).sum::<u32>(), N as u32);
+        let r = (0..N)
+            .into_par_iter()
+            .try_for_each_with(Cell::new(0usize), |c, i| {
+                c.set(c.get() + 1);
+                if c.get() == i + 1 { Ok(()) } else { Err(i) }
+            });
+        assert_eq!(r, Ok(()));
+    });
+    let ran = AtomicUsize::new(0);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| {
+            (0..N).into_par_iter().zip_eq(0..N - 1).for_each(|_| {
+                ran.fetch_add(1, Ordering::Relaxed);
+            });
+        })
+    }));
+    assert!(payload_str(&*r.unwrap_err()).contains("zip_eq"));
+    assert_eq!(ran.load(Ordering::Relaxed), 0);
+}
+
 #[test]
 fn min_len_and_max_len_bound_what_one_run_covers() {
     let n: usize = if cfg!(miri) { 150 } else { 100_000 };

@@ -99,6 +99,56 @@ proptest! {
         })?;
     }
 
+    /// The `_with` / `try_` variants, `update`, `positions`, `zip_eq` and `panic_fuse`,
+    /// against std.
+    #[test]
+    fn with_and_try_variants_match_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(), target in 0..60u32,
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter(), schedule, lens);
+            prop_assert_eq!(
+                it().copied().update(|x| *x *= 2).collect::<Vec<_>>(),
+                v.iter().map(|&x| x * 2).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(it().copied().update(|x| *x += 1).len(), len);
+            prop_assert_eq!(
+                it().map_with(vec![1u32], |one, &x| x + one[0]).collect::<Vec<_>>(),
+                v.iter().map(|&x| x + 1).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                it().fold_with(IDENTITY, |a, &x| mul(a, mat(x))).reduce(|| IDENTITY, mul),
+                v.iter().fold(IDENTITY, |a, &x| mul(a, mat(x)))
+            );
+            // A fold that fails past a running sum of 2000: the first failure in order, or
+            // the whole sum.
+            let checked = |acc: u32, &x: &u32| if acc + x > 2000 { Err(acc + x) } else { Ok(acc + x) };
+            let runs: Vec<Result<u32, u32>> = it().try_fold(|| 0u32, checked).collect();
+            let ok_sum: u32 = runs.iter().map(|r| r.unwrap_or(0)).sum();
+            match runs.iter().position(Result::is_err) {
+                None => prop_assert_eq!(ok_sum, v.iter().sum::<u32>()),
+                Some(k) => prop_assert!(runs[k].unwrap_err() > 2000),
+            }
+            let total: Option<u32> = it()
+                .try_fold_with(0u32, |acc, &x| acc.checked_add(x))
+                .try_reduce(|| 0, |a, b| a.checked_add(b));
+            prop_assert_eq!(total, Some(v.iter().sum::<u32>()));
+            let r = it().try_for_each_with(target, |t, &x| if x == *t { Err(x) } else { Ok(()) });
+            prop_assert_eq!(r, if v.contains(&target) { Err(target) } else { Ok(()) });
+            let r = it().try_for_each_init(|| target, |t, &x| if x == *t { None } else { Some(()) });
+            prop_assert_eq!(r, (!v.contains(&target)).then_some(()));
+            prop_assert_eq!(
+                it().positions(|&x| x == target).collect::<Vec<_>>(),
+                v.iter().enumerate().filter(|p| *p.1 == target).map(|p| p.0).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(it().zip_eq(it().rev()).collect::<Vec<_>>(), v.iter().zip(v.iter().rev()).collect::<Vec<_>>());
+            prop_assert_eq!(it().panic_fuse().copied().sum::<u32>(), v.iter().sum::<u32>());
+            Ok(())
+        })?;
+    }
+
     /// `par_bridge`: every item of the sequential iterator exactly once (in no particular
     /// order), through adaptors and terminals, on every schedule.
     #[test]

@@ -4,6 +4,7 @@
 use crate::iter::collect::collect_in_place;
 use crate::iter::drive::{drive, drive_back};
 use crate::iter::enumerate::Enumerate;
+use crate::iter::filter::FilterMap;
 use crate::iter::find::{PositionAny, PositionFirst, PositionLast};
 use crate::iter::rev::Rev;
 use crate::iter::skip_take::{Skip, Take};
@@ -115,6 +116,58 @@ pub trait IndexedParallelIterator: ParallelIterator {
         Z::Iter: IndexedParallelIterator,
     {
         Zip::new(self, other.into_par_iter())
+    }
+
+    /// [`zip`](Self::zip) for iterators that must be as long as each other (rayon's
+    /// `zip_eq`).
+    ///
+    /// # Panics
+    ///
+    /// If `self` and `other` have different lengths, before any item runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let dot: u32 = [1u32, 2, 3].par_iter().zip_eq(&[4u32, 5, 6]).map(|(a, b)| a * b).sum();
+    /// assert_eq!(dot, 32);
+    /// let r = std::panic::catch_unwind(|| [1u32, 2].par_iter().zip_eq(&[3u32]).count());
+    /// assert!(r.is_err());
+    /// ```
+    #[track_caller]
+    fn zip_eq<Z>(self, other: Z) -> Zip<Self, Z::Iter>
+    where
+        Z: IntoParallelIterator,
+        Z::Iter: IndexedParallelIterator,
+    {
+        let other = other.into_par_iter();
+        let (a, b) = (self.len(), other.len());
+        assert_eq!(a, b, "zip_eq: the iterators' lengths differ");
+        Zip::new(self, other)
+    }
+
+    /// The positions (from 0) of the items for which `predicate` is true, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = [3u32, 8, 5, 10, 7];
+    /// let even: Vec<usize> = v.par_iter().positions(|x| x % 2 == 0).collect();
+    /// assert_eq!(even, [1, 3]);
+    /// ```
+    #[allow(clippy::type_complexity)] // the type of the closure inside has no name
+    fn positions<P>(
+        self,
+        predicate: P,
+    ) -> FilterMap<Enumerate<Self>, impl Fn((usize, Self::Item)) -> Option<usize> + Sync + Send>
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        self.enumerate()
+            .filter_map(move |(i, item)| predicate(item).then_some(i))
     }
 
     /// The items, last first: item `k` is `self`'s item `len - 1 - k`. Each piece runs its

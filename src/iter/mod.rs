@@ -34,6 +34,7 @@ mod map_init;
 mod parallel_iterator;
 mod partition;
 mod reduce;
+mod repeat;
 mod rev;
 mod skip_take;
 mod slice;
@@ -64,6 +65,7 @@ pub use into::{IntoParallelIterator, IntoParallelRefIterator, IntoParallelRefMut
 pub use map::{Cloned, Copied, Inspect, Map};
 pub use map_init::MapInit;
 pub use parallel_iterator::ParallelIterator;
+pub use repeat::{empty, once, repeat, repeat_n, repeatn};
 pub use rev::Rev;
 pub use skip_take::{Skip, Take};
 pub use slice::{ParallelSlice, ParallelSliceMut};

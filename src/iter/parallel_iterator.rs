@@ -183,6 +183,27 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         Inspect::new(self, f)
     }
 
+    /// Changes every item in place with `update_op` and yields it: `map` for a closure that
+    /// takes `&mut` (rayon's `update`). Indexed if `self` is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<Vec<u8>> = (0..3u8).into_par_iter().map(|x| vec![x]).update(|v| v.push(9)).collect();
+    /// assert_eq!(v, [vec![0, 9], vec![1, 9], vec![2, 9]]);
+    /// ```
+    fn update<F>(self, update_op: F) -> Map<Self, impl Fn(Self::Item) -> Self::Item + Sync + Send>
+    where
+        F: Fn(&mut Self::Item) + Sync + Send,
+    {
+        self.map(move |mut item| {
+            update_op(&mut item);
+            item
+        })
+    }
+
     /// Copies items of type `&T` into `T`.
     ///
     /// # Examples
@@ -399,6 +420,104 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         Fold::new(self, identity, fold_op)
     }
 
+    /// [`fold`](Self::fold) from a clone of `init` per run of consecutive items, instead of
+    /// `identity()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let runs: Vec<Vec<u32>> = (0..100u32)
+    ///     .into_par_iter()
+    ///     .fold_with(Vec::new(), |mut run, x| {
+    ///         run.push(x);
+    ///         run
+    ///     })
+    ///     .collect();
+    /// assert_eq!(runs.concat(), (0..100).collect::<Vec<_>>());
+    /// ```
+    fn fold_with<F, T>(self, init: T, fold_op: F) -> Fold<Self, impl Fn() -> T + Sync + Send, F, T>
+    where
+        F: Fn(T, Self::Item) -> T + Sync + Send,
+        T: Send + Clone,
+    {
+        // Clones are made on whichever worker starts a run: the lock lets a `T` that is
+        // only `Send` be cloned there (one lock per run, not per item).
+        let init = Mutex::new(init);
+        self.fold(move || init.lock().clone(), fold_op)
+    }
+
+    /// [`fold`](Self::fold) with a `fold_op` that can fail (`Result`, `Option` or
+    /// `ControlFlow`; see [`Try`](crate::iter::Try)): yields one result per run of
+    /// consecutive items, the run's fold or the first error it met. Once a run's fold
+    /// fails, `fold_op` is not called again for the rest of that run; other runs go on (stop
+    /// them all with a terminal that stops at an error, such as
+    /// [`try_reduce`](Self::try_reduce) or `collect` into a `Result`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let total: Result<u32, String> = (1..=100u32)
+    ///     .into_par_iter()
+    ///     .try_fold(|| 0u32, |acc, x| acc.checked_add(x).ok_or("overflow".to_string()))
+    ///     .try_reduce(|| 0, |a, b| a.checked_add(b).ok_or("overflow".to_string()));
+    /// assert_eq!(total, Ok(5050));
+    ///
+    /// let overflow: Result<u8, ()> = (1..=100u8)
+    ///     .into_par_iter()
+    ///     .try_fold(|| 0u8, |acc, x| acc.checked_add(x).ok_or(()))
+    ///     .try_reduce(|| 0, |a, b| a.checked_add(b).ok_or(()));
+    /// assert_eq!(overflow, Err(()));
+    /// ```
+    fn try_fold<T, R, ID, F>(
+        self,
+        identity: ID,
+        fold_op: F,
+    ) -> Fold<Self, impl Fn() -> R + Sync + Send, impl Fn(R, Self::Item) -> R + Sync + Send, R>
+    where
+        F: Fn(T, Self::Item) -> R + Sync + Send,
+        ID: Fn() -> T + Sync + Send,
+        R: Try<Output = T> + Send,
+    {
+        self.fold(
+            move || R::from_output(identity()),
+            move |acc: R, item| match acc.branch() {
+                std::ops::ControlFlow::Continue(acc) => fold_op(acc, item),
+                std::ops::ControlFlow::Break(residual) => R::from_residual(residual),
+            },
+        )
+    }
+
+    /// [`try_fold`](Self::try_fold) from a clone of `init` per run of consecutive items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let sums: Option<Vec<u32>> = (0..10u32)
+    ///     .into_par_iter()
+    ///     .try_fold_with(0u32, |acc, x| acc.checked_add(x))
+    ///     .collect();
+    /// assert_eq!(sums.map(|v| v.iter().sum::<u32>()), Some(45));
+    /// ```
+    fn try_fold_with<F, T, R>(
+        self,
+        init: T,
+        fold_op: F,
+    ) -> Fold<Self, impl Fn() -> R + Sync + Send, impl Fn(R, Self::Item) -> R + Sync + Send, R>
+    where
+        F: Fn(T, Self::Item) -> R + Sync + Send,
+        T: Send + Clone,
+        R: Try<Output = T> + Send,
+    {
+        let init = Mutex::new(init);
+        self.try_fold(move || init.lock().clone(), fold_op)
+    }
+
     /// Maps every item with `f`, which also gets a `&mut` to a value made by `init()`:
     /// one value per run of consecutive items that a worker runs (as for [`fold`](Self::fold)),
     /// for per-worker scratch space, a random number generator, a buffer. The value must be
@@ -428,6 +547,38 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         R: Send,
     {
         MapInit::new(self, init, f)
+    }
+
+    /// [`map_init`](Self::map_init) with a clone of `init` per run of consecutive items:
+    /// `f` gets a `&mut` to the run's clone and the item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::sync::mpsc::channel;
+    ///
+    /// let (tx, rx) = channel();
+    /// let doubled: Vec<u32> = (0..5u32)
+    ///     .into_par_iter()
+    ///     .map_with(tx, |tx, x| {
+    ///         tx.send(x).unwrap();
+    ///         2 * x
+    ///     })
+    ///     .collect();
+    /// assert_eq!(doubled, [0, 2, 4, 6, 8]);
+    /// let mut sent: Vec<u32> = rx.iter().collect();
+    /// sent.sort();
+    /// assert_eq!(sent, [0, 1, 2, 3, 4]);
+    /// ```
+    fn map_with<F, T, R>(self, init: T, f: F) -> MapInit<Self, impl Fn() -> T + Sync + Send, F, T>
+    where
+        F: Fn(&mut T, Self::Item) -> R + Sync + Send,
+        T: Send + Clone,
+        R: Send,
+    {
+        let init = Mutex::new(init);
+        self.map_init(move || init.lock().clone(), f)
     }
 
     /// Cuts the loop into pieces of at least `min` base indices (items of an indexed
@@ -493,6 +644,24 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ```
     fn with_schedule(self, schedule: Schedule) -> WithSchedule<Self> {
         WithSchedule::new(self, schedule)
+    }
+
+    /// The iterator as it is: brigade's loops already stop as rayon's `panic_fuse` makes
+    /// them, once a closure panics (pieces not yet started are skipped, and the terminal
+    /// re-raises the panic). Kept so that code written for rayon compiles.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let r = std::panic::catch_unwind(|| {
+    ///     (0..1000u32).into_par_iter().panic_fuse().for_each(|x| assert!(x != 500));
+    /// });
+    /// assert!(r.is_err());
+    /// ```
+    fn panic_fuse(self) -> Self {
+        self
     }
 
     // ----- terminals -----
@@ -592,6 +761,54 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
             Some(residual) => R::from_residual(residual),
             None => R::from_output(()),
         }
+    }
+
+    /// [`try_for_each`](Self::try_for_each) with a `&mut` to a clone of `init`, one clone
+    /// per run of consecutive items (as [`for_each_with`](Self::for_each_with)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::sync::mpsc::channel;
+    ///
+    /// let (tx, rx) = channel();
+    /// let r = (0..10u32).into_par_iter().try_for_each_with(tx, |tx, x| tx.send(x));
+    /// assert!(r.is_ok());
+    /// assert_eq!(rx.iter().count(), 10);
+    /// ```
+    fn try_for_each_with<OP, T, R>(self, init: T, op: OP) -> R
+    where
+        OP: Fn(&mut T, Self::Item) -> R + Sync + Send,
+        T: Send + Clone,
+        R: Try<Output = ()> + Send,
+    {
+        self.map_with(init, op).try_for_each(|r| r)
+    }
+
+    /// [`try_for_each`](Self::try_for_each) with a `&mut` to a value made by `init()`, one
+    /// per run of consecutive items (as [`for_each_init`](Self::for_each_init)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let r = (0..1000u32).into_par_iter().try_for_each_init(String::new, |buf, x| {
+    ///     buf.clear();
+    ///     buf.push_str(&x.to_string());
+    ///     if buf.len() > 2 { Err(x) } else { Ok(()) }
+    /// });
+    /// assert!(matches!(r, Err(x) if x >= 100));
+    /// ```
+    fn try_for_each_init<OP, INIT, T, R>(self, init: INIT, op: OP) -> R
+    where
+        OP: Fn(&mut T, Self::Item) -> R + Sync + Send,
+        INIT: Fn() -> T + Sync + Send,
+        T: Send,
+        R: Try<Output = ()> + Send,
+    {
+        self.map_init(init, op).try_for_each(|r| r)
     }
 
     /// Combines the items with `op`, in order, starting from `identity()` (called once per
