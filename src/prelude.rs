@@ -1,6 +1,6 @@
 //! The traits a rayon user imports with `use rayon::prelude::*`, for brigade:
 //! `use brigade::prelude::*` brings `par_iter()`, `par_iter_mut()`, `into_par_iter()`,
-//! `par_chunks(_mut)`, `par_windows`, `par_lines`, `par_split_whitespace`, `par_extend` and
+//! `par_chunks(_mut)`, `par_windows`, `par_lines`, `par_split_whitespace`, `par_extend`, `par_drain` and
 //! every adaptor and terminal into scope. As in rayon, `Either` (for `partition_map`) is not
 //! in the prelude: it is [`brigade::iter::Either`](crate::iter::Either).
 //!
@@ -16,6 +16,6 @@
 
 pub use crate::iter::{
     FromParallelIterator, IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
-    IntoParallelRefMutIterator, ParallelBridge, ParallelExtend, ParallelIterator, ParallelSlice,
-    ParallelSliceMut, ParallelString,
+    IntoParallelRefMutIterator, ParallelBridge, ParallelDrainFull, ParallelDrainRange,
+    ParallelExtend, ParallelIterator, ParallelSlice, ParallelSliceMut, ParallelString,
 };

@@ -460,6 +460,88 @@ fn a_vec_by_value_drops_each_item_once_however_the_loop_ends() {
     }
 }
 
+fn ids(v: &[(usize, Counted<'_>)]) -> Vec<usize> {
+    v.iter().map(|p| p.0).collect()
+}
+
+/// `par_drain` on a `Vec`: the range's items come out in order, the items after it close
+/// the gap however the loop ends (to the end, early, by a panic, never run), and every item
+/// is dropped exactly once.
+#[test]
+fn par_drain_moves_the_range_out_and_closes_the_gap() {
+    quiet_expected_panics();
+    let n = if cfg!(miri) { 30 } else { 10_000 };
+    let (a, b) = (n / 3, 2 * n / 3);
+    let around = || (0..a).chain(b..n).collect::<Vec<_>>();
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            let counts = Counts::default();
+            let items = || (0..n).map(|i| (i, counts.make())).collect::<Vec<_>>();
+            pool.install(|| {
+                let mut v = items();
+                let taken: Vec<usize> = v
+                    .par_drain(a..b)
+                    .with_schedule(schedule)
+                    .map(|p| p.0)
+                    .collect();
+                assert_eq!(taken, (a..b).collect::<Vec<_>>());
+                assert_eq!(ids(&v), around());
+                // Stops early: the items never reached are dropped with the iterator.
+                let mut v = items();
+                let seen = AtomicUsize::new(0);
+                let found = v
+                    .par_drain(a..)
+                    .with_schedule(schedule)
+                    .any(|_| seen.fetch_add(1, Ordering::Relaxed) == 10);
+                assert!(found);
+                assert_eq!(ids(&v), (0..a).collect::<Vec<_>>());
+                // Never run.
+                let mut v = items();
+                drop(v.par_drain(..=a));
+                assert_eq!(ids(&v), (a + 1..n).collect::<Vec<_>>());
+                // Empty and whole ranges.
+                let mut v = items();
+                assert_eq!(v.par_drain(a..a).count(), 0);
+                assert_eq!(v.len(), n);
+                assert_eq!(v.par_drain(..).with_schedule(schedule).rev().count(), n);
+                assert!(v.is_empty());
+            });
+            let mut v = items();
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                pool.install(|| {
+                    v.par_drain(a..b)
+                        .with_schedule(schedule)
+                        .for_each(|(i, c)| {
+                            if i == (a + b) / 2 {
+                                panic!("{EXPECTED}: item {i}");
+                            }
+                            drop(c);
+                        })
+                })
+            }));
+            expect_our_panic(r);
+            assert_eq!(ids(&v), around());
+            drop(v);
+            assert!(counts.balanced(), "{schedule:?} on {threads}");
+        }
+    }
+    // A leaked drain leaks the range and the tail; the Vec keeps the items before it.
+    let mut v: Vec<u32> = (0..10).collect();
+    std::mem::forget(v.par_drain(3..6));
+    assert_eq!(v, [0, 1, 2]);
+    // Ranges out of bounds panic before anything moves.
+    let mut v = vec![1, 2, 3];
+    #[allow(clippy::reversed_empty_ranges)]
+    for r in [
+        catch_unwind(AssertUnwindSafe(|| drop(v.par_drain(2..5)))),
+        catch_unwind(AssertUnwindSafe(|| drop(v.par_drain(2..1)))),
+    ] {
+        assert!(r.is_err());
+    }
+    assert_eq!(v, [1, 2, 3]);
+}
+
 #[test]
 fn a_panic_in_any_closure_reaches_the_caller_once_and_the_pool_survives() {
     quiet_expected_panics();

@@ -20,6 +20,7 @@ mod chars;
 mod chunks;
 mod collect;
 mod collections;
+mod drain;
 mod drive;
 mod enumerate;
 mod extend;
@@ -52,6 +53,7 @@ pub use chain::Chain;
 pub use chars::{Bytes, CharIndices, Chars};
 pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 pub use collect::FromParallelIterator;
+pub use drain::{ParallelDrainFull, ParallelDrainRange};
 /// The two-way choice of [`partition_map`](ParallelIterator::partition_map): the `either`
 /// crate's `Either`, re-exported as rayon does.
 pub use either::Either;
@@ -74,7 +76,7 @@ pub use step_by::StepBy;
 pub use str::{Lines, ParallelString, SplitWhitespace};
 pub use try_ops::Try;
 pub use tuning::{MaxLen, MinLen, WithSchedule};
-pub use vec::IntoIter;
+pub use vec::{Drain, IntoIter};
 pub use zip::Zip;
 
 /// Keeps brigade's iterator traits implemented by brigade's types only, so that the hidden

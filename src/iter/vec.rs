@@ -11,6 +11,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, needs_drop};
+use std::ops::{Bound, RangeBounds};
 use std::ptr::{self, NonNull};
 
 use crate::iter::drive::Config;
@@ -33,31 +34,20 @@ use crate::loom::Mutex;
 /// assert_eq!(total, 6);
 /// ```
 pub struct IntoIter<T> {
-    /// The `Vec`'s buffer: `cap` slots, of which `0..len` hold items.
-    buf: NonNull<T>,
+    slots: Slots<T>,
+    /// The capacity of the `Vec`'s buffer, which starts at `slots.buf`.
     cap: usize,
-    len: usize,
-    /// The ranges handed to pieces, when `T` has drop glue (see the module docs).
-    taken: Mutex<Vec<(usize, usize)>>,
-    _owns: PhantomData<T>,
 }
-
-// SAFETY: it owns `T`s (as a `Vec<T>` does) and gives each to one piece, on whichever
-// thread runs it: sending or sharing it moves `T`s between threads, so `T: Send`. No `&T`
-// is ever shared.
-unsafe impl<T: Send> Send for IntoIter<T> {}
-// SAFETY: as above: through `&IntoIter`, threads only take disjoint items out (by value).
-unsafe impl<T: Send> Sync for IntoIter<T> {}
 
 impl<T> IntoIter<T> {
     fn new(v: Vec<T>) -> Self {
         let mut v = ManuallyDrop::new(v);
         IntoIter {
-            buf: NonNull::new(v.as_mut_ptr()).expect("a Vec's pointer is never null"),
+            slots: Slots::new(
+                NonNull::new(v.as_mut_ptr()).expect("a Vec's pointer is never null"),
+                v.len(),
+            ),
             cap: v.capacity(),
-            len: v.len(),
-            taken: Mutex::new(Vec::new()),
-            _owns: PhantomData,
         }
     }
 }
@@ -66,7 +56,179 @@ impl<T> Drop for IntoIter<T> {
     fn drop(&mut self) {
         // SAFETY: the buffer of a `Vec` of capacity `cap`, now owned by nobody else; with
         // length 0 it frees the buffer only (dropped last, even if an item's drop panics).
-        let _buffer = unsafe { Vec::from_raw_parts(self.buf.as_ptr(), 0, self.cap) };
+        let _buffer = unsafe { Vec::from_raw_parts(self.slots.buf.as_ptr(), 0, self.cap) };
+        self.slots.drop_untaken();
+    }
+}
+
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter")
+            .field("len", &self.slots.len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The parallel iterator of [`par_drain`](crate::iter::ParallelDrainRange::par_drain) on a
+/// `Vec`: moves the items of a range out of the `Vec`, in place. When it is dropped (after
+/// the loop, or without running), the items no piece took are dropped and the items after
+/// the range move down to close the gap, as with std's `Vec::drain`.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let mut v: Vec<u32> = (0..10).collect();
+/// let it: brigade::iter::Drain<'_, u32> = v.par_drain(2..5);
+/// assert_eq!(it.collect::<Vec<_>>(), [2, 3, 4]);
+/// assert_eq!(v, [0, 1, 5, 6, 7, 8, 9]);
+/// ```
+pub struct Drain<'a, T> {
+    slots: Slots<T>,
+    /// The `Vec`, whose length is `start` until the drain ends (so a leaked drain leaks
+    /// the range and the tail, and never exposes a moved-out item).
+    vec: NonNull<Vec<T>>,
+    start: usize,
+    /// Where the items after the range start, and how many there are.
+    tail: usize,
+    tail_len: usize,
+    _vec: PhantomData<&'a mut Vec<T>>,
+}
+
+impl<'a, T> Drain<'a, T> {
+    /// Drains `range` of `vec`.
+    ///
+    /// # Panics
+    ///
+    /// If the range's start is past its end, or its end past the `Vec`'s length.
+    #[track_caller]
+    pub(crate) fn new(vec: &'a mut Vec<T>, range: impl RangeBounds<usize>) -> Self {
+        let len = vec.len();
+        let start = match range.start_bound() {
+            Bound::Included(&s) => s,
+            Bound::Excluded(&s) => s.checked_add(1).expect("range start overflows usize"),
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(&e) => e.checked_add(1).expect("range end overflows usize"),
+            Bound::Excluded(&e) => e,
+            Bound::Unbounded => len,
+        };
+        assert!(
+            start <= end,
+            "par_drain: range starts at {start} but ends at {end}"
+        );
+        assert!(
+            end <= len,
+            "par_drain: range end {end} is past the Vec's length {len}"
+        );
+        // SAFETY: `start <= len`, so the pointer is inside the buffer or one past its end.
+        let buf = unsafe { vec.as_mut_ptr().add(start) };
+        // SAFETY: `start <= len`; slots `start..len` are owned by this drain from here on
+        // (items `start..end` by its pieces, the tail until the drain ends).
+        unsafe { vec.set_len(start) };
+        Drain {
+            slots: Slots::new(
+                NonNull::new(buf).expect("a Vec's pointer is never null"),
+                end - start,
+            ),
+            vec: NonNull::from(vec),
+            start,
+            tail: end,
+            tail_len: len - end,
+            _vec: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for Drain<'_, T> {
+    fn drop(&mut self) {
+        /// Moves the tail down and gives the `Vec` its length back, also when dropping an
+        /// item left in the range panics.
+        struct CloseGap<T> {
+            vec: NonNull<Vec<T>>,
+            start: usize,
+            tail: usize,
+            tail_len: usize,
+        }
+        impl<T> Drop for CloseGap<T> {
+            fn drop(&mut self) {
+                // SAFETY: the drain holds the `Vec`'s unique borrow, and nothing else
+                // touches the `Vec` while the drain is dropped.
+                let vec = unsafe { self.vec.as_mut() };
+                let base = vec.as_mut_ptr();
+                if self.tail_len > 0 && self.tail != self.start {
+                    // SAFETY: slots `tail..tail + tail_len` hold the tail's items, and
+                    // `start..start + tail_len` is inside the buffer (`start <= tail`); the
+                    // range's items are all gone (taken or dropped), so nothing is lost.
+                    unsafe { ptr::copy(base.add(self.tail), base.add(self.start), self.tail_len) };
+                }
+                // SAFETY: slots `0..start + tail_len` hold items now.
+                unsafe { vec.set_len(self.start + self.tail_len) };
+            }
+        }
+        let _close = CloseGap {
+            vec: self.vec,
+            start: self.start,
+            tail: self.tail,
+            tail_len: self.tail_len,
+        };
+        self.slots.drop_untaken();
+    }
+}
+
+impl<T> fmt::Debug for Drain<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain")
+            .field("len", &self.slots.len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Slots `0..len` from `buf`, holding items that pieces take by value: each index goes to
+/// one piece, once. Items without drop glue need no record of what was taken, and get none.
+struct Slots<T> {
+    buf: NonNull<T>,
+    len: usize,
+    /// The ranges handed to pieces, when `T` has drop glue (see the module docs).
+    taken: Mutex<Vec<(usize, usize)>>,
+    _owns: PhantomData<T>,
+}
+
+impl<T> Slots<T> {
+    fn new(buf: NonNull<T>, len: usize) -> Self {
+        Slots {
+            buf,
+            len,
+            taken: Mutex::new(Vec::new()),
+            _owns: PhantomData,
+        }
+    }
+
+    /// The piece of slots `start..end`.
+    ///
+    /// # Safety
+    ///
+    /// `start <= end <= len`, and no other piece ever gets any of these indices.
+    #[inline]
+    unsafe fn take(&self, start: usize, end: usize) -> Take<'_, T> {
+        debug_assert!(start <= end && end <= self.len);
+        // An empty piece takes nothing; recorded, one inside another piece's range would
+        // break the sorted walk in `drop_untaken`.
+        if needs_drop::<T>() && start < end {
+            self.taken.lock().push((start, end));
+        }
+        Take {
+            buf: self.buf,
+            at: start,
+            end,
+            _items: PhantomData,
+        }
+    }
+
+    /// Drops the items of the slots no piece took. Called once, when every piece is gone.
+    fn drop_untaken(&mut self) {
         if !needs_drop::<T>() {
             return;
         }
@@ -80,94 +242,94 @@ impl<T> Drop for IntoIter<T> {
                 start - at,
             );
             // SAFETY: slots `at..start` hold items no piece took (the recorded ranges are
-            // disjoint and sorted), which this iterator still owns; dropped once, here.
+            // disjoint and sorted), which these slots still own; dropped once, here.
             unsafe { ptr::drop_in_place(left) };
             at = end;
         }
     }
 }
 
-impl<T> fmt::Debug for IntoIter<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoIter")
-            .field("len", &self.len)
-            .finish_non_exhaustive()
-    }
+/// `ParallelIterator` and `IndexedParallelIterator` for a by-value source made of [`Slots`].
+macro_rules! by_value_source {
+    ($([$($gen:tt)*] $ty:ty;)*) => {$(
+        impl<$($gen)*> Sealed for $ty {}
+
+        // SAFETY: it owns `T`s (as a `Vec<T>` does) and gives each to one piece, on
+        // whichever thread runs it: sending or sharing it moves `T`s between threads, so
+        // `T: Send`. No `&T` is ever shared.
+        unsafe impl<$($gen)*> Send for $ty where T: Send {}
+        // SAFETY: as above: through a shared reference, threads only take disjoint items
+        // out (by value).
+        unsafe impl<$($gen)*> Sync for $ty where T: Send {}
+
+        impl<$($gen)*> ParallelIterator for $ty where T: Send {
+            type Item = T;
+            type State = ();
+            type Piece<'p>
+                = Take<'p, T>
+            where
+                Self: 'p;
+            type Flush<'p>
+                = std::iter::Empty<T>
+            where
+                Self: 'p;
+            const INDEXED: bool = true;
+            const FLUSHES: bool = false;
+            const BOUNDLESS: bool = false;
+
+            #[inline]
+            fn base_len(&self) -> usize {
+                self.slots.len
+            }
+
+            #[inline]
+            fn config(&self) -> Config {
+                Config::default()
+            }
+
+            #[inline]
+            fn state(&self) {}
+
+            #[inline]
+            unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> Take<'p, T> {
+                // SAFETY: the caller of `piece` makes the promise `take` needs.
+                unsafe { self.slots.take(start, end) }
+            }
+
+            #[inline]
+            fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
+                std::iter::empty()
+            }
+
+            #[inline]
+            fn dry_from(&self, _start: usize) -> bool {
+                false
+            }
+        }
+
+        impl<$($gen)*> IndexedParallelIterator for $ty where T: Send {
+            type RevPiece<'p>
+                = std::iter::Rev<Take<'p, T>>
+            where
+                Self: 'p;
+
+            #[inline]
+            unsafe fn rev_piece<'p>(
+                &'p self,
+                state: &'p mut (),
+                start: usize,
+                end: usize,
+            ) -> Self::RevPiece<'p> {
+                // SAFETY: forwarded: the caller's promise is the one `piece` needs.
+                unsafe { self.piece(state, start, end) }.rev()
+            }
+        }
+    )*};
 }
 
-impl<T> Sealed for IntoIter<T> {}
-
-impl<T: Send> ParallelIterator for IntoIter<T> {
-    type Item = T;
-    type State = ();
-    type Piece<'p>
-        = Take<'p, T>
-    where
-        Self: 'p;
-    type Flush<'p>
-        = std::iter::Empty<T>
-    where
-        Self: 'p;
-    const INDEXED: bool = true;
-    const FLUSHES: bool = false;
-    const BOUNDLESS: bool = false;
-
-    #[inline]
-    fn base_len(&self) -> usize {
-        self.len
-    }
-
-    #[inline]
-    fn config(&self) -> Config {
-        Config::default()
-    }
-
-    #[inline]
-    fn state(&self) {}
-
-    #[inline]
-    unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> Take<'p, T> {
-        debug_assert!(start <= end && end <= self.len);
-        // An empty piece takes nothing; recorded, one inside another piece's range would
-        // break the sorted walk in `drop`.
-        if needs_drop::<T>() && start < end {
-            self.taken.lock().push((start, end));
-        }
-        Take {
-            buf: self.buf,
-            at: start,
-            end,
-            _items: PhantomData,
-        }
-    }
-
-    #[inline]
-    fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
-        std::iter::empty()
-    }
-
-    #[inline]
-    fn dry_from(&self, _start: usize) -> bool {
-        false
-    }
-}
-
-impl<T: Send> IndexedParallelIterator for IntoIter<T> {
-    type RevPiece<'p>
-        = std::iter::Rev<Take<'p, T>>
-    where
-        Self: 'p;
-
-    #[inline]
-    unsafe fn rev_piece<'p>(
-        &'p self,
-        state: &'p mut (),
-        start: usize,
-        end: usize,
-    ) -> Self::RevPiece<'p> {
-        // SAFETY: forwarded: the caller's promise is the one `piece` needs.
-        unsafe { self.piece(state, start, end) }.rev()
-    }
+by_value_source! {
+    [T] IntoIter<T>;
+    ['a, T] Drain<'a, T>;
 }
 
 /// A piece of an [`IntoIter`]: owns the items of slots `at..end`, yields them, and drops
