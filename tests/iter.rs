@@ -194,6 +194,33 @@ fn strings_cut_into_lines_and_words_as_std_does() {
     });
 }
 
+/// A piece of `par_lines`, `par_split_whitespace` or `par_split` looks for its first line
+/// (word, part) only in its own bytes. It used to scan on to the next line ending, so on a
+/// long line every piece scanned the rest of the text: 100 MB on one line did not finish
+/// in minutes.
+#[test]
+#[cfg_attr(miri, ignore = "4 MB of text")]
+fn long_lines_words_and_parts_cost_one_pass() {
+    use common::within;
+    let counts = within("one long line", || {
+        let pool = pool_of(2);
+        let line = "x".repeat(4_000_000);
+        let gap = " ".repeat(4_000_000);
+        let small = Schedule::Dynamic { chunk: 1024 };
+        pool.install(|| {
+            [
+                line.par_lines().with_schedule(small).count(),
+                line.par_split_whitespace().with_schedule(small).count(),
+                gap.par_split_whitespace().with_schedule(small).count(),
+                line.par_split(',').with_schedule(small).count(),
+                line.par_split_terminator(',').with_schedule(small).count(),
+                gap.par_lines().with_schedule(small).count(),
+            ]
+        })
+    });
+    assert_eq!(counts, [1, 1, 0, 1, 1, 1]);
+}
+
 #[test]
 fn find_any_and_any_stop_early() {
     let n: usize = if cfg!(miri) { 400 } else { 4_000_000 };

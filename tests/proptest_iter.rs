@@ -290,6 +290,20 @@ proptest! {
             prop_assert_eq!(at, text.char_indices().collect::<Vec<_>>());
             let bytes: Vec<u8> = text.par_bytes().with_schedule(schedule).collect();
             prop_assert_eq!(bytes, text.as_bytes());
+            // Split at one separator, at several (one of them multi-byte), at a closure.
+            let split: Vec<&str> = text.par_split('a').with_schedule(schedule).collect();
+            prop_assert_eq!(split, text.split('a').collect::<Vec<_>>());
+            let split: Vec<&str> = text.par_split(['\n', '日']).with_schedule(schedule).collect();
+            prop_assert_eq!(split, text.split(['\n', '日']).collect::<Vec<_>>());
+            let split: Vec<&str> = text.par_split(char::is_whitespace).with_schedule(schedule).collect();
+            prop_assert_eq!(split, text.split(char::is_whitespace).collect::<Vec<_>>());
+            let split: Vec<&str> = text.par_split_terminator('\n').with_schedule(schedule).collect();
+            prop_assert_eq!(split, text.split_terminator('\n').collect::<Vec<_>>());
+            let split: Vec<&str> = text.par_split_inclusive(&['é', ' '][..]).with_schedule(schedule).collect();
+            prop_assert_eq!(split, text.split_inclusive(&['é', ' '][..]).collect::<Vec<_>>());
+            let found: Vec<(usize, &str)> = text.par_match_indices('\u{a0}').with_schedule(schedule).collect();
+            prop_assert_eq!(found, text.match_indices('\u{a0}').collect::<Vec<_>>());
+            prop_assert_eq!(text.par_matches('c').count(), text.matches('c').count());
             Ok(())
         })?;
     }

@@ -11,7 +11,9 @@ use std::fmt;
 
 use crate::iter::chars::{Bytes, CharIndices, Chars};
 use crate::iter::drive::Config;
+use crate::iter::filter::FilterMap;
 use crate::iter::sealed::Sealed;
+use crate::iter::split::{Pattern, Split, SplitInclusive, SplitTerminator};
 use crate::iter::{IntoParallelRefIterator, ParallelIterator};
 
 /// Parallel iterators over the parts of a string.
@@ -87,6 +89,79 @@ pub trait ParallelString {
     /// assert_eq!("hello".par_bytes().filter(|&b| b == b'l').count(), 2);
     /// ```
     fn par_bytes(&self) -> Bytes<'_>;
+
+    /// The parts of the string between separators, as [`str::split`] cuts them (an empty
+    /// part where two separators meet, and after a final one); the separators are the
+    /// characters `separator` matches ([`Pattern`]: a `char`, `char`s, or a closure).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let fields: Vec<&str> = "a,b,,c,".par_split(',').collect();
+    /// assert_eq!(fields, ["a", "b", "", "c", ""]);
+    /// ```
+    fn par_split<P: Pattern>(&self, separator: P) -> Split<'_, P>;
+
+    /// As [`par_split`](Self::par_split), without the empty part after a final separator,
+    /// as [`str::split_terminator`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let stmts: Vec<&str> = "a;b;;".par_split_terminator(';').collect();
+    /// assert_eq!(stmts, ["a", "b", ""]);
+    /// ```
+    fn par_split_terminator<P: Pattern>(&self, terminator: P) -> SplitTerminator<'_, P>;
+
+    /// As [`par_split`](Self::par_split), each part with the separator that ends it, as
+    /// [`str::split_inclusive`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let parts: Vec<&str> = "one. two. three".par_split_inclusive('.').collect();
+    /// assert_eq!(parts, ["one.", " two.", " three"]);
+    /// ```
+    fn par_split_inclusive<P: Pattern>(&self, separator: P) -> SplitInclusive<'_, P>;
+
+    /// The characters `pattern` matches, each as a `&str`, in order, as [`str::matches`]
+    /// yields them for a character pattern.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let digits: String = "a1b22c333".par_matches(|c: char| c.is_ascii_digit()).collect();
+    /// assert_eq!(digits, "122333");
+    /// ```
+    fn par_matches<'a, P: Pattern>(
+        &'a self,
+        pattern: P,
+    ) -> FilterMap<CharIndices<'a>, impl Fn((usize, char)) -> Option<&'a str> + Sync + Send>;
+
+    /// [`par_matches`](Self::par_matches) with the byte offset of each match, as
+    /// [`str::match_indices`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let at: Vec<(usize, &str)> = "a,é,".par_match_indices(',').collect();
+    /// assert_eq!(at, [(1, ","), (4, ",")]);
+    /// ```
+    #[allow(clippy::type_complexity)] // the type of the closure inside has no name
+    fn par_match_indices<'a, P: Pattern>(
+        &'a self,
+        pattern: P,
+    ) -> FilterMap<CharIndices<'a>, impl Fn((usize, char)) -> Option<(usize, &'a str)> + Sync + Send>;
 }
 
 impl ParallelString for str {
@@ -108,6 +183,35 @@ impl ParallelString for str {
 
     fn par_bytes(&self) -> Bytes<'_> {
         self.as_bytes().par_iter().copied()
+    }
+
+    fn par_split<P: Pattern>(&self, separator: P) -> Split<'_, P> {
+        Split::new(self, separator)
+    }
+
+    fn par_split_terminator<P: Pattern>(&self, terminator: P) -> SplitTerminator<'_, P> {
+        SplitTerminator::new(self, terminator)
+    }
+
+    fn par_split_inclusive<P: Pattern>(&self, separator: P) -> SplitInclusive<'_, P> {
+        SplitInclusive::new(self, separator)
+    }
+
+    fn par_matches<'a, P: Pattern>(
+        &'a self,
+        pattern: P,
+    ) -> FilterMap<CharIndices<'a>, impl Fn((usize, char)) -> Option<&'a str> + Sync + Send> {
+        self.par_char_indices()
+            .filter_map(move |(i, c)| pattern.is_match(c).then(|| &self[i..i + c.len_utf8()]))
+    }
+
+    fn par_match_indices<'a, P: Pattern>(
+        &'a self,
+        pattern: P,
+    ) -> FilterMap<CharIndices<'a>, impl Fn((usize, char)) -> Option<(usize, &'a str)> + Sync + Send>
+    {
+        self.par_char_indices()
+            .filter_map(move |(i, c)| pattern.is_match(c).then(|| (i, &self[i..i + c.len_utf8()])))
     }
 }
 
@@ -200,10 +304,13 @@ pub struct LinesPiece<'a> {
 impl<'a> LinesPiece<'a> {
     fn new(text: &'a str, start: usize, end: usize) -> Self {
         // A line begins at 0 and after every `\n` (which is never part of a multi-byte
-        // character, so a byte search is safe anywhere).
+        // character, so a byte search is safe anywhere). Only a `\n` in bytes
+        // `start - 1..end - 1` begins a line in this piece: the search stops there, so a
+        // piece never scans past its end (a long line would make every piece scan the rest
+        // of the text).
         let at = match start {
             0 => 0,
-            _ => match text.as_bytes()[start - 1..]
+            _ => match text.as_bytes()[start - 1..end - 1]
                 .iter()
                 .position(|&b| b == b'\n')
             {
@@ -266,26 +373,35 @@ pub struct WordsPiece<'a> {
     rest: &'a str,
     at: usize,
     end: usize,
+    /// The first character boundary at or after `end`: the piece looks for the beginning of
+    /// a word only before it (so it never scans a long word or gap past its end; only the
+    /// last word it begins runs on past `end`).
+    limit: usize,
 }
 
 impl<'a> WordsPiece<'a> {
     fn new(text: &'a str, start: usize, end: usize) -> Self {
-        let mut at = start;
-        while !text.is_char_boundary(at) {
-            at += 1;
-        }
-        // Inside a word begun before `start`: skip to its end.
+        let boundary = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i += 1;
+            }
+            i
+        };
+        let mut at = boundary(start);
+        let limit = boundary(end);
+        // Inside a word begun before `start`: skip to its end (or to the limit).
         let inside = text[..at]
             .chars()
             .next_back()
             .is_some_and(|c| !c.is_whitespace());
         if inside {
-            at += run_len(&text[at..], false);
+            at += run_len(&text[at..limit], false);
         }
         WordsPiece {
             rest: &text[at..],
             at,
             end,
+            limit,
         }
     }
 }
@@ -295,7 +411,10 @@ impl<'a> Iterator for WordsPiece<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<&'a str> {
-        let gap = run_len(self.rest, true);
+        if self.at >= self.end {
+            return None;
+        }
+        let gap = run_len(&self.rest[..self.limit - self.at], true);
         self.at += gap;
         self.rest = &self.rest[gap..];
         if self.at >= self.end || self.rest.is_empty() {
