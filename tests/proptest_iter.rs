@@ -87,6 +87,25 @@ proptest! {
             let mut m = v.clone();
             tuned!(m.par_chunks_mut(size), schedule, lens).enumerate().for_each(|(i, c)| c.iter_mut().for_each(|x| *x += i as u32));
             prop_assert_eq!(m, v.iter().enumerate().map(|(i, &x)| x + (i / size) as u32).collect::<Vec<_>>());
+            prop_assert_eq!(
+                tuned!(v.par_rchunks(size), schedule, lens).map(|c| c.to_vec()).collect::<Vec<_>>(),
+                v.rchunks(size).map(|c| c.to_vec()).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                tuned!(v.par_rchunks_exact(size), schedule, lens).rev().map(|c| c.to_vec()).collect::<Vec<_>>(),
+                v.rchunks_exact(size).rev().map(|c| c.to_vec()).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(v.par_rchunks_exact(size).remainder(), v.rchunks_exact(size).remainder());
+            let mut m = v.clone();
+            tuned!(m.par_rchunks_mut(size), schedule, lens).enumerate().for_each(|(i, c)| c.iter_mut().for_each(|x| *x += i as u32));
+            let mut expected = v.clone();
+            expected.rchunks_mut(size).enumerate().for_each(|(i, c)| c.iter_mut().for_each(|x| *x += i as u32));
+            prop_assert_eq!(m, expected);
+            let mut m = v.clone();
+            tuned!(m.par_rchunks_exact_mut(size), schedule, lens).for_each(|c| c.reverse());
+            let mut expected = v.clone();
+            expected.rchunks_exact_mut(size).for_each(|c| c.reverse());
+            prop_assert_eq!(m, expected);
             let mut m = v.clone();
             tuned!(m.par_chunks_exact_mut(size), schedule, lens).for_each(|c| c.reverse());
             let mut expected = v.clone();

@@ -1,8 +1,10 @@
 //! Sources over groups of a slice's items: [`Chunks`], [`ChunksMut`], [`ChunksExact`],
-//! [`ChunksExactMut`], [`Windows`]. Base index `i` is the `i`-th chunk or window, so a
-//! piece `start..end` is the sub-slice those cover, cut by the std iterator of the same
-//! name. Mutable chunks rebuild their sub-slice from the slice's raw form, as a loop over
-//! a mutable slice does (`LoopSource::piece`): disjoint pieces cover disjoint items.
+//! [`ChunksExactMut`], [`Windows`], and the chunks from the end, [`RChunks`],
+//! [`RChunksMut`], [`RChunksExact`], [`RChunksExactMut`]. Base index `i` is the `i`-th
+//! chunk or window, so a piece `start..end` is the sub-slice those cover, cut by the std
+//! iterator of the same name. Mutable chunks rebuild their sub-slice from the slice's raw
+//! form, as a loop over a mutable slice does (`LoopSource::piece`): disjoint pieces cover
+//! disjoint items.
 
 use std::fmt;
 
@@ -346,4 +348,223 @@ chunk_source!(
     Send,
     &'a mut [T],
     std::slice::ChunksExactMut<'a, T>
+);
+
+/// The items of chunks `start..end`, counted from the end, of `size` items over a slice of
+/// `len` (the last chunk, at the front, may be shorter): `first..past`.
+#[inline]
+fn rchunk_bounds(start: usize, end: usize, size: usize, len: usize) -> (usize, usize) {
+    (
+        len - end.saturating_mul(size).min(len),
+        len - start.saturating_mul(size).min(len),
+    )
+}
+
+/// The parallel iterator of [`par_rchunks`](crate::iter::ParallelSlice::par_rchunks):
+/// `&[T]` chunks of `size` items from the end, the last one (at the front) shorter.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let v = [1, 2, 3, 4, 5];
+/// let it: brigade::iter::RChunks<'_, i32> = v.par_rchunks(2);
+/// assert_eq!(it.collect::<Vec<_>>(), [&[4, 5][..], &[2, 3], &[1]]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct RChunks<'a, T> {
+    slice: &'a [T],
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T> RChunks<'a, T> {
+    pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        RChunks {
+            slice,
+            len: slice.len(),
+            size,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len.div_ceil(self.size)
+    }
+
+    /// Unsafe only to share `chunk_source!` with the mutable chunks.
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::RChunks<'a, T> {
+        let (first, past) = rchunk_bounds(start, end, self.size, self.len);
+        self.slice[first..past].rchunks(self.size)
+    }
+}
+
+chunk_source!(RChunks, Sync, &'a [T], std::slice::RChunks<'a, T>);
+
+/// The parallel iterator of
+/// [`par_rchunks_exact`](crate::iter::ParallelSlice::par_rchunks_exact): `&[T]` chunks of
+/// exactly `size` items from the end; the items left over, at the front, are in
+/// [`remainder`](Self::remainder).
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let v = [1, 2, 3, 4, 5];
+/// let it: brigade::iter::RChunksExact<'_, i32> = v.par_rchunks_exact(2);
+/// assert_eq!(it.remainder(), [1]);
+/// assert_eq!(it.collect::<Vec<_>>(), [&[4, 5][..], &[2, 3]]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct RChunksExact<'a, T> {
+    slice: &'a [T],
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T> RChunksExact<'a, T> {
+    pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        RChunksExact {
+            slice,
+            len: slice.len(),
+            size,
+        }
+    }
+
+    /// The items before the last whole chunk from the end (fewer than `size`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!([1, 2, 3].par_rchunks_exact(2).remainder(), [1]);
+    /// ```
+    pub fn remainder(&self) -> &'a [T] {
+        &self.slice[..self.len % self.size]
+    }
+
+    fn count(&self) -> usize {
+        self.len / self.size
+    }
+
+    /// Unsafe only to share `chunk_source!` with the mutable chunks.
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::RChunksExact<'a, T> {
+        self.slice[self.len - end * self.size..self.len - start * self.size]
+            .rchunks_exact(self.size)
+    }
+}
+
+chunk_source!(RChunksExact, Sync, &'a [T], std::slice::RChunksExact<'a, T>);
+
+/// The parallel iterator of
+/// [`par_rchunks_mut`](crate::iter::ParallelSliceMut::par_rchunks_mut): `&mut [T]` chunks
+/// of `size` items from the end, the last one (at the front) shorter.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let mut v = [0; 5];
+/// let it: brigade::iter::RChunksMut<'_, i32> = v.par_rchunks_mut(2);
+/// it.enumerate().for_each(|(i, c)| c.fill(i as i32));
+/// assert_eq!(v, [2, 1, 1, 0, 0]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct RChunksMut<'a, T: Send> {
+    raw: RawMut<'a, T>,
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T: Send> RChunksMut<'a, T> {
+    pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        RChunksMut {
+            len: slice.len(),
+            raw: slice.into_raw(),
+            size,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len.div_ceil(self.size)
+    }
+
+    /// # Safety
+    ///
+    /// As [`ParallelIterator::piece`].
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::RChunksMut<'a, T> {
+        let (first, past) = rchunk_bounds(start, end, self.size, self.len);
+        // SAFETY: `raw` came from a live `&'a mut [T]` of `len` items; chunks `start..end`
+        // are within it, and disjoint chunk ranges (the caller's promise) cover disjoint
+        // items.
+        unsafe { <&'a mut [T]>::piece(self.raw, first, past) }.rchunks_mut(self.size)
+    }
+}
+
+chunk_source!(RChunksMut, Send, &'a mut [T], std::slice::RChunksMut<'a, T>);
+
+/// The parallel iterator of
+/// [`par_rchunks_exact_mut`](crate::iter::ParallelSliceMut::par_rchunks_exact_mut):
+/// `&mut [T]` chunks of exactly `size` items from the end; the items left over, at the
+/// front, are not visited.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let mut v = [1, 2, 3, 4, 5];
+/// let it: brigade::iter::RChunksExactMut<'_, i32> = v.par_rchunks_exact_mut(2);
+/// it.for_each(|c| c.swap(0, 1));
+/// assert_eq!(v, [1, 3, 2, 5, 4]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct RChunksExactMut<'a, T: Send> {
+    raw: RawMut<'a, T>,
+    len: usize,
+    size: usize,
+}
+
+impl<'a, T: Send> RChunksExactMut<'a, T> {
+    pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
+        assert!(size != 0, "chunk size must be non-zero");
+        RChunksExactMut {
+            len: slice.len(),
+            raw: slice.into_raw(),
+            size,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len / self.size
+    }
+
+    /// # Safety
+    ///
+    /// As [`ParallelIterator::piece`].
+    unsafe fn items(&self, start: usize, end: usize) -> std::slice::RChunksExactMut<'a, T> {
+        // SAFETY: as in `RChunksMut::items`; whole chunks from the end start at
+        // `len - count * size >= 0`.
+        unsafe {
+            <&'a mut [T]>::piece(
+                self.raw,
+                self.len - end * self.size,
+                self.len - start * self.size,
+            )
+        }
+        .rchunks_exact_mut(self.size)
+    }
+}
+
+chunk_source!(
+    RChunksExactMut,
+    Send,
+    &'a mut [T],
+    std::slice::RChunksExactMut<'a, T>
 );

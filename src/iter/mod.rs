@@ -52,7 +52,10 @@ mod zip;
 pub use bridge::{IterBridge, ParallelBridge};
 pub use chain::Chain;
 pub use chars::{Bytes, CharIndices, Chars};
-pub use chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
+pub use chunks::{
+    Chunks, ChunksExact, ChunksExactMut, ChunksMut, RChunks, RChunksExact, RChunksExactMut,
+    RChunksMut, Windows,
+};
 pub use collect::FromParallelIterator;
 pub use drain::{ParallelDrainFull, ParallelDrainRange};
 /// The two-way choice of [`partition_map`](ParallelIterator::partition_map): the `either`

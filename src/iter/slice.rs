@@ -1,10 +1,14 @@
 //! The slice methods of the prelude: [`ParallelSlice`] (`par_chunks`, `par_chunks_exact`,
-//! `par_windows`) and [`ParallelSliceMut`] (`par_chunks_mut`, `par_chunks_exact_mut` and
-//! the `par_sort*` family, on the sorts of `sort/`).
+//! `par_windows`, `par_rchunks`, `par_rchunks_exact`) and [`ParallelSliceMut`]
+//! (`par_chunks_mut`, `par_chunks_exact_mut`, `par_rchunks_mut`, `par_rchunks_exact_mut`
+//! and the `par_sort*` family, on the sorts of `sort/`).
 
 use std::cmp::Ordering;
 
-use crate::iter::chunks::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
+use crate::iter::chunks::{
+    Chunks, ChunksExact, ChunksExactMut, ChunksMut, RChunks, RChunksExact, RChunksExactMut,
+    RChunksMut, Windows,
+};
 use crate::iter::sort::{par_mergesort, par_quicksort};
 
 /// Parallel iterators over groups of a shared slice's items (also on `Vec`s and arrays,
@@ -67,6 +71,39 @@ pub trait ParallelSlice<T: Sync> {
     /// assert_eq!(rising, 2);
     /// ```
     fn par_windows(&self, size: usize) -> Windows<'_, T>;
+
+    /// Chunks of `size` items from the end (the last one, at the front, shorter), as
+    /// `slice::rchunks` cuts them.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let firsts: Vec<i32> = [1, 2, 3, 4, 5].par_rchunks(2).map(|c| c[0]).collect();
+    /// assert_eq!(firsts, [4, 2, 1]);
+    /// ```
+    fn par_rchunks(&self, size: usize) -> RChunks<'_, T>;
+
+    /// Chunks of exactly `size` items from the end; the items left over, at the front, are
+    /// not visited (see [`RChunksExact::remainder`]).
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!([1, 2, 3].par_rchunks_exact(2).collect::<Vec<_>>(), [&[2, 3]]);
+    /// ```
+    fn par_rchunks_exact(&self, size: usize) -> RChunksExact<'_, T>;
 }
 
 impl<T: Sync> ParallelSlice<T> for [T] {
@@ -80,6 +117,14 @@ impl<T: Sync> ParallelSlice<T> for [T] {
 
     fn par_windows(&self, size: usize) -> Windows<'_, T> {
         Windows::new(self, size)
+    }
+
+    fn par_rchunks(&self, size: usize) -> RChunks<'_, T> {
+        RChunks::new(self, size)
+    }
+
+    fn par_rchunks_exact(&self, size: usize) -> RChunksExact<'_, T> {
+        RChunksExact::new(self, size)
     }
 }
 
@@ -130,6 +175,41 @@ pub trait ParallelSliceMut<T: Send> {
     /// assert_eq!(v, [2, 1, 4, 3, 5]);
     /// ```
     fn par_chunks_exact_mut(&mut self, size: usize) -> ChunksExactMut<'_, T>;
+
+    /// Mutable chunks of `size` items from the end (the last one, at the front, shorter).
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3, 4, 5];
+    /// v.par_rchunks_mut(2).for_each(|c| c.reverse());
+    /// assert_eq!(v, [1, 3, 2, 5, 4]);
+    /// ```
+    fn par_rchunks_mut(&mut self, size: usize) -> RChunksMut<'_, T>;
+
+    /// Mutable chunks of exactly `size` items from the end; the items left over, at the
+    /// front, are not visited.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3, 4, 5];
+    /// v.par_rchunks_exact_mut(2).for_each(|c| c.fill(0));
+    /// assert_eq!(v, [1, 0, 0, 0, 0]);
+    /// ```
+    fn par_rchunks_exact_mut(&mut self, size: usize) -> RChunksExactMut<'_, T>;
 
     /// Sorts the slice in parallel, stably (equal items keep their order): a merge sort
     /// on the current pool (the global pool outside every pool), like `slice::sort`.
@@ -246,6 +326,14 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
 
     fn par_chunks_exact_mut(&mut self, size: usize) -> ChunksExactMut<'_, T> {
         ChunksExactMut::new(self, size)
+    }
+
+    fn par_rchunks_mut(&mut self, size: usize) -> RChunksMut<'_, T> {
+        RChunksMut::new(self, size)
+    }
+
+    fn par_rchunks_exact_mut(&mut self, size: usize) -> RChunksExactMut<'_, T> {
+        RChunksExactMut::new(self, size)
     }
 
     fn par_sort(&mut self)
