@@ -1,12 +1,14 @@
-//! [`IntoIter`]: a `Vec` by value (also arrays and boxed slices, through a `Vec`), whose
-//! pieces move their items out.
+//! [`IntoIter`]: a `Vec` by value (also arrays and boxed slices, through a `Vec`), and
+//! [`Drain`]: a range of a `Vec`'s items, moved out in place (`par_drain`). The pieces of
+//! both move their items out.
 //!
-//! The iterator owns the buffer and its items; a piece takes ownership of the items of its
+//! The iterator owns the items (its [`Slots`]); a piece takes ownership of the items of its
 //! indices (each index goes to one piece, once), and drops those it did not yield when it
 //! is dropped (an early exit, a panic). Indices that no piece ever took (the loop stopped
 //! early, or a `zip` with a shorter side) still own their items when the iterator is
 //! dropped: it records the ranges it handed out, and drops the items of the others. Items
-//! without drop glue need no record, and get none.
+//! without drop glue need no record, and get none. Then `IntoIter` frees the buffer, and
+//! `Drain` moves the `Vec`'s items after the range down to close the gap.
 
 use std::fmt;
 use std::marker::PhantomData;
