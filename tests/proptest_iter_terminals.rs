@@ -274,7 +274,7 @@ proptest! {
 proptest! {
     // Fewer cases: each runs up to 200,000 items.
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 24 },
+        cases: if cfg!(miri) { 1 } else { 24 },
         ..iter_cases::config()
     })]
 
