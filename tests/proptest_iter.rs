@@ -164,6 +164,30 @@ proptest! {
             );
             prop_assert_eq!(it().zip_eq(it().rev()).collect::<Vec<_>>(), v.iter().zip(v.iter().rev()).collect::<Vec<_>>());
             prop_assert_eq!(it().panic_fuse().copied().sum::<u32>(), v.iter().sum::<u32>());
+            let size = lens.min.unwrap_or(3);
+            let chunks: Vec<Vec<u32>> = v.chunks(size).map(<[u32]>::to_vec).collect();
+            prop_assert_eq!(it().copied().chunks(size).collect::<Vec<_>>(), chunks.clone());
+            prop_assert_eq!(it().copied().chunks(size).len(), chunks.len());
+            prop_assert_eq!(
+                it().copied().chunks(size).rev().collect::<Vec<_>>(),
+                chunks.iter().rev().cloned().collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                it().copied().enumerate().chunks(size).map(|c| c.len()).collect::<Vec<_>>(),
+                chunks.iter().map(Vec::len).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                v.clone().into_par_iter().with_schedule(schedule).chunks(size).collect::<Vec<_>>(),
+                chunks.clone()
+            );
+            prop_assert_eq!(
+                it().fold_chunks(size, || IDENTITY, |a, &x| mul(a, mat(x))).collect::<Vec<_>>(),
+                v.chunks(size).map(|c| c.iter().fold(IDENTITY, |a, &x| mul(a, mat(x)))).collect::<Vec<_>>()
+            );
+            prop_assert_eq!(
+                it().fold_chunks_with(size, 0u64, |a, &x| a + u64::from(x)).collect::<Vec<_>>(),
+                v.chunks(size).map(|c| c.iter().map(|&x| u64::from(x)).sum::<u64>()).collect::<Vec<_>>()
+            );
             Ok(())
         })?;
     }

@@ -6,6 +6,8 @@ use crate::iter::drive::{drive, drive_back};
 use crate::iter::enumerate::Enumerate;
 use crate::iter::filter::FilterMap;
 use crate::iter::find::{PositionAny, PositionFirst, PositionLast};
+use crate::iter::iter_chunks::IterChunks;
+use crate::iter::map::Map;
 use crate::iter::rev::Rev;
 use crate::iter::skip_take::{Skip, Take};
 use crate::iter::step_by::StepBy;
@@ -145,6 +147,90 @@ pub trait IndexedParallelIterator: ParallelIterator {
         let (a, b) = (self.len(), other.len());
         assert_eq!(a, b, "zip_eq: the iterators' lengths differ");
         Zip::new(self, other)
+    }
+
+    /// The items in `Vec`s of `size`, in order; the last one is shorter if the length is not
+    /// a multiple of `size`. Indexed.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let rows: Vec<Vec<u32>> = (0..7u32).into_par_iter().chunks(3).collect();
+    /// assert_eq!(rows, [vec![0, 1, 2], vec![3, 4, 5], vec![6]]);
+    /// ```
+    #[track_caller]
+    fn chunks(self, size: usize) -> IterChunks<Self> {
+        IterChunks::new(self, size)
+    }
+
+    /// Folds each chunk of `size` items (as [`chunks`](Self::chunks) cuts them) from
+    /// `identity()` with `fold_op`, and yields the results in order. Indexed.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let sums: Vec<u32> = (1..=7u32).into_par_iter().fold_chunks(3, || 0, |a, x| a + x).collect();
+    /// assert_eq!(sums, [6, 15, 7]);
+    /// ```
+    #[track_caller]
+    fn fold_chunks<T, ID, F>(
+        self,
+        size: usize,
+        identity: ID,
+        fold_op: F,
+    ) -> Map<IterChunks<Self>, impl Fn(Vec<Self::Item>) -> T + Sync + Send>
+    where
+        ID: Fn() -> T + Sync + Send,
+        F: Fn(T, Self::Item) -> T + Sync + Send,
+        T: Send,
+    {
+        self.chunks(size)
+            .map(move |chunk| chunk.into_iter().fold(identity(), &fold_op))
+    }
+
+    /// [`fold_chunks`](Self::fold_chunks) from a clone of `init` for each chunk. The workers
+    /// share `init` to clone it, so it must be `Sync` (rayon asks only `Send`).
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let joined: Vec<String> = ["a", "b", "c"]
+    ///     .par_iter()
+    ///     .fold_chunks_with(2, String::from(">"), |s, x| s + x)
+    ///     .collect();
+    /// assert_eq!(joined, [">ab", ">c"]);
+    /// ```
+    #[track_caller]
+    fn fold_chunks_with<T, F>(
+        self,
+        size: usize,
+        init: T,
+        fold_op: F,
+    ) -> Map<IterChunks<Self>, impl Fn(Vec<Self::Item>) -> T + Sync + Send>
+    where
+        T: Send + Clone + Sync,
+        F: Fn(T, Self::Item) -> T + Sync + Send,
+    {
+        self.chunks(size)
+            .map(move |chunk| chunk.into_iter().fold(init.clone(), &fold_op))
     }
 
     /// The positions (from 0) of the items for which `predicate` is true, in order.
