@@ -569,6 +569,56 @@ fn par_drain_moves_the_range_out_and_closes_the_gap() {
     assert_eq!(v, [1, 2, 3]);
 }
 
+/// `take_any`, `take_any_while` and `while_some` stop the loop once they close, also over
+/// the longest ranges; items of a `Vec` by value that they drop, or never reach, are
+/// dropped exactly once.
+#[test]
+fn any_adaptors_stop_the_loop_and_drop_each_item_once() {
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        pool.install(|| {
+            assert_eq!((0..u64::MAX).into_par_iter().take_any(10).count(), 10);
+            let r: Vec<u64> = (0..u64::MAX)
+                .into_par_iter()
+                .take_any_while(|&x| x < 1000)
+                .collect();
+            assert!(r.iter().all(|&x| x < 1000));
+            let r = (0..u64::MAX)
+                .into_par_iter()
+                .map(|x| (x < 1000).then_some(x))
+                .while_some()
+                .count();
+            assert!(r <= 1000);
+            assert_eq!(brigade::iter::repeat(1u8).take_any(5).count(), 5);
+        });
+        for schedule in schedules() {
+            let counts = Counts::default();
+            let items = || (0..N).map(|_| counts.make()).collect::<Vec<_>>();
+            pool.install(|| {
+                let k = items()
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .take_any(N / 3)
+                    .count();
+                assert_eq!(k, N / 3);
+                let k = items()
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .skip_any(N / 3)
+                    .count();
+                assert_eq!(k, N - N / 3);
+                let seen = AtomicUsize::new(0);
+                items()
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .take_any_while(|_| seen.fetch_add(1, Ordering::Relaxed) < N / 2)
+                    .for_each(drop);
+            });
+            assert!(counts.balanced(), "{schedule:?} on {threads}");
+        }
+    }
+}
+
 #[test]
 fn a_panic_in_any_closure_reaches_the_caller_once_and_the_pool_survives() {
     quiet_expected_panics();
@@ -845,6 +895,45 @@ fn min_len_and_max_len_bound_what_one_run_covers() {
                 );
                 assert_eq!(inits.into_inner().unwrap().len(), n);
             });
+        }
+    }
+}
+
+/// Equal `with_min_len` and `with_max_len` make runs of exactly that length but the
+/// loop's last, on every pool and schedule whose pieces are whole multiples of it (all but
+/// `Static` and `Guided` on more than one thread). A user-side breaker found runs of 10,
+/// 10 for 20 items with both at 7 (and 8s, and 13s under `Guided`).
+#[test]
+fn equal_min_and_max_len_give_runs_of_exactly_that_length() {
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            let loose =
+                threads > 1 && matches!(schedule, Schedule::Static | Schedule::Guided { .. });
+            for n in [20usize, 1000] {
+                let n = if cfg!(miri) { n.min(40) } else { n };
+                let runs: Vec<usize> = pool.install(|| {
+                    (0..n)
+                        .into_par_iter()
+                        .with_schedule(schedule)
+                        .with_min_len(7)
+                        .with_max_len(7)
+                        .fold(|| 0, |a, _| a + 1)
+                        .collect()
+                });
+                assert_eq!(runs.iter().sum::<usize>(), n);
+                let (last, rest) = runs.split_last().expect("a non-empty loop");
+                assert!(*last <= 7 || loose, "{schedule:?} on {threads}: {runs:?}");
+                if loose {
+                    // The minimum wins where a piece is not a whole number of runs.
+                    assert!(rest.iter().all(|&r| (7..14).contains(&r)), "{runs:?}");
+                } else {
+                    assert!(
+                        rest.iter().all(|&r| r == 7),
+                        "{schedule:?} on {threads}: {runs:?}"
+                    );
+                }
+            }
         }
     }
 }

@@ -164,6 +164,33 @@ proptest! {
             );
             prop_assert_eq!(it().zip_eq(it().rev()).collect::<Vec<_>>(), v.iter().zip(v.iter().rev()).collect::<Vec<_>>());
             prop_assert_eq!(it().panic_fuse().copied().sum::<u32>(), v.iter().sum::<u32>());
+            // The `_any` adaptors: how many items, and that each came from `v`.
+            let sub = |got: Vec<u32>| -> bool {
+                let mut left = v.clone();
+                got.iter().all(|x| left.iter().position(|y| y == x).map(|i| left.swap_remove(i)).is_some())
+            };
+            let k = target as usize;
+            let took: Vec<u32> = it().copied().take_any(k).collect();
+            prop_assert_eq!(took.len(), k.min(len));
+            prop_assert!(sub(took));
+            let rest: Vec<u32> = it().copied().skip_any(k).collect();
+            prop_assert_eq!(rest.len(), len.saturating_sub(k));
+            prop_assert!(sub(rest));
+            let small: Vec<u32> = it().copied().take_any_while(|&x| x != target).collect();
+            prop_assert!(small.iter().all(|&x| x != target));
+            if !v.contains(&target) {
+                prop_assert_eq!(small.len(), len);
+            }
+            prop_assert!(sub(small));
+            let late: Vec<u32> = it().copied().skip_any_while(|&x| x != target).collect();
+            prop_assert_eq!(late.iter().filter(|&&x| x == target).count(), v.iter().filter(|&&x| x == target).count());
+            prop_assert!(sub(late));
+            let somes: Vec<u32> = it().map(|&x| (x != target).then_some(x)).while_some().collect();
+            prop_assert!(somes.iter().all(|&x| x != target));
+            if !v.contains(&target) {
+                prop_assert_eq!(somes.len(), len);
+            }
+            prop_assert!(sub(somes));
             let size = lens.min.unwrap_or(3);
             let chunks: Vec<Vec<u32>> = v.chunks(size).map(<[u32]>::to_vec).collect();
             prop_assert_eq!(it().copied().chunks(size).collect::<Vec<_>>(), chunks.clone());

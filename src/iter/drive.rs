@@ -122,18 +122,22 @@ impl Config {
     }
 
     /// The schedule of a loop of `len` base indices: the one asked for (else the default),
-    /// with pieces of at least `min_len` indices except the last.
+    /// with pieces of at least `min_len` indices except the last. The chunks of
+    /// `StaticChunks` and `Dynamic` (and `Adaptive`'s groups) become whole multiples of
+    /// `min_len`, so that a piece
+    /// can be cut into parts that meet both `min_len` and `max_len` (see `Drive::fold`).
     fn schedule(&self, len: usize) -> Schedule {
         let min = self.min_len.max(1);
+        let whole = |chunk: usize| chunk.max(min).div_ceil(min).saturating_mul(min);
         match self.schedule.unwrap_or_default() {
             Schedule::Adaptive { min_len } => Schedule::Adaptive {
-                min_len: min_len.max(min),
+                min_len: whole(min_len),
             },
             Schedule::StaticChunks { chunk } => Schedule::StaticChunks {
-                chunk: chunk.max(min),
+                chunk: whole(chunk),
             },
             Schedule::Dynamic { chunk } => Schedule::Dynamic {
-                chunk: chunk.max(min),
+                chunk: whole(chunk),
             },
             Schedule::Guided { min_chunk } => Schedule::Guided {
                 min_chunk: min_chunk.max(min),
@@ -256,12 +260,22 @@ where
         }
         // `with_max_len`: near-equal parts of at most `max_len` indices, each with a fresh
         // state (so a `fold` accumulator or a `map_init` value covers at most `max_len`),
-        // but never parts shorter than `min_len` (as few as `len / min_len`): the minimum
-        // wins where the two cannot both hold.
+        // but never parts shorter than `min_len` (as few as `len / min_len`). Where no
+        // count of near-equal parts meets both (`min_len <= max_len` here, as `Config`
+        // makes them), the loop's last piece can still meet both, as its last part may be
+        // short: parts of `max_len` from its start. Elsewhere the minimum wins.
         let len = piece.end - piece.start;
-        let parts = len.div_ceil(self.max_len).min((len / self.min_len).max(1));
+        let (by_max, by_min) = (len.div_ceil(self.max_len), (len / self.min_len).max(1));
+        let fixed = by_max > by_min && piece.end == self.iter.base_len();
+        let parts = if fixed { by_max } else { by_max.min(by_min) };
         // Part `k` is `bound(k)..bound(k + 1)`; u128 keeps `k * len` from overflowing.
-        let bound = |k: usize| piece.start + (k as u128 * len as u128 / parts as u128) as usize;
+        let bound = |k: usize| {
+            if fixed {
+                piece.start + k.saturating_mul(self.max_len).min(len)
+            } else {
+                piece.start + (k as u128 * len as u128 / parts as u128) as usize
+            }
+        };
         let mut chain = chain;
         for k in 0..parts {
             // Later parts start later: once one is skipped, so are the rest. (The bounds

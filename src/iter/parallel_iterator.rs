@@ -14,6 +14,7 @@ use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
 use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::flat_map::{FlatMap, Flatten};
 use crate::iter::fold::Fold;
+use crate::iter::gate::{self, Gate, SkipAny, SkipAnyWhile, TakeAny, TakeAnyWhile, WhileSome};
 use crate::iter::map::{Cloned, Copied, Inspect, Map};
 use crate::iter::map_init::MapInit;
 use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
@@ -610,6 +611,12 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// splits work down to single items where they are slow, so this is rarely needed for
     /// balance; it bounds what one accumulator holds.
     ///
+    /// With both `with_min_len(min)` and `with_max_len(max)`, `min <= max`: every run but
+    /// the loop's last covers `min` to `max` items. Under `Static` and `Guided` on more
+    /// than one thread the pieces are not whole multiples of `min`, and where a piece
+    /// cannot be cut so that both hold, the minimum wins (runs of less than `2 * min`).
+    /// If `max < min`, the minimum wins.
+    ///
     /// # Examples
     ///
     /// ```
@@ -644,6 +651,99 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ```
     fn with_schedule(self, schedule: Schedule) -> WithSchedule<Self> {
         WithSchedule::new(self, schedule)
+    }
+
+    /// Any `n` of the items (all of them if there are fewer): the first `n` to reach this
+    /// adaptor, whichever pieces they come from, so which items is not specified (rayon's
+    /// `take_any`; [`take`](crate::iter::IndexedParallelIterator::take) keeps the first `n`). Once `n` have
+    /// passed, the loop stops handing out pieces.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let some: Vec<u32> = (0..1_000_000u32).into_par_iter().filter(|x| x % 7 == 0).take_any(5).collect();
+    /// assert_eq!(some.len(), 5);
+    /// assert!(some.iter().all(|x| x % 7 == 0));
+    /// ```
+    fn take_any(self, n: usize) -> TakeAny<Self> {
+        Gate::new(self, gate::take_n(n))
+    }
+
+    /// All but any `n` of the items: the first `n` to reach this adaptor are dropped, so
+    /// which ones is not specified (rayon's `skip_any`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert_eq!((0..100u32).into_par_iter().skip_any(30).count(), 70);
+    /// ```
+    fn skip_any(self, n: usize) -> SkipAny<Self> {
+        Gate::new(self, gate::skip_n(n))
+    }
+
+    /// Items while `predicate` holds: once an item fails it, that item and every item
+    /// reaching this adaptor after it are dropped, and the loop stops handing out pieces.
+    /// Items that passed before, from anywhere in the loop, stay (rayon's
+    /// `take_any_while`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let below: Vec<u32> = (0..1000u32).into_par_iter().take_any_while(|&x| x < 500).collect();
+    /// assert!(below.iter().all(|&x| x < 500));
+    /// ```
+    fn take_any_while<P>(self, predicate: P) -> TakeAnyWhile<Self, P>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        Gate::new(self, gate::take_while(predicate))
+    }
+
+    /// Drops items while `predicate` holds; once an item fails it, that item and every
+    /// item reaching this adaptor after it pass (rayon's `skip_any_while`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let rest: Vec<u32> = (0..1000u32).into_par_iter().skip_any_while(|&x| x < 500).collect();
+    /// assert!(rest.contains(&999));
+    /// ```
+    fn skip_any_while<P>(self, predicate: P) -> SkipAnyWhile<Self, P>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        Gate::new(self, gate::skip_while(predicate))
+    }
+
+    /// The values of `Some` items until a `None` arrives: then the loop stops handing out
+    /// pieces, and items reaching this adaptor after it are dropped. Values that passed
+    /// before, from anywhere in the loop, stay, so with a `None` in the middle which values
+    /// come out depends on timing (rayon's `while_some`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let all: Vec<u32> = (0..100u32).into_par_iter().map(Some).while_some().collect();
+    /// assert_eq!(all.len(), 100);
+    /// let cut: Vec<u32> = (0..100u32).into_par_iter().map(|x| (x != 50).then_some(x)).while_some().collect();
+    /// assert!(!cut.contains(&50));
+    /// ```
+    fn while_some<T>(self) -> WhileSome<Self>
+    where
+        Self: ParallelIterator<Item = Option<T>>,
+        T: Send,
+    {
+        Gate::new(self, gate::some_until_none())
     }
 
     /// The iterator as it is: brigade's loops already stop as rayon's `panic_fuse` makes
