@@ -591,6 +591,19 @@ fn any_adaptors_stop_the_loop_and_drop_each_item_once() {
             assert!(r <= 1000);
             assert_eq!(brigade::iter::repeat(1u8).take_any(5).count(), 5);
         });
+        // `step_by` after `enumerate` skips with the base's own `nth` (a range: at once).
+        // It used to step one item at a time: 2^32 items took 1.3 s, `usize::MAX` forever.
+        let steps = common::within("step_by after enumerate", move || {
+            pool_of(threads).install(|| {
+                (0..usize::MAX)
+                    .into_par_iter()
+                    .enumerate()
+                    .step_by(usize::MAX / 2)
+                    .map(|p| p.0)
+                    .collect::<Vec<_>>()
+            })
+        });
+        assert_eq!(steps, [0, usize::MAX / 2, usize::MAX - 1]);
         for schedule in schedules() {
             let counts = Counts::default();
             let items = || (0..N).map(|_| counts.make()).collect::<Vec<_>>();

@@ -130,6 +130,16 @@ impl<P: Iterator> Iterator for Numbered<P> {
         Some((index, item))
     }
 
+    /// The base piece's own `nth`: a `step_by` after `enumerate` skips what it steps over
+    /// as fast as the base can (a range, a slice: at once), not one item at a time.
+    #[inline]
+    fn nth(&mut self, n: usize) -> Option<(usize, P::Item)> {
+        let item = self.items.nth(n)?;
+        let index = self.index + n;
+        self.index = index + 1;
+        Some((index, item))
+    }
+
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.items.size_hint()
@@ -169,6 +179,14 @@ impl<P: Iterator> Iterator for NumberedBack<P> {
     fn next(&mut self) -> Option<(usize, P::Item)> {
         let item = self.items.next()?;
         self.past -= 1;
+        Some((self.past, item))
+    }
+
+    /// The base piece's own `nth`, as for [`Numbered`].
+    #[inline]
+    fn nth(&mut self, n: usize) -> Option<(usize, P::Item)> {
+        let item = self.items.nth(n)?;
+        self.past -= n + 1;
         Some((self.past, item))
     }
 
