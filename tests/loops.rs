@@ -480,8 +480,7 @@ fn a_full_u32_range_is_counted_once() {
     use std::sync::Mutex;
     const ALL: usize = 1 << 32;
     let big = if cfg!(miri) { 1 << 28 } else { 1 << 24 };
-    // Under miri one block of this body takes more than 5 µs of miri's clock, so `Adaptive`
-    // blocks never grow past one group of `min_len` items: 2^32 pieces for `min_len: 1`.
+    // Under miri every piece costs milliseconds: big groups keep the pieces few there.
     let min_len = if cfg!(miri) { big } else { 1 };
     let schedules = [
         Schedule::Static,
@@ -697,5 +696,32 @@ fn adaptive_pieces_are_at_least_min_len_on_every_pool() {
                 );
             }
         }
+    }
+}
+
+/// A `for_each_chunk` body with a cost per call (here 20 µs of spinning, as a body that sets
+/// up a buffer or a connection per chunk) and almost none per item: `Adaptive` grows its
+/// blocks until the items' time is about the per-call cost, instead of calling the body
+/// once per item (a million calls, 20 s, before).
+#[test]
+#[cfg_attr(miri, ignore = "spins on the clock for a million-item loop")]
+fn a_cost_per_call_does_not_make_one_call_per_item() {
+    use std::time::{Duration, Instant};
+    const N: usize = 1_000_000;
+    for threads in [1, 2, 4] {
+        let pool = pool(threads);
+        let calls = AtomicUsize::new(0);
+        let items = AtomicUsize::new(0);
+        pool.for_each_chunk(0..N, Schedule::Adaptive { min_len: 1 }, |_, piece| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            items.fetch_add(piece.len(), Ordering::Relaxed);
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(20) {
+                std::hint::spin_loop();
+            }
+        });
+        assert_eq!(items.into_inner(), N);
+        let calls = calls.into_inner();
+        assert!(calls <= N / 100, "{calls} calls on {threads} threads");
     }
 }

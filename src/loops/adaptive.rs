@@ -142,11 +142,12 @@ where
         // from a steal that moved the owner's end below it) and runs it in consecutive
         // blocks, once.
         acc = unsafe { groups.fold(lp, acc, at, stop) };
+        let len = stop - at;
         at = stop;
         if lp.stopped_from(groups.first_item(at)) {
             return acc;
         }
-        ran += block.measure();
+        ran += block.measure(len);
         // Two groups left at least, so that a steal leaves one on each side. Offered after a
         // block target, or after the first block if a worker is searching: it takes the
         // token without being woken, and loops of a few microseconds (time steps) are
@@ -230,6 +231,8 @@ where
     S: LoopSource,
     B: Body<S>,
 {
+    // Offering the range (a push, perhaps a wake-up) is not part of a block's cost.
+    block.restart();
     while let Some((s, e)) = range.claim(block.len) {
         // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
         // parts disjoint from them.
@@ -237,7 +240,7 @@ where
         if lp.stopped_from(groups.first_item(e)) {
             return acc;
         }
-        block.measure();
+        block.measure(e - s);
         if range.was_stolen() {
             return match range.claim_rest() {
                 Some((s, e)) if e - s >= 2 => offer(worker, lp, groups, s, e, acc, block),
@@ -250,13 +253,34 @@ where
     acc
 }
 
-/// The block length in groups, grown or halved after each block to keep it near
-/// `BLOCK_TARGET`: one
-/// clock read per block, and few blocks to reach the target (a loop of 10 µs in all, as
-/// inner loops often are, reads the clock about five times).
+/// The block length in groups, grown or halved after each block to keep the time its items
+/// take near `BLOCK_TARGET`: one clock read per block, and few blocks to reach the target (a
+/// loop of 10 µs in all, as inner loops often are, reads the clock about five times).
+///
+/// A block's time is a cost per block (the body's own setup per call, as a `for_each_chunk`
+/// body that allocates a buffer or takes a lock for each chunk) plus a cost per item. Only
+/// the second should decide the length: with a per-call cost above the target, a rule on the
+/// whole time never grows a block past one item, and a loop over `n` items made `n` calls.
+/// So each time two blocks in a row have different lengths, the block fits a line through
+/// them (`fixed`, the time at length zero); the rule then sizes the *items'* time,
+/// `took - fixed`, against the target, or against `fixed` if that is longer (a block then
+/// spends at most about half of its time on the per-call cost). A piece whose first block
+/// already takes half the target has no second length to compare with, so it tries twice
+/// the length once; and since one pair of blocks can mislead (a preempted block, a block
+/// that paid for a wake-up), a length that stays put is tried doubled again after 4 blocks,
+/// then 8, 16, ...: a few blocks of twice the length in all, for a fresh estimate.
 struct Block {
     len: usize,
     clock: Instant,
+    /// Blocks in a row that kept the same length.
+    same: u32,
+    /// How many blocks of the same length until the next try of twice the length.
+    patience: u32,
+    /// The last block's length (in groups) and time, or `None` before the first.
+    last: Option<(usize, Duration)>,
+    /// The cost per block estimated from the last two blocks of different lengths, or `None`
+    /// while there were none.
+    fixed: Option<Duration>,
 }
 
 impl Block {
@@ -264,22 +288,164 @@ impl Block {
         Block {
             len: 1,
             clock: Instant::now(),
+            same: 0,
+            patience: 4,
+            last: None,
+            fixed: None,
         }
     }
 
-    /// Ends a block: returns how long it took, and sizes the next one.
+    /// Ends a block of `ran` groups: returns how long it took, and sizes the next one.
     #[inline]
-    fn measure(&mut self) -> Duration {
+    fn measure(&mut self, ran: usize) -> Duration {
         let now = Instant::now();
         let took = now.duration_since(self.clock);
         self.clock = now;
-        if took < BLOCK_TARGET / 8 {
-            self.len = self.len.saturating_mul(8);
-        } else if took < BLOCK_TARGET / 2 {
-            self.len = self.len.saturating_mul(2);
-        } else if took > BLOCK_TARGET * 2 {
-            self.len = (self.len / 2).max(1);
-        }
+        self.resize(ran, took);
         took
+    }
+
+    /// Sizes the next block after one of `ran` groups took `took` (type docs).
+    fn resize(&mut self, ran: usize, took: Duration) {
+        if let Some((last_len, last_took)) = self.last
+            && last_len != ran
+        {
+            self.fixed = Some(intercept((last_len, last_took), (ran, took)));
+        }
+        self.last = Some((ran, took));
+        let Some(fixed) = self.fixed else {
+            // One length seen so far: grow as long as the whole block is short; past half
+            // the target, try twice the length once to learn what a block costs by itself.
+            self.len = if took < BLOCK_TARGET / 8 {
+                self.len.saturating_mul(8)
+            } else {
+                self.len.saturating_mul(2)
+            };
+            return;
+        };
+        let items = took.saturating_sub(fixed);
+        let target = BLOCK_TARGET.max(fixed);
+        let len = if items < target / 8 {
+            self.len.saturating_mul(8)
+        } else if items < target / 2 {
+            self.len.saturating_mul(2)
+        } else if items > target * 2 {
+            (self.len / 2).max(1)
+        } else {
+            self.len
+        };
+        if len != self.len {
+            self.same = 0;
+            self.len = len;
+        } else if self.same + 1 < self.patience {
+            self.same += 1;
+        } else {
+            self.same = 0;
+            self.patience = self.patience.saturating_mul(2);
+            self.len = len.saturating_mul(2);
+        }
+    }
+
+    /// Starts timing the next block afresh, leaving out what ran since the last one ended.
+    #[inline]
+    fn restart(&mut self) {
+        self.clock = Instant::now();
+    }
+}
+
+/// The time at length zero of the line through two blocks' (length, time), clamped to
+/// `0..=` the shorter of the two times: the cost of a block apart from its items. The
+/// lengths differ.
+fn intercept(a: (usize, Duration), b: (usize, Duration)) -> Duration {
+    let (short, long) = if a.0 < b.0 { (a, b) } else { (b, a) };
+    let (short_len, long_len) = (short.0 as f64, long.0 as f64);
+    let (short_t, long_t) = (short.1.as_secs_f64(), long.1.as_secs_f64());
+    let per_item = ((long_t - short_t) / (long_len - short_len)).max(0.0);
+    Duration::from_secs_f64((short_t - per_item * short_len).clamp(0.0, short_t.min(long_t)))
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Runs `Block`'s sizing for `blocks` blocks of a body costing `fixed` per block and
+    /// `per_item` per item; returns the lengths it chose.
+    fn lengths(fixed: Duration, per_item: Duration, blocks: usize) -> Vec<usize> {
+        let mut block = Block::new();
+        let mut lens = Vec::new();
+        for _ in 0..blocks {
+            lens.push(block.len);
+            let took = fixed + per_item * block.len as u32;
+            block.resize(block.len, took);
+        }
+        lens
+    }
+
+    #[test]
+    fn a_cost_per_block_above_the_target_still_grows_blocks() {
+        // 20 µs per call and 1 ns per item: blocks grow until the items' time is about the
+        // per-call cost (~20,000 items), instead of staying at one item per call.
+        let lens = lengths(Duration::from_micros(20), Duration::from_nanos(1), 40);
+        let last = *lens.last().unwrap();
+        assert!((5_000..=80_000).contains(&last), "{lens:?}");
+        // And it gets there within a few blocks.
+        assert!(lens[12] >= 5_000, "{lens:?}");
+    }
+
+    #[test]
+    fn a_constant_body_grows_without_bound() {
+        let lens = lengths(Duration::from_micros(50), Duration::ZERO, 12);
+        assert!(lens[11] >= 1 << 20, "{lens:?}");
+    }
+
+    #[test]
+    fn heavy_items_stay_single_but_for_a_few_tries_of_two() {
+        // 100 µs per item, nothing per call: one try of two items, then one at a time, with
+        // a try of two after 4 blocks of one, then 8, 16, ...
+        let lens = lengths(Duration::ZERO, Duration::from_micros(100), 40);
+        let twos: Vec<usize> = (0..40).filter(|&i| lens[i] == 2).collect();
+        assert_eq!(twos, [1, 6, 15, 32], "{lens:?}");
+        assert!(lens.iter().all(|&len| len <= 2), "{lens:?}");
+    }
+
+    #[test]
+    fn one_misleading_pair_of_blocks_is_outgrown() {
+        // 20 µs per call: the second block also paid for 30 µs of something else, so the
+        // first estimate says the time is all per item; the next tries of twice the length
+        // find the cost per call.
+        let (fixed, per_item) = (Duration::from_micros(20), Duration::from_nanos(1));
+        let mut block = Block::new();
+        let mut lens = Vec::new();
+        for i in 0..40 {
+            lens.push(block.len);
+            let noise = if i == 1 {
+                Duration::from_micros(30)
+            } else {
+                Duration::ZERO
+            };
+            block.resize(block.len, fixed + per_item * block.len as u32 + noise);
+        }
+        assert!(*lens.last().unwrap() >= 5_000, "{lens:?}");
+    }
+
+    #[test]
+    fn cheap_items_settle_near_the_target() {
+        // 1 ns per item: blocks of 10 µs are ~10,000 items; the rule keeps them between a
+        // half and twice the target.
+        let lens = lengths(Duration::ZERO, Duration::from_nanos(1), 30);
+        let last = *lens.last().unwrap();
+        assert!((5_000..=20_000).contains(&last), "{lens:?}");
+    }
+
+    #[test]
+    fn the_intercept_is_clamped_to_the_shorter_time() {
+        let us = Duration::from_micros;
+        assert_eq!(intercept((1, us(20)), (2, us(20))), us(20));
+        assert_eq!(intercept((2, us(30)), (1, us(20))), us(10));
+        // Time fell as the block grew (noise, or a preempted first block): no per-item
+        // cost, and no more per block than the faster block took.
+        assert_eq!(intercept((1, us(20)), (2, us(10))), us(10));
+        // Time more than doubled: the line crosses zero below length zero.
+        assert_eq!(intercept((1, us(10)), (2, us(40))), Duration::ZERO);
     }
 }

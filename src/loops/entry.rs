@@ -168,7 +168,9 @@ where
 ///   rounded up, and at least `min_chunk` (the last one may be shorter); on one worker,
 ///   the whole source.
 /// - `Adaptive { min_len }`: blocks of about 10 µs of work, each a multiple of `min_len`
-///   items, except the last piece of the source, which may be shorter.
+///   items, except the last piece of the source, which may be shorter. The time counted is
+///   the part that grows with the items: a body with a cost per call (here 20 µs) gets
+///   blocks long enough for the items' time to match it, not one item per call.
 ///
 /// They are never empty, are disjoint, and cover the source.
 /// [`ThreadPool::for_each_chunk`](crate::ThreadPool::for_each_chunk) does the same on a
