@@ -301,6 +301,64 @@ proptest! {
     /// A `fold` on one side of a `chain` (or in the middle of two): its accumulators
     /// still come in order, before the other side's items.
     #[test]
+    fn interleave_matches_a_sequential_interleave(
+        len in len(), len_b in len(), threads in threads(), schedule in schedule(), lens in lens(),
+        seed in any::<u64>(), n in count(), step in step(), target in 0..50u32,
+    ) {
+        /// `a` and `b` in turn, then the longer one's rest; or, `shortest`, until one has
+        /// none left for its turn.
+        fn interleave(a: &[u32], b: &[u32], shortest: bool) -> Vec<u32> {
+            let (mut a, mut b) = (a.iter().copied(), b.iter().copied());
+            let mut out = Vec::new();
+            loop {
+                match a.next() {
+                    Some(x) => out.push(x),
+                    None if shortest => return out,
+                    None => { out.extend(b); return out }
+                }
+                match b.next() {
+                    Some(y) => out.push(y),
+                    None if shortest => return out,
+                    None => { out.extend(a); return out }
+                }
+            }
+        }
+        let v = data(len, seed);
+        let w = data(len_b, !seed);
+        let vw = interleave(&v, &w, false);
+        let wv = interleave(&w, &v, false);
+        let short = interleave(&v, &w, true);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let a = || tuned!(v.par_iter().copied(), schedule, lens);
+            let b = || w.par_iter().copied();
+            let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
+            indexed_terminals(|| a().interleave(b()), &vw, target)?;
+            indexed_terminals(|| tuned!(b().interleave(v.par_iter().copied()), schedule, lens), &wv, target)?;
+            indexed_terminals(|| a().interleave_shortest(b()), &short, target)?;
+            // Stacked with the other adaptors.
+            collects(a().interleave(b()).rev(), &seq(&mut vw.iter().rev().copied()))?;
+            collects(a().interleave_shortest(b()).rev(), &seq(&mut short.iter().rev().copied()))?;
+            collects(a().interleave(b()).skip(n).take(len), &seq(&mut vw.iter().copied().skip(n).take(len)))?;
+            collects(a().interleave(b()).step_by(step), &seq(&mut vw.iter().copied().step_by(step)))?;
+            collects(a().rev().interleave(b().step_by(step)), &interleave(&seq(&mut v.iter().rev().copied()), &seq(&mut w.iter().copied().step_by(step)), false))?;
+            collects(
+                a().interleave(b()).enumerate().map(|(i, x)| pair(i, x)),
+                &seq(&mut vw.iter().copied().enumerate().map(|(i, x)| pair(i, x))),
+            )?;
+            collects(
+                a().interleave(b()).zip(b().chain(a())).map(|(x, y)| x * 64 + y),
+                &seq(&mut vw.iter().zip(w.iter().chain(&v)).map(|(x, y)| x * 64 + y)),
+            )?;
+            collects(
+                tuned!(v.clone().into_par_iter().interleave(w.clone()), schedule, lens),
+                &vw,
+            )?;
+            Ok(())
+        })?;
+    }
+
+    #[test]
     fn chain_keeps_order_around_a_fold(
         len in len(), len_b in len(), threads in threads(), schedule in schedule(), lens in lens(),
         seed in any::<u64>(), target in 0..50u32,
@@ -436,6 +494,17 @@ fn vecs_by_value_drop_each_item_once_through_the_adaptors() {
                     .collect::<Vec<_>>();
                 let expected = (1..n).rev().step_by(2).chain(0..3).collect::<Vec<_>>();
                 assert_eq!(ids(&got), expected);
+                // Both sides' items move out, in turn; `interleave_shortest` drops the rest
+                // of the longer side.
+                let got = items().interleave(items().take(2)).collect::<Vec<_>>();
+                let mut expected = vec![0, 0, 1, 1];
+                expected.extend(2..n);
+                assert_eq!(ids(&got), expected);
+                let got = items()
+                    .take(2)
+                    .interleave_shortest(items())
+                    .collect::<Vec<_>>();
+                assert_eq!(ids(&got), [0, 0, 1, 1]);
                 // Early exits: the items never reached are dropped with the iterators.
                 let seen = AtomicUsize::new(0);
                 assert!(
@@ -499,6 +568,10 @@ fn vecs_by_value_drop_each_item_once_through_the_adaptors() {
                 (
                     "step_by after",
                     Box::new(|| items().step_by(2).enumerate().for_each(after)),
+                ),
+                (
+                    "interleave",
+                    Box::new(|| drop(items().interleave(items().map(boom)).collect::<Vec<_>>())),
                 ),
                 (
                     "rev",

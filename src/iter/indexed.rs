@@ -6,6 +6,7 @@ use crate::iter::drive::{drive, drive_back};
 use crate::iter::enumerate::Enumerate;
 use crate::iter::filter::FilterMap;
 use crate::iter::find::{PositionAny, PositionFirst, PositionLast};
+use crate::iter::interleave::{Interleave, InterleaveShortest};
 use crate::iter::iter_chunks::IterChunks;
 use crate::iter::map::Map;
 use crate::iter::rev::Rev;
@@ -16,8 +17,9 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// A parallel iterator whose length is known and whose every item has a known place: the
 /// sources (slices, `Vec`s, ranges, chunks, windows) and what `map`, `enumerate`, `zip`,
-/// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `step_by`, `rev` and the
-/// tuning adaptors make of them, and a `chain` of two of them; not `filter`, `filter_map`,
+/// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `step_by`, `rev`,
+/// `chunks`, `interleave` and the tuning adaptors make of them, and a `chain` of two of
+/// them; not `filter`, `filter_map`,
 /// `flat_map_iter`, `fold`, `par_lines` or `par_split_whitespace`.
 ///
 /// # Examples
@@ -147,6 +149,56 @@ pub trait IndexedParallelIterator: ParallelIterator {
         let (a, b) = (self.len(), other.len());
         assert_eq!(a, b, "zip_eq: the iterators' lengths differ");
         Zip::new(self, other)
+    }
+
+    /// The items of `self` and `other` in turn, `self`'s first; once the shorter one ends,
+    /// the rest of the longer one. Indexed, as long as the two together.
+    ///
+    /// # Panics
+    ///
+    /// If the two together have more than `usize::MAX` items (an unbounded
+    /// [`repeat`](crate::iter::repeat) on either side).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = [1, 2, 3, 4].par_iter().copied().interleave(vec![10, 20]).collect();
+    /// assert_eq!(v, [1, 10, 2, 20, 3, 4]);
+    /// ```
+    #[track_caller]
+    fn interleave<Z>(self, other: Z) -> Interleave<Self, Z::Iter>
+    where
+        Z: IntoParallelIterator<Item = Self::Item>,
+        Z::Iter: IndexedParallelIterator,
+    {
+        Interleave::new(self, other.into_par_iter())
+    }
+
+    /// The items of `self` and `other` in turn, `self`'s first, until one of them has none
+    /// left for its turn: `min(len, other_len + 1)` of `self`'s and `min(len, other_len)` of
+    /// `other`'s. Indexed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (1..5u32).into_par_iter().interleave_shortest(10..12u32).collect();
+    /// assert_eq!(v, [1, 10, 2, 11, 3]);
+    /// let w: Vec<u32> = (1..3u32).into_par_iter().interleave_shortest(10..14u32).collect();
+    /// assert_eq!(w, [1, 10, 2, 11]);
+    /// ```
+    fn interleave_shortest<Z>(self, other: Z) -> InterleaveShortest<Self, Z::Iter>
+    where
+        Z: IntoParallelIterator<Item = Self::Item>,
+        Z::Iter: IndexedParallelIterator,
+    {
+        let other = other.into_par_iter();
+        let (a, b) = (self.len(), other.len());
+        let (a, b) = (a.min(b.saturating_add(1)), b.min(a));
+        Interleave::new(self.take(a), other.take(b))
     }
 
     /// The items in `Vec`s of `size`, in order; the last one is shorter if the length is not
