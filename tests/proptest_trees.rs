@@ -60,13 +60,15 @@ fn kind() -> impl Strategy<Value = Kind> {
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
-    let leaf = (kind(), 0u32..300).prop_map(|(kind, work)| Shape {
+    // Under miri smaller trees of lighter nodes: each node costs milliseconds there.
+    let (work, nodes) = if cfg!(miri) { (30, 40) } else { (300, 150) };
+    let leaf = (kind(), 0u32..work).prop_map(|(kind, work)| Shape {
         kind,
         work,
         children: Vec::new(),
     });
-    leaf.prop_recursive(5, 150, 2, |inner| {
-        (kind(), 0u32..300, vec(inner, 0..6)).prop_map(|(kind, work, children)| Shape {
+    leaf.prop_recursive(5, nodes, 2, move |inner| {
+        (kind(), 0u32..work, vec(inner, 0..6)).prop_map(|(kind, work, children)| Shape {
             kind,
             work,
             children,

@@ -301,9 +301,16 @@ mod tests {
 
     #[test]
     fn parts_match_std_at_every_cut() {
-        let pool = crate::ThreadPool::builder().num_threads(3).build().unwrap();
-        let cuts = if cfg!(miri) { 1..=2 } else { 1..=6 };
-        for text in TEXTS {
+        // Safe code over the iterator layer: under miri, two threads, one cut and the texts
+        // with separators.
+        let threads = if cfg!(miri) { 2 } else { 3 };
+        let pool = crate::ThreadPool::builder()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let cuts = if cfg!(miri) { 1..=1 } else { 1..=6 };
+        let texts = if cfg!(miri) { &TEXTS[6..9] } else { TEXTS };
+        for text in texts {
             for max in cuts.clone() {
                 let s = Schedule::Dynamic { chunk: max };
                 let split: Vec<&str> =
