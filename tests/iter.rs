@@ -963,3 +963,80 @@ fn works_from_outside_the_pool_and_nested() {
     assert_eq!(total, (0..20).map(|i| (0..i).sum::<usize>()).sum::<usize>());
     let _ = &pool as &ThreadPool;
 }
+
+/// The iterators are `Clone` when what they hold is, as rayon's (its `tests/clones.rs`): a
+/// clone yields the same items as the original, and a `Vec` by value clones its items.
+#[test]
+fn iterators_clone_and_a_clone_yields_the_same_items() {
+    fn check<I>(it: I)
+    where
+        I: ParallelIterator + Clone,
+        I::Item: PartialEq + std::fmt::Debug,
+    {
+        let a: Vec<I::Item> = it.clone().collect();
+        let b: Vec<I::Item> = it.collect();
+        assert_eq!(a, b);
+    }
+    let n = if cfg!(miri) { 20 } else { 1000 };
+    let v: Vec<u32> = (0..n).collect();
+    let text = "one two\nthree, four\n  five";
+    let pool = pool_of(2);
+    pool.install(|| {
+        // Sources.
+        check(v.par_iter());
+        check((0..n).into_par_iter());
+        check((0..=n).into_par_iter());
+        check(v.clone().into_par_iter());
+        check(vec![String::from("a"), String::from("b")].into_par_iter());
+        check(v.par_chunks(7));
+        check(v.par_chunks_exact(7));
+        check(v.par_rchunks(7));
+        check(v.par_rchunks_exact(7));
+        check(v.par_windows(3));
+        check(text.par_chars());
+        check(text.par_char_indices());
+        check(text.par_bytes());
+        check(text.par_lines());
+        check(text.par_split_whitespace());
+        check(text.par_split(','));
+        check(brigade::iter::repeat(1u8).take(5));
+        check(brigade::iter::repeat_n(1u8, 5));
+        check(brigade::iter::once(3u8));
+        check(brigade::iter::empty::<u8>());
+        // Adaptors.
+        let it = || v.par_iter().copied();
+        check(it().map(|x| x + 1));
+        check(it().inspect(|_| ()));
+        check(v.par_iter().cloned());
+        check(it().filter(|x| x % 3 == 0));
+        check(it().filter_map(|x| (x % 3 == 0).then_some(x)));
+        check(it().flat_map_iter(|x| 0..x % 4));
+        check(it().flat_map(|x| (0..x % 4).into_par_iter()));
+        check(it().map(|x| vec![x; 2]).flatten());
+        check(it().enumerate());
+        check(it().zip(it().rev()));
+        check(it().chain(it()));
+        check(it().interleave(it().take(5)));
+        check(it().interleave_shortest(it().skip(3)));
+        check(it().rev().skip(2).take(10).step_by(3));
+        check(it().chunks(4));
+        // A fold's accumulators are per piece: compare their sum.
+        let folded = it().fold(|| 0, |a, x| a + x);
+        assert_eq!(folded.clone().sum::<u32>(), folded.sum::<u32>());
+        check(it().map_init(|| 1, |k, x| x * *k));
+        check(it().with_min_len(3).with_max_len(9));
+        check(it().with_schedule(Schedule::Static));
+        // `take_any` and its kin pick any items: compare how many.
+        fn count<I: ParallelIterator + Clone>(it: I) {
+            assert_eq!(it.clone().count(), it.count());
+        }
+        count(it().take_any(5));
+        count(it().skip_any(5));
+        count(it().map(Some).while_some());
+        // Which items the `_while` ones see first is up to the schedule: only clone them.
+        let taken = it().take_any_while(|&x| x < 5);
+        assert!(taken.clone().count() <= 5 && taken.count() <= 5);
+        let skipped = it().skip_any_while(|&x| x < 5);
+        assert!(skipped.clone().count() >= n as usize - 5 && skipped.count() >= n as usize - 5);
+    });
+}

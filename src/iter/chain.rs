@@ -37,6 +37,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 1, 2, 7, 8]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Chain<A, B> {
     a: A,
     b: B,

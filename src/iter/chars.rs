@@ -38,6 +38,7 @@ pub type Bytes<'a> = Copied<Iter<&'a [u8]>>;
 /// assert_eq!(it.filter(char::is_ascii).count(), 2);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Chars<'a> {
     text: &'a str,
 }
@@ -60,6 +61,7 @@ impl<'a> Chars<'a> {
 /// assert_eq!(it.map(|(i, _)| i).max(), Some(3));
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct CharIndices<'a> {
     text: &'a str,
 }

@@ -119,6 +119,7 @@ fn chunk_bounds(start: usize, end: usize, size: usize, len: usize) -> (usize, us
 /// assert_eq!(it.map(|c| c.len()).collect::<Vec<_>>(), [2, 2, 1]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Chunks<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -164,6 +165,7 @@ chunk_source!(Chunks, Sync, &'a [T], std::slice::Chunks<'a, T>);
 /// assert_eq!(it.map(|c| c[0] + c[1]).collect::<Vec<_>>(), [3, 7]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct ChunksExact<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -218,6 +220,7 @@ chunk_source!(ChunksExact, Sync, &'a [T], std::slice::ChunksExact<'a, T>);
 /// assert_eq!(it.map(|w| w.iter().sum::<i32>()).collect::<Vec<_>>(), [6, 9]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Windows<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -373,6 +376,7 @@ fn rchunk_bounds(start: usize, end: usize, size: usize, len: usize) -> (usize, u
 /// assert_eq!(it.collect::<Vec<_>>(), [&[4, 5][..], &[2, 3], &[1]]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct RChunks<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -418,6 +422,7 @@ chunk_source!(RChunks, Sync, &'a [T], std::slice::RChunks<'a, T>);
 /// assert_eq!(it.collect::<Vec<_>>(), [&[4, 5][..], &[2, 3]]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct RChunksExact<'a, T> {
     slice: &'a [T],
     len: usize,

@@ -17,7 +17,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// let it: brigade::iter::Enumerate<_> = ['a', 'b'].par_iter().enumerate();
 /// assert_eq!(it.collect::<Vec<_>>(), [(0, &'a'), (1, &'b')]);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct Enumerate<I> {
     base: I,

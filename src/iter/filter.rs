@@ -19,6 +19,7 @@ use crate::iter::sealed::Sealed;
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 5]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Filter<I, P> {
     base: I,
     predicate: P,
@@ -112,6 +113,7 @@ where
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 1]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct FilterMap<I, F> {
     base: I,
     f: F,
@@ -206,6 +208,7 @@ where
 /// assert_eq!(it.collect::<String>(), "abc");
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct FlatMapIter<I, F> {
     base: I,
     f: F,

@@ -28,6 +28,7 @@ use crate::iter::{IntoParallelIterator, ParallelIterator};
 /// assert_eq!(it.copied().collect::<Vec<i32>>(), [1, 2, 3]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct FlatMap<I, F> {
     base: I,
     f: F,
@@ -123,6 +124,7 @@ where
 /// assert_eq!(it.collect::<Vec<_>>(), [1, 2, 3]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Flatten<I: ParallelIterator> {
     inner: FlatMap<I, Identity<I::Item>>,
 }

@@ -24,6 +24,7 @@ use crate::iter::sealed::Sealed;
 /// assert_eq!(it.sum::<u32>(), 5050);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `reduce` or `collect`"]
+#[derive(Clone)]
 pub struct Fold<I, ID, F, T> {
     base: I,
     identity: ID,

@@ -27,6 +27,7 @@ pub trait Rule<T>: Sync + Send {
 /// An adaptor that filters its base's items through a [`Rule`] (see the module docs).
 #[doc(hidden)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Gate<I, R> {
     base: I,
     rule: R,
@@ -388,5 +389,38 @@ pub(crate) fn skip_while<P>(predicate: P) -> SkipWhile<P> {
 pub(crate) fn some_until_none() -> SomeUntilNone {
     SomeUntilNone {
         stopped: AtomicBool::new(false),
+    }
+}
+
+// A gate's iterator clones with its rule as it was built: an iterator value that still
+// exists has not run (a terminal consumes it), so its counters and flags are at their start.
+
+impl Clone for TakeN {
+    fn clone(&self) -> Self {
+        take_n(self.n)
+    }
+}
+
+impl Clone for SkipN {
+    fn clone(&self) -> Self {
+        skip_n(self.n)
+    }
+}
+
+impl<P: Clone> Clone for TakeWhile<P> {
+    fn clone(&self) -> Self {
+        take_while(self.predicate.clone())
+    }
+}
+
+impl<P: Clone> Clone for SkipWhile<P> {
+    fn clone(&self) -> Self {
+        skip_while(self.predicate.clone())
+    }
+}
+
+impl Clone for SomeUntilNone {
+    fn clone(&self) -> Self {
+        some_until_none()
     }
 }

@@ -23,6 +23,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 10, 1, 11, 2, 12, 13, 14]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Interleave<A, B> {
     a: A,
     b: B,

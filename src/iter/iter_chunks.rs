@@ -20,7 +20,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// let it: brigade::iter::IterChunks<_> = (0..5u32).into_par_iter().chunks(2);
 /// assert_eq!(it.collect::<Vec<_>>(), [vec![0, 1], vec![2, 3], vec![4]]);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct IterChunks<I> {
     base: I,

@@ -19,6 +19,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// assert_eq!(it.collect::<Vec<_>>(), [1, 2, 3]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Map<I, F> {
     base: I,
     f: F,
@@ -136,6 +137,7 @@ where
 /// assert_eq!(it.count(), 3);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Inspect<I, F> {
     base: I,
     f: F,
@@ -250,7 +252,7 @@ where
 /// let it: brigade::iter::Copied<_> = [1, 2].par_iter().copied();
 /// assert_eq!(it.sum::<i32>(), 3);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct Copied<I> {
     base: I,
@@ -358,7 +360,7 @@ where
 /// let it: brigade::iter::Cloned<_> = v.par_iter().cloned();
 /// assert_eq!(it.collect::<Vec<String>>(), v);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct Cloned<I> {
     base: I,

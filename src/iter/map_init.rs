@@ -22,6 +22,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 10, 20, 30]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct MapInit<I, INIT, F, T> {
     base: I,
     init: INIT,

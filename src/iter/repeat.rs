@@ -50,7 +50,10 @@ pub fn empty<T: Send>() -> IntoIter<T> {
 /// let pairs: Vec<(u32, char)> = (0..3u32).into_par_iter().zip(brigade::iter::repeat_n('x', 3)).collect();
 /// assert_eq!(pairs, [(0, 'x'), (1, 'x'), (2, 'x')]);
 /// ```
-pub fn repeat_n<T>(item: T, n: usize) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Sync + Send>
+pub fn repeat_n<T>(
+    item: T,
+    n: usize,
+) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Clone + Sync + Send>
 where
     T: Clone + Send + Sync,
 {
@@ -65,7 +68,10 @@ where
 /// assert_eq!(brigade::iter::repeatn(7u8, 2).collect::<Vec<_>>(), [7, 7]);
 /// # use brigade::prelude::*;
 /// ```
-pub fn repeatn<T>(item: T, n: usize) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Sync + Send>
+pub fn repeatn<T>(
+    item: T,
+    n: usize,
+) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Clone + Sync + Send>
 where
     T: Clone + Send + Sync,
 {
@@ -86,7 +92,7 @@ where
 /// assert_eq!(v, [(0, "x"), (1, "x"), (2, "x")]);
 /// assert_eq!(brigade::iter::repeat(5u8).take(4).sum::<u8>(), 20);
 /// ```
-pub fn repeat<T>(item: T) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Sync + Send>
+pub fn repeat<T>(item: T) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Clone + Sync + Send>
 where
     T: Clone + Send + Sync,
 {

@@ -19,7 +19,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// let it: brigade::iter::Rev<_> = (0..4u32).into_par_iter().rev();
 /// assert_eq!(it.collect::<Vec<_>>(), [3, 2, 1, 0]);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct Rev<I> {
     base: I,

@@ -107,7 +107,7 @@ macro_rules! window {
 /// let it: brigade::iter::Skip<_> = (0..5u32).into_par_iter().skip(3);
 /// assert_eq!(it.collect::<Vec<_>>(), [3, 4]);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct Skip<I> {
     base: I,
@@ -142,6 +142,7 @@ window!(Skip);
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 1, 2]);
 /// ```
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Take<I> {
     base: I,
     /// Always 0: `Take`'s window starts where the base does.

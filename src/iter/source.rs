@@ -30,6 +30,17 @@ pub struct Iter<S: LoopSource> {
     len: usize,
 }
 
+/// A copy of the source's view: only for sources that can be shared (`Clone`), so never for
+/// a `&mut` slice.
+impl<S: LoopSource + Clone> Clone for Iter<S> {
+    fn clone(&self) -> Self {
+        Iter {
+            raw: self.raw,
+            len: self.len,
+        }
+    }
+}
+
 impl<S: LoopSource> Iter<S> {
     /// # Panics
     ///

@@ -94,6 +94,7 @@ enum Kind {
 /// [`Split`], [`SplitTerminator`] and [`SplitInclusive`] are this with their `KIND`.
 #[doc(hidden)]
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct SplitParts<'a, P, const KIND: u8> {
     text: &'a str,
     pattern: P,

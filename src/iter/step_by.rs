@@ -20,7 +20,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// let it: brigade::iter::StepBy<_> = (0..10u32).into_par_iter().step_by(4);
 /// assert_eq!(it.collect::<Vec<_>>(), [0, 4, 8]);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct StepBy<I> {
     base: I,

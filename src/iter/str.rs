@@ -285,6 +285,7 @@ macro_rules! str_source {
 /// assert_eq!(it.map(str::len).sum::<usize>(), 2);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct Lines<'a> {
     text: &'a str,
 }
@@ -359,6 +360,7 @@ impl<'a> Iterator for LinesPiece<'a> {
 /// assert_eq!(it.collect::<Vec<_>>(), ["a", "b"]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
 pub struct SplitWhitespace<'a> {
     text: &'a str,
 }

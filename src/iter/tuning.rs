@@ -99,7 +99,7 @@ macro_rules! tuning {
 /// let it: brigade::iter::MinLen<_> = (0..10i32).into_par_iter().with_min_len(4);
 /// assert_eq!(it.sum::<i32>(), 45);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct MinLen<I> {
     base: I,
@@ -124,7 +124,7 @@ tuning!(MinLen, min, Config::with_min_len);
 /// let it: brigade::iter::MaxLen<_> = (0..10i32).into_par_iter().with_max_len(4);
 /// assert_eq!(it.sum::<i32>(), 45);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct MaxLen<I> {
     base: I,
@@ -151,7 +151,7 @@ tuning!(MaxLen, max, Config::with_max_len);
 ///     (0..10i32).into_par_iter().with_schedule(Schedule::Dynamic { chunk: 2 });
 /// assert_eq!(it.sum::<i32>(), 45);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct WithSchedule<I> {
     base: I,

@@ -63,6 +63,17 @@ impl<T> Drop for IntoIter<T> {
     }
 }
 
+/// A new `Vec` of clones of the items, as rayon's `IntoIter` clones.
+impl<T: Clone> Clone for IntoIter<T> {
+    fn clone(&self) -> Self {
+        // SAFETY: an `IntoIter` the caller can still reach has not run (every terminal takes
+        // it by value, and the pieces that take items out live inside the terminal), so
+        // `0..len` are all initialized items of the buffer.
+        let items = unsafe { std::slice::from_raw_parts(self.slots.buf.as_ptr(), self.slots.len) };
+        IntoIter::new(items.to_vec())
+    }
+}
+
 impl<T> fmt::Debug for IntoIter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IntoIter")

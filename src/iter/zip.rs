@@ -19,7 +19,7 @@ use crate::iter::{IndexedParallelIterator, ParallelIterator};
 /// let it: brigade::iter::Zip<_, _> = a.par_iter().zip(&b);
 /// assert_eq!(it.map(|(x, y)| x * y).collect::<Vec<_>>(), [10, 40]);
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct Zip<A, B> {
     a: A,
