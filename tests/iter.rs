@@ -1018,6 +1018,8 @@ fn iterators_clone_and_a_clone_yields_the_same_items() {
         check(it().chain(it()));
         check(it().interleave(it().take(5)));
         check(it().interleave_shortest(it().skip(3)));
+        check(it().intersperse(7));
+        check(text.par_split(' ').intersperse("_"));
         check(it().rev().skip(2).take(10).step_by(3));
         check(it().chunks(4));
         // A fold's accumulators are per piece: compare their sum.
@@ -1039,4 +1041,137 @@ fn iterators_clone_and_a_clone_yields_the_same_items() {
         let skipped = it().skip_any_while(|&x| x < 5);
         assert!(skipped.clone().count() >= n as usize - 5 && skipped.count() >= n as usize - 5);
     });
+}
+
+/// rayon's `tests/intersperse.rs`, ported: indexed, twice, not indexed (`par_split`), with
+/// `zip_eq`, with `rev`.
+#[test]
+fn intersperse_as_rayon_tests_it() {
+    let n = if cfg!(miri) { 30 } else { 1000 };
+    let pool = pool_of(2);
+    pool.install(|| {
+        let v: Vec<_> = (0..n).into_par_iter().intersperse(-1).collect();
+        assert_eq!(v.len(), 2 * n as usize - 1);
+        for (i, x) in v.into_iter().enumerate() {
+            assert_eq!(x, if i % 2 == 0 { i as i32 / 2 } else { -1 });
+        }
+        let v: Vec<_> = (0..n)
+            .into_par_iter()
+            .intersperse(-1)
+            .intersperse(-2)
+            .collect();
+        assert_eq!(v.len(), 4 * n as usize - 3);
+        for (i, x) in v.into_iter().enumerate() {
+            let y = match i % 4 {
+                0 => i as i32 / 4,
+                2 => -1,
+                _ => -2,
+            };
+            assert_eq!(x, y);
+        }
+        let words: Vec<_> = (0..n).map(|i| i.to_string()).collect();
+        let (s, s2) = (words.join(","), words.join(";"));
+        let par: String = s.par_split(',').intersperse(";").collect();
+        assert_eq!(par, s2);
+        (0..n)
+            .into_par_iter()
+            .intersperse(-1)
+            .zip_eq(0..2 * n - 1)
+            .for_each(|(x, i)| assert_eq!(x, if i % 2 == 0 { i / 2 } else { -1 }));
+        (0..n)
+            .into_par_iter()
+            .intersperse(-1)
+            .zip_eq(0..2 * n - 1)
+            .rev()
+            .for_each(|(x, i)| assert_eq!(x, if i % 2 == 0 { i / 2 } else { -1 }));
+        // Owned separators, cloned per run, and an empty or one-item source.
+        let v: Vec<String> = ["a", "b", "c"]
+            .par_iter()
+            .map(|s| s.to_string())
+            .intersperse(String::from("-"))
+            .collect();
+        assert_eq!(v.concat(), "a-b-c");
+        assert_eq!((0..0).into_par_iter().intersperse(7).count(), 0);
+        assert_eq!(
+            (0..1).into_par_iter().intersperse(7).collect::<Vec<_>>(),
+            [0]
+        );
+    });
+}
+
+/// Not indexed, when the first items are filtered out: the result may begin with a
+/// separator (documented, as in rayon); when the first item stays, it is exact.
+#[test]
+fn intersperse_after_a_filter() {
+    let n = if cfg!(miri) { 40 } else { 10_000 };
+    for threads in THREADS {
+        let pool = pool_of(*threads);
+        for schedule in schedules() {
+            let keep = |x: &u32| x.is_multiple_of(3);
+            let exact: Vec<u32> = {
+                let kept: Vec<u32> = (0..n).filter(keep).collect();
+                let mut v = Vec::new();
+                for (i, x) in kept.into_iter().enumerate() {
+                    if i > 0 {
+                        v.push(u32::MAX);
+                    }
+                    v.push(x);
+                }
+                v
+            };
+            let got: Vec<u32> = pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .filter(keep)
+                    .intersperse(u32::MAX)
+                    .collect()
+            });
+            assert_eq!(got, exact, "{schedule:?}");
+            // Items 0..100 filtered out: a leading separator at most.
+            let late = |x: &u32| *x >= 100 && x.is_multiple_of(3);
+            let got: Vec<u32> = pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .filter(late)
+                    .intersperse(u32::MAX)
+                    .collect()
+            });
+            let got = got.strip_prefix(&[u32::MAX]).unwrap_or(&got);
+            let exact_late: Vec<u32> = exact
+                .iter()
+                .copied()
+                .skip_while(|&x| x < 100 || x == u32::MAX)
+                .collect();
+            assert_eq!(got, &exact_late[..], "{schedule:?}");
+        }
+    }
+}
+
+/// A `fold` before `intersperse`: its accumulators come out of the runs' flushes, separated,
+/// with none before the first (whose run holds the loop's first index).
+#[test]
+fn intersperse_after_a_fold_separates_the_accumulators() {
+    let n = if cfg!(miri) { 40u64 } else { 100_000 };
+    for threads in THREADS {
+        let pool = pool_of(*threads);
+        for schedule in schedules() {
+            let got: Vec<u64> = pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .with_schedule(schedule)
+                    .fold(|| 0, |a, x| a + x)
+                    .intersperse(u64::MAX)
+                    .collect()
+            });
+            let what = format!("{schedule:?} on {threads}: {got:?}");
+            assert!(got.len() % 2 == 1, "{what}");
+            for (i, &x) in got.iter().enumerate() {
+                assert_eq!(x == u64::MAX, i % 2 == 1, "{what}");
+            }
+            let total: u64 = got.iter().step_by(2).sum();
+            assert_eq!(total, n * (n - 1) / 2, "{what}");
+        }
+    }
 }

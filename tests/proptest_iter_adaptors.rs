@@ -359,6 +359,49 @@ proptest! {
     }
 
     #[test]
+    fn intersperse_matches_a_sequential_intersperse(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(),
+        seed in any::<u64>(), n in count(), step in step(), target in 0..50u32,
+    ) {
+        /// `sep` between every two items.
+        fn intersperse(items: impl IntoIterator<Item = u32>, sep: u32) -> Vec<u32> {
+            let mut out = Vec::new();
+            for (i, x) in items.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(sep);
+                }
+                out.push(x);
+            }
+            out
+        }
+        let v = data(len, seed);
+        let with = intersperse(v.iter().copied(), 99);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let a = || tuned!(v.par_iter().copied(), schedule, lens);
+            let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
+            indexed_terminals(|| a().intersperse(99), &with, target)?;
+            indexed_terminals(|| tuned!(v.par_iter().copied().intersperse(99), schedule, lens), &with, target)?;
+            collects(a().intersperse(99).rev(), &seq(&mut with.iter().rev().copied()))?;
+            collects(a().rev().intersperse(99), &intersperse(v.iter().rev().copied(), 99))?;
+            collects(a().intersperse(99).skip(n).take(len), &seq(&mut with.iter().copied().skip(n).take(len)))?;
+            collects(a().intersperse(99).step_by(step), &seq(&mut with.iter().copied().step_by(step)))?;
+            collects(a().step_by(step).intersperse(99), &intersperse(v.iter().copied().step_by(step), 99))?;
+            collects(
+                a().intersperse(99).enumerate().map(|(i, x)| pair(i, x)),
+                &seq(&mut with.iter().copied().enumerate().map(|(i, x)| pair(i, x))),
+            )?;
+            collects(a().intersperse(98).intersperse(99), &intersperse(with.iter().map(|&x| if x == 99 { 98 } else { x }), 99))?;
+            collects(tuned!(v.clone().into_par_iter().intersperse(99), schedule, lens), &with)?;
+            // Not indexed, keeping the first item (so exact): the terminals.
+            let keep = |i: usize, x: u32| i == 0 || !x.is_multiple_of(3);
+            let kept = intersperse(v.iter().enumerate().filter(|&(i, &x)| keep(i, x)).map(|(_, &x)| x), 99);
+            terminals(|| a().enumerate().filter(|&(i, x)| keep(i, x)).map(|(_, x)| x).intersperse(99), &kept, target)?;
+            Ok(())
+        })?;
+    }
+
+    #[test]
     fn chain_keeps_order_around_a_fold(
         len in len(), len_b in len(), threads in threads(), schedule in schedule(), lens in lens(),
         seed in any::<u64>(), target in 0..50u32,

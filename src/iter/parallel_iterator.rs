@@ -15,6 +15,7 @@ use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::flat_map::{FlatMap, Flatten};
 use crate::iter::fold::Fold;
 use crate::iter::gate::{self, Gate, SkipAny, SkipAnyWhile, TakeAny, TakeAnyWhile, WhileSome};
+use crate::iter::intersperse::Intersperse;
 use crate::iter::map::{Cloned, Copied, Inspect, Map};
 use crate::iter::map_init::MapInit;
 use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
@@ -744,6 +745,35 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         T: Send,
     {
         Gate::new(self, gate::some_until_none())
+    }
+
+    /// A clone of `separator` between every two items, as rayon's. On an indexed iterator
+    /// the result is indexed (`2n - 1` items). On one that is not (after `filter`, on
+    /// `par_split`, ...), a worker's run of pieces cannot see whether the runs before it
+    /// yielded anything, so a run leads with a separator unless it holds the loop's first
+    /// index: if every item before some run is filtered out, the result begins with a
+    /// separator, as rayon's can.
+    ///
+    /// # Panics
+    ///
+    /// On an indexed iterator of more than `usize::MAX / 2 + 1` items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<i32> = (0..4).into_par_iter().intersperse(-1).collect();
+    /// assert_eq!(v, [0, -1, 1, -1, 2, -1, 3]);
+    /// let s: String = "a,b,c".par_split(',').intersperse(";").collect();
+    /// assert_eq!(s, "a;b;c");
+    /// ```
+    #[track_caller]
+    fn intersperse(self, separator: Self::Item) -> Intersperse<Self>
+    where
+        Self::Item: Clone,
+    {
+        Intersperse::new(self, separator)
     }
 
     /// The iterator as it is: brigade's loops already stop as rayon's `panic_fuse` makes
