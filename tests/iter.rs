@@ -965,14 +965,16 @@ fn works_from_outside_the_pool_and_nested() {
 }
 
 /// The iterators are `Clone` when what they hold is, as rayon's (its `tests/clones.rs`): a
-/// clone yields the same items as the original, and a `Vec` by value clones its items.
+/// clone yields the same items as the original, and a `Vec` by value clones its items. And
+/// each is `Debug` (rayon's `tests/debug.rs`).
 #[test]
 fn iterators_clone_and_a_clone_yields_the_same_items() {
     fn check<I>(it: I)
     where
-        I: ParallelIterator + Clone,
+        I: ParallelIterator + Clone + std::fmt::Debug,
         I::Item: PartialEq + std::fmt::Debug,
     {
+        assert!(!format!("{it:?}").is_empty());
         let a: Vec<I::Item> = it.clone().collect();
         let b: Vec<I::Item> = it.collect();
         assert_eq!(a, b);
