@@ -215,10 +215,12 @@ fn long_lines_words_and_parts_cost_one_pass() {
                 line.par_split(',').with_schedule(small).count(),
                 line.par_split_terminator(',').with_schedule(small).count(),
                 gap.par_lines().with_schedule(small).count(),
+                line.par_split_ascii_whitespace().with_schedule(small).count(),
+                gap.par_split_ascii_whitespace().with_schedule(small).count(),
             ]
         })
     });
-    assert_eq!(counts, [1, 1, 0, 1, 1, 1]);
+    assert_eq!(counts, [1, 1, 0, 1, 1, 1, 1, 0]);
 }
 
 #[test]
@@ -1000,6 +1002,8 @@ fn iterators_clone_and_a_clone_yields_the_same_items() {
         check(text.par_bytes());
         check(text.par_lines());
         check(text.par_split_whitespace());
+        check(text.par_split_ascii_whitespace());
+        check(text.par_encode_utf16());
         check(text.par_split(','));
         check(brigade::iter::repeat(1u8).take(5));
         check(brigade::iter::repeat_n(1u8, 5));

@@ -342,7 +342,8 @@ proptest! {
     fn strings_cut_like_std(
         parts in proptest::collection::vec(
             prop_oneof![Just("a"), Just("bc"), Just(" "), Just("\n"), Just("\r"), Just("\r\n"),
-                Just("\t"), Just("\u{a0}"), Just("é"), Just("\u{2003}"), Just("\u{b}"), Just("日本")],
+                Just("\t"), Just("\u{a0}"), Just("é"), Just("\u{2003}"), Just("\u{b}"), Just("日本"),
+                Just("\u{c}"), Just("😀")],
             0..if cfg!(miri) { 10 } else { 400 },
         ),
         threads in threads(), schedule in schedule(),
@@ -354,6 +355,10 @@ proptest! {
             prop_assert_eq!(lines, text.lines().collect::<Vec<_>>());
             let words: Vec<&str> = text.par_split_whitespace().with_schedule(schedule).collect();
             prop_assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+            let words: Vec<&str> = text.par_split_ascii_whitespace().with_schedule(schedule).collect();
+            prop_assert_eq!(words, text.split_ascii_whitespace().collect::<Vec<_>>());
+            let units: Vec<u16> = text.par_encode_utf16().with_schedule(schedule).collect();
+            prop_assert_eq!(units, text.encode_utf16().collect::<Vec<_>>());
             let chars: Vec<char> = text.par_chars().with_schedule(schedule).collect();
             prop_assert_eq!(chars, text.chars().collect::<Vec<_>>());
             let at: Vec<(usize, char)> = text.par_char_indices().with_schedule(schedule).collect();

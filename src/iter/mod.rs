@@ -86,7 +86,9 @@ pub use slice::{ParallelSlice, ParallelSliceMut};
 pub use source::Iter;
 pub use split::{Pattern, Split, SplitInclusive, SplitParts, SplitTerminator};
 pub use step_by::StepBy;
-pub use str::{Lines, ParallelString, SplitWhitespace};
+pub use str::{
+    EncodeUtf16, Lines, ParallelString, SplitAsciiWhitespace, SplitWhitespace, Utf16Units,
+};
 pub use try_ops::Try;
 pub use tuning::{MaxLen, MinLen, WithSchedule};
 pub use vec::{Drain, IntoIter};

@@ -11,7 +11,7 @@ use std::fmt;
 
 use crate::iter::chars::{Bytes, CharIndices, Chars};
 use crate::iter::drive::Config;
-use crate::iter::filter::FilterMap;
+use crate::iter::filter::{FilterMap, FlatMapIter};
 use crate::iter::sealed::Sealed;
 use crate::iter::split::{Pattern, Split, SplitInclusive, SplitTerminator};
 use crate::iter::{IntoParallelRefIterator, ParallelIterator};
@@ -53,6 +53,36 @@ pub trait ParallelString {
     /// assert_eq!(words, ["a", "bc", "d"]);
     /// ```
     fn par_split_whitespace(&self) -> SplitWhitespace<'_>;
+
+    /// The words of the string, as [`str::split_ascii_whitespace`] cuts them: the runs of
+    /// characters other than ASCII whitespace (space, tab, line feed, form feed, carriage
+    /// return; not vertical tab, and no character outside ASCII).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words: Vec<&str> = " a  bc\u{a0}d\n".par_split_ascii_whitespace().collect();
+    /// assert_eq!(words, ["a", "bc\u{a0}d"]);
+    /// ```
+    fn par_split_ascii_whitespace(&self) -> SplitAsciiWhitespace<'_>;
+
+    /// The string as UTF-16 code units, as [`str::encode_utf16`] gives them (two for a
+    /// character outside the Basic Multilingual Plane). Not indexed: a character's units
+    /// are known only once it is decoded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let text = "a€😀";
+    /// let units: Vec<u16> = text.par_encode_utf16().collect();
+    /// assert_eq!(units, text.encode_utf16().collect::<Vec<_>>());
+    /// assert_eq!(units.len(), 4);
+    /// ```
+    fn par_encode_utf16(&self) -> EncodeUtf16<'_>;
 
     /// The characters of the string, as [`str::chars`] yields them.
     ///
@@ -171,6 +201,14 @@ impl ParallelString for str {
 
     fn par_split_whitespace(&self) -> SplitWhitespace<'_> {
         SplitWhitespace { text: self }
+    }
+
+    fn par_split_ascii_whitespace(&self) -> SplitAsciiWhitespace<'_> {
+        SplitAsciiWhitespace { text: self }
+    }
+
+    fn par_encode_utf16(&self) -> EncodeUtf16<'_> {
+        self.par_chars().flat_map_iter(utf16_units)
     }
 
     fn par_chars(&self) -> Chars<'_> {
@@ -367,10 +405,29 @@ pub struct SplitWhitespace<'a> {
 
 str_source!(SplitWhitespace, WordsPiece);
 
-/// The words that begin in bytes `at..end` of a string.
+/// The parallel iterator of [`ParallelString::par_split_ascii_whitespace`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::SplitAsciiWhitespace<'_> = "a\u{a0}b c".par_split_ascii_whitespace();
+/// assert_eq!(it.collect::<Vec<_>>(), ["a\u{a0}b", "c"]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
+pub struct SplitAsciiWhitespace<'a> {
+    text: &'a str,
+}
+
+str_source!(SplitAsciiWhitespace, AsciiWordsPiece);
+
+/// The words that begin in bytes `at..end` of a string: separated by `char::is_whitespace`,
+/// or by `u8::is_ascii_whitespace` if `ASCII`.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct WordsPiece<'a> {
+pub struct WordsPiece<'a, const ASCII: bool = false> {
     /// The text from `at` on.
     rest: &'a str,
     at: usize,
@@ -381,7 +438,10 @@ pub struct WordsPiece<'a> {
     limit: usize,
 }
 
-impl<'a> WordsPiece<'a> {
+/// The words of `par_split_ascii_whitespace`.
+pub(crate) type AsciiWordsPiece<'a> = WordsPiece<'a, true>;
+
+impl<'a, const ASCII: bool> WordsPiece<'a, ASCII> {
     fn new(text: &'a str, start: usize, end: usize) -> Self {
         let boundary = |mut i: usize| {
             while !text.is_char_boundary(i) {
@@ -395,9 +455,9 @@ impl<'a> WordsPiece<'a> {
         let inside = text[..at]
             .chars()
             .next_back()
-            .is_some_and(|c| !c.is_whitespace());
+            .is_some_and(|c| !is_white::<ASCII>(c));
         if inside {
-            at += run_len(&text[at..limit], false);
+            at += run_len::<ASCII>(&text[at..limit], false);
         }
         WordsPiece {
             rest: &text[at..],
@@ -408,7 +468,7 @@ impl<'a> WordsPiece<'a> {
     }
 }
 
-impl<'a> Iterator for WordsPiece<'a> {
+impl<'a, const ASCII: bool> Iterator for WordsPiece<'a, ASCII> {
     type Item = &'a str;
 
     #[inline]
@@ -416,13 +476,13 @@ impl<'a> Iterator for WordsPiece<'a> {
         if self.at >= self.end {
             return None;
         }
-        let gap = run_len(&self.rest[..self.limit - self.at], true);
+        let gap = run_len::<ASCII>(&self.rest[..self.limit - self.at], true);
         self.at += gap;
         self.rest = &self.rest[gap..];
         if self.at >= self.end || self.rest.is_empty() {
             return None;
         }
-        let len = run_len(self.rest, false);
+        let len = run_len::<ASCII>(self.rest, false);
         let (word, rest) = self.rest.split_at(len);
         self.rest = rest;
         self.at += len;
@@ -430,10 +490,21 @@ impl<'a> Iterator for WordsPiece<'a> {
     }
 }
 
-/// The length in bytes of the leading run of characters of `s` that are whitespace (if
-/// `white`) or not, by `char::is_whitespace`; ASCII bytes without decoding.
+/// Whether `c` separates words: `char::is_whitespace`, or `u8::is_ascii_whitespace` if
+/// `ASCII` (no other character then).
 #[inline]
-fn run_len(s: &str, white: bool) -> usize {
+fn is_white<const ASCII: bool>(c: char) -> bool {
+    if ASCII {
+        c.is_ascii_whitespace()
+    } else {
+        c.is_whitespace()
+    }
+}
+
+/// The length in bytes of the leading run of characters of `s` that are whitespace (if
+/// `white`) or not, by [`is_white`]; ASCII bytes without decoding.
+#[inline]
+fn run_len<const ASCII: bool>(s: &str, white: bool) -> usize {
     let bytes = s.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -444,13 +515,18 @@ fn run_len(s: &str, white: bool) -> usize {
             continue;
         }
         let len = if b.is_ascii() {
-            if is_ascii_whitespace(b) != white {
+            let is = if ASCII {
+                b.is_ascii_whitespace()
+            } else {
+                is_ascii_whitespace(b)
+            };
+            if is != white {
                 return i;
             }
             1
         } else {
             let c = s[i..].chars().next().expect("a character starts at i");
-            if c.is_whitespace() != white {
+            if is_white::<ASCII>(c) != white {
                 return i;
             }
             c.len_utf8()
@@ -465,4 +541,27 @@ fn run_len(s: &str, white: bool) -> usize {
 #[inline]
 fn is_ascii_whitespace(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// The parallel iterator of [`ParallelString::par_encode_utf16`]: each character's UTF-16
+/// code units.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::EncodeUtf16<'_> = "hé".par_encode_utf16();
+/// assert_eq!(it.count(), 2);
+/// ```
+pub type EncodeUtf16<'a> = FlatMapIter<Chars<'a>, fn(char) -> Utf16Units>;
+
+/// One character's UTF-16 code units.
+#[doc(hidden)]
+pub type Utf16Units = std::iter::Take<std::array::IntoIter<u16, 2>>;
+
+fn utf16_units(c: char) -> Utf16Units {
+    let mut units = [0; 2];
+    let len = c.encode_utf16(&mut units).len();
+    units.into_iter().take(len)
 }
