@@ -215,8 +215,12 @@ fn long_lines_words_and_parts_cost_one_pass() {
                 line.par_split(',').with_schedule(small).count(),
                 line.par_split_terminator(',').with_schedule(small).count(),
                 gap.par_lines().with_schedule(small).count(),
-                line.par_split_ascii_whitespace().with_schedule(small).count(),
-                gap.par_split_ascii_whitespace().with_schedule(small).count(),
+                line.par_split_ascii_whitespace()
+                    .with_schedule(small)
+                    .count(),
+                gap.par_split_ascii_whitespace()
+                    .with_schedule(small)
+                    .count(),
             ]
         })
     });
@@ -1178,6 +1182,33 @@ fn intersperse_after_a_fold_separates_the_accumulators() {
             }
             let total: u64 = got.iter().step_by(2).sum();
             assert_eq!(total, n * (n - 1) / 2, "{what}");
+        }
+    }
+}
+
+/// `par_sort_by_cached_key` sorts as std's `sort_by_cached_key` (stable: equal keys keep
+/// their order), computing each key once.
+#[test]
+fn sort_by_cached_key_matches_std_and_computes_each_key_once() {
+    let lens: &[usize] = if cfg!(miri) { &[0, 1, 2, 30] } else { &[0, 1, 2, 3, 100, 5_000, 100_003] };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for &len in lens {
+            // Many equal keys (x % 97), and items that tell equal keys apart (their places).
+            let v: Vec<(u32, usize)> = (0..len)
+                .map(|i| ((i as u32).wrapping_mul(2_654_435_761) % 97, i))
+                .collect();
+            let calls = AtomicUsize::new(0);
+            let key = |&(k, _): &(u32, usize)| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                k.to_string()
+            };
+            let mut got = v.clone();
+            pool.install(|| got.par_sort_by_cached_key(key));
+            let mut want = v.clone();
+            want.sort_by_cached_key(|&(k, _)| k.to_string());
+            assert_eq!(got, want, "{len} items on {threads} threads");
+            assert_eq!(calls.load(Ordering::Relaxed), if len < 2 { 0 } else { len });
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::iter::chunks::{
     RChunksMut, Windows,
 };
 use crate::iter::sort::{par_mergesort, par_quicksort};
+use crate::iter::{IndexedParallelIterator, IntoParallelRefMutIterator, ParallelIterator};
 
 /// Parallel iterators over groups of a shared slice's items (also on `Vec`s and arrays,
 /// through `Deref`).
@@ -267,6 +268,25 @@ pub trait ParallelSliceMut<T: Send> {
         K: Ord,
         F: Fn(&T) -> K + Sync;
 
+    /// Sorts the slice in parallel by a key computed once per item, keeping the order of
+    /// equal items, like `slice::sort_by_cached_key`: for keys that cost more than a
+    /// comparison. The keys are computed in parallel, then (key, place) pairs are sorted in
+    /// parallel and the items moved to their places; it allocates one pair per item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = vec![-3i32, 1, -2, 4, 2];
+    /// v.par_sort_by_cached_key(|x| x.abs().to_string());
+    /// assert_eq!(v, [1, -2, 2, -3, 4]);
+    /// ```
+    fn par_sort_by_cached_key<K, F>(&mut self, key: F)
+    where
+        K: Ord + Send,
+        F: Fn(&T) -> K + Sync;
+
     /// Sorts the slice in parallel, without keeping the order of equal items and without
     /// allocating: a pattern-defeating quicksort on the current pool, like
     /// `slice::sort_unstable`. Its worst case stays O(n log n): after too many lopsided
@@ -365,6 +385,36 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
             return self.sort_by_key(key);
         }
         par_mergesort(self, &|a: &T, b: &T| key(a) < key(b));
+    }
+
+    fn par_sort_by_cached_key<K, F>(&mut self, key: F)
+    where
+        K: Ord + Send,
+        F: Fn(&T) -> K + Sync,
+    {
+        if self.len() < 2 {
+            return;
+        }
+        // Each key with its item's place: places are distinct, so an unstable sort of the
+        // pairs keeps equal keys in place order. (`par_iter_mut`, not `par_iter`: `T` need
+        // only be `Send`.)
+        let mut keyed: Vec<(K, usize)> = self
+            .par_iter_mut()
+            .map(|item| key(item))
+            .enumerate()
+            .map(|(place, key)| (key, place))
+            .collect();
+        keyed.par_sort_unstable();
+        // `keyed[i].1` is the place of the item that belongs at `i`, as it was before the
+        // swaps; earlier swaps moved it on, and following the chain finds it (as std does).
+        for i in 0..self.len() {
+            let mut from = keyed[i].1;
+            while from < i {
+                from = keyed[from].1;
+            }
+            keyed[i].1 = from;
+            self.swap(i, from);
+        }
     }
 
     fn par_sort_unstable(&mut self)
