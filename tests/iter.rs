@@ -1190,7 +1190,11 @@ fn intersperse_after_a_fold_separates_the_accumulators() {
 /// their order), computing each key once.
 #[test]
 fn sort_by_cached_key_matches_std_and_computes_each_key_once() {
-    let lens: &[usize] = if cfg!(miri) { &[0, 1, 2, 30] } else { &[0, 1, 2, 3, 100, 5_000, 100_003] };
+    let lens: &[usize] = if cfg!(miri) {
+        &[0, 1, 2, 30]
+    } else {
+        &[0, 1, 2, 3, 100, 5_000, 100_003]
+    };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for &len in lens {
@@ -1211,4 +1215,51 @@ fn sort_by_cached_key_matches_std_and_computes_each_key_once() {
             assert_eq!(calls.load(Ordering::Relaxed), if len < 2 { 0 } else { len });
         }
     }
+}
+
+/// `par_drain` on a `String`, as std's `String::drain`: the range's characters in order, the
+/// range gone afterwards however the loop ended (ran, never ran, stopped early, panicked),
+/// and a range off a character boundary refused.
+#[test]
+fn string_drain_matches_std() {
+    quiet_expected_panics();
+    let base: String = "añ€😀b plain text ✓✓ ".repeat(if cfg!(miri) { 2 } else { 20 });
+    let bounds: Vec<usize> = (0..=base.len())
+        .filter(|&i| base.is_char_boundary(i))
+        .collect();
+    let step = if cfg!(miri) { 7 } else { 1 };
+    let pool = pool_of(2);
+    for (k, &start) in bounds.iter().enumerate().step_by(step * 13) {
+        for &end in bounds[k..].iter().step_by(step * 17) {
+            let mut want = base.clone();
+            let drained: String = want.drain(start..end).collect();
+            let mut s = base.clone();
+            let got: String = pool.install(|| s.par_drain(start..end).collect());
+            assert_eq!(
+                (got.as_str(), s.as_str()),
+                (drained.as_str(), want.as_str())
+            );
+            // Never run, stopped early, panicked: the range is gone all the same.
+            let mut s = base.clone();
+            drop(s.par_drain(start..end));
+            assert_eq!(s, want);
+            let mut s = base.clone();
+            pool.install(|| s.par_drain(start..end).any(|c| c == '€'));
+            assert_eq!(s, want);
+            let mut s = base.clone();
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                pool.install(|| {
+                    s.par_drain(start..end)
+                        .for_each(|c| assert!(c != '✓', "{EXPECTED}"))
+                })
+            }));
+            assert_eq!(r.is_err(), drained.contains('✓'));
+            assert_eq!(s, want);
+        }
+    }
+    let mut s = String::from("añb");
+    let r = catch_unwind(AssertUnwindSafe(|| drop(s.par_drain(0..2))));
+    let msg = payload_str(&*r.unwrap_err());
+    assert!(msg.contains("character boundaries"), "{msg}");
+    assert_eq!(s, "añb");
 }

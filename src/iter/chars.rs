@@ -73,7 +73,7 @@ impl<'a> CharIndices<'a> {
 }
 
 /// The characters that begin in bytes `start..end` of `text`, and the offset of the first.
-fn chars_beginning_in(text: &str, start: usize, end: usize) -> (&str, usize) {
+pub(crate) fn chars_beginning_in(text: &str, start: usize, end: usize) -> (&str, usize) {
     let next_boundary = |mut i: usize| {
         while !text.is_char_boundary(i) {
             i += 1;

@@ -10,8 +10,9 @@ use crate::iter::vec::{Drain, IntoIter};
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// Collections whose items in a range can be moved out in parallel: `&mut Vec<T>` (in
-/// place: each piece moves its items straight out of the `Vec`) and `&mut VecDeque<T>`
-/// (the range is moved into a `Vec` first). Items the loop never takes (an early exit, a
+/// place: each piece moves its items straight out of the `Vec`), `&mut VecDeque<T>` (the
+/// range is moved into a `Vec` first) and `&mut String` (its characters, read in place;
+/// see [`StringDrain`](crate::iter::StringDrain)). Items the loop never takes (an early exit, a
 /// panic) are dropped; the items after the range close the gap once the iterator is
 /// dropped, as with std's `drain`. In the prelude.
 ///

@@ -48,6 +48,7 @@ mod source;
 mod split;
 mod step_by;
 mod str;
+mod string_drain;
 mod try_ops;
 mod tuning;
 mod vec;
@@ -89,6 +90,7 @@ pub use step_by::StepBy;
 pub use str::{
     EncodeUtf16, Lines, ParallelString, SplitAsciiWhitespace, SplitWhitespace, Utf16Units,
 };
+pub use string_drain::StringDrain;
 pub use try_ops::Try;
 pub use tuning::{MaxLen, MinLen, WithSchedule};
 pub use vec::{Drain, IntoIter};

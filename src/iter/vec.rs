@@ -109,6 +109,38 @@ pub struct Drain<'a, T> {
     _vec: PhantomData<&'a mut Vec<T>>,
 }
 
+/// The bounds of `range` within `0..len`, for `par_drain` on a `what`.
+///
+/// # Panics
+///
+/// If the range's start is past its end, or its end past `len`.
+#[track_caller]
+pub(crate) fn drain_bounds(
+    range: impl RangeBounds<usize>,
+    len: usize,
+    what: &str,
+) -> (usize, usize) {
+    let start = match range.start_bound() {
+        Bound::Included(&s) => s,
+        Bound::Excluded(&s) => s.checked_add(1).expect("range start overflows usize"),
+        Bound::Unbounded => 0,
+    };
+    let end = match range.end_bound() {
+        Bound::Included(&e) => e.checked_add(1).expect("range end overflows usize"),
+        Bound::Excluded(&e) => e,
+        Bound::Unbounded => len,
+    };
+    assert!(
+        start <= end,
+        "par_drain: range starts at {start} but ends at {end}"
+    );
+    assert!(
+        end <= len,
+        "par_drain: range end {end} is past the {what}'s length {len}"
+    );
+    (start, end)
+}
+
 impl<'a, T> Drain<'a, T> {
     /// Drains `range` of `vec`.
     ///
@@ -118,24 +150,7 @@ impl<'a, T> Drain<'a, T> {
     #[track_caller]
     pub(crate) fn new(vec: &'a mut Vec<T>, range: impl RangeBounds<usize>) -> Self {
         let len = vec.len();
-        let start = match range.start_bound() {
-            Bound::Included(&s) => s,
-            Bound::Excluded(&s) => s.checked_add(1).expect("range start overflows usize"),
-            Bound::Unbounded => 0,
-        };
-        let end = match range.end_bound() {
-            Bound::Included(&e) => e.checked_add(1).expect("range end overflows usize"),
-            Bound::Excluded(&e) => e,
-            Bound::Unbounded => len,
-        };
-        assert!(
-            start <= end,
-            "par_drain: range starts at {start} but ends at {end}"
-        );
-        assert!(
-            end <= len,
-            "par_drain: range end {end} is past the Vec's length {len}"
-        );
+        let (start, end) = drain_bounds(range, len, "Vec");
         // SAFETY: `start <= len`, so the pointer is inside the buffer or one past its end.
         let buf = unsafe { vec.as_mut_ptr().add(start) };
         // SAFETY: `start <= len`; slots `start..len` are owned by this drain from here on
