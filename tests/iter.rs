@@ -1263,3 +1263,17 @@ fn string_drain_matches_std() {
     assert!(msg.contains("character boundaries"), "{msg}");
     assert_eq!(s, "añb");
 }
+
+/// `interleave` past `usize::MAX` items panics, pointing at the caller; `interleave_shortest`
+/// of two unbounded `repeat`s does not (it stops at `usize::MAX` items).
+#[test]
+fn interleave_lengths_at_the_limit() {
+    quiet_expected_panics();
+    let h = usize::MAX / 2;
+    let r = catch_unwind(|| (0..h + 1).into_par_iter().interleave(0..h + 2).len());
+    let msg = payload_str(&*r.unwrap_err());
+    assert!(msg.contains("usize::MAX"), "{msg}");
+    let it = brigade::iter::repeat(1u8).interleave_shortest(brigade::iter::repeat(2u8));
+    assert_eq!(it.len(), usize::MAX);
+    assert_eq!(it.take(5).collect::<Vec<_>>(), [1, 2, 1, 2, 1]);
+}

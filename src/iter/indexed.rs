@@ -178,7 +178,8 @@ pub trait IndexedParallelIterator: ParallelIterator {
 
     /// The items of `self` and `other` in turn, `self`'s first, until one of them has none
     /// left for its turn: `min(len, other_len + 1)` of `self`'s and `min(len, other_len)` of
-    /// `other`'s. Indexed.
+    /// `other`'s. Indexed; never more than `usize::MAX` items (two unbounded
+    /// [`repeat`](crate::iter::repeat)s give that many), so it does not panic.
     ///
     /// # Examples
     ///
@@ -197,7 +198,10 @@ pub trait IndexedParallelIterator: ParallelIterator {
     {
         let other = other.into_par_iter();
         let (a, b) = (self.len(), other.len());
-        let (a, b) = (a.min(b.saturating_add(1)), b.min(a));
+        // At most `usize::MAX` items in all: two `repeat`s give `usize::MAX / 2 + 1` of the
+        // first and `usize::MAX / 2` of the second.
+        let b = b.min(a).min(usize::MAX / 2);
+        let a = a.min(b + 1);
         Interleave::new(self.take(a), other.take(b))
     }
 

@@ -49,6 +49,7 @@ impl<A: ParallelIterator, B: ParallelIterator> Interleave<A, B> {
     /// # Panics
     ///
     /// If the two together have more than `usize::MAX` items.
+    #[track_caller]
     pub(crate) fn new(a: A, b: B) -> Self {
         let (a_len, b_len) = (a.base_len(), b.base_len());
         if a_len.checked_add(b_len).is_none() {

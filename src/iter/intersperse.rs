@@ -52,6 +52,7 @@ where
     /// # Panics
     ///
     /// If the base is indexed and has more than `usize::MAX / 2 + 1` items.
+    #[track_caller]
     pub(crate) fn new(base: I, sep: I::Item) -> Self {
         let n = base.base_len();
         let len = if !I::INDEXED || n == 0 {

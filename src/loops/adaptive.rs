@@ -263,8 +263,8 @@ where
 /// whole time never grows a block past one item, and a loop over `n` items made `n` calls.
 /// So each time two blocks in a row have different lengths, the block fits a line through
 /// them (`fixed`, the time at length zero); the rule then sizes the *items'* time,
-/// `took - fixed`, against the target, or against `fixed` if that is longer (a block then
-/// spends at most about half of its time on the per-call cost). A piece whose first block
+/// `took - fixed`, against the target, or against `fixed` if that is longer (between half
+/// and twice it; docs/scheduling.md lists where the estimate falls short). A piece whose first block
 /// already takes half the target has no second length to compare with, so it tries twice
 /// the length once; and since one pair of blocks can mislead (a preempted block, a block
 /// that paid for a wake-up), a length that stays put is tried doubled again after 4 blocks,

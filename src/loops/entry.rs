@@ -169,8 +169,9 @@ where
 ///   the whole source.
 /// - `Adaptive { min_len }`: blocks of about 10 µs of work, each a multiple of `min_len`
 ///   items, except the last piece of the source, which may be shorter. The time counted is
-///   the part that grows with the items: a body with a cost per call (here 20 µs) gets
-///   blocks long enough for the items' time to match it, not one item per call.
+///   the part that grows with the items: a body with a cost per call of 20 µs gets blocks
+///   long enough for the items' time to match it, not one item per call (the last few
+///   calls of a piece are still short: a claim takes at most a quarter of what is left).
 ///
 /// They are never empty, are disjoint, and cover the source.
 /// [`ThreadPool::for_each_chunk`](crate::ThreadPool::for_each_chunk) does the same on a
