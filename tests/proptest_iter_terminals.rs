@@ -395,31 +395,33 @@ fn searches_from_either_end_stop_early() {
                 Schedule::Static => n - n / (2 * threads),
                 _ => n / 2,
             };
-            let found = pool.install(|| {
+            // How far the others get before the match's owner finds it is timing: with 4
+            // threads on 2 cores, an owner preempted for a millisecond lets the others run
+            // the whole loop. So the bound must hold in one of five tries, not in each.
+            let within_bound = |what: &str, search: &(dyn Fn() -> Option<usize> + Sync)| {
+                let mut tries = Vec::new();
+                for _ in 0..5 {
+                    assert_eq!(pool.install(search), Some(near_start), "{what}");
+                    tries.push(take());
+                    if tries.last() < Some(&bound) {
+                        return;
+                    }
+                }
+                panic!("{what}, {schedule:?} on {threads}: {tries:?} of {n}");
+            };
+            within_bound("find_map_first", &|| {
                 it().find_map_first(|i| {
                     visit();
                     (i == near_start).then_some(i)
                 })
             });
-            assert_eq!(found, Some(near_start));
-            let seen = take();
-            assert!(
-                seen < bound,
-                "find_map_first, {schedule:?} on {threads}: {seen} of {n}"
-            );
-            let found = pool.install(|| {
+            within_bound("filter + find_map_first", &|| {
                 it().filter(|i| {
                     visit();
                     i % 2 == 0
                 })
                 .find_map_first(|i| (i >= near_start).then_some(i))
             });
-            assert_eq!(found, Some(near_start));
-            let seen = take();
-            assert!(
-                seen < bound,
-                "filter + find_map_first, {schedule:?} on {threads}: {seen} of {n}"
-            );
         }
     }
 }
