@@ -42,6 +42,29 @@
 //!   into a pool meanwhile (`install`, `scope`, `join`, `spawn` from outside) belong to the
 //!   region, so the workers that run them are isolated.
 //!
+//! # Task regions
+//!
+//! A task started with `spawn_with_handle` runs in a *task region* of its own
+//! (`Region::fresh_task`, entered in `spawn.rs` wherever the task starts: on the worker that
+//! took its job, or on a worker that joins the handle first). Without one, code that joins the
+//! handle could end up above a piece of the task on one worker's stack: a worker waiting in
+//! the stolen second half of one of the task's `join`s picked up, say, an `install` job that
+//! joins the handle. The task then waits for that half, whose frame cannot resume before the
+//! join above it returns. In its region, the task's waits, and those of its pieces wherever
+//! they run, take only the task's own work (and that of regions entered inside it), so a
+//! frame of the task is only ever covered by the task's own work. Only code of the task's
+//! own that joins the task's handle can still wait for itself, as a thread that joins itself
+//! does.
+//!
+//! A task region differs from an `isolate` region in one way: waits for something that is
+//! not the task's own work are not confined to it. A `brigade::sync` wait, and a wait for a
+//! call into another pool, run in the isolation around the task (`WorkerThread::
+//! in_sync_place`): outside every region, unless the task started inside an `isolate` region.
+//! A `Latch` may be set by any task of the pool, which on a 1-thread pool the waiting worker
+//! must run itself; two pools whose workers all wait in tasks of theirs, each for a call into
+//! the other, must run those calls. Such a wait can cover a frame of the task with unrelated
+//! work again, which is the hazard every `brigade::sync` wait has (`docs/sync.md`).
+//!
 //! # The chain of regions a thread is in
 //!
 //! Regions nest on a thread's stack: an `isolate` inside an initializer, a job of region `r`
@@ -152,15 +175,32 @@ impl Region {
 
     /// A region that no job belongs to yet.
     pub(crate) fn fresh() -> Region {
+        Region(Self::next_id())
+    }
+
+    /// A fresh *task region*: the region a task with a handle runs in (see "Task regions"
+    /// above). Its ids are odd, the other regions' even.
+    pub(crate) fn fresh_task() -> Region {
+        Region(Self::next_id() | 1)
+    }
+
+    /// A distinct even id, never 0.
+    fn next_id() -> usize {
         // Not through the loom facade: a counter that only hands out distinct ids is not
-        // part of any protocol. Relaxed: only uniqueness matters; 2^64 ids never wrap.
+        // part of any protocol. Relaxed: only uniqueness matters; 2^63 ids never wrap.
         static NEXT: AtomicUsize = AtomicUsize::new(1);
-        Region(NEXT.fetch_add(1, Ordering::Relaxed))
+        NEXT.fetch_add(1, Ordering::Relaxed) << 1
     }
 
     #[inline]
     pub(crate) fn is_none(self) -> bool {
         self == Region::NONE
+    }
+
+    /// True for a task region (`fresh_task`), whose `brigade::sync` waits are not isolated.
+    #[inline]
+    pub(crate) fn is_task(self) -> bool {
+        self.0 & 1 == 1
     }
 
     /// The deque tag for jobs of this region.
@@ -329,56 +369,95 @@ where
 }
 
 /// Which live regions were entered inside which (for [`Region::within`]). Only regions
-/// entered while the thread was already inside one are listed, while they last; the list is
-/// empty (one relaxed load to find that out) unless isolation regions nest.
+/// entered while the thread was already inside one are listed, while they last: none unless
+/// regions nest, which tasks with handles started inside such tasks do (`spawn.rs`). The
+/// list is split by the inner region's id over `SHARDS` locks, so that workers entering and
+/// leaving nested regions at once (a recursion of tasks with handles) seldom meet on a lock,
+/// and a lookup holds one shard at a time.
 mod nesting {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use crossbeam_utils::CachePadded;
+
     use super::Region;
 
-    /// `(inner, outer)` pairs of live nested regions. Not through the loom facade: a lookup
-    /// table, not part of any protocol (a lookup that misses a link only withholds a job
-    /// from an outer waiter, which its own workers still run).
-    static LINKS: Mutex<Vec<(Region, Region)>> = Mutex::new(Vec::new());
-    /// How many links there are: lets `is_inside` skip the lock when regions do not nest.
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    /// How many locks the links are spread over.
+    const SHARDS: usize = 64;
+    /// The most links `is_inside` follows.
+    const MAX_STEPS: usize = 1 << 16;
+
+    /// One shard: `(inner, outer)` pairs of live nested regions, and how many there are
+    /// (which lets a lookup skip the lock when the shard is empty). Not through the loom
+    /// facade: a lookup table, not part of any protocol (a lookup that misses a link only
+    /// withholds a job from an outer waiter, which its own workers still run).
+    struct Shard {
+        links: Mutex<Vec<(Region, Region)>>,
+        count: AtomicUsize,
+    }
+
+    static TABLE: [CachePadded<Shard>; SHARDS] = [const {
+        CachePadded::new(Shard {
+            links: Mutex::new(Vec::new()),
+            count: AtomicUsize::new(0),
+        })
+    }; SHARDS];
+
+    fn shard(inner: Region) -> &'static Shard {
+        // Ids are handed out in order (two per region: see `Region::next_id`), so the low
+        // bits above the task bit spread consecutive regions over every shard.
+        &TABLE[(inner.0 >> 1) % SHARDS]
+    }
 
     /// One link, listed while it lives (for as long as the inner region's entry).
     pub(super) struct Link(Region);
 
     impl Link {
         pub(super) fn new(inner: Region, outer: Region) -> Link {
-            let mut links = LINKS.lock().unwrap_or_else(|e| e.into_inner());
+            let shard = shard(inner);
+            let mut links = shard.links.lock().unwrap_or_else(|e| e.into_inner());
             links.push((inner, outer));
             // Relaxed: a hint; the lock orders the list itself.
-            COUNT.store(links.len(), Ordering::Relaxed);
+            shard.count.store(links.len(), Ordering::Relaxed);
             Link(inner)
         }
     }
 
     impl Drop for Link {
         fn drop(&mut self) {
-            let mut links = LINKS.lock().unwrap_or_else(|e| e.into_inner());
+            let shard = shard(self.0);
+            let mut links = shard.links.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(at) = links.iter().rposition(|&(inner, _)| inner == self.0) {
                 links.swap_remove(at);
             }
-            COUNT.store(links.len(), Ordering::Relaxed);
+            shard.count.store(links.len(), Ordering::Relaxed);
         }
+    }
+
+    /// The region `inner` was entered inside, if it is a live nested region.
+    fn outer_of(inner: Region) -> Option<Region> {
+        let shard = shard(inner);
+        if shard.count.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let links = shard.links.lock().unwrap_or_else(|e| e.into_inner());
+        links
+            .iter()
+            .rev()
+            .find(|&&(i, _)| i == inner)
+            .map(|&(_, outer)| outer)
     }
 
     /// True if `inner` was entered inside `outer`, at any depth, and is still live.
     pub(super) fn is_inside(inner: Region, outer: Region) -> bool {
-        if COUNT.load(Ordering::Relaxed) == 0 {
-            return false;
-        }
-        let links = LINKS.lock().unwrap_or_else(|e| e.into_inner());
         let mut at = inner;
-        // Each step goes to an older region; a chain is at most as long as the list.
-        for _ in 0..links.len() {
-            match links.iter().find(|&&(i, _)| i == at) {
-                Some(&(_, o)) if o == outer => return true,
-                Some(&(_, o)) => at = o,
+        // Each step goes to a region that was live when `at` was entered inside it, so the
+        // walk ends at a region entered inside none. The bound only guards against a cycle
+        // no nesting could make; a miss withholds a job, never loses it.
+        for _ in 0..MAX_STEPS {
+            match outer_of(at) {
+                Some(o) if o == outer => return true,
+                Some(o) => at = o,
                 None => return false,
             }
         }

@@ -7,7 +7,7 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::isolate::Region;
+use crate::isolate::{Region, in_region_here};
 use crate::job::{HeapJob, JobRef};
 use crate::latch::CoreLatch;
 use crate::loom::{AtomicUsize, Mutex, Ordering};
@@ -182,7 +182,11 @@ impl<T: Send, F: FnOnce() -> T + Send> Claim<T> for Task<T, F> {
                 .runner
                 .store(std::ptr::from_ref(worker) as usize, Ordering::Relaxed);
         }
-        self.packet.complete(unwind::halt_unwinding(func));
+        // In a task region of its own: its waits, and those of its pieces wherever they run,
+        // run only its own work, so no frame of it is ever buried under code that waits for
+        // it (see "Task regions" in `isolate.rs`).
+        let outcome = unwind::halt_unwinding(|| in_region_here(Region::fresh_task(), func));
+        self.packet.complete(outcome);
         true
     }
 }
@@ -293,21 +297,25 @@ impl<T> JoinHandle<T> {
     /// jobs while it waits, so joining a task of the same pool from inside it cannot
     /// deadlock for want of a thread.
     ///
-    /// It can still find the task below it on its own stack: a task that *waits* (in a
-    /// `join` whose other half was taken, a scope, a parallel loop, a
-    /// [`brigade::sync`](crate::sync) primitive) runs other jobs meanwhile, and one of them
-    /// may be the code that joins its handle (for example a closure sent in with
-    /// [`install`](crate::ThreadPool::install)). Then this join waits for a frame that cannot
-    /// resume before the join returns. If the task itself runs lower on this worker's stack,
-    /// the join sees it and panics instead of waiting forever (see "A hazard" in
-    /// `docs/sync.md`). If only a piece of it is there (the second half of one of its
-    /// `join`s, which this worker took and which waits in turn), the join cannot see it, and
-    /// **waits forever**: a user-side test that joined 100 handles of `join`-using tasks
-    /// inside `install` hung in about 1 iteration in 2,000 on 4 and 8 threads (and panicked
-    /// in about 1 in 200). The tasks need not wait on each other for this: it is enough that
-    /// they wait at all. So join handles of such tasks from a thread outside the pool, which
-    /// blocks instead of running jobs; joining inside the pool is safe for tasks that never
-    /// wait.
+    /// Joining inside the pool is safe for tasks that wait only for their own work (`join`,
+    /// scopes, parallel loops): a task with a handle runs in an isolation region of its own
+    /// (as [`isolate`](crate::isolate()) makes one), so while the task, or any piece of it on any
+    /// worker, waits for its own work, that worker runs only the task's own work, never code
+    /// that may be waiting for the task. When the task or a piece of it finds none, its worker
+    /// sleeps until its wait ends instead of running other jobs meanwhile. (One known gap:
+    /// programs that also call across pools can still hang, rarely, when every worker of a
+    /// pool waits in a different task; see `docs/reliability.md`.)
+    ///
+    /// Two kinds of wait inside the task run any job of the pool, because what they wait for
+    /// may be anywhere: a [`brigade::sync`](crate::sync) wait, and a wait for a call into
+    /// another pool. If such a wait picks up the code that joins this task's handle, the join
+    /// finds the task below it on its own stack (see "A hazard" in `docs/sync.md`). If the task
+    /// itself is there, the join sees it and panics instead of waiting forever; if only a
+    /// piece of it is (a `join` half whose wait picked up the joining code), it **waits
+    /// forever**. Release before such waits, or join handles of tasks that use
+    /// `brigade::sync` from a thread outside the pool, which blocks instead of running jobs.
+    /// Code of the task's own (a `join` half, a scope task, a task it spawned) that joins the
+    /// task's own handle also waits forever, as a thread that joins itself would.
     ///
     /// # Errors
     ///
@@ -315,8 +323,9 @@ impl<T> JoinHandle<T> {
     ///
     /// # Panics
     ///
-    /// If the task runs lower on the joining worker's own stack (above), which no wait could
-    /// get past. The pool stays usable, and the task still finishes.
+    /// If the task runs lower on the joining worker's own stack (above: possible only through
+    /// a `brigade::sync` wait or a call into another pool inside the task), which no wait
+    /// could get past. The pool stays usable, and the task still finishes.
     ///
     /// # Examples
     ///
@@ -383,7 +392,16 @@ impl<T> JoinHandle<T> {
                     Arc::clone(worker.registry_arc()),
                     worker.index(),
                 ));
-                worker.wait_until(&packet.done);
+                if worker.registry().same_as(&self.registry) {
+                    // Inside a task region, confined to it: the task is running elsewhere
+                    // and needs nothing of this worker's but what is queued in the region.
+                    worker.wait_until(&packet.done);
+                } else {
+                    // A task of another pool may need any job of this one (it may call into
+                    // it), so this wait is not confined to a task region here, as a call
+                    // into another pool is not (see "Task regions" in `isolate.rs`).
+                    worker.in_sync_place(|| worker.wait_until(&packet.done));
+                }
             }
             None => {
                 packet.state.lock().waiter = Some(Waiter::Thread(std::thread::current()));

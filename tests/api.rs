@@ -1372,6 +1372,168 @@ fn join_handle_join_waits_for_slow_task() {
     );
 }
 
+/// Spins until `flag` is up or `limit` has passed, running tiny joins meanwhile: a worker
+/// publishes its unpublished `join` halves only at such points (or when it waits), so the
+/// halves of the joins around this spin can be stolen.
+fn spin_joining(flag: &AtomicBool, limit: Duration) {
+    let deadline = std::time::Instant::now() + limit;
+    while !flag.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+        brigade::join(|| (), || ());
+        std::hint::spin_loop();
+    }
+}
+
+/// The hang a user-side test found (1 iteration in ~2,000, 4 and 8 threads), made
+/// deterministic on 2 threads. Task T runs `join(a, x)` on worker 0; worker 1 steals `x`, which
+/// runs `join(c, d)`; worker 0 (waiting for `x`) steals `d`; `x` then waits for `d`, and that
+/// wait used to pick up the closure sent in with `install`, which joins T's handle: T waited
+/// for `x`, buried on worker 1 under the code that waits for T. A task's pieces now wait only
+/// for the task's own work (each task with a handle runs in an isolation region of its own).
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "timed spins; the region logic it relies on is in `isolation`"
+)]
+fn join_handle_inside_the_pool_with_a_piece_of_the_task_below_does_not_hang() {
+    within("handle joined above a piece of its task", || {
+        let pool = Arc::new(pool_of(2));
+        let x_started = Arc::new(AtomicBool::new(false));
+        let d_started = Arc::new(AtomicBool::new(false));
+        let j_started = Arc::new(AtomicBool::new(false));
+        let (x_s, d_s, j_s) = (x_started.clone(), d_started.clone(), j_started.clone());
+        let handle = pool.spawn_with_handle(move || {
+            let ((), x) = brigade::join(
+                || spin_joining(&x_s, TIMEOUT),
+                || {
+                    x_s.store(true, Ordering::SeqCst);
+                    let ((), ()) = brigade::join(
+                        || spin_joining(&d_s, TIMEOUT),
+                        || {
+                            d_s.store(true, Ordering::SeqCst);
+                            // Hold this worker until the joiner has started (it never does
+                            // once `x` waits only for T's own work: then go on after a while).
+                            spin_joining(&j_s, Duration::from_secs(1));
+                        },
+                    );
+                    7
+                },
+            );
+            x * 6
+        });
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while !d_started.load(Ordering::SeqCst) {
+            assert!(std::time::Instant::now() < deadline, "d never started");
+            thread::yield_now();
+        }
+        pool.install(move || {
+            j_started.store(true, Ordering::SeqCst);
+            handle.join().expect("no panic")
+        })
+    });
+}
+
+/// A task with a handle runs in a task region of its own, but its `brigade::sync` waits are
+/// not confined to it: on a 1-thread pool, the task waiting for a `Latch` that a task sent in
+/// from outside sets must run that task itself.
+#[test]
+fn a_task_with_a_handle_waiting_on_a_latch_runs_the_setter_on_one_thread() {
+    within("handle task waits on a latch set by a spawn", || {
+        let pool = pool_of(1);
+        let latch = Arc::new(brigade::sync::Latch::new());
+        let waiting = Arc::new(AtomicBool::new(false));
+        let (l, w) = (Arc::clone(&latch), Arc::clone(&waiting));
+        let handle = pool.spawn_with_handle(move || {
+            w.store(true, Ordering::SeqCst);
+            l.wait();
+            // Spawned inside the task, and waited for inside it.
+            let group = brigade::sync::WaitGroup::new();
+            let done = Arc::new(AtomicUsize::new(0));
+            for _ in 0..10 {
+                let (group, done) = (group.clone(), Arc::clone(&done));
+                brigade::spawn(move || {
+                    done.fetch_add(1, Ordering::SeqCst);
+                    drop(group);
+                });
+            }
+            group.wait();
+            done.load(Ordering::SeqCst)
+        });
+        while !waiting.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        pool.spawn(move || latch.set());
+        assert_eq!(handle.join().expect("no panic"), 10);
+    });
+}
+
+/// Two 1-thread pools, each running a task with a handle that calls into the other pool: the
+/// worker of each waits for the other's call and must run the call sent to it meanwhile.
+#[test]
+fn tasks_with_handles_calling_into_each_others_pools_do_not_hang() {
+    within("handle tasks install into each other's pools", || {
+        let a = Arc::new(pool_of(1));
+        let b = Arc::new(pool_of(1));
+        let started = Arc::new(AtomicUsize::new(0));
+        let task = |into: &Arc<ThreadPool>, value: u32| {
+            let (into, started) = (Arc::clone(into), Arc::clone(&started));
+            move || {
+                started.fetch_add(1, Ordering::SeqCst);
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while started.load(Ordering::SeqCst) < 2 && std::time::Instant::now() < deadline {
+                    thread::yield_now();
+                }
+                into.install(move || value)
+            }
+        };
+        let ha = a.spawn_with_handle(task(&b, 1));
+        let hb = b.spawn_with_handle(task(&a, 2));
+        (ha.join().expect("no panic"), hb.join().expect("no panic"))
+    });
+}
+
+/// A task with a handle on pool A joins the handle of a task on pool B, which has a plain
+/// thread call into A: A's only worker, waiting in the join, must run that call (the liveness
+/// fuzzer's first find after tasks with handles got regions of their own).
+#[test]
+fn a_task_with_a_handle_joining_a_task_of_another_pool_that_calls_back() {
+    within("handle of another pool's task that calls back", || {
+        let a = Arc::new(pool_of(1));
+        let b = Arc::new(pool_of(1));
+        let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
+        let outer = a.spawn_with_handle(move || {
+            let inner = b2.spawn_with_handle(move || {
+                thread::spawn(move || a2.install(|| 5))
+                    .join()
+                    .expect("no panic")
+            });
+            inner.join().expect("no panic") + 1
+        });
+        outer.join().expect("no panic")
+    });
+}
+
+/// Tasks with handles that start tasks with handles and join them, to any depth and from
+/// inside the pool: every value arrives, on 1 to 4 threads.
+#[test]
+fn recursive_tasks_with_handles_joined_inside_the_pool() {
+    fn fib(pool: &Arc<ThreadPool>, n: u64) -> u64 {
+        if n < 2 {
+            return n;
+        }
+        let p = Arc::clone(pool);
+        let left = pool.spawn_with_handle(move || fib(&p, n - 1));
+        let (right, _) = brigade::join(|| fib(pool, n - 2), || ());
+        left.join().expect("no panic") + right
+    }
+    let n = if cfg!(miri) { 6 } else { 16 };
+    for threads in 1..=4 {
+        let pool = Arc::new(pool_of(threads));
+        let p = Arc::clone(&pool);
+        let got = within("recursive handles", move || p.install(|| fib(&p, n)));
+        assert_eq!(got, if cfg!(miri) { 8 } else { 987 }, "{threads} threads");
+    }
+}
+
 #[test]
 fn join_handle_dropped_routes_panic_to_handler() {
     quiet_expected_panics();

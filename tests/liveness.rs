@@ -30,7 +30,9 @@
 //!   run them before it returns;
 //! - `panic`: one closure, chosen at random, panics after its work;
 //! - `steal_half`: the pools of even slots steal with `StealAmount::Half`, which moves part
-//!   of a victim's deque onto the thief's (the others keep the default, one job a visit).
+//!   of a victim's deque onto the thief's (the others keep the default, one job a visit);
+//! - `handle`: 1 to 3 subtrees started with `ThreadPool::spawn_with_handle`, joined (in order)
+//!   by the task that started them, which re-raises the first panic after every join.
 //!
 //! Programs follow brigade's documented rules, so none may deadlock by construction: every
 //! wait depends only on tasks that release before they wait; without `sync_many` at most 40
@@ -77,7 +79,7 @@ use common::{EXPECTED, Rng, Watchdog, mix64, payload_str, quiet_expected_panics}
 // Features
 
 /// Every generator, by name (for `BRIGADE_LIVENESS_FEATURES`), with what it adds.
-const FEATURES: [(&str, &str); 13] = [
+const FEATURES: [(&str, &str); 14] = [
     (
         "join",
         "join trees; joins of two leaves that busy-wait 1-5 ms",
@@ -118,6 +120,10 @@ const FEATURES: [(&str, &str); 13] = [
         "steal_half",
         "pools of even slots steal half a victim's deque a visit",
     ),
+    (
+        "handle",
+        "spawn_with_handle tasks joined by the task that spawned them",
+    ),
 ];
 const JOIN: usize = 0;
 const SCOPE: usize = 1;
@@ -132,11 +138,15 @@ const PLAIN: usize = 9;
 const DROP_ON_WORKER: usize = 10;
 const PANIC: usize = 11;
 const STEAL_HALF: usize = 12;
+const HANDLE: usize = 13;
 
 /// The features `liveness_smoke` runs: those that did not hang on the scheduler this test was
 /// written against. `overflow`, `sync_many`, `cross_pool` (with `isolate` or `oncecell`) and
-/// `drop_on_worker` found known hangs there; add them here once they pass.
-const SMOKE: &str = "join,scope,spawn,sync,isolate,oncecell,plain,panic";
+/// `drop_on_worker` found known hangs there; add them here once they pass. `handle` with
+/// `cross_pool` (and with `sync_many`) still hangs now and then: tasks with handles wait in
+/// isolation regions of their own, so pools whose workers all wait in different regions can
+/// wait for each other (see `docs/reliability.md`).
+const SMOKE: &str = "join,scope,spawn,sync,isolate,oncecell,plain,panic,handle";
 
 /// A set of features.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -249,6 +259,11 @@ enum Kind {
     Isolate {
         on: Target,
         child: usize,
+    },
+    /// Children started with `spawn_with_handle` on `pool`, then joined here, in order.
+    Handles {
+        pool: usize,
+        children: Vec<usize>,
     },
     /// `callers` tasks call `get_or_init`; the initializer runs `child`.
     Once {
@@ -383,6 +398,7 @@ enum Choice {
     InstallOther,
     Plain,
     NewPool,
+    Handles,
 }
 
 struct Gen {
@@ -534,6 +550,9 @@ impl Gen {
         if f.has(ISOLATE) {
             menu.push((2, Choice::Isolate));
         }
+        if f.has(HANDLE) && l.spawns >= 4 {
+            menu.push((3, Choice::Handles));
+        }
         if f.has(ONCECELL) && l.waits >= 3 && l.spawns >= 4 {
             menu.push((1, Choice::Once));
         }
@@ -669,6 +688,16 @@ impl Gen {
                     false,
                 );
                 Kind::Isolate { on, child }
+            }
+            Choice::Handles => {
+                let (_, pool) = self.target(w);
+                if !w.pools.contains(&pool) {
+                    return Kind::Leaf;
+                }
+                let n = self.rng.range(1, 4);
+                self.limits.spawns -= n;
+                let children = (0..n).map(|_| self.node(&w.on(pool), false)).collect();
+                Kind::Handles { pool, children }
             }
             Choice::Once => {
                 let callers = self.rng.range(2, 4);
@@ -832,6 +861,7 @@ impl Program {
             Kind::Scope { children, .. } => {
                 children.iter().map(|&(c, _)| self.expected(c)).collect()
             }
+            Kind::Handles { children, .. } => children.iter().map(|&c| self.expected(c)).collect(),
             Kind::Detached { children, .. } => children
                 .iter()
                 .map(|&c| {
@@ -919,6 +949,10 @@ impl Program {
                 children.len()
             ),
             Kind::Isolate { on: o, .. } => format!("{}isolate", on(o)),
+            Kind::Handles { pool, children } => format!(
+                "pool {pool}: spawn_with_handle x{}, joined here",
+                children.len()
+            ),
             Kind::Once { callers, .. } => format!(
                 "OnceCell::get_or_init from {callers} scope tasks #{}..#{}; initializer:",
                 t + 1,
@@ -960,7 +994,7 @@ impl Program {
                     self.describe(c, depth + 1, if hop { "+" } else { "" }, out);
                 }
             }
-            Kind::Detached { children, .. } => {
+            Kind::Detached { children, .. } | Kind::Handles { children, .. } => {
                 for &c in children {
                     self.describe(c, depth + 1, "", out);
                 }
@@ -983,7 +1017,7 @@ impl Program {
         let children: Vec<usize> = match &self.nodes[n].kind {
             Kind::Join { a, b, .. } => vec![*a, *b],
             Kind::Scope { children, .. } => children.iter().map(|&(c, _)| c).collect(),
-            Kind::Detached { children, .. } => children.clone(),
+            Kind::Detached { children, .. } | Kind::Handles { children, .. } => children.clone(),
             Kind::Isolate { child, .. }
             | Kind::Once { child, .. }
             | Kind::Install { child, .. }
@@ -1330,6 +1364,31 @@ fn exec(run: &Arc<Run>, n: usize, cur: usize) -> u64 {
                 .map(|&c| run.results[c].get().copied().unwrap_or(0))
                 .collect()
         }
+        Kind::Handles { pool, children } => {
+            let on = run.pool(*pool);
+            let handles: Vec<_> = children
+                .iter()
+                .map(|&c| {
+                    let (run, pool) = (Arc::clone(run), *pool);
+                    on.spawn_with_handle(move || exec(&run, c, pool))
+                })
+                .collect();
+            // Every handle is joined before a panic goes on up, as a scope would.
+            let mut panicked = None;
+            let mut vals = Vec::new();
+            for handle in handles {
+                match handle.join() {
+                    Ok(v) => vals.push(v),
+                    Err(e) => {
+                        panicked.get_or_insert(e.into_panic());
+                    }
+                }
+            }
+            if let Some(payload) = panicked {
+                std::panic::resume_unwind(payload);
+            }
+            vals
+        }
         &Kind::Isolate { on, child } => {
             let s = slot(on);
             vec![match on {
@@ -1529,7 +1588,7 @@ struct Stats {
     panics_to_handler: u64,
     busy_joins: u64,
     overlapped: u64,
-    kinds: [u64; 13],
+    kinds: [u64; 14],
 }
 
 fn kind_index(kind: &Kind) -> usize {
@@ -1547,10 +1606,11 @@ fn kind_index(kind: &Kind) -> usize {
         Kind::Barrier { .. } => 10,
         Kind::Install { .. } | Kind::Plain { .. } => 11,
         Kind::NewPool { .. } => 12,
+        Kind::Handles { .. } => 13,
     }
 }
 
-const KIND_NAMES: [&str; 13] = [
+const KIND_NAMES: [&str; 14] = [
     "leaf",
     "busy join",
     "join",
@@ -1564,6 +1624,7 @@ const KIND_NAMES: [&str; 13] = [
     "barrier",
     "install",
     "new pool",
+    "handles",
 ];
 
 /// Runs one program; `Err` says what went wrong.

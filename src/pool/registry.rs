@@ -456,9 +456,11 @@ impl Registry {
         );
         // SAFETY: `job` lives in this frame until `wait_until` returns, after its latch is set.
         let job_ref = unsafe { job.as_job_ref() };
-        // In the caller's region: it waits for the job inside that region.
+        // In the caller's region: it waits for the job inside that region (outside a task's
+        // own region, as a `brigade::sync` wait: the other pool's workers may all be waiting
+        // in tasks of theirs for work sent here; see "Task regions" in `isolate.rs`).
         self.inject(job_ref.in_region(current.region()));
-        current.wait_until(&job.latch);
+        current.in_sync_place(|| current.wait_until(&job.latch));
         // SAFETY: `wait_until` returned, so the latch is set.
         match unsafe { job.take_result() } {
             Ok(r) => r,
@@ -558,7 +560,7 @@ impl Registry {
                     unsafe { crate::latch::Latch::set(&latch) };
                 });
             match joiner {
-                Ok(_) => worker.wait_until(&latch),
+                Ok(_) => worker.in_sync_place(|| worker.wait_until(&latch)),
                 // No thread to spare: join here, as from a plain thread.
                 Err(_) => self.join_threads(),
             }

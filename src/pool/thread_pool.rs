@@ -344,6 +344,10 @@ impl ThreadPool {
 
     /// Runs `func` on this pool and returns a [`JoinHandle`] for its value (or its panic).
     ///
+    /// The task runs in an isolation region of its own (as [`isolate`](crate::isolate())
+    /// makes): while it waits for its own work, its worker runs only that work, so the
+    /// handle can be joined from inside the pool too ([`JoinHandle::join`] says when not).
+    ///
     /// # Examples
     ///
     /// ```

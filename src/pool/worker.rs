@@ -137,6 +137,18 @@ struct Isolation {
     /// Unpublished `join` halves from before the region (left because the deque was full);
     /// while there are any, nothing is published.
     pending_floor: usize,
+    /// Where this worker's `brigade::sync` waits run: the fields above, unless the region
+    /// is a task region (`Region::is_task`); then the place around the task, which is not a
+    /// task region (see "Task regions" in `isolate.rs`).
+    sync: SyncPlace,
+}
+
+/// The isolation a `brigade::sync` wait runs in (`Isolation::sync`).
+#[derive(Clone, Copy, Debug)]
+struct SyncPlace {
+    region: Region,
+    floor: isize,
+    pending_floor: usize,
 }
 
 impl Isolation {
@@ -144,7 +156,27 @@ impl Isolation {
         region: Region::NONE,
         floor: 0,
         pending_floor: 0,
+        sync: SyncPlace {
+            region: Region::NONE,
+            floor: 0,
+            pending_floor: 0,
+        },
     };
+
+    /// The isolation of a `brigade::sync` wait that starts in this one.
+    fn for_sync(self) -> Isolation {
+        let SyncPlace {
+            region,
+            floor,
+            pending_floor,
+        } = self.sync;
+        Isolation {
+            region,
+            floor,
+            pending_floor,
+            sync: self.sync,
+        }
+    }
 }
 
 /// The body of a worker thread.
@@ -452,18 +484,49 @@ impl WorkerThread {
         // Publish outer halves now, below the floor, so none is published above it later.
         self.promote_all();
         let outer = self.isolation.get();
-        self.isolation.set(Isolation {
-            region,
-            floor: self.deque.bottom(),
-            pending_floor: self.pending.len(),
-        });
+        let (floor, pending_floor) = (self.deque.bottom(), self.pending.len());
+        let sync = if region.is_task() {
+            outer.sync
+        } else {
+            SyncPlace {
+                region,
+                floor,
+                pending_floor,
+            }
+        };
+        self.with_isolation(
+            Isolation {
+                region,
+                floor,
+                pending_floor,
+                sync,
+            },
+            f,
+        )
+    }
+
+    /// Runs `f` (a `brigade::sync` wait) in the isolation such waits have here: inside a
+    /// task region, the one around the task (see "Task regions" in `isolate.rs`).
+    pub(crate) fn in_sync_place<R>(&self, f: impl FnOnce() -> R) -> R {
+        let isolation = self.isolation.get();
+        if isolation.sync.region == isolation.region {
+            return f();
+        }
+        // The task's unpublished halves are published now, tagged with its region; jobs
+        // pushed from here on belong to the place the wait runs in.
+        self.promote_all();
+        self.with_isolation(isolation.for_sync(), f)
+    }
+
+    fn with_isolation<R>(&self, isolation: Isolation, f: impl FnOnce() -> R) -> R {
         struct Leave<'a>(&'a WorkerThread, Isolation);
         impl Drop for Leave<'_> {
             fn drop(&mut self) {
                 self.0.isolation.set(self.1);
             }
         }
-        let _leave = Leave(self, outer);
+        let _leave = Leave(self, self.isolation.get());
+        self.isolation.set(isolation);
         f()
     }
 

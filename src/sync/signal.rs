@@ -243,7 +243,9 @@ impl Signal {
         let depth = worker.sync_depth();
         let outer = depth.get();
         depth.set(outer + 1);
-        let set = worker.wait_until_deadline(&entry.latch, deadline);
+        // Inside a task with a handle, the wait is not confined to the task's own work: what
+        // sets the signal may be anywhere (see "Task regions" in `isolate.rs`).
+        let set = worker.in_sync_place(|| worker.wait_until_deadline(&entry.latch, deadline));
         depth.set(outer);
         set || (self.cancel(&waiter) && self.is_set())
     }
