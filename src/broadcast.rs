@@ -130,7 +130,7 @@ where
 {
     let op = Arc::new(op);
     let here = WorkerThread::current().filter(|w| w.registry().same_as(registry));
-    let region = Region::current();
+    let region = Region::for_job_into(registry);
     for index in 0..registry.num_threads() {
         let op = Arc::clone(&op);
         registry.increment_live();

@@ -145,6 +145,13 @@ impl Injector {
         self.len.load(Ordering::Relaxed) == 0
     }
 
+    /// The isolation regions of the queued jobs, oldest first (for diagnostics); `None` if
+    /// the lock is taken.
+    pub(crate) fn regions(&self) -> Option<Vec<Region>> {
+        let queue = self.queue.try_lock()?;
+        Some(queue.iter().map(JobRef::region).collect())
+    }
+
     /// How many jobs the injector held a moment ago (for diagnostics).
     pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Relaxed)

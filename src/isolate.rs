@@ -56,14 +56,24 @@
 //! own that joins the task's handle can still wait for itself, as a thread that joins itself
 //! does.
 //!
-//! A task region differs from an `isolate` region in one way: waits for something that is
-//! not the task's own work are not confined to it. A `brigade::sync` wait, and a wait for a
-//! call into another pool, run in the isolation around the task (`WorkerThread::
-//! in_sync_place`): outside every region, unless the task started inside an `isolate` region.
-//! A `Latch` may be set by any task of the pool, which on a 1-thread pool the waiting worker
-//! must run itself; two pools whose workers all wait in tasks of theirs, each for a call into
-//! the other, must run those calls. Such a wait can cover a frame of the task with unrelated
-//! work again, which is the hazard every `brigade::sync` wait has (`docs/sync.md`).
+//! A task region differs from an `isolate` region in that it confines only the task's waits
+//! for its own work in its own pool:
+//!
+//! - A `brigade::sync` wait, a wait for a call into another pool and a join of another pool's
+//!   handle run in the isolation *around* the task (`WorkerThread::in_sync_place`): outside
+//!   every region, unless the task started inside an `isolate` region (or an `OnceCell`
+//!   initializer). A `Latch` may be set by any task of the pool, which on a 1-thread pool the
+//!   waiting worker must run itself; two pools whose workers all wait in tasks of theirs,
+//!   each for a call into the other, must run those calls. Such a wait can cover a frame of
+//!   the task with unrelated work again: the hazard every `brigade::sync` wait has
+//!   (`docs/sync.md`).
+//! - The region around the task is the same wherever a piece of the task runs
+//!   (`Region::around_task` finds it through the nesting links below): a thief outside every
+//!   region that runs a piece of a task started inside an `isolate` region waits, and sends
+//!   calls into other pools, inside that `isolate` region, as the task's own worker would.
+//! - A task region stays in its pool: a job a worker sends into another pool belongs to the
+//!   region around its task (`Region::for_job_into`), so the other pool's workers, which may
+//!   all wait inside that region, can run it.
 //!
 //! # The chain of regions a thread is in
 //!
@@ -91,7 +101,7 @@ use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::pool::WorkerThread;
+use crate::pool::{Registry, WorkerThread};
 
 /// One entry of this thread into a region through [`in_region_here`]: lives in that call's
 /// frame for as long as the thread is in the region (see "The chain of regions" above).
@@ -116,6 +126,13 @@ thread_local! {
 #[cfg(loom)]
 loom::thread_local! {
     static INNERMOST: Cell<*const Entered> = Cell::new(ptr::null());
+}
+
+// This thread's unused region ids: the next one, and the end of its block (`Region::next_id`).
+// A plain `thread_local!` under loom too: ids only need to be distinct, and loom's threads,
+// which share one OS thread, then share the block.
+thread_local! {
+    static IDS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
 }
 
 /// This thread's chain of region entries, to hand to a thread that carries on this one's
@@ -184,17 +201,69 @@ impl Region {
         Region(Self::next_id() | 1)
     }
 
-    /// A distinct even id, never 0.
+    /// A distinct even id, never 0. Each thread takes ids from the shared counter in blocks
+    /// of `ID_BLOCK`, so that threads starting many tasks with handles at once do not all
+    /// write the counter's cache line for each.
     fn next_id() -> usize {
+        const ID_BLOCK: usize = 1024;
         // Not through the loom facade: a counter that only hands out distinct ids is not
         // part of any protocol. Relaxed: only uniqueness matters; 2^63 ids never wrap.
         static NEXT: AtomicUsize = AtomicUsize::new(1);
-        NEXT.fetch_add(1, Ordering::Relaxed) << 1
+        let id = IDS.with(|ids| {
+            let (next, end) = ids.get();
+            let (next, end) = if next < end {
+                (next, end)
+            } else {
+                let start = NEXT.fetch_add(ID_BLOCK, Ordering::Relaxed);
+                (start, start + ID_BLOCK)
+            };
+            ids.set((next + 1, end));
+            next
+        });
+        id << 1
     }
 
     #[inline]
     pub(crate) fn is_none(self) -> bool {
         self == Region::NONE
+    }
+
+    /// A short description for diagnostics: `none`, or the id, whether it is a task region,
+    /// and the live regions it was entered inside, innermost first.
+    pub(crate) fn describe(self) -> String {
+        if self.is_none() {
+            return "none".to_owned();
+        }
+        let mut text = format!("r{}{}", self.0, if self.is_task() { " (task)" } else { "" });
+        let mut at = self;
+        for _ in 0..8 {
+            match nesting::outer_of(at) {
+                Some(outer) => {
+                    text.push_str(&format!(" in r{}", outer.0));
+                    at = outer;
+                }
+                None => break,
+            }
+        }
+        text
+    }
+
+    /// The region a task region's `brigade::sync` waits run in, wherever a piece of the task
+    /// runs: the innermost region around the task that is not a task region, found through
+    /// the links of live nested regions (none if the task started outside every region, or
+    /// has ended). Any other region is its own.
+    pub(crate) fn around_task(self) -> Region {
+        let mut at = self;
+        for _ in 0..nesting::MAX_STEPS {
+            if !at.is_task() {
+                return at;
+            }
+            match nesting::outer_of(at) {
+                Some(outer) => at = outer,
+                None => return Region::NONE,
+            }
+        }
+        Region::NONE
     }
 
     /// True for a task region (`fresh_task`), whose `brigade::sync` waits are not isolated.
@@ -242,6 +311,16 @@ impl Region {
         }
     }
 
+    /// The region of a job the current thread sends into `registry`: its own region
+    /// (`current`), except that a task region stays in its pool: a worker of another pool
+    /// sends its jobs in the region around its task (see "Task regions" above).
+    pub(crate) fn for_job_into(registry: &Registry) -> Region {
+        match WorkerThread::current() {
+            Some(worker) if !worker.registry().same_as(registry) => worker.sync_region(),
+            _ => Region::current(),
+        }
+    }
+
     /// Whether the current thread is inside this region at any depth: its current region,
     /// or one it is nested in (see "The chain of regions" above).
     #[cold]
@@ -257,6 +336,18 @@ impl Region {
 /// pool meanwhile belong to the region. Either way the entry is recorded in the thread's
 /// chain of regions until `f` returns.
 pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
+    enter(region, false, f)
+}
+
+/// Runs `f` (a task with a handle, starting here) in a fresh task region on this worker (see
+/// "Task regions" above).
+pub(crate) fn in_new_task_region<R>(f: impl FnOnce() -> R) -> R {
+    enter(Region::fresh_task(), true, f)
+}
+
+/// `in_region_here`; `task_starts_here` when `region` is a fresh task region entered by the
+/// task itself, around which this worker already is (so no lookup is needed).
+fn enter<R>(region: Region, task_starts_here: bool, f: impl FnOnce() -> R) -> R {
     let worker = WorkerThread::current();
     let entered = Entered {
         region,
@@ -276,7 +367,7 @@ pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
     let _nested = (!outer.is_none()).then(|| nesting::Link::new(region, outer));
     INNERMOST.with(|innermost| innermost.set(&entered));
     match worker {
-        Some(worker) => worker.in_region(region, f),
+        Some(worker) => worker.in_region(region, task_starts_here, f),
         None => f(),
     }
 }
@@ -385,7 +476,7 @@ mod nesting {
     /// How many locks the links are spread over.
     const SHARDS: usize = 64;
     /// The most links `is_inside` follows.
-    const MAX_STEPS: usize = 1 << 16;
+    pub(super) const MAX_STEPS: usize = 1 << 16;
 
     /// One shard: `(inner, outer)` pairs of live nested regions, and how many there are
     /// (which lets a lookup skip the lock when the shard is empty). Not through the loom
@@ -435,7 +526,7 @@ mod nesting {
     }
 
     /// The region `inner` was entered inside, if it is a live nested region.
-    fn outer_of(inner: Region) -> Option<Region> {
+    pub(super) fn outer_of(inner: Region) -> Option<Region> {
         let shard = shard(inner);
         if shard.count.load(Ordering::Relaxed) == 0 {
             return None;

@@ -7,7 +7,7 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::isolate::{Region, in_region_here};
+use crate::isolate::{Region, in_new_task_region};
 use crate::job::{HeapJob, JobRef};
 use crate::latch::CoreLatch;
 use crate::loom::{AtomicUsize, Mutex, Ordering};
@@ -73,7 +73,7 @@ where
     let (job, worker) = detached_job(registry, func);
     match worker {
         Some(worker) => worker.push_or_spill(job),
-        None => registry.inject(job.in_region(Region::current())),
+        None => registry.inject(job.in_region(Region::for_job_into(registry))),
     }
 }
 
@@ -92,7 +92,7 @@ where
             worker.push_or_spill(proxy);
         }
         None => {
-            let region = Region::current();
+            let region = Region::for_job_into(registry);
             // SAFETY: as above.
             let proxy = unsafe { registry.outside_fifo.push(job, region) };
             registry.inject(proxy.in_region(region));
@@ -185,7 +185,7 @@ impl<T: Send, F: FnOnce() -> T + Send> Claim<T> for Task<T, F> {
         // In a task region of its own: its waits, and those of its pieces wherever they run,
         // run only its own work, so no frame of it is ever buried under code that waits for
         // it (see "Task regions" in `isolate.rs`).
-        let outcome = unwind::halt_unwinding(|| in_region_here(Region::fresh_task(), func));
+        let outcome = unwind::halt_unwinding(|| in_new_task_region(func));
         self.packet.complete(outcome);
         true
     }
@@ -302,9 +302,7 @@ impl<T> JoinHandle<T> {
     /// (as [`isolate`](crate::isolate()) makes one), so while the task, or any piece of it on any
     /// worker, waits for its own work, that worker runs only the task's own work, never code
     /// that may be waiting for the task. When the task or a piece of it finds none, its worker
-    /// sleeps until its wait ends instead of running other jobs meanwhile. (One known gap:
-    /// programs that also call across pools can still hang, rarely, when every worker of a
-    /// pool waits in a different task; see `docs/reliability.md`.)
+    /// sleeps until its wait ends instead of running other jobs meanwhile.
     ///
     /// Two kinds of wait inside the task run any job of the pool, because what they wait for
     /// may be anywhere: a [`brigade::sync`](crate::sync) wait, and a wait for a call into

@@ -456,10 +456,11 @@ impl Registry {
         );
         // SAFETY: `job` lives in this frame until `wait_until` returns, after its latch is set.
         let job_ref = unsafe { job.as_job_ref() };
-        // In the caller's region: it waits for the job inside that region (outside a task's
-        // own region, as a `brigade::sync` wait: the other pool's workers may all be waiting
-        // in tasks of theirs for work sent here; see "Task regions" in `isolate.rs`).
-        self.inject(job_ref.in_region(current.region()));
+        // In the caller's region, where it waits for the job; outside a task region of the
+        // caller's, which stays in its own pool, and outside which the caller waits, as a
+        // `brigade::sync` wait does (the other pool's workers may all be waiting in tasks of
+        // theirs for work sent here; see "Task regions" in `isolate.rs`).
+        self.inject(job_ref.in_region(current.sync_region()));
         current.in_sync_place(|| current.wait_until(&job.latch));
         // SAFETY: `wait_until` returned, so the latch is set.
         match unsafe { job.take_result() } {

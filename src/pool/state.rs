@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use crate::isolate::Region;
 use crate::pool::Registry;
 
 /// `yes`, `no`, or `?` for a value that could not be read without waiting.
@@ -43,6 +44,10 @@ impl Registry {
             self.live(),
             self.injector.len(),
         );
+        if let Some(regions) = self.injector.regions().filter(|r| !r.is_empty()) {
+            let regions: Vec<String> = regions.iter().map(|r| r.describe()).collect();
+            let _ = writeln!(out, "  injector regions: {}", regions.join(", "));
+        }
         for (index, info) in self.thread_infos.iter().enumerate() {
             let name = names
                 .as_ref()
@@ -51,7 +56,7 @@ impl Registry {
             let _ = writeln!(
                 out,
                 "  worker {index} ({name}): deque ~{}, recorded joins ~{}, inbox {}, asleep {}, \
-                 notified {}, heartbeat flag {}, terminate {}",
+                 notified {}, heartbeat flag {}, terminate {}, oldest job's region {}",
                 info.stealer.len(),
                 info.pending.len(),
                 info.inbox.len(),
@@ -59,6 +64,9 @@ impl Registry {
                 yes_no(self.sleep.is_notified(index)),
                 yes_no(Some(info.heartbeat.load(crate::loom::Ordering::Relaxed))),
                 yes_no(Some(info.terminate.probe())),
+                info.stealer
+                    .oldest_tag()
+                    .map_or_else(|| "-".to_owned(), |tag| Region::from_tag(tag).describe()),
             );
         }
         out

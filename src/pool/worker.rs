@@ -472,6 +472,13 @@ impl WorkerThread {
         }
     }
 
+    /// The region this worker's `brigade::sync` waits run in (`Isolation::sync`): its region,
+    /// unless that is a task region. Jobs it sends into other pools belong to it.
+    #[inline]
+    pub(crate) fn sync_region(&self) -> Region {
+        self.isolation.get().sync.region
+    }
+
     /// The isolation region this worker is in: jobs it creates belong to it.
     #[inline]
     pub(crate) fn region(&self) -> Region {
@@ -480,13 +487,35 @@ impl WorkerThread {
 
     /// Runs `f` in `region` (see `isolate.rs`): until `f` returns, this worker's waits run
     /// only jobs of `region`.
-    pub(crate) fn in_region<R>(&self, region: Region, f: impl FnOnce() -> R) -> R {
+    /// `task_starts_here` for a task region that the task enters where it starts (see
+    /// `isolate::in_new_task_region`).
+    pub(crate) fn in_region<R>(
+        &self,
+        region: Region,
+        task_starts_here: bool,
+        f: impl FnOnce() -> R,
+    ) -> R {
         // Publish outer halves now, below the floor, so none is published above it later.
         self.promote_all();
         let outer = self.isolation.get();
         let (floor, pending_floor) = (self.deque.bottom(), self.pending.len());
-        let sync = if region.is_task() {
+        let sync = if task_starts_here {
+            // The task starts inside this worker's current region: the place around it is
+            // this worker's.
             outer.sync
+        } else if region.is_task() {
+            // A piece of a task: the place around the task, the same on every worker that
+            // runs a piece of it. A thief outside every region must not run the piece's
+            // `brigade::sync` waits (or send its calls into other pools) outside an `isolate`
+            // region the task started in.
+            match region.around_task() {
+                around if around == outer.sync.region => outer.sync,
+                around => SyncPlace {
+                    region: around,
+                    floor,
+                    pending_floor,
+                },
+            }
         } else {
             SyncPlace {
                 region,

@@ -120,7 +120,7 @@ impl<'scope> ScopeFifo<'scope> {
                 worker.push_or_spill(proxy);
             }
             None => {
-                let region = Region::current();
+                let region = Region::for_job_into(&self.base.registry);
                 // SAFETY: as above.
                 let proxy = unsafe { self.outside.push(job, region) };
                 self.base.registry.inject(proxy.in_region(region));

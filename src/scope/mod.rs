@@ -287,7 +287,10 @@ impl<'scope> Scope<'scope> {
         let job = unsafe { task_job(self, body, worker) };
         match worker {
             Some(worker) => worker.push_or_spill(job),
-            None => self.base.registry.inject(job.in_region(Region::current())),
+            None => self
+                .base
+                .registry
+                .inject(job.in_region(Region::for_job_into(&self.base.registry))),
         }
     }
 }
@@ -381,7 +384,7 @@ where
     // drops `body` (and what it borrows) while the scope still waits (see `task_job`).
     let body = Arc::new(body);
     let here = WorkerThread::current().filter(|w| w.registry().same_as(registry));
-    let region = Region::current();
+    let region = Region::for_job_into(registry);
     base.pending.increment(n);
     for index in 0..n {
         let scope = ScopePtr(scope);
