@@ -38,7 +38,10 @@ use crate::pool::WorkerThread;
 ///   only after `block_in_place` returns.
 ///
 /// [`isolate`](crate::isolate) around the call keeps the stand-in from running jobs queued
-/// outside the isolated work, at the price of its help.
+/// outside the isolated work, at the price of its help. So does a task started with
+/// [`spawn_with_handle`](crate::ThreadPool::spawn_with_handle), which runs in an isolation
+/// region of its own: inside it the stand-in runs only the task's own work, so code that
+/// joins the task cannot end up on the stand-in while the task waits for its worker back.
 ///
 /// # Examples
 ///

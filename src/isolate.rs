@@ -66,7 +66,9 @@
 //!   waiting worker must run itself; two pools whose workers all wait in tasks of theirs,
 //!   each for a call into the other, must run those calls. Such a wait can cover a frame of
 //!   the task with unrelated work again: the hazard every `brigade::sync` wait has
-//!   (`docs/sync.md`).
+//!   (`docs/sync.md`). The stand-in of a `block_in_place` inside the task stays in the task
+//!   region, as inside `isolate`: `block_in_place` is how a task waits for I/O, and a stand-in
+//!   that ran any job would often run the code that joins the task, on the task's worker.
 //! - The region around the task is the same wherever a piece of the task runs
 //!   (`Region::around_task` finds it through the nesting links below): a thief outside every
 //!   region that runs a piece of a task started inside an `isolate` region waits, and sends

@@ -4,6 +4,7 @@
 //! dropping the last [`ThreadPool`](crate::ThreadPool) handle still runs it.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -13,6 +14,15 @@ use crate::latch::CoreLatch;
 use crate::loom::{AtomicUsize, Mutex, Ordering};
 use crate::pool::{Registry, WorkerThread, current_registry};
 use crate::unwind;
+
+/// How many tasks `JoinHandle::join` may run inside each other on one thread's stack before
+/// it moves to a fresh one (`JoinHandle::run_here_bounded`).
+const MAX_INLINE_RUNS: u32 = 128;
+
+// Tasks `JoinHandle::join` is running inside each other on this thread right now.
+thread_local! {
+    static INLINE_RUNS: Cell<u32> = const { Cell::new(0) };
+}
 
 /// Runs `func` on the current pool (the global pool outside any), without waiting for it.
 ///
@@ -298,22 +308,30 @@ impl<T> JoinHandle<T> {
     /// deadlock for want of a thread.
     ///
     /// Joining inside the pool is safe for tasks that wait only for their own work (`join`,
-    /// scopes, parallel loops): a task with a handle runs in an isolation region of its own
-    /// (as [`isolate`](crate::isolate()) makes one), so while the task, or any piece of it on any
-    /// worker, waits for its own work, that worker runs only the task's own work, never code
-    /// that may be waiting for the task. When the task or a piece of it finds none, its worker
-    /// sleeps until its wait ends instead of running other jobs meanwhile.
+    /// scopes, parallel loops, tasks with handles they start and join): a task with a handle
+    /// runs in an isolation region of its own (as [`isolate`](crate::isolate()) makes one), so
+    /// while the task, or any piece of it on any worker, waits for its own work, that worker
+    /// runs only the task's own work, never code that may be waiting for the task. When the
+    /// task or a piece of it finds none, its worker sleeps until its wait ends instead of
+    /// running other jobs meanwhile. The stand-in of a [`block_in_place`](crate::block_in_place())
+    /// inside the task is confined the same way. So a task that blocks its thread (a channel,
+    /// a lock) until a job from outside the task has run needs a worker of the pool that is
+    /// not waiting inside a task to run that job.
     ///
-    /// Two kinds of wait inside the task run any job of the pool, because what they wait for
-    /// may be anywhere: a [`brigade::sync`](crate::sync) wait, and a wait for a call into
-    /// another pool. If such a wait picks up the code that joins this task's handle, the join
-    /// finds the task below it on its own stack (see "A hazard" in `docs/sync.md`). If the task
-    /// itself is there, the join sees it and panics instead of waiting forever; if only a
-    /// piece of it is (a `join` half whose wait picked up the joining code), it **waits
-    /// forever**. Release before such waits, or join handles of tasks that use
-    /// `brigade::sync` from a thread outside the pool, which blocks instead of running jobs.
-    /// Code of the task's own (a `join` half, a scope task, a task it spawned) that joins the
-    /// task's own handle also waits forever, as a thread that joins itself would.
+    /// Three kinds of wait inside the task run any job of the pool, because what they wait for
+    /// may be anywhere: a [`brigade::sync`](crate::sync) wait, a wait for a call into another
+    /// pool, and a join of a handle of another pool's task. If such a wait picks up the code
+    /// that joins this task's handle, the join finds the task below it on its own stack (see
+    /// "A hazard" in `docs/sync.md`). If the task itself is there, the join sees it and panics
+    /// instead of waiting forever; if only a piece of it is (a `join` half whose wait picked up
+    /// the joining code), it **waits forever**. Release before such waits, or join handles of
+    /// such tasks from a thread outside the pool, which blocks instead of running jobs. Code of
+    /// the task's own (a `join` half, a scope task, a task it spawned) that joins the task's
+    /// own handle also waits forever, as a thread that joins itself would.
+    ///
+    /// A chain of tasks that each join the one before runs, on a worker of their pool, one
+    /// inside the other; every 128 nested runs the next one moves to a fresh thread's stack, so
+    /// the chain's length is bounded by memory, not by one stack.
     ///
     /// # Errors
     ///
@@ -322,8 +340,8 @@ impl<T> JoinHandle<T> {
     /// # Panics
     ///
     /// If the task runs lower on the joining worker's own stack (above: possible only through
-    /// a `brigade::sync` wait or a call into another pool inside the task), which no wait
-    /// could get past. The pool stays usable, and the task still finishes.
+    /// one of the three kinds of wait that run any job), which no wait could get past. The
+    /// pool stays usable, and the task still finishes.
     ///
     /// # Examples
     ///
@@ -337,9 +355,8 @@ impl<T> JoinHandle<T> {
     pub fn join(self) -> Result<T, TaskPanicked> {
         let packet = self.task.packet();
         if !packet.done.probe() {
-            let here =
-                WorkerThread::current().is_some_and(|w| w.registry().same_as(&self.registry));
-            if !(here && self.task.run_here()) {
+            let here = WorkerThread::current().filter(|w| w.registry().same_as(&self.registry));
+            if !here.is_some_and(|worker| self.run_here_bounded(worker)) {
                 self.wait();
             }
         }
@@ -369,6 +386,31 @@ impl<T> JoinHandle<T> {
         self.task.packet().done.probe()
     }
 
+    /// Runs the task right here if nobody has started it (see `join`); true if it did. A
+    /// chain of tasks that each join the one before would nest one run per task on this stack:
+    /// every `MAX_INLINE_RUNS` nested runs, the next one goes on a fresh stack, where this
+    /// worker carries on while this thread waits (`WorkerThread::on_fresh_stack`).
+    fn run_here_bounded(&self, worker: &WorkerThread) -> bool {
+        let depth = INLINE_RUNS.with(Cell::get);
+        if depth < MAX_INLINE_RUNS {
+            INLINE_RUNS.with(|d| d.set(depth + 1));
+            struct Back(u32);
+            impl Drop for Back {
+                fn drop(&mut self) {
+                    INLINE_RUNS.with(|d| d.set(self.0));
+                }
+            }
+            let _back = Back(depth);
+            return self.task.run_here();
+        }
+        let task = &self.task;
+        // A fresh thread starts with no inline runs of its own (the count is per thread).
+        worker
+            .on_fresh_stack(|_| task.run_here())
+            // No thread to spare: run it here, as without a bound.
+            .unwrap_or_else(|| task.run_here())
+    }
+
     #[cold]
     fn wait(&self) {
         let packet = self.task.packet();
@@ -381,9 +423,9 @@ impl<T> JoinHandle<T> {
                     // wait could never end.
                     panic!(
                         "JoinHandle::join would wait forever: the task runs lower on this \
-                         worker's own stack (a wait inside it picked up the code that joins \
-                         it); join handles of tasks that wait (join, scope, parallel loops, \
-                         brigade::sync) from a thread outside the pool"
+                         worker's own stack (a wait inside it that runs any job, for a \
+                         brigade::sync primitive or for another pool, picked up the code that \
+                         joins it); join handles of such tasks from a thread outside the pool"
                     );
                 }
                 packet.state.lock().waiter = Some(Waiter::Worker(

@@ -681,6 +681,44 @@ fn block_in_place_inside_isolate_lends_only_isolated_work() {
     assert!(outside_ran.load(Ordering::SeqCst));
 }
 
+/// A task with a handle that waits in `block_in_place`, joined inside the pool: the stand-in
+/// stays in the task's region, so it never runs the `install` job that joins the task (which
+/// would then wait for the task, whose worker waits for the stand-in). A user-side test found
+/// 53-96 of 100 such joins panicking while the stand-in ran any job, and a hang when the
+/// `block_in_place` was in a `join` half of the task.
+#[test]
+fn block_in_place_inside_a_task_with_a_handle_joined_inside_the_pool() {
+    let rounds = if cfg!(miri) { 2 } else { 30 };
+    for threads in [1, 2] {
+        for in_a_half in [false, true] {
+            common::within(
+                "block_in_place in a task joined inside install",
+                move || {
+                    let pool = pool(threads);
+                    for _ in 0..rounds {
+                        let handle = pool.spawn_with_handle(move || {
+                            let wait = || {
+                                brigade::block_in_place(|| {
+                                    thread::sleep(std::time::Duration::from_millis(2))
+                                });
+                                1u32
+                            };
+                            if in_a_half {
+                                let (a, b) = brigade::join(|| 1u32, wait);
+                                a + b
+                            } else {
+                                wait() + 1
+                            }
+                        });
+                        thread::sleep(std::time::Duration::from_micros(500));
+                        assert_eq!(pool.install(move || handle.join().expect("no panic")), 2);
+                    }
+                },
+            );
+        }
+    }
+}
+
 #[test]
 fn many_blocking_tasks_and_queued_work_all_run_once() {
     let pool = pool(2);
