@@ -268,7 +268,8 @@ impl Region {
         Region::NONE
     }
 
-    /// True for a task region (`fresh_task`), whose `brigade::sync` waits are not isolated.
+    /// True for a task region (`fresh_task`), whose `brigade::sync` waits run in the region
+    /// around the task (`around_task`), not in the task region itself.
     #[inline]
     pub(crate) fn is_task(self) -> bool {
         self.0 & 1 == 1

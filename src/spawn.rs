@@ -433,8 +433,10 @@ impl<T> JoinHandle<T> {
                     worker.index(),
                 ));
                 if worker.registry().same_as(&self.registry) {
-                    // Inside a task region, confined to it: the task is running elsewhere
-                    // and needs nothing of this worker's but what is queued in the region.
+                    // Inside a task region, confined to it: the task runs elsewhere on this
+                    // pool, and its own workers run its work. The price: a task that blocks
+                    // its thread on a job from outside every task can wait for a worker that
+                    // is not waiting inside a task (documented on `join`).
                     worker.wait_until(&packet.done);
                 } else {
                     // A task of another pool may need any job of this one (it may call into

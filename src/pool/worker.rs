@@ -487,6 +487,7 @@ impl WorkerThread {
 
     /// Runs `f` in `region` (see `isolate.rs`): until `f` returns, this worker's waits run
     /// only jobs of `region`.
+    ///
     /// `task_starts_here` for a task region that the task enters where it starts (see
     /// `isolate::in_new_task_region`).
     pub(crate) fn in_region<R>(
