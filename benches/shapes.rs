@@ -11,7 +11,10 @@
 //!   the main thread, at T threads (chili: `pool.scope()` and its `join`); `brigade_caller`
 //!   (the table's `caller` column) is a pool built with `use_current_thread` on the bench
 //!   thread, which then runs the work itself while the other workers steal from it;
-//! - `two_leaves`: `join` of two 100 ms leaves that never join again, on a fresh pool.
+//! - `two_leaves`: `join` of two 100 ms leaves that never join again, on a fresh pool;
+//! - `few_long_items/N`: one parallel loop over `N` items of 2 ms each (default schedule;
+//!   rayon: `par_iter().for_each`), from inside the pool: the first item is longer than
+//!   any block, so the loop must offer the rest before it ends.
 //!
 //! Every shape runs on 2 threads unless its name says otherwise.
 //!
@@ -39,6 +42,8 @@ const ITEM: Duration = Duration::from_nanos(230);
 const LOOPS: [(usize, usize); 3] = [(64, 10_000), (256, 2_500), (2_048, 312)];
 const TREE_THREADS: [usize; 3] = [1, 2, 8];
 const TWO_LEAVES: Duration = Duration::from_millis(100);
+const FEW_ITEMS: [usize; 3] = [2, 3, 4];
+const LONG_ITEM: Duration = Duration::from_millis(2);
 
 /// `iters` rounds of xorshift: work the optimizer cannot remove or vectorize away.
 #[inline(never)]
@@ -346,6 +351,43 @@ fn two_leaves(c: &mut Criterion) {
     g.finish();
 }
 
+// ---- a few long items ----------------------------------------------------------------------
+
+fn few_long_items(c: &mut Criterion) {
+    for n in FEW_ITEMS {
+        let mut g = c.benchmark_group(format!("shapes/few_long_items/{n}"));
+        g.sample_size(20)
+            .measurement_time(Duration::from_secs(3))
+            .warm_up_time(Duration::from_millis(500));
+        g.bench_function("serial", |b| {
+            b.iter(|| (0..n).map(|_| sleepless(LONG_ITEM)).sum::<u64>())
+        });
+        let pool = common::brigade_pool(THREADS);
+        g.bench_function("brigade", |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    brigade::for_each(0..n, Schedule::default(), |_| {
+                        black_box(sleepless(LONG_ITEM));
+                    })
+                })
+            })
+        });
+        drop(pool);
+        let pool = common::rayon_pool(THREADS);
+        g.bench_function("rayon", |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    (0..n).into_par_iter().for_each(|_| {
+                        black_box(sleepless(LONG_ITEM));
+                    })
+                })
+            })
+        });
+        drop(pool);
+        g.finish();
+    }
+}
+
 // ---- the table ----------------------------------------------------------------------------
 
 fn report() {
@@ -364,6 +406,11 @@ fn report() {
             .map(|t| format!("shapes/install_tree_1023/{t}")),
     );
     groups.push("shapes/two_leaves".into());
+    groups.extend(
+        FEW_ITEMS
+            .iter()
+            .map(|n| format!("shapes/few_long_items/{n}")),
+    );
     println!("\nshapes: speed-up over serial in this run (T_serial / T; higher is better)");
     println!(
         "{:<30} {:>12} {:>8} {:>8} {:>8} {:>8} {:>8}",
@@ -390,7 +437,14 @@ fn report() {
     }
 }
 
-criterion_group!(benches, chains, loops_in_a_row, install_tree, two_leaves);
+criterion_group!(
+    benches,
+    chains,
+    loops_in_a_row,
+    install_tree,
+    two_leaves,
+    few_long_items
+);
 
 fn main() {
     benches();

@@ -210,7 +210,7 @@ where
             // SAFETY: recorded nowhere: ours, unshared.
             unsafe { StackJob::<SpinLatch<'_>, B, RB>::arm(NonNull::new_unchecked(job_b).cast()) };
             // SAFETY: armed just above: every field is written.
-            return join_published(worker, a, unsafe { &*job_b }, job_b_ref);
+            return join_published(worker, a, unsafe { &*job_b }, job_b_ref, Announce::Now);
         }
     };
     let pos = recorded.pos;
@@ -300,8 +300,14 @@ where
 
 /// `join` on `worker` that offers `b` to idle workers at once, on the deque, instead of
 /// recording it privately: for splits that are made because more parallelism is wanted now
-/// (parallel loops). `a` runs on `worker`; `b` gets the worker it runs on.
-pub(crate) fn join_now<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
+/// (parallel loops). `a` runs on `worker`; `b` gets the worker it runs on. `announce` tells
+/// whether a sleeper is woken for `b` now or only later (`Announce`).
+pub(crate) fn join_now<A, B, RA, RB>(
+    worker: &WorkerThread,
+    announce: Announce,
+    a: A,
+    b: B,
+) -> (RA, RB)
 where
     A: FnOnce(&WorkerThread) -> RA,
     B: FnOnce(&WorkerThread) -> RB + Send,
@@ -312,7 +318,18 @@ where
     // SAFETY: `job_b` stays in this frame, unmoved, until `join_published` returns, which is
     // after it ran or was taken back.
     let job_b_ref = unsafe { job_b.as_job_ref() };
-    join_published(worker, || a(worker), &job_b, job_b_ref)
+    join_published(worker, || a(worker), &job_b, job_b_ref, announce)
+}
+
+/// Whether publishing a `join_now` half wakes a sleeper for it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Announce {
+    /// Now, if nobody is searching (`WorkerThread::push`).
+    Now,
+    /// Not now: a searcher takes it as any job, the heartbeat thread wakes a sleeper for it
+    /// at its next beat, and the first half may call `WorkerThread::announce` sooner
+    /// (`WorkerThread::push_unannounced`).
+    Later,
 }
 
 /// `join` that publishes `b` on the deque at once (the pending stack is full, or
@@ -322,6 +339,7 @@ fn join_published<A, B, RA, RB>(
     a: A,
     job_b: &StackJob<SpinLatch<'_>, B, RB>,
     job_b_ref: crate::job::JobRef,
+    announce: Announce,
 ) -> (RA, RB)
 where
     A: FnOnce() -> RA,
@@ -329,7 +347,11 @@ where
     RB: Send,
 {
     let b_id = job_b_ref.id();
-    if worker.push(job_b_ref).is_err() {
+    let pushed = match announce {
+        Announce::Now => worker.push(job_b_ref),
+        Announce::Later => worker.push_unannounced(job_b_ref),
+    };
+    if pushed.is_err() {
         // The deque is full too: no one can steal `b`, so run both here, in order.
         let ra = unwind::halt_unwinding(a);
         // SAFETY: the push failed, so the job was never published.

@@ -725,3 +725,63 @@ fn a_cost_per_call_does_not_make_one_call_per_item() {
         assert!(calls <= N / 100, "{calls} calls on {threads} threads");
     }
 }
+
+/// Waits until `count` reaches `n`, for at most 20 s: true if it did. Sleeps between looks,
+/// so a waiting item leaves the core to the others (the pools here may have more threads than
+/// the machine has cores).
+fn all_started(count: &AtomicUsize, n: usize) -> bool {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count.load(Ordering::SeqCst) < n {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    true
+}
+
+/// A loop with as many items as the pool has workers, each item a long one (here: one that
+/// waits until every item has started): an idle worker must take an item while the first is
+/// still running, whatever the items cost. The default schedule used to run a first block
+/// (here the first item) before it offered anything, and a thief never took the single item
+/// left, so two 20 ms items on two threads took 40 ms (rayon: 20) and these items waited for
+/// each other forever.
+#[test]
+#[cfg_attr(miri, ignore = "waits on the clock for other workers")]
+fn a_few_long_items_run_side_by_side() {
+    for threads in [2, 3, 4, 8] {
+        let pool = pool(threads);
+        for round in 0..3 {
+            let started = AtomicUsize::new(0);
+            let met = AtomicUsize::new(0);
+            pool.for_each(0..threads, Schedule::default(), |_| {
+                started.fetch_add(1, Ordering::SeqCst);
+                if all_started(&started, threads) {
+                    met.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            assert_eq!(
+                met.into_inner(),
+                threads,
+                "{threads} threads, round {round}: the items did not all run at once"
+            );
+        }
+        // The same through the iterator verbs, from a worker and from outside the pool.
+        let started = AtomicUsize::new(0);
+        let met: usize = pool.install(|| {
+            use brigade::prelude::*;
+            (0..threads)
+                .into_par_iter()
+                .map(|_| {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    usize::from(all_started(&started, threads))
+                })
+                .sum()
+        });
+        assert_eq!(
+            met, threads,
+            "{threads} threads: par_iter items did not all run at once"
+        );
+    }
+}

@@ -2,10 +2,16 @@
 //!
 //! A worker runs its piece of the range in blocks, sized by measuring so that a block takes
 //! about `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner
-//! loop stays a plain loop the compiler can vectorize). Once a piece has run for one block
-//! target (or one block, if some worker is awake and searching) and items remain, its owner
-//! keeps what is left in a [`Stealable`] range and offers one *token* job on its deque. An idle worker that steals the token takes the upper
-//! half of what is left at that moment (`Stealable::steal_half`), offers a new token for the
+//! loop stays a plain loop the compiler can vectorize). A piece of two groups or more keeps
+//! its range in a [`Stealable`] and offers one *token* job on its deque before its first
+//! block, since that block may be one long item. The push wakes nobody: a searching worker
+//! takes the token as any job; if nobody has after the piece ran a block target, the owner
+//! wakes a sleeper for it; and the heartbeat thread wakes one at its next beat while the
+//! token sits on the deque (`pool/heartbeat.rs`), so an idle worker waits at most about one
+//! heartbeat interval for it even while the owner is inside a single long item. A loop of
+//! a few microseconds thus costs a push and a pop, and no futex call. An idle worker that
+//! steals the token takes the upper half of what is left at that moment, rounded up, so
+//! the last group too (`Stealable::steal_half`), offers a new token for the
 //! same range on its own deque (so the range stays open to thieves even if its owner is
 //! descheduled), and runs its half as a piece of its own, which gets a token of its own in
 //! turn. The owner goes on claiming blocks from the front; when it sees a steal, it moves
@@ -30,14 +36,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::join::join_now;
+use crate::join::{Announce, join_now};
 use crate::loops::body::{Body, Loop};
 use crate::loops::source::LoopSource;
 use crate::loops::stealable::{self, Stealable};
 use crate::pool::WorkerThread;
 
 /// How long a block should take: long enough that a clock read and a CAS per block cost
-/// nothing, short enough that a piece offers its token soon after it starts.
+/// nothing, short enough that the owner wakes a sleeper for its token soon after it
+/// starts.
 const BLOCK_TARGET: Duration = Duration::from_micros(10);
 
 /// Runs the loop.
@@ -119,8 +126,8 @@ impl Groups {
     }
 }
 
-/// Folds groups `start..end` into `acc`: alone for the first block target, then with a
-/// token.
+/// Folds groups `start..end` into `acc`: with a token from the start if there are two groups
+/// or more and other workers to share them with, else alone, in blocks.
 fn piece<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
@@ -133,7 +140,30 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    let mut ran = Duration::ZERO;
+    if lp.stopped_from(groups.first_item(start)) {
+        // Stolen after the loop stopped, or above an early exit's answer: without this, the
+        // offers of pieces that stop at once made the work to end a stopped loop of `n`
+        // items grow with `n` (`find_first` over `0..usize::MAX` never ended).
+        return acc;
+    }
+    if end - start >= 2 && worker.registry().num_threads() > 1 {
+        // Offered before the first block: a first item may be long (two 20 ms items on two
+        // threads took 40 ms when the range was offered only after a first block). Nobody is
+        // woken for it yet: a searcher takes it, the heartbeat thread wakes a sleeper for it
+        // at its next beat if it is still there, and the owner wakes one itself after a
+        // block target (`claim_blocks`). A loop of a few microseconds thus costs a push and a
+        // pop, not a wake-up that finds nothing left.
+        return offer(
+            worker,
+            lp,
+            groups,
+            start,
+            end,
+            acc,
+            Block::new(),
+            Announce::Later,
+        );
+    }
     let mut block = Block::new();
     let mut at = start;
     while at < end {
@@ -144,23 +174,17 @@ where
         acc = unsafe { groups.fold(lp, acc, at, stop) };
         let len = stop - at;
         at = stop;
-        if lp.stopped_from(groups.first_item(at)) {
+        if at == end || lp.stopped_from(groups.first_item(at)) {
             return acc;
         }
-        ran += block.measure(len);
-        // Two groups left at least, so that a steal leaves one on each side. Offered after a
-        // block target, or after the first block if a worker is searching: it takes the
-        // token without being woken, and loops of a few microseconds (time steps) are
-        // shared from their start instead of after most of their work is done.
-        if end - at >= 2 && (ran >= BLOCK_TARGET || worker.registry().sleep.some_searching()) {
-            return offer(worker, lp, groups, at, end, acc, block);
-        }
+        block.measure(len);
     }
     acc
 }
 
 /// Folds groups `start..end` into `acc` while offering their back half to thieves (module
-/// docs).
+/// docs); `announce` tells whether a sleeper is woken for the token now.
+#[allow(clippy::too_many_arguments)]
 fn offer<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
@@ -169,6 +193,7 @@ fn offer<S, B>(
     end: usize,
     acc: B::Acc,
     block: Block,
+    announce: Announce,
 ) -> B::Acc
 where
     S: LoopSource,
@@ -177,7 +202,8 @@ where
     let range = Stealable::new(start, end);
     let (a, b) = join_now(
         worker,
-        |w| claim_blocks(w, lp, groups, &range, acc, block),
+        announce,
+        |w| claim_blocks(w, lp, groups, &range, acc, block, announce),
         |w| take_token(w, lp, groups, &range),
     );
     lp.reduce(a, b)
@@ -206,19 +232,24 @@ where
         Some((s, e)) => {
             let (mine, below) = join_now(
                 worker,
+                // A thief was there to take this token: the range is worth sharing now.
+                Announce::Now,
                 |w| piece(w, lp, groups, s, e, lp.identity()),
                 // Whatever a later steal takes lies below `s`: its result comes first.
                 |w| take_token(w, lp, groups, range),
             );
             lp.reduce(below, mine)
         }
-        // Popped back by its owner, or the rest was too short to share.
+        // Popped back by its owner, or nothing was left.
         None => lp.identity(),
     }
 }
 
 /// The owner's side of `offer`: claims blocks from the front until nothing is left, and
-/// offers the rest again once the token was taken.
+/// offers the rest again once the token was taken. A token offered with `Announce::Later`
+/// is announced (a sleeper woken for it) once the claims have run a block target and
+/// nobody took it.
+#[allow(clippy::too_many_arguments)]
 fn claim_blocks<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
@@ -226,28 +257,49 @@ fn claim_blocks<S, B>(
     range: &Stealable,
     mut acc: B::Acc,
     mut block: Block,
+    announce: Announce,
 ) -> B::Acc
 where
     S: LoopSource,
     B: Body<S>,
 {
-    // Offering the range (a push, perhaps a wake-up) is not part of a block's cost.
-    block.restart();
-    while let Some((s, e)) = range.claim(block.len) {
+    let mut unannounced = match announce {
+        // A fresh piece's block was just made: its clock is as good as a new one.
+        Announce::Later => Some(Duration::ZERO),
+        // Offering the range again (a push, perhaps a wake-up) is not part of a block's
+        // cost.
+        Announce::Now => {
+            block.restart();
+            None
+        }
+    };
+    while let Some((s, e, last)) = range.claim(block.len) {
         // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
         // parts disjoint from them.
         acc = unsafe { groups.fold(lp, acc, s, e) };
-        if lp.stopped_from(groups.first_item(e)) {
+        if last || lp.stopped_from(groups.first_item(e)) {
+            // Nothing left to claim, measure or offer (a loop of a few items saves a
+            // clock read).
             return acc;
         }
-        block.measure(e - s);
+        let took = block.measure(e - s);
         if range.was_stolen() {
             return match range.claim_rest() {
-                Some((s, e)) if e - s >= 2 => offer(worker, lp, groups, s, e, acc, block),
+                Some((s, e)) if e - s >= 2 => {
+                    offer(worker, lp, groups, s, e, acc, block, Announce::Now)
+                }
                 // SAFETY: claimed just above: ours alone.
                 Some((s, e)) => unsafe { groups.fold(lp, acc, s, e) },
                 None => acc,
             };
+        }
+        if let Some(ran) = &mut unannounced {
+            *ran += took;
+            if *ran >= BLOCK_TARGET {
+                // A loop this long is worth a wake-up: the token is still there.
+                worker.announce();
+                unannounced = None;
+            }
         }
     }
     acc
@@ -278,9 +330,12 @@ struct Block {
     patience: u32,
     /// The last block's length (in groups) and time, or `None` before the first.
     last: Option<(usize, Duration)>,
-    /// The cost per block estimated from the last two blocks of different lengths, or `None`
-    /// while there were none.
-    fixed: Option<Duration>,
+    /// The last two blocks of different lengths, whose line gives the cost per block
+    /// (`intercept`), or `None` while there were none. Kept as the two points and fitted
+    /// only when a block is long enough for the fit to matter: a loop's first blocks grow
+    /// eightfold on their whole time whatever the fit says, and fitting each of them cost
+    /// a tiny loop more than its clock reads.
+    pair: Option<((usize, Duration), (usize, Duration))>,
 }
 
 impl Block {
@@ -291,7 +346,7 @@ impl Block {
             same: 0,
             patience: 4,
             last: None,
-            fixed: None,
+            pair: None,
         }
     }
 
@@ -307,32 +362,34 @@ impl Block {
 
     /// Sizes the next block after one of `ran` groups took `took` (type docs).
     fn resize(&mut self, ran: usize, took: Duration) {
-        if let Some((last_len, last_took)) = self.last
-            && last_len != ran
+        if let Some(last) = self.last
+            && last.0 != ran
         {
-            self.fixed = Some(intercept((last_len, last_took), (ran, took)));
+            self.pair = Some((last, (ran, took)));
         }
         self.last = Some((ran, took));
-        let Some(fixed) = self.fixed else {
-            // One length seen so far: grow as long as the whole block is short; past half
-            // the target, try twice the length once to learn what a block costs by itself.
-            self.len = if took < BLOCK_TARGET / 8 {
-                self.len.saturating_mul(8)
-            } else {
-                self.len.saturating_mul(2)
-            };
-            return;
-        };
-        let items = took.saturating_sub(fixed);
-        let target = BLOCK_TARGET.max(fixed);
-        let len = if items < target / 8 {
+        let len = if took < BLOCK_TARGET / 8 {
+            // Whatever the cost per block, the items took less than this: the rule below
+            // would grow eightfold too.
             self.len.saturating_mul(8)
-        } else if items < target / 2 {
-            self.len.saturating_mul(2)
-        } else if items > target * 2 {
-            (self.len / 2).max(1)
+        } else if let Some((a, b)) = self.pair {
+            let fixed = intercept(a, b);
+            let items = took.saturating_sub(fixed);
+            let target = BLOCK_TARGET.max(fixed);
+            if items < target / 8 {
+                self.len.saturating_mul(8)
+            } else if items < target / 2 {
+                self.len.saturating_mul(2)
+            } else if items > target * 2 {
+                (self.len / 2).max(1)
+            } else {
+                self.len
+            }
         } else {
-            self.len
+            // One length seen so far, and past an eighth of the target: try twice the
+            // length once to learn what a block costs by itself.
+            self.len = self.len.saturating_mul(2);
+            return;
         };
         if len != self.len {
             self.same = 0;

@@ -7,7 +7,7 @@
 //! once (`join_now`), and recurses on the lower half; a worker that takes a half does the
 //! same. Every worker has a lane after O(log workers) steps.
 
-use crate::join::join_now;
+use crate::join::{Announce, join_now};
 use crate::pool::WorkerThread;
 
 /// Runs `lane(worker, i)` for every `i` in `first..first + count`, spread over the pool, and
@@ -31,6 +31,7 @@ where
     let low = count / 2;
     let (a, b) = join_now(
         worker,
+        Announce::Now,
         |w| fan_out(w, first, low, lane, combine),
         |w| fan_out(w, first + low, count - low, lane, combine),
     );

@@ -84,9 +84,12 @@ pub enum Schedule {
         min_chunk: usize,
     },
     /// Lazy binary splitting, the default. A worker runs its piece in blocks of about
-    /// 10 µs (sized by measuring, so tiny bodies still run as a plain inner loop), and once
-    /// the piece has run that long it leaves what remains open to thieves: an idle worker
-    /// takes the upper half of what is left at that moment and does the same with it. So
+    /// 10 µs (sized by measuring, so tiny bodies still run as a plain inner loop) and
+    /// leaves what remains open to thieves from the start: an idle worker takes the upper
+    /// half of what is left at that moment (the last item too) and does the same with it.
+    /// A sleeping worker is woken for it once the piece has run 10 µs, or by the pool's
+    /// heartbeat (every 100 µs by default, [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval)) if the first item is
+    /// longer, so a loop of a few long items runs them side by side. So
     /// the range is cut only where a steal happens, as rayon's adaptive splitting and
     /// oneTBB's `auto_partitioner` aim for, but decided while the loop runs: a costly
     /// stretch found late is still shared, and a thief does not wait for a busy (or

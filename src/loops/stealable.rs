@@ -47,17 +47,22 @@ impl Stealable {
         }
     }
 
-    /// The owner's claim: the next `block` items, but never more than a quarter of what is
-    /// left (at least one item), so that a block sized on cheap items cannot take a costly
-    /// stretch out of the thieves' reach; `None` if nothing is left.
+    /// The owner's claim: the next `block` items, but no more than a quarter of what is
+    /// left unless that is under a quarter of `block` (and at least one item), so that a
+    /// block sized on cheap items cannot take a costly stretch out of the thieves' reach,
+    /// while the end of a range nobody steals from takes a few claims, not one per quarter
+    /// down to a single item. Also tells whether the claim took everything left (no later
+    /// claim or steal can then get anything). `None` if nothing is left.
     #[inline]
-    pub(crate) fn claim(&self, block: usize) -> Option<(usize, usize)> {
-        self.claim_at_most(block, 4)
+    pub(crate) fn claim(&self, block: usize) -> Option<(usize, usize, bool)> {
+        let block = block.min(MAX_LEN) as u32;
+        self.claim_with(|left| block.min((left / 4).max(block / 4)))
     }
 
+    /// Claims `want(left)` items from the front (at least one, at most `left`), and tells
+    /// whether that was all of them.
     #[inline]
-    fn claim_at_most(&self, block: usize, share: u32) -> Option<(usize, usize)> {
-        let block = block.min(MAX_LEN) as u32;
+    fn claim_with(&self, want: impl Fn(u32) -> u32) -> Option<(usize, usize, bool)> {
         let mut bounds = self.bounds.load(Ordering::Relaxed);
         loop {
             let (start, end) = unpack(bounds);
@@ -65,14 +70,20 @@ impl Stealable {
                 return None;
             }
             let left = end - start;
-            let stop = start + block.min(left / share).max(1);
+            let stop = start + want(left).clamp(1, left);
             match self.bounds.compare_exchange_weak(
                 bounds,
                 pack(stop, end),
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return Some((self.base + start as usize, self.base + stop as usize)),
+                Ok(_) => {
+                    return Some((
+                        self.base + start as usize,
+                        self.base + stop as usize,
+                        stop == end,
+                    ));
+                }
                 Err(now) => bounds = now,
             }
         }
@@ -81,20 +92,20 @@ impl Stealable {
     /// The owner's claim of everything left.
     #[inline]
     pub(crate) fn claim_rest(&self) -> Option<(usize, usize)> {
-        self.claim_at_most(MAX_LEN, 1)
+        self.claim_with(|left| left).map(|(s, e, _)| (s, e))
     }
 
-    /// A thief's steal: the upper half of what is left (rounded up), if at least two
-    /// indices are left, so that neither half is empty.
+    /// A thief's steal: the upper half of what is left, rounded up, so a single index left
+    /// is taken too (its owner may be in the middle of a long item: the last item of a loop
+    /// of a few long ones must not wait for it). `None` if nothing is left.
     pub(crate) fn steal_half(&self) -> Option<(usize, usize)> {
         let mut bounds = self.bounds.load(Ordering::Relaxed);
         loop {
             let (start, end) = unpack(bounds);
-            let left = (end.saturating_sub(start)) as usize;
-            if left < 2 {
+            if start >= end {
                 return None;
             }
-            let mid = start + (left / 2) as u32;
+            let mid = start + (end - start) / 2;
             match self.bounds.compare_exchange_weak(
                 bounds,
                 pack(start, mid),
@@ -124,24 +135,42 @@ mod tests {
     #[test]
     fn claims_and_steals_partition_the_range() {
         let r = Stealable::new(100, 200);
-        assert_eq!(r.claim(10), Some((100, 110)));
+        assert_eq!(r.claim(10), Some((100, 110, false)));
         assert_eq!(r.steal_half(), Some((155, 200)));
         assert!(r.was_stolen());
-        // At most a quarter of the 45 left.
-        assert_eq!(r.claim(100), Some((110, 121)));
+        // At most a quarter of the 45 left (a quarter of the block asked for is less).
+        assert_eq!(r.claim(40), Some((110, 121, false)));
         assert_eq!(r.claim_rest(), Some((121, 155)));
         assert_eq!(r.claim(1), None);
         assert_eq!(r.steal_half(), None);
     }
 
     #[test]
-    fn steals_leave_both_halves_non_empty() {
+    fn steals_take_the_upper_half_down_to_the_last_index() {
         let r = Stealable::new(0, 9);
         assert_eq!(r.steal_half(), Some((4, 9)));
         assert_eq!(r.steal_half(), Some((2, 4)));
         assert_eq!(r.steal_half(), Some((1, 2)));
+        assert_eq!(r.steal_half(), Some((0, 1)));
         assert_eq!(r.steal_half(), None);
-        assert_eq!(r.claim_rest(), Some((0, 1)));
+        assert_eq!(r.claim_rest(), None);
+    }
+
+    #[test]
+    fn the_end_of_a_range_takes_a_few_claims() {
+        // Blocks of 4,096: claims shrink to a quarter of what is left, but not below 1,024.
+        let r = Stealable::new(0, 10_000);
+        let mut claims = Vec::new();
+        while let Some((s, e, last)) = r.claim(4096) {
+            claims.push(e - s);
+            assert_eq!(last, claims.iter().sum::<usize>() == 10_000);
+        }
+        assert_eq!(claims.iter().sum::<usize>(), 10_000);
+        assert_eq!(
+            claims,
+            [2500, 1875, 1406, 1054, 1024, 1024, 1024, 93],
+            "{claims:?}"
+        );
     }
 }
 
@@ -165,7 +194,7 @@ mod loom_models {
                 })
                 .collect();
             let mut seen = [0u8; 8];
-            while let Some((s, e)) = r.claim(2) {
+            while let Some((s, e, _)) = r.claim(2) {
                 (s..e).for_each(|i| seen[i] += 1);
             }
             for t in thieves {

@@ -412,9 +412,13 @@ impl<S> ThreadPoolBuilder<S> {
     /// A `join` records its second half privately, at the cost of a function call, and only
     /// publishes it (to the worker's stealable deque) on a heartbeat, or when an idle worker
     /// asks. A shorter interval spreads new work faster at the cost of more promotions that
-    /// nobody steals; a longer one lowers that cost. The heartbeat thread sleeps while the
-    /// whole pool is idle, while every worker is busy, and while no busy worker reaches a
-    /// `join` (one waiting for input inside `install`, say); a pool of one thread has none.
+    /// nobody steals; a longer one lowers that cost. A beat also wakes a sleeping worker
+    /// for work left on a deque that nobody was woken for (a parallel loop offers its
+    /// range that way, and wakes a sleeper itself only after 10 µs), so the interval also
+    /// bounds how long a loop whose first item is long leaves idle workers asleep. The
+    /// heartbeat thread sleeps while the whole pool is idle, while every worker is busy,
+    /// and while no busy worker reaches a `join` and no deque holds work (one waiting for
+    /// input inside `install`, say); a pool of one thread has none.
     /// Less than 1 µs is an error at `build`.
     ///
     /// # Examples

@@ -55,6 +55,19 @@
 //! `parked`, fence and look at the flags, the handshake once more. A half that waits for a
 //! thief keeps the beats going, since each beat wakes a sleeper for it; halves deeper on a
 //! worker's stack reach thieves only through that worker's `join`s, which answer beats.
+//!
+//! # Offers nobody was woken for
+//!
+//! A parallel loop offers its range on its worker's deque from its start without waking
+//! anyone (`WorkerThread::push_unannounced`): most loops are over before a woken worker
+//! could arrive, and the futex call would cost them more than they gain. But its first item
+//! may be long, and nothing else would tell a sleeper. So a beat also wakes a sleeper while
+//! some deque holds a job, and such a job keeps the thread from parking as unheeded (while
+//! some worker sleeps in the counts, as only those are woken by a beat): an idle worker
+//! waits at most about one interval for it. The pusher kicks a parked thread
+//! (`kick_if`, if some worker sleeps) after its push: the push, its fence and its load of
+//! `parked` against the thread's store of `parked`, fence and look at the deques, the
+//! handshake once more.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,22 +128,35 @@ impl Heartbeat {
             },
             || {
                 // Unheeded: every flag is still up from the last beat (no worker has come
-                // to a `join` since), and no half waits for a thief.
+                // to a `join` since), no half waits for a thief, and no job offered without
+                // a wake-up waits on a deque for a sleeper (see "Offers nobody was woken
+                // for" above). Sleepers in the counts only: a worker parked inside a region
+                // or blocked is not woken by a beat, so a job it cannot take must not keep
+                // the thread beating.
+                let offered = || {
+                    registry.sleep.some_sleeping()
+                        && registry
+                            .thread_infos
+                            .iter()
+                            .any(|info| !info.stealer.is_empty())
+                };
                 registry.thread_infos.iter().all(|info| {
                     info.heartbeat.load(Ordering::Relaxed) && !info.pending.has_entries()
-                })
+                }) && !offered()
             },
             || {
-                let mut recorded = false;
+                let mut waiting = false;
                 for info in registry.thread_infos.iter() {
                     raise(&info.heartbeat);
-                    recorded |= info.pending.has_entries();
+                    waiting |= info.pending.has_entries() || !info.stealer.is_empty();
                 }
-                if recorded {
-                    // A busy worker has recorded `join` halves: if nobody is searching, wake
-                    // a sleeper to steal one. Its owner may be in a first half that never
-                    // joins again (so it would never promote it): this bounds the time an
-                    // idle worker waits for such a half by one interval.
+                if waiting {
+                    // A busy worker has recorded `join` halves, or a job on its deque: if
+                    // nobody is searching, wake a sleeper to steal one. Its owner may be in
+                    // a first half that never joins again (so it would never promote it),
+                    // or in a long item of a loop that offered its range without waking
+                    // anyone: this bounds the time an idle worker waits for such work by
+                    // one interval.
                     registry.sleep.notify_work();
                 }
             },
@@ -322,6 +348,52 @@ mod loom_models {
             flag.store(false, Ordering::Relaxed);
             hb.kick_if(|| true);
             while !flag.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            hb.stop();
+            thread.join().unwrap();
+        });
+    }
+
+    /// A job offered without a wake-up (`WorkerThread::push_unannounced`, a loop's range at
+    /// its start) while the thread parks as unheeded: either the thread's look at the deques
+    /// after raising `parked` sees the job, or the pusher's kick after its push sees
+    /// `parked`; a beat then follows that wakes a sleeper for it. If both missed, the thread
+    /// would stay parked and the worker would spin forever: loom fails the model (it does
+    /// with the kick taken out).
+    #[test]
+    fn an_offer_without_a_wake_up_is_seen_by_a_beat() {
+        loom::model(|| {
+            let hb = Arc::new(Heartbeat::new(Duration::ZERO));
+            // The worker's flag: raised by beats, never answered (the worker is in a long
+            // item). `queued`: the deque holds the offered job. `woken`: a beat saw it.
+            let flag = Arc::new(AtomicBool::new(false));
+            let queued = Arc::new(AtomicBool::new(false));
+            let woken = Arc::new(AtomicBool::new(false));
+            let thread = {
+                let (hb, flag, queued, woken) =
+                    (hb.clone(), flag.clone(), queued.clone(), woken.clone());
+                thread::spawn(move || {
+                    hb.run_with(
+                        || false,
+                        || flag.load(Ordering::Relaxed) && !queued.load(Ordering::Relaxed),
+                        || {
+                            flag.store(true, Ordering::Relaxed);
+                            if queued.load(Ordering::Relaxed) {
+                                woken.store(true, Ordering::Relaxed);
+                            }
+                        },
+                    )
+                })
+            };
+            // The worker is in its long item once the first beat is out.
+            while !flag.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            // `push_unannounced`: the push, then the kick (some worker sleeps).
+            queued.store(true, Ordering::Relaxed);
+            hb.kick_if(|| true);
+            while !woken.load(Ordering::Relaxed) {
                 thread::yield_now();
             }
             hb.stop();

@@ -472,6 +472,39 @@ impl WorkerThread {
         }
     }
 
+    /// `push` for work offered before anyone is known to want it (a parallel loop's range
+    /// at its start): wakes no sleeper. A searcher takes it as any job; a sleeper is woken
+    /// for it by the heartbeat thread if it is still there at the next beat (so an idle
+    /// worker waits at most about one interval for it, see `pool/heartbeat.rs`), or by
+    /// `announce` if the pusher decides it should be taken sooner. Kicks the heartbeat
+    /// thread if it is parked, as that bound needs it beating.
+    ///
+    /// Inside an isolation region, and on a `use_current_thread` pool's adopted worker
+    /// (which the heartbeat thread may count as outside the pool), it is `push`.
+    #[inline]
+    pub(crate) fn push_unannounced(&self, job: JobRef) -> Result<(), JobRef> {
+        let region = self.region();
+        if !region.is_none() || self.adopted.get() {
+            return self.push(job);
+        }
+        match self.deque.push_tagged(job.into_raw(), region.tag()) {
+            Ok(()) => {
+                // The kick's fence orders the push before its load of `parked`; it pairs
+                // with the heartbeat thread's fence before it looks at the deques.
+                self.registry.kick_heartbeat_if_some_asleep();
+                Ok(())
+            }
+            // SAFETY: the pointer came from `into_raw` just above and was not stored.
+            Err(ptr) => Err(unsafe { JobRef::from_raw(ptr, region) }),
+        }
+    }
+
+    /// Wakes a sleeper for a job pushed with `push_unannounced`, as `push` would have.
+    #[inline]
+    pub(crate) fn announce(&self) {
+        self.registry.sleep.notify_work_in(self.region());
+    }
+
     /// The region this worker's `brigade::sync` waits run in (`Isolation::sync`): its region,
     /// unless that is a task region. Jobs it sends into other pools belong to it.
     #[inline]

@@ -145,12 +145,12 @@ impl Sleep {
         awake > cores
     }
 
-    /// True if some worker is awake and searching: work offered now is taken without a
-    /// wake-up (a parallel loop then offers its range at once). A hint (Relaxed): it decides
-    /// only how soon work is offered, never whether a wake-up happens.
+    /// True if some worker sleeps in the counts (not parked inside a region or blocked): a
+    /// `notify_work` would wake one. A hint (Relaxed), read after the heartbeat thread's
+    /// fence.
     #[inline]
-    pub(crate) fn some_searching(&self) -> bool {
-        searching(self.counts.load(Ordering::Relaxed)) != 0
+    pub(crate) fn some_sleeping(&self) -> bool {
+        sleeping(self.counts.load(Ordering::Relaxed)) != 0
     }
 
     /// True if all `num_workers` workers are asleep (in the sleep counts, or parked inside
