@@ -4,9 +4,11 @@
 //! about `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner
 //! loop stays a plain loop the compiler can vectorize). A piece of two groups or more keeps
 //! its range in a [`Stealable`] and offers one *token* job on its deque before its first
-//! block, since that block may be one long item. The push wakes nobody: a searching worker
-//! takes the token as any job; if nobody has after the piece ran a block target, the owner
-//! wakes a sleeper for it; and the heartbeat thread wakes one at its next beat while the
+//! block, since that block may be one long item. The push wakes nobody while the pool is
+//! busy (on an idle pool it does, `WorkerThread::push_unannounced`): a searching worker
+//! takes the token as any job; if nobody has by the end of a block a block target into the
+//! piece, the owner wakes a sleeper for it; and the heartbeat thread wakes one at its next
+//! beat while the
 //! token sits on the deque (`pool/heartbeat.rs`), so an idle worker waits at most about one
 //! heartbeat interval for it even while the owner is inside a single long item. A loop of
 //! a few microseconds thus costs a push and a pop, and no futex call. An idle worker that
@@ -148,11 +150,11 @@ where
     }
     if end - start >= 2 && worker.registry().num_threads() > 1 {
         // Offered before the first block: a first item may be long (two 20 ms items on two
-        // threads took 40 ms when the range was offered only after a first block). Nobody is
-        // woken for it yet: a searcher takes it, the heartbeat thread wakes a sleeper for it
-        // at its next beat if it is still there, and the owner wakes one itself after a
-        // block target (`claim_blocks`). A loop of a few microseconds thus costs a push and a
-        // pop, not a wake-up that finds nothing left.
+        // threads took 40 ms when the range was offered only after a first block). In a
+        // busy pool nobody is woken for it yet: a searcher takes it, the heartbeat thread
+        // wakes a sleeper for it at its next beat if it is still there, and the owner wakes
+        // one itself after a block target (`claim_blocks`). A loop of a few microseconds
+        // thus costs a push and a pop, not a wake-up that finds nothing left.
         return offer(
             worker,
             lp,

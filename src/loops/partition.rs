@@ -87,9 +87,11 @@ pub enum Schedule {
     /// 10 µs (sized by measuring, so tiny bodies still run as a plain inner loop) and
     /// leaves what remains open to thieves from the start: an idle worker takes the upper
     /// half of what is left at that moment (the last item too) and does the same with it.
-    /// A sleeping worker is woken for it once the piece has run 10 µs, or by the pool's
-    /// heartbeat (every 100 µs by default, [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval)) if the first item is
-    /// longer, so a loop of a few long items runs them side by side. So
+    /// A sleeping worker is woken for it at once if the pool was idle, else at the end of
+    /// the first block 10 µs or more into the piece, or by the pool's heartbeat (every
+    /// 100 µs by default, [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval))
+    /// if the first item is longer, so a loop of a few long items runs them side by side.
+    /// So
     /// the range is cut only where a steal happens, as rayon's adaptive splitting and
     /// oneTBB's `auto_partitioner` aim for, but decided while the loop runs: a costly
     /// stretch found late is still shared, and a thief does not wait for a busy (or

@@ -413,9 +413,10 @@ impl<S> ThreadPoolBuilder<S> {
     /// publishes it (to the worker's stealable deque) on a heartbeat, or when an idle worker
     /// asks. A shorter interval spreads new work faster at the cost of more promotions that
     /// nobody steals; a longer one lowers that cost. A beat also wakes a sleeping worker
-    /// for work left on a deque that nobody was woken for (a parallel loop offers its
-    /// range that way, and wakes a sleeper itself only after 10 µs), so the interval also
-    /// bounds how long a loop whose first item is long leaves idle workers asleep. The
+    /// for work left on a deque that nobody was woken for (a parallel loop in a busy pool
+    /// offers its range that way, and wakes a sleeper itself only at the end of a block
+    /// 10 µs or more into the loop), so the interval also bounds how long a loop whose
+    /// first item is long leaves idle workers asleep. The
     /// heartbeat thread sleeps while the whole pool is idle, while every worker is busy,
     /// and while no busy worker reaches a `join` and no deque holds work (one waiting for
     /// input inside `install`, say); a pool of one thread has none.

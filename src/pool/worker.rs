@@ -473,11 +473,14 @@ impl WorkerThread {
     }
 
     /// `push` for work offered before anyone is known to want it (a parallel loop's range
-    /// at its start): wakes no sleeper. A searcher takes it as any job; a sleeper is woken
-    /// for it by the heartbeat thread if it is still there at the next beat (so an idle
-    /// worker waits at most about one interval for it, see `pool/heartbeat.rs`), or by
-    /// `announce` if the pusher decides it should be taken sooner. Kicks the heartbeat
-    /// thread if it is parked, as that bound needs it beating.
+    /// at its start): wakes no sleeper while the heartbeat thread is beating. A searcher
+    /// takes it as any job; a sleeper is woken for it by the heartbeat thread if it is
+    /// still there at the next beat (so an idle worker waits at most about one interval for
+    /// it, see `pool/heartbeat.rs`), or by `announce` if the pusher decides it should be
+    /// taken sooner. If the heartbeat thread is parked (the pool was idle), this wakes a
+    /// sleeper at once, as `push` does: waking the heartbeat thread would cost the same
+    /// futex call, and its first beat came 0.2 to 5 ms later on a VM whose idle cores
+    /// sleep (a loop of two 5 ms items after 5 ms idle often ran serially).
     ///
     /// Inside an isolation region, and on a `use_current_thread` pool's adopted worker
     /// (which the heartbeat thread may count as outside the pool), it is `push`.
@@ -489,9 +492,14 @@ impl WorkerThread {
         }
         match self.deque.push_tagged(job.into_raw(), region.tag()) {
             Ok(()) => {
-                // The kick's fence orders the push before its load of `parked`; it pairs
-                // with the heartbeat thread's fence before it looks at the deques.
-                self.registry.kick_heartbeat_if_some_asleep();
+                // Either the heartbeat thread, after raising `parked` and its fence, sees
+                // this job on the deque (and beats for it), or this load after the push
+                // and the fence sees it parked (the store-buffering handshake of its
+                // kicks).
+                if self.registry.heartbeat.parked_after_fence() {
+                    // That fence came after the push, as `notify_work`'s would.
+                    self.registry.sleep.notify_work_fenced();
+                }
                 Ok(())
             }
             // SAFETY: the pointer came from `into_raw` just above and was not stored.

@@ -202,6 +202,13 @@ impl Sleep {
     pub(crate) fn notify_work(&self) {
         // SeqCst fence: pairs with the fence in `sleep` (see the module docs).
         fence(Ordering::SeqCst);
+        self.notify_work_fenced();
+    }
+
+    /// `notify_work` for a caller that has already made a SeqCst fence since the work became
+    /// visible (`WorkerThread::push_unannounced`): that fence pairs with the one in `sleep`.
+    #[inline]
+    pub(crate) fn notify_work_fenced(&self) {
         let counts = self.counts.load(Ordering::Relaxed);
         if searching(counts) == 0 && sleeping(counts) > 0 {
             self.wake_any();
