@@ -8,12 +8,11 @@
 //! busy (on an idle pool it does, `WorkerThread::push_unannounced`): a searching worker
 //! takes the token as any job; if nobody has by the end of a block a block target into the
 //! piece, the owner wakes a sleeper for it; and the heartbeat thread wakes one at its next
-//! beat while the
-//! token sits on the deque (`pool/heartbeat.rs`), so an idle worker waits at most about one
-//! heartbeat interval for it even while the owner is inside a single long item. A loop of
-//! a few microseconds thus costs a push and a pop, and no futex call. An idle worker that
-//! steals the token takes the upper half of what is left at that moment, rounded up, so
-//! the last group too (`Stealable::steal_half`), offers a new token for the
+//! beat while the token sits on the deque (`pool/heartbeat.rs`), so an idle worker waits at
+//! most about one heartbeat interval for it even while the owner is inside a single long
+//! item. A loop of a few microseconds thus costs a push and a pop, and no futex call. An
+//! idle worker that steals the token takes the upper half of what is left at that moment,
+//! rounded up, so the last group too (`Stealable::steal_half`), offers a new token for the
 //! same range on its own deque (so the range stays open to thieves even if its owner is
 //! descheduled), and runs its half as a piece of its own, which gets a token of its own in
 //! turn. The owner goes on claiming blocks from the front; when it sees a steal, it moves
