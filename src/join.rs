@@ -322,7 +322,7 @@ where
 }
 
 /// Whether publishing a `join_now` half wakes a sleeper for it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Announce {
     /// Now, if nobody is searching (`WorkerThread::push`).
     Now,

@@ -767,7 +767,8 @@ fn a_few_long_items_run_side_by_side() {
                 "{threads} threads, round {round}: the items did not all run at once"
             );
         }
-        // The same through the iterator verbs, from a worker and from outside the pool.
+        // The same through the iterator verbs, from a worker (the loop above came from
+        // outside the pool).
         let started = AtomicUsize::new(0);
         let met: usize = pool.install(|| {
             use brigade::prelude::*;

@@ -416,10 +416,10 @@ impl<S> ThreadPoolBuilder<S> {
     /// for work left on a deque that nobody was woken for (a parallel loop in a busy pool
     /// offers its range that way, and wakes a sleeper itself only at the end of a block
     /// 10 µs or more into the loop), so the interval also bounds how long a loop whose
-    /// first item is long leaves idle workers asleep. The
-    /// heartbeat thread sleeps while the whole pool is idle, while every worker is busy,
-    /// and while no busy worker reaches a `join` and no deque holds work (one waiting for
-    /// input inside `install`, say); a pool of one thread has none.
+    /// first item is long leaves idle workers asleep. The heartbeat thread sleeps while the
+    /// whole pool is idle, while every worker is busy, and while no busy worker reaches a
+    /// `join` and no deque holds work (one waiting for input inside `install`, say); a pool
+    /// of one thread has none.
     /// Less than 1 µs is an error at `build`.
     ///
     /// # Examples
