@@ -383,7 +383,9 @@ fn one_thread(c: &mut Criterion) {
     pair!(
         "unzip",
         v.iter().map(|&x| (x, f(x))).unzip::<_, _, Vec<_>, Vec<_>>(),
-        v.par_iter().map(|&x| (x, f(x))).unzip::<u64, u64>()
+        v.par_iter()
+            .map(|&x| (x, f(x)))
+            .unzip::<_, _, Vec<_>, Vec<_>>()
     );
     pair!(
         "words",

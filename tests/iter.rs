@@ -418,7 +418,7 @@ fn collect_drops_every_item_it_made_once_when_a_closure_panics() {
                 let r = catch_unwind(AssertUnwindSafe(|| {
                     pool.install(|| {
                         it().map(|i| (make(i), make(i)))
-                            .unzip::<Counted<'_>, Counted<'_>>()
+                            .unzip::<_, _, Vec<Counted<'_>>, Vec<Counted<'_>>>()
                     })
                 }));
                 expect_our_panic(r);

@@ -2,7 +2,10 @@
 //! alone, stacked on each other and on `map`, `filter`, `enumerate`, `zip` and `fold`, and
 //! under every order-keeping terminal, against std's sequential iterators; over random
 //! lengths (0 and 1 included), thread counts 1 to 8, every schedule and `with_min_len` /
-//! `with_max_len`. Then `Vec`s by value through each adaptor, with panics and early exits:
+//! `with_max_len`. The verbs that came later, each against std: slice parts (`par_split`,
+//! `par_split_inclusive`, `par_chunk_by`, their `_mut` kin), `par_array_windows`, the
+//! comparisons, tuples zipped, `flatten_iter`, `collect_vec_list`, the blocks adaptors and
+//! `unzip_into_vecs`. Then `Vec`s by value through each adaptor, with panics and early exits:
 //! every item is dropped exactly once (small enough for miri).
 
 mod common;
@@ -652,5 +655,166 @@ fn vecs_by_value_drop_each_item_once_through_the_adaptors() {
                 assert!(counts.balanced(), "{name}: {schedule:?} on {threads}");
             }
         }
+    }
+}
+
+/// A slice's parts (`par_split`, `par_split_inclusive`, `par_chunk_by` and the `_mut`
+/// kin) against std's, on `v` tuned as the case says; the `_mut` parts are each reversed
+/// in place, then the whole slice is compared with std's parts reversed the same way.
+#[inline(never)]
+fn slice_parts_match_std(
+    v: &[u32],
+    sep: u32,
+    schedule: Schedule,
+    lens: iter_cases::Lens,
+) -> Result<(), TestCaseError> {
+    let is_sep = |x: &u32| x % 7 == sep;
+    let runs = |a: &u32, b: &u32| a <= b;
+    let seq_split: Vec<&[u32]> = v.split(is_sep).collect();
+    let seq_incl: Vec<&[u32]> = v.split_inclusive(is_sep).collect();
+    let seq_runs: Vec<&[u32]> = v.chunk_by(runs).collect();
+    collects(tuned!(v.par_split(is_sep), schedule, lens), &seq_split)?;
+    collects(
+        tuned!(v.par_split_inclusive(is_sep), schedule, lens),
+        &seq_incl,
+    )?;
+    collects(tuned!(v.par_chunk_by(runs), schedule, lens), &seq_runs)?;
+    prop_assert_eq!(v.par_split(is_sep).len(), seq_split.len());
+    prop_assert_eq!(v.par_split_inclusive(is_sep).len(), seq_incl.len());
+    prop_assert_eq!(v.par_chunk_by(runs).len(), seq_runs.len());
+    collects(
+        v.par_chunk_by(runs).rev().map(<[u32]>::len),
+        &seq_runs.iter().rev().map(|r| r.len()).collect::<Vec<_>>(),
+    )?;
+    // The `_mut` kin: every part once, each reversed in place.
+    let mut par = v.to_vec();
+    let mut seq = v.to_vec();
+    tuned!(par.par_split_mut(is_sep), schedule, lens).for_each(<[u32]>::reverse);
+    seq.split_mut(is_sep).for_each(<[u32]>::reverse);
+    prop_assert_eq!(&par, &seq, "par_split_mut");
+    tuned!(par.par_split_inclusive_mut(is_sep), schedule, lens).for_each(<[u32]>::reverse);
+    seq.split_inclusive_mut(is_sep).for_each(<[u32]>::reverse);
+    prop_assert_eq!(&par, &seq, "par_split_inclusive_mut");
+    let parts = tuned!(par.par_chunk_by_mut(runs), schedule, lens)
+        .map(|r| {
+            r.reverse();
+            r.len()
+        })
+        .collect::<Vec<_>>();
+    let seq_parts = seq
+        .chunk_by_mut(runs)
+        .map(|r| {
+            r.reverse();
+            r.len()
+        })
+        .collect::<Vec<_>>();
+    prop_assert_eq!(parts, seq_parts, "par_chunk_by_mut");
+    prop_assert_eq!(&par, &seq, "par_chunk_by_mut");
+    Ok(())
+}
+
+/// The comparisons of indexed iterators (`cmp`, `partial_cmp`, `eq`, `ne`, `lt`, `le`,
+/// `gt`, `ge`) against std's, of `v` with `w`.
+#[inline(never)]
+fn comparisons_match_std(v: &[u32], w: &[u32]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(v.par_iter().cmp(w), v.iter().cmp(w.iter()), "cmp");
+    prop_assert_eq!(
+        v.par_iter().partial_cmp(w),
+        v.iter().partial_cmp(w.iter()),
+        "partial_cmp"
+    );
+    prop_assert_eq!(v.par_iter().eq(w), v.iter().eq(w.iter()), "eq");
+    prop_assert_eq!(v.par_iter().ne(w), v.iter().ne(w.iter()), "ne");
+    prop_assert_eq!(v.par_iter().lt(w), v.iter().lt(w.iter()), "lt");
+    prop_assert_eq!(v.par_iter().le(w), v.iter().le(w.iter()), "le");
+    prop_assert_eq!(v.par_iter().gt(w), v.iter().gt(w.iter()), "gt");
+    prop_assert_eq!(v.par_iter().ge(w), v.iter().ge(w.iter()), "ge");
+    // Floats: a NaN pair is unordered, as std says.
+    let f = |x: &u32| if *x == 13 { f64::NAN } else { f64::from(*x) };
+    let (fv, fw): (Vec<f64>, Vec<f64>) = (v.iter().map(f).collect(), w.iter().map(f).collect());
+    prop_assert_eq!(
+        fv.par_iter().partial_cmp(&fw),
+        fv.iter().partial_cmp(fw.iter()),
+        "partial_cmp of floats"
+    );
+    prop_assert_eq!(
+        fv.par_iter().le(&fw),
+        fv.iter().le(fw.iter()),
+        "le of floats"
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(iter_cases::config())]
+
+    #[test]
+    fn slice_parts_zips_flattens_and_comparisons_match_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+        sep in 0..7u32, cut in 0..MAX_LEN + 2, at in 0..MAX_LEN + 2,
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            slice_parts_match_std(&v, sep, schedule, lens)?;
+            // Compared with a copy, a prefix, and a copy changed at one place.
+            comparisons_match_std(&v, &v)?;
+            comparisons_match_std(&v, &v[..cut.min(len)])?;
+            comparisons_match_std(&v[..cut.min(len)], &v)?;
+            let mut changed = v.clone();
+            if let Some(x) = changed.get_mut(at) {
+                *x = if *x == 0 { 1 } else { *x - 1 };
+            }
+            comparisons_match_std(&v, &changed)?;
+            comparisons_match_std(&changed, &v)?;
+            // Tuples zipped (`MultiZip`), by value, by reference and by `par_iter_mut`.
+            let w: Vec<u32> = v.iter().rev().copied().collect();
+            collects(
+                tuned!((&v, &w, 0..len as u32).into_par_iter(), schedule, lens).map(|(a, b, i)| a * 100 + b + i),
+                &v.iter().zip(&w).zip(0..len as u32).map(|((a, b), i)| a * 100 + b + i).collect::<Vec<_>>(),
+            )?;
+            collects((v.clone(),).into_par_iter().map(|(x,)| x), &v)?;
+            let mut t = (v.clone(), w.clone(), vec![0u32; len / 2]);
+            t.par_iter_mut().for_each(|(a, b, c)| *c = *a + *b);
+            prop_assert_eq!(&t.2, &v.iter().zip(&w).take(len / 2).map(|(a, b)| a + b).collect::<Vec<_>>());
+            prop_assert_eq!((&t).into_par_iter().len(), len / 2);
+            // `flatten_iter` and `collect_vec_list`, also after a `filter`.
+            let nested: Vec<Vec<u32>> = v.chunks(3).map(<[u32]>::to_vec).collect();
+            collects(tuned!(nested.par_iter(), schedule, lens).flatten_iter().copied(), &v)?;
+            collects(
+                tuned!(v.par_iter(), schedule, lens).map(|&x| (x % 3 == 0).then_some(x)).flatten_iter(),
+                &v.iter().copied().filter(|x| x % 3 == 0).collect::<Vec<_>>(),
+            )?;
+            let list = tuned!(v.par_iter().copied(), schedule, lens).filter(|x| x % 2 == 0).collect_vec_list();
+            prop_assert_eq!(list.into_iter().flatten().collect::<Vec<_>>(), v.iter().copied().filter(|x| x % 2 == 0).collect::<Vec<_>>());
+            // Array windows, as std's windows.
+            collects(
+                tuned!(v.par_array_windows::<3>(), schedule, lens).map(|&[a, b, c]| a * 10_000 + b * 100 + c),
+                &v.windows(3).map(|w| w[0] * 10_000 + w[1] * 100 + w[2]).collect::<Vec<_>>(),
+            )?;
+            collects(v.par_array_windows::<1>().rev().map(|&[a]| a), &v.iter().rev().copied().collect::<Vec<_>>())?;
+            // Blocks: the same items and results as the iterator itself.
+            let seq: Vec<u32> = v.clone();
+            indexed_terminals(|| tuned!(v.par_iter().copied(), schedule, lens).by_exponential_blocks(), &seq, sep * 7)?;
+            indexed_terminals(|| tuned!(v.par_iter().copied(), schedule, lens).by_uniform_blocks(cut.max(1)), &seq, sep * 7)?;
+            collects(
+                v.par_iter().copied().by_uniform_blocks(at.max(1)).filter(|x| x % 2 == 1),
+                &v.iter().copied().filter(|x| x % 2 == 1).collect::<Vec<_>>(),
+            )?;
+            prop_assert_eq!(
+                v.par_iter().by_uniform_blocks(at.max(1)).any(|&x| x == sep),
+                v.contains(&sep)
+            );
+            prop_assert_eq!(
+                v.par_iter().by_exponential_blocks().position_any(|&x| x == sep).map(|i| v[i]),
+                v.iter().position(|&x| x == sep).map(|_| sep)
+            );
+            // `unzip_into_vecs` into `Vec`s that held items before.
+            let (mut a, mut b) = (vec![9u32; 7], vec![1u64; 2]);
+            tuned!(v.par_iter(), schedule, lens).map(|&x| (x, u64::from(x) * 3)).unzip_into_vecs(&mut a, &mut b);
+            prop_assert_eq!(&a, &v);
+            prop_assert_eq!(b, v.iter().map(|&x| u64::from(x) * 3).collect::<Vec<_>>());
+            Ok(())
+        })?;
     }
 }

@@ -250,6 +250,122 @@ impl<'a, T> Windows<'a, T> {
 
 chunk_source!(Windows, Sync, &'a [T], std::slice::Windows<'a, T>);
 
+/// The parallel iterator of
+/// [`par_array_windows`](crate::iter::ParallelSlice::par_array_windows): every window of
+/// `N` consecutive items, as a `&[T; N]`.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let v = [1, 2, 3, 4];
+/// let it: brigade::iter::ArrayWindows<'_, i32, 2> = v.par_array_windows();
+/// assert_eq!(it.map(|[a, b]| a * b).collect::<Vec<_>>(), [2, 6, 12]);
+/// ```
+#[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone)]
+pub struct ArrayWindows<'a, T, const N: usize> {
+    slice: &'a [T],
+}
+
+/// A window of `N` items as an array reference.
+type AsArray<'a, T, const N: usize> = fn(&'a [T]) -> &'a [T; N];
+
+impl<'a, T, const N: usize> ArrayWindows<'a, T, N> {
+    pub(crate) fn new(slice: &'a [T]) -> Self {
+        assert!(N != 0, "window size must be non-zero");
+        ArrayWindows { slice }
+    }
+
+    fn count(&self) -> usize {
+        (self.slice.len() + 1).saturating_sub(N)
+    }
+
+    fn items(
+        &self,
+        start: usize,
+        end: usize,
+    ) -> std::iter::Map<std::slice::Windows<'a, T>, AsArray<'a, T, N>> {
+        // Windows `start..end` cover items `start..end - 1 + N`.
+        self.slice[start..end + N - 1]
+            .windows(N)
+            .map(|w| w.try_into().expect("a window of N items"))
+    }
+}
+
+impl<T, const N: usize> Sealed for ArrayWindows<'_, T, N> {}
+
+impl<'a, T: Sync, const N: usize> ParallelIterator for ArrayWindows<'a, T, N> {
+    type Item = &'a [T; N];
+    type State = ();
+    type Piece<'p>
+        = std::iter::Map<std::slice::Windows<'a, T>, AsArray<'a, T, N>>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::iter::Empty<&'a [T; N]>
+    where
+        Self: 'p;
+    const INDEXED: bool = true;
+    const FLUSHES: bool = false;
+    const BOUNDLESS: bool = false;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.count()
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        Config::default()
+    }
+
+    #[inline]
+    fn state(&self) {}
+
+    #[inline]
+    unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> Self::Piece<'p> {
+        self.items(start, end)
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, (): ()) -> Self::Flush<'p> {
+        std::iter::empty()
+    }
+
+    #[inline]
+    fn dry_from(&self, _start: usize) -> bool {
+        false
+    }
+}
+
+impl<'a, T: Sync, const N: usize> IndexedParallelIterator for ArrayWindows<'a, T, N> {
+    type RevPiece<'p>
+        = std::iter::Rev<std::iter::Map<std::slice::Windows<'a, T>, AsArray<'a, T, N>>>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        _: &'p mut (),
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        self.items(start, end).rev()
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for ArrayWindows<'_, T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArrayWindows")
+            .field("len", &self.slice.len())
+            .field("size", &N)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A mutable slice, shared by the pieces of one loop (see the module docs).
 type RawMut<'a, T> = <&'a mut [T] as LoopSource>::Raw;
 

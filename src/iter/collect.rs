@@ -186,28 +186,47 @@ where
             .unzip();
         return (concat(a), concat(b));
     }
+    let (mut va, mut vb) = (Vec::new(), Vec::new());
+    unzip_in_place(iter, &mut va, &mut vb);
+    (va, vb)
+}
+
+/// Splits an indexed iterator of pairs into `va` and `vb` (cleared first, their allocations
+/// reused when large enough), each piece writing its items in place. If a closure panics,
+/// both stay empty, and the items written so far are dropped (by the runs that own them)
+/// as the panic unwinds.
+pub(crate) fn unzip_in_place<I, A, B>(iter: I, va: &mut Vec<A>, vb: &mut Vec<B>)
+where
+    I: ParallelIterator<Item = (A, B)>,
+    A: Send,
+    B: Send,
+{
+    assert!(I::INDEXED, "only an indexed iterator is unzipped in place");
+    va.clear();
+    vb.clear();
     let len = iter.base_len();
-    let (mut va, mut vb) = (Vec::with_capacity(len), Vec::with_capacity(len));
+    va.reserve(len);
+    vb.reserve(len);
     let consumer = Unzip(
         InPlace {
-            slots: Slots::of(&mut va),
+            slots: Slots::of(va),
             len,
         },
         InPlace {
-            slots: Slots::of(&mut vb),
+            slots: Slots::of(vb),
             len,
         },
     );
     let (wa, wb) = drive(&iter, &consumer);
     wa.hand_over(0..len);
     wb.hand_over(0..len);
-    // SAFETY: `hand_over` returned for both, so slots `0..len` of each hold items that
-    // nobody else owns.
+    // SAFETY: `reserve` made room for `len` items in each (both were empty), and
+    // `hand_over` returned for both, so slots `0..len` of each hold items that nobody else
+    // owns.
     unsafe {
         va.set_len(len);
         vb.set_len(len);
     }
-    (va, vb)
 }
 
 /// The buffer of a `Vec` that the pieces of one loop write into, each its own slots.

@@ -57,14 +57,30 @@ pub(crate) trait Consumer<T>: Sync {
 }
 
 /// How an iterator wants its loop cut: [`with_schedule`](ParallelIterator::with_schedule),
-/// [`with_min_len`](ParallelIterator::with_min_len) and
-/// [`with_max_len`](ParallelIterator::with_max_len).
+/// [`with_min_len`](ParallelIterator::with_min_len),
+/// [`with_max_len`](ParallelIterator::with_max_len), and whether it runs as one loop or as
+/// a sequence of loops over blocks
+/// ([`by_exponential_blocks`](crate::iter::IndexedParallelIterator::by_exponential_blocks),
+/// [`by_uniform_blocks`](crate::iter::IndexedParallelIterator::by_uniform_blocks)).
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     schedule: Option<Schedule>,
     min_len: usize,
     max_len: usize,
+    blocks: Blocks,
+}
+
+/// How [`drive`] runs the base indices: as one loop, or as blocks one after the other,
+/// each block a loop of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Blocks {
+    /// One loop.
+    Whole,
+    /// Blocks of `p`, `2p`, `4p`... indices, `p` the current pool's thread count.
+    Exponential,
+    /// Blocks of this many indices (not zero).
+    Uniform(usize),
 }
 
 impl Default for Config {
@@ -73,6 +89,7 @@ impl Default for Config {
             schedule: None,
             min_len: 1,
             max_len: usize::MAX,
+            blocks: Blocks::Whole,
         }
     }
 }
@@ -108,7 +125,16 @@ impl Config {
             schedule: self.schedule.or(other.schedule),
             min_len: self.min_len.max(other.min_len),
             max_len: self.max_len.min(other.max_len),
+            blocks: match self.blocks {
+                Blocks::Whole => other.blocks,
+                mine => mine,
+            },
         }
+    }
+
+    /// Runs the loop as a sequence of `blocks`.
+    pub(crate) fn with_blocks(self, blocks: Blocks) -> Self {
+        Config { blocks, ..self }
     }
 
     /// The longest part of a piece that one state covers: `max_len`, but never below
@@ -324,7 +350,38 @@ where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
-    drive_range(iter, consumer, 0..iter.base_len())
+    let len = iter.base_len();
+    match iter.config().blocks {
+        Blocks::Whole => drive_range(iter, consumer, 0..len),
+        Blocks::Exponential => drive_blocks(iter, consumer, len, crate::current_num_threads(), 2),
+        Blocks::Uniform(size) => drive_blocks(iter, consumer, len, size, 1),
+    }
+}
+
+/// Runs `iter` into `consumer` in blocks from the front, one after the other, each block a
+/// loop of its own: the first of `first` base indices, each next one `growth` times as long
+/// as the one before. Stops before a block once the result is known (`Consumer::done`,
+/// `Consumer::skip`) or the iterator is dry there. Block bounds are multiples of
+/// `with_min_len`, so each piece still covers at least `min_len` indices, except the last
+/// piece of a block.
+fn drive_blocks<I, C>(iter: &I, consumer: &C, len: usize, first: usize, growth: usize) -> C::Acc
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    let min_len = iter.config().min_len();
+    let mut acc = consumer.identity();
+    let (mut start, mut size) = (0, first.max(1));
+    while start < len && !consumer.done() && !consumer.skip(start) && !iter.dry_from(start) {
+        let end = start.saturating_add(size.max(min_len)).min(len);
+        let end = if end == len { len } else { end - end % min_len };
+        // Blocks are disjoint and each runs once: every base index is driven at most once.
+        let block = drive_range(iter, consumer, start..end);
+        acc = consumer.reduce(acc, block);
+        start = end;
+        size = size.saturating_mul(growth);
+    }
+    acc
 }
 
 /// As [`drive`], over the base indices `range` only (within `0..base_len`).

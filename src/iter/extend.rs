@@ -75,9 +75,25 @@ pub trait ParallelExtend<T: Send> {
     fn par_extend<I>(&mut self, par_iter: I)
     where
         I: IntoParallelIterator<Item = T>;
+
+    /// Adds the items of a `Vec`, in order: [`par_extend`](Self::par_extend), which a
+    /// `Vec` that is still empty answers by taking the items' buffer as its own (what
+    /// `unzip`, `partition` and their kin hand each side).
+    #[doc(hidden)]
+    fn par_extend_from_vec(&mut self, items: Vec<T>) {
+        self.par_extend(items);
+    }
 }
 
 impl<T: Send> ParallelExtend<T> for Vec<T> {
+    fn par_extend_from_vec(&mut self, items: Vec<T>) {
+        if self.is_empty() {
+            *self = items;
+        } else {
+            self.par_extend(items);
+        }
+    }
+
     fn par_extend<I: IntoParallelIterator<Item = T>>(&mut self, par_iter: I) {
         let iter = par_iter.into_par_iter();
         if I::Iter::INDEXED {

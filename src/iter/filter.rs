@@ -1,5 +1,5 @@
 //! Adaptors that yield any number of items per base item: [`Filter`], [`FilterMap`],
-//! [`FlatMapIter`]. Their pieces are the base's pieces through the std adaptor of the same
+//! [`FlatMapIter`], [`FlattenIter`]. Their pieces are the base's pieces through the std adaptor of the same
 //! name; they are not indexed (the count of items per piece is unknown until it runs).
 
 use std::fmt;
@@ -280,6 +280,93 @@ where
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
         self.base.flush(state).flat_map(&self.f)
+    }
+
+    #[inline]
+    fn dry_from(&self, start: usize) -> bool {
+        self.base.dry_from(start)
+    }
+
+    #[inline]
+    fn cut_after(&self, start: usize) -> usize {
+        self.base.cut_after(start)
+    }
+}
+
+/// The parallel iterator of [`ParallelIterator::flatten_iter`].
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let rows = vec![vec![1u8, 2], vec![], vec![3]];
+/// let it: brigade::iter::FlattenIter<_> = rows.par_iter().flatten_iter();
+/// assert_eq!(it.copied().collect::<Vec<_>>(), [1, 2, 3]);
+/// ```
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+#[derive(Clone, Debug)]
+pub struct FlattenIter<I> {
+    base: I,
+}
+
+impl<I> FlattenIter<I> {
+    pub(crate) fn new(base: I) -> Self {
+        FlattenIter { base }
+    }
+}
+
+impl<I> Sealed for FlattenIter<I> {}
+
+impl<I> ParallelIterator for FlattenIter<I>
+where
+    I: ParallelIterator,
+    I::Item: IntoIterator,
+    <I::Item as IntoIterator>::Item: Send,
+{
+    type Item = <I::Item as IntoIterator>::Item;
+    type State = I::State;
+    type Piece<'p>
+        = std::iter::Flatten<I::Piece<'p>>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = std::iter::Flatten<I::Flush<'p>>
+    where
+        Self: 'p;
+    const INDEXED: bool = false;
+    const FLUSHES: bool = I::FLUSHES;
+    const BOUNDLESS: bool = I::BOUNDLESS;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.base.base_len()
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        self.base.config()
+    }
+
+    #[inline]
+    fn state(&self) -> I::State {
+        self.base.state()
+    }
+
+    #[inline]
+    unsafe fn piece<'p>(
+        &'p self,
+        state: &'p mut I::State,
+        start: usize,
+        end: usize,
+    ) -> Self::Piece<'p> {
+        // SAFETY: forwarded: the caller's promise is the one the base needs.
+        unsafe { self.base.piece(state, start, end) }.flatten()
+    }
+
+    #[inline]
+    fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
+        self.base.flush(state).flatten()
     }
 
     #[inline]

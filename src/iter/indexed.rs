@@ -1,7 +1,9 @@
 //! [`IndexedParallelIterator`]: iterators with one item per base index, whose items' places
 //! are known before they run.
 
-use crate::iter::collect::collect_in_place;
+use std::cmp::Ordering;
+
+use crate::iter::collect::{collect_in_place, unzip_in_place};
 use crate::iter::drive::{drive, drive_back};
 use crate::iter::enumerate::Enumerate;
 use crate::iter::filter::FilterMap;
@@ -12,15 +14,16 @@ use crate::iter::map::Map;
 use crate::iter::rev::Rev;
 use crate::iter::skip_take::{Skip, Take};
 use crate::iter::step_by::StepBy;
+use crate::iter::tuning::{ExponentialBlocks, UniformBlocks};
 use crate::iter::zip::Zip;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// A parallel iterator whose length is known and whose every item has a known place: the
-/// sources (slices, `Vec`s, ranges, chunks, windows) and what `map`, `enumerate`, `zip`,
-/// `copied`, `cloned`, `inspect`, `map_init`, `skip`, `take`, `step_by`, `rev`,
-/// `chunks`, `interleave` and the tuning adaptors make of them, and a `chain` of two of
-/// them; not `filter`, `filter_map`,
-/// `flat_map_iter`, `fold`, `par_lines` or `par_split_whitespace`.
+/// sources (slices, `Vec`s, ranges, chunks, windows, a slice's `par_split` parts, tuples
+/// zipped) and what `map`, `enumerate`, `zip`, `copied`, `cloned`, `inspect`, `map_init`,
+/// `skip`, `take`, `step_by`, `rev`, `chunks`, `interleave`, the blocks and the tuning
+/// adaptors make of them, and a `chain` of two of them; not `filter`, `filter_map`,
+/// `flat_map_iter`, `flatten_iter`, `fold`, `par_lines` or `par_split_whitespace`.
 ///
 /// # Examples
 ///
@@ -456,6 +459,64 @@ pub trait IndexedParallelIterator: ParallelIterator {
         drive(&self, &PositionAny::new(predicate))
     }
 
+    /// Runs the loop as a sequence of blocks, each a parallel loop of its own, one after
+    /// the other: the first of `p` items (`p` the current pool's thread count), then `2p`,
+    /// `4p`... (items `0..p`, `p..3p`, `3p..7p`...), so a few blocks in all. An early exit
+    /// ([`find_first`](ParallelIterator::find_first), [`any`](ParallelIterator::any),
+    /// `take_any`...) stops before the next block once it has its answer, so a
+    /// `find_first` whose match is at index `i` runs at most about `2i + p` items,
+    /// whatever the schedule. The items, their order and the results are those of the iterator
+    /// itself; only the `_last` searches ignore the blocks (they run in blocks of their
+    /// own, from the end).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let looked = AtomicUsize::new(0);
+    /// let found = (0..1_000_000u32)
+    ///     .into_par_iter()
+    ///     .by_exponential_blocks()
+    ///     .find_first(|&x| {
+    ///         looked.fetch_add(1, Ordering::Relaxed);
+    ///         x == 500
+    ///     });
+    /// assert_eq!(found, Some(500));
+    /// assert!(looked.load(Ordering::Relaxed) < 100_000);
+    /// ```
+    fn by_exponential_blocks(self) -> ExponentialBlocks<Self> {
+        ExponentialBlocks::new(self)
+    }
+
+    /// Runs the loop as a sequence of blocks of `block_size` items (the last one shorter),
+    /// each a parallel loop of its own, one after the other: for locality (a block's data
+    /// stays in cache while the pool works on it), or to bound how far past an early
+    /// exit's answer the loop runs. As for
+    /// [`by_exponential_blocks`](Self::by_exponential_blocks), the items and results are
+    /// the iterator's own.
+    ///
+    /// # Panics
+    ///
+    /// If `block_size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v: Vec<u32> = (0..10_000u32)
+    ///     .into_par_iter()
+    ///     .by_uniform_blocks(1_000)
+    ///     .fold(Vec::new, |mut v, x| { v.push(x); v })
+    ///     .reduce(Vec::new, |mut a, mut b| { a.append(&mut b); a });
+    /// assert_eq!(v, (0..10_000).collect::<Vec<u32>>());
+    /// ```
+    fn by_uniform_blocks(self, block_size: usize) -> UniformBlocks<Self> {
+        UniformBlocks::new(self, block_size)
+    }
+
     /// Collects the items into `target` (cleared first), in order, each piece writing its
     /// items in place; `target`'s allocation is reused when it is large enough.
     ///
@@ -470,5 +531,221 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// ```
     fn collect_into_vec(self, target: &mut Vec<Self::Item>) {
         collect_in_place(self, target);
+    }
+
+    /// Splits items that are pairs into `left` and `right` (both cleared first, their
+    /// allocations reused when large enough), in order, each piece writing its items in
+    /// place. If a closure panics, both are left empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let (mut squares, mut cubes) = (vec![7; 3], Vec::new());
+    /// (0..4u64).into_par_iter().map(|i| (i * i, i * i * i)).unzip_into_vecs(&mut squares, &mut cubes);
+    /// assert_eq!(squares, [0, 1, 4, 9]);
+    /// assert_eq!(cubes, [0, 1, 8, 27]);
+    /// ```
+    fn unzip_into_vecs<A, B>(self, left: &mut Vec<A>, right: &mut Vec<B>)
+    where
+        Self: IndexedParallelIterator<Item = (A, B)>,
+        A: Send,
+        B: Send,
+    {
+        unzip_in_place(self, left, right);
+    }
+
+    /// Compares the items with those of `other` lexicographically, as std's
+    /// [`Iterator::cmp`]: the first pair that differs decides, and if one iterator is a
+    /// prefix of the other, the shorter one is less. The pairs are compared in parallel,
+    /// and the search stops at the first difference ([`find_first`]).
+    ///
+    /// [`find_first`]: ParallelIterator::find_first
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::cmp::Ordering;
+    ///
+    /// let a: Vec<u32> = (0..1000).collect();
+    /// let mut b = a.clone();
+    /// b[700] = 0;
+    /// assert_eq!(a.par_iter().cmp(&b), Ordering::Greater);
+    /// assert_eq!(a.par_iter().cmp(&a[..10]), Ordering::Greater); // longer, same prefix
+    /// assert_eq!(a.par_iter().cmp(a.par_iter()), Ordering::Equal);
+    /// ```
+    fn cmp<I>(self, other: I) -> Ordering
+    where
+        I: IntoParallelIterator<Item = Self::Item>,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: Ord,
+    {
+        let other = other.into_par_iter();
+        let by_len = self.len().cmp(&other.len());
+        self.zip(other)
+            .map(|(x, y)| Ord::cmp(&x, &y))
+            .find_first(|&order| order != Ordering::Equal)
+            .unwrap_or(by_len)
+    }
+
+    /// Compares the items with those of `other` lexicographically, as std's
+    /// [`Iterator::partial_cmp`]: the first pair that is not equal decides (`None` if it
+    /// is unordered), and if one iterator is a prefix of the other, the shorter one is less.
+    /// In parallel, stopping at the first pair that decides.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::cmp::Ordering;
+    ///
+    /// let a = [1.0, 2.0, f64::NAN];
+    /// assert_eq!(a.par_iter().partial_cmp(&[1.0, 3.0, 0.0]), Some(Ordering::Less));
+    /// assert_eq!(a.par_iter().partial_cmp(&[1.0, 2.0, 0.0]), None);
+    /// assert_eq!(a[..2].par_iter().partial_cmp(&a[..1]), Some(Ordering::Greater));
+    /// ```
+    fn partial_cmp<I>(self, other: I) -> Option<Ordering>
+    where
+        I: IntoParallelIterator,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: PartialOrd<I::Item>,
+    {
+        let other = other.into_par_iter();
+        let by_len = self.len().cmp(&other.len());
+        self.zip(other)
+            .map(|(x, y)| PartialOrd::partial_cmp(&x, &y))
+            .find_first(|&order| order != Some(Ordering::Equal))
+            .unwrap_or(Some(by_len))
+    }
+
+    /// True if the items equal those of `other`, as std's [`Iterator::eq`]: the same
+    /// number of items, equal pair by pair. In parallel, stopping at the first pair that
+    /// differs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let a: Vec<u32> = (0..1000).collect();
+    /// assert!(a.par_iter().map(|x| x * 2).eq((0..2000u32).into_par_iter().step_by(2)));
+    /// assert!(!a.par_iter().eq(&a[1..]));
+    /// ```
+    fn eq<I>(self, other: I) -> bool
+    where
+        I: IntoParallelIterator,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: PartialEq<I::Item>,
+    {
+        let other = other.into_par_iter();
+        self.len() == other.len() && self.zip(other).all(|(x, y)| x.eq(&y))
+    }
+
+    /// True if the items differ from those of `other`: `!self.eq(other)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!([1, 2, 3].par_iter().ne(&[1, 2, 4]));
+    /// assert!(![1, 2, 3].par_iter().ne(vec![1, 2, 3].par_iter()));
+    /// ```
+    fn ne<I>(self, other: I) -> bool
+    where
+        I: IntoParallelIterator,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: PartialEq<I::Item>,
+    {
+        !self.eq(other)
+    }
+
+    /// True if the items are lexicographically less than those of `other`
+    /// ([`partial_cmp`](Self::partial_cmp) is `Some(Less)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!([1, 2].par_iter().lt(&[1, 3]));
+    /// assert!([1, 2].par_iter().lt(&[1, 2, 0]));
+    /// assert!(![1, 2].par_iter().lt(&[1, 2]));
+    /// ```
+    fn lt<I>(self, other: I) -> bool
+    where
+        I: IntoParallelIterator,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: PartialOrd<I::Item>,
+    {
+        self.partial_cmp(other) == Some(Ordering::Less)
+    }
+
+    /// True if the items are lexicographically less than or equal to those of `other`
+    /// ([`partial_cmp`](Self::partial_cmp) is `Some(Less)` or `Some(Equal)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!([1, 2].par_iter().le(&[1, 2]));
+    /// assert!(![1.0, f64::NAN].par_iter().le(&[1.0, f64::NAN]));
+    /// ```
+    fn le<I>(self, other: I) -> bool
+    where
+        I: IntoParallelIterator,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: PartialOrd<I::Item>,
+    {
+        matches!(
+            self.partial_cmp(other),
+            Some(Ordering::Less | Ordering::Equal)
+        )
+    }
+
+    /// True if the items are lexicographically greater than those of `other`
+    /// ([`partial_cmp`](Self::partial_cmp) is `Some(Greater)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!([2].par_iter().gt(&[1, 9]));
+    /// assert!(![1, 2].par_iter().gt(&[1, 2]));
+    /// ```
+    fn gt<I>(self, other: I) -> bool
+    where
+        I: IntoParallelIterator,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: PartialOrd<I::Item>,
+    {
+        self.partial_cmp(other) == Some(Ordering::Greater)
+    }
+
+    /// True if the items are lexicographically greater than or equal to those of `other`
+    /// ([`partial_cmp`](Self::partial_cmp) is `Some(Greater)` or `Some(Equal)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// assert!([1, 2].par_iter().ge(&[1, 2]));
+    /// assert!([1, 2, 0].par_iter().ge(&[1, 2]));
+    /// ```
+    fn ge<I>(self, other: I) -> bool
+    where
+        I: IntoParallelIterator,
+        I::Iter: IndexedParallelIterator,
+        Self::Item: PartialOrd<I::Item>,
+    {
+        matches!(
+            self.partial_cmp(other),
+            Some(Ordering::Greater | Ordering::Equal)
+        )
     }
 }

@@ -36,6 +36,7 @@ mod into;
 mod iter_chunks;
 mod map;
 mod map_init;
+mod multizip;
 mod parallel_iterator;
 mod partition;
 mod reduce;
@@ -43,6 +44,7 @@ mod repeat;
 mod rev;
 mod skip_take;
 mod slice;
+mod slice_parts;
 mod sort;
 mod source;
 mod split;
@@ -58,8 +60,8 @@ pub use bridge::{IterBridge, ParallelBridge};
 pub use chain::Chain;
 pub use chars::{Bytes, CharIndices, Chars};
 pub use chunks::{
-    Chunks, ChunksExact, ChunksExactMut, ChunksMut, RChunks, RChunksExact, RChunksExactMut,
-    RChunksMut, Windows,
+    ArrayWindows, Chunks, ChunksExact, ChunksExactMut, ChunksMut, RChunks, RChunksExact,
+    RChunksExactMut, RChunksMut, Windows,
 };
 pub use collect::FromParallelIterator;
 pub use drain::{ParallelDrainFull, ParallelDrainRange};
@@ -68,7 +70,7 @@ pub use drain::{ParallelDrainFull, ParallelDrainRange};
 pub use either::Either;
 pub use enumerate::Enumerate;
 pub use extend::ParallelExtend;
-pub use filter::{Filter, FilterMap, FlatMapIter};
+pub use filter::{Filter, FilterMap, FlatMapIter, FlattenIter};
 pub use flat_map::{FlatMap, Flatten};
 pub use fold::Fold;
 pub use gate::{SkipAny, SkipAnyWhile, TakeAny, TakeAnyWhile, WhileSome};
@@ -79,11 +81,16 @@ pub use into::{IntoParallelIterator, IntoParallelRefIterator, IntoParallelRefMut
 pub use iter_chunks::IterChunks;
 pub use map::{Cloned, Copied, Inspect, Map};
 pub use map_init::MapInit;
+pub use multizip::MultiZip;
 pub use parallel_iterator::ParallelIterator;
 pub use repeat::{empty, once, repeat, repeat_n, repeatn};
 pub use rev::Rev;
 pub use skip_take::{Skip, Take};
 pub use slice::{ParallelSlice, ParallelSliceMut};
+pub use slice_parts::{
+    ChunkBy, ChunkByMut, SliceParts, SlicePartsMut, SliceSplit, SliceSplitInclusive,
+    SliceSplitInclusiveMut, SliceSplitMut,
+};
 pub use source::Iter;
 pub use split::{Pattern, Split, SplitInclusive, SplitParts, SplitTerminator};
 pub use step_by::StepBy;
@@ -92,7 +99,7 @@ pub use str::{
 };
 pub use string_drain::StringDrain;
 pub use try_ops::Try;
-pub use tuning::{MaxLen, MinLen, WithSchedule};
+pub use tuning::{ExponentialBlocks, MaxLen, MinLen, UniformBlocks, WithSchedule};
 pub use vec::{Drain, IntoIter};
 pub use zip::Zip;
 

@@ -10,7 +10,7 @@ use either::Either;
 
 use crate::iter::chain::Chain;
 use crate::iter::drive::{Config, drive, drive_back};
-use crate::iter::filter::{Filter, FilterMap, FlatMapIter};
+use crate::iter::filter::{Filter, FilterMap, FlatMapIter, FlattenIter};
 use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::flat_map::{FlatMap, Flatten};
 use crate::iter::fold::Fold;
@@ -298,6 +298,28 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         U::Item: Send,
     {
         FlatMapIter::new(self, f)
+    }
+
+    /// Yields the items of each item in turn, in order, where the items are sequential
+    /// iterators (or anything [`IntoIterator`]: `Vec`s, `Option`s, ranges): as
+    /// [`flat_map_iter`](Self::flat_map_iter) with the identity. Each inner iterator runs
+    /// sequentially, within the piece of its item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let words = vec![Some("a"), None, Some("b")];
+    /// let v: Vec<&str> = words.into_par_iter().flatten_iter().collect();
+    /// assert_eq!(v, ["a", "b"]);
+    /// ```
+    fn flatten_iter(self) -> FlattenIter<Self>
+    where
+        Self::Item: IntoIterator,
+        <Self::Item as IntoIterator>::Item: Send,
+    {
+        FlattenIter::new(self)
     }
 
     /// Maps every item to a parallel iterator (anything [`IntoParallelIterator`]: a `Vec`, a
@@ -1213,23 +1235,56 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         C::from_par_iter(self)
     }
 
-    /// Splits items that are pairs into two `Vec`s, in order.
+    /// Collects the items, in order, into a list of `Vec`s, each filled by one run of
+    /// pieces (one `Vec` for an indexed iterator, written in place), without the
+    /// concatenation a `collect` into one `Vec` makes of an iterator that is not indexed.
+    /// For results that are only walked once; to keep them, a `Vec` is as always the
+    /// better choice.
     ///
     /// # Examples
     ///
     /// ```
     /// use brigade::prelude::*;
     ///
+    /// let list = (0..1000u32).into_par_iter().filter(|x| x % 3 == 0).collect_vec_list();
+    /// let total: usize = list.iter().map(Vec::len).sum();
+    /// assert_eq!(total, 334);
+    /// assert!(list.into_iter().flatten().eq((0..1000).step_by(3)));
+    /// ```
+    fn collect_vec_list(self) -> std::collections::LinkedList<Vec<Self::Item>> {
+        collect::vec_parts(self).into_iter().collect()
+    }
+
+    /// Splits items that are pairs into two collections, each in order: any two
+    /// [`ParallelExtend`] collections, such as `Vec`s, sets or `String`s (name them, as
+    /// with `collect`). The pairs are first split into two `Vec`s (written in place if the
+    /// iterator is indexed), which then extend each side; a `Vec` side takes its `Vec` as
+    /// it is, so into `Vec`s every item is moved once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    /// use std::collections::BTreeSet;
+    ///
     /// let (a, b): (Vec<u32>, Vec<u32>) = (0..4u32).into_par_iter().map(|i| (i, i * i)).unzip();
     /// assert_eq!((a, b), (vec![0, 1, 2, 3], vec![0, 1, 4, 9]));
+    /// let (even, mods): (Vec<u32>, BTreeSet<u32>) =
+    ///     (0..10u32).into_par_iter().map(|i| (i * 2, i % 3)).unzip();
+    /// assert_eq!(even[9], 18);
+    /// assert_eq!(mods, BTreeSet::from([0, 1, 2]));
     /// ```
-    fn unzip<A, B>(self) -> (Vec<A>, Vec<B>)
+    fn unzip<A, B, FromA, FromB>(self) -> (FromA, FromB)
     where
         Self: ParallelIterator<Item = (A, B)>,
         A: Send,
         B: Send,
+        FromA: Default + Send + ParallelExtend<A>,
+        FromB: Default + Send + ParallelExtend<B>,
     {
-        collect::unzip(self)
+        let mut pair = (FromA::default(), FromB::default());
+        pair.par_extend(self);
+        pair
     }
 
     /// Splits the items into two collections: those for which `predicate` is true, and the

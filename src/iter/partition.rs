@@ -20,7 +20,10 @@ where
     L: Send,
     R: Send,
 {
-    crate::join(|| a.par_extend(left), || b.par_extend(right));
+    crate::join(
+        || a.par_extend_from_vec(left),
+        || b.par_extend_from_vec(right),
+    );
 }
 
 impl<A, B, T, U> ParallelExtend<(T, U)> for (A, B)

@@ -1,13 +1,19 @@
 //! The slice methods of the prelude: [`ParallelSlice`] (`par_chunks`, `par_chunks_exact`,
-//! `par_windows`, `par_rchunks`, `par_rchunks_exact`) and [`ParallelSliceMut`]
-//! (`par_chunks_mut`, `par_chunks_exact_mut`, `par_rchunks_mut`, `par_rchunks_exact_mut`
-//! and the `par_sort*` family, on the sorts of `sort/`).
+//! `par_windows`, `par_rchunks`, `par_rchunks_exact`, and `par_split`,
+//! `par_split_inclusive`, `par_chunk_by` on the parts of `slice_parts.rs`) and
+//! [`ParallelSliceMut`] (`par_chunks_mut`, `par_chunks_exact_mut`, `par_rchunks_mut`,
+//! `par_rchunks_exact_mut`, the `_mut` parts and the `par_sort*` family, on the sorts of
+//! `sort/`).
 
 use std::cmp::Ordering;
 
 use crate::iter::chunks::{
-    Chunks, ChunksExact, ChunksExactMut, ChunksMut, RChunks, RChunksExact, RChunksExactMut,
-    RChunksMut, Windows,
+    ArrayWindows, Chunks, ChunksExact, ChunksExactMut, ChunksMut, RChunks, RChunksExact,
+    RChunksExactMut, RChunksMut, Windows,
+};
+use crate::iter::slice_parts::{
+    self, ChunkBy, ChunkByMut, SliceSplit, SliceSplitInclusive, SliceSplitInclusiveMut,
+    SliceSplitMut,
 };
 use crate::iter::sort::{par_mergesort, par_quicksort};
 use crate::iter::{IndexedParallelIterator, IntoParallelRefMutIterator, ParallelIterator};
@@ -105,6 +111,77 @@ pub trait ParallelSlice<T: Sync> {
     /// assert_eq!([1, 2, 3].par_rchunks_exact(2).collect::<Vec<_>>(), [&[2, 3]]);
     /// ```
     fn par_rchunks_exact(&self, size: usize) -> RChunksExact<'_, T>;
+
+    /// Every window of `N` consecutive items, as a `&[T; N]` (none if the slice is
+    /// shorter than `N`): [`par_windows`](Self::par_windows) with the length in the type.
+    ///
+    /// # Panics
+    ///
+    /// If `N` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = [1, 5, 2, 8];
+    /// let rising = v.par_array_windows().filter(|[a, b]| a < b).count();
+    /// assert_eq!(rising, 2);
+    /// ```
+    fn par_array_windows<const N: usize>(&self) -> ArrayWindows<'_, T, N>;
+
+    /// The parts between the items that match `separator` (which belong to no part), as
+    /// std's [`split`](slice::split): one part more than separators, some of them empty.
+    /// Where the parts are is found by a parallel scan when the loop starts (`separator`
+    /// sees each item once); each part is one item of the loop, however long.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = [1, 2, 0, 3, 0, 0, 4];
+    /// let sums: Vec<i32> = v.par_split(|&x| x == 0).map(|p| p.iter().sum()).collect();
+    /// assert_eq!(sums, [3, 3, 0, 4]);
+    /// ```
+    fn par_split<P>(&self, separator: P) -> SliceSplit<'_, T, P>
+    where
+        P: Fn(&T) -> bool + Sync + Send;
+
+    /// The parts that end with an item that matches `separator`, or at the end, as std's
+    /// [`split_inclusive`](slice::split_inclusive): no empty part after a final separator,
+    /// and no part at all in an empty slice. Found as for [`par_split`](Self::par_split).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = [1, 0, 2, 3, 0];
+    /// let parts: Vec<&[i32]> = v.par_split_inclusive(|&x| x == 0).collect();
+    /// assert_eq!(parts, [&[1, 0][..], &[2, 3, 0]]);
+    /// ```
+    fn par_split_inclusive<P>(&self, separator: P) -> SliceSplitInclusive<'_, T, P>
+    where
+        P: Fn(&T) -> bool + Sync + Send;
+
+    /// The runs of items in which `pred` holds for every two neighbours, as std's
+    /// [`chunk_by`](slice::chunk_by): a new run starts where `pred(previous, next)` is
+    /// false. Found as for [`par_split`](Self::par_split) (`pred` sees each pair of
+    /// neighbours once).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let v = [1, 1, 2, 3, 3, 3];
+    /// let runs: Vec<usize> = v.par_chunk_by(|a, b| a == b).map(|r| r.len()).collect();
+    /// assert_eq!(runs, [2, 1, 3]);
+    /// ```
+    fn par_chunk_by<P>(&self, pred: P) -> ChunkBy<'_, T, P>
+    where
+        P: Fn(&T, &T) -> bool + Sync + Send;
 }
 
 impl<T: Sync> ParallelSlice<T> for [T] {
@@ -126,6 +203,31 @@ impl<T: Sync> ParallelSlice<T> for [T] {
 
     fn par_rchunks_exact(&self, size: usize) -> RChunksExact<'_, T> {
         RChunksExact::new(self, size)
+    }
+
+    fn par_array_windows<const N: usize>(&self) -> ArrayWindows<'_, T, N> {
+        ArrayWindows::new(self)
+    }
+
+    fn par_split<P>(&self, separator: P) -> SliceSplit<'_, T, P>
+    where
+        P: Fn(&T) -> bool + Sync + Send,
+    {
+        slice_parts::split(self, separator)
+    }
+
+    fn par_split_inclusive<P>(&self, separator: P) -> SliceSplitInclusive<'_, T, P>
+    where
+        P: Fn(&T) -> bool + Sync + Send,
+    {
+        slice_parts::split_inclusive(self, separator)
+    }
+
+    fn par_chunk_by<P>(&self, pred: P) -> ChunkBy<'_, T, P>
+    where
+        P: Fn(&T, &T) -> bool + Sync + Send,
+    {
+        slice_parts::chunk_by(self, pred)
     }
 }
 
@@ -211,6 +313,64 @@ pub trait ParallelSliceMut<T: Send> {
     /// assert_eq!(v, [1, 0, 0, 0, 0]);
     /// ```
     fn par_rchunks_exact_mut(&mut self, size: usize) -> RChunksExactMut<'_, T>;
+
+    /// Mutable parts between the items that match `separator`, as
+    /// [`par_split`](crate::iter::ParallelSlice::par_split) finds them; the separators
+    /// are in no part. The items must also be `Sync`: the parts are found by a parallel
+    /// scan that reads the whole slice before any part is handed out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [3, 1, 0, 2, 1];
+    /// v.par_split_mut(|&x| x == 0).for_each(|part| part.sort());
+    /// assert_eq!(v, [1, 3, 0, 1, 2]);
+    /// ```
+    fn par_split_mut<P>(&mut self, separator: P) -> SliceSplitMut<'_, T, P>
+    where
+        T: Sync,
+        P: Fn(&T) -> bool + Sync + Send;
+
+    /// Mutable parts that end with an item that matches `separator`, or at the end, as
+    /// [`par_split_inclusive`](crate::iter::ParallelSlice::par_split_inclusive) finds
+    /// them. The items must also be `Sync` (as for [`par_split_mut`](Self::par_split_mut)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 0, 3, 0];
+    /// v.par_split_inclusive_mut(|&x| x == 0).for_each(|part| part.reverse());
+    /// assert_eq!(v, [0, 2, 1, 0, 3]);
+    /// ```
+    fn par_split_inclusive_mut<P>(&mut self, separator: P) -> SliceSplitInclusiveMut<'_, T, P>
+    where
+        T: Sync,
+        P: Fn(&T) -> bool + Sync + Send;
+
+    /// Mutable runs of items in which `pred` holds for every two neighbours, as
+    /// [`par_chunk_by`](crate::iter::ParallelSlice::par_chunk_by) finds them. The items
+    /// must also be `Sync` (as for [`par_split_mut`](Self::par_split_mut)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 1, 2, 3, 3];
+    /// v.par_chunk_by_mut(|a, b| a == b).for_each(|run| {
+    ///     let n = run.len() as i32;
+    ///     run.fill(n);
+    /// });
+    /// assert_eq!(v, [2, 2, 1, 2, 2]);
+    /// ```
+    fn par_chunk_by_mut<P>(&mut self, pred: P) -> ChunkByMut<'_, T, P>
+    where
+        T: Sync,
+        P: Fn(&T, &T) -> bool + Sync + Send;
 
     /// Sorts the slice in parallel, stably (equal items keep their order): a merge sort
     /// on the current pool (the global pool outside every pool), like `slice::sort`.
@@ -354,6 +514,30 @@ impl<T: Send> ParallelSliceMut<T> for [T] {
 
     fn par_rchunks_exact_mut(&mut self, size: usize) -> RChunksExactMut<'_, T> {
         RChunksExactMut::new(self, size)
+    }
+
+    fn par_split_mut<P>(&mut self, separator: P) -> SliceSplitMut<'_, T, P>
+    where
+        T: Sync,
+        P: Fn(&T) -> bool + Sync + Send,
+    {
+        slice_parts::split_mut(self, separator)
+    }
+
+    fn par_split_inclusive_mut<P>(&mut self, separator: P) -> SliceSplitInclusiveMut<'_, T, P>
+    where
+        T: Sync,
+        P: Fn(&T) -> bool + Sync + Send,
+    {
+        slice_parts::split_inclusive_mut(self, separator)
+    }
+
+    fn par_chunk_by_mut<P>(&mut self, pred: P) -> ChunkByMut<'_, T, P>
+    where
+        T: Sync,
+        P: Fn(&T, &T) -> bool + Sync + Send,
+    {
+        slice_parts::chunk_by_mut(self, pred)
     }
 
     fn par_sort(&mut self)

@@ -1,7 +1,8 @@
 //! Adaptors that change how the loop is cut, not the items: [`MinLen`], [`MaxLen`],
-//! [`WithSchedule`]. Their pieces are the base's pieces unchanged.
+//! [`WithSchedule`], [`ExponentialBlocks`], [`UniformBlocks`]. Their pieces are the base's
+//! pieces unchanged.
 
-use crate::iter::drive::Config;
+use crate::iter::drive::{Blocks, Config};
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 use crate::loops::Schedule;
@@ -165,3 +166,61 @@ impl<I> WithSchedule<I> {
 }
 
 tuning!(WithSchedule, schedule, Config::with_schedule);
+
+/// The parallel iterator of
+/// [`by_exponential_blocks`](IndexedParallelIterator::by_exponential_blocks).
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::ExponentialBlocks<_> = (0..10i32).into_par_iter().by_exponential_blocks();
+/// assert_eq!(it.sum::<i32>(), 45);
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct ExponentialBlocks<I> {
+    base: I,
+    blocks: Blocks,
+}
+
+impl<I> ExponentialBlocks<I> {
+    pub(crate) fn new(base: I) -> Self {
+        ExponentialBlocks {
+            base,
+            blocks: Blocks::Exponential,
+        }
+    }
+}
+
+tuning!(ExponentialBlocks, blocks, Config::with_blocks);
+
+/// The parallel iterator of [`by_uniform_blocks`](IndexedParallelIterator::by_uniform_blocks).
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::UniformBlocks<_> = (0..10i32).into_par_iter().by_uniform_blocks(4);
+/// assert_eq!(it.sum::<i32>(), 45);
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct UniformBlocks<I> {
+    base: I,
+    blocks: Blocks,
+}
+
+impl<I> UniformBlocks<I> {
+    pub(crate) fn new(base: I, size: usize) -> Self {
+        assert!(size != 0, "block size must be non-zero");
+        UniformBlocks {
+            base,
+            blocks: Blocks::Uniform(size),
+        }
+    }
+}
+
+tuning!(UniformBlocks, blocks, Config::with_blocks);
