@@ -35,10 +35,11 @@
 //! body sees has at least `min_len` items, except the last piece of the loop. With the
 //! default `min_len` of 1 a group is an item.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::join::{Announce, join_now};
 use crate::loops::body::{Body, Loop};
+use crate::loops::clock::{self, Stamp};
 use crate::loops::source::LoopSource;
 use crate::loops::stealable::{self, Stealable};
 use crate::pool::WorkerThread;
@@ -161,11 +162,11 @@ where
             start,
             end,
             acc,
-            Block::new(),
+            Block::new(end - start),
             Announce::Later,
         );
     }
-    let mut block = Block::new();
+    let mut block = Block::new(end - start);
     let mut at = start;
     while at < end {
         let stop = at + block.len.min(end - at);
@@ -324,7 +325,11 @@ where
 /// then 8, 16, ...: a few blocks of twice the length in all, for a fresh estimate.
 struct Block {
     len: usize,
-    clock: Instant,
+    /// When the current block started, or `None` for a piece of two groups or fewer: it
+    /// runs them one by one, and no measurement could change what it does (the second
+    /// claim is the last), so it reads no clock (a tiny loop's clock reads were a third
+    /// of its cost).
+    clock: Option<Stamp>,
     /// Blocks in a row that kept the same length.
     same: u32,
     /// How many blocks of the same length until the next try of twice the length.
@@ -340,10 +345,11 @@ struct Block {
 }
 
 impl Block {
-    fn new() -> Self {
+    /// The first block of a piece of `groups` groups.
+    fn new(groups: usize) -> Self {
         Block {
             len: 1,
-            clock: Instant::now(),
+            clock: (groups > 2).then(clock::now),
             same: 0,
             patience: 4,
             last: None,
@@ -351,12 +357,16 @@ impl Block {
         }
     }
 
-    /// Ends a block of `ran` groups: returns how long it took, and sizes the next one.
+    /// Ends a block of `ran` groups: returns how long it took, and sizes the next one (an
+    /// untimed block took no time, and the next is one group again).
     #[inline]
     fn measure(&mut self, ran: usize) -> Duration {
-        let now = Instant::now();
-        let took = now.duration_since(self.clock);
-        self.clock = now;
+        let Some(clock) = &mut self.clock else {
+            return Duration::ZERO;
+        };
+        let now = clock::now();
+        let took = clock::between(*clock, now);
+        *clock = now;
         self.resize(ran, took);
         took
     }
@@ -407,7 +417,9 @@ impl Block {
     /// Starts timing the next block afresh, leaving out what ran since the last one ended.
     #[inline]
     fn restart(&mut self) {
-        self.clock = Instant::now();
+        if let Some(clock) = &mut self.clock {
+            *clock = clock::now();
+        }
     }
 }
 
@@ -429,7 +441,7 @@ mod tests {
     /// Runs `Block`'s sizing for `blocks` blocks of a body costing `fixed` per block and
     /// `per_item` per item; returns the lengths it chose.
     fn lengths(fixed: Duration, per_item: Duration, blocks: usize) -> Vec<usize> {
-        let mut block = Block::new();
+        let mut block = Block::new(usize::MAX);
         let mut lens = Vec::new();
         for _ in 0..blocks {
             lens.push(block.len);
@@ -472,7 +484,7 @@ mod tests {
         // first estimate says the time is all per item; the next tries of twice the length
         // find the cost per call.
         let (fixed, per_item) = (Duration::from_micros(20), Duration::from_nanos(1));
-        let mut block = Block::new();
+        let mut block = Block::new(usize::MAX);
         let mut lens = Vec::new();
         for i in 0..40 {
             lens.push(block.len);

@@ -5,6 +5,7 @@
 mod adaptive;
 mod body;
 mod claim;
+mod clock;
 mod entry;
 mod fixed;
 mod lanes;
