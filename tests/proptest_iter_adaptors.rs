@@ -4,9 +4,10 @@
 //! lengths (0 and 1 included), thread counts 1 to 8, every schedule and `with_min_len` /
 //! `with_max_len`. The verbs that came later, each against std: slice parts (`par_split`,
 //! `par_split_inclusive`, `par_chunk_by`, their `_mut` kin), `par_array_windows`, the
-//! comparisons, tuples zipped, `flatten_iter`, `collect_vec_list`, the blocks adaptors and
-//! `unzip_into_vecs`. Then `Vec`s by value through each adaptor, with panics and early exits:
-//! every item is dropped exactly once (small enough for miri).
+//! comparisons, tuples zipped, `flatten_iter`, `collect_vec_list`, the blocks adaptors,
+//! `unzip_into_vecs`, `iter::split` and the `walk_tree`s. Then `Vec`s by value through
+//! each adaptor, with panics and early exits: every item is dropped exactly once (small
+//! enough for miri).
 
 mod common;
 
@@ -809,6 +810,56 @@ proptest! {
                 v.par_iter().by_exponential_blocks().position_any(|&x| x == sep).map(|i| v[i]),
                 v.iter().position(|&x| x == sep).map(|_| sep)
             );
+            // `iter::split`: the pieces, in order, cover the range once, and there are no
+            // more than 8 per thread.
+            let halves = |r: std::ops::Range<usize>| {
+                if r.len() < 2 {
+                    (r, None)
+                } else {
+                    let mid = r.start + r.len() / 2;
+                    (r.start..mid, Some(mid..r.end))
+                }
+            };
+            let pieces: Vec<std::ops::Range<usize>> = tuned!(brigade::iter::split(0..len, halves), schedule, lens).collect();
+            prop_assert!(pieces.len() <= (threads * 8).next_power_of_two(), "{} pieces", pieces.len());
+            prop_assert!(len < 2 || pieces.len() >= 2);
+            prop_assert_eq!(pieces.into_iter().flatten().collect::<Vec<_>>(), (0..len).collect::<Vec<_>>());
+            prop_assert_eq!(
+                brigade::iter::split(v.clone(), |mut v: Vec<u32>| {
+                    let tail = (v.len() > 3).then(|| v.split_off(v.len() / 2));
+                    (v, tail)
+                })
+                .flat_map_iter(|v| v.into_iter().rev())
+                .map(u64::from)
+                .sum::<u64>(),
+                v.iter().map(|&x| u64::from(x)).sum::<u64>()
+            );
+            // `walk_tree_prefix` / `_postfix`: a random tree of `len + 1` nodes (node `i > 0`
+            // hangs under an earlier one, chosen by the data), in the orders of a
+            // sequential depth-first walk.
+            let mut kids: Vec<Vec<usize>> = vec![Vec::new(); len + 1];
+            for (i, &x) in v.iter().enumerate() {
+                // Mostly under a recent node (deep trees), sometimes under the root's.
+                let parent = if x % 5 == 0 { (x as usize) % (i + 1) } else { i.saturating_sub(x as usize % 3) };
+                kids[parent].push(i + 1);
+            }
+            fn prefix(kids: &[Vec<usize>], n: usize, out: &mut Vec<usize>) {
+                out.push(n);
+                kids[n].iter().for_each(|&k| prefix(kids, k, out));
+            }
+            fn postfix(kids: &[Vec<usize>], n: usize, out: &mut Vec<usize>) {
+                kids[n].iter().for_each(|&k| postfix(kids, k, out));
+                out.push(n);
+            }
+            let (mut pre, mut post) = (Vec::new(), Vec::new());
+            prefix(&kids, 0, &mut pre);
+            postfix(&kids, 0, &mut post);
+            let children = |&n: &usize| kids[n].clone();
+            collects(tuned!(brigade::iter::walk_tree_prefix(0usize, children), schedule, lens), &pre)?;
+            collects(tuned!(brigade::iter::walk_tree_postfix(0usize, children), schedule, lens), &post)?;
+            let mut any: Vec<usize> = brigade::iter::walk_tree(0usize, children).collect();
+            any.sort_unstable();
+            prop_assert_eq!(any, (0..=len).collect::<Vec<_>>());
             // `unzip_into_vecs` into `Vec`s that held items before.
             let (mut a, mut b) = (vec![9u32; 7], vec![1u64; 2]);
             tuned!(v.par_iter(), schedule, lens).map(|&x| (x, u64::from(x) * 3)).unzip_into_vecs(&mut a, &mut b);

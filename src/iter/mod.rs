@@ -48,12 +48,14 @@ mod slice_parts;
 mod sort;
 mod source;
 mod split;
+mod splitter;
 mod step_by;
 mod str;
 mod string_drain;
 mod try_ops;
 mod tuning;
 mod vec;
+mod walk_tree;
 mod zip;
 
 pub use bridge::{IterBridge, ParallelBridge};
@@ -93,6 +95,7 @@ pub use slice_parts::{
 };
 pub use source::Iter;
 pub use split::{Pattern, Split, SplitInclusive, SplitParts, SplitTerminator};
+pub use splitter::{IterSplit, split};
 pub use step_by::StepBy;
 pub use str::{
     EncodeUtf16, Lines, ParallelString, SplitAsciiWhitespace, SplitWhitespace, Utf16Units,
@@ -101,6 +104,7 @@ pub use string_drain::StringDrain;
 pub use try_ops::Try;
 pub use tuning::{ExponentialBlocks, MaxLen, MinLen, UniformBlocks, WithSchedule};
 pub use vec::{Drain, IntoIter};
+pub use walk_tree::{WalkTree, walk_tree, walk_tree_postfix, walk_tree_prefix};
 pub use zip::Zip;
 
 /// Keeps brigade's iterator traits implemented by brigade's types only, so that the hidden
