@@ -786,3 +786,47 @@ fn a_few_long_items_run_side_by_side() {
         );
     }
 }
+
+/// Cheap items, then long ones: the long ones must not all run on one worker. Here a long
+/// item waits until a second long item has started (rayon runs two halves of the loop at
+/// once, so it meets this). The owner's blocks grew on the cheap items, and a claim could
+/// take up to a quarter of its block even when that was everything left: after two no-op
+/// items, four 10 ms items on two threads took 40 ms (rayon: 20), every time, and these
+/// items waited for each other until the deadline.
+#[test]
+#[cfg_attr(miri, ignore = "waits on the clock for other workers")]
+fn long_items_after_cheap_ones_are_shared() {
+    for threads in [2, 3, 4, 8] {
+        let pool = pool(threads);
+        for cheap in [1, 2, 3, 8, 100] {
+            let long = 2 * threads;
+            let started = AtomicUsize::new(0);
+            let met = AtomicUsize::new(0);
+            let item = |i: usize| {
+                if i >= cheap {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    if all_started(&started, 2) {
+                        met.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            };
+            pool.for_each(0..cheap + long, Schedule::default(), item);
+            assert_eq!(
+                met.swap(0, Ordering::SeqCst),
+                long,
+                "{threads} threads, {cheap} cheap items: the long items ran one after the other"
+            );
+            // From a worker, through the iterator verbs.
+            started.store(0, Ordering::SeqCst);
+            pool.install(|| {
+                use brigade::prelude::*;
+                (0..cheap + long).into_par_iter().for_each(item);
+            });
+            assert_eq!(
+                met.into_inner(),
+                long,
+                "{threads} threads, {cheap} cheap items: par_iter's long items ran one after the other"
+            );
+        }
+    }
+}

@@ -171,7 +171,8 @@ where
 ///   items, except the last piece of the source, which may be shorter. The time counted is
 ///   the part that grows with the items: a body with a cost per call of 20 µs gets blocks
 ///   long enough for the items' time to match it, not one item per call (the last few
-///   calls of a piece are still short: a claim takes at most a quarter of what is left).
+///   calls of a piece are still short: a claim takes at most a quarter of what is left,
+///   or of the block while that leaves each other worker its share).
 ///
 /// They are never empty, are disjoint, and cover the source.
 /// [`ThreadPool::for_each_chunk`](crate::ThreadPool::for_each_chunk) does the same on a

@@ -47,16 +47,21 @@ impl Stealable {
         }
     }
 
-    /// The owner's claim: the next `block` items, but no more than a quarter of what is
-    /// left unless that is under a quarter of `block` (and at least one item), so that a
-    /// block sized on cheap items cannot take a costly stretch out of the thieves' reach,
-    /// while the end of a range nobody steals from takes a few claims, not one per quarter
-    /// down to a single item. Also tells whether the claim took everything left (no later
-    /// claim or steal can then get anything). `None` if nothing is left.
+    /// The owner's claim: the next `block` items, but no more than a quarter of what is left
+    /// (and at least one item), so that a block sized on cheap items cannot take a costly
+    /// stretch out of the thieves' reach: the items after those measured may cost anything.
+    /// Past a quarter, a claim may take up to a quarter of `block` while that is no more
+    /// than the share of one of `workers` in what is left, so the end of a range takes a
+    /// few claims, not one per quarter down to a single item, and still leaves most of what
+    /// is left to the others. (That floor used to have no such bound: after two no-op
+    /// items, a block of 16 took all four 10 ms items left, and a worker woken for them
+    /// found nothing.) Also tells whether the claim took everything left (no later claim or
+    /// steal can then get anything). `None` if nothing is left.
     #[inline]
-    pub(crate) fn claim(&self, block: usize) -> Option<(usize, usize, bool)> {
+    pub(crate) fn claim(&self, block: usize, workers: usize) -> Option<(usize, usize, bool)> {
         let block = block.min(MAX_LEN) as u32;
-        self.claim_with(|left| block.min((left / 4).max(block / 4)))
+        let workers = workers.clamp(1, MAX_LEN) as u32;
+        self.claim_with(|left| block.min((left / 4).max((block / 4).min(left / workers))))
     }
 
     /// Claims `want(left)` items from the front (at least one, at most `left`), and tells
@@ -135,13 +140,13 @@ mod tests {
     #[test]
     fn claims_and_steals_partition_the_range() {
         let r = Stealable::new(100, 200);
-        assert_eq!(r.claim(10), Some((100, 110, false)));
+        assert_eq!(r.claim(10, 1), Some((100, 110, false)));
         assert_eq!(r.steal_half(), Some((155, 200)));
         assert!(r.was_stolen());
         // At most a quarter of the 45 left (a quarter of the block asked for is less).
-        assert_eq!(r.claim(40), Some((110, 121, false)));
+        assert_eq!(r.claim(40, 1), Some((110, 121, false)));
         assert_eq!(r.claim_rest(), Some((121, 155)));
-        assert_eq!(r.claim(1), None);
+        assert_eq!(r.claim(1, 1), None);
         assert_eq!(r.steal_half(), None);
     }
 
@@ -158,10 +163,11 @@ mod tests {
 
     #[test]
     fn the_end_of_a_range_takes_a_few_claims() {
-        // Blocks of 4,096: claims shrink to a quarter of what is left, but not below 1,024.
+        // Blocks of 4,096, one worker: claims shrink to a quarter of what is left, but not
+        // below 1,024.
         let r = Stealable::new(0, 10_000);
         let mut claims = Vec::new();
-        while let Some((s, e, last)) = r.claim(4096) {
+        while let Some((s, e, last)) = r.claim(4096, 1) {
             claims.push(e - s);
             assert_eq!(last, claims.iter().sum::<usize>() == 10_000);
         }
@@ -171,6 +177,24 @@ mod tests {
             [2500, 1875, 1406, 1054, 1024, 1024, 1024, 93],
             "{claims:?}"
         );
+    }
+
+    #[test]
+    fn a_claim_leaves_each_other_worker_its_share() {
+        // A block grown on cheap items, then the costly ones: two workers, so no claim
+        // takes more than half of what is left (the regression: the whole rest at once).
+        let r = Stealable::new(0, 6);
+        assert_eq!(r.claim(1, 2), Some((0, 1, false)));
+        assert_eq!(r.claim(8, 2), Some((1, 3, false)));
+        assert_eq!(r.steal_half(), Some((4, 6)));
+        assert_eq!(r.claim(16, 2), Some((3, 4, true)));
+        // Eight workers: a quarter of what is left, never more.
+        let r = Stealable::new(0, 40);
+        assert_eq!(r.claim(64, 8), Some((0, 10, false)));
+        assert_eq!(r.claim(64, 8), Some((10, 17, false)));
+        // One worker: down to a quarter of the block.
+        let r = Stealable::new(0, 6);
+        assert_eq!(r.claim(16, 1), Some((0, 4, false)));
     }
 }
 
@@ -194,7 +218,7 @@ mod loom_models {
                 })
                 .collect();
             let mut seen = [0u8; 8];
-            while let Some((s, e, _)) = r.claim(2) {
+            while let Some((s, e, _)) = r.claim(2, 2) {
                 (s..e).for_each(|i| seen[i] += 1);
             }
             for t in thieves {
