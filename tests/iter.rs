@@ -1280,3 +1280,30 @@ fn interleave_lengths_at_the_limit() {
     let five = pool_of(2).install(|| it.take(5).collect::<Vec<_>>());
     assert_eq!(five, [1, 2, 1, 2, 1]);
 }
+
+/// The iterators over a shared slice are `Clone` whatever the items, as rayon's (a derive
+/// asked `T: Clone`), and a clone runs the same loop.
+#[test]
+fn shared_slice_iterators_clone_without_clone_items() {
+    #[derive(Debug, PartialEq)]
+    struct NotClone(u32);
+    let v: Vec<NotClone> = (0..50).map(|i| NotClone(i % 7)).collect();
+    fn same<I>(it: I)
+    where
+        I: ParallelIterator + Clone,
+        I::Item: PartialEq + std::fmt::Debug,
+    {
+        let copy = it.clone();
+        assert_eq!(it.collect::<Vec<_>>(), copy.collect::<Vec<_>>());
+    }
+    same(v.par_iter());
+    same(v.par_chunks(3));
+    same(v.par_chunks_exact(3));
+    same(v.par_rchunks(3));
+    same(v.par_rchunks_exact(3));
+    same(v.par_windows(3));
+    same(v.par_array_windows::<3>());
+    same(v.par_split(|x| x.0 == 0));
+    same(v.par_split_inclusive(|x| x.0 == 0));
+    same(v.par_chunk_by(|a, b| a.0 < b.0));
+}

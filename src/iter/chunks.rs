@@ -94,6 +94,32 @@ macro_rules! chunk_source {
     };
 }
 
+/// `Clone` for the iterators over a shared slice, whatever the items: they hold only the
+/// slice and plain numbers (a derive would ask `T: Clone`, as rayon's do not).
+macro_rules! clone_shared {
+    ($($name:ident { $($field:ident),* };)*) => {$(
+        impl<T> Clone for $name<'_, T> {
+            fn clone(&self) -> Self {
+                $name { $($field: self.$field),* }
+            }
+        }
+    )*};
+}
+
+clone_shared! {
+    Chunks { slice, len, size };
+    ChunksExact { slice, len, size };
+    Windows { slice, len, size };
+    RChunks { slice, len, size };
+    RChunksExact { slice, len, size };
+}
+
+impl<T, const N: usize> Clone for ArrayWindows<'_, T, N> {
+    fn clone(&self) -> Self {
+        ArrayWindows { slice: self.slice }
+    }
+}
+
 /// The items of chunks `start..end` of `size` items over a slice of `len` (the last chunk
 /// may be shorter): `first..past`.
 #[inline]
@@ -119,7 +145,6 @@ fn chunk_bounds(start: usize, end: usize, size: usize, len: usize) -> (usize, us
 /// assert_eq!(it.map(|c| c.len()).collect::<Vec<_>>(), [2, 2, 1]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
-#[derive(Clone)]
 pub struct Chunks<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -127,6 +152,7 @@ pub struct Chunks<'a, T> {
 }
 
 impl<'a, T> Chunks<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         Chunks {
@@ -165,7 +191,6 @@ chunk_source!(Chunks, Sync, &'a [T], std::slice::Chunks<'a, T>);
 /// assert_eq!(it.map(|c| c[0] + c[1]).collect::<Vec<_>>(), [3, 7]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
-#[derive(Clone)]
 pub struct ChunksExact<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -173,6 +198,7 @@ pub struct ChunksExact<'a, T> {
 }
 
 impl<'a, T> ChunksExact<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         ChunksExact {
@@ -220,7 +246,6 @@ chunk_source!(ChunksExact, Sync, &'a [T], std::slice::ChunksExact<'a, T>);
 /// assert_eq!(it.map(|w| w.iter().sum::<i32>()).collect::<Vec<_>>(), [6, 9]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
-#[derive(Clone)]
 pub struct Windows<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -228,6 +253,7 @@ pub struct Windows<'a, T> {
 }
 
 impl<'a, T> Windows<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
         assert!(size != 0, "window size must be non-zero");
         Windows {
@@ -264,7 +290,6 @@ chunk_source!(Windows, Sync, &'a [T], std::slice::Windows<'a, T>);
 /// assert_eq!(it.map(|[a, b]| a * b).collect::<Vec<_>>(), [2, 6, 12]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
-#[derive(Clone)]
 pub struct ArrayWindows<'a, T, const N: usize> {
     slice: &'a [T],
 }
@@ -273,6 +298,7 @@ pub struct ArrayWindows<'a, T, const N: usize> {
 type AsArray<'a, T, const N: usize> = fn(&'a [T]) -> &'a [T; N];
 
 impl<'a, T, const N: usize> ArrayWindows<'a, T, N> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a [T]) -> Self {
         assert!(N != 0, "window size must be non-zero");
         ArrayWindows { slice }
@@ -390,6 +416,7 @@ pub struct ChunksMut<'a, T: Send> {
 }
 
 impl<'a, T: Send> ChunksMut<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         ChunksMut {
@@ -439,6 +466,7 @@ pub struct ChunksExactMut<'a, T: Send> {
 }
 
 impl<'a, T: Send> ChunksExactMut<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         ChunksExactMut {
@@ -492,7 +520,6 @@ fn rchunk_bounds(start: usize, end: usize, size: usize, len: usize) -> (usize, u
 /// assert_eq!(it.collect::<Vec<_>>(), [&[4, 5][..], &[2, 3], &[1]]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
-#[derive(Clone)]
 pub struct RChunks<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -500,6 +527,7 @@ pub struct RChunks<'a, T> {
 }
 
 impl<'a, T> RChunks<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         RChunks {
@@ -538,7 +566,6 @@ chunk_source!(RChunks, Sync, &'a [T], std::slice::RChunks<'a, T>);
 /// assert_eq!(it.collect::<Vec<_>>(), [&[4, 5][..], &[2, 3]]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
-#[derive(Clone)]
 pub struct RChunksExact<'a, T> {
     slice: &'a [T],
     len: usize,
@@ -546,6 +573,7 @@ pub struct RChunksExact<'a, T> {
 }
 
 impl<'a, T> RChunksExact<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         RChunksExact {
@@ -603,6 +631,7 @@ pub struct RChunksMut<'a, T: Send> {
 }
 
 impl<'a, T: Send> RChunksMut<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         RChunksMut {
@@ -653,6 +682,7 @@ pub struct RChunksExactMut<'a, T: Send> {
 }
 
 impl<'a, T: Send> RChunksExactMut<'a, T> {
+    #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
         assert!(size != 0, "chunk size must be non-zero");
         RChunksExactMut {

@@ -513,6 +513,7 @@ pub trait IndexedParallelIterator: ParallelIterator {
     ///     .reduce(Vec::new, |mut a, mut b| { a.append(&mut b); a });
     /// assert_eq!(v, (0..10_000).collect::<Vec<u32>>());
     /// ```
+    #[track_caller]
     fn by_uniform_blocks(self, block_size: usize) -> UniformBlocks<Self> {
         UniformBlocks::new(self, block_size)
     }

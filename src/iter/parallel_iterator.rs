@@ -1235,11 +1235,11 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         C::from_par_iter(self)
     }
 
-    /// Collects the items, in order, into a list of `Vec`s, each filled by one run of
-    /// pieces (one `Vec` for an indexed iterator, written in place), without the
-    /// concatenation a `collect` into one `Vec` makes of an iterator that is not indexed.
-    /// For results that are only walked once; to keep them, a `Vec` is as always the
-    /// better choice.
+    /// Collects the items, in order, into a list of non-empty `Vec`s, each filled by one run
+    /// of pieces (one `Vec` for an indexed iterator, written in place; none if there are no
+    /// items), without the concatenation a `collect` into one `Vec` makes of an iterator
+    /// that is not indexed. For results that are only walked once; to keep them, a `Vec`
+    /// is as always the better choice.
     ///
     /// # Examples
     ///
@@ -1250,9 +1250,13 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// let total: usize = list.iter().map(Vec::len).sum();
     /// assert_eq!(total, 334);
     /// assert!(list.into_iter().flatten().eq((0..1000).step_by(3)));
+    /// assert!((0..0u32).into_par_iter().collect_vec_list().is_empty());
     /// ```
     fn collect_vec_list(self) -> std::collections::LinkedList<Vec<Self::Item>> {
-        collect::vec_parts(self).into_iter().collect()
+        collect::vec_parts(self)
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect()
     }
 
     /// Splits items that are pairs into two collections, each in order: any two

@@ -185,26 +185,32 @@ pub trait ParallelSlice<T: Sync> {
 }
 
 impl<T: Sync> ParallelSlice<T> for [T] {
+    #[track_caller]
     fn par_chunks(&self, size: usize) -> Chunks<'_, T> {
         Chunks::new(self, size)
     }
 
+    #[track_caller]
     fn par_chunks_exact(&self, size: usize) -> ChunksExact<'_, T> {
         ChunksExact::new(self, size)
     }
 
+    #[track_caller]
     fn par_windows(&self, size: usize) -> Windows<'_, T> {
         Windows::new(self, size)
     }
 
+    #[track_caller]
     fn par_rchunks(&self, size: usize) -> RChunks<'_, T> {
         RChunks::new(self, size)
     }
 
+    #[track_caller]
     fn par_rchunks_exact(&self, size: usize) -> RChunksExact<'_, T> {
         RChunksExact::new(self, size)
     }
 
+    #[track_caller]
     fn par_array_windows<const N: usize>(&self) -> ArrayWindows<'_, T, N> {
         ArrayWindows::new(self)
     }
@@ -500,18 +506,22 @@ pub trait ParallelSliceMut<T: Send> {
 }
 
 impl<T: Send> ParallelSliceMut<T> for [T] {
+    #[track_caller]
     fn par_chunks_mut(&mut self, size: usize) -> ChunksMut<'_, T> {
         ChunksMut::new(self, size)
     }
 
+    #[track_caller]
     fn par_chunks_exact_mut(&mut self, size: usize) -> ChunksExactMut<'_, T> {
         ChunksExactMut::new(self, size)
     }
 
+    #[track_caller]
     fn par_rchunks_mut(&mut self, size: usize) -> RChunksMut<'_, T> {
         RChunksMut::new(self, size)
     }
 
+    #[track_caller]
     fn par_rchunks_exact_mut(&mut self, size: usize) -> RChunksExactMut<'_, T> {
         RChunksExactMut::new(self, size)
     }

@@ -145,7 +145,6 @@ fn scan<T: Sync, C: Cut<T>>(v: &[T], cut: &C) -> Vec<usize> {
 /// assert_eq!(it.collect::<Vec<_>>(), [&[1][..], &[2, 3], &[4]]);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
-#[derive(Clone)]
 pub struct SliceParts<'a, T, C> {
     slice: &'a [T],
     cut: C,
@@ -196,6 +195,17 @@ where
     P: Fn(&T, &T) -> bool + Sync + Send,
 {
     SliceParts::new(slice, Neighbours(pred))
+}
+
+/// `Clone` whatever the items (as rayon's): only the predicate must be `Clone`.
+impl<T, C: Clone> Clone for SliceParts<'_, T, C> {
+    fn clone(&self) -> Self {
+        SliceParts {
+            slice: self.slice,
+            cut: self.cut.clone(),
+            cuts: self.cuts.clone(),
+        }
+    }
 }
 
 impl<T, C> fmt::Debug for SliceParts<'_, T, C> {
