@@ -7,10 +7,10 @@
 //! block, since that block may be one long item. The push wakes nobody while the pool is
 //! busy (on an idle pool it does, `WorkerThread::push_unannounced`): a searching worker
 //! takes the token as any job; if nobody has by the end of a timed block a block target
-//! into the piece, the owner wakes a sleeper for it; and the heartbeat thread wakes one at its next
-//! beat while the token sits on the deque (`pool/heartbeat.rs`), so an idle worker waits at
-//! most about one heartbeat interval for it even while the owner is inside a single long
-//! item. A loop of a few microseconds thus costs a push and a pop, and no futex call. An
+//! into the piece, the owner wakes a sleeper for it; and the heartbeat thread wakes one at
+//! its next beat while the token sits on the deque (`pool/heartbeat.rs`), so an idle worker
+//! waits at most about one heartbeat interval for it even while the owner is inside a
+//! single long item. A loop of a few microseconds thus costs a push and a pop, and no futex call. An
 //! idle worker that steals the token takes the upper half of what is left at that moment,
 //! rounded up, so the last group too (`Stealable::steal_half`), offers a new token for the
 //! same range on its own deque (so the range stays open to thieves even if its owner is
@@ -277,10 +277,10 @@ where
     };
     let workers = worker.registry().num_threads();
     // Groups run since the clock was last read. A claim cut short of the block (by the
-    // share `Stealable::claim` leaves the others) is not timed: the end of every piece is a
-    // run of such claims, where a clock read per claim cost a tiny loop a tenth of its time,
-    // and the block's length no longer decides how much is claimed. The next full block
-    // counts them in.
+    // share `Stealable::claim` leaves the others) is not timed: the end of every piece is
+    // a run of such claims, where a clock read per claim cost a tiny loop a tenth of its
+    // time, and the block's length no longer decides how much is claimed. The next full
+    // block counts them in.
     let mut untimed = 0;
     while let Some((s, e, last)) = range.claim(block.len, workers) {
         // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
