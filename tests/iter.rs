@@ -1296,14 +1296,18 @@ fn shared_slice_iterators_clone_without_clone_items() {
         let copy = it.clone();
         assert_eq!(it.collect::<Vec<_>>(), copy.collect::<Vec<_>>());
     }
-    same(v.par_iter());
-    same(v.par_chunks(3));
-    same(v.par_chunks_exact(3));
-    same(v.par_rchunks(3));
-    same(v.par_rchunks_exact(3));
-    same(v.par_windows(3));
-    same(v.par_array_windows::<3>());
-    same(v.par_split(|x| x.0 == 0));
-    same(v.par_split_inclusive(|x| x.0 == 0));
-    same(v.par_chunk_by(|a, b| a.0 < b.0));
+    // On a pool of the test's own: the global pool's threads outlive the test, which miri
+    // reports as a leak.
+    pool_of(2).install(|| {
+        same(v.par_iter());
+        same(v.par_chunks(3));
+        same(v.par_chunks_exact(3));
+        same(v.par_rchunks(3));
+        same(v.par_rchunks_exact(3));
+        same(v.par_windows(3));
+        same(v.par_array_windows::<3>());
+        same(v.par_split(|x| x.0 == 0));
+        same(v.par_split_inclusive(|x| x.0 == 0));
+        same(v.par_chunk_by(|a, b| a.0 < b.0));
+    });
 }
