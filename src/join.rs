@@ -34,9 +34,12 @@ use crate::unwind;
 /// whatever `a` does, and the pool's heartbeat wakes a sleeping worker for them within about
 /// one [`heartbeat_interval`](crate::ThreadPoolBuilder::heartbeat_interval); deeper ones are
 /// handed to idle workers, oldest first, when the calling worker enters or leaves a `join`
-/// after a heartbeat. Below the outermost three, recording costs a few plain loads and
-/// stores (no atomic read-modify-write, no allocation), so a `join` around even a few
-/// nanoseconds of work is cheap, and large pieces still spread over the pool. In a pool of
+/// after a heartbeat, or, on Linux, by the pool's heartbeat thread itself when the calling
+/// worker has not come to a `join` for a whole interval (a long leaf that never joins), so
+/// an idle worker waits about two intervals for them. Below the outermost three, recording
+/// costs a few plain loads and stores (no atomic read-modify-write, no fence, no
+/// allocation), so a `join` around even a few nanoseconds of work is cheap, and large pieces
+/// still spread over the pool. In a pool of
 /// one thread, where no other worker could take `b`, most joins are not even recorded: they
 /// are two plain calls.
 ///
@@ -208,7 +211,12 @@ where
         Ok(recorded) => recorded,
         Err(job_b_ref) => {
             // SAFETY: recorded nowhere: ours, unshared.
-            unsafe { StackJob::<SpinLatch<'_>, B, RB>::arm(NonNull::new_unchecked(job_b).cast()) };
+            unsafe {
+                StackJob::<SpinLatch<'_>, B, RB>::arm(
+                    NonNull::new_unchecked(job_b).cast(),
+                    &worker.arm_as(),
+                );
+            }
             // SAFETY: armed just above: every field is written.
             return join_published(worker, a, unsafe { &*job_b }, job_b_ref, Announce::Now);
         }
@@ -462,7 +470,7 @@ mod loom_models {
             };
 
             // The owner's `join`: record the half, check the heartbeat, run `a` (nothing).
-            let (pending, _pending_stealer) = new_pending();
+            let (pending, _pending_stealer) = new_pending(0);
             let job = JobRef::fake(0);
             // SAFETY: a fake job, complete already, never executed.
             let pos = unsafe { pending.push_back(job, crate::pool::armed) }

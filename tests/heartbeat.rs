@@ -291,3 +291,119 @@ fn a_request_for_work_publishes_one_ahead() {
         "worker 0's deque after a thief's request with an empty deque"
     );
 }
+
+/// Waits until `count` reaches `n`, for up to 20 s: false if it never does.
+fn all_started(count: &AtomicUsize, n: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count.load(Ordering::SeqCst) < n {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    true
+}
+
+/// `depth` joins, each with its work in the first half, then a `join` of two leaves that
+/// never join again.
+fn nested<R: Send>(depth: usize, leaves: &(dyn Fn() -> R + Sync)) -> (R, R) {
+    if depth == 0 {
+        return brigade::join(leaves, leaves);
+    }
+    brigade::join(|| nested(depth - 1, leaves), || ()).0
+}
+
+/// A `join` of two long leaves nested deep in other joins: its second half is private to
+/// its worker (below the outermost recorded joins), and the first half never comes to a
+/// `join` that would publish it. The pool's heartbeat thread must claim it for the idle
+/// worker. Each leaf waits until both have started: run one after the other, neither ever
+/// sees the other start (and the 20 s deadline fails the test).
+#[test]
+#[cfg_attr(
+    any(miri, not(target_os = "linux")),
+    ignore = "waits for claims at real-time beats (and claims need Linux's membarrier)"
+)]
+fn long_leaves_deep_in_joins_run_in_parallel() {
+    for threads in [2, 3, 4] {
+        let pool = pool(threads, Duration::from_micros(100));
+        for depth in [0, 1, 2, 3, 4, 5, 8, 20] {
+            let started = AtomicUsize::new(0);
+            let leaf = || {
+                started.fetch_add(1, Ordering::SeqCst);
+                all_started(&started, 2)
+            };
+            let (a, b) = pool.install(|| nested(depth, &leaf));
+            assert!(
+                a && b,
+                "{threads} threads, {depth} joins deep: the two leaves ran one after the other"
+            );
+        }
+    }
+}
+
+/// The same leaves, joined from a `scope`'s task and from inside `isolate`: the claimed
+/// half runs in the region it was recorded in.
+#[test]
+#[cfg_attr(
+    any(miri, not(target_os = "linux")),
+    ignore = "waits for claims at real-time beats (and claims need Linux's membarrier)"
+)]
+fn long_leaves_deep_in_joins_run_in_parallel_inside_regions() {
+    let pool = pool(2, Duration::from_micros(100));
+    for depth in [4, 8] {
+        let started = AtomicUsize::new(0);
+        let leaf = || {
+            started.fetch_add(1, Ordering::SeqCst);
+            all_started(&started, 2)
+        };
+        let (a, b) = pool.install(|| brigade::isolate(|| nested(depth, &leaf)));
+        assert!(a && b, "{depth} joins deep inside isolate: serial");
+        let started = std::sync::Arc::new(AtomicUsize::new(0));
+        let task_started = std::sync::Arc::clone(&started);
+        let handle = pool.spawn_with_handle(move || {
+            let leaf = || {
+                task_started.fetch_add(1, Ordering::SeqCst);
+                all_started(&task_started, 2)
+            };
+            nested(depth, &leaf)
+        });
+        let (a, b) = handle.join().expect("no panic");
+        assert!(a && b, "{depth} joins deep in a task with a handle: serial");
+    }
+}
+
+/// A claimed half returns its result, and its panic, to the `join` that recorded it, and
+/// borrows from that join's frame (miri checks the claim's arming of the half from the
+/// heartbeat thread, and the frame's lifetime).
+#[test]
+fn a_claimed_half_returns_its_result_and_its_panic() {
+    let pool = pool(2, Duration::from_micros(100));
+    let started = AtomicUsize::new(0);
+    let local = [1u64, 2, 3];
+    let leaf = || {
+        started.fetch_add(1, Ordering::SeqCst);
+        assert!(
+            all_started(&started, 2),
+            "the leaves ran one after the other"
+        );
+        local.iter().sum::<u64>()
+    };
+    let (a, b) = pool.install(|| nested(4, &leaf));
+    assert_eq!((a, b), (6, 6));
+    assert_eq!(started.load(Ordering::SeqCst), 2);
+    started.store(0, Ordering::SeqCst);
+    let panicking = || {
+        started.fetch_add(1, Ordering::SeqCst);
+        all_started(&started, 2);
+        if brigade::current_thread_index() == Some(usize::MAX) {
+            return 0;
+        }
+        panic!("a leaf panicked");
+    };
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.install(|| nested(4, &panicking))
+    }));
+    assert!(caught.is_err(), "the panic reached the caller");
+    // The pool is still usable.
+    assert_eq!(pool.install(|| brigade::join(|| 1, || 2)), (1, 2));
+}

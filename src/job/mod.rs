@@ -19,11 +19,24 @@ use std::ptr::{self, NonNull};
 
 use crate::isolate::Region;
 use crate::latch::{Latch, SpinLatch};
-use crate::pool::WorkerThread;
+use crate::pool::{Registry, WorkerThread};
 use crate::unwind;
 
 pub(crate) mod blocks;
 pub(crate) mod fifo;
+
+/// Whose a recorded `join` half becomes when it is armed (`StackJob::arm`): the worker
+/// that recorded it, whose `join` waits for it, and the isolation region it was recorded in.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ArmAs {
+    /// The recording worker's handle on its registry (its `WorkerThread::registry_arc`),
+    /// which its latch borrows.
+    pub(crate) registry: *const std::sync::Arc<Registry>,
+    /// The recording worker's index.
+    pub(crate) index: usize,
+    /// The region the half was recorded in.
+    pub(crate) region: Region,
+}
 
 /// The first field of every job.
 #[repr(C)]
@@ -321,26 +334,27 @@ impl<'r, F: FnOnce() -> R + Send, R: Send> StackJob<SpinLatch<'r>, F, R> {
     }
 
     /// Writes the rest of the job, so that another worker may run it: the header (in the
-    /// calling worker's region), a latch that wakes the calling worker, and an empty result.
-    /// Arming an armed job again (one whose publication failed) writes the same values.
+    /// region it was recorded in), a latch that wakes the worker that recorded it, and an
+    /// empty result. Arming an armed job again (one whose publication failed) writes the
+    /// same values. The recording worker arms a job it promotes; the pool's heartbeat
+    /// thread arms one it claims (`pool/pending.rs`), with the recording worker's `as_`.
     ///
     /// # Safety
     /// `header` must point to a `StackJob<SpinLatch<'r>, F, R>` whose closure was written by
-    /// [`write_unarmed`](Self::write_unarmed) and not moved out, recorded by the worker
-    /// running on this thread, and not shared yet.
-    pub(crate) unsafe fn arm(header: NonNull<JobHeader>) {
-        let worker = WorkerThread::current().expect("a recorded join arms on its worker");
+    /// [`write_unarmed`](Self::write_unarmed) and not moved out, and not shared yet; nobody
+    /// else may read or write the job meanwhile; `as_.registry` must point to the recording
+    /// worker's registry handle, which outlives the job.
+    pub(crate) unsafe fn arm(header: NonNull<JobHeader>, as_: &ArmAs) {
         let slot = header.cast::<Self>().as_ptr();
         // SAFETY: by the caller's contract nobody else reads the job yet, and the writes
-        // leave `func` alone. The latch borrows the worker's registry, which outlives every
-        // frame on the worker's stack.
+        // leave `func` alone. The latch borrows the recording worker's registry handle,
+        // which outlives every frame on that worker's stack.
         unsafe {
             ptr::addr_of_mut!((*slot).header).write(JobHeader {
                 execute: Self::execute,
-                region: worker.region(),
+                region: as_.region,
             });
-            ptr::addr_of_mut!((*slot).latch)
-                .write(SpinLatch::new(worker.registry_arc(), worker.index()));
+            ptr::addr_of_mut!((*slot).latch).write(SpinLatch::new(&*as_.registry, as_.index));
             ptr::addr_of_mut!((*slot).taken).write(UnsafeCell::new(false));
             ptr::addr_of_mut!((*slot).result).write(UnsafeCell::new(JobResult::None));
         }

@@ -70,13 +70,26 @@
 //! handshake once more. (Kicking the thread instead cost the same futex call, and on a VM
 //! whose idle cores sleep its first beat came 0.2 to 5 ms later.)
 
+//! # Claims
+//!
+//! A worker's private `join` halves (below its outermost three) reach thieves through its
+//! own `join`s, which answer beats. A worker that stays away from `join` for long (a long
+//! leaf nested deep in joins) would keep them to itself. So a beat that finds a worker's
+//! flag still up from the previous beat (no recorded `join` since) while some worker sleeps
+//! *claims* that worker's oldest private half not claimed yet (`pending.rs`, "Claims of
+//! private entries"), one per worker and beat, with one `membarrier` for all the claims of
+//! the beat, and injects it, which wakes a sleeper. A claimable half also keeps the thread
+//! from parking as unheeded, so an idle worker waits about two intervals for it. Where the
+//! heavy barrier is unavailable (`loom::asymmetric::available`), there are no claims.
+
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
 use crate::loom::blocking::{Condvar, Mutex, MutexGuard};
-use crate::loom::{AtomicBool, Ordering, fence};
+use crate::loom::{AtomicBool, Ordering, asymmetric, fence};
 use crate::pool::Registry;
 
 /// The default time between beats.
@@ -120,6 +133,9 @@ impl Heartbeat {
 
     /// The body of the heartbeat thread.
     pub(crate) fn run(&self, registry: &Registry) {
+        // Whether this process can claim private halves (see "Claims").
+        let claims_work = asymmetric::available();
+        let claims = RefCell::new(Vec::with_capacity(registry.thread_infos.len()));
         self.run_with(
             || {
                 // A thread that built the pool (`use_current_thread`) and is outside it
@@ -142,14 +158,39 @@ impl Heartbeat {
                             .any(|info| !info.stealer.is_empty())
                 };
                 registry.thread_infos.iter().all(|info| {
-                    info.heartbeat.load(Ordering::Relaxed) && !info.pending.has_entries()
+                    info.heartbeat.load(Ordering::Relaxed)
+                        && !info.pending.has_entries()
+                        && !(claims_work && info.pending.has_claimable())
                 }) && !offered()
             },
             || {
                 let mut waiting = false;
-                for info in registry.thread_infos.iter() {
+                let mut claims = claims.borrow_mut();
+                let claiming = claims_work && registry.sleep.some_sleeping();
+                for (index, info) in registry.thread_infos.iter().enumerate() {
+                    // Still up from the last beat: the worker has not come to a `join` for an
+                    // interval, and its private halves reach nobody (see "Claims").
+                    let unanswered = info.heartbeat.load(Ordering::Relaxed);
                     raise(&info.heartbeat);
+                    if claiming
+                        && unanswered
+                        && let Some(claim) = info.pending.begin_claim()
+                    {
+                        claims.push((index, claim));
+                    }
                     waiting |= info.pending.has_entries() || !info.stealer.is_empty();
+                }
+                if !claims.is_empty() {
+                    // One heavy barrier for every claim of this beat.
+                    let barrier = asymmetric::heavy();
+                    for (index, claim) in claims.drain(..) {
+                        let pending = &registry.thread_infos[index].pending;
+                        if !barrier {
+                            pending.abort_claim(claim);
+                        } else if let Some(job) = pending.finish_claim(claim) {
+                            registry.inject(job);
+                        }
+                    }
                 }
                 if waiting {
                     // A busy worker has recorded `join` halves, or a job on its deque: if

@@ -2,7 +2,7 @@
 //! idle workers steal ([`StealPolicy`]).
 
 mod builder;
-mod heartbeat;
+pub(crate) mod heartbeat;
 mod metrics;
 mod pending;
 mod pinning;
@@ -22,6 +22,7 @@ pub use thread_builder::ThreadBuilder;
 pub use thread_pool::ThreadPool;
 
 #[cfg(all(test, loom))]
+#[cfg(test)]
 pub(crate) use pending::armed;
 #[cfg(all(test, loom))]
 pub(crate) use pending::new as new_pending;

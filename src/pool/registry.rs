@@ -207,7 +207,7 @@ impl Registry {
         } = builder;
 
         let (workers, stealers): (Vec<_>, Vec<_>) = (0..n).map(|_| deque::new()).unzip();
-        let (owners, pending_stealers): (Vec<_>, Vec<_>) = (0..n).map(|_| pending::new()).unzip();
+        let (owners, pending_stealers): (Vec<_>, Vec<_>) = (0..n).map(pending::new).unzip();
         let registry = Arc::new(Registry {
             thread_infos: stealers
                 .into_iter()

@@ -28,7 +28,7 @@ use crossbeam_utils::CachePadded;
 use crate::deque::{self, Steal};
 use crate::error::BuildError;
 use crate::isolate::Region;
-use crate::job::{JobHeader, JobRef, blocks};
+use crate::job::{ArmAs, JobHeader, JobRef, blocks};
 use crate::latch::{AsCoreLatch, CoreLatch, Latch, SpinLatch};
 use crate::loom::{Mutex, Ordering};
 use crate::pool::Registry;
@@ -188,6 +188,7 @@ pub(crate) fn main_loop(
 ) {
     let worker = WorkerThread::new(deque, pending, index, registry, false);
     WORKER_THREAD.with(|w| w.set(&worker));
+    worker.pending.set_home(&worker.registry);
     let registry = &*worker.registry;
     if let Some(cores) = &registry.pinned_cores
         && !crate::pool::pinning::pin_current_thread(cores[index])
@@ -283,6 +284,9 @@ impl WorkerThread {
         let worker = Box::new(WorkerThread::new(deque, pending, 0, registry, true));
         // Never moved from here on: the thread points at it until it exits (`Adopted`).
         let worker = NonNull::from(Box::leak(worker));
+        // SAFETY: just leaked: valid until the thread exits, and only this thread uses it.
+        let leaked = unsafe { worker.as_ref() };
+        leaked.pending.set_home(&leaked.registry);
         WORKER_THREAD.with(|w| w.set(worker.as_ptr()));
         ADOPTED.with(|a| a.0.borrow_mut().push(worker));
     }
@@ -526,6 +530,15 @@ impl WorkerThread {
         self.isolation.get().region
     }
 
+    /// How a `join` half this worker recorded is armed here (`job::StackJob::arm`).
+    pub(crate) fn arm_as(&self) -> ArmAs {
+        ArmAs {
+            registry: &self.registry,
+            index: self.index,
+            region: self.region(),
+        }
+    }
+
     /// Runs `f` in `region` (see `isolate.rs`): until `f` returns, this worker's waits run
     /// only jobs of `region`.
     ///
@@ -589,15 +602,24 @@ impl WorkerThread {
         self.with_isolation(isolation.for_sync(), f)
     }
 
+    /// Changes this worker's isolation, and tells its pending stack (which arms the halves
+    /// it hands over with the region, and lets them be claimed only while they are all of
+    /// it).
+    fn set_isolation(&self, isolation: Isolation) {
+        self.isolation.set(isolation);
+        self.pending
+            .set_region(isolation.region, isolation.pending_floor == 0);
+    }
+
     fn with_isolation<R>(&self, isolation: Isolation, f: impl FnOnce() -> R) -> R {
         struct Leave<'a>(&'a WorkerThread, Isolation);
         impl Drop for Leave<'_> {
             fn drop(&mut self) {
-                self.0.isolation.set(self.1);
+                self.0.set_isolation(self.1);
             }
         }
         let _leave = Leave(self, self.isolation.get());
-        self.isolation.set(isolation);
+        self.set_isolation(isolation);
         f()
     }
 
@@ -762,19 +784,22 @@ impl WorkerThread {
             // Some halves are from outside this region (see `Isolation::pending_floor`).
             return false;
         }
+        // Checked first: a half taken off the pending stack is never put back (a claim of
+        // the stack's private halves relies on its front only moving up).
+        if !self.deque.has_room() {
+            return false;
+        }
         let Some(job) = self.pending.pop_front() else {
             return false;
         };
-        match self.push(job) {
-            Ok(()) => {
-                self.counters.promotion();
-                true
-            }
-            Err(job) => {
-                self.pending.push_front(job);
-                false
-            }
+        if let Err(job) = self.push(job) {
+            // Only this worker pushes, and `has_room` said there is room: unreachable. Were
+            // it not, the armed half would still run: the injector takes any job.
+            debug_assert!(false, "a push after `has_room` failed");
+            self.registry.inject(job.in_region(self.region()));
         }
+        self.counters.promotion();
+        true
     }
 
     /// Pops the newest job of this worker's deque that it may run here. Inside an isolation
