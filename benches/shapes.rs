@@ -12,6 +12,9 @@
 //!   (the table's `caller` column) is a pool built with `use_current_thread` on the bench
 //!   thread, which then runs the work itself while the other workers steal from it;
 //! - `two_leaves`: `join` of two 100 ms leaves that never join again, on a fresh pool;
+//! - `two_leaves_deep`: the same `join`, nested in 6 joins whose second halves do nothing:
+//!   below the outermost joins a worker keeps its second halves to itself until it joins
+//!   again, which a leaf never does;
 //! - `few_long_items/N`: one parallel loop over `N` items of 2 ms each (default schedule;
 //!   rayon: `par_iter().for_each`), from inside the pool: the first item is longer than
 //!   any block, so the loop must offer the rest before it ends.
@@ -42,6 +45,8 @@ const ITEM: Duration = Duration::from_nanos(230);
 const LOOPS: [(usize, usize); 3] = [(64, 10_000), (256, 2_500), (2_048, 312)];
 const TREE_THREADS: [usize; 3] = [1, 2, 8];
 const TWO_LEAVES: Duration = Duration::from_millis(100);
+/// How many joins the deep pair of leaves is nested in.
+const DEEP: usize = 6;
 const FEW_ITEMS: [usize; 3] = [2, 3, 4];
 const LONG_ITEM: Duration = Duration::from_millis(2);
 
@@ -351,6 +356,71 @@ fn two_leaves(c: &mut Criterion) {
     g.finish();
 }
 
+/// `join(|| nested(depth - 1), || 0)` down to `join(leaf, leaf)`, serially.
+fn nested_leaves_serial(depth: usize) -> u64 {
+    if depth == 0 {
+        return sleepless(TWO_LEAVES) + sleepless(TWO_LEAVES);
+    }
+    nested_leaves_serial(depth - 1)
+}
+
+/// `nested_leaves_serial` with brigade's `join`.
+fn nested_leaves_brigade(depth: usize) -> u64 {
+    if depth == 0 {
+        let (x, y) = brigade::join(|| sleepless(TWO_LEAVES), || sleepless(TWO_LEAVES));
+        return x + y;
+    }
+    brigade::join(|| nested_leaves_brigade(depth - 1), || 0).0
+}
+
+/// `nested_leaves_serial` with rayon's `join`.
+fn nested_leaves_rayon(depth: usize) -> u64 {
+    if depth == 0 {
+        let (x, y) = rayon::join(|| sleepless(TWO_LEAVES), || sleepless(TWO_LEAVES));
+        return x + y;
+    }
+    rayon::join(|| nested_leaves_rayon(depth - 1), || 0).0
+}
+
+/// `nested_leaves` with chili's scoped `join`.
+fn nested_leaves_chili(s: &mut chili::Scope<'_>, depth: usize) -> u64 {
+    if depth == 0 {
+        let (x, y) = s.join(|_| sleepless(TWO_LEAVES), |_| sleepless(TWO_LEAVES));
+        return x + y;
+    }
+    s.join(|s| nested_leaves_chili(s, depth - 1), |_| 0).0
+}
+
+fn two_leaves_deep(c: &mut Criterion) {
+    let mut g = c.benchmark_group("shapes/two_leaves_deep");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_millis(500));
+    g.bench_function("serial", |b| b.iter(|| nested_leaves_serial(DEEP)));
+    g.bench_function("brigade", |b| {
+        b.iter_batched(
+            || common::brigade_pool(THREADS),
+            |pool| pool.install(|| nested_leaves_brigade(DEEP)),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("rayon", |b| {
+        b.iter_batched(
+            || common::rayon_pool(THREADS),
+            |pool| pool.install(|| nested_leaves_rayon(DEEP)),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("chili", |b| {
+        b.iter_batched(
+            || common::chili_pool(THREADS),
+            |pool| nested_leaves_chili(&mut pool.scope(), DEEP),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
 // ---- a few long items ----------------------------------------------------------------------
 
 fn few_long_items(c: &mut Criterion) {
@@ -406,6 +476,7 @@ fn report() {
             .map(|t| format!("shapes/install_tree_1023/{t}")),
     );
     groups.push("shapes/two_leaves".into());
+    groups.push("shapes/two_leaves_deep".into());
     groups.extend(
         FEW_ITEMS
             .iter()
@@ -443,6 +514,7 @@ criterion_group!(
     loops_in_a_row,
     install_tree,
     two_leaves,
+    two_leaves_deep,
     few_long_items
 );
 
