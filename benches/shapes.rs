@@ -12,9 +12,9 @@
 //!   (the table's `caller` column) is a pool built with `use_current_thread` on the bench
 //!   thread, which then runs the work itself while the other workers steal from it;
 //! - `two_leaves`: `join` of two 100 ms leaves that never join again, on a fresh pool;
-//! - `two_leaves_deep`: the same `join`, nested in 6 joins whose second halves do nothing:
-//!   below the outermost joins a worker keeps its second halves to itself until it joins
-//!   again, which a leaf never does;
+//! - `two_leaves_deep/D`: the same `join`, nested in D joins (6 and 200) whose second halves
+//!   do nothing: below the outermost joins a worker keeps its second halves to itself until
+//!   it joins again, which a leaf never does;
 //! - `few_long_items/N`: one parallel loop over `N` items of 2 ms each (default schedule;
 //!   rayon: `par_iter().for_each`), from inside the pool: the first item is longer than
 //!   any block, so the loop must offer the rest before it ends.
@@ -46,7 +46,7 @@ const LOOPS: [(usize, usize); 3] = [(64, 10_000), (256, 2_500), (2_048, 312)];
 const TREE_THREADS: [usize; 3] = [1, 2, 8];
 const TWO_LEAVES: Duration = Duration::from_millis(100);
 /// How many joins the deep pair of leaves is nested in.
-const DEEP: usize = 6;
+const DEEP: [usize; 2] = [6, 200];
 const FEW_ITEMS: [usize; 3] = [2, 3, 4];
 const LONG_ITEM: Duration = Duration::from_millis(2);
 
@@ -392,33 +392,35 @@ fn nested_leaves_chili(s: &mut chili::Scope<'_>, depth: usize) -> u64 {
 }
 
 fn two_leaves_deep(c: &mut Criterion) {
-    let mut g = c.benchmark_group("shapes/two_leaves_deep");
-    g.sample_size(10)
-        .measurement_time(Duration::from_secs(5))
-        .warm_up_time(Duration::from_millis(500));
-    g.bench_function("serial", |b| b.iter(|| nested_leaves_serial(DEEP)));
-    g.bench_function("brigade", |b| {
-        b.iter_batched(
-            || common::brigade_pool(THREADS),
-            |pool| pool.install(|| nested_leaves_brigade(DEEP)),
-            BatchSize::PerIteration,
-        )
-    });
-    g.bench_function("rayon", |b| {
-        b.iter_batched(
-            || common::rayon_pool(THREADS),
-            |pool| pool.install(|| nested_leaves_rayon(DEEP)),
-            BatchSize::PerIteration,
-        )
-    });
-    g.bench_function("chili", |b| {
-        b.iter_batched(
-            || common::chili_pool(THREADS),
-            |pool| nested_leaves_chili(&mut pool.scope(), DEEP),
-            BatchSize::PerIteration,
-        )
-    });
-    g.finish();
+    for depth in DEEP {
+        let mut g = c.benchmark_group(format!("shapes/two_leaves_deep/{depth}"));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_millis(500));
+        g.bench_function("serial", |b| b.iter(|| nested_leaves_serial(depth)));
+        g.bench_function("brigade", |b| {
+            b.iter_batched(
+                || common::brigade_pool(THREADS),
+                |pool| pool.install(|| nested_leaves_brigade(depth)),
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function("rayon", |b| {
+            b.iter_batched(
+                || common::rayon_pool(THREADS),
+                |pool| pool.install(|| nested_leaves_rayon(depth)),
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function("chili", |b| {
+            b.iter_batched(
+                || common::chili_pool(THREADS),
+                |pool| nested_leaves_chili(&mut pool.scope(), depth),
+                BatchSize::PerIteration,
+            )
+        });
+        g.finish();
+    }
 }
 
 // ---- a few long items ----------------------------------------------------------------------
@@ -476,7 +478,7 @@ fn report() {
             .map(|t| format!("shapes/install_tree_1023/{t}")),
     );
     groups.push("shapes/two_leaves".into());
-    groups.push("shapes/two_leaves_deep".into());
+    groups.extend(DEEP.iter().map(|d| format!("shapes/two_leaves_deep/{d}")));
     groups.extend(
         FEW_ITEMS
             .iter()

@@ -14,7 +14,8 @@
 //! workers can steal it.
 //! A `join` whose half was published takes it back from the deque if nobody stole it, or else
 //! works on other jobs until the thief is done. If the pending stack is full, the half is
-//! published right away; if the deque is full too, the two closures run one after the other.
+//! published right away; if the deque is full too, its older half moves to the pool's
+//! injector first (`WorkerThread::push_or_spill`), so `b` can still be stolen.
 
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
@@ -36,7 +37,7 @@ use crate::unwind;
 /// handed to idle workers, oldest first, when the calling worker enters or leaves a `join`
 /// after a heartbeat, or, on Linux, by the pool's heartbeat thread itself when the calling
 /// worker has not come to a `join` for a whole interval (a long leaf that never joins), so
-/// an idle worker waits about two intervals for them. Below the outermost three, recording
+/// an idle worker waits a few intervals for them. Below the outermost three, recording
 /// costs a few plain loads and stores (no atomic read-modify-write, no fence, no
 /// allocation), so a `join` around even a few nanoseconds of work is cheap, and large pieces
 /// still spread over the pool. In a pool of
@@ -359,11 +360,12 @@ where
         Announce::Now => worker.push(job_b_ref),
         Announce::Later => worker.push_unannounced(job_b_ref),
     };
-    if pushed.is_err() {
-        // The deque is full too: no one can steal `b`, so run both here, in order.
-        let ra = unwind::halt_unwinding(a);
-        // SAFETY: the push failed, so the job was never published.
-        return combine(ra, unsafe { job_b.run_inline() });
+    if let Err(job_b_ref) = pushed {
+        // The deque is full too (a recursion more than a thousand joins deep): its older
+        // half moves to the injector, where every worker finds it, and `b` goes on the
+        // deque. Run here, `b` could never be stolen, and two long leaves at the bottom of
+        // such a recursion ran one after the other.
+        worker.push_or_spill(job_b_ref);
     }
     let ra = unwind::halt_unwinding(a);
     combine(ra, take_back_or_wait(worker, job_b, b_id))

@@ -829,7 +829,7 @@ fn join_outside_any_pool_uses_global_pool() {
     ignore = "3000 nested joins ran out of 24 GB under miri; scope_many_tiny_spawns covers the overflow"
 )]
 fn join_deeper_than_the_deque() {
-    // More nested joins than a worker's deque holds: the overflow runs inline.
+    // More nested joins than a worker's deque holds: the older halves spill to the injector.
     for n in [1, 2] {
         let pool = Arc::new(
             ThreadPool::builder()

@@ -407,3 +407,32 @@ fn a_claimed_half_returns_its_result_and_its_panic() {
     // The pool is still usable.
     assert_eq!(pool.install(|| brigade::join(|| 1, || 2)), (1, 2));
 }
+
+/// The same pair of leaves below 2,000 joins: more than the pending stack (256) and the
+/// deque (1,024) hold together. The deque's older half spills to the injector; before, the
+/// innermost `join` found the deque full and ran its halves one after the other.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "2,000 nested joins: see api::join_deeper_than_the_deque"
+)]
+fn long_leaves_below_a_full_deque_run_in_parallel() {
+    let pool = ThreadPool::builder()
+        .num_threads(2)
+        .stack_size(64 << 20)
+        .build()
+        .expect("pool");
+    let started = AtomicUsize::new(0);
+    let leaf = || {
+        started.fetch_add(1, Ordering::SeqCst);
+        all_started(&started, 2)
+    };
+    for _ in 0..3 {
+        // The other worker asleep, as after any pause: it cannot drain the deque as fast as
+        // the recursion fills it.
+        std::thread::sleep(Duration::from_millis(20));
+        started.store(0, Ordering::SeqCst);
+        let (a, b) = pool.install(|| nested(2_000, &leaf));
+        assert!(a && b, "the two leaves ran one after the other");
+    }
+}

@@ -417,10 +417,10 @@ impl<S> ThreadPoolBuilder<S> {
     /// offers its range that way, and wakes a sleeper itself only at the end of a block
     /// 10 µs or more into the loop), so the interval also bounds how long a loop whose
     /// first item is long leaves idle workers asleep. On Linux, a beat also hands a worker's
-    /// oldest unpublished half to the pool when that worker has not come to a `join` since
-    /// the previous beat while another worker sleeps, so the interval bounds (at about two
-    /// intervals) how long a `join` of long leaves nested deep in other joins runs them one
-    /// after the other. The heartbeat thread sleeps while the whole pool is idle, while every
+    /// oldest unpublished halves to the pool when that worker has not come to a `join` since
+    /// the previous beat while another worker sleeps (one, then twice as many at each beat
+    /// it stays away), so the interval also bounds, at a few intervals, how long the two long
+    /// leaves of a `join` nested deep in other joins run one after the other. The heartbeat thread sleeps while the whole pool is idle, while every
     /// worker is busy, and while no busy worker reaches a `join` and no deque holds work
     /// (one waiting for input inside `install`, say); a pool of one thread has none.
     /// Less than 1 µs is an error at `build`.

@@ -76,9 +76,10 @@
 //! own `join`s, which answer beats. A worker that stays away from `join` for long (a long
 //! leaf nested deep in joins) would keep them to itself. So a beat that finds a worker's
 //! flag still up from the previous beat (no recorded `join` since) while some worker sleeps
-//! *claims* that worker's oldest private half not claimed yet (`pending.rs`, "Claims of
-//! private entries"), one per worker and beat, with one `membarrier` for all the claims of
-//! the beat, and injects it, which wakes a sleeper. A claimable half also keeps the thread
+//! *claims* that worker's oldest private halves not claimed yet (`pending.rs`, "Claims of
+//! private entries"): one at the first such beat, then twice as many at each beat the worker
+//! stays away (`claims_at`), with one `membarrier` for all the claims of the beat, and
+//! injects them, which wakes sleepers. A claimable half also keeps the thread
 //! from parking as unheeded, so an idle worker waits about two intervals for it. Where the
 //! heavy barrier is unavailable (`loom::asymmetric::available`), there are no claims.
 
@@ -111,6 +112,16 @@ pub(crate) fn raise(flag: &AtomicBool) {
     }
 }
 
+/// How many private halves a beat claims from a worker that left `streak` beats in a row
+/// unanswered: 1, 2, 4, ... up to 64. The oldest halves come first, and some may take no
+/// time at all (the second halves of the joins around a long leaf often do nothing), so
+/// one a beat would leave a long half deep in a worker's stack waiting one beat for each
+/// half above it; doubling reaches it in a number of beats that grows with the log of its
+/// depth.
+fn claims_at(streak: u32) -> usize {
+    1 << streak.saturating_sub(1).min(6)
+}
+
 /// The heartbeat of one pool.
 pub(crate) struct Heartbeat {
     interval: Duration,
@@ -136,6 +147,8 @@ impl Heartbeat {
         // Whether this process can claim private halves (see "Claims").
         let claims_work = asymmetric::available();
         let claims = RefCell::new(Vec::with_capacity(registry.thread_infos.len()));
+        // Per worker, how many beats in a row found its flag still up.
+        let streaks = RefCell::new(vec![0u32; registry.thread_infos.len()]);
         self.run_with(
             || {
                 // A thread that built the pool (`use_current_thread`) and is outside it
@@ -166,15 +179,22 @@ impl Heartbeat {
             || {
                 let mut waiting = false;
                 let mut claims = claims.borrow_mut();
+                let mut streaks = streaks.borrow_mut();
                 let claiming = claims_work && registry.sleep.some_sleeping();
                 for (index, info) in registry.thread_infos.iter().enumerate() {
                     // Still up from the last beat: the worker has not come to a `join` for an
                     // interval, and its private halves reach nobody (see "Claims").
                     let unanswered = info.heartbeat.load(Ordering::Relaxed);
                     raise(&info.heartbeat);
+                    let streak = &mut streaks[index];
+                    *streak = if unanswered {
+                        streak.saturating_add(1)
+                    } else {
+                        0
+                    };
                     if claiming
                         && unanswered
-                        && let Some(claim) = info.pending.begin_claim()
+                        && let Some(claim) = info.pending.begin_claim(claims_at(*streak))
                     {
                         claims.push((index, claim));
                     }
@@ -185,10 +205,10 @@ impl Heartbeat {
                     let barrier = asymmetric::heavy();
                     for (index, claim) in claims.drain(..) {
                         let pending = &registry.thread_infos[index].pending;
-                        if !barrier {
+                        if barrier {
+                            pending.finish_claim(claim, |job| registry.inject(job));
+                        } else {
                             pending.abort_claim(claim);
-                        } else if let Some(job) = pending.finish_claim(claim) {
-                            registry.inject(job);
                         }
                     }
                 }

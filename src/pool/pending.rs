@@ -244,8 +244,9 @@ pub(crate) struct PendingStealer {
 /// A claim of a private entry under way (`PendingStealer::begin_claim`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Claim {
-    /// The entry claimed.
+    /// The entries claimed, `pos..end`.
     pos: usize,
+    end: usize,
     /// The claim word before the claim (the boundary, `IDLE`).
     boundary: usize,
     region: usize,
@@ -657,14 +658,17 @@ impl PendingStealer {
         self.next_claim().is_some()
     }
 
-    /// Starts a claim of the owner's oldest unclaimed private entry, for an owner that has
-    /// not come to a `join` for a while (the heartbeat thread's, and only its: one claimer
-    /// per stack). The claim counts only after an [`asymmetric::heavy`] barrier, then
-    /// `finish_claim` (or `abort_claim` if the barrier is unavailable).
-    pub(crate) fn begin_claim(&self) -> Option<Claim> {
+    /// Starts a claim of the owner's oldest unclaimed private entries, up to `max` of them
+    /// (at least one), for an owner that has not come to a `join` for a while (the heartbeat
+    /// thread's, and only its: one claimer per stack). The claim counts only after an
+    /// [`asymmetric::heavy`] barrier, then `finish_claim` (or `abort_claim` if the barrier
+    /// is unavailable).
+    pub(crate) fn begin_claim(&self, max: usize) -> Option<Claim> {
         let owner = &self.shared.owner;
         let region = owner.region.load(Ordering::Relaxed);
         let (pos, seen) = self.next_claim()?;
+        let (back, _) = self.bounds(Ordering::Relaxed);
+        let end = back.min(pos + max.max(1));
         // Relaxed: the heavy barrier that follows orders it before our look at the owner's
         // bounds, and its release is `finish_claim`'s store of the new boundary.
         owner
@@ -673,12 +677,13 @@ impl PendingStealer {
             .ok()?;
         Some(Claim {
             pos,
+            end,
             boundary: seen,
             region,
         })
     }
 
-    /// Withdraws a claim (the heavy barrier was unavailable, or the entry is gone).
+    /// Withdraws a claim (the heavy barrier was unavailable, or the entries are gone).
     pub(crate) fn abort_claim(&self, claim: Claim) {
         // Fails only if the owner withdrew it already.
         let _ = self.shared.owner.claim.compare_exchange(
@@ -689,27 +694,29 @@ impl PendingStealer {
         );
     }
 
-    /// Finishes a claim after the heavy barrier: the entry, armed as its owner's, if it is
-    /// still recorded, still private and still in the same region, and its owner did not
-    /// take it meanwhile. Its `join` then waits for its latch.
-    pub(crate) fn finish_claim(&self, claim: Claim) -> Option<JobRef> {
+    /// Finishes a claim after the heavy barrier: if its entries are still recorded, still
+    /// private and still in the same region, and their owner did not take one meanwhile,
+    /// arms each as its owner's and hands it to `out`, oldest first, and says how many. Their
+    /// `join`s then wait for their latches.
+    pub(crate) fn finish_claim(&self, claim: Claim, mut out: impl FnMut(JobRef)) -> usize {
         let shared = &*self.shared;
         let owner = &shared.owner;
         // Acquire: pairs with the Release stores of the bounds (`record_private`,
-        // `set_back`, `pop_front`): the slot at `pos` and the region are at least as new as
-        // the bounds we see. After the barrier, these are at least the owner's at the
-        // barrier, and whatever the owner does to the entry at `pos` from then on, it does
+        // `set_back`, `pop_front`): the slots up to `back` and the region are at least as
+        // new as the bounds we see. After the barrier, these are at least the owner's at
+        // the barrier, and whatever the owner does to the entries from then on, it does
         // after reading our claim (`settle`), which it withdraws.
         let (back, private_from) = self.bounds(Ordering::Acquire);
         let live = private_from.max(shared.front.load(Ordering::Relaxed)) <= claim.pos
-            && claim.pos < back
+            && claim.pos < claim.end
+            && claim.end <= back
             && owner.region.load(Ordering::Relaxed) == claim.region;
         let home = shared.home.load(Ordering::Acquire);
         if !live || home.is_null() {
             self.abort_claim(claim);
-            return None;
+            return 0;
         }
-        owner
+        if owner
             .claim
             .compare_exchange(
                 claim.boundary | CLAIMING,
@@ -717,30 +724,41 @@ impl PendingStealer {
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             )
-            .ok()?; // the owner withdrew it
-        let slot = &shared.private[claim.pos % CAPACITY];
-        let ptr = NonNull::new(slot.job.load(Ordering::Relaxed)).expect("a recorded entry");
-        let region = Region::from_tag(claim.region);
-        // SAFETY: the entry is recorded (checked above, with the Acquire that makes its slot
-        // ours to read), its owner waits while the stage is `WON` before it touches the job
-        // again, and its `arm` came with it as an `Arm`. `home` is the owner's registry
-        // handle, which outlives the frames on its stack.
-        unsafe {
-            let arm = std::mem::transmute::<*mut (), Arm>(slot.arm.load(Ordering::Relaxed));
-            arm(
-                ptr,
-                &ArmAs {
-                    registry: home,
-                    index: shared.index,
-                    region,
-                },
-            );
+            .is_err()
+        {
+            return 0; // the owner withdrew it
         }
+        let region = Region::from_tag(claim.region);
+        let as_owner = ArmAs {
+            registry: home,
+            index: shared.index,
+            region,
+        };
+        // Armed first (at most `CAPACITY` of them), handed out once the owner may see them.
+        let mut armed_jobs = [ptr::null_mut::<JobHeader>(); CAPACITY];
+        for (pos, armed_job) in (claim.pos..claim.end).zip(&mut armed_jobs) {
+            let slot = &shared.private[pos % CAPACITY];
+            let ptr = NonNull::new(slot.job.load(Ordering::Relaxed)).expect("a recorded entry");
+            // SAFETY: the entry is recorded (checked above, with the Acquire that makes its
+            // slot ours to read), its owner waits while the stage is `WON` before it touches
+            // the job again, and its `arm` came with it as an `Arm`. `home` is the owner's
+            // registry handle, which outlives the frames on its stack.
+            unsafe {
+                let arm = std::mem::transmute::<*mut (), Arm>(slot.arm.load(Ordering::Relaxed));
+                arm(ptr, &as_owner);
+            }
+            *armed_job = ptr.as_ptr();
+        }
+        let count = claim.end - claim.pos;
         // Release: pairs with the Acquire load in `settle`: the boundary moves past the
-        // entry, which is claimed (and so are the private entries below it).
-        owner.claim.store(claim.pos + 1, Ordering::Release);
-        // SAFETY: the pointer came from `JobRef::into_raw`, and the claim gave it to us alone.
-        Some(unsafe { JobRef::from_raw(ptr, region) })
+        // entries, which are claimed (and so are the private entries below them).
+        owner.claim.store(claim.end, Ordering::Release);
+        for &ptr in &armed_jobs[..count] {
+            // SAFETY: the pointer came from `JobRef::into_raw`, and the claim gave it to us
+            // alone.
+            out(unsafe { JobRef::from_raw(NonNull::new_unchecked(ptr), region) });
+        }
+        count
     }
 
     /// How many entries are recorded, approximately (for diagnostics).
@@ -776,16 +794,24 @@ fn taken(p: &Pending, pos: usize) -> bool {
     p.pop_back(pos)
 }
 
-/// A whole claim, as the heartbeat thread makes it.
+/// A whole claim of up to `max` entries, as the heartbeat thread makes it.
+#[cfg(test)]
+fn claim_up_to(s: &PendingStealer, max: usize) -> Vec<JobRef> {
+    let mut jobs = Vec::new();
+    if let Some(claim) = s.begin_claim(max) {
+        if asymmetric::heavy() {
+            s.finish_claim(claim, |job| jobs.push(job));
+        } else {
+            s.abort_claim(claim);
+        }
+    }
+    jobs
+}
+
+/// A whole claim of one entry.
 #[cfg(test)]
 fn claim(s: &PendingStealer) -> Option<JobRef> {
-    let claim = s.begin_claim()?;
-    if asymmetric::heavy() {
-        s.finish_claim(claim)
-    } else {
-        s.abort_claim(claim);
-        None
-    }
+    claim_up_to(s, 1).pop()
 }
 
 #[cfg(all(test, not(loom)))]
@@ -915,6 +941,41 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_takes_several_oldest_first_up_to_the_newest() {
+        if !asymmetric::available() {
+            return;
+        }
+        let (p, s) = new(0);
+        set_fake_home(&p);
+        let jobs: Vec<_> = (0..SHARED_DEPTH + 5)
+            .map(|_| crate::job::HeaderOnly::new())
+            .collect();
+        let pos: Vec<usize> = jobs
+            .iter()
+            .map(|j| record(&p, j.job_ref()).unwrap())
+            .collect();
+        let first = SHARED_DEPTH;
+        let ids = |got: Vec<JobRef>| got.iter().map(|j| j.id()).collect::<Vec<_>>();
+        let want = |r: std::ops::Range<usize>| {
+            jobs[r].iter().map(|j| j.job_ref().id()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(claim_up_to(&s, 3)), want(first..first + 3));
+        assert_eq!(
+            ids(claim_up_to(&s, 8)),
+            want(first + 3..first + 5),
+            "no further than back"
+        );
+        assert!(claim_up_to(&s, 8).is_empty());
+        for &at in pos[first..].iter().rev() {
+            assert!(!taken(&p, at), "claimed: not taken back");
+        }
+        for &at in pos[..first].iter().rev() {
+            assert!(taken(&p, at));
+        }
+        assert!(p.is_empty());
+    }
+
+    #[test]
     fn a_promotion_skips_claimed_entries() {
         if !asymmetric::available() {
             return;
@@ -957,7 +1018,7 @@ mod tests {
         }
         p.set_region(Region::NONE, false);
         assert!(!s.has_claimable());
-        assert!(s.begin_claim().is_none());
+        assert!(s.begin_claim(1).is_none());
         p.set_region(Region::NONE, true);
         assert!(s.has_claimable());
     }
@@ -1036,10 +1097,15 @@ mod loom_models {
 
     /// The owner records two shared and two private entries, promotes `promote` of them
     /// oldest first, and takes the rest back, once recording a new entry where it took the
-    /// newest back; meanwhile the heartbeat thread claims twice. Each entry is claimed
+    /// newest back; meanwhile the heartbeat thread claims twice, up to `max` entries each
+    /// time. Each entry is claimed
     /// exactly once, by the owner or the claimer, the claimer gets only private ones, and
     /// the owner never waits for a claim forever (loom would report the spin).
-    fn claimed_once_by_owner_or_claimer(promote: usize) {
+    fn claimed_once_by_owner_or_claimer(promote: usize, max: usize) {
+        // Set when some execution had the claimer win: the model explores claims that
+        // succeed, not only ones the owner withdraws.
+        let some_claimed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = std::sync::Arc::clone(&some_claimed);
         loom::model(move || {
             let jobs: &'static [HeaderOnly; 5] = Box::leak(Box::new([
                 HeaderOnly::new(),
@@ -1058,9 +1124,7 @@ mod loom_models {
             let claimer = thread::spawn(move || {
                 let mut got = Vec::new();
                 for _ in 0..2 {
-                    if let Some(j) = claim(&s) {
-                        got.push(j.id() as usize);
-                    }
+                    got.extend(claim_up_to(&s, max).iter().map(|j| j.id() as usize));
                 }
                 got
             });
@@ -1090,7 +1154,7 @@ mod loom_models {
                 "a shared entry was claimed"
             );
             if !claimed.is_empty() {
-                SOME_CLAIMED.store(true, std::sync::atomic::Ordering::Relaxed);
+                seen.store(true, std::sync::atomic::Ordering::Relaxed);
             }
             claims.extend(claimed);
             claims.sort_unstable();
@@ -1098,25 +1162,31 @@ mod loom_models {
             expected.sort_unstable();
             assert_eq!(claims, expected, "every entry claimed exactly once");
         });
+        assert!(some_claimed.load(std::sync::atomic::Ordering::Relaxed));
     }
-
-    /// Set when some execution of a model had the claimer win: the models explore claims
-    /// that succeed, not only ones the owner withdraws.
-    static SOME_CLAIMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
     #[test]
     fn each_entry_is_claimed_once_with_a_claimer() {
-        claimed_once_by_owner_or_claimer(0);
-        assert!(SOME_CLAIMED.load(std::sync::atomic::Ordering::Relaxed));
+        claimed_once_by_owner_or_claimer(0, 1);
     }
 
     #[test]
     fn each_entry_is_claimed_once_with_a_claimer_and_a_promotion() {
-        claimed_once_by_owner_or_claimer(1);
+        claimed_once_by_owner_or_claimer(1, 1);
     }
 
     #[test]
     fn each_entry_is_claimed_once_with_a_claimer_and_promotions() {
-        claimed_once_by_owner_or_claimer(3);
+        claimed_once_by_owner_or_claimer(3, 1);
+    }
+
+    #[test]
+    fn each_entry_is_claimed_once_with_a_claimer_taking_two_at_once() {
+        claimed_once_by_owner_or_claimer(0, 2);
+    }
+
+    #[test]
+    fn each_entry_is_claimed_once_with_a_claimer_taking_two_at_once_and_a_promotion() {
+        claimed_once_by_owner_or_claimer(1, 2);
     }
 }
