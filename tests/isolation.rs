@@ -447,3 +447,158 @@ fn isolate_on_a_plain_thread_does_not_build_the_global_pool() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A program of nested `join`s (`J`), handles joined inside the pool (`H`, tasks in task
+/// regions), scopes (`S`), loops (`F`), `isolate` (`Iso`), calls into a second pool (`O`) and
+/// empty leaves (`L0`), on a pool of one thread: a user-side fuzzer found that it hung every
+/// time. Its only worker waited inside a task region for a job of that region that sat at
+/// the old end of its own deque, under jobs of other regions: no `pop` reached it, no thief
+/// existed to take it, and `Registry::has_work_in` counted it, so the waiter never parked
+/// either and spun forever. A waiter now takes its own oldest job when it is its region's.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "about 150 tasks on pools of 1 and 3 threads: slow under miri"
+)]
+fn a_lone_waiter_takes_its_regions_job_from_its_own_deque() {
+    let tree = TREE;
+    within("a program of regions on a pool of one", move || {
+        let pool = Arc::new(pool_of(1));
+        let other = Arc::new(pool_of(3));
+        let mut at = 0;
+        let program = Arc::new(Node::parse(tree.as_bytes(), &mut at));
+        let ran = Arc::new(AtomicUsize::new(0));
+        for _ in 0..5 {
+            ran.store(0, Ordering::SeqCst);
+            let (p, o, r, t) = (pool.clone(), other.clone(), ran.clone(), program.clone());
+            pool.install(move || t.run(&p, &o, &r));
+            assert_eq!(
+                ran.load(Ordering::SeqCst),
+                program.size(),
+                "every node ran once"
+            );
+        }
+    });
+}
+
+/// The program of `a_lone_waiter_takes_its_regions_job_from_its_own_deque`.
+const TREE: &str = concat!(
+    "J(J(J(J(J(J(J(J(H(J(L0, J(J(J(J(L0, J(J(J(J(J(J(J(J(S[J(S[J(J(J(L0, L0), L0), ",
+    "J(J(L0, L0), L0)), J(J(J(L0, L0), L0), L0)], J(J(O(L0), J(J(L0, L0), J(L0, L0))), ",
+    "L0)), J(J(J(J(J(L0, L0), J(L0, L0)), L0), J(L0, L0)), J(J(J(J(L0, L0), L0), F[J(L0, ",
+    "L0), J(L0, L0), J(L0, L0), J(L0, L0)]), J(J(L0, L0), L0)))], F[J(L0, J(L0, J(J(L0, ",
+    "L0), J(J(L0, L0), J(L0, L0))))), J(J(J(L0, L0), J(J(L0, L0), J(L0, L0))), J(L0, ",
+    "J(Iso(H(L0)), L0)))]), L0), L0), L0), L0), L0), L0), L0)), L0), L0), L0))), L0), ",
+    "L0), L0), L0), L0), L0), L0), L0)",
+);
+
+/// A node of such a program.
+enum Node {
+    Join(Arc<Node>, Arc<Node>),
+    Handle(Arc<Node>),
+    Scope(Vec<Arc<Node>>),
+    Loop(Vec<Arc<Node>>),
+    Isolate(Arc<Node>),
+    Other(Arc<Node>),
+    Leaf,
+}
+
+impl Node {
+    fn parse(s: &[u8], at: &mut usize) -> Node {
+        let skip = |at: &mut usize, text: &[u8]| {
+            while s[*at] == b' ' {
+                *at += 1;
+            }
+            assert_eq!(&s[*at..*at + text.len()], text, "at {}", *at);
+            *at += text.len();
+        };
+        let list = |at: &mut usize| {
+            skip(at, b"[");
+            let mut nodes = vec![Arc::new(Node::parse(s, at))];
+            while s[*at] == b',' {
+                skip(at, b",");
+                nodes.push(Arc::new(Node::parse(s, at)));
+            }
+            skip(at, b"]");
+            nodes
+        };
+        let one = |at: &mut usize| {
+            skip(at, b"(");
+            let node = Arc::new(Node::parse(s, at));
+            skip(at, b")");
+            node
+        };
+        while s[*at] == b' ' {
+            *at += 1;
+        }
+        match s[*at] {
+            b'J' => {
+                skip(at, b"J(");
+                let a = Arc::new(Node::parse(s, at));
+                skip(at, b",");
+                let b = Arc::new(Node::parse(s, at));
+                skip(at, b")");
+                Node::Join(a, b)
+            }
+            b'H' => {
+                skip(at, b"H");
+                Node::Handle(one(at))
+            }
+            b'S' => {
+                skip(at, b"S");
+                Node::Scope(list(at))
+            }
+            b'F' => {
+                skip(at, b"F");
+                Node::Loop(list(at))
+            }
+            b'I' => {
+                skip(at, b"Iso");
+                Node::Isolate(one(at))
+            }
+            b'O' => {
+                skip(at, b"O");
+                Node::Other(one(at))
+            }
+            _ => {
+                skip(at, b"L0");
+                Node::Leaf
+            }
+        }
+    }
+
+    fn size(&self) -> usize {
+        1 + match self {
+            Node::Join(a, b) => a.size() + b.size(),
+            Node::Handle(c) | Node::Isolate(c) | Node::Other(c) => c.size(),
+            Node::Scope(cs) | Node::Loop(cs) => cs.iter().map(|c| c.size()).sum(),
+            Node::Leaf => 0,
+        }
+    }
+
+    /// Runs the node on `pool` (the pool the current code runs in); `other` is the pool an
+    /// `O` calls into.
+    fn run(&self, pool: &Arc<ThreadPool>, other: &Arc<ThreadPool>, ran: &Arc<AtomicUsize>) {
+        use brigade::prelude::*;
+        ran.fetch_add(1, Ordering::SeqCst);
+        match self {
+            Node::Join(a, b) => {
+                brigade::join(|| a.run(pool, other, ran), || b.run(pool, other, ran));
+            }
+            Node::Handle(c) => {
+                let (c, p, o, r) = (c.clone(), pool.clone(), other.clone(), ran.clone());
+                let handle = pool.spawn_with_handle(move || c.run(&p, &o, &r));
+                handle.join().expect("no panic");
+            }
+            Node::Scope(cs) => brigade::scope(|s| {
+                for c in cs {
+                    s.spawn(move |_| c.run(pool, other, ran));
+                }
+            }),
+            Node::Loop(cs) => cs.par_iter().for_each(|c| c.run(pool, other, ran)),
+            Node::Isolate(c) => brigade::isolate(|| c.run(pool, other, ran)),
+            Node::Other(c) => other.install(|| c.run(other, pool, ran)),
+            Node::Leaf => {}
+        }
+    }
+}

@@ -79,9 +79,9 @@
 //! *claims* that worker's oldest private halves not claimed yet (`pending.rs`, "Claims of
 //! private entries"): one at the first such beat, then twice as many at each beat the worker
 //! stays away (`claims_at`), with one `membarrier` for all the claims of the beat, and
-//! injects them, which wakes sleepers. A claimable half also keeps the thread
-//! from parking as unheeded, so an idle worker waits about two intervals for it. Where the
-//! heavy barrier is unavailable (`loom::asymmetric::available`), there are no claims.
+//! injects them, which wakes sleepers. A claimable half also keeps the thread from parking
+//! as unheeded, so an idle worker waits about two intervals for the oldest. Where the heavy
+//! barrier is unavailable (`loom::asymmetric::available`), there are no claims.
 
 use std::cell::RefCell;
 use std::sync::Arc;

@@ -899,20 +899,31 @@ mod tests {
         assert!(s.steal().is_none());
         assert!(!s.has_entries());
     }
+    /// A stack with a fake home and `n` recorded header-only jobs, with their positions.
+    fn claimable_stack(
+        n: usize,
+    ) -> (
+        Pending,
+        PendingStealer,
+        Vec<crate::job::HeaderOnly>,
+        Vec<usize>,
+    ) {
+        let (p, s) = new(0);
+        set_fake_home(&p);
+        let jobs: Vec<_> = (0..n).map(|_| crate::job::HeaderOnly::new()).collect();
+        let pos: Vec<usize> = jobs
+            .iter()
+            .map(|j| record(&p, j.job_ref()).unwrap())
+            .collect();
+        (p, s, jobs, pos)
+    }
+
     #[test]
     fn claims_take_private_entries_oldest_first_and_the_owner_sees_it() {
         if !asymmetric::available() {
             return; // nothing to claim with here
         }
-        let (p, s) = new(0);
-        set_fake_home(&p);
-        let jobs: Vec<_> = (0..SHARED_DEPTH + 3)
-            .map(|_| crate::job::HeaderOnly::new())
-            .collect();
-        let pos: Vec<usize> = jobs
-            .iter()
-            .map(|j| record(&p, j.job_ref()).unwrap())
-            .collect();
+        let (p, s, jobs, pos) = claimable_stack(SHARED_DEPTH + 3);
         let first = SHARED_DEPTH;
         assert!(s.has_claimable());
         assert_eq!(claim(&s).map(|j| j.id()), Some(jobs[first].job_ref().id()));
@@ -945,15 +956,7 @@ mod tests {
         if !asymmetric::available() {
             return;
         }
-        let (p, s) = new(0);
-        set_fake_home(&p);
-        let jobs: Vec<_> = (0..SHARED_DEPTH + 5)
-            .map(|_| crate::job::HeaderOnly::new())
-            .collect();
-        let pos: Vec<usize> = jobs
-            .iter()
-            .map(|j| record(&p, j.job_ref()).unwrap())
-            .collect();
+        let (p, s, jobs, pos) = claimable_stack(SHARED_DEPTH + 5);
         let first = SHARED_DEPTH;
         let ids = |got: Vec<JobRef>| got.iter().map(|j| j.id()).collect::<Vec<_>>();
         let want = |r: std::ops::Range<usize>| {
@@ -980,15 +983,7 @@ mod tests {
         if !asymmetric::available() {
             return;
         }
-        let (p, s) = new(0);
-        set_fake_home(&p);
-        let jobs: Vec<_> = (0..SHARED_DEPTH + 2)
-            .map(|_| crate::job::HeaderOnly::new())
-            .collect();
-        let pos: Vec<usize> = jobs
-            .iter()
-            .map(|j| record(&p, j.job_ref()).unwrap())
-            .collect();
+        let (p, s, jobs, pos) = claimable_stack(SHARED_DEPTH + 2);
         let first = SHARED_DEPTH;
         assert_eq!(claim(&s).map(|j| j.id()), Some(jobs[first].job_ref().id()));
         for j in &jobs[..first] {

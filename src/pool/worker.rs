@@ -1206,6 +1206,12 @@ impl WorkerThread {
         if let Some(job) = registry.injector.pop_in(region) {
             return Some(job);
         }
+        // This worker's own oldest job, if it is the region's: below the floor, under jobs of
+        // other regions, `pop` cannot reach it, and in a pool of one no thief takes it, while
+        // `Registry::has_work_in` counts it, so the waiter would spin on it forever.
+        if let Steal::Success(job) = self.steal_from(self.index, StealAmount::One, Some(region)) {
+            return Some(job);
+        }
         self.steal_in(region)
     }
 
