@@ -21,11 +21,14 @@
 //!   runs it. A worker inside region `r` runs only jobs of `r`:
 //!   - from its own deque, only jobs pushed since it entered `r` (above the *floor*, the
 //!     deque's bottom index at entry): they are `r`'s, or of regions nested in `r`;
-//!   - from every deque, its own included, the oldest job only if its tag is `r`
-//!     (`Stealer::steal_if_tag` reads the tag before it claims the job, so a job of another
-//!     region stays where it is), one job per steal. Its own: a job of `r` can sit at the old
-//!     end of the waiter's deque, below the floor under jobs of other regions, where no `pop`
-//!     reaches it; in a pool of one nobody else would take it;
+//!   - from other deques, the oldest job only if its tag is `r` (`Stealer::steal_if_tag`
+//!     reads the tag before it claims the job, so a job of another region stays where it
+//!     is), one job per steal;
+//!   - from its own deque below the floor, when nothing else is found: a job of `r` can sit
+//!     there under jobs of other regions, where no `pop` reaches it (in a pool of one, nobody
+//!     else would take it either). The waiter takes the whole deque, sends the jobs of other
+//!     regions to the injector, runs the newest of `r`'s and pushes the others back
+//!     (`WorkerThread::uncover_own_jobs_of`);
 //!   - from its inbox and the injector, the first job of `r`, if any.
 //! - Entering a region publishes the worker's unpublished `join` halves first, so that none
 //!   from outside the region can be published above the floor later. If the deque is full and

@@ -454,7 +454,7 @@ fn isolate_on_a_plain_thread_does_not_build_the_global_pool() {
 /// time. Its only worker waited inside a task region for a job of that region that sat at
 /// the old end of its own deque, under jobs of other regions: no `pop` reached it, no thief
 /// existed to take it, and `Registry::has_work_in` counted it, so the waiter never parked
-/// either and spun forever. A waiter now takes its own oldest job when it is its region's.
+/// either and spun forever. A waiter now moves the other regions' jobs off its deque.
 #[test]
 #[cfg_attr(
     miri,

@@ -1206,13 +1206,45 @@ impl WorkerThread {
         if let Some(job) = registry.injector.pop_in(region) {
             return Some(job);
         }
-        // This worker's own oldest job, if it is the region's: below the floor, under jobs of
-        // other regions, `pop` cannot reach it, and in a pool of one no thief takes it, while
-        // `Registry::has_work_in` counts it, so the waiter would spin on it forever.
-        if let Steal::Success(job) = self.steal_from(self.index, StealAmount::One, Some(region)) {
-            return Some(job);
-        }
         self.steal_in(region)
+            .or_else(|| self.uncover_own_jobs_of(region))
+    }
+
+    /// A waiter in `region` found nothing it may run, yet its own deque is not empty: every
+    /// job there is below the region's floor (one above it would have been popped), and a
+    /// job of the region can sit among them, under jobs of other regions, where no `pop`
+    /// reaches it. In a pool of one no thief takes those either, and the waiter spun on them
+    /// forever (`Registry::has_work_in` counts its own deque). So the waiter takes them all:
+    /// jobs of other regions go to the injector, where every worker outside the regions, and
+    /// this one once it has left them, finds them; of the region's own, it runs the newest
+    /// and pushes the others back.
+    #[cold]
+    fn uncover_own_jobs_of(&self, region: Region) -> Option<JobRef> {
+        if self.deque.is_empty() {
+            return None;
+        }
+        let mut taken = Vec::new();
+        self.deque.take_oldest(deque::CAPACITY, &mut taken);
+        let mut others = Vec::new();
+        let mut own = None;
+        for (ptr, tag) in taken {
+            // SAFETY: as in `pop`: the pointer came from `JobRef::into_raw` with its region as
+            // the tag, and the successful claim hands it to us alone.
+            let job = unsafe { JobRef::from_raw(ptr, Region::from_tag(tag)) };
+            if !job.region().within(region) {
+                others.push(job);
+            } else if let Some(older) = own.replace(job) {
+                // Back on the deque: `pop` finds it above the floor, or the next call comes
+                // back here.
+                if let Err(older) = self.push(older) {
+                    others.push(older);
+                }
+            }
+        }
+        if !others.is_empty() {
+            self.registry.inject_batch(others);
+        }
+        own
     }
 
     #[cold]
