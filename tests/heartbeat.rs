@@ -3,10 +3,13 @@
 //! tests would pass with a purely sequential `join` only if they failed to detect it, so each
 //! checks *where* work ran.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use brigade::ThreadPool;
+use common::all_started;
 
 fn pool(threads: usize, interval: Duration) -> ThreadPool {
     ThreadPool::builder()
@@ -290,18 +293,6 @@ fn a_request_for_work_publishes_one_ahead() {
         published, 2,
         "worker 0's deque after a thief's request with an empty deque"
     );
-}
-
-/// Waits until `count` reaches `n`, for up to 20 s: false if it never does.
-fn all_started(count: &AtomicUsize, n: usize) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while count.load(Ordering::SeqCst) < n {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_micros(200));
-    }
-    true
 }
 
 /// `depth` joins, each with its work in the first half, then a `join` of two leaves that

@@ -1,9 +1,12 @@
 //! Parallel loops: every schedule on every kind of source, panics, nesting.
 
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use brigade::{Schedule, ThreadPool};
+use common::all_started;
 
 fn schedules() -> Vec<Schedule> {
     if cfg!(miri) {
@@ -724,21 +727,6 @@ fn a_cost_per_call_does_not_make_one_call_per_item() {
         let calls = calls.into_inner();
         assert!(calls <= N / 100, "{calls} calls on {threads} threads");
     }
-}
-
-/// Waits until `count` reaches `n`, for at most 20 s: true if it did. Sleeps between looks,
-/// so a waiting item leaves the core to the others (the pools here may have more threads than
-/// the machine has cores).
-fn all_started(count: &AtomicUsize, n: usize) -> bool {
-    use std::time::{Duration, Instant};
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while count.load(Ordering::SeqCst) < n {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_micros(200));
-    }
-    true
 }
 
 /// A loop with as many items as the pool has workers, each item a long one (here: one that

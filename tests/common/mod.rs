@@ -241,3 +241,17 @@ impl Drop for Watchdog {
         }
     }
 }
+
+/// Waits until `count` reaches `n`, for at most 20 s: true if it did. Sleeps between looks,
+/// so a waiting task leaves the core to the others (the pools in the tests may have more
+/// threads than the machine has cores).
+pub(crate) fn all_started(count: &std::sync::atomic::AtomicUsize, n: usize) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while count.load(std::sync::atomic::Ordering::SeqCst) < n {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_micros(200));
+    }
+    true
+}
