@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use brigade::ThreadPool;
@@ -425,5 +425,67 @@ fn long_leaves_below_a_full_deque_run_in_parallel() {
         started.store(0, Ordering::SeqCst);
         let (a, b) = pool.install(|| nested(2_000, &leaf));
         assert!(a && b, "the two leaves ran one after the other");
+    }
+}
+
+fn fib(n: u32) -> u64 {
+    if n < 2 {
+        return n as u64;
+    }
+    let (a, b) = brigade::join(|| fib(n - 1), || fib(n - 2));
+    a + b
+}
+
+/// A worker that ran thousands of joins while every other worker was busy records only one
+/// `join` in 64 (see `WorkerThread::should_record_join`): nobody could take a half. Once the
+/// other worker has run out, its request (or the next beat) makes the busy one record every
+/// `join` again, so two long leaves nested deep below still run in parallel.
+#[test]
+#[cfg_attr(
+    any(miri, not(target_os = "linux")),
+    ignore = "waits for claims at real-time beats (and claims need Linux's membarrier)"
+)]
+fn long_leaves_after_a_stretch_alone_run_in_parallel() {
+    let pool = pool(2, Duration::from_micros(100));
+    for depth in [0, 1, 4, 8] {
+        let busy = AtomicBool::new(true);
+        let spinning = AtomicBool::new(false);
+        let started = AtomicUsize::new(0);
+        let leaf = || {
+            started.fetch_add(1, Ordering::SeqCst);
+            all_started(&started, 2)
+        };
+        let (a, b) = pool.scope(|s| {
+            // The other worker takes this task and stays busy in it.
+            s.spawn(|_| {
+                spinning.store(true, Ordering::SeqCst);
+                while busy.load(Ordering::SeqCst) {
+                    std::hint::spin_loop();
+                }
+            });
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !spinning.load(Ordering::SeqCst) {
+                assert!(Instant::now() < deadline, "the spinning task never started");
+                std::thread::yield_now();
+            }
+            // Below the outermost recorded joins, which see the flag themselves.
+            let below_the_outermost = || {
+                // 10,945 joins with nobody to take a half.
+                assert_eq!(fib(20), 6_765);
+                busy.store(false, Ordering::SeqCst);
+                // The other worker runs out.
+                std::thread::sleep(Duration::from_millis(5));
+                nested(depth, &leaf)
+            };
+            brigade::join(
+                || brigade::join(|| brigade::join(below_the_outermost, || ()).0, || ()).0,
+                || (),
+            )
+            .0
+        });
+        assert!(
+            a && b,
+            "{depth} joins deep after a stretch alone: the two leaves ran one after the other"
+        );
     }
 }
