@@ -4,12 +4,11 @@
 //! (`pool/pending.rs`), runs the first closure, and then, in the common case, takes the
 //! second back and runs it inline: no fence, no allocation, and below the outermost three
 //! joins no atomic read-modify-write either (their entries are private to the worker). In a
-//! pool of several threads every join is recorded while work is wanted (for 1,024 joins
-//! after the worker found work after running out, or was asked for some), so a recursion
-//! that does its heavy work in its second halves (`join(rest, leaf)`) spreads too. Otherwise
-//! (every worker busy, or a pool of one thread) only the outermost three joins and one in
-//! every 64 below them are recorded (a countdown, `WorkerThread::should_record_join`); the
-//! rest are two plain calls. Only when the worker's heartbeat flag is set (by the pool's heartbeat
+//! pool of several threads every join is recorded, so a recursion that does its heavy work
+//! in its second halves (`join(rest, leaf)`) spreads too. In a pool of one thread nobody can
+//! take a half, so only the outermost three joins and one in every 64 below them are
+//! recorded (a countdown), for waits that run their own recorded halves; the rest are two
+//! plain calls. Only when the worker's heartbeat flag is set (by the pool's heartbeat
 //! thread every 100 µs by default, or by a thief that found nothing to steal) does a `join`,
 //! on its way in or out, publish the *oldest* recorded half on the worker's deque, where idle
 //! workers can steal it.
@@ -41,11 +40,9 @@ use crate::unwind;
 /// an idle worker waits a few intervals for them. Below the outermost three, recording
 /// costs a few plain loads and stores (no atomic read-modify-write, no fence, no
 /// allocation), so a `join` around even a few nanoseconds of work is cheap, and large pieces
-/// still spread over the pool. While every worker of the pool is busy (and always in a pool
-/// of one thread), where no other worker would take `b`, most joins are not even recorded:
-/// they are two plain calls. A worker records every `join` again as soon as another worker
-/// runs out of work; a `join` entered before that keeps its `b` to its own worker until `a`
-/// returns, so if `a` is a long computation with no `join` inside, `b` runs after it.
+/// still spread over the pool. In a pool of
+/// one thread, where no other worker could take `b`, most joins are not even recorded: they
+/// are two plain calls.
 ///
 /// Each recorded `join` keeps `b`'s job in its stack frame: a recursion of `join`s uses a
 /// few hundred bytes of stack per level in release builds and about 1.5 KB in debug builds

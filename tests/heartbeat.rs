@@ -436,10 +436,9 @@ fn fib(n: u32) -> u64 {
     a + b
 }
 
-/// A worker that ran thousands of joins while every other worker was busy records only one
-/// `join` in 64 (see `WorkerThread::should_record_join`): nobody could take a half. Once the
-/// other worker has run out, its request (or the next beat) makes the busy one record every
-/// `join` again, so two long leaves nested deep below still run in parallel.
+/// Two long leaves nested deep below the outermost joins, entered by a worker that has
+/// just run thousands of joins while the other worker was busy (nobody wanted its halves),
+/// and after the other worker ran out: they run in parallel.
 #[test]
 #[cfg_attr(
     any(miri, not(target_os = "linux")),
@@ -468,7 +467,7 @@ fn long_leaves_after_a_stretch_alone_run_in_parallel() {
                 assert!(Instant::now() < deadline, "the spinning task never started");
                 std::thread::yield_now();
             }
-            // Below the outermost recorded joins, which see the flag themselves.
+            // Below the outermost three joins, whose halves are shared.
             let below_the_outermost = || {
                 // 10,945 joins with nobody to take a half.
                 assert_eq!(fib(20), 6_765);
@@ -486,6 +485,107 @@ fn long_leaves_after_a_stretch_alone_run_in_parallel() {
         assert!(
             a && b,
             "{depth} joins deep after a stretch alone: the two leaves ran one after the other"
+        );
+    }
+}
+
+fn spin(duration: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < duration {
+        std::hint::spin_loop();
+    }
+}
+
+/// A chain `join(rest, leaf)` whose second halves are its leaves: the recursion goes all
+/// the way down before the first leaf runs, so its leaves can be shared only if every
+/// `join` on the way down recorded its half.
+fn chain_rest_leaf(links: usize, leaf: &(dyn Fn() + Sync)) {
+    if links == 0 {
+        return;
+    }
+    brigade::join(|| chain_rest_leaf(links - 1, leaf), leaf);
+}
+
+/// The chain entered by a worker that has just run thousands of joins while the other
+/// worker was busy, and which therefore had no sign that anybody wanted work. Its leaves
+/// must still spread once the other worker runs out. (Recording joins only while some
+/// worker wanted work ran this chain serially in 10 of 10 runs.) Each leaf but the last
+/// waits until the next one has started: run one after the other, it never sees it, and
+/// the 20 s deadline fails the test.
+#[test]
+#[cfg_attr(
+    any(miri, not(target_os = "linux")),
+    ignore = "waits for claims at real-time beats (and claims need Linux's membarrier)"
+)]
+fn a_chain_entered_while_the_other_worker_was_busy_spreads() {
+    const LINKS: usize = 64;
+    let pool = pool(2, Duration::from_micros(100));
+    for busy_ms in [0, 2, 5] {
+        let started = AtomicUsize::new(0);
+        // The first leaf that ran alone (a failure), if any; the leaves after it do not wait.
+        let alone = AtomicUsize::new(usize::MAX);
+        let leaf = || {
+            let me = started.fetch_add(1, Ordering::SeqCst);
+            if me + 1 < LINKS
+                && alone.load(Ordering::SeqCst) == usize::MAX
+                && !all_started(&started, me + 2)
+            {
+                alone.store(me, Ordering::SeqCst);
+            }
+        };
+        pool.install(|| {
+            brigade::join(
+                || spin(Duration::from_millis(busy_ms)),
+                || {
+                    assert_eq!(fib(22), 17_711);
+                    chain_rest_leaf(LINKS, &leaf);
+                },
+            )
+        });
+        assert_eq!(started.load(Ordering::SeqCst), LINKS);
+        let alone = alone.load(Ordering::SeqCst);
+        assert_eq!(
+            alone,
+            usize::MAX,
+            "other worker busy for {busy_ms} ms: leaf {alone} ran alone"
+        );
+    }
+}
+
+/// A fine-grained recursion with two heavy sibling leaves somewhere inside: they must run
+/// in parallel. (Recording joins only while some worker wanted work ran them one after the
+/// other in 10 of 10 runs on 2 threads.) Each heavy leaf waits until the other has started.
+#[test]
+#[cfg_attr(
+    any(miri, not(target_os = "linux")),
+    ignore = "waits for claims at real-time beats (and claims need Linux's membarrier)"
+)]
+fn heavy_sibling_leaves_in_a_fine_recursion_run_in_parallel() {
+    fn walk(lo: u64, hi: u64, heavy: u64, started: &AtomicUsize) -> u64 {
+        if hi - lo == 1 {
+            if lo == heavy || lo == heavy + 1 {
+                started.fetch_add(1, Ordering::SeqCst);
+                return u64::from(all_started(started, 2));
+            }
+            return 0;
+        }
+        let mid = (lo + hi) / 2;
+        let (a, b) = brigade::join(
+            || walk(lo, mid, heavy, started),
+            || walk(mid, hi, heavy, started),
+        );
+        a + b
+    }
+    let pool = pool(2, Duration::from_micros(100));
+    const LEAVES: u64 = 1 << 16;
+    for heavy in [(LEAVES / 3) & !1, LEAVES / 2 + 2, LEAVES - 200] {
+        let started = AtomicUsize::new(0);
+        let together = pool.install(|| walk(0, LEAVES, heavy, &started));
+        assert_eq!(
+            together,
+            2,
+            "heavy leaves {heavy} and {}: they ran one after the other",
+            heavy + 1
         );
     }
 }

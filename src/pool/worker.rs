@@ -38,13 +38,8 @@ use crate::pool::pending::Pending;
 use crate::pool::steal::{self, StealAmount, Victims};
 use crate::unwind::{self, AbortIfPanic};
 
-/// A sparse `join` below the outermost few is recorded once in this many (see
-/// `should_record_join`).
+/// A `join` below the outermost few is recorded once in this many (see `join.rs`).
 const RECORD_EVERY: u32 = 64;
-/// In a pool of several threads, how many `join`s in a row a worker records after it saw
-/// that work is wanted: it found work after running out, or its heartbeat flag was up
-/// (see `should_record_join`).
-const EAGER_JOINS: u32 = 1024;
 /// The outermost joins on a worker that are always recorded.
 const ALWAYS_RECORDED: usize = 3;
 /// Jobs a worker takes from the injector in one visit (one on its hands, the rest on its
@@ -113,14 +108,10 @@ pub(crate) struct WorkerThread {
     heartbeat: heartbeat::Flag,
     /// This worker's metrics (also in its `ThreadInfo`).
     counters: Arc<CachePadded<WorkerCounters>>,
-    /// Sparse joins to go until the next recorded one (see `should_record_join`).
+    /// Joins to go until the next recorded one (see `should_record_join`).
     record_in: Cell<u32>,
-    /// Joins to go that are recorded whatever `record_in` says (see `should_record_join`).
-    eager: Cell<u32>,
-    /// What `eager` is set to when work is wanted: `EAGER_JOINS` in a pool of several
-    /// threads, 0 in a pool of one (nobody there can take a half), 1 for an adopted worker
-    /// of a pool of several (see `recorded_join_closed`).
-    eager_joins: Cell<u32>,
+    /// Whether every `join` records its second half: true in a pool of several threads.
+    record_all: bool,
     /// `brigade::sync` waits running jobs on this thread right now (see `sync/signal.rs`).
     sync_depth: Cell<u32>,
     /// The isolation region this worker is in (see `isolate.rs`).
@@ -129,6 +120,8 @@ pub(crate) struct WorkerThread {
     /// pool's own threads. Cleared when a thread of the pool's own takes it over
     /// (`hand_over`).
     adopted: Cell<bool>,
+    /// `record_all`, and not adopted: `recorded_join_closed` has nothing to do.
+    plain_close: bool,
     /// Waits (`wait_until`, `blocked`) open on an adopted worker's thread.
     waits: Cell<u32>,
     /// Detached jobs of this pool running on this thread right now (see `retire_adopted`).
@@ -242,13 +235,7 @@ impl WorkerThread {
         registry: Arc<Registry>,
         adopted: bool,
     ) -> Self {
-        let several = registry.num_threads() > 1;
-        let eager_joins = match (several, adopted) {
-            (false, _) => 0,
-            // Never counted down (`recorded_join_closed`).
-            (true, true) => 1,
-            (true, false) => EAGER_JOINS,
-        };
+        let record_all = registry.num_threads() > 1;
         WorkerThread {
             deque,
             index,
@@ -258,12 +245,12 @@ impl WorkerThread {
             heartbeat: Arc::clone(&registry.thread_infos[index].heartbeat),
             counters: Arc::clone(&registry.thread_infos[index].counters),
             record_in: Cell::new(1),
-            eager: Cell::new(eager_joins),
-            eager_joins: Cell::new(eager_joins),
+            record_all,
             sync_depth: Cell::new(0),
             isolation: Cell::new(Isolation::OUTSIDE),
             registry,
             adopted: Cell::new(adopted),
+            plain_close: record_all && !adopted,
             waits: Cell::new(0),
             detached: Cell::new(0),
         }
@@ -335,10 +322,6 @@ impl WorkerThread {
     /// thread, the exiting thread runs it itself: its exit then waits for the pool's end.
     fn hand_over(worker: Box<WorkerThread>) {
         worker.adopted.set(false);
-        // A plain worker now: counts its eager joins down.
-        if worker.registry.num_threads() > 1 {
-            worker.eager_joins.set(EAGER_JOINS);
-        }
         let registry = Arc::clone(&worker.registry);
         // From now on worker 0 is a full worker for the heartbeat too.
         registry.adopted_busy.store(true, Ordering::Relaxed);
@@ -677,72 +660,35 @@ impl WorkerThread {
         &self.pending
     }
 
-    /// Whether the next `join` records its second half (see `join.rs`).
-    ///
-    /// A half that is not recorded can never be shared, but recording costs: about 30
-    /// instructions a `join`, and on a memory-bound recursion (a tree of 10M nodes at
-    /// shuffled addresses) recording every `join` took a 2-thread pool from 0.72× serial to
-    /// 1.06×, while chili, which records one in 64, took 0.84×. So a worker records every
-    /// join only while work is wanted: for the next `EAGER_JOINS` joins after it found work
-    /// after running out (`wait_until_cold`) or after its heartbeat flag was up (`promote`:
-    /// a thief found its deque empty, or the heartbeat thread beats because a worker
-    /// sleeps). Otherwise it is *sparse*, as a pool of one always is: only the outermost
-    /// `ALWAYS_RECORDED` joins and one in every `RECORD_EVERY` below them are recorded,
-    /// through a countdown that costs an unrecorded join one decrement and one branch;
-    /// recorded joins reset it (`outer_join_opened`, `recorded_join_closed`). A sparse
-    /// join also looks at the heartbeat flag, and records if it is up, so a worker sees
-    /// within one `join` that work is wanted. (`record_in` is 1 all the while a worker is
-    /// eager, so the first sparse join records and the countdown is valid from there.)
-    ///
-    /// The price: a half whose `join` was entered sparse stays private to its worker until
-    /// its first half returns, so two long leaves below a `join` entered while every
-    /// worker had been busy for `EAGER_JOINS` joins run one after the other if a worker
-    /// runs out meanwhile. Joins entered after that are recorded again.
+    /// Whether the next `join` records its second half (see `join.rs`). In a pool of
+    /// several threads, every join does: a second half that is not recorded can never be
+    /// shared, and a recursion that puts its heavy work in the second halves (`join(rest,
+    /// leaf)`) would run serially. In a pool of one thread nobody can take a half, so only
+    /// the outermost `ALWAYS_RECORDED` joins and one in every `RECORD_EVERY` below them are
+    /// recorded (for waits that run their own recorded halves), through a countdown that
+    /// costs an unrecorded join one decrement and one branch. Recorded joins reset it
+    /// (`outer_join_opened`, `recorded_join_closed`). When it says yes it also restarts
+    /// the countdown, so that a recorded join that ends up not recording (a full pending
+    /// stack) leaves a valid count behind.
     #[inline]
     pub(crate) fn should_record_join(&self) -> bool {
-        if self.eager.get() != 0 {
-            // Counted down as the join closes (`recorded_join_closed`).
-            return true;
-        }
-        if self.heartbeat.load(Ordering::Relaxed) {
-            // Work is wanted: record this one, whose `heartbeat_check` promotes (and makes
-            // this worker eager again).
+        if self.record_all {
             return true;
         }
         let left = self.record_in.get() - 1;
         if left == 0 {
             self.record_in.set(RECORD_EVERY);
-            self.eager_ran_out();
             return true;
         }
         self.record_in.set(left);
         false
     }
 
-    /// One in `RECORD_EVERY` sparse joins, and the first one after eager ones (`record_in`
-    /// is 1 then): becomes eager again if some worker is idle. The heartbeat flag says so too, but only from the first beat
-    /// after a worker went to sleep, and a recursion goes thousands of joins deep before
-    /// that.
-    #[cold]
-    #[inline(never)]
-    fn eager_ran_out(&self) {
-        if self.registry.sleep.some_idle() {
-            self.become_eager();
-        }
-    }
-
-    /// Work is wanted: record the next `eager_joins` joins (see `should_record_join`).
-    #[inline]
-    fn become_eager(&self) {
-        self.eager.set(self.eager_joins.get());
-        self.record_in.set(1);
-    }
-
     /// A recorded join pushed its half at `pos`, one of the outermost entries (a deeper
     /// join has nothing to do here: `Recorded::outer`). The outermost one (the first entry)
     /// makes sure the heartbeat thread is beating: a worker that woke up comes through here
     /// before it has anything to promote, and a pool woken for work without joins never
-    /// restarts the heartbeat at all. A sparse worker also sets the countdown for the
+    /// restarts the heartbeat at all. In a pool of one, it also sets the countdown for the
     /// joins nested in it (below the outermost entries, `should_record_join` has set it
     /// already).
     #[inline]
@@ -750,7 +696,7 @@ impl WorkerThread {
         if self.pending.is_first(pos) {
             self.kick_heartbeat();
         }
-        if self.eager.get() == 0 {
+        if !self.record_all {
             let next = if self.pending.len() < ALWAYS_RECORDED {
                 1
             } else {
@@ -766,7 +712,7 @@ impl WorkerThread {
     fn kick_heartbeat(&self) {
         // A pool of one has no heartbeat thread: its building thread is marked inside only
         // while it waits (marking it here would never be undone, `recorded_join_closed`).
-        if self.adopted.get() && self.eager_joins.get() != 0 {
+        if self.adopted.get() && self.record_all {
             // Before the kick's fence, which pairs with the heartbeat thread's (see
             // `Registry::adopted_idle`).
             self.registry.adopted_busy.store(true, Ordering::Relaxed);
@@ -774,35 +720,20 @@ impl WorkerThread {
         self.registry.kick_heartbeat_if_some_asleep();
     }
 
-    /// A recorded join took its half back: an eager worker counts it; a sparse one, near
-    /// the top, records the next join again. An adopted worker of a pool of several threads
-    /// stays eager (`eager_joins` is 1 for it, never counted down), so that it comes here
-    /// for every join, and leaves the pool after its last one.
+    /// A recorded join took its half back: in a pool of one, near the top, record the next
+    /// join again. A plain worker of a pool of several threads has nothing to do here, and
+    /// pays one test (callgrind, fib(27) × 5: 120.83 M instructions against 120.74 M before
+    /// adopted workers existed).
     #[inline]
     pub(crate) fn recorded_join_closed(&self) {
-        let eager = self.eager.get();
-        if eager > 1 {
-            self.eager.set(eager - 1);
+        if self.plain_close {
             return;
         }
-        self.recorded_join_closed_slow(eager);
-    }
-
-    fn recorded_join_closed_slow(&self, eager: u32) {
-        if eager == 0 {
+        if !self.record_all {
             if self.pending.len() < ALWAYS_RECORDED {
                 self.record_in.set(1);
             }
-        } else if !self.adopted.get() {
-            // The last eager join: sparse from the next one, which records (`record_in`
-            // is 1) and looks whether some worker is idle (`eager_ran_out`).
-            self.eager.set(0);
-        }
-        if self.adopted.get()
-            && self.eager_joins.get() != 0
-            && self.pending.is_empty()
-            && self.waits.get() == 0
-        {
+        } else if self.adopted.get() && self.pending.is_empty() && self.waits.get() == 0 {
             // An adopted worker's last join closed outside every wait: its thread leaves
             // the pool (see `Registry::adopted_idle`).
             self.registry.adopted_busy.store(false, Ordering::Relaxed);
@@ -832,7 +763,6 @@ impl WorkerThread {
     #[cold]
     fn promote(&self) {
         self.heartbeat.store(false, Ordering::Relaxed);
-        self.become_eager();
         let was_empty = self.deque.is_empty();
         if self.publish_oldest() && was_empty {
             self.publish_oldest();
@@ -1170,9 +1100,6 @@ impl WorkerThread {
                     sleep.stop_searching(|| self.registry.has_work_for(self.index));
                 }
                 round = 0;
-                // This worker ran out: the pool may have more workers than work, so the
-                // halves of this job's joins are wanted (see `should_record_join`).
-                self.become_eager();
                 self.execute(job);
                 continue;
             }
@@ -1528,151 +1455,5 @@ impl std::fmt::Debug for WorkerThread {
         f.debug_struct("WorkerThread")
             .field("index", &self.index)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use std::sync::atomic::{AtomicBool, Ordering as StdOrdering};
-    use std::time::{Duration, Instant};
-
-    use super::*;
-    use crate::ThreadPool;
-
-    fn pool(threads: usize) -> ThreadPool {
-        ThreadPool::builder()
-            .num_threads(threads)
-            .heartbeat_interval(Duration::from_secs(3600))
-            .build()
-            .expect("pool")
-    }
-
-    /// Runs `check` on a worker of a 2-thread pool while the other worker is busy in a
-    /// task of its own: no worker is idle.
-    fn with_the_other_worker_busy(check: impl FnOnce(&WorkerThread) + Send) {
-        let pool = pool(2);
-        let busy = AtomicBool::new(true);
-        let spinning = AtomicBool::new(false);
-        pool.scope(|s| {
-            s.spawn(|_| {
-                spinning.store(true, StdOrdering::SeqCst);
-                while busy.load(StdOrdering::SeqCst) {
-                    std::hint::spin_loop();
-                }
-            });
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while !spinning.load(StdOrdering::SeqCst) {
-                assert!(Instant::now() < deadline, "the spinning task never started");
-                std::thread::yield_now();
-            }
-            let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                check(WorkerThread::current().expect("a scope runs on a worker"))
-            }));
-            busy.store(false, StdOrdering::SeqCst);
-            if let Err(panic) = checked {
-                std::panic::resume_unwind(panic);
-            }
-        });
-    }
-
-    /// How many of `depth` nested joins recorded their second half, seen from the
-    /// innermost one (with the entries open around them).
-    fn pending_below(depth: usize) -> usize {
-        if depth == 0 {
-            return WorkerThread::current().expect("on a worker").pending.len();
-        }
-        crate::join(|| pending_below(depth - 1), || ()).0
-    }
-
-    /// 3 joins open (the outermost, always recorded), then `check`.
-    fn below_the_outermost<R: Send>(check: impl FnOnce() -> R + Send) -> R {
-        crate::join(
-            || crate::join(|| crate::join(check, || ()).0, || ()).0,
-            || (),
-        )
-        .0
-    }
-
-    fn lower_the_flag() {
-        // The other worker may have raised it when it took its task.
-        let worker = WorkerThread::current().expect("on a worker");
-        worker.heartbeat.store(false, Ordering::Relaxed);
-    }
-
-    #[test]
-    fn an_eager_worker_records_every_join_then_one_in_record_every() {
-        with_the_other_worker_busy(|_| {
-            lower_the_flag();
-            WorkerThread::current().expect("on a worker").become_eager();
-            below_the_outermost(|| {
-                let worker = WorkerThread::current().expect("on a worker");
-                let open = worker.pending.len();
-                assert_eq!(pending_below(100) - open, 100, "eager: every join");
-                // Eager no more, and nobody is idle.
-                for _ in 0..EAGER_JOINS {
-                    crate::join(|| (), || ());
-                }
-                assert_eq!(worker.eager.get(), 0, "nobody is idle");
-                let recorded = pending_below(200) - open;
-                assert!(
-                    (3..=5).contains(&recorded),
-                    "sparse: one in {RECORD_EVERY} (and the first), {recorded} of 200"
-                );
-            });
-        });
-    }
-
-    #[test]
-    fn a_sparse_worker_records_at_once_when_its_flag_is_up() {
-        with_the_other_worker_busy(|_| {
-            lower_the_flag();
-            below_the_outermost(|| {
-                let worker = WorkerThread::current().expect("on a worker");
-                let open = worker.pending.len();
-                worker.eager.set(0);
-                worker.record_in.set(RECORD_EVERY);
-                assert_eq!(pending_below(10) - open, 0, "sparse");
-                worker.heartbeat.store(true, Ordering::Relaxed);
-                // The first join records and answers the flag, which makes the worker
-                // eager: all ten record, less the two oldest entries the answer publishes.
-                assert_eq!(pending_below(10) + 2 - open, 10);
-                assert!(!worker.heartbeat.load(Ordering::Relaxed));
-                assert!(worker.eager.get() > 0);
-            });
-        });
-    }
-
-    #[test]
-    fn a_sparse_worker_becomes_eager_when_a_worker_is_idle() {
-        let pool = pool(2);
-        // The other worker goes to sleep with nothing to do.
-        std::thread::sleep(Duration::from_millis(50));
-        pool.install(|| {
-            lower_the_flag();
-            below_the_outermost(|| {
-                let worker = WorkerThread::current().expect("on a worker");
-                let open = worker.pending.len();
-                worker.eager.set(0);
-                worker.record_in.set(RECORD_EVERY);
-                // The 64th join records, looks at the sleep counts, and the joins in it
-                // record too.
-                assert_eq!(pending_below(100) - open, 100 - (RECORD_EVERY as usize - 1));
-            });
-        });
-    }
-
-    #[test]
-    fn a_pool_of_one_is_never_eager() {
-        pool(1).install(|| {
-            let worker = WorkerThread::current().expect("on a worker");
-            worker.become_eager();
-            assert_eq!(worker.eager.get(), 0);
-            below_the_outermost(|| {
-                let worker = WorkerThread::current().expect("on a worker");
-                let open = worker.pending.len();
-                worker.record_in.set(RECORD_EVERY);
-                assert_eq!(pending_below(10 * RECORD_EVERY as usize) - open, 10);
-            });
-        });
     }
 }

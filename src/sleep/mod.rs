@@ -153,14 +153,6 @@ impl Sleep {
         sleeping(self.counts.load(Ordering::Relaxed)) != 0
     }
 
-    /// True if some worker is searching, asleep, parked or blocked: work would be taken. A
-    /// hint (Relaxed), for a busy worker deciding how many `join` halves to record.
-    #[inline]
-    pub(crate) fn some_idle(&self) -> bool {
-        self.counts.load(Ordering::Relaxed) != 0
-            || self.isolated_parked.load(Ordering::Relaxed) != 0
-    }
-
     /// True if all `num_workers` workers are asleep (in the sleep counts, or parked inside
     /// an isolation region): the heartbeat thread may park.
     #[inline]
