@@ -171,6 +171,21 @@ fn report() {
             |r| r <= 1.25,
             "x",
         ));
+        // Oversubscribed: more workers than cores, where how idle workers wait matters
+        // most (docs/design.md, "Spinning and oversubscription").
+        for (threads, ours, theirs) in [(4, "adaptive/4", "rayon/4"), (8, "adaptive/8", "rayon/8")]
+        {
+            targets.push(t(
+                &format!(
+                    "{}, default at {threads} threads no slower than rayon",
+                    w.name()
+                ),
+                (w, ours),
+                (w, theirs),
+                |r| r <= 1.0,
+                "x rayon's time",
+            ));
+        }
     }
     let checks = targets.into_iter().map(|t| {
         let ratio = median_ns(t.a.0.name(), t.a.1)

@@ -13,8 +13,9 @@
 //! A worker inside an isolation region looks in the same places but takes only jobs of its
 //! region (see `isolate.rs`).
 //!
-//! A worker that finds nothing spins briefly (spin hints, then yields), then sleeps through
-//! the protocol in `sleep/`. The same loop runs while a worker waits for a latch (a stolen
+//! A worker that finds nothing spins briefly (spin hints, then yields; only yields, and
+//! fewer, while more workers are awake than there are cores), then sleeps through the
+//! protocol in `sleep/`. The same loop runs while a worker waits for a latch (a stolen
 //! `join` half, a scope's tasks), so waiting never blocks a worker that could be working, and
 //! nesting deeper than the thread count cannot deadlock.
 
@@ -49,6 +50,10 @@ const INJECTOR_BATCH: usize = 64;
 const SPIN_ROUNDS: u32 = 64;
 /// Rounds that pause with spin hints; later rounds yield the CPU.
 const SPIN_HINT_ROUNDS: u32 = 6;
+/// Rounds, all yielding, of a worker that runs out of work while more workers are awake than
+/// the machine has cores (see "Spinning and oversubscription" in `docs/design.md`).
+const OVERSUBSCRIBED_ROUNDS: u32 = 32;
+const _: () = assert!(SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS >= SPIN_HINT_ROUNDS);
 
 thread_local! {
     /// The registry whose worker this thread has lent to a stand-in (`lend_while`) while it
@@ -1107,14 +1112,15 @@ impl WorkerThread {
                 searching = true;
                 sleep.start_searching();
                 if sleep.oversubscribed(self.registry.num_threads(), self.registry.cores()) {
-                    round = SPIN_ROUNDS; // skip spinning: sleep after one more look
+                    // No spin hints, fewer rounds: yields only.
+                    round = SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS;
                 }
             }
             if isolated
                 && round == 0
                 && sleep.oversubscribed(self.registry.num_threads(), self.registry.cores())
             {
-                round = SPIN_ROUNDS;
+                round = SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS;
             }
             if round < SPIN_ROUNDS {
                 if round < SPIN_HINT_ROUNDS {
