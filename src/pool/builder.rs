@@ -418,8 +418,8 @@ impl<S> ThreadPoolBuilder<S> {
     /// 10 µs or more into the loop), so the interval also bounds how long a loop whose
     /// first item is long leaves idle workers asleep. On Linux, a beat also hands a worker's
     /// oldest unpublished halves to the pool when that worker has not come to a `join` since
-    /// the previous beat while another worker sleeps (one, then twice as many at each beat
-    /// it stays away), so the interval also bounds, at a few intervals, how long the two long
+    /// the previous beat while another worker sleeps (the oldest one, then all of them at the
+    /// next beat), so the interval also bounds, at a few intervals, how long the two long
     /// leaves of a `join` nested deep in other joins run one after the other. The heartbeat thread sleeps while the whole pool is idle, while every
     /// worker is busy, and while no busy worker reaches a `join` and no deque holds work
     /// (one waiting for input inside `install`, say); a pool of one thread has none.

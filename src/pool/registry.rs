@@ -206,6 +206,14 @@ impl Registry {
             ..
         } = builder;
 
+        if n > 1 {
+            // The heartbeat's claims need the process registered for `membarrier`. Done here,
+            // before this pool's threads exist: in a process of one thread it takes
+            // microseconds, in one of several the kernel waits out an RCU grace period (5
+            // to 21 ms measured on a 2-core VM). The heartbeat thread used to register on its
+            // first beat, so a new pool's first job could wait that long for a claim.
+            crate::loom::asymmetric::available();
+        }
         let (workers, stealers): (Vec<_>, Vec<_>) = (0..n).map(|_| deque::new()).unzip();
         let (owners, pending_stealers): (Vec<_>, Vec<_>) = (0..n).map(pending::new).unzip();
         let registry = Arc::new(Registry {

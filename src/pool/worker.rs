@@ -54,6 +54,10 @@ const SPIN_HINT_ROUNDS: u32 = 6;
 /// the machine has cores (see "Spinning and oversubscription" in `docs/design.md`).
 const OVERSUBSCRIBED_ROUNDS: u32 = 32;
 const _: () = assert!(SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS >= SPIN_HINT_ROUNDS);
+/// A yield that returns this late means another thread had the CPU meanwhile: a worker
+/// that is not oversubscribed stops spinning and goes to sleep (see "Spinning and
+/// oversubscription" in `docs/design.md`).
+const LONG_YIELD: std::time::Duration = std::time::Duration::from_micros(100);
 
 thread_local! {
     /// The registry whose worker this thread has lent to a stand-in (`lend_while`) while it
@@ -1092,6 +1096,7 @@ impl WorkerThread {
         // parks on its latch alone (see `isolate.rs`).
         let isolated = !self.region().is_none();
         let mut searching = false;
+        let mut oversubscribed = false;
         let mut round = 0;
         let mut set = true;
         while !latch.probe() {
@@ -1111,24 +1116,35 @@ impl WorkerThread {
             if !searching && !isolated {
                 searching = true;
                 sleep.start_searching();
-                if sleep.oversubscribed(self.registry.num_threads(), self.registry.cores()) {
+                oversubscribed =
+                    sleep.oversubscribed(self.registry.num_threads(), self.registry.cores());
+                if oversubscribed {
                     // No spin hints, fewer rounds: yields only.
                     round = SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS;
                 }
             }
-            if isolated
-                && round == 0
-                && sleep.oversubscribed(self.registry.num_threads(), self.registry.cores())
-            {
-                round = SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS;
+            if isolated && round == 0 {
+                oversubscribed =
+                    sleep.oversubscribed(self.registry.num_threads(), self.registry.cores());
+                if oversubscribed {
+                    round = SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS;
+                }
             }
             if round < SPIN_ROUNDS {
                 if round < SPIN_HINT_ROUNDS {
                     for _ in 0..(1u32 << round) {
                         crate::loom::spin_loop();
                     }
-                } else {
+                } else if cfg!(loom) || oversubscribed {
                     crate::loom::yield_now();
+                } else {
+                    let before = Instant::now();
+                    crate::loom::yield_now();
+                    if before.elapsed() >= LONG_YIELD {
+                        // Another thread had this CPU meanwhile: more yields would each wait
+                        // for it again, while this worker still counts as searching.
+                        round = SPIN_ROUNDS - 1;
+                    }
                 }
                 round += 1;
             } else if isolated {
