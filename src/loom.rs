@@ -233,7 +233,50 @@ pub(crate) mod asymmetric {
         }
     }
 
-    /// Whether `heavy` works here (registers this process for it on first call).
+    /// Starts registering this process for `heavy` without making the caller wait for the
+    /// kernel (see `membarrier::register_soon`); `available_now` tells when it is done.
+    pub(crate) fn register_soon() {
+        #[cfg(all(not(any(loom, miri)), target_os = "linux"))]
+        membarrier::register_soon();
+    }
+
+    /// Whether `heavy` works here, without waiting: false while a registration started by
+    /// `register_soon` is still under way.
+    pub(crate) fn available_now() -> bool {
+        #[cfg(any(loom, miri))]
+        {
+            true
+        }
+        #[cfg(all(not(any(loom, miri)), target_os = "linux"))]
+        {
+            membarrier::registered_now()
+        }
+        #[cfg(all(not(any(loom, miri)), not(target_os = "linux")))]
+        {
+            false
+        }
+    }
+
+    /// False once `heavy` is known not to work here; true while a registration started by
+    /// `register_soon` is under way, or once it succeeded.
+    pub(crate) fn available_soon() -> bool {
+        #[cfg(any(loom, miri))]
+        {
+            true
+        }
+        #[cfg(all(not(any(loom, miri)), target_os = "linux"))]
+        {
+            membarrier::registered_or_pending()
+        }
+        #[cfg(all(not(any(loom, miri)), not(target_os = "linux")))]
+        {
+            false
+        }
+    }
+
+    /// Whether `heavy` works here (registers this process for it on first call, and waits
+    /// for that).
+    #[cfg(test)]
     pub(crate) fn available() -> bool {
         #[cfg(any(loom, miri))]
         {
@@ -251,7 +294,10 @@ pub(crate) mod asymmetric {
 
     #[cfg(all(not(any(loom, miri)), target_os = "linux"))]
     mod membarrier {
-        use std::sync::OnceLock;
+        use std::sync::{Once, OnceLock};
+
+        /// Whether the registration succeeded, once it is done.
+        static REGISTERED: OnceLock<bool> = OnceLock::new();
 
         // From `linux/membarrier.h`.
         const CMD_PRIVATE_EXPEDITED: libc::c_long = 1 << 3;
@@ -272,8 +318,51 @@ pub(crate) mod asymmetric {
 
         /// Registers the process once (the expedited command fails until it is registered).
         pub(super) fn registered() -> bool {
-            static REGISTERED: OnceLock<bool> = OnceLock::new();
             *REGISTERED.get_or_init(|| call(CMD_REGISTER_PRIVATE_EXPEDITED))
+        }
+
+        pub(super) fn registered_now() -> bool {
+            REGISTERED.get() == Some(&true)
+        }
+
+        pub(super) fn registered_or_pending() -> bool {
+            REGISTERED.get() != Some(&false)
+        }
+
+        /// Registers here and now in a process of one thread, where it takes microseconds.
+        /// In a process of several, the kernel waits out an RCU grace period first (5 to 21
+        /// ms measured on a 2-core VM), so a short-lived thread of its own does it: a pool's
+        /// `build` does not wait for it, and neither do the heartbeat's beats (before, the
+        /// heartbeat thread registered on its first beat, and beat for nobody meanwhile).
+        pub(super) fn register_soon() {
+            static STARTED: Once = Once::new();
+            STARTED.call_once(|| {
+                if REGISTERED.get().is_some() {
+                    return;
+                }
+                if threads_in_process() == Some(1) {
+                    registered();
+                    return;
+                }
+                let spawned = std::thread::Builder::new()
+                    .name("brigade-membarrier".into())
+                    .stack_size(64 * 1024)
+                    .spawn(|| {
+                        registered();
+                    });
+                if spawned.is_err() {
+                    registered();
+                }
+            });
+        }
+
+        /// The number of threads of this process (field 20 of `/proc/self/stat`), if the
+        /// file can be read.
+        fn threads_in_process() -> Option<usize> {
+            let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+            // Fields after the command name (which may hold spaces), from field 3 on.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            rest.split_whitespace().nth(20 - 3)?.parse().ok()
         }
 
         pub(super) fn heavy() -> bool {

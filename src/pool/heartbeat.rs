@@ -82,7 +82,7 @@
 //! `membarrier` for all the claims of the beat, and
 //! injects them, which wakes sleepers. A claimable half also keeps the thread from parking
 //! as unheeded, so an idle worker waits about two intervals for the oldest. Where the heavy
-//! barrier is unavailable (`loom::asymmetric::available`), there are no claims.
+//! barrier is unavailable (`loom::asymmetric::available_now`), there are no claims.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -121,7 +121,8 @@ pub(crate) fn raise(flag: &AtomicBool) {
 /// from a worker that has not come to a `join` for whole intervals. Doubling the count at
 /// each beat (1, 2, 4, ... up to 64) left the leaf below 200 such joins waiting 8 to 9 beats:
 /// 1.8 to 2.2 ms on a 2-core VM, where a beat of 100 µs comes every 210 µs; all at the
-/// second beat, 0.55 to 0.63 ms (10th to 90th percentile of 40 fresh pools of 2 threads).
+/// second beat, 0.55 to 0.63 ms (10th to 90th percentile of 40 fresh pools of 2 threads,
+/// with no other pool in the process).
 fn claims_at(streak: u32) -> usize {
     if streak <= 1 {
         1
@@ -153,7 +154,9 @@ impl Heartbeat {
     /// The body of the heartbeat thread.
     pub(crate) fn run(&self, registry: &Registry) {
         // Whether this process can claim private halves (see "Claims").
-        let claims_work = asymmetric::available();
+        // Looked at again at each beat: the registration may still be under way on a
+        // thread of its own (`asymmetric::register_soon`).
+        let claims_work = asymmetric::available_now;
         let claims = RefCell::new(Vec::with_capacity(registry.thread_infos.len()));
         // Per worker, how many beats in a row found its flag still up.
         let streaks = RefCell::new(vec![0u32; registry.thread_infos.len()]);
@@ -181,14 +184,16 @@ impl Heartbeat {
                 registry.thread_infos.iter().all(|info| {
                     info.heartbeat.load(Ordering::Relaxed)
                         && !info.pending.has_entries()
-                        && !(claims_work && info.pending.has_claimable())
+                        // While the registration is under way, a claim may be possible
+                        // at a later beat: keep beating.
+                        && !(asymmetric::available_soon() && info.pending.has_claimable())
                 }) && !offered()
             },
             || {
                 let mut waiting = false;
                 let mut claims = claims.borrow_mut();
                 let mut streaks = streaks.borrow_mut();
-                let claiming = claims_work && registry.sleep.some_sleeping();
+                let claiming = claims_work() && registry.sleep.some_sleeping();
                 for (index, info) in registry.thread_infos.iter().enumerate() {
                     // Still up from the last beat: the worker has not come to a `join` for an
                     // interval, and its private halves reach nobody (see "Claims").

@@ -207,12 +207,10 @@ impl Registry {
         } = builder;
 
         if n > 1 {
-            // The heartbeat's claims need the process registered for `membarrier`. Done here,
-            // before this pool's threads exist: in a process of one thread it takes
-            // microseconds, in one of several the kernel waits out an RCU grace period (5
-            // to 21 ms measured on a 2-core VM). The heartbeat thread used to register on its
-            // first beat, so a new pool's first job could wait that long for a claim.
-            crate::loom::asymmetric::available();
+            // The heartbeat's claims need the process registered for `membarrier`: started
+            // before this pool's threads exist, so that a process of one thread registers at
+            // once (`asymmetric::register_soon`).
+            crate::loom::asymmetric::register_soon();
         }
         let (workers, stealers): (Vec<_>, Vec<_>) = (0..n).map(|_| deque::new()).unzip();
         let (owners, pending_stealers): (Vec<_>, Vec<_>) = (0..n).map(pending::new).unzip();
