@@ -4,6 +4,9 @@
 //!
 //! - `iter/collect_map_10m`: `v.par_iter().map(..).collect::<Vec<u64>>()` over 10M `u64`,
 //!   brigade vs rayon (target: within 1.1x of rayon).
+//! - `iter/max_map_10m`: `(0..n).into_par_iter().map(..).max()` over 10M integers, and the
+//!   same with `map_reduce` (`loop_fn`), vs rayon and std's sequential iterator (target: no
+//!   slower than rayon).
 //! - `iter/word_count_fold_200mb`: word count of 200 MB of text with
 //!   `par_split_whitespace().fold(HashMap::new, ..).reduce(HashMap::new, merge)`, brigade vs
 //!   rayon (target: no slower than rayon).
@@ -81,6 +84,43 @@ fn collect(c: &mut Criterion) {
         assert_eq!(
             bp.install(|| v.par_iter().map(|&x| f(x)).collect::<Vec<u64>>()),
             want
+        );
+    }
+}
+
+/// The largest of 10M hashed integers: a reduction whose per-piece loop the compiler must
+/// keep tight (a `cmov` per item where it inlined the loop machinery made it 4x slower
+/// than sequential code).
+fn max_map(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    let n = TEN_M as u64;
+    let want = (0..n).map(f).max();
+    let mut g = c.benchmark_group("iter/max_map_10m");
+    configure(&mut g);
+    g.bench_function("brigade", |b| {
+        b.iter(|| {
+            use brigade::prelude::*;
+            bp.install(|| (0..black_box(n)).into_par_iter().map(f).max())
+        })
+    });
+    g.bench_function("loop_fn", |b| {
+        b.iter(|| bp.map_reduce(0..black_box(n), Schedule::default(), || 0, f, std::cmp::max))
+    });
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            use rayon::prelude::*;
+            rp.install(|| (0..black_box(n)).into_par_iter().map(f).max())
+        })
+    });
+    g.bench_function("std", |b| b.iter(|| (0..black_box(n)).map(f).max()));
+    g.finish();
+    {
+        use brigade::prelude::*;
+        assert_eq!(bp.install(|| (0..n).into_par_iter().map(f).max()), want);
+        assert_eq!(
+            bp.map_reduce(0..n, Schedule::default(), || 0, f, std::cmp::max),
+            want.unwrap()
         );
     }
 }
@@ -366,6 +406,11 @@ fn one_thread(c: &mut Criterion) {
         v.par_iter().filter(|&&x| f(x) & 1 == 0).count()
     );
     pair!(
+        "max_map",
+        (0..TEN_M as u64).map(f).max(),
+        (0..TEN_M as u64).into_par_iter().map(f).max()
+    );
+    pair!(
         "min_by_key",
         v.iter().min_by_key(|&&x| f(x)),
         v.par_iter().min_by_key(|&&x| f(x))
@@ -558,6 +603,18 @@ fn report() {
             1.1,
         ),
         t(
+            "max of a map, 10M u64: no slower than rayon",
+            ("iter/max_map_10m", "brigade"),
+            ("iter/max_map_10m", "rayon"),
+            1.0,
+        ),
+        t(
+            "max of a map with map_reduce, 10M u64: no slower than rayon",
+            ("iter/max_map_10m", "loop_fn"),
+            ("iter/max_map_10m", "rayon"),
+            1.0,
+        ),
+        t(
             "word count fold + reduce, 200 MB: no slower than rayon",
             ("iter/word_count_fold_200mb", "brigade"),
             ("iter/word_count_fold_200mb", "rayon"),
@@ -613,6 +670,7 @@ fn report() {
         "reduce",
         "fold_sum",
         "count_filter",
+        "max_map",
         "min_by_key",
         "any_none",
         "find_first_last",
@@ -646,7 +704,7 @@ fn report() {
 }
 
 criterion_group!(
-    benches, collect, adaptors, early_exit, one_thread, word_count, sort
+    benches, collect, max_map, adaptors, early_exit, one_thread, word_count, sort
 );
 
 fn main() {

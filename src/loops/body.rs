@@ -86,15 +86,25 @@ where
 
     #[inline]
     fn fold(&self, acc: T, _start: usize, piece: S::Piece) -> T {
-        piece
-            .into_seq()
-            .fold(acc, |acc, item| (self.reduce)(acc, (self.map)(item)))
+        fold_apart(piece.into_seq(), acc, |acc, item| {
+            (self.reduce)(acc, (self.map)(item))
+        })
     }
 
     #[inline]
     fn reduce(&self, left: T, right: T) -> T {
         (self.reduce)(left, right)
     }
+}
+
+/// `items.fold(acc, op)` in a function of its own, so that the loop over a piece is
+/// compiled by itself, as in sequential code. Inlined into the adaptive schedule, a
+/// `map_reduce` taking the max of 100,000 hashed indices compiled to a loop of one `cmov`
+/// per item, and ran at 38 µs on two threads (rayon 11, a sequential loop 19); apart, 7.7
+/// µs (the iterators' reductions take the same detour, `iter::reduce`).
+#[inline(never)]
+fn fold_apart<T, I: Iterator, F: FnMut(T, I::Item) -> T>(items: I, acc: T, op: F) -> T {
+    items.fold(acc, op)
 }
 
 /// `for_each_chunk`: the body once per piece, with the index of its first item.
