@@ -405,6 +405,7 @@ fn one_thread(c: &mut Criterion) {
         v.iter().filter(|&&x| f(x) & 1 == 0).count(),
         v.par_iter().filter(|&&x| f(x) & 1 == 0).count()
     );
+    pair!("max", v.iter().max(), v.par_iter().max());
     pair!(
         "max_map",
         (0..TEN_M as u64).map(f).max(),
@@ -670,6 +671,7 @@ fn report() {
         "reduce",
         "fold_sum",
         "count_filter",
+        "max",
         "max_map",
         "min_by_key",
         "any_none",

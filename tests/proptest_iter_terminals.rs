@@ -37,8 +37,63 @@ fn split<L, R>(items: impl IntoIterator<Item = Either<L, R>>) -> (Vec<L>, Vec<R>
     (l, r)
 }
 
+/// An item ordered by `key` alone, so that equal items can be told apart by `at`.
+#[derive(Clone, Copy, Debug)]
+struct Keyed {
+    key: u32,
+    at: usize,
+}
+
+impl PartialEq for Keyed {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Keyed {}
+
+impl PartialOrd for Keyed {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Keyed {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
 proptest! {
     #![proptest_config(iter_cases::config())]
+
+    /// `min` and `max` (and their `_by_key` kin) pick the item std's do among equal ones:
+    /// the first smallest, the last largest (`max` is written out for speed, not as
+    /// `std::cmp::max`).
+    #[test]
+    fn min_and_max_pick_std_s_item_among_equals(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+    ) {
+        let v: Vec<Keyed> = data(len, seed)
+            .iter()
+            .enumerate()
+            .map(|(at, &x)| Keyed { key: x % 7, at })
+            .collect();
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter(), schedule, lens);
+            let at = |k: Option<&Keyed>| k.map(|k| k.at);
+            prop_assert_eq!(at(it().max()), at(v.iter().max()));
+            prop_assert_eq!(at(it().min()), at(v.iter().min()));
+            prop_assert_eq!(at(it().max_by_key(|k| k.key)), at(v.iter().max_by_key(|k| k.key)));
+            prop_assert_eq!(at(it().min_by_key(|k| k.key)), at(v.iter().min_by_key(|k| k.key)));
+            prop_assert_eq!(
+                it().copied().max().map(|k| k.at),
+                v.iter().copied().max().map(|k| k.at)
+            );
+            Ok(())
+        })?;
+    }
 
     #[test]
     fn searches_match_std(
