@@ -7,6 +7,9 @@
 //! - `iter/max_map_10m`: `(0..n).into_par_iter().map(..).max()` over 10M integers, and the
 //!   same with `map_reduce` (`loop_fn`), vs rayon and std's sequential iterator (target: no
 //!   slower than rayon).
+//! - `iter/tiny_sum/{100,1000}`: 1,000 `v.par_iter().sum()` of 100 or 1,000 `u64`s inside
+//!   one `install`, vs rayon and std (target: no slower than rayon; see
+//!   `docs/scheduling.md` on why tiny loops miss it).
 //! - `iter/word_count_fold_200mb`: word count of 200 MB of text with
 //!   `par_split_whitespace().fold(HashMap::new, ..).reduce(HashMap::new, merge)`, brigade vs
 //!   rayon (target: no slower than rayon).
@@ -122,6 +125,51 @@ fn max_map(c: &mut Criterion) {
             bp.map_reduce(0..n, Schedule::default(), || 0, f, std::cmp::max),
             want.unwrap()
         );
+    }
+}
+
+/// Tiny inputs, many times: 1,000 sums of `n` `u64`s inside one `install`, where the
+/// fork-join overhead is all there is (a loop of 100 items is about 30 ns of work).
+fn tiny_sum(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    for n in [100u64, 1000] {
+        let v: Vec<u64> = (0..n).collect();
+        let want: u64 = v.iter().sum();
+        let mut g = c.benchmark_group(format!("iter/tiny_sum/{n}"));
+        configure(&mut g);
+        g.bench_function("brigade", |b| {
+            b.iter(|| {
+                use brigade::prelude::*;
+                bp.install(|| {
+                    (0..1000)
+                        .map(|_| black_box(&v).par_iter().sum::<u64>())
+                        .fold(0, u64::wrapping_add)
+                })
+            })
+        });
+        g.bench_function("rayon", |b| {
+            b.iter(|| {
+                use rayon::prelude::*;
+                rp.install(|| {
+                    (0..1000)
+                        .map(|_| black_box(&v).par_iter().sum::<u64>())
+                        .fold(0, u64::wrapping_add)
+                })
+            })
+        });
+        g.bench_function("std", |b| {
+            b.iter(|| {
+                (0..1000)
+                    .map(|_| black_box(&v).iter().sum::<u64>())
+                    .fold(0, u64::wrapping_add)
+            })
+        });
+        g.finish();
+        {
+            use brigade::prelude::*;
+            assert_eq!(bp.install(|| v.par_iter().sum::<u64>()), want);
+        }
     }
 }
 
@@ -616,6 +664,18 @@ fn report() {
             1.0,
         ),
         t(
+            "1,000 sums of 100 u64: no slower than rayon",
+            ("iter/tiny_sum/100", "brigade"),
+            ("iter/tiny_sum/100", "rayon"),
+            1.0,
+        ),
+        t(
+            "1,000 sums of 1,000 u64: no slower than rayon",
+            ("iter/tiny_sum/1000", "brigade"),
+            ("iter/tiny_sum/1000", "rayon"),
+            1.0,
+        ),
+        t(
             "word count fold + reduce, 200 MB: no slower than rayon",
             ("iter/word_count_fold_200mb", "brigade"),
             ("iter/word_count_fold_200mb", "rayon"),
@@ -706,7 +766,7 @@ fn report() {
 }
 
 criterion_group!(
-    benches, collect, max_map, adaptors, early_exit, one_thread, word_count, sort
+    benches, collect, max_map, tiny_sum, adaptors, early_exit, one_thread, word_count, sort
 );
 
 fn main() {
