@@ -6,23 +6,7 @@ use std::marker::PhantomData;
 use std::ops::Range;
 
 use crate::iter::drive::Consumer;
-
-/// `items.fold(acc, op)` in a function of its own, so that the sequential loop over a
-/// piece is compiled by itself, as in sequential code, and not inlined into the loop
-/// machinery around it. Inlined, `(0..n).into_par_iter().map(f).max()` compiled to a loop
-/// of one `cmov` per item that ran 4x slower than the same sequential iterator on one
-/// thread (67 µs against 17 for 100,000 items) and 2.4x slower than rayon on two; apart,
-/// 11 µs, and 7 µs on two threads. Only the reductions take this detour: for every
-/// consumer, it slowed a `par_split_whitespace().count()` by a fifth. The call costs a few
-/// nanoseconds per piece.
-#[inline(never)]
-fn fold_apart<T, I, F>(items: I, acc: T, op: F) -> T
-where
-    I: Iterator<Item = T>,
-    F: FnMut(T, T) -> T,
-{
-    items.fold(acc, op)
-}
+use crate::loops::fold_apart;
 
 /// `for_each`.
 pub(crate) struct ForEach<F>(pub(crate) F);

@@ -13,7 +13,7 @@ mod partition;
 mod source;
 mod stealable;
 
-pub(crate) use body::{Body, ForEach, ForEachChunk, MapReduce};
+pub(crate) use body::{Body, ForEach, ForEachChunk, MapReduce, fold_apart};
 pub(crate) use entry::enter;
 pub use entry::{for_each, for_each_chunk, map_reduce};
 pub use partition::Schedule;
