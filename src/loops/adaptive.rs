@@ -49,6 +49,15 @@ use crate::pool::WorkerThread;
 /// starts.
 const BLOCK_TARGET: Duration = Duration::from_micros(10);
 
+/// A stolen piece that kept its thief busy for less than this (the steal included, its
+/// waits for parts that others took from it left out) was a *crumb*. A steal alone keeps a
+/// thief busy 0.5 to 1.5 µs on a 2-core VM, and its owner waits about as long for the
+/// result: a piece must bring a few times that to be worth an eager search for the next.
+/// A worker that steals crumbs in a row looks for work less eagerly
+/// (`WorkerThread::note_steal_worth`, "Crumbs" in `docs/design.md`); with 1 µs here, the
+/// steals of 1,000-item sums counted as worth it, and nothing changed for them.
+const CRUMB: Duration = Duration::from_micros(4);
+
 /// Runs the loop.
 pub(crate) fn run_adaptive<S, B>(
     worker: &WorkerThread,
@@ -202,11 +211,12 @@ where
     B: Body<S>,
 {
     let range = Stealable::new(start, end);
+    let offerer = worker.index();
     let (a, b) = join_now(
         worker,
         announce,
         |w| claim_blocks(w, lp, groups, &range, acc, block, announce),
-        |w| take_token(w, lp, groups, &range),
+        |w| take_token(w, lp, groups, &range, offerer),
     );
     lp.reduce(a, b)
 }
@@ -215,11 +225,14 @@ where
 /// after offering `range` again from this worker's deque, so that others can go on
 /// splitting it even while its owner is busy with a long item or descheduled. Each
 /// offered token is the second half of a `join`, so the range outlives every token.
+/// `offerer` is the worker that pushed the token: on another worker, the token was stolen,
+/// and the thief learns whether that was worth it (`CRUMB`).
 fn take_token<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
     groups: Groups,
     range: &Stealable,
+    offerer: usize,
 ) -> B::Acc
 where
     S: LoopSource,
@@ -230,21 +243,33 @@ where
         // (an early exit found its answer): leave the rest.
         return lp.identity();
     }
-    match range.steal_half() {
+    let stolen = worker.index() != offerer;
+    let started = stolen.then(|| (clock::now(), worker.waited()));
+    let acc = match range.steal_half() {
         Some((s, e)) => {
+            let here = worker.index();
             let (mine, below) = join_now(
                 worker,
                 // A thief was there to take this token: the range is worth sharing now.
                 Announce::Now,
                 |w| piece(w, lp, groups, s, e, lp.identity()),
                 // Whatever a later steal takes lies below `s`: its result comes first.
-                |w| take_token(w, lp, groups, range),
+                |w| take_token(w, lp, groups, range, here),
             );
             lp.reduce(below, mine)
         }
         // Popped back by its owner, or nothing was left.
         None => lp.identity(),
+    };
+    if let Some((started, waited)) = started {
+        // The time waiting for halves that others stole from this piece is theirs, not
+        // this piece's: in a tiny loop it was most of the thief's time.
+        let busy = clock::between(started, clock::now()).saturating_sub(worker.waited() - waited);
+        // After the pieces nested in this one noted theirs: the wait that stole this token
+        // reads this word.
+        worker.note_steal_worth(busy >= CRUMB);
     }
+    acc
 }
 
 /// The owner's side of `offer`: claims blocks from the front until nothing is left, and

@@ -5,7 +5,7 @@
 mod adaptive;
 mod body;
 mod claim;
-mod clock;
+pub(crate) mod clock;
 mod entry;
 mod fixed;
 mod lanes;

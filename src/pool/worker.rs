@@ -22,7 +22,7 @@
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 
@@ -32,6 +32,7 @@ use crate::isolate::Region;
 use crate::job::{ArmAs, JobHeader, JobRef, blocks};
 use crate::latch::{AsCoreLatch, CoreLatch, Latch, SpinLatch};
 use crate::loom::{Mutex, Ordering};
+use crate::loops::clock;
 use crate::pool::Registry;
 use crate::pool::heartbeat;
 use crate::pool::metrics::WorkerCounters;
@@ -58,6 +59,10 @@ const _: () = assert!(SPIN_ROUNDS - OVERSUBSCRIBED_ROUNDS >= SPIN_HINT_ROUNDS);
 /// that is not oversubscribed stops spinning and goes to sleep (see "Spinning and
 /// oversubscription" in `docs/design.md`).
 const LONG_YIELD: std::time::Duration = std::time::Duration::from_micros(100);
+/// Loop pieces in a row, each stolen and each worth less than its steal, after which a
+/// waiting worker looks for work again only after a `yield_now` (see "Crumbs" in
+/// `docs/design.md`).
+const CRUMBS_TO_YIELD: u32 = 2;
 
 thread_local! {
     /// The registry whose worker this thread has lent to a stand-in (`lend_while`) while it
@@ -135,6 +140,15 @@ pub(crate) struct WorkerThread {
     waits: Cell<u32>,
     /// Detached jobs of this pool running on this thread right now (see `retire_adopted`).
     detached: Cell<u32>,
+    /// Whether the job a wait just ran was a loop piece stolen from another worker, and if
+    /// so whether it was worth the steal (`note_steal_worth`).
+    steal_worth: Cell<Option<bool>>,
+    /// Stolen loop pieces in a row that were not worth their steal (see `round_after_job`).
+    crumbs: Cell<u32>,
+    /// The time this thread has spent in waits for a latch (`wait_until`,
+    /// `wait_until_deadline`) that found it unset: a stolen loop piece counts it out of its
+    /// own time (`waited`).
+    waited: Cell<Duration>,
 }
 
 /// A worker's place in an isolation region.
@@ -214,7 +228,7 @@ pub(crate) fn main_loop(
         crate::pool::pinning::set_current_mask(cpus);
     }
     registry.run_start_handler(index);
-    worker.wait_until(&registry.thread_infos[index].terminate);
+    worker.wait_idle(&registry.thread_infos[index].terminate);
     debug_assert!(
         worker.deque.is_empty(),
         "a worker terminated with jobs in its deque"
@@ -229,6 +243,30 @@ pub(crate) fn main_loop(
     WORKER_THREAD.with(|w| w.set(ptr::null()));
     // Last: the pool's drop may return once every worker got here.
     registry.worker_stopped();
+}
+
+/// The round a wait's search starts at after running a job it found, and the new count of
+/// crumbs, given what the job noted (`note_steal_worth`) and the count before it. A stolen
+/// loop piece worth its steal clears the count, and one that was not adds to it; other jobs
+/// leave it. After the `CRUMBS_TO_YIELD`th crumb in a row, the search skips the spin-hint
+/// rounds and looks again only after each `yield_now`, so a worker that keeps stealing
+/// tokens of loops too short to share stops taking them from their owners at the rate a
+/// spinning worker does (see "Crumbs" in `docs/design.md`). After any other job it starts
+/// from round 0, spin hints first.
+fn round_after_job(worth: Option<bool>, crumbs: u32) -> (u32, u32) {
+    match worth {
+        Some(true) => (0, 0),
+        Some(false) => {
+            let crumbs = crumbs.saturating_add(1);
+            let round = if crumbs >= CRUMBS_TO_YIELD {
+                SPIN_HINT_ROUNDS
+            } else {
+                0
+            };
+            (round, crumbs)
+        }
+        None => (0, crumbs),
+    }
 }
 
 fn seed(index: usize) -> u64 {
@@ -262,6 +300,9 @@ impl WorkerThread {
             plain_close: record_all && !adopted,
             waits: Cell::new(0),
             detached: Cell::new(0),
+            steal_worth: Cell::new(None),
+            crumbs: Cell::new(0),
+            waited: Cell::new(Duration::ZERO),
         }
     }
 
@@ -518,6 +559,21 @@ impl WorkerThread {
             // SAFETY: the pointer came from `into_raw` just above and was not stored.
             Err(ptr) => Err(unsafe { JobRef::from_raw(ptr, region) }),
         }
+    }
+
+    /// Tells the wait running the current job that it was a loop piece stolen from another
+    /// worker, and whether the piece was worth the steal (see "Crumbs" in `docs/design.md`).
+    /// The outermost piece notes last, so its word is the one the wait reads.
+    #[inline]
+    pub(crate) fn note_steal_worth(&self, worth: bool) {
+        self.steal_worth.set(Some(worth));
+    }
+
+    /// The time this thread has spent waiting for latches so far (jobs it ran meanwhile
+    /// included): a stolen loop piece's work is its time minus what this grew by meanwhile.
+    #[inline]
+    pub(crate) fn waited(&self) -> Duration {
+        self.waited.get()
     }
 
     /// Wakes a sleeper for a job pushed with `push_unannounced`, as `push` would have.
@@ -918,7 +974,16 @@ impl WorkerThread {
     pub(crate) fn wait_until<L: AsCoreLatch + ?Sized>(&self, latch: &L) {
         let latch = latch.as_core_latch();
         if !latch.probe() {
-            self.wait_until_cold(latch, None);
+            self.wait_until_cold(latch, None, false);
+        }
+    }
+
+    /// The worker's idle loop: runs jobs until `latch` (the pool's order to stop) is set,
+    /// sleeping when there are none, and looking for work less eagerly after stealing
+    /// crumbs (`round_after_job`).
+    fn wait_idle(&self, latch: &CoreLatch) {
+        if !latch.probe() {
+            self.wait_until_cold(latch, None, true);
         }
     }
 
@@ -926,7 +991,7 @@ impl WorkerThread {
     /// state when there are none; true if the latch is set. The deadline is checked between
     /// jobs, so a long job can delay the return. For `brigade::sync`.
     pub(crate) fn wait_until_deadline(&self, latch: &CoreLatch, deadline: Option<Instant>) -> bool {
-        latch.probe() || self.wait_until_cold(latch, deadline)
+        latch.probe() || self.wait_until_cold(latch, deadline, false)
     }
 
     /// Publishes every unpublished `join` half, so that a worker about to block outside the
@@ -1085,12 +1150,15 @@ impl WorkerThread {
         &self.sync_depth
     }
 
-    /// The waiting loop; true if `latch` was set, false if `deadline` passed first.
+    /// The waiting loop; true if `latch` was set, false if `deadline` passed first. `idle`:
+    /// this is the worker's idle loop (`wait_idle`), not a wait for a job's latch.
     #[cold]
-    fn wait_until_cold(&self, latch: &CoreLatch, deadline: Option<Instant>) -> bool {
+    fn wait_until_cold(&self, latch: &CoreLatch, deadline: Option<Instant>, idle: bool) -> bool {
         // A panic escaping here would leave jobs that point into this frame.
         let guard = AbortIfPanic;
         self.adopted_enter();
+        // A wait inside a job: its time is not the job's own work (`waited`).
+        let started = (!idle).then(clock::now);
         let sleep = &self.registry.sleep;
         // An isolated waiter cannot take every job, so it never counts as searching, and it
         // parks on its latch alone (see `isolate.rs`).
@@ -1109,8 +1177,18 @@ impl WorkerThread {
                     searching = false;
                     sleep.stop_searching(|| self.registry.has_work_for(self.index));
                 }
-                round = 0;
-                self.execute(job);
+                if idle {
+                    self.steal_worth.set(None);
+                    self.execute(job);
+                    let (next, crumbs) = round_after_job(self.steal_worth.get(), self.crumbs.get());
+                    round = next;
+                    self.crumbs.set(crumbs);
+                } else {
+                    // Waiting for a latch of its own, which another worker's job sets soon:
+                    // spin first, whatever the job was.
+                    round = 0;
+                    self.execute(job);
+                }
                 continue;
             }
             if !searching && !isolated {
@@ -1190,6 +1268,10 @@ impl WorkerThread {
         }
         if searching {
             sleep.stop_searching(|| self.registry.has_work_for(self.index));
+        }
+        if let Some(started) = started {
+            self.waited
+                .set(self.waited.get() + clock::between(started, clock::now()));
         }
         self.adopted_leave();
         std::mem::forget(guard);
@@ -1477,5 +1559,28 @@ impl std::fmt::Debug for WorkerThread {
         f.debug_struct("WorkerThread")
             .field("index", &self.index)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crumbs_in_a_row_make_the_search_yield_and_a_worthy_piece_ends_that() {
+        // One crumb: still spin hints first.
+        assert_eq!(round_after_job(Some(false), 0), (0, 1));
+        // The second in a row: yields only.
+        assert_eq!(round_after_job(Some(false), 1), (SPIN_HINT_ROUNDS, 2));
+        assert_eq!(round_after_job(Some(false), 7), (SPIN_HINT_ROUNDS, 8));
+        // A piece worth its steal clears the count.
+        assert_eq!(round_after_job(Some(true), 8), (0, 0));
+        // Other jobs (join halves, spawns) spin first and leave the count as it was.
+        assert_eq!(round_after_job(None, 8), (0, 8));
+        assert_eq!(round_after_job(Some(false), 8), (SPIN_HINT_ROUNDS, 9));
+        assert_eq!(
+            round_after_job(Some(false), u32::MAX),
+            (SPIN_HINT_ROUNDS, u32::MAX)
+        );
     }
 }
