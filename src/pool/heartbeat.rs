@@ -153,6 +153,7 @@ impl Heartbeat {
 
     /// The body of the heartbeat thread.
     pub(crate) fn run(&self, registry: &Registry) {
+        punctual_timers();
         // Whether this process can claim private halves (see "Claims").
         // Looked at again at each beat: the registration may still be under way on a
         // thread of its own (`asymmetric::register_soon`).
@@ -320,6 +321,20 @@ impl Heartbeat {
     pub(crate) fn stop(&self) {
         *self.stop.lock() = true;
         self.cond.notify_one();
+    }
+}
+
+/// Asks the kernel to end this thread's timed waits on time. Linux lets a timed wait of a
+/// normal thread end up to 50 µs late by default (its *timer slack*, so that wake-ups can
+/// be batched), and a beat that came 50 µs late let an idle worker wait for a long loop item's
+/// range about 1.5 intervals instead of one. 1 µs here: the beats stay one per interval,
+/// only their timing tightens.
+fn punctual_timers() {
+    #[cfg(all(target_os = "linux", not(loom), not(miri)))]
+    // SAFETY: `PR_SET_TIMERSLACK` takes a number of nanoseconds and touches no memory of
+    // ours; a failure leaves the default slack, which is only later beats.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1_000 as libc::c_ulong);
     }
 }
 
