@@ -17,7 +17,12 @@
 //!   it joins again, which a leaf never does;
 //! - `few_long_items/N`: one parallel loop over `N` items of 2 ms each (default schedule;
 //!   rayon: `par_iter().for_each`), from inside the pool: the first item is longer than
-//!   any block, so the loop must offer the rest before it ends.
+//!   any block, so the loop must offer the rest before it ends;
+//! - `long_items_after_gaps`: inside one `install`, 100 steps of serial work (30 to 330 µs,
+//!   the same pseudo-random sequence for every library) each followed by a loop over two
+//!   items of 300 µs: the idle worker has gone to sleep by the time the loop offers its
+//!   second item, and how soon it is woken for it decides the step (`serial` runs both
+//!   items on the calling thread; the ideal is the gap plus one item).
 //!
 //! Every shape runs on 2 threads unless its name says otherwise.
 //!
@@ -49,6 +54,9 @@ const TWO_LEAVES: Duration = Duration::from_millis(100);
 const DEEP: [usize; 2] = [6, 200];
 const FEW_ITEMS: [usize; 3] = [2, 3, 4];
 const LONG_ITEM: Duration = Duration::from_millis(2);
+/// The items of `long_items_after_gaps`, and its steps per iteration.
+const GAP_ITEM: Duration = Duration::from_micros(300);
+const GAP_STEPS: u64 = 100;
 
 /// `iters` rounds of xorshift: work the optimizer cannot remove or vectorize away.
 #[inline(never)]
@@ -460,6 +468,57 @@ fn few_long_items(c: &mut Criterion) {
     }
 }
 
+/// The serial gap before step `i` of `long_items_after_gaps`: 30 to 330 µs, pseudo-random.
+fn gap(i: u64) -> Duration {
+    let x = i
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    Duration::from_micros(30 + (x >> 33) % 300)
+}
+
+fn long_items_after_gaps(c: &mut Criterion) {
+    let mut g = c.benchmark_group("shapes/long_items_after_gaps");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_millis(500));
+    g.bench_function("serial", |b| {
+        b.iter(|| {
+            (0..GAP_STEPS)
+                .map(|i| sleepless(gap(i)) + sleepless(GAP_ITEM) + sleepless(GAP_ITEM))
+                .sum::<u64>()
+        })
+    });
+    let pool = common::brigade_pool(THREADS);
+    g.bench_function("brigade", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                for i in 0..GAP_STEPS {
+                    black_box(sleepless(gap(i)));
+                    brigade::for_each(0..2, Schedule::default(), |_| {
+                        black_box(sleepless(GAP_ITEM));
+                    });
+                }
+            })
+        })
+    });
+    drop(pool);
+    let pool = common::rayon_pool(THREADS);
+    g.bench_function("rayon", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                for i in 0..GAP_STEPS {
+                    black_box(sleepless(gap(i)));
+                    (0..2).into_par_iter().for_each(|_| {
+                        black_box(sleepless(GAP_ITEM));
+                    });
+                }
+            })
+        })
+    });
+    drop(pool);
+    g.finish();
+}
+
 // ---- the table ----------------------------------------------------------------------------
 
 fn report() {
@@ -484,6 +543,7 @@ fn report() {
             .iter()
             .map(|n| format!("shapes/few_long_items/{n}")),
     );
+    groups.push("shapes/long_items_after_gaps".into());
     println!("\nshapes: speed-up over serial in this run (T_serial / T; higher is better)");
     println!(
         "{:<30} {:>12} {:>8} {:>8} {:>8} {:>8} {:>8}",
@@ -517,7 +577,8 @@ criterion_group!(
     install_tree,
     two_leaves,
     two_leaves_deep,
-    few_long_items
+    few_long_items,
+    long_items_after_gaps
 );
 
 fn main() {
