@@ -264,7 +264,8 @@ where
     if let Some((started, waited)) = started {
         // The time waiting for halves that others stole from this piece is theirs, not
         // this piece's: in a tiny loop it was most of the thief's time.
-        let busy = clock::between(started, clock::now()).saturating_sub(worker.waited() - waited);
+        let busy = clock::between(started, clock::now())
+            .saturating_sub(worker.waited().saturating_sub(waited));
         // After the pieces nested in this one noted theirs: the wait that stole this token
         // reads this word.
         worker.note_steal_worth(busy >= CRUMB);
