@@ -7,6 +7,9 @@
 //! - `iter/max_map_10m`: `(0..n).into_par_iter().map(..).max()` over 10M integers, and the
 //!   same with `map_reduce` (`loop_fn`), vs rayon and std's sequential iterator (target: no
 //!   slower than rayon).
+//! - `iter/best_200k/{1,2}/{max,max_by_key}`: `v.par_iter().copied().max()` and
+//!   `max_by_key` with a cheap key over 200,000 random `u64`s (in cache), on pools of 1
+//!   and 2 threads, vs rayon and std (target: no slower than rayon).
 //! - `iter/tiny_sum/{100,1000}`: 1,000 `v.par_iter().sum()` of 100 or 1,000 `u64`s inside
 //!   one `install`, vs rayon and std (target: no slower than rayon; see
 //!   `docs/scheduling.md` on why tiny loops miss it).
@@ -125,6 +128,63 @@ fn max_map(c: &mut Criterion) {
             bp.map_reduce(0..n, Schedule::default(), || 0, f, std::cmp::max),
             want.unwrap()
         );
+    }
+}
+
+/// The largest of 200,000 random `u64`s in cache, by value and by a cheap key: the loop
+/// over a piece is all there is, and how it compiles (vector code with an emulated 64-bit
+/// compare, a `cmov` chain, or a predicted branch) decides the time.
+fn best(c: &mut Criterion) {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let v: Vec<u64> = (0..200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect();
+    let key = |x: &u64| x ^ 0x5555;
+    for threads in [1, 2] {
+        let bp = brigade_pool(threads);
+        let rp = rayon_pool(threads);
+        let mut g = c.benchmark_group(format!("iter/best_200k/{threads}/max"));
+        configure(&mut g);
+        g.bench_function("brigade", |b| {
+            use brigade::prelude::*;
+            b.iter(|| bp.install(|| black_box(&v).par_iter().copied().max()))
+        });
+        g.bench_function("rayon", |b| {
+            use rayon::prelude::*;
+            b.iter(|| rp.install(|| black_box(&v).par_iter().copied().max()))
+        });
+        g.bench_function("std", |b| b.iter(|| black_box(&v).iter().copied().max()));
+        g.finish();
+        let mut g = c.benchmark_group(format!("iter/best_200k/{threads}/max_by_key"));
+        configure(&mut g);
+        g.bench_function("brigade", |b| {
+            use brigade::prelude::*;
+            b.iter(|| bp.install(|| black_box(&v).par_iter().copied().max_by_key(key)))
+        });
+        g.bench_function("rayon", |b| {
+            use rayon::prelude::*;
+            b.iter(|| rp.install(|| black_box(&v).par_iter().copied().max_by_key(key)))
+        });
+        g.bench_function("std", |b| {
+            b.iter(|| black_box(&v).iter().copied().max_by_key(key))
+        });
+        g.finish();
+        {
+            use brigade::prelude::*;
+            assert_eq!(
+                bp.install(|| v.par_iter().copied().max()),
+                v.iter().copied().max()
+            );
+            assert_eq!(
+                bp.install(|| v.par_iter().copied().max_by_key(key)),
+                v.iter().copied().max_by_key(key)
+            );
+        }
     }
 }
 
@@ -658,6 +718,30 @@ fn report() {
             1.0,
         ),
         t(
+            "max of 200k u64 in cache, 1 thread: no slower than rayon",
+            ("iter/best_200k/1/max", "brigade"),
+            ("iter/best_200k/1/max", "rayon"),
+            1.0,
+        ),
+        t(
+            "max of 200k u64 in cache, 2 threads: no slower than rayon",
+            ("iter/best_200k/2/max", "brigade"),
+            ("iter/best_200k/2/max", "rayon"),
+            1.0,
+        ),
+        t(
+            "max_by_key of 200k u64 in cache, 1 thread: no slower than rayon",
+            ("iter/best_200k/1/max_by_key", "brigade"),
+            ("iter/best_200k/1/max_by_key", "rayon"),
+            1.0,
+        ),
+        t(
+            "max_by_key of 200k u64 in cache, 2 threads: no slower than rayon",
+            ("iter/best_200k/2/max_by_key", "brigade"),
+            ("iter/best_200k/2/max_by_key", "rayon"),
+            1.0,
+        ),
+        t(
             "max of a map with map_reduce, 10M u64: no slower than rayon",
             ("iter/max_map_10m", "loop_fn"),
             ("iter/max_map_10m", "rayon"),
@@ -766,7 +850,7 @@ fn report() {
 }
 
 criterion_group!(
-    benches, collect, max_map, tiny_sum, adaptors, early_exit, one_thread, word_count, sort
+    benches, collect, max_map, best, tiny_sum, adaptors, early_exit, one_thread, word_count, sort
 );
 
 fn main() {

@@ -37,39 +37,92 @@ fn split<L, R>(items: impl IntoIterator<Item = Either<L, R>>) -> (Vec<L>, Vec<R>
     (l, r)
 }
 
-/// An item ordered by `key` alone, so that equal items can be told apart by `at`.
-#[derive(Clone, Copy, Debug)]
-struct Keyed {
-    key: u32,
-    at: usize,
+/// Items ordered by `key` alone, so that equal items can be told apart by `at`. The sizes
+/// (16, 8, 4 and 2 bytes) take `min` and `max` through each of their loops (`iter::reduce`'s
+/// `Best`: the search, the branch on a cold path, and the plain select).
+macro_rules! keyed {
+    ($name:ident, $key:ty, $at:ty) => {
+        #[derive(Clone, Copy, Debug)]
+        struct $name {
+            key: $key,
+            at: $at,
+        }
+
+        impl $name {
+            fn new(key: u32, at: usize) -> Self {
+                $name {
+                    key: key as $key,
+                    at: at as $at,
+                }
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.key == other.key
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.key.cmp(&other.key)
+            }
+        }
+    };
 }
 
-impl PartialEq for Keyed {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
+keyed!(Keyed, u32, usize);
+keyed!(Keyed8, u32, u32);
+keyed!(Keyed4, u16, u16);
+keyed!(Keyed2, u8, u8);
 
-impl Eq for Keyed {}
-
-impl PartialOrd for Keyed {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Keyed {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
+/// `min`, `max` and their `_by` kin over `v`'s items by value, against std's, told apart by
+/// `at` (which `at` wraps at the type's width, so within 256 items for `Keyed2`).
+fn ties_by_value<T, P>(
+    it: impl Fn() -> P,
+    v: &[T],
+    at: impl Fn(T) -> usize,
+) -> Result<(), TestCaseError>
+where
+    T: Copy + Ord + Send + Sync + std::fmt::Debug,
+    P: ParallelIterator<Item = T>,
+{
+    let by = |a: &T, b: &T| a.cmp(b);
+    prop_assert_eq!(it().max().map(&at), v.iter().copied().max().map(&at));
+    prop_assert_eq!(it().min().map(&at), v.iter().copied().min().map(&at));
+    prop_assert_eq!(
+        it().max_by(by).map(&at),
+        v.iter().copied().max_by(by).map(&at)
+    );
+    prop_assert_eq!(
+        it().min_by(by).map(&at),
+        v.iter().copied().min_by(by).map(&at)
+    );
+    prop_assert_eq!(
+        it().max_by_key(|&k| k).map(&at),
+        v.iter().copied().max_by_key(|&k| k).map(&at)
+    );
+    prop_assert_eq!(
+        it().min_by_key(|&k| k).map(&at),
+        v.iter().copied().min_by_key(|&k| k).map(&at)
+    );
+    Ok(())
 }
 
 proptest! {
     #![proptest_config(iter_cases::config())]
 
-    /// `min` and `max` (and their `_by_key` kin) pick the item std's do among equal ones:
-    /// the first smallest, the last largest (`max` is written out for speed, not as
-    /// `std::cmp::max`).
+    /// `min` and `max` (and their `_by` and `_by_key` kin) pick the item std's do among
+    /// equal ones: the first smallest, the last largest (they are written out for speed, not
+    /// as `std::cmp::max`), by reference and by value, through each of their loops.
     #[test]
     fn min_and_max_pick_std_s_item_among_equals(
         len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
@@ -77,7 +130,7 @@ proptest! {
         let v: Vec<Keyed> = data(len, seed)
             .iter()
             .enumerate()
-            .map(|(at, &x)| Keyed { key: x % 7, at })
+            .map(|(at, &x)| Keyed::new(x % 7, at))
             .collect();
         let pool = pool(threads);
         pool.install(|| -> Result<(), TestCaseError> {
@@ -91,6 +144,13 @@ proptest! {
                 it().copied().max().map(|k| k.at),
                 v.iter().copied().max().map(|k| k.at)
             );
+            ties_by_value(|| it().copied(), &v, |k| k.at)?;
+            let v8: Vec<Keyed8> = v.iter().map(|k| Keyed8::new(k.key, k.at)).collect();
+            ties_by_value(|| tuned!(v8.par_iter(), schedule, lens).copied(), &v8, |k| k.at as usize)?;
+            let v4: Vec<Keyed4> = v.iter().map(|k| Keyed4::new(k.key, k.at)).collect();
+            ties_by_value(|| tuned!(v4.par_iter(), schedule, lens).copied(), &v4, |k| k.at as usize)?;
+            let v2: Vec<Keyed2> = v.iter().map(|k| Keyed2::new(k.key, k.at)).collect();
+            ties_by_value(|| tuned!(v2.par_iter(), schedule, lens).copied(), &v2, |k| k.at as usize)?;
             Ok(())
         })?;
     }

@@ -18,7 +18,7 @@ use crate::iter::gate::{self, Gate, SkipAny, SkipAnyWhile, TakeAny, TakeAnyWhile
 use crate::iter::intersperse::Intersperse;
 use crate::iter::map::{Cloned, Copied, Inspect, Map};
 use crate::iter::map_init::MapInit;
-use crate::iter::reduce::{Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
+use crate::iter::reduce::{Best, Count, ForEach, ProductOf, Reduce, ReduceWith, SumOf};
 use crate::iter::sealed::Sealed;
 use crate::iter::try_ops::{Try, TryForEach, TryReduce, TryReduceWith};
 use crate::iter::tuning::{MaxLen, MinLen, WithSchedule};
@@ -1119,7 +1119,11 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     where
         Self::Item: Ord,
     {
-        self.reduce_with(std::cmp::min)
+        // The first of equal items, as `std::cmp::min`.
+        drive(
+            &self,
+            &Best::of(|best: &Self::Item, item: &Self::Item| item < best),
+        )
     }
 
     /// The smallest item by `compare` (the first one, if several are equally small).
@@ -1136,7 +1140,8 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     where
         F: Fn(&Self::Item, &Self::Item) -> Ordering + Sync + Send,
     {
-        self.reduce_with(|a, b| std::cmp::min_by(a, b, &compare))
+        let beats = |best: &Self::Item, item: &Self::Item| compare(best, item) == Ordering::Greater;
+        drive(&self, &Best::of(beats))
     }
 
     /// The item with the smallest `key` (the first one, if several are equally small).
@@ -1154,9 +1159,9 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         K: Ord + Send,
         F: Fn(&Self::Item) -> K + Sync + Send,
     {
-        self.map(|x| (key(&x), x))
-            .reduce_with(|a, b| std::cmp::min_by(a, b, |a, b| a.0.cmp(&b.0)))
-            .map(|(_, x)| x)
+        let keyed = self.map(|x| (key(&x), x));
+        let beats = |best: &(K, Self::Item), item: &(K, Self::Item)| item.0 < best.0;
+        drive(&keyed, &Best::by_key(beats)).map(|(_, x)| x)
     }
 
     /// The largest item (the last one, if several are equally large); `None` if there are
@@ -1173,13 +1178,13 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     where
         Self::Item: Ord,
     {
-        // `std::cmp::max` (the second of two equal items), written out: through `Ord::max`
-        // (and as `if b >= a { b } else { a }`), the loop over a slice's references compiled
-        // to a chain of `cmov`s, and `v.par_iter().max()` over 200,000 `u64`s took 140 µs on
-        // one thread, against 47 for std's sequential `max` and 47 to 70 for rayon; written
-        // so, 24. (Over computed values it costs what std's `max` does: `(0..n).map(f)` ran
-        // at 11 µs per 100,000 through `Ord::max`, and runs at 17, std's time.)
-        self.reduce_with(|a, b| if a <= b { b } else { a })
+        // The last of equal items, as `std::cmp::max`. Not through `Ord::max`: over a
+        // slice's references, that compiled to a chain of `cmov`s (140 µs for 200,000
+        // `u64`s on one thread, against 47 for std's sequential `max`); `Best` picks the loop.
+        drive(
+            &self,
+            &Best::of(|best: &Self::Item, item: &Self::Item| best <= item),
+        )
     }
 
     /// The largest item by `compare` (the last one, if several are equally large).
@@ -1196,7 +1201,8 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     where
         F: Fn(&Self::Item, &Self::Item) -> Ordering + Sync + Send,
     {
-        self.reduce_with(|a, b| std::cmp::max_by(a, b, &compare))
+        let beats = |best: &Self::Item, item: &Self::Item| compare(best, item) != Ordering::Greater;
+        drive(&self, &Best::of(beats))
     }
 
     /// The item with the largest `key` (the last one, if several are equally large).
@@ -1214,9 +1220,9 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         K: Ord + Send,
         F: Fn(&Self::Item) -> K + Sync + Send,
     {
-        self.map(|x| (key(&x), x))
-            .reduce_with(|a, b| std::cmp::max_by(a, b, |a, b| a.0.cmp(&b.0)))
-            .map(|(_, x)| x)
+        let keyed = self.map(|x| (key(&x), x));
+        let beats = |best: &(K, Self::Item), item: &(K, Self::Item)| best.0 <= item.0;
+        drive(&keyed, &Best::by_key(beats)).map(|(_, x)| x)
     }
 
     /// Collects the items into a collection, in order (see [`FromParallelIterator`]). A
