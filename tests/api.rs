@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -166,7 +166,7 @@ fn builder_start_and_exit_handlers() {
             exited.lock().unwrap().is_empty(),
             "no worker exits while the pool is alive"
         );
-        drop(pool);
+        pool.shutdown();
         let mut started = started.lock().unwrap().clone();
         let mut exited = exited.lock().unwrap().clone();
         started.sort_unstable();
@@ -175,7 +175,7 @@ fn builder_start_and_exit_handlers() {
         assert_eq!(started, all, "each worker ran the start handler once");
         assert_eq!(
             exited, all,
-            "each worker ran the exit handler once, before drop returned"
+            "each worker ran the exit handler once, before shutdown returned"
         );
     }
 }
@@ -200,7 +200,7 @@ fn builder_panic_handler_gets_spawn_payload() {
 
     // The worker keeps running.
     assert_eq!(pool.join(|| 1, || 2), (1, 2));
-    drop(pool);
+    pool.shutdown();
     assert!(rx.try_recv().is_err(), "exactly one handler call per panic");
 }
 
@@ -219,7 +219,7 @@ fn builder_panic_handler_gets_start_handler_panic() {
         vec![0, 1],
         "workers run on after the panic"
     );
-    drop(pool);
+    pool.shutdown();
     let mut got: Vec<String> = rx.try_iter().collect();
     got.sort();
     assert_eq!(
@@ -239,7 +239,7 @@ fn builder_exit_handler_panic_goes_to_panic_handler() {
         .build()
         .expect("build");
     assert_eq!(pool.join(|| 1, || 2), (1, 2));
-    drop(pool);
+    pool.shutdown();
     let mut got: Vec<String> = rx.try_iter().collect();
     got.sort();
     assert_eq!(
@@ -271,7 +271,7 @@ fn panic_without_handler_or_in_handler_keeps_workers_running() {
     pool.spawn(|| panic!("expected panic: first"));
     pool.spawn(|| panic!("expected panic: second"));
     assert_eq!(pool.install(|| 2), 2);
-    drop(pool);
+    pool.shutdown();
     assert_eq!(
         calls.load(Ordering::SeqCst),
         2,
@@ -1654,7 +1654,7 @@ fn join_handle_dropped_routes_panic_to_handler() {
             .is_err()
     );
     drop(pool.spawn_with_handle(|| 5u32));
-    drop(pool);
+    pool.shutdown();
     assert_eq!(
         rx.try_iter().collect::<Vec<_>>(),
         Vec::<String>::new(),
@@ -1878,14 +1878,80 @@ fn spawn_counted(pool: &ThreadPool, counter: &Arc<AtomicUsize>) {
 }
 
 #[test]
-fn drop_waits_for_spawned_work() {
+fn drop_returns_at_once_and_spawned_work_still_finishes() {
+    // rayon's semantics (rayon-core's `termination_while_things_are_executing`, in our
+    // words): a spawned task may wait for what the dropping thread does after the drop.
+    // A drop that waited for the work hung here.
     for n in [1, 2] {
-        let pool = pool_of(n);
         let counter = Arc::new(AtomicUsize::new(0));
-        spawn_counted(&pool, &counter);
-        drop(pool);
+        let c = Arc::clone(&counter);
+        let done = within("a task waits for what follows the drop", move || {
+            let pool = pool_of(n);
+            let (go_tx, go_rx) = mpsc::channel::<u32>();
+            let (done_tx, done_rx) = mpsc::channel::<u32>();
+            pool.spawn(move || {
+                let got = go_rx.recv().expect("sent after the drop");
+                // Work spawned after the last handle is gone still runs.
+                brigade::spawn(move || done_tx.send(got).expect("receiver alive"));
+            });
+            spawn_counted(&pool, &c);
+            drop(pool);
+            go_tx.send(22).expect("the task is alive");
+            done_rx.recv_timeout(TIMEOUT)
+        });
+        assert_eq!(done, Ok(22), "{n} threads");
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while counter.load(Ordering::SeqCst) < SPAWNED {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{n} threads: work lost"
+            );
+            sleep_ms(1);
+        }
         assert_eq!(counter.load(Ordering::SeqCst), SPAWNED, "{n} threads");
     }
+}
+
+#[test]
+fn drop_returns_while_start_and_exit_handlers_wait_for_the_dropping_thread() {
+    // rayon-core's `start_callback_called` and `exit_callback_called`, in our words: the
+    // handlers meet the thread that built and dropped the pool at a barrier after the drop.
+    const N: usize = 4;
+    let counts = within("handlers wait for the dropping thread", || {
+        let start = Arc::new(Barrier::new(N + 1));
+        let started = Arc::new(AtomicUsize::new(0));
+        let (b, s) = (Arc::clone(&start), Arc::clone(&started));
+        drop(
+            ThreadPool::builder()
+                .num_threads(N)
+                .start_handler(move |_| {
+                    s.fetch_add(1, Ordering::SeqCst);
+                    b.wait();
+                })
+                .build()
+                .expect("build"),
+        );
+        start.wait();
+        let exit = Arc::new(Barrier::new(N + 1));
+        let exited = Arc::new(AtomicUsize::new(0));
+        let (b, e) = (Arc::clone(&exit), Arc::clone(&exited));
+        drop(
+            ThreadPool::builder()
+                .num_threads(N)
+                .exit_handler(move |_| {
+                    e.fetch_add(1, Ordering::SeqCst);
+                    b.wait();
+                })
+                .build()
+                .expect("build"),
+        );
+        exit.wait();
+        (
+            started.load(Ordering::SeqCst),
+            exited.load(Ordering::SeqCst),
+        )
+    });
+    assert_eq!(counts, (N, N));
 }
 
 #[test]
@@ -1898,7 +1964,7 @@ fn shutdown_waits_for_spawned_work() {
 }
 
 #[test]
-fn drop_waits_for_work_spawned_by_spawned_work() {
+fn shutdown_waits_for_work_spawned_by_spawned_work() {
     let pool = pool_of(2);
     let counter = Arc::new(AtomicUsize::new(0));
     for _ in 0..10 {
@@ -1914,7 +1980,7 @@ fn drop_waits_for_work_spawned_by_spawned_work() {
             counter.fetch_add(1, Ordering::SeqCst);
         });
     }
-    drop(pool);
+    pool.shutdown();
     assert_eq!(counter.load(Ordering::SeqCst), 110);
 }
 
@@ -1977,21 +2043,21 @@ fn drop_last_handle_on_own_worker_does_not_hang() {
 }
 
 #[test]
-fn drop_pool_from_another_pools_worker() {
+fn shutdown_pool_from_another_pools_worker() {
     let a = pool_of(1);
     let b = pool_of(2);
     let counter = Arc::new(AtomicUsize::new(0));
     spawn_counted(&b, &counter);
     let c = Arc::clone(&counter);
-    let seen = within("drop B on A's worker", move || {
+    let seen = within("shut B down on A's worker", move || {
         a.install(move || {
-            drop(b);
+            b.shutdown();
             c.load(Ordering::SeqCst)
         })
     });
     assert_eq!(
         seen, SPAWNED,
-        "dropping B on A's worker waited for B's work"
+        "shutting B down on A's worker waited for B's work"
     );
 }
 

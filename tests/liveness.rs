@@ -1130,7 +1130,8 @@ fn build_pool(threads: usize, slot: usize, features: Features) -> Arc<ThreadPool
     pool
 }
 
-/// Drops the last handle to `pool` on this thread, telling the watchdog meanwhile.
+/// Shuts `pool` down through its last handle on this thread (the drop, then a wait for all
+/// its work and threads), telling the watchdog meanwhile.
 fn drop_last_handle(pool: Arc<ThreadPool>) -> Result<(), String> {
     let weak = Arc::downgrade(&pool);
     let pool = Arc::into_inner(pool).ok_or("another handle to a pool outlived the program")?;
@@ -1141,7 +1142,7 @@ fn drop_last_handle(pool: Arc<ThreadPool>) -> Result<(), String> {
         }
     };
     mark(Some(here));
-    drop(pool);
+    pool.shutdown();
     mark(None);
     Ok(())
 }

@@ -302,7 +302,7 @@ fn spawn_broadcast_panic_one() {
             panic!("{}: panic on worker 3", common::EXPECTED);
         }
     });
-    drop(pool); // waits for the broadcast, panic included
+    pool.shutdown(); // waits for the broadcast, panic included
     let mut v: Vec<_> = rx.into_iter().collect();
     v.sort_unstable();
     assert!(v.into_iter().eq(0..7));
@@ -328,7 +328,7 @@ fn spawn_broadcast_panic_many() {
     });
     // The pool keeps working after the panics.
     assert_eq!(pool.broadcast(|ctx| ctx.index()).len(), 7);
-    drop(pool);
+    pool.shutdown();
     assert_eq!(panics.load(Ordering::SeqCst), 4);
 }
 
@@ -1133,7 +1133,7 @@ fn spawn_handler_panic_reaches_build_after_the_started_workers_stop() {
 }
 
 #[test]
-fn dropping_a_pool_waits_for_custom_threads_to_leave_run() {
+fn shutting_a_pool_down_waits_for_custom_threads_to_leave_run() {
     let left = Arc::new(AtomicUsize::new(0));
     let l = Arc::clone(&left);
     let pool = ThreadPool::builder()
@@ -1155,7 +1155,7 @@ fn dropping_a_pool_waits_for_custom_threads_to_leave_run() {
             ran.fetch_add(1, Ordering::SeqCst);
         });
     }
-    drop(pool);
+    pool.shutdown();
     assert_eq!(ran.load(Ordering::SeqCst), 50);
     // Every `run` has returned; the increments after it follow at once.
     while left.load(Ordering::SeqCst) < 3 {

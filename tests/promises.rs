@@ -287,12 +287,13 @@ fn spawning_while_holding_a_lock_the_tasks_take() {
     });
 }
 
-/// A pool dropped on a worker of another pool, whose last task needs that other pool: the
-/// dropping worker blocked in an OS-level join without working, and both pools hung.
+/// A pool shut down on a worker of another pool, whose last task needs that other pool: the
+/// waiting worker blocked in an OS-level join without working, and both pools hung. (This
+/// was the drop, when a drop waited for the work; `shutdown` now does.)
 #[test]
-fn pool_dropped_on_another_pools_worker_keeps_that_worker_working() {
+fn pool_shut_down_on_another_pools_worker_keeps_that_worker_working() {
     use std::sync::Arc;
-    within("drop a pool on another pool's worker", || {
+    within("shut a pool down on another pool's worker", || {
         for _ in 0..(FRESH_POOLS / 4).max(1) {
             let a = Arc::new(pool_of(1));
             let a_inside = a.clone();
@@ -305,7 +306,7 @@ fn pool_dropped_on_another_pools_worker_keeps_that_worker_working() {
                     // Needs A's only worker, which is dropping B.
                     a_inside.install(|| d.fetch_add(1, Ordering::SeqCst));
                 });
-                drop(b);
+                b.shutdown();
             });
             assert_eq!(done.load(Ordering::SeqCst), 1);
         }
@@ -344,7 +345,7 @@ fn spawns_from_an_exit_handler_run() {
             .build()
             .unwrap();
         pool.install(|| ());
-        drop(pool);
+        pool.shutdown();
         assert_eq!(
             ran.load(Ordering::SeqCst),
             4,

@@ -151,36 +151,39 @@ fn joins_on_the_building_thread_reach_the_other_worker() {
 }
 
 #[test]
-fn a_pool_dropped_on_another_thread_finishes_its_work() {
-    common::within("a_pool_dropped_on_another_thread_finishes_its_work", || {
-        let pool = adopted(2);
-        let ran = Arc::new(AtomicUsize::new(0));
-        for _ in 0..100 {
-            let ran = Arc::clone(&ran);
-            // Queued on this thread's deque: the other worker takes them.
-            pool.spawn(move || {
-                ran.fetch_add(1, Ordering::Relaxed);
+fn a_pool_shut_down_on_another_thread_finishes_its_work() {
+    common::within(
+        "a_pool_shut_down_on_another_thread_finishes_its_work",
+        || {
+            let pool = adopted(2);
+            let ran = Arc::new(AtomicUsize::new(0));
+            for _ in 0..100 {
+                let ran = Arc::clone(&ran);
+                // Queued on this thread's deque: the other worker takes them.
+                pool.spawn(move || {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                });
+            }
+            let (tx, rx) = channel();
+            let dropper = thread::spawn(move || {
+                pool.shutdown();
+                tx.send(()).unwrap();
             });
-        }
-        let (tx, rx) = channel();
-        let dropper = thread::spawn(move || {
-            drop(pool);
-            tx.send(()).unwrap();
-        });
-        rx.recv_timeout(Duration::from_secs(30))
-            .expect("the drop on another thread returns");
-        dropper.join().unwrap();
-        assert_eq!(ran.load(Ordering::Relaxed), 100);
-        // Still worker 0 of the finished pool: a join runs here, as on a pool of one...
-        assert_eq!(brigade::join(|| 3, || 4), (3, 4));
-        // ...until a call that picks a pool gives the thread back.
-        assert_eq!(brigade::current_thread_index(), None);
-        // Building such a pool again gives the thread to the new pool.
-        let again = adopted(2);
-        assert_eq!(again.install(|| brigade::join(|| 5, || 6)), (5, 6));
-        drop(again);
-        assert_eq!(brigade::current_thread_index(), None);
-    });
+            rx.recv_timeout(Duration::from_secs(30))
+                .expect("the shutdown on another thread returns");
+            dropper.join().unwrap();
+            assert_eq!(ran.load(Ordering::Relaxed), 100);
+            // Still worker 0 of the finished pool: a join runs here, as on a pool of one...
+            assert_eq!(brigade::join(|| 3, || 4), (3, 4));
+            // ...until a call that picks a pool gives the thread back.
+            assert_eq!(brigade::current_thread_index(), None);
+            // Building such a pool again gives the thread to the new pool.
+            let again = adopted(2);
+            assert_eq!(again.install(|| brigade::join(|| 5, || 6)), (5, 6));
+            drop(again);
+            assert_eq!(brigade::current_thread_index(), None);
+        },
+    );
 }
 
 #[test]
@@ -205,7 +208,7 @@ fn a_thread_that_exits_without_the_drop_leaves_a_working_pool() {
                 });
             }
             assert_eq!(pool.install(|| 7), 7);
-            drop(pool);
+            pool.shutdown();
             assert_eq!(ran.load(Ordering::Relaxed), 50);
         },
     );
@@ -273,8 +276,8 @@ fn fib_serial(n: u32) -> u64 {
 // ---- Found by a helper that tried to break `use_current_thread` ----
 
 /// A pool of one dropped on another thread used to return at once with its spawns never
-/// run, and lost them when the building thread exited. Now the drop waits for them, and the
-/// thread's exit hands worker 0 to a thread of the pool's own, which runs them.
+/// run, and lost them when the building thread exited. Now the thread's exit hands worker 0
+/// to a thread of the pool's own, which runs them, and `shutdown` waits for them.
 #[test]
 fn pool_of_one_dropped_elsewhere_runs_its_spawns_once_the_thread_exits() {
     common::within(
@@ -297,7 +300,7 @@ fn pool_of_one_dropped_elsewhere_runs_its_spawns_once_the_thread_exits() {
             .join()
             .unwrap();
             let pool = rx.recv().unwrap();
-            drop(pool);
+            pool.shutdown();
             assert_eq!(ran.load(Ordering::SeqCst), 10);
             assert_eq!(Arc::strong_count(&ran), 1, "every task's captures dropped");
         },
@@ -321,12 +324,13 @@ fn broadcast_after_the_pool_ended_elsewhere_uses_the_global_pool() {
     );
 }
 
-/// `spawn_broadcast` from the building thread, then the pool dropped on another thread: the
-/// drop waits for worker 0's share, which this thread runs when it next waits in a pool.
+/// `spawn_broadcast` from the building thread, then the pool shut down on another thread:
+/// the shutdown waits for worker 0's share, which this thread runs when it next waits in a
+/// pool.
 #[test]
-fn a_drop_elsewhere_waits_for_the_building_threads_broadcast_share() {
+fn a_shutdown_elsewhere_waits_for_the_building_threads_broadcast_share() {
     common::within(
-        "a_drop_elsewhere_waits_for_the_building_threads_broadcast_share",
+        "a_shutdown_elsewhere_waits_for_the_building_threads_broadcast_share",
         || {
             let pool = adopted(2);
             let ran = Arc::new(AtomicUsize::new(0));
@@ -334,8 +338,8 @@ fn a_drop_elsewhere_waits_for_the_building_threads_broadcast_share() {
             pool.spawn_broadcast(move |_| {
                 r.fetch_add(1, Ordering::SeqCst);
             });
-            let dropper = thread::spawn(move || drop(pool));
-            // This thread's share waits for it: yield to the pool until the drop is done.
+            let dropper = thread::spawn(move || pool.shutdown());
+            // This thread's share waits for it: yield to the pool until the shutdown is done.
             while !dropper.is_finished() {
                 brigade::yield_now();
                 thread::sleep(Duration::from_millis(1));
@@ -373,7 +377,7 @@ fn a_pool_whose_building_thread_exited_still_has_a_worker_0() {
                     });
                 }
                 pool.spawn_broadcast(|_| ());
-                drop(pool);
+                pool.shutdown();
                 assert_eq!(ran.load(Ordering::SeqCst), 20);
             }
         },
@@ -425,7 +429,7 @@ fn the_thread_that_takes_worker_0_over_runs_the_handlers() {
             .unwrap();
             let pool = rx.recv().unwrap();
             assert_eq!(pool.broadcast(|ctx| ctx.index()), vec![0, 1]);
-            drop(pool);
+            pool.shutdown();
             let mut started = started.lock().unwrap().clone();
             let mut exited = exited.lock().unwrap().clone();
             started.sort_unstable();

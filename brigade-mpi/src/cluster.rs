@@ -70,7 +70,9 @@ pub struct Cluster {
     pub(crate) comm: ManuallyDrop<SimpleCommunicator>,
     pub(crate) rank: usize,
     pub(crate) size: usize,
-    pub(crate) pool: ThreadPool,
+    /// Shut down (its work finished, its threads joined) in `Drop`, before MPI is
+    /// finalized.
+    pub(crate) pool: ManuallyDrop<ThreadPool>,
     /// Distributed calls made so far: numbers each call for the agreement check, and keeps
     /// the messages of one `Dynamic` call apart from the next one's (the tag).
     pub(crate) calls: Cell<u64>,
@@ -264,6 +266,7 @@ impl Drop for Cluster {
             // The program's own Universe was dropped before this Cluster: nothing can be
             // said to the other ranks any more, and the communicator is left unfreed.
             abort::disarm();
+            self.shut_pool_down();
             EXISTS.store(false, Ordering::Release);
             return;
         }
@@ -276,10 +279,21 @@ impl Drop for Cluster {
         // SAFETY: `comm` is dropped only here, once, and not used after: the rest of this
         // drop and the fields' drops do not touch it.
         unsafe { ManuallyDrop::drop(&mut self.comm) };
+        self.shut_pool_down();
         // Release: pairs with the Acquire swap in `ClusterBuilder::init`, which may then
         // start another Cluster on an MPI that this one did not finalize.
         EXISTS.store(false, Ordering::Release);
-        // The pool, then the universe (MPI_Finalize), are dropped after this.
+        // The universe (MPI_Finalize) is dropped after this.
+    }
+}
+
+impl Cluster {
+    /// Waits for the pool's work and threads (a drop of the pool would not), so that MPI
+    /// is finalized after them. Called once, from `Drop`.
+    fn shut_pool_down(&mut self) {
+        // SAFETY: called once, from `Drop`, and `pool` is not used after it: the rest of
+        // the drop and the fields' drops do not touch it.
+        unsafe { ManuallyDrop::take(&mut self.pool) }.shutdown();
     }
 }
 
@@ -407,7 +421,7 @@ impl ClusterBuilder {
             comm,
             rank,
             size,
-            pool,
+            pool: ManuallyDrop::new(pool),
             calls: Cell::new(0),
             in_call: Cell::new(false),
             last: Cell::new(RankStats::for_rank(rank)),

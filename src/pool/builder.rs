@@ -165,8 +165,8 @@ impl ThreadPoolBuilder {
                 .map(ThreadPool::from_registry)?;
             let result = unwind::halt_unwinding(|| with_pool(&pool));
             // Waits for the pool's work and for every worker's `run` to return; the scope
-            // then joins the threads.
-            drop(pool);
+            // then joins the threads (it would wait for them anyway).
+            pool.shutdown();
             match result {
                 Ok(r) => Ok(r),
                 Err(payload) => unwind::resume_unwinding(payload),
@@ -348,8 +348,9 @@ impl<S> ThreadPoolBuilder<S> {
         self
     }
 
-    /// Runs on each worker thread just before it exits, with the worker's index. Dropping
-    /// (or [`shutdown`](ThreadPool::shutdown)) the pool waits for these to finish.
+    /// Runs on each worker thread just before it exits, with the worker's index:
+    /// [`shutdown`](ThreadPool::shutdown) waits for these to finish; a drop of the pool does
+    /// not.
     ///
     /// # Examples
     ///
@@ -363,7 +364,7 @@ impl<S> ThreadPoolBuilder<S> {
     ///     .num_threads(2)
     ///     .exit_handler(move |_index| { e.fetch_add(1, Ordering::SeqCst); })
     ///     .build()?;
-    /// drop(pool);
+    /// pool.shutdown(); // waits for the exit handlers
     /// assert_eq!(exited.load(Ordering::SeqCst), 2);
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
@@ -524,10 +525,11 @@ impl<S> ThreadPoolBuilder<S> {
     /// Drop the pool on this thread: the drop then waits for the pool's work, running it
     /// here too, and the thread stops being a worker (it may build such a pool again).
     ///
-    /// Dropped on another thread, the pool's drop waits for all its work, as every drop
-    /// does, and that includes the work only this thread can run (above): it runs when this
-    /// thread next waits inside the pool, or when this thread exits. So do not let this
-    /// thread wait for such a drop while it has such work queued: that waits forever. Once
+    /// Dropped on another thread, the pool's drop returns at once, as every other drop does;
+    /// the work only this thread can run (above) runs when this thread next waits inside the
+    /// pool, or when this thread exits. A [`shutdown`](crate::ThreadPool::shutdown) on
+    /// another thread waits for that work too: do not let this thread wait for it while it
+    /// has such work queued, that waits forever. Once
     /// the pool has ended, this thread stops being its worker 0 at its next call that picks a
     /// pool ([`spawn`](crate::spawn), [`broadcast`](crate::broadcast),
     /// [`current_num_threads`](crate::current_num_threads)...), which then uses the global
@@ -575,8 +577,9 @@ impl<S> ThreadPoolBuilder<S> {
     ///
     /// If it returns an error, `build` stops the workers already started and returns
     /// [`BuildError::Spawn`]; if it panics, `build` stops them and re-raises the panic. The
-    /// pool's drop waits until every worker's [`run`](ThreadBuilder::run) has returned, but
-    /// joining the threads is the handler's business. The
+    /// pool's [`shutdown`](crate::ThreadPool::shutdown) waits until every worker's
+    /// [`run`](ThreadBuilder::run) has returned, but joining the threads is the handler's
+    /// business. The
     /// [`stack_size`](Self::stack_size) setting only reaches the handler, through
     /// [`ThreadBuilder::stack_size`]. The handler may borrow (a `std::thread::scope`, say):
     /// it is only called during `build`.
@@ -599,7 +602,7 @@ impl<S> ThreadPoolBuilder<S> {
     ///     })
     ///     .build()?;
     /// assert_eq!(pool.join(|| 1, || 2), (1, 2));
-    /// drop(pool); // every worker's `run` has returned
+    /// pool.shutdown(); // every worker's `run` has returned
     /// for handle in handles.lock().unwrap().drain(..) {
     ///     handle.join().unwrap();
     /// }

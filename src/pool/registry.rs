@@ -7,7 +7,8 @@
 //! yet finished. When it reaches zero no job can be queued any more (scoped and joined work
 //! always has a waiter inside a call that borrows a handle), so every worker's `terminate`
 //! latch is set; each worker leaves its main loop, runs the exit handler, and ends. Dropping
-//! the last handle therefore waits for all detached work, then joins the threads.
+//! the last handle only releases its count: the workers wind down behind it, and
+//! `ThreadPool::shutdown` is the drop followed by `join_threads`.
 
 use std::any::Any;
 use std::ptr;

@@ -22,7 +22,8 @@ use crate::pool::worker;
 /// fail with [`BuildError::Spawn`](crate::BuildError::Spawn). One kept and never run (sent
 /// to a thread that never gets to it) leaves a worker that takes no part in the pool: its
 /// share of a [`broadcast`](crate::ThreadPool::broadcast) never runs, so that broadcast,
-/// and the drop of a pool given a `spawn_broadcast`, wait forever.
+/// and the [`shutdown`](crate::ThreadPool::shutdown) of a pool given a `spawn_broadcast`,
+/// wait forever.
 ///
 /// # Examples
 ///

@@ -16,13 +16,14 @@ use crate::yield_now::Yield;
 
 /// A pool of worker threads that run `join`, `scope`, `spawn` and `broadcast` work.
 ///
-/// Dropping the pool (or calling [`shutdown`](Self::shutdown)) lets queued and spawned work
-/// finish, runs the exit handlers, and joins the threads; when it returns, all work is done.
-/// If the last handle is dropped on one of the pool's own workers (or inside
-/// [`block_in_place`](crate::block_in_place) on one), the threads are not joined (a thread
-/// cannot join itself) but still finish all work and exit on their own.
-/// (rayon's drop returns at once and lets the threads wind down behind it; brigade's waits,
-/// so that nothing a dropped pool was given is still running after the drop.)
+/// Dropping the pool returns at once, as rayon's does: the workers finish all queued and
+/// spawned work behind it, run the exit handlers and end. So a spawned task may wait for
+/// something the dropping thread does after the drop. To wait for all of that instead,
+/// call [`shutdown`](Self::shutdown): when it returns, all work is done and the threads are
+/// joined. (A pool built with
+/// [`use_current_thread`](crate::ThreadPoolBuilder::use_current_thread) and dropped on that
+/// thread is the exception: that thread is one of the workers, and its drop runs the pool's
+/// remaining work before the thread stops being one.)
 ///
 /// # Examples
 ///
@@ -331,7 +332,7 @@ impl ThreadPool {
     ///     let done = done.clone();
     ///     pool.spawn(move || { done.fetch_add(1, Ordering::SeqCst); });
     /// }
-    /// drop(pool); // waits for the spawned work
+    /// pool.shutdown(); // waits for the spawned work
     /// assert_eq!(done.load(Ordering::SeqCst), 10);
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
@@ -398,8 +399,8 @@ impl ThreadPool {
     ///
     /// As with [`spawn`](Self::spawn), a panic in `op` goes to the pool's
     /// [`panic_handler`](crate::ThreadPoolBuilder::panic_handler) (once per worker it
-    /// panics on), and dropping the pool waits for every worker's run. (rayon aborts the
-    /// process on such a panic when no handler is set; brigade never does.)
+    /// panics on), and [`shutdown`](Self::shutdown) waits for every worker's run. (rayon
+    /// aborts the process on such a panic when no handler is set; brigade never does.)
     ///
     /// # Examples
     ///
@@ -411,7 +412,7 @@ impl ThreadPool {
     /// let sum = Arc::new(AtomicUsize::new(0));
     /// let s = Arc::clone(&sum);
     /// pool.spawn_broadcast(move |ctx| { s.fetch_add(ctx.index() + 1, Ordering::SeqCst); });
-    /// drop(pool); // waits for the broadcast
+    /// pool.shutdown(); // waits for the broadcast
     /// assert_eq!(sum.load(Ordering::SeqCst), 1 + 2 + 3);
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
@@ -598,8 +599,15 @@ impl ThreadPool {
         WorkerThread::current().filter(|w| w.registry().same_as(&self.registry))
     }
 
-    /// Finishes all queued and spawned work, runs the exit handlers and joins the threads.
-    /// The same as dropping the pool, spelled out.
+    /// Lets all queued and spawned work finish, the exit handlers run and the threads end,
+    /// and waits for all of it: dropping the pool, then joining its threads. On one of the
+    /// pool's own workers (or inside [`block_in_place`](crate::block_in_place) on one) it
+    /// returns without waiting, since a thread cannot wait for itself; on another pool's
+    /// worker, it runs that pool's work while it waits.
+    ///
+    /// Do not call it while a spawned task waits for something this thread does afterwards,
+    /// or while a start or exit handler does: it waits forever. Dropping the pool does not
+    /// wait.
     ///
     /// # Examples
     ///
@@ -616,30 +624,33 @@ impl ThreadPool {
     /// # Ok::<(), brigade::BuildError>(())
     /// ```
     pub fn shutdown(self) {
+        let registry = Arc::clone(&self.registry);
         drop(self);
+        match WorkerThread::current() {
+            // A thread cannot join itself: the workers finish all work and exit on their own.
+            Some(worker) if worker.registry().same_as(&registry) => {}
+            // On another pool's worker: wait by working, so that pool keeps running.
+            Some(worker) => registry.join_threads_from(worker),
+            // In `block_in_place` on one of this pool's workers: as on the worker itself.
+            None if WorkerThread::lends_a_worker_of(&registry) => {}
+            // Also after the drop of a `use_current_thread` pool on its thread, which has
+            // run the work and stopped being a worker.
+            None => registry.join_threads(),
+        }
     }
 }
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
-        let current = WorkerThread::current();
+        // The last handle's drop sets the workers' `terminate` latches once no spawned job
+        // is left (`Registry::decrement_live`); they wind down behind it.
         self.registry.decrement_live();
-        if let Some(worker) = current
+        if let Some(worker) = WorkerThread::current()
             && worker.adopted_by(&self.registry)
         {
             // This thread built the pool (`use_current_thread`): it waits for the work by
             // running it, then stops being a worker.
             worker.retire_adopted();
-            return;
-        }
-        match current {
-            // A thread cannot join itself: the workers finish all work and exit on their own.
-            Some(worker) if worker.registry().same_as(&self.registry) => {}
-            // On another pool's worker: wait by working, so that pool keeps running.
-            Some(worker) => self.registry.join_threads_from(worker),
-            // In `block_in_place` on one of this pool's workers: as on the worker itself.
-            None if WorkerThread::lends_a_worker_of(&self.registry) => {}
-            None => self.registry.join_threads(),
         }
     }
 }

@@ -347,8 +347,9 @@ impl WorkerThread {
     }
 
     /// The pool of this adopted worker is being dropped on its thread: wait for the pool's
-    /// work, running it here too, then stop being a worker and wait for the pool's threads.
-    /// The caller has already released its handle's count.
+    /// work, running it here too, then stop being a worker. The other workers end behind
+    /// it (`ThreadPool::shutdown` joins them). The caller has already released its
+    /// handle's count.
     pub(crate) fn retire_adopted(&self) {
         let registry = &*self.registry;
         if self.detached.get() > 0 {
@@ -363,7 +364,6 @@ impl WorkerThread {
             self.execute(job);
         }
         self.release_thread();
-        registry.join_threads();
     }
 
     /// The thread of an adopted worker exits while its pool lives on: a new thread of the
