@@ -65,6 +65,58 @@ fn sources_of_every_kind() {
     }
 }
 
+/// An early exit over `flat_map` steps through an inner iterator a stretch at a time and
+/// stops inside it: `find_first` gathered whole inner iterators, 100M items (800 MB) here,
+/// and rayon's `octillion_flat` tests (the shape below, 10^27 items) ran out of memory.
+#[test]
+fn early_exits_over_flat_map_stop_inside_an_inner_iterator() {
+    let big: u64 = if cfg!(miri) { 10_000 } else { 100_000_000 };
+    let seen = AtomicUsize::new(0);
+    let pool = pool_of(2);
+    let inner = |_| {
+        (0..big).into_par_iter().inspect(|_| {
+            seen.fetch_add(1, Ordering::Relaxed);
+        })
+    };
+    let first = pool.install(|| {
+        (0..1u32)
+            .into_par_iter()
+            .flat_map(inner)
+            .find_first(|_| true)
+    });
+    assert_eq!(first, Some(0));
+    assert!(seen.load(Ordering::Relaxed) <= 16, "{seen:?} items made");
+    assert!(pool.install(|| (0..1u32).into_par_iter().flat_map(inner).any(|x| x == 100)));
+    assert!(
+        seen.load(Ordering::Relaxed) <= 16 + 112,
+        "{seen:?} items made"
+    );
+
+    const G: u32 = 1_000_000_000;
+    let flat = || {
+        (0..G)
+            .into_par_iter()
+            .with_max_len(1_000)
+            .map(|i| u64::from(i) * u64::from(G))
+            .flat_map(|i| {
+                (0..G)
+                    .into_par_iter()
+                    .with_max_len(1_000)
+                    .map(move |j| i + u64::from(j))
+            })
+            .map(|i| u128::from(i) * u128::from(G))
+            .flat_map(|i| {
+                (0..G)
+                    .into_par_iter()
+                    .with_max_len(1_000)
+                    .map(move |j| i + u128::from(j))
+            })
+    };
+    assert_eq!(pool.install(|| flat().find_first(|_| true)), Some(0));
+    assert!(pool.install(|| flat().find_any(|&x| x % 7 == 3)).is_some());
+    assert!(pool.install(|| flat().filter(|&x| x % 5 == 4).any(|_| true)));
+}
+
 #[test]
 fn ranges_of_every_width_up_to_max() {
     let pool = pool_of(2);

@@ -125,6 +125,45 @@ where
 proptest! {
     #![proptest_config(iter_cases::config())]
 
+    /// `flat_map` with inner iterators of up to a few hundred items, stepped (`find_first`,
+    /// `max` after its first `next`) in stretches of 16, 32, 64... base indices, and folded;
+    /// inner iterators that filter and that fold (their flush) too.
+    #[test]
+    fn flat_map_stepped_in_stretches_matches_std(
+        len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),
+        target in 0..400u32,
+    ) {
+        let v = data(len, seed);
+        let pool = pool(threads);
+        pool.install(|| -> Result<(), TestCaseError> {
+            let it = || tuned!(v.par_iter().copied(), schedule, lens);
+            let s = || v.iter().copied();
+            let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
+            let inner = |x: u32| x * 7 % 300;
+            terminals(
+                || it().flat_map(move |x| (0..inner(x)).into_par_iter()),
+                &seq(&mut s().flat_map(|x| 0..inner(x))),
+                target,
+            )?;
+            terminals(
+                || it().flat_map(move |x| (0..inner(x)).into_par_iter().filter(move |k| (k + x) % 3 != 0)),
+                &seq(&mut s().flat_map(|x| (0..inner(x)).filter(move |k| (k + x) % 3 != 0))),
+                target,
+            )?;
+            // An inner iterator runs as one chain, stepped or folded: one accumulator each.
+            terminals(
+                || it().flat_map(move |x| (0..inner(x)).into_par_iter().fold(|| 0, |a, k| a + k)),
+                &seq(&mut s().filter(|&x| inner(x) > 0).map(|x| (0..inner(x)).sum::<u32>())),
+                target,
+            )?;
+            prop_assert_eq!(
+                it().flat_map(move |x| (0..inner(x)).into_par_iter().map(move |k| k ^ x)).max(),
+                s().flat_map(|x| (0..inner(x)).map(move |k| k ^ x)).max()
+            );
+            Ok(())
+        })?;
+    }
+
     #[test]
     fn skip_and_take_match_std(
         len in len(), threads in threads(), schedule in schedule(), lens in lens(), seed in any::<u64>(),

@@ -7,8 +7,8 @@
 //! iterator's, as with `flat_map_iter`; a few outer items with long inner iterators keep
 //! only as many workers busy as there are outer items. Folding a piece (what `sum`,
 //! `for_each`, `collect` and `fold` do) streams each inner iterator's items; stepping it
-//! item by item (`next`, as `find_first` does) first gathers one inner iterator's items in a
-//! `Vec`.
+//! item by item (`next`, as `find_first` does) gathers a stretch of its items at a time in
+//! a `Vec` (see `Stepped`).
 
 use std::fmt;
 
@@ -219,8 +219,8 @@ where
 pub struct Flattened<P, G, J: ParallelIterator> {
     outer: P,
     g: G,
-    /// What `next` gathered of the current inner iterator and has not yielded yet.
-    front: Option<std::vec::IntoIter<J::Item>>,
+    /// The inner iterator that `next` is stepping through, if any.
+    front: Option<Stepped<J>>,
 }
 
 impl<P, G, J: ParallelIterator> Flattened<P, G, J> {
@@ -252,6 +252,90 @@ where
     inner.flush(state).fold(acc, f)
 }
 
+/// The first stretch of base indices a [`Stepped`] gathers; each next one is twice as long,
+/// up to [`MAX_STRETCH`].
+const FIRST_STRETCH: usize = 16;
+/// The longest stretch a [`Stepped`] gathers at once.
+const MAX_STRETCH: usize = 4096;
+
+/// An inner iterator stepped item by item (what `next`, and so `find_first`, `any`,
+/// `try_for_each` and the other early exits, do): a piece borrows its iterator, so it cannot
+/// be kept between two calls of `next`. Its base indices are taken instead as a chain of
+/// pieces of growing length (16 to 4,096), each gathered in a `Vec`, then its `flush`. So
+/// stepping holds at most one stretch of items, and an early exit stops after the stretch
+/// that held its answer. (Gathering the whole inner iterator at once, as this used to,
+/// made a `find_first` over `flat_map` of ranges of 10^8 items allocate 1.5 GB, and rayon's
+/// `octillion` tests run out of memory.)
+struct Stepped<J: ParallelIterator> {
+    iter: J,
+    /// The chain's state, until the flush.
+    state: Option<J::State>,
+    /// The first base index not gathered yet.
+    at: usize,
+    stretch: usize,
+    gathered: std::vec::IntoIter<J::Item>,
+}
+
+impl<J: ParallelIterator> Stepped<J> {
+    fn new(iter: J) -> Self {
+        let state = Some(iter.state());
+        Stepped {
+            iter,
+            state,
+            at: 0,
+            stretch: FIRST_STRETCH,
+            gathered: Vec::new().into_iter(),
+        }
+    }
+
+    /// Gathers the next stretch (or the flush); false once there is nothing left.
+    fn gather(&mut self) -> bool {
+        let len = self.iter.base_len();
+        let Some(state) = &mut self.state else {
+            return false;
+        };
+        let items: Vec<J::Item> = if self.at < len && !self.iter.dry_from(self.at) {
+            let end = self.at + self.stretch.min(len - self.at);
+            // SAFETY: the chain asks for `0..len` in consecutive, disjoint stretches, each
+            // once, on the one state, as a loop's chain of pieces does; `iter` is ours.
+            let items = unsafe { self.iter.piece(state, self.at, end) }.collect();
+            self.at = end;
+            self.stretch = (self.stretch * 2).min(MAX_STRETCH);
+            items
+        } else {
+            let state = self.state.take().expect("the state until the flush");
+            self.iter.flush(state).collect()
+        };
+        self.gathered = items.into_iter();
+        true
+    }
+
+    fn next(&mut self) -> Option<J::Item> {
+        loop {
+            if let Some(item) = self.gathered.next() {
+                return Some(item);
+            }
+            if !self.gather() {
+                return None;
+            }
+        }
+    }
+
+    /// Folds what is left: the gathered items, then the rest as one piece, then the flush.
+    fn fold<B>(mut self, init: B, f: &mut impl FnMut(B, J::Item) -> B) -> B {
+        let mut acc = self.gathered.fold(init, &mut *f);
+        let Some(mut state) = self.state.take() else {
+            return acc;
+        };
+        let len = self.iter.base_len();
+        if self.at < len {
+            // SAFETY: as in `gather`: the rest of the chain, asked for once.
+            acc = unsafe { self.iter.piece(&mut state, self.at, len) }.fold(acc, &mut *f);
+        }
+        self.iter.flush(state).fold(acc, f)
+    }
+}
+
 impl<P, G, U, J> Iterator for Flattened<P, G, J>
 where
     P: Iterator,
@@ -263,16 +347,11 @@ where
 
     fn next(&mut self) -> Option<J::Item> {
         loop {
-            if let Some(item) = self.front.as_mut().and_then(Iterator::next) {
+            if let Some(item) = self.front.as_mut().and_then(Stepped::next) {
                 return Some(item);
             }
             let outer = self.outer.next()?;
-            let inner = (self.g)(outer).into_par_iter();
-            let items = fold_whole(inner, Vec::new(), &mut |mut v, item| {
-                v.push(item);
-                v
-            });
-            self.front = Some(items.into_iter());
+            self.front = Some(Stepped::new((self.g)(outer).into_par_iter()));
         }
     }
 
