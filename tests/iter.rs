@@ -65,6 +65,99 @@ fn sources_of_every_kind() {
     }
 }
 
+/// `char` ranges are sources as in rayon (its `tests/chars.rs`, in our words): the `char`s
+/// in order, without the surrogates, from either end, also through the loop functions.
+#[test]
+fn char_ranges_match_std() {
+    let pool = pool_of(3);
+    let ranges = [
+        ('a', 'z'),
+        ('\0', '\0'),
+        ('z', 'a'),
+        ('\u{D000}', '\u{F000}'),
+        ('\u{D7FF}', '\u{E000}'),
+        ('\u{10FF00}', char::MAX),
+    ];
+    pool.install(|| {
+        for (a, b) in ranges {
+            let want: Vec<char> = (a..b).collect();
+            assert_eq!(
+                (a..b).into_par_iter().collect::<Vec<_>>(),
+                want,
+                "{a:?}..{b:?}"
+            );
+            assert_eq!((a..b).into_par_iter().len(), want.len());
+            let want: Vec<char> = (a..=b).collect();
+            assert_eq!(
+                (a..=b).into_par_iter().collect::<Vec<_>>(),
+                want,
+                "{a:?}..={b:?}"
+            );
+            let rev: Vec<char> = (a..=b).into_par_iter().rev().collect();
+            assert!(rev.iter().eq(want.iter().rev()), "{a:?}..={b:?} reversed");
+        }
+    });
+    let all = if cfg!(miri) {
+        '\u{D7F0}'..='\u{E010}'
+    } else {
+        char::MIN..=char::MAX
+    };
+    let n = all.clone().count();
+    assert_eq!(pool.install(|| all.clone().into_par_iter().count()), n);
+    let seen = AtomicUsize::new(0);
+    brigade::for_each(all.clone(), Schedule::default(), |c| {
+        assert!(char::from_u32(u32::from(c)).is_some());
+        seen.fetch_add(1, Ordering::Relaxed);
+    });
+    assert_eq!(seen.into_inner(), n);
+}
+
+/// `OsString` collects and extends from `&OsStr`, `OsString` and `Cow<OsStr>` items, in
+/// order, as std's `collect` (rayon's `collect_cow` test has the `Cow<OsStr>` case).
+#[test]
+fn os_strings_collect_and_extend_as_std() {
+    use std::borrow::Cow;
+    use std::ffi::{OsStr, OsString};
+    let words: Vec<String> = (0..500).map(|i| format!("w{i} ")).collect();
+    let want: OsString = words.iter().map(OsStr::new).collect();
+    pool_of(3).install(|| {
+        let got: OsString = words.par_iter().map(OsStr::new).collect();
+        assert_eq!(got, want);
+        let got: OsString = words.par_iter().map(OsString::from).collect();
+        assert_eq!(got, want);
+        let got: Cow<'_, OsStr> = words
+            .par_iter()
+            .map(|w| Cow::Borrowed(OsStr::new(w)))
+            .collect();
+        assert_eq!(got, want.as_os_str());
+        let mut ext = OsString::from("start ");
+        ext.par_extend(words.par_iter().map(OsStr::new));
+        let mut want_ext = OsString::from("start ");
+        want_ext.push(&want);
+        assert_eq!(ext, want_ext);
+    });
+}
+
+/// A size of 0 panics with rayon's messages, so that a test written for rayon
+/// (`should_panic(expected = "chunk_size must not be zero")`) holds for brigade too.
+#[test]
+fn sizes_of_zero_panic_with_rayons_messages() {
+    quiet_expected_panics();
+    let v = vec![1u8, 2, 3];
+    let message = |f: &dyn Fn()| {
+        let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("a size of 0 panics");
+        payload_str(&*payload)
+    };
+    let chunk = "chunk_size must not be zero";
+    assert!(message(&|| drop(v.par_iter().chunks(0))).contains(chunk));
+    assert!(message(&|| drop(v.par_chunks(0))).contains(chunk));
+    assert!(message(&|| drop(v.par_chunks_exact(0))).contains(chunk));
+    assert!(message(&|| drop(v.par_rchunks(0))).contains(chunk));
+    assert!(message(&|| drop(v.par_iter().fold_chunks(0, || 0, |a, _| a))).contains(chunk));
+    let block = "block_size must not be zero";
+    assert!(message(&|| drop(v.par_iter().by_uniform_blocks(0))).contains(block));
+}
+
 /// An early exit over `flat_map` steps through an inner iterator a stretch at a time and
 /// stops inside it: `find_first` gathered whole inner iterators, 100M items (800 MB) here,
 /// and rayon's `octillion_flat` tests (the shape below, 10^27 items) ran out of memory.

@@ -354,14 +354,20 @@ fn static_schedules_group_floating_point_sums_the_same_way_every_run() {
 #[cfg(target_pointer_width = "64")]
 fn range_lengths_never_wrap() {
     use brigade::LoopSource;
-    assert_eq!(LoopSource::len(&(-128i8..=127)), 256);
-    assert_eq!(LoopSource::len(&(i64::MIN..i64::MAX)), u64::MAX as usize);
-    // 2^64 items: `len` says usize::MAX, not 0 (a loop over it panics, see
+    assert_eq!(LoopSource::item_count(&(-128i8..=127)), 256);
+    assert_eq!(
+        LoopSource::item_count(&(i64::MIN..i64::MAX)),
+        u64::MAX as usize
+    );
+    // 2^64 items: `item_count` says usize::MAX, not 0 (a loop over it panics, see
     // `ranges_longer_than_usize_max_items_panic`).
-    assert_eq!(LoopSource::len(&(0..=u64::MAX)), usize::MAX);
-    assert_eq!(LoopSource::len(&std::ops::RangeInclusive::new(5u32, 4)), 0);
-    assert_eq!(LoopSource::len(&(0..u128::MAX)), usize::MAX);
-    assert_eq!(LoopSource::len(&(i128::MIN..=i128::MIN + 9)), 10);
+    assert_eq!(LoopSource::item_count(&(0..=u64::MAX)), usize::MAX);
+    assert_eq!(
+        LoopSource::item_count(&std::ops::RangeInclusive::new(5u32, 4)),
+        0
+    );
+    assert_eq!(LoopSource::item_count(&(0..u128::MAX)), usize::MAX);
+    assert_eq!(LoopSource::item_count(&(i128::MIN..=i128::MIN + 9)), 10);
 }
 
 /// Pool sizes for the tests of ranges that end at their type's `MAX`.
@@ -498,7 +504,7 @@ fn a_full_u32_range_is_counted_once() {
         for schedule in schedules {
             let pieces = Mutex::new(Vec::new());
             pool.for_each_chunk(0..=u32::MAX, schedule, |start, piece| {
-                let len = LoopSource::len(&piece);
+                let len = LoopSource::item_count(&piece);
                 let last = piece.into_iter().next_back();
                 pieces.lock().unwrap().push((start, len, last));
             });
@@ -558,7 +564,7 @@ fn ranges_longer_than_usize_max_items_panic() {
     // The longest loop that fits starts and can run pieces: 2^64 - 1 items.
     let items = AtomicUsize::new(0);
     pool.for_each_chunk(0..u64::MAX, Schedule::Static, |_, piece| {
-        items.fetch_add(brigade::LoopSource::len(&piece), Ordering::Relaxed);
+        items.fetch_add(brigade::LoopSource::item_count(&piece), Ordering::Relaxed);
     });
     assert_eq!(items.into_inner(), usize::MAX);
 }

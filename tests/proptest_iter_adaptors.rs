@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use brigade::Schedule;
+use brigade::iter::Either;
 use brigade::prelude::*;
 use common::iter_cases::{
     self, IDENTITY, MAX_LEN, Mat, data, len, lens, mat, mul, pool, schedule, threads, tuned,
@@ -177,6 +178,13 @@ proptest! {
             let seq = |i: &mut dyn Iterator<Item = u32>| i.collect::<Vec<u32>>();
             indexed_terminals(|| it().skip(n), &seq(&mut s().skip(n)), target)?;
             indexed_terminals(|| it().take(n), &seq(&mut s().take(n)), target)?;
+            // `Either` of two iterators is one, on either side, indexed if both are.
+            let either = |left: bool| if left { Either::Left(it().skip(n)) } else { Either::Right(it().rev().take(n)) };
+            indexed_terminals(|| either(true), &seq(&mut s().skip(n)), target)?;
+            indexed_terminals(|| either(false), &seq(&mut s().rev().take(n)), target)?;
+            let mixed = |left: bool| if left { Either::Left(it().filter(|x| x % 3 != 0)) } else { Either::Right(it().take(n)) };
+            terminals(|| mixed(true), &seq(&mut s().filter(|x| x % 3 != 0)), target)?;
+            terminals(|| mixed(false), &seq(&mut s().take(n)), target)?;
             collects(it().skip(n).take(m), &seq(&mut s().skip(n).take(m)))?;
             collects(it().take(n).skip(m), &seq(&mut s().take(n).skip(m)))?;
             collects(it().map(|x| x * 3).skip(n), &seq(&mut s().map(|x| x * 3).skip(n)))?;

@@ -154,7 +154,7 @@ pub struct Chunks<'a, T> {
 impl<'a, T> Chunks<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         Chunks {
             slice,
             len: slice.len(),
@@ -200,7 +200,7 @@ pub struct ChunksExact<'a, T> {
 impl<'a, T> ChunksExact<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         ChunksExact {
             slice,
             len: slice.len(),
@@ -418,7 +418,7 @@ pub struct ChunksMut<'a, T: Send> {
 impl<'a, T: Send> ChunksMut<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         ChunksMut {
             len: slice.len(),
             raw: slice.into_raw(),
@@ -468,7 +468,7 @@ pub struct ChunksExactMut<'a, T: Send> {
 impl<'a, T: Send> ChunksExactMut<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         ChunksExactMut {
             len: slice.len(),
             raw: slice.into_raw(),
@@ -529,7 +529,7 @@ pub struct RChunks<'a, T> {
 impl<'a, T> RChunks<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         RChunks {
             slice,
             len: slice.len(),
@@ -575,7 +575,7 @@ pub struct RChunksExact<'a, T> {
 impl<'a, T> RChunksExact<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         RChunksExact {
             slice,
             len: slice.len(),
@@ -633,7 +633,7 @@ pub struct RChunksMut<'a, T: Send> {
 impl<'a, T: Send> RChunksMut<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         RChunksMut {
             len: slice.len(),
             raw: slice.into_raw(),
@@ -684,7 +684,7 @@ pub struct RChunksExactMut<'a, T: Send> {
 impl<'a, T: Send> RChunksExactMut<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
-        assert!(size != 0, "chunk size must be non-zero");
+        assert!(size != 0, "chunk_size must not be zero");
         RChunksExactMut {
             len: slice.len(),
             raw: slice.into_raw(),

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
+use std::ffi::{OsStr, OsString};
 use std::hash::{BuildHasher, Hash};
 use std::ops::Range;
 use std::ptr::{self, NonNull};
@@ -449,6 +450,24 @@ macro_rules! string_from_par_iter {
     )*};
 }
 string_from_par_iter!(char, &'a char, &'a str, String, Box<str>, Cow<'a, str>);
+
+/// `OsString: FromParallelIterator<$item>`, as for `String`: one `OsString` per chain,
+/// joined at the end.
+macro_rules! os_string_from_par_iter {
+    ($($item:ty),*) => {$(
+        impl<'a> FromParallelIterator<$item> for OsString {
+            fn from_par_iter<I: IntoParallelIterator<Item = $item>>(par_iter: I) -> Self {
+                let parts: Vec<OsString> = collect_parts(par_iter.into_par_iter());
+                let mut all = OsString::with_capacity(parts.iter().map(|p| p.len()).sum());
+                for part in parts {
+                    all.push(part);
+                }
+                all
+            }
+        }
+    )*};
+}
+os_string_from_par_iter!(&'a OsStr, OsString, Cow<'a, OsStr>);
 
 /// A collection of one chain after another, in order: later items overwrite earlier ones
 /// in a map, as in a sequential `collect`.

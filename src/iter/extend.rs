@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
+use std::ffi::{OsStr, OsString};
 use std::hash::{BuildHasher, Hash};
 
 use crate::iter::collect::{collect_parts, extend_in_place, vec_parts};
@@ -162,6 +163,22 @@ macro_rules! string_par_extend {
     )*};
 }
 string_par_extend!(char, &'a char, &'a str, String, Box<str>, Cow<'a, str>);
+
+/// `OsString: ParallelExtend<$item>`, as for `String`.
+macro_rules! os_string_par_extend {
+    ($($item:ty),*) => {$(
+        impl<'a> ParallelExtend<$item> for OsString {
+            fn par_extend<I: IntoParallelIterator<Item = $item>>(&mut self, par_iter: I) {
+                let parts: Vec<OsString> = collect_parts(par_iter.into_par_iter());
+                self.reserve(parts.iter().map(|p| p.len()).sum());
+                for part in parts {
+                    self.push(part);
+                }
+            }
+        }
+    )*};
+}
+os_string_par_extend!(&'a OsStr, OsString, Cow<'a, OsStr>);
 
 /// Extends `target` with the items of `par_iter` gathered in `Vec`s, in order, room made
 /// first for all of them.

@@ -35,7 +35,7 @@ impl<I: IndexedParallelIterator> IterChunks<I> {
     /// If `size` is 0.
     #[track_caller]
     pub(crate) fn new(base: I, size: usize) -> Self {
-        assert!(size != 0, "chunks needs a size of at least 1");
+        assert!(size != 0, "chunk_size must not be zero");
         let len = base.len().div_ceil(size);
         IterChunks { base, size, len }
     }

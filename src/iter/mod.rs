@@ -37,6 +37,7 @@ mod iter_chunks;
 mod map;
 mod map_init;
 mod multizip;
+mod par_either;
 mod parallel_iterator;
 mod partition;
 mod reduce;

@@ -216,7 +216,7 @@ pub struct UniformBlocks<I> {
 impl<I> UniformBlocks<I> {
     #[track_caller]
     pub(crate) fn new(base: I, size: usize) -> Self {
-        assert!(size != 0, "block size must be non-zero");
+        assert!(size != 0, "block_size must not be zero");
         UniformBlocks {
             base,
             blocks: Blocks::Uniform(size),

@@ -1,4 +1,5 @@
-//! What a parallel loop runs over: an integer range, or a slice (shared or mutable).
+//! What a parallel loop runs over: an integer or `char` range, or a slice (shared or
+//! mutable).
 //!
 //! A schedule only deals in index ranges `start..end` within `0..len`. A source turns itself
 //! into a shared raw form once ([`LoopSource::into_raw`]), and each piece a schedule hands
@@ -19,12 +20,13 @@ mod sealed {
 }
 
 /// Something a parallel loop can run over: an integer range (`a..b` or `a..=b`, items are
-/// the integers), a shared slice (`&[T]` or `&Vec<T>`, items are `&T`) or a mutable slice
-/// (`&mut [T]` or `&mut Vec<T>`, items are `&mut T`).
+/// the integers), a `char` range (items are the `char`s, without the surrogates, as std's
+/// iterator over it), a shared slice (`&[T]` or `&Vec<T>`, items are `&T`) or a mutable
+/// slice (`&mut [T]` or `&mut Vec<T>`, items are `&mut T`).
 ///
 /// Implemented by brigade for those types only (the trait is sealed); its methods are for
 /// brigade's schedules, not for calling. Ranges of every primitive integer type are
-/// sources, `u8` to `u128`, `usize`, `i8` to `i128` and `isize`.
+/// sources, `u8` to `u128`, `usize`, `i8` to `i128` and `isize`, and ranges of `char`.
 ///
 /// A loop numbers its items with `usize`, so a range may hold at most `usize::MAX` items:
 /// a loop over a longer one (`0..=u64::MAX` on a 64-bit target, `0..=u32::MAX` on a 32-bit
@@ -39,6 +41,8 @@ mod sealed {
 ///     brigade::map_reduce(source, Schedule::default(), || 0, |_| 1, |a, b| a + b)
 /// }
 /// assert_eq!(count(10..20u32), 10);
+/// assert_eq!(count('a'..='z'), 26);
+/// assert_eq!(count('\u{D7FF}'..'\u{E001}'), 2); // no surrogates
 /// assert_eq!(count(&[1, 2, 3][..]), 3);
 /// assert_eq!(count(&mut vec![0u8; 5]), 5);
 /// ```
@@ -59,8 +63,19 @@ pub trait LoopSource: sealed::Sealed + Send + Sized {
     type Iter: DoubleEndedIterator<Item = Self::Item>;
 
     /// The number of items, or `usize::MAX` for a range with more (which a loop refuses:
-    /// see above).
-    fn len(&self) -> usize {
+    /// see above). (Not `len`: with `use brigade::*`, a range's `len()` would be ambiguous
+    /// between this trait and `ExactSizeIterator`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::*;
+    ///
+    /// assert_eq!((3..10u8).item_count(), 7);
+    /// assert_eq!((3..10u8).len(), 7); // `ExactSizeIterator::len`, no ambiguity
+    /// assert_eq!((0..=u64::MAX).item_count(), usize::MAX);
+    /// ```
+    fn item_count(&self) -> usize {
         self.checked_len().unwrap_or(usize::MAX)
     }
 
@@ -70,7 +85,7 @@ pub trait LoopSource: sealed::Sealed + Send + Sized {
 
     /// True if there are no items.
     fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.item_count() == 0
     }
 
     #[doc(hidden)]
@@ -174,6 +189,96 @@ macro_rules! range_source {
 range_source!(
     u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
 );
+
+/// The index of `c` among the `char`s: its scalar value with the surrogates
+/// (`U+D800..=U+DFFF`, which are no `char`s) taken out, so consecutive `char`s have
+/// consecutive indices.
+#[inline]
+fn char_index(c: char) -> u32 {
+    let v = u32::from(c);
+    if v >= 0xE000 { v - 0x800 } else { v }
+}
+
+/// The `char` of index `i` (see [`char_index`]); `i` is at most `char_index(char::MAX)`.
+#[inline]
+fn index_char(i: u32) -> char {
+    let v = if i >= 0xD800 { i + 0x800 } else { i };
+    char::from_u32(v).expect("the index of a char")
+}
+
+impl sealed::Sealed for Range<char> {}
+
+/// The `char`s of a range, in order, without the surrogates (as std's iterator over it).
+impl LoopSource for Range<char> {
+    type Item = char;
+    type Raw = u32;
+    type Piece = Self;
+    type Iter = Range<char>;
+
+    #[inline]
+    fn checked_len(&self) -> Option<usize> {
+        if self.end <= self.start {
+            return Some(0);
+        }
+        usize::try_from(char_index(self.end) - char_index(self.start)).ok()
+    }
+
+    #[inline]
+    fn into_raw(self) -> u32 {
+        char_index(self.start)
+    }
+
+    #[inline]
+    unsafe fn piece(raw: u32, start: usize, end: usize) -> Self {
+        // In range: `start <= end <= len`, and `raw + len` is the index of the source's end.
+        let at = |i: usize| index_char(raw + i as u32);
+        at(start)..at(end)
+    }
+
+    #[inline]
+    fn into_seq(self) -> Range<char> {
+        self
+    }
+}
+
+impl sealed::Sealed for RangeInclusive<char> {}
+
+/// The `char`s of a range, in order, without the surrogates (as std's iterator over it).
+impl LoopSource for RangeInclusive<char> {
+    type Item = char;
+    type Raw = u32;
+    type Piece = Self;
+    type Iter = RangeInclusive<char>;
+
+    #[inline]
+    fn checked_len(&self) -> Option<usize> {
+        if self.is_empty() {
+            return Some(0);
+        }
+        usize::try_from(char_index(*self.end()) - char_index(*self.start()) + 1).ok()
+    }
+
+    #[inline]
+    fn into_raw(self) -> u32 {
+        char_index(*self.start())
+    }
+
+    #[inline]
+    unsafe fn piece(raw: u32, start: usize, end: usize) -> Self {
+        if start == end {
+            // Empty; schedules never hand out empty pieces.
+            return RangeInclusive::new(char::MAX, '\0');
+        }
+        // In range: `start < end <= len`, so the last item is at most the source's last.
+        let at = |i: usize| index_char(raw + i as u32);
+        at(start)..=at(end - 1)
+    }
+
+    #[inline]
+    fn into_seq(self) -> RangeInclusive<char> {
+        self
+    }
+}
 
 /// A shared slice, as every piece of a loop sees it.
 #[doc(hidden)]
