@@ -210,6 +210,55 @@ fn early_exits_over_flat_map_stop_inside_an_inner_iterator() {
     assert!(pool.install(|| flat().filter(|&x| x % 5 == 4).any(|_| true)));
 }
 
+/// An early exit after a `fold` stops once a piece's accumulator answers it, not at the
+/// end of the worker's run (rayon's `fold_is_full`, in our words: 2,048 items, and the
+/// `find_any` visited all of them in 95% of runs).
+#[test]
+fn an_early_exit_after_fold_stops_when_a_piece_answers_it() {
+    // (A pool of one runs the loop as one piece: the fold answers when it ends.)
+    for threads in [2, 4] {
+        let pool = pool_of(threads);
+        for _ in 0..20 {
+            let visited = AtomicUsize::new(0);
+            let found = pool.install(|| {
+                (0..2048i32)
+                    .into_par_iter()
+                    .inspect(|_| {
+                        visited.fetch_add(1, Ordering::Relaxed);
+                    })
+                    .fold(|| 0, |a, b| a + b)
+                    .find_any(|_| true)
+            });
+            assert!(found.is_some());
+            let visited = visited.into_inner();
+            assert!(
+                visited < 2048,
+                "{threads} threads: visited {visited} of 2048"
+            );
+        }
+        // The answers are still right, in order, where order matters.
+        let first = pool.install(|| {
+            (0..2048u32)
+                .into_par_iter()
+                .fold(Vec::new, |mut v, x| {
+                    v.push(x);
+                    v
+                })
+                .find_first(|v| v.contains(&1000))
+        });
+        assert!(first.expect("found").contains(&1000));
+        let sums: u32 = pool.install(|| {
+            (0..2048u32)
+                .into_par_iter()
+                .fold(|| 0, |a, b| a + b)
+                .map(Some)
+                .try_reduce(|| 0, |a, b| Some(a + b))
+                .expect("no None")
+        });
+        assert_eq!(sums, (0..2048).sum());
+    }
+}
+
 #[test]
 fn ranges_of_every_width_up_to_max() {
     let pool = pool_of(2);

@@ -33,6 +33,14 @@ pub(crate) trait Consumer<T>: Sync {
     /// Combines the results of two neighbouring chains, `left` before `right`.
     fn reduce(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc;
 
+    /// True for an early exit: a consumer whose [`done`](Self::done), [`skip`](Self::skip)
+    /// or [`skip_piece`](Self::skip_piece) may turn true. The driver then flushes the
+    /// iterator's state (a `fold` accumulator) after every piece, not only at the end of
+    /// a chain, so that an answer a `fold` holds is seen as soon as its piece ends: a
+    /// `fold(..).find_any(..)` otherwise ran every item of a chain first (rayon's test
+    /// `fold_is_full`, 2,048 items, visited all of them in 95% of runs).
+    const EARLY_EXIT: bool = false;
+
     /// True once the result is known (an early exit): no more pieces are needed.
     #[inline]
     fn done(&self) -> bool {
@@ -282,7 +290,18 @@ where
     #[inline]
     fn fold(&self, chain: Self::Acc, _start: usize, piece: Range<usize>) -> Self::Acc {
         if self.max_len == usize::MAX {
-            return self.run(chain, piece.start, piece.end);
+            let chain = self.run(chain, piece.start, piece.end);
+            if !(C::EARLY_EXIT && I::FLUSHES) {
+                return chain;
+            }
+            // An early exit: what the state holds goes to the consumer now (see
+            // `Consumer::EARLY_EXIT`), and the chain goes on with a fresh state.
+            let last = chain.last;
+            return Chain {
+                acc: self.flush(chain),
+                state: self.iter.state(),
+                last,
+            };
         }
         // `with_max_len`: near-equal parts of at most `max_len` indices, each with a fresh
         // state (so a `fold` accumulator or a `map_init` value covers at most `max_len`),

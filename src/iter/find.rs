@@ -96,6 +96,7 @@ where
     P: Fn(T) -> bool + Sync,
 {
     type Acc = bool;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> bool {
@@ -153,6 +154,7 @@ where
     P: Fn(&T) -> bool + Sync,
 {
     type Acc = Option<T>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Option<T> {
@@ -232,6 +234,7 @@ where
     P: Fn(&T) -> bool + Sync,
 {
     type Acc = Option<T>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Option<T> {
@@ -289,6 +292,7 @@ where
     P: Fn(T) -> bool + Sync,
 {
     type Acc = Option<usize>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Option<usize> {
@@ -351,6 +355,7 @@ where
     P: Fn(T) -> bool + Sync,
 {
     type Acc = Option<usize>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Option<usize> {
@@ -438,6 +443,7 @@ where
     P: Fn(&T) -> bool + Sync,
 {
     type Acc = Option<T>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Option<T> {
@@ -498,6 +504,7 @@ where
     P: Fn(T) -> bool + Sync,
 {
     type Acc = Option<usize>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Option<usize> {

@@ -139,6 +139,7 @@ where
     R: Try<Output = ()>,
 {
     type Acc = Option<R::Residual>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Self::Acc {
@@ -207,6 +208,7 @@ where
     OP: Fn(T, T) -> R + Sync,
 {
     type Acc = Result<T, R::Residual>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Self::Acc {
@@ -296,6 +298,7 @@ where
     OP: Fn(T, T) -> R + Sync,
 {
     type Acc = Result<Option<T>, R::Residual>;
+    const EARLY_EXIT: bool = true;
 
     #[inline]
     fn identity(&self) -> Self::Acc {
