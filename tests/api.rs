@@ -1878,6 +1878,10 @@ fn spawn_counted(pool: &ThreadPool, counter: &Arc<AtomicUsize>) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "under miri a drop waits, as `shutdown` does (see `ThreadPool`'s `Drop`)"
+)]
 fn drop_returns_at_once_and_spawned_work_still_finishes() {
     // rayon's semantics (rayon-core's `termination_while_things_are_executing`, in our
     // words): a spawned task may wait for what the dropping thread does after the drop.
@@ -1913,6 +1917,10 @@ fn drop_returns_at_once_and_spawned_work_still_finishes() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "under miri a drop waits, as `shutdown` does (see `ThreadPool`'s `Drop`)"
+)]
 fn drop_returns_while_start_and_exit_handlers_wait_for_the_dropping_thread() {
     // rayon-core's `start_callback_called` and `exit_callback_called`, in our words: the
     // handlers meet the thread that built and dropped the pool at a barrier after the drop.

@@ -74,7 +74,7 @@ fn char_ranges_match_std() {
         ('a', 'z'),
         ('\0', '\0'),
         ('z', 'a'),
-        ('\u{D000}', '\u{F000}'),
+        ('\u{D700}', '\u{E100}'),
         ('\u{D7FF}', '\u{E000}'),
         ('\u{10FF00}', char::MAX),
     ];
@@ -216,9 +216,10 @@ fn early_exits_over_flat_map_stop_inside_an_inner_iterator() {
 #[test]
 fn an_early_exit_after_fold_stops_when_a_piece_answers_it() {
     // (A pool of one runs the loop as one piece: the fold answers when it ends.)
+    let runs = if cfg!(miri) { 2 } else { 20 };
     for threads in [2, 4] {
         let pool = pool_of(threads);
-        for _ in 0..20 {
+        for _ in 0..runs {
             let visited = AtomicUsize::new(0);
             let found = pool.install(|| {
                 (0..2048i32)

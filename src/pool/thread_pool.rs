@@ -626,17 +626,23 @@ impl ThreadPool {
     pub fn shutdown(self) {
         let registry = Arc::clone(&self.registry);
         drop(self);
-        match WorkerThread::current() {
-            // A thread cannot join itself: the workers finish all work and exit on their own.
-            Some(worker) if worker.registry().same_as(&registry) => {}
-            // On another pool's worker: wait by working, so that pool keeps running.
-            Some(worker) => registry.join_threads_from(worker),
-            // In `block_in_place` on one of this pool's workers: as on the worker itself.
-            None if WorkerThread::lends_a_worker_of(&registry) => {}
-            // Also after the drop of a `use_current_thread` pool on its thread, which has
-            // run the work and stopped being a worker.
-            None => registry.join_threads(),
-        }
+        wait_for_end(&registry);
+    }
+}
+
+/// Waits for the pool of `registry`, whose last handle is gone, to end: all its work run,
+/// its threads joined (see [`ThreadPool::shutdown`]).
+fn wait_for_end(registry: &Arc<Registry>) {
+    match WorkerThread::current() {
+        // A thread cannot join itself: the workers finish all work and exit on their own.
+        Some(worker) if worker.registry().same_as(registry) => {}
+        // On another pool's worker: wait by working, so that pool keeps running.
+        Some(worker) => registry.join_threads_from(worker),
+        // In `block_in_place` on one of this pool's workers: as on the worker itself.
+        None if WorkerThread::lends_a_worker_of(registry) => {}
+        // Also after the drop of a `use_current_thread` pool on its thread, which has
+        // run the work and stopped being a worker.
+        None => registry.join_threads(),
     }
 }
 
@@ -651,6 +657,11 @@ impl Drop for ThreadPool {
             // This thread built the pool (`use_current_thread`): it waits for the work by
             // running it, then stops being a worker.
             worker.retire_adopted();
+        }
+        // Under miri only, the drop waits as `shutdown` does: miri reports a thread still
+        // running when `main` returns, and the test binaries drop pools in every test.
+        if cfg!(miri) {
+            wait_for_end(&self.registry);
         }
     }
 }
