@@ -105,7 +105,7 @@ fn char_ranges_match_std() {
     let n = all.clone().count();
     assert_eq!(pool.install(|| all.clone().into_par_iter().count()), n);
     let seen = AtomicUsize::new(0);
-    brigade::for_each(all.clone(), Schedule::default(), |c| {
+    pool.for_each(all.clone(), Schedule::default(), |c| {
         assert!(char::from_u32(u32::from(c)).is_some());
         seen.fetch_add(1, Ordering::Relaxed);
     });
