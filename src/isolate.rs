@@ -89,7 +89,7 @@
 //! `OnceCell` re-entry check needs every enclosing region, not only the innermost one: an
 //! initializer whose region encloses the caller, at any depth, is below it on the stack or
 //! waits for the job the caller runs, and can never finish before it. Each entry through
-//! [`in_region_here`] (every `isolate`, `ThreadPool::isolate`, `OnceCell` initializer and
+//! [`enter`] (every `isolate`, `ThreadPool::isolate`, `OnceCell` initializer and
 //! waiter) keeps an `Entered` record in its own stack frame, linked to the previous one, with
 //! the region it enters and the region the thread was in just before (on a worker that may
 //! be a region it entered by running a job, without passing here). A thread is inside
@@ -99,7 +99,15 @@
 //! running.
 //!
 //! A worker that runs a job of another region (`WorkerThread::execute_in_region`) enters it
-//! through [`in_region_here`] too, so those entries are in the chain as well.
+//! through [`enter`] too, so those entries are in the chain as well.
+//!
+//! Across threads, where a region nests is recorded once, by its first entry, where it is
+//! made (`nesting` below): later entries, by a worker running one of its jobs or an
+//! `OnceCell` waiter, add no link. Such a worker is in a region that encloses the job's, so
+//! a link from there would skip the regions in between: a task's `brigade::sync` waits would
+//! then run in an outer region, and could take work that waits for the task itself (the
+//! liveness fuzzer found that hang: a caller of an `OnceCell` whose initializer waited for
+//! the task, run on top of the task's `Latch` wait).
 //!
 //! Nothing of this runs on the fast path of a worker outside every region but one compare
 //! per job run and one per search for work.
@@ -110,7 +118,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::pool::{Registry, WorkerThread};
 
-/// One entry of this thread into a region through [`in_region_here`]: lives in that call's
+/// One entry of this thread into a region through [`enter`]: lives in that call's
 /// frame for as long as the thread is in the region (see "The chain of regions" above).
 struct Entered {
     /// The region entered.
@@ -126,7 +134,7 @@ struct Entered {
 // thread-locals would be shared between them.
 #[cfg(not(loom))]
 thread_local! {
-    /// This thread's innermost [`Entered`], or null. Set only by `in_region_here`, which
+    /// This thread's innermost [`Entered`], or null. Set only by `enter`, which
     /// puts back the previous value before its frame ends (also when unwinding).
     static INNERMOST: Cell<*const Entered> = const { Cell::new(ptr::null()) };
 }
@@ -175,7 +183,7 @@ impl Chain {
 fn any_entered(mut f: impl FnMut(&Entered) -> bool) -> bool {
     let mut at = INNERMOST.with(Cell::get);
     // SAFETY: every pointer in the chain points to an `Entered` in the frame of an
-    // `in_region_here` call of this thread that has not returned: the call publishes it
+    // `enter` call of this thread that has not returned: the call publishes it
     // before running its closure and restores the previous pointer (also when unwinding)
     // before its frame ends. Calls nest, so each `outer` is older and also live; the
     // records are never written after they are published, and only this thread reads them.
@@ -308,7 +316,7 @@ impl Region {
         match WorkerThread::current() {
             Some(worker) => worker.region(),
             None => {
-                // A plain thread enters regions only through `in_region_here`.
+                // A plain thread enters regions only through `enter`.
                 let mut innermost = Region::NONE;
                 any_entered(|entered| {
                     innermost = entered.region;
@@ -339,23 +347,47 @@ impl Region {
     }
 }
 
-/// Runs `f` in `region` on the current thread: a worker enters the region (its waits run
-/// only the region's jobs); a plain thread runs `f` directly, and the jobs it sends into a
-/// pool meanwhile belong to the region. Either way the entry is recorded in the thread's
-/// chain of regions until `f` returns.
+/// Runs `f` in `region`, a region entered before (and perhaps still live elsewhere), on the
+/// current thread: to run one of its jobs, or to wait for an `OnceCell` initializer running
+/// in it. A worker enters the region (its waits run only the region's jobs); a plain thread
+/// runs `f` directly, and the jobs it sends into a pool meanwhile belong to the region.
+/// Either way the entry is recorded in the thread's chain of regions until `f` returns. It
+/// adds no nesting link: the region nests where it was made (see `in_new_region`).
 pub(crate) fn in_region_here<R>(region: Region, f: impl FnOnce() -> R) -> R {
-    enter(region, false, f)
+    enter(region, Entry::Again, f)
+}
+
+/// `in_region_here` for the first entry into `region`, just made by `Region::fresh` (an
+/// `isolate` call, an `OnceCell` initializer): it also records that `region` nests in the
+/// thread's current region, for as long as this entry lasts.
+pub(crate) fn in_new_region<R>(region: Region, f: impl FnOnce() -> R) -> R {
+    enter(region, Entry::New, f)
 }
 
 /// Runs `f` (a task with a handle, starting here) in a fresh task region on this worker (see
 /// "Task regions" above).
 pub(crate) fn in_new_task_region<R>(f: impl FnOnce() -> R) -> R {
-    enter(Region::fresh_task(), true, f)
+    enter(Region::fresh_task(), Entry::NewTask, f)
 }
 
-/// `in_region_here`; `task_starts_here` when `region` is a fresh task region entered by the
-/// task itself, around which this worker already is (so no lookup is needed).
-fn enter<R>(region: Region, task_starts_here: bool, f: impl FnOnce() -> R) -> R {
+/// How a thread enters a region (`enter`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    /// The region's first entry, where it is made: it nests in the thread's current region.
+    New,
+    /// A fresh task region entered by the task itself, around which this worker already is
+    /// (so no lookup is needed); it nests as `New` does.
+    NewTask,
+    /// A later entry: to run a job of the region, or to wait for an initializer in it. The
+    /// thread's current region then encloses the region (a worker takes only jobs of regions
+    /// nested in its own) or is unrelated to it (an `OnceCell` waiter); either way a link
+    /// from here would hide where the region really nests, and `Region::around_task` and
+    /// `Region::within` would answer for the wrong region while this entry lasts.
+    Again,
+}
+
+/// Enters `region` on this thread for the length of `f` (see "The chain of regions" above).
+fn enter<R>(region: Region, entry: Entry, f: impl FnOnce() -> R) -> R {
     let worker = WorkerThread::current();
     let entered = Entered {
         region,
@@ -371,11 +403,15 @@ fn enter<R>(region: Region, task_starts_here: bool, f: impl FnOnce() -> R) -> R 
     }
     // Declared after `entered`, so dropped (unpublishing it) before it.
     let _leave = Leave(entered.outer);
-    let outer = Region::current();
-    let _nested = (!outer.is_none()).then(|| nesting::Link::new(region, outer));
+    let _nested = if entry == Entry::Again {
+        None
+    } else {
+        let outer = Region::current();
+        (!outer.is_none()).then(|| nesting::Link::new(region, outer))
+    };
     INNERMOST.with(|innermost| innermost.set(&entered));
     match worker {
-        Some(worker) => worker.in_region(region, task_starts_here, f),
+        Some(worker) => worker.in_region(region, entry == Entry::NewTask, f),
         None => f(),
     }
 }
@@ -464,11 +500,12 @@ pub fn isolate<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
-    in_region_here(Region::fresh(), f)
+    in_new_region(Region::fresh(), f)
 }
 
-/// Which live regions were entered inside which (for [`Region::within`]). Only regions
-/// entered while the thread was already inside one are listed, while they last: none unless
+/// Which live regions were made inside which (for [`Region::within`]). Only regions whose
+/// first entry was made while the thread was already inside one are listed, while that entry
+/// lasts (later entries add no link: see "The chain of regions" above): none unless
 /// regions nest, which tasks with handles started inside such tasks do (`spawn.rs`). The
 /// list is split by the inner region's id over `SHARDS` locks, so that workers entering and
 /// leaving nested regions at once (a recursion of tasks with handles) seldom meet on a lock,
@@ -561,5 +598,48 @@ mod nesting {
             }
         }
         false
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+
+    /// A thread that takes a job of a nested region enters that region again, from wherever
+    /// it is (here, an outer region): the region still nests where it was made. (A re-entry
+    /// from the outer region once hid the middle one, so a task's `brigade::sync` waits ran
+    /// in the outer region and took work that waited for the task: the liveness fuzzer's
+    /// seed 4460089782675700321.)
+    #[test]
+    fn entering_a_region_again_keeps_where_it_nests() {
+        let (to_thief, from_owner) = mpsc::channel();
+        let (to_owner, from_thief) = mpsc::channel();
+        let thief = std::thread::spawn(move || {
+            let (outer, task): (Region, Region) = from_owner.recv().unwrap();
+            let seen = in_region_here(outer, || in_region_here(task, || task.around_task()));
+            to_owner.send(seen).unwrap();
+        });
+        isolate(|| {
+            let outer = Region::current();
+            isolate(|| {
+                let middle = Region::current();
+                in_new_task_region(|| {
+                    let task = Region::current();
+                    assert!(task.is_task());
+                    to_thief.send((outer, task)).unwrap();
+                    // The regions stay live until the thief is done with them.
+                    let seen_by_thief = from_thief.recv().unwrap();
+                    assert_eq!(
+                        seen_by_thief, middle,
+                        "the thief's entry hid the middle region"
+                    );
+                    assert_eq!(task.around_task(), middle);
+                    assert!(task.within(middle) && task.within(outer));
+                });
+            });
+        });
+        thief.join().unwrap();
     }
 }

@@ -1912,6 +1912,32 @@ fn replay_region_jobs_stolen_in_a_batch() {
     assert!(stats.programs > 3, "only {} replays ran", stats.programs);
 }
 
+/// A program CI's fuzzer run found hanging on every replay: an `OnceCell` initializer (`b`)
+/// inside another's (`a`) joins a task with a handle whose scope has tasks waiting on a
+/// `Latch`. A worker waiting for `a` ran one of those tasks and, while it waited on the
+/// latch, a caller of `b`, which then waited for `b`'s initializer: that waits for the task,
+/// whose frame was below on the same stack. The worker's entry into the task's region had
+/// recorded it as nested in `a`'s region, hiding `b`'s, so the latch wait ran in `a`'s
+/// region rather than `b`'s. Now only a region's first entry records where it nests.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "real pools, busy waits and a wall-clock watchdog: far too slow under miri"
+)]
+fn replay_task_region_entered_again_from_an_outer_region() {
+    let stats = fuzz(&Config {
+        features: Features::parse(
+            "join,scope,spawn,sync,overflow,isolate,oncecell,sync_many,cross_pool,plain,\
+             drop_on_worker,panic,steal_half,handle",
+        ),
+        run_for: Duration::from_secs(2),
+        seed: Some(4_460_089_782_675_700_321),
+        hang: Duration::from_secs(20),
+        small: false,
+    });
+    assert!(stats.programs > 10, "only {} replays ran", stats.programs);
+}
+
 #[test]
 fn features_parse() {
     assert!(Features::parse("all") == Features::ALL);

@@ -123,10 +123,10 @@ impl ThreadPool {
         OP: FnOnce() -> R + Send,
         R: Send,
     {
-        // Through `in_region_here`, so that the region joins this thread's chain of regions
+        // Through `in_new_region`, so that the region joins this thread's chain of regions
         // (the `OnceCell` re-entry check sees it).
         self.registry
-            .in_worker(|_, _| crate::isolate::in_region_here(Region::fresh(), op))
+            .in_worker(|_, _| crate::isolate::in_new_region(Region::fresh(), op))
     }
 
     /// Runs `a` and `b` on this pool, potentially in parallel; see [`join`](crate::join).

@@ -337,7 +337,7 @@ impl<T> OnceCell<T> {
                         complete: false,
                     };
                     let init = init.take().expect("only the initializer takes `init`");
-                    let value = isolate::in_region_here(region, init);
+                    let value = isolate::in_new_region(region, init);
                     // SAFETY: `RUNNING`, and this is the initializer: nobody else reads or
                     // writes the value until `COMPLETE` is stored.
                     self.value.with_mut(|v| unsafe { (*v).write(value) });
