@@ -210,6 +210,120 @@ fn early_exits_over_flat_map_stop_inside_an_inner_iterator() {
     assert!(pool.install(|| flat().filter(|&x| x % 5 == 4).any(|_| true)));
 }
 
+/// A search that another worker answers stops a worker deep inside nested `flat_map`s, even
+/// where nothing reaches the search's own check: a `filter` that rejects every item, a
+/// stretch of inner items being gathered (rayon's `filter_find_any_octillion_flat` and
+/// `find_any_octillion_flat`; the first ran for minutes).
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "10^27 items: the search must stop, which takes real threads"
+)]
+fn searches_answered_elsewhere_stop_inside_nested_flat_maps_and_filters() {
+    common::within("octillion searches", || {
+        const G: u32 = 1_000_000_000;
+        let flat = || {
+            (0..G)
+                .into_par_iter()
+                .with_max_len(1_000)
+                .map(|i| u64::from(i) * u64::from(G))
+                .flat_map(|i| {
+                    (0..G)
+                        .into_par_iter()
+                        .with_max_len(1_000)
+                        .map(move |j| i + u64::from(j))
+                })
+                .map(|i| u128::from(i) * u128::from(G))
+                .flat_map(|i| {
+                    (0..G)
+                        .into_par_iter()
+                        .with_max_len(1_000)
+                        .map(move |j| i + u128::from(j))
+                })
+        };
+        let half = 10u128.pow(27) / 2;
+        let pool = pool_of(2);
+        let found = pool.install(|| flat().filter(|&x| x > half).find_any(|_| true));
+        assert!(found.is_some_and(|x| x > half));
+        let found = pool.install(|| flat().find_any(|&x| x > half));
+        assert!(found.is_some_and(|x| x > half));
+        assert!(pool.install(|| flat().filter_map(|x| (x > half).then_some(x)).any(|_| true)));
+    });
+}
+
+/// A `fold` before a search, over a `flat_map` with one endless inner iterator: the worker
+/// folding it stops once a piece of another worker answers the search. (With `with_max_len`,
+/// a piece's accumulator went to the search only when the worker's whole run ended, which
+/// it never did.)
+#[test]
+#[cfg_attr(miri, ignore = "an inner iterator of 10^15 items: takes real threads")]
+fn a_fold_before_a_search_stops_inside_an_inner_iterator_answered_elsewhere() {
+    common::within("fold then find_any", || {
+        let pool = pool_of(2);
+        for _ in 0..5 {
+            let found = pool.install(|| {
+                (0..2u64)
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .flat_map(|i| (0..if i == 0 { 1u64 << 50 } else { 10 }).into_par_iter())
+                    .fold(|| 0u64, |n, _| n + 1)
+                    .find_any(|&n| n == 10)
+            });
+            assert_eq!(found, Some(10));
+        }
+    });
+}
+
+/// Loops nested in a search's predicate run whole, also once the search has its answer:
+/// the stop check that cuts the search's own pieces short is not theirs.
+#[test]
+fn loops_nested_in_a_search_run_whole_after_it_has_its_answer() {
+    // (outer items, nested flat_map's outer length, nested filter's length, rounds)
+    let (outer, k, m, rounds) = if cfg!(miri) {
+        (2u32, 6u32, 16u64, 1)
+    } else {
+        (200, 64, 2_000, 20)
+    };
+    let pool = pool_of(2);
+    let nested = || -> (usize, u64) {
+        let kept: Vec<u32> = (0..k)
+            .into_par_iter()
+            .flat_map(|k| (0..k).into_par_iter())
+            .filter(|&y| y % 3 == 0)
+            .collect();
+        let sum = (0..m)
+            .into_par_iter()
+            .filter(|&x| x % 2 == 0)
+            .map(|x| x * 2)
+            .sum();
+        (kept.len(), sum)
+    };
+    // On the pool: under miri, the global pool's threads would outlive the test.
+    let whole = pool.install(nested);
+    let target = outer * 50 / 2 - 1;
+    for _ in 0..rounds {
+        let wrong = AtomicUsize::new(0);
+        let found = pool.install(|| {
+            (0..outer)
+                .into_par_iter()
+                .flat_map(|i| (0..50u32).into_par_iter().map(move |j| i * 50 + j))
+                .filter(|&x| x % 7 != 1)
+                .find_any(|&x| {
+                    if nested() != whole {
+                        wrong.fetch_add(1, Ordering::Relaxed);
+                    }
+                    x % target == target - 1
+                })
+        });
+        assert!(found.is_some_and(|x| x % target == target - 1));
+        assert_eq!(
+            wrong.load(Ordering::Relaxed),
+            0,
+            "a nested loop was cut short"
+        );
+    }
+}
+
 /// An early exit after a `fold` stops once a piece's accumulator answers it, not at the
 /// end of the worker's run (rayon's `fold_is_full`, in our words: 2,048 items, and the
 /// `find_any` visited all of them in 95% of runs).

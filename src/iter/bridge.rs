@@ -127,6 +127,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = true;
 
     #[inline]

@@ -114,6 +114,7 @@ where
         Self: 'p;
     const INDEXED: bool = A::INDEXED && B::INDEXED;
     const FLUSHES: bool = A::FLUSHES || B::FLUSHES;
+    const CUTS_SHORT: bool = A::CUTS_SHORT || B::CUTS_SHORT;
     // A bridge second is still a bridge last (`new` refuses one first).
     const BOUNDLESS: bool = B::BOUNDLESS;
 

@@ -125,6 +125,7 @@ macro_rules! char_source {
                 Self: 'p;
             const INDEXED: bool = false;
             const FLUSHES: bool = false;
+            const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
 
             #[inline]

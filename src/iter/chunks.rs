@@ -33,6 +33,7 @@ macro_rules! chunk_source {
                 Self: 'p;
             const INDEXED: bool = true;
             const FLUSHES: bool = false;
+            const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
 
             #[inline]
@@ -335,6 +336,7 @@ impl<'a, T: Sync, const N: usize> ParallelIterator for ArrayWindows<'a, T, N> {
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     #[inline]

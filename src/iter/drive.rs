@@ -16,6 +16,7 @@
 use std::ops::Range;
 
 use crate::iter::ParallelIterator;
+use crate::iter::stop;
 use crate::loops::{Body, Schedule, enter};
 
 /// What a terminal does with the items of the pieces.
@@ -245,13 +246,20 @@ where
             return chain;
         }
         let Chain { acc, mut state, .. } = chain;
-        // SAFETY: `start..end` is a piece the loop handed to `Body::fold`, or a part of one
-        // (`fold` below and `run` above cut it into disjoint parts). `Body::fold` runs only
-        // from `Loop::fold`, whose contract is that its ranges lie within `0..len` (the
-        // iterator's `base_len`) and that no two ever overlap: each base index reaches one
-        // piece at most once, which is what `piece` asks for.
-        let items = unsafe { self.iter.piece(&mut state, start, end) };
-        let acc = self.consumer.feed(acc, start..end, items);
+        let run = || {
+            // SAFETY: `start..end` is a piece the loop handed to `Body::fold`, or a part of
+            // one (`fold` below and `run` above cut it into disjoint parts). `Body::fold` runs
+            // only from `Loop::fold`, whose contract is that its ranges lie within `0..len`
+            // (the iterator's `base_len`) and that no two ever overlap: each base index
+            // reaches one piece at most once, which is what `piece` asks for.
+            let items = unsafe { self.iter.piece(&mut state, start, end) };
+            self.consumer.feed(acc, start..end, items)
+        };
+        let acc = if I::CUTS_SHORT {
+            self.in_stop_scope(&(start..end), run)
+        } else {
+            run()
+        };
         Chain {
             acc,
             state,
@@ -260,14 +268,49 @@ where
     }
 
     /// Feeds what the chain's state still holds to its accumulator.
+    ///
+    /// Not once an early exit has its answer: a `fold` accumulator may then come from a
+    /// piece cut short (`stop.rs`), and is no item of the sequence.
     #[inline]
     fn flush(&self, chain: Chain<C::Acc, I::State>) -> C::Acc {
-        if !I::FLUSHES || self.consumer.skip_piece(&(chain.last..chain.last + 1)) {
+        let at = chain.last..chain.last + 1;
+        if !I::FLUSHES || (C::EARLY_EXIT && self.consumer.done()) || self.consumer.skip_piece(&at) {
             return chain.acc;
         }
-        let items = self.iter.flush(chain.state);
-        self.consumer
-            .feed(chain.acc, chain.last..chain.last + 1, items)
+        let (acc, state) = (chain.acc, chain.state);
+        let run = || {
+            let items = self.iter.flush(state);
+            self.consumer.feed(acc, at.clone(), items)
+        };
+        if I::CUTS_SHORT {
+            self.in_stop_scope(&at, run)
+        } else {
+            run()
+        }
+    }
+
+    /// For an early exit, what the chain's state holds goes to the consumer at the end of
+    /// every piece (see `Consumer::EARLY_EXIT`), and the chain goes on with a fresh state.
+    #[inline]
+    fn flush_for_early_exit(&self, chain: Chain<C::Acc, I::State>) -> Chain<C::Acc, I::State> {
+        if !(C::EARLY_EXIT && I::FLUSHES) {
+            return chain;
+        }
+        let last = chain.last;
+        Chain {
+            acc: self.flush(chain),
+            state: self.iter.state(),
+            last,
+        }
+    }
+
+    /// Runs `f`, which runs and consumes the piece `at` of an iterator that can cut pieces
+    /// short, in a stop scope (`stop.rs`): with the consumer's check for an early exit,
+    /// without one for any other consumer.
+    #[inline]
+    fn in_stop_scope<R>(&self, at: &Range<usize>, f: impl FnOnce() -> R) -> R {
+        let check = || self.consumer.done() || self.consumer.skip_piece(at);
+        stop::scope(C::EARLY_EXIT.then_some(&check), f)
     }
 }
 
@@ -291,17 +334,7 @@ where
     fn fold(&self, chain: Self::Acc, _start: usize, piece: Range<usize>) -> Self::Acc {
         if self.max_len == usize::MAX {
             let chain = self.run(chain, piece.start, piece.end);
-            if !(C::EARLY_EXIT && I::FLUSHES) {
-                return chain;
-            }
-            // An early exit: what the state holds goes to the consumer now (see
-            // `Consumer::EARLY_EXIT`), and the chain goes on with a fresh state.
-            let last = chain.last;
-            return Chain {
-                acc: self.flush(chain),
-                state: self.iter.state(),
-                last,
-            };
+            return self.flush_for_early_exit(chain);
         }
         // `with_max_len`: near-equal parts of at most `max_len` indices, each with a fresh
         // state (so a `fold` accumulator or a `map_init` value covers at most `max_len`),
@@ -336,7 +369,7 @@ where
             };
             chain = self.run(chain, bound(k), bound(k + 1));
         }
-        chain
+        self.flush_for_early_exit(chain)
     }
 
     #[inline]

@@ -45,6 +45,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]

@@ -3,10 +3,12 @@
 //! name; they are not indexed (the count of items per piece is unknown until it runs).
 
 use std::fmt;
+use std::ops::ControlFlow;
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
+use crate::iter::stop;
 
 /// The parallel iterator of [`ParallelIterator::filter`].
 ///
@@ -49,7 +51,7 @@ where
     type Item = I::Item;
     type State = I::State;
     type Piece<'p>
-        = std::iter::Filter<I::Piece<'p>, &'p P>
+        = Sifted<I::Piece<'p>, Keep<'p, P>>
     where
         Self: 'p;
     type Flush<'p>
@@ -58,6 +60,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -83,7 +86,10 @@ where
         end: usize,
     ) -> Self::Piece<'p> {
         // SAFETY: forwarded: the caller's promise is the one the base needs.
-        unsafe { self.base.piece(state, start, end) }.filter(&self.predicate)
+        Sifted::new(
+            unsafe { self.base.piece(state, start, end) },
+            Keep(&self.predicate),
+        )
     }
 
     #[inline]
@@ -144,7 +150,7 @@ where
     type Item = R;
     type State = I::State;
     type Piece<'p>
-        = std::iter::FilterMap<I::Piece<'p>, &'p F>
+        = Sifted<I::Piece<'p>, &'p F>
     where
         Self: 'p;
     type Flush<'p>
@@ -153,6 +159,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -178,7 +185,7 @@ where
         end: usize,
     ) -> Self::Piece<'p> {
         // SAFETY: forwarded: the caller's promise is the one the base needs.
-        unsafe { self.base.piece(state, start, end) }.filter_map(&self.f)
+        Sifted::new(unsafe { self.base.piece(state, start, end) }, &self.f)
     }
 
     #[inline]
@@ -249,6 +256,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -336,6 +344,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -377,5 +386,158 @@ where
     #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
+    }
+}
+
+/// What a [`Sifted`] piece does with each item: keeps it (perhaps changed) or drops it.
+#[doc(hidden)]
+pub trait Sieve<T> {
+    /// The items kept.
+    type Out;
+    /// The item to yield for `item`, if any.
+    fn sift(&self, item: T) -> Option<Self::Out>;
+}
+
+/// The sieve of a [`Filter`]: its predicate.
+#[doc(hidden)]
+pub struct Keep<'p, P>(&'p P);
+
+impl<P> fmt::Debug for Keep<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keep").finish_non_exhaustive()
+    }
+}
+
+impl<T, P: Fn(&T) -> bool> Sieve<T> for Keep<'_, P> {
+    type Out = T;
+    #[inline]
+    fn sift(&self, item: T) -> Option<T> {
+        (self.0)(&item).then_some(item)
+    }
+}
+
+impl<T, R, F: Fn(T) -> Option<R>> Sieve<T> for &F {
+    type Out = R;
+    #[inline]
+    fn sift(&self, item: T) -> Option<R> {
+        (*self)(item)
+    }
+}
+
+/// A piece of a [`Filter`] or a [`FilterMap`]: the base piece's items through the sieve.
+/// Stepped through (`next`, as the early exits do), it looks at the stop check every
+/// `stop::CHECK_EVERY` items it drops, and ends there if the early exit has its answer:
+/// the items it drops never reach the search's own check (see `stop.rs`).
+#[doc(hidden)]
+pub struct Sifted<I, S> {
+    items: I,
+    sieve: S,
+    /// An early exit's stop check was in force when the piece was made (`stop::watched`):
+    /// the piece runs inside it, so this holds for its whole life.
+    watched: bool,
+    /// Drops left before the next look at the stop check.
+    left: usize,
+    /// The stop check said so: nothing more.
+    cut: bool,
+}
+
+impl<I, S> fmt::Debug for Sifted<I, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sifted")
+            .field("cut", &self.cut)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, S> Sifted<I, S> {
+    fn new(items: I, sieve: S) -> Self {
+        Sifted {
+            items,
+            sieve,
+            watched: stop::watched(),
+            left: stop::CHECK_EVERY,
+            cut: false,
+        }
+    }
+}
+
+impl<I: Iterator, S: Sieve<I::Item>> Iterator for Sifted<I, S> {
+    type Item = S::Out;
+
+    #[inline]
+    fn next(&mut self) -> Option<S::Out> {
+        if !self.watched {
+            let sieve = &self.sieve;
+            return self.items.find_map(|item| sieve.sift(item));
+        }
+        if self.cut {
+            return None;
+        }
+        let sieve = &self.sieve;
+        // The countdown in a local for the loop (kept in a register), written back after.
+        let mut left = self.left;
+        let found = self.items.try_fold((), |(), item| {
+            if let Some(out) = sieve.sift(item) {
+                return ControlFlow::Break(Some(out));
+            }
+            left -= 1;
+            if left == 0 {
+                left = stop::CHECK_EVERY;
+                if stop::requested() {
+                    return ControlFlow::Break(None);
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        self.left = left;
+        match found {
+            ControlFlow::Break(Some(out)) => Some(out),
+            ControlFlow::Break(None) => {
+                self.cut = true;
+                None
+            }
+            ControlFlow::Continue(()) => None,
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (
+            0,
+            if self.cut {
+                Some(0)
+            } else {
+                self.items.size_hint().1
+            },
+        )
+    }
+
+    /// As std's `Filter::count`: a sum of kept items, without a branch per item.
+    #[inline]
+    fn count(self) -> usize {
+        if self.cut {
+            return 0;
+        }
+        let sieve = self.sieve;
+        self.items
+            .map(|item| usize::from(sieve.sift(item).is_some()))
+            .sum()
+    }
+
+    /// Not an early exit's way through (those step): no stop check.
+    #[inline]
+    fn fold<B, F>(self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, S::Out) -> B,
+    {
+        if self.cut {
+            return init;
+        }
+        let sieve = self.sieve;
+        self.items
+            .fold(init, move |acc, item| match sieve.sift(item) {
+                Some(out) => f(acc, out),
+                None => acc,
+            })
     }
 }

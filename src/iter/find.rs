@@ -24,8 +24,7 @@ use std::ops::{ControlFlow, Range};
 use crate::iter::drive::Consumer;
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 
-/// How many items a piece runs between two looks at whether the answer is known.
-const CHECK_EVERY: usize = 512;
+use crate::iter::stop::CHECK_EVERY;
 
 /// Runs `f` on `items` until it breaks (its value is returned) or they run out, asking
 /// `stop()` every `CHECK_EVERY` items whether to give up (then `None`).

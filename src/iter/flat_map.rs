@@ -14,6 +14,7 @@ use std::fmt;
 
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
+use crate::iter::stop;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// The parallel iterator of [`ParallelIterator::flat_map`].
@@ -68,6 +69,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -169,6 +171,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -240,6 +243,8 @@ impl<P, G, J: ParallelIterator> fmt::Debug for Flattened<P, G, J> {
 }
 
 /// Folds every item of `inner`, in order, as one piece on this thread.
+///
+/// No stop check (`stop.rs`): the early exits step through their pieces (`Stepped`).
 fn fold_whole<J, B>(inner: J, init: B, f: &mut impl FnMut(B, J::Item) -> B) -> B
 where
     J: ParallelIterator,
@@ -263,7 +268,8 @@ const MAX_STRETCH: usize = 4096;
 /// be kept between two calls of `next`. Its base indices are taken instead as a chain of
 /// pieces of growing length (16 to 4,096), each gathered in a `Vec`, then its `flush`. So
 /// stepping holds at most one stretch of items, and an early exit stops after the stretch
-/// that held its answer. (Gathering the whole inner iterator at once, as this used to,
+/// that held its answer. Before each stretch it looks at the stop check of the early exit
+/// stepping through it (`stop.rs`), and ends there once the answer is known elsewhere. (Gathering the whole inner iterator at once, as this used to,
 /// made a `find_first` over `flat_map` of ranges of 10^8 items allocate 1.5 GB, and rayon's
 /// `octillion` tests run out of memory.)
 struct Stepped<J: ParallelIterator> {
@@ -288,12 +294,17 @@ impl<J: ParallelIterator> Stepped<J> {
         }
     }
 
-    /// Gathers the next stretch (or the flush); false once there is nothing left.
+    /// Gathers the next stretch (or the flush); false once there is nothing left, or once
+    /// the early exit stepping through it has its answer (`stop.rs`).
     fn gather(&mut self) -> bool {
         let len = self.iter.base_len();
         let Some(state) = &mut self.state else {
             return false;
         };
+        if stop::requested() {
+            self.state = None;
+            return false;
+        }
         let items: Vec<J::Item> = if self.at < len && !self.iter.dry_from(self.at) {
             let end = self.at + self.stretch.min(len - self.at);
             // SAFETY: the chain asks for `0..len` in consecutive, disjoint stretches, each
@@ -349,6 +360,12 @@ where
         loop {
             if let Some(item) = self.front.as_mut().and_then(Stepped::next) {
                 return Some(item);
+            }
+            // Another inner iterator: not once the early exit stepping through this piece
+            // has its answer (`stop.rs`).
+            if stop::requested() {
+                self.front = None;
+                return None;
             }
             let outer = self.outer.next()?;
             self.front = Some(Stepped::new((self.g)(outer).into_par_iter()));

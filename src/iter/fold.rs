@@ -73,6 +73,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = true;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]

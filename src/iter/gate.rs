@@ -66,6 +66,7 @@ where
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]

@@ -130,6 +130,7 @@ where
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     // Both sides are indexed: neither is a bridge.
     const BOUNDLESS: bool = false;
 

@@ -66,6 +66,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for IterChunks<I> {
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     #[inline]

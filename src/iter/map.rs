@@ -59,6 +59,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -176,6 +177,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -283,6 +285,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]
@@ -391,6 +394,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]

@@ -72,6 +72,7 @@ where
         Self: 'p;
     const INDEXED: bool = I::INDEXED;
     const FLUSHES: bool = I::FLUSHES;
+    const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
 
     #[inline]

@@ -51,6 +51,7 @@ mod source;
 mod split;
 mod splitter;
 mod step_by;
+mod stop;
 mod str;
 mod string_drain;
 mod try_ops;

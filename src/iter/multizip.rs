@@ -60,6 +60,7 @@ impl<T: ParallelIterator> ParallelIterator for MultiZip<T> {
         Self: 'p;
     const INDEXED: bool = T::INDEXED;
     const FLUSHES: bool = T::FLUSHES;
+    const CUTS_SHORT: bool = T::CUTS_SHORT;
     const BOUNDLESS: bool = T::BOUNDLESS;
 
     #[inline]

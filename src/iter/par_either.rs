@@ -51,6 +51,7 @@ where
         Self: 'p;
     const INDEXED: bool = L::INDEXED && R::INDEXED;
     const FLUSHES: bool = L::FLUSHES || R::FLUSHES;
+    const CUTS_SHORT: bool = L::CUTS_SHORT || R::CUTS_SHORT;
     const BOUNDLESS: bool = L::BOUNDLESS || R::BOUNDLESS;
 
     #[inline]

@@ -89,6 +89,13 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// True if `flush` may yield items (there is a `fold` in the chain of adaptors).
     #[doc(hidden)]
     const FLUSHES: bool;
+    /// True if an adaptor in the chain holds items back from the consumer and can cut a
+    /// piece short once an early exit has its answer (a filter, `flat_map`): the driver then
+    /// runs each piece inside `stop::scope`. Every adaptor over another iterator passes on
+    /// its base's value: a piece that cuts itself short must never see the check of another
+    /// loop's piece further down the thread's stack.
+    #[doc(hidden)]
+    const CUTS_SHORT: bool;
     /// True if the base indices are a quota rather than places (a `par_bridge` in the chain
     /// of adaptors): its pieces may run dry in the middle of `0..base_len`, which only
     /// [`dry_from`](Self::dry_from) can tell the loop, so such an iterator can only come

@@ -56,6 +56,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Rev<I> {
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     // Indexed iterators are never boundless: a bridge is not indexed.
     const BOUNDLESS: bool = false;
 

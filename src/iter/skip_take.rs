@@ -31,6 +31,7 @@ macro_rules! window {
                 Self: 'p;
             const INDEXED: bool = true;
             const FLUSHES: bool = false;
+            const CUTS_SHORT: bool = false;
             // Indexed iterators are never boundless: a bridge is not indexed.
             const BOUNDLESS: bool = false;
 

@@ -272,6 +272,7 @@ impl<'a, T: Sync, C: Cut<T>> ParallelIterator for SliceParts<'a, T, C> {
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     #[inline]
@@ -480,6 +481,7 @@ impl<'a, T: Send + Sync, C: Cut<T>> ParallelIterator for SlicePartsMut<'a, T, C>
         Self: 'p;
     const INDEXED: bool = true;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     #[inline]

@@ -174,6 +174,7 @@ impl<'a, P: Pattern, const KIND: u8> ParallelIterator for SplitParts<'a, P, KIND
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     /// One index per byte, and one for a part that begins at the end.

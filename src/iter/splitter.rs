@@ -157,6 +157,7 @@ where
     // The number of pieces depends on the pool: no `len`, `enumerate` or `zip`.
     const INDEXED: bool = false;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     #[inline]

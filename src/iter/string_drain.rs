@@ -95,6 +95,7 @@ impl ParallelIterator for StringDrain<'_> {
         Self: 'p;
     const INDEXED: bool = false;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     #[inline]

@@ -26,6 +26,7 @@ macro_rules! tuning {
                 Self: 'p;
             const INDEXED: bool = I::INDEXED;
             const FLUSHES: bool = I::FLUSHES;
+            const CUTS_SHORT: bool = I::CUTS_SHORT;
             const BOUNDLESS: bool = I::BOUNDLESS;
 
             #[inline]

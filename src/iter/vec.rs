@@ -303,6 +303,7 @@ macro_rules! by_value_source {
                 Self: 'p;
             const INDEXED: bool = true;
             const FLUSHES: bool = false;
+            const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
 
             #[inline]

@@ -216,6 +216,7 @@ where
     // How many units there are depends on the pool: not indexed.
     const INDEXED: bool = false;
     const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
 
     #[inline]

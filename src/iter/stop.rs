@@ -1,0 +1,99 @@
+//! The stop check of the early exit whose piece this thread is running, for adaptors that
+//! hold items back from the consumer: a filter's rejects never reach it, and `flat_map`
+//! gathers its inner iterators a stretch at a time. Without it, a search whose
+//! answer another worker had found went on through every reject, or through a whole inner
+//! iterator (rayon's `filter_find_any_octillion_flat` ran for minutes).
+//!
+//! `Drive::run_piece` runs each piece of an iterator that has such an adaptor
+//! ([`ParallelIterator::CUTS_SHORT`](crate::iter::ParallelIterator)) inside [`scope`]: with
+//! the consumer's stop check for an early exit, with none for any other consumer. So the
+//! check an adaptor sees is always that of the innermost piece this thread runs, never one
+//! further down its stack (a piece of another loop that the worker runs while it waits
+//! inside a predicate, or a loop nested in a closure, each run through `scope` in turn).
+//!
+//! Cutting a piece short once its check says so changes nothing a search can see: the piece
+//! yields a prefix of its own items, and the check says so only once the piece's items can
+//! no longer change the answer. An accumulator folded from a cut piece (a `fold` before the
+//! search) is not an item of the sequence; the driver drops such flushes once the answer is
+//! known (`Drive::flush`).
+
+use std::cell::Cell;
+use std::ptr;
+
+/// How many items an early exit, or an adaptor dropping items before it, passes over between
+/// two looks at whether the answer is known.
+pub(crate) const CHECK_EVERY: usize = 512;
+
+/// The check of one `scope` call, in its frame.
+struct Watch<'a> {
+    check: &'a dyn Fn() -> bool,
+}
+
+thread_local! {
+    /// The innermost `scope`'s `Watch` on this thread, or null (no check). Set only by
+    /// `scope`, which puts back the previous value before its frame ends (also when
+    /// unwinding).
+    static WATCHING: Cell<*const ()> = const { Cell::new(ptr::null()) };
+}
+
+/// Runs `f` (a piece and what consumes it) with `check` as this thread's stop check, or
+/// with none.
+#[inline]
+pub(crate) fn scope<R>(check: Option<&dyn Fn() -> bool>, f: impl FnOnce() -> R) -> R {
+    struct Restore(*const ());
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            WATCHING.with(|watching| watching.set(self.0));
+        }
+    }
+    let watch;
+    let here = match check {
+        Some(check) => {
+            watch = Watch { check };
+            ptr::from_ref(&watch).cast::<()>()
+        }
+        None => ptr::null(),
+    };
+    // Declared after `watch`, so dropped (unpublishing it) before it.
+    let _restore = Restore(WATCHING.with(|watching| watching.replace(here)));
+    f()
+}
+
+/// Whether a stop check is in force on this thread (an early exit's piece is running).
+#[inline]
+pub(crate) fn watched() -> bool {
+    !WATCHING.with(Cell::get).is_null()
+}
+
+/// True if the early exit whose piece this thread runs has no more use for its items.
+#[inline]
+pub(crate) fn requested() -> bool {
+    let at = WATCHING.with(Cell::get);
+    if at.is_null() {
+        return false;
+    }
+    // SAFETY: non-null only while the `scope` call that published it runs on this thread:
+    // it puts back the previous value (also when unwinding) before its frame, which holds
+    // the `Watch`, ends.
+    let watch = unsafe { &*at.cast::<Watch<'_>>() };
+    (watch.check)()
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_innermost_scope_decides_and_leaving_puts_back_the_outer_one() {
+        assert!(!watched() && !requested());
+        scope(Some(&|| true), || {
+            assert!(watched() && requested());
+            scope(None, || assert!(!watched() && !requested()));
+            scope(Some(&|| false), || assert!(watched() && !requested()));
+            let unwound = std::panic::catch_unwind(|| scope(None, || panic!("inside")));
+            assert!(unwound.is_err());
+            assert!(requested());
+        });
+        assert!(!watched());
+    }
+}
