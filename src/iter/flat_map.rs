@@ -269,9 +269,15 @@ const MAX_STRETCH: usize = 4096;
 /// pieces of growing length (16 to 4,096), each gathered in a `Vec`, then its `flush`. So
 /// stepping holds at most one stretch of items, and an early exit stops after the stretch
 /// that held its answer. Before each stretch it looks at the stop check of the early exit
-/// stepping through it (`stop.rs`), and ends there once the answer is known elsewhere. (Gathering the whole inner iterator at once, as this used to,
-/// made a `find_first` over `flat_map` of ranges of 10^8 items allocate 1.5 GB, and rayon's
-/// `octillion` tests run out of memory.)
+/// stepping through it (`stop.rs`), and ends there once the answer is known elsewhere.
+/// (Gathering the whole inner iterator at once, as this used to, made a `find_first` over
+/// `flat_map` of ranges of 10^8 items allocate 1.5 GB, and rayon's `octillion` tests run out
+/// of memory.)
+///
+/// A limit: when `J` is itself a `flat_map` (one written inside another's closure), a
+/// stretch gathers every item of its inner iterators before the search sees any, however
+/// many there are. Stepping `J`'s piece lazily across calls of `next` would fix it, but the
+/// piece borrows `iter` and `state`, which this struct owns.
 struct Stepped<J: ParallelIterator> {
     iter: J,
     /// The chain's state, until the flush.
