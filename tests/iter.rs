@@ -251,6 +251,50 @@ fn searches_answered_elsewhere_stop_inside_nested_flat_maps_and_filters() {
     });
 }
 
+/// A search over a `flat_map` written inside another's closure (a triple loop) sees the
+/// first item as soon as it is made. (A user-side test: stepping gathered a stretch of 16
+/// middle items, with every innermost item of theirs, first; with innermost ranges of 10^9
+/// items it filled memory and never returned, though the answer was the first item.)
+#[test]
+#[cfg_attr(miri, ignore = "innermost ranges of 10^9 items: takes real threads")]
+fn a_search_over_a_flat_map_inside_a_flat_map_sees_the_first_item_at_once() {
+    common::within("triple loop search", || {
+        const G: u64 = 1_000_000_000;
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            let made = AtomicUsize::new(0);
+            let found = pool.install(|| {
+                (0..2u64)
+                    .into_par_iter()
+                    .flat_map(|_| {
+                        (0..G).into_par_iter().flat_map(|_| {
+                            (0..G).into_par_iter().inspect(|_| {
+                                made.fetch_add(1, Ordering::Relaxed);
+                            })
+                        })
+                    })
+                    .any(|k| k == 0)
+            });
+            assert!(found);
+            assert!(made.load(Ordering::Relaxed) < 1_000, "{made:?} items made");
+            // Only the very first item of 10^18 passes the filter.
+            let found = pool.install(|| {
+                (0..1_000u64)
+                    .into_par_iter()
+                    .flat_map(|i| {
+                        (0..G).into_par_iter().flat_map(move |j| {
+                            (0..G)
+                                .into_par_iter()
+                                .filter(move |&k| i == 0 && j == 0 && k == 0)
+                        })
+                    })
+                    .find_any(|_| true)
+            });
+            assert_eq!(found, Some(0));
+        }
+    });
+}
+
 /// A `fold` before a search, over a `flat_map` with one endless inner iterator: the worker
 /// folding it stops once a piece of another worker answers the search. (With `with_max_len`,
 /// a piece's accumulator went to the search only when the worker's whole run ended, which

@@ -7,10 +7,12 @@
 //! iterator's, as with `flat_map_iter`; a few outer items with long inner iterators keep
 //! only as many workers busy as there are outer items. Folding a piece (what `sum`,
 //! `for_each`, `collect` and `fold` do) streams each inner iterator's items; stepping it
-//! item by item (`next`, as `find_first` does) gathers a stretch of its items at a time in
-//! a `Vec` (see `Stepped`).
+//! item by item (`next`, as `find_first` does) keeps one piece of it across calls (see
+//! `Stepped`).
 
+use std::collections::VecDeque;
 use std::fmt;
+use std::marker::PhantomData;
 
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
@@ -224,6 +226,8 @@ pub struct Flattened<P, G, J: ParallelIterator> {
     g: G,
     /// The inner iterator that `next` is stepping through, if any.
     front: Option<Stepped<J>>,
+    /// Inner iterators left to start before `next` looks at the stop check (`stop.rs`).
+    left: usize,
 }
 
 impl<P, G, J: ParallelIterator> Flattened<P, G, J> {
@@ -232,6 +236,7 @@ impl<P, G, J: ParallelIterator> Flattened<P, G, J> {
             outer,
             g,
             front: None,
+            left: INNER_CHECK_EVERY,
         }
     }
 }
@@ -257,79 +262,83 @@ where
     inner.flush(state).fold(acc, f)
 }
 
-/// The first stretch of base indices a [`Stepped`] gathers; each next one is twice as long,
-/// up to [`MAX_STRETCH`].
-const FIRST_STRETCH: usize = 16;
-/// The longest stretch a [`Stepped`] gathers at once.
-const MAX_STRETCH: usize = 4096;
+/// How many inner iterators `Flattened::next` starts between two looks at the stop check.
+const INNER_CHECK_EVERY: usize = 64;
+
+/// The first batch of items a [`Stepped`] gathers; each next one is twice as long, up to
+/// [`MAX_BATCH`].
+const FIRST_BATCH: usize = 16;
+/// The most items a [`Stepped`] gathers at once.
+const MAX_BATCH: usize = 4096;
 
 /// An inner iterator stepped item by item (what `next`, and so `find_first`, `any`,
-/// `try_for_each` and the other early exits, do): a piece borrows its iterator, so it cannot
-/// be kept between two calls of `next`. Its base indices are taken instead as a chain of
-/// pieces of growing length (16 to 4,096), each gathered in a `Vec`, then its `flush`. So
-/// stepping holds at most one stretch of items, and an early exit stops after the stretch
-/// that held its answer. Before each stretch it looks at the stop check of the early exit
-/// stepping through it (`stop.rs`), and ends there once the answer is known elsewhere.
-/// (Gathering the whole inner iterator at once, as this used to, made a `find_first` over
-/// `flat_map` of ranges of 10^8 items allocate 1.5 GB, and rayon's `octillion` tests run out
-/// of memory.)
-///
-/// A limit: when `J` is itself a `flat_map` (one written inside another's closure), a
-/// stretch gathers every item of its inner iterators before the search sees any, however
-/// many there are. Stepping `J`'s piece lazily across calls of `next` would fix it, but the
-/// piece borrows `iter` and `state`, which this struct owns.
+/// `try_for_each` and the other early exits, do). It runs as one piece over all its base
+/// indices, then its `flush`, kept across calls of `next` (`Source`). For an early exit
+/// (`stop.rs`) each item goes on as soon as the piece makes it: a batch that waited for its
+/// next item could wait for ever (an inner `filter` keeping only its first item of 10^9).
+/// Otherwise (a `collect`) it gathers batches of growing length (16 to 4,096 items). So
+/// stepping holds at most one batch per level of nesting, also when the inner iterator is
+/// itself a `flat_map` (one written inside another's closure). Gathering stretches of base
+/// indices, as this used to, gathered every item of their inner iterators first: a search
+/// over such a triple loop filled memory and never returned.
 struct Stepped<J: ParallelIterator> {
-    iter: J,
-    /// The chain's state, until the flush.
-    state: Option<J::State>,
-    /// The first base index not gathered yet.
-    at: usize,
-    stretch: usize,
-    gathered: std::vec::IntoIter<J::Item>,
+    source: Source<J>,
+    gathered: VecDeque<J::Item>,
+    batch: usize,
+    /// False for an early exit's stepping: batches of one item.
+    grows: bool,
+    /// Items left before an early exit's stepping looks at the stop check.
+    left: usize,
 }
 
 impl<J: ParallelIterator> Stepped<J> {
     fn new(iter: J) -> Self {
-        let state = Some(iter.state());
+        // An early exit's (`stop.rs`) must see each item as soon as it is made: a batch that
+        // waits for its next item may wait for ever (an inner `filter` that keeps only its
+        // first item, of 10^9).
+        let watched = stop::watched();
         Stepped {
-            iter,
-            state,
-            at: 0,
-            stretch: FIRST_STRETCH,
-            gathered: Vec::new().into_iter(),
+            source: Source::new(iter),
+            gathered: VecDeque::new(),
+            batch: if watched { 1 } else { FIRST_BATCH },
+            grows: !watched,
+            left: stop::CHECK_EVERY,
         }
     }
 
-    /// Gathers the next stretch (or the flush); false once there is nothing left, or once
-    /// the early exit stepping through it has its answer (`stop.rs`).
+    /// Gathers the next batch; false once there is nothing left, or once the early exit
+    /// stepping through it has its answer (`stop.rs`).
     fn gather(&mut self) -> bool {
-        let len = self.iter.base_len();
-        let Some(state) = &mut self.state else {
-            return false;
-        };
         if stop::requested() {
-            self.state = None;
             return false;
         }
-        let items: Vec<J::Item> = if self.at < len && !self.iter.dry_from(self.at) {
-            let end = self.at + self.stretch.min(len - self.at);
-            // SAFETY: the chain asks for `0..len` in consecutive, disjoint stretches, each
-            // once, on the one state, as a loop's chain of pieces does; `iter` is ours.
-            let items = unsafe { self.iter.piece(state, self.at, end) }.collect();
-            self.at = end;
-            self.stretch = (self.stretch * 2).min(MAX_STRETCH);
-            items
-        } else {
-            let state = self.state.take().expect("the state until the flush");
-            self.iter.flush(state).collect()
-        };
-        self.gathered = items.into_iter();
-        true
+        let more = self.source.gather(&mut self.gathered, self.batch);
+        if self.grows {
+            self.batch = (self.batch * 2).min(MAX_BATCH);
+        }
+        more
     }
 
     fn next(&mut self) -> Option<J::Item> {
+        if !self.grows {
+            // One item at a time, straight from the piece (the flush's go through the
+            // buffer).
+            if let Some(item) = self.gathered.pop_front() {
+                return Some(item);
+            }
+            // A look at the stop check every `stop::CHECK_EVERY` items: they need not reach
+            // the early exit's own count (a `fold` before it takes them).
+            self.left -= 1;
+            if self.left == 0 {
+                self.left = stop::CHECK_EVERY;
+                if stop::requested() {
+                    return None;
+                }
+            }
+            return self.source.gather.next_item(&mut self.gathered);
+        }
         loop {
-            if let Some(item) = self.gathered.next() {
+            if let Some(item) = self.gathered.pop_front() {
                 return Some(item);
             }
             if !self.gather() {
@@ -338,18 +347,149 @@ impl<J: ParallelIterator> Stepped<J> {
         }
     }
 
-    /// Folds what is left: the gathered items, then the rest as one piece, then the flush.
+    /// Folds what is left: the gathered items, then the rest, a batch at a time.
     fn fold<B>(mut self, init: B, f: &mut impl FnMut(B, J::Item) -> B) -> B {
-        let mut acc = self.gathered.fold(init, &mut *f);
-        let Some(mut state) = self.state.take() else {
-            return acc;
-        };
-        let len = self.iter.base_len();
-        if self.at < len {
-            // SAFETY: as in `gather`: the rest of the chain, asked for once.
-            acc = unsafe { self.iter.piece(&mut state, self.at, len) }.fold(acc, &mut *f);
+        let mut acc = init;
+        loop {
+            acc = self.gathered.drain(..).fold(acc, &mut *f);
+            if !self.source.gather(&mut self.gathered, MAX_BATCH) {
+                return acc;
+            }
         }
-        self.iter.flush(state).fold(acc, f)
+    }
+}
+
+/// An inner iterator, its state, and its one piece over all of `0..base_len`, kept while a
+/// [`Stepped`] steps through them, then its flush.
+///
+/// The piece borrows the iterator and its state, so they live in a heap block of their own
+/// (`Parts`, from `Box::into_raw`), which nothing else touches while the piece lives; the
+/// piece lives in another (`Gather`'s box), with its lifetime erased. The piece is always
+/// dropped before the block is freed.
+struct Source<J: ParallelIterator> {
+    gather: Box<dyn Gather<J::Item>>,
+    /// Keeps the lifetimes of `J`, which the erased box outlives nothing of.
+    _iter: PhantomData<J>,
+}
+
+impl<J: ParallelIterator> Source<J> {
+    fn new(iter: J) -> Self {
+        let gather = Pieces::<J, J::Piece<'_>>::start(iter);
+        // SAFETY: only the trait object's lifetime bound changes, not its layout. What the
+        // box borrows is the `Parts` block it owns itself and, through `J`, what `J`
+        // borrows; `_iter` ties `Source` to `J`'s lifetimes, so the box is never used after
+        // anything it borrows ends.
+        let gather = unsafe {
+            std::mem::transmute::<Box<dyn Gather<J::Item> + '_>, Box<dyn Gather<J::Item>>>(gather)
+        };
+        Source {
+            gather,
+            _iter: PhantomData,
+        }
+    }
+
+    /// Moves up to `max` more items into `out`; false once there are none left.
+    fn gather(&mut self, out: &mut VecDeque<J::Item>, max: usize) -> bool {
+        self.gather.gather(out, max)
+    }
+}
+
+/// Gathering from a [`Source`], behind its box.
+trait Gather<T> {
+    /// Moves up to `max` more items into `out` (from the piece, then the flush); false once
+    /// there are none left.
+    fn gather(&mut self, out: &mut VecDeque<T>, max: usize) -> bool;
+
+    /// The next item: from the piece, or else the first of the flush, whose others go to
+    /// `out` (empty when called).
+    fn next_item(&mut self, out: &mut VecDeque<T>) -> Option<T>;
+}
+
+/// The heap block a [`Pieces`] piece borrows: the inner iterator and its state.
+type Parts<J> = (J, Option<<J as ParallelIterator>::State>);
+
+/// A [`Source`]'s piece `P` of `J`, and the `Parts` block it borrows.
+struct Pieces<J: ParallelIterator, P> {
+    /// Declared first: dropped (in `drop`) before `parts` is freed.
+    piece: Option<P>,
+    /// From `Box::into_raw`; null once freed (after the flush).
+    parts: *mut Parts<J>,
+}
+
+impl<'a, J: ParallelIterator + 'a> Pieces<J, J::Piece<'a>> {
+    fn start(iter: J) -> Box<dyn Gather<J::Item> + 'a> {
+        let len = iter.base_len();
+        let state = iter.state();
+        let parts = Box::into_raw(Box::new((iter, Some(state))));
+        // SAFETY: `parts` is a live block that only this `Pieces` reaches, and nothing
+        // reborrows it whole while the piece lives: the piece takes the iterator shared and
+        // the state unique, two disjoint fields, for as long as it lives (it is dropped
+        // before the block is freed, in `gather` or `drop`). `0..len` is the whole of the
+        // iterator, asked for once, on its one state.
+        let piece = unsafe {
+            let iter: &'a J = &(*parts).0;
+            let state: &'a mut J::State = (*parts).1.as_mut().expect("the state was just put");
+            iter.piece(state, 0, len)
+        };
+        Box::new(Pieces {
+            piece: Some(piece),
+            parts,
+        })
+    }
+}
+
+impl<J: ParallelIterator, P: Iterator<Item = J::Item>> Gather<J::Item> for Pieces<J, P> {
+    fn gather(&mut self, out: &mut VecDeque<J::Item>, max: usize) -> bool {
+        if let Some(piece) = &mut self.piece {
+            let before = out.len();
+            piece
+                .by_ref()
+                .take(max)
+                .for_each(|item| out.push_back(item));
+            if out.len() - before == max {
+                return true;
+            }
+            // Ran out: the borrow of the block ends here.
+            self.piece = None;
+            if out.len() > before {
+                return true;
+            }
+        }
+        if self.parts.is_null() {
+            return false;
+        }
+        // SAFETY: the piece is gone, so nothing borrows the block: it is ours again, once.
+        let (iter, state) = *unsafe { Box::from_raw(self.parts) };
+        self.parts = std::ptr::null_mut();
+        let before = out.len();
+        if let Some(state) = state {
+            out.extend(iter.flush(state));
+        }
+        out.len() > before
+    }
+
+    fn next_item(&mut self, out: &mut VecDeque<J::Item>) -> Option<J::Item> {
+        if let Some(piece) = &mut self.piece {
+            if let Some(item) = piece.next() {
+                return Some(item);
+            }
+            // Ran out: the borrow of the block ends here.
+            self.piece = None;
+        }
+        // The flush, if not taken yet: its first item, the others left in `out`.
+        self.gather(out, usize::MAX);
+        out.pop_front()
+    }
+}
+
+impl<J: ParallelIterator, P> Drop for Pieces<J, P> {
+    fn drop(&mut self) {
+        // The piece first: it borrows the block.
+        self.piece = None;
+        if !self.parts.is_null() {
+            // SAFETY: as at the flush: nothing borrows the block any more.
+            drop(unsafe { Box::from_raw(self.parts) });
+        }
     }
 }
 
@@ -368,10 +508,15 @@ where
                 return Some(item);
             }
             // Another inner iterator: not once the early exit stepping through this piece
-            // has its answer (`stop.rs`).
-            if stop::requested() {
-                self.front = None;
-                return None;
+            // has its answer (`stop.rs`), which it looks at every `INNER_CHECK_EVERY` (the
+            // items of those it starts go on to the early exit, which looks at its own).
+            self.left -= 1;
+            if self.left == 0 {
+                self.left = INNER_CHECK_EVERY;
+                if stop::requested() {
+                    self.front = None;
+                    return None;
+                }
             }
             let outer = self.outer.next()?;
             self.front = Some(Stepped::new((self.g)(outer).into_par_iter()));
