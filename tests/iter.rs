@@ -158,6 +158,28 @@ fn sizes_of_zero_panic_with_rayons_messages() {
     assert!(message(&|| drop(v.par_iter().by_uniform_blocks(0))).contains(block));
 }
 
+/// rayon's `octillion_flat`: 0..10^27 made of chained `flat_map`s over ranges of 10^9.
+fn octillion_flat() -> impl ParallelIterator<Item = u128> {
+    const G: u32 = 1_000_000_000;
+    (0..G)
+        .into_par_iter()
+        .with_max_len(1_000)
+        .map(|i| u64::from(i) * u64::from(G))
+        .flat_map(|i| {
+            (0..G)
+                .into_par_iter()
+                .with_max_len(1_000)
+                .map(move |j| i + u64::from(j))
+        })
+        .map(|i| u128::from(i) * u128::from(G))
+        .flat_map(|i| {
+            (0..G)
+                .into_par_iter()
+                .with_max_len(1_000)
+                .map(move |j| i + u128::from(j))
+        })
+}
+
 /// An early exit over `flat_map` steps through an inner iterator a stretch at a time and
 /// stops inside it: `find_first` gathered whole inner iterators, 100M items (800 MB) here,
 /// and rayon's `octillion_flat` tests (the shape below, 10^27 items) ran out of memory.
@@ -185,26 +207,7 @@ fn early_exits_over_flat_map_stop_inside_an_inner_iterator() {
         "{seen:?} items made"
     );
 
-    const G: u32 = 1_000_000_000;
-    let flat = || {
-        (0..G)
-            .into_par_iter()
-            .with_max_len(1_000)
-            .map(|i| u64::from(i) * u64::from(G))
-            .flat_map(|i| {
-                (0..G)
-                    .into_par_iter()
-                    .with_max_len(1_000)
-                    .map(move |j| i + u64::from(j))
-            })
-            .map(|i| u128::from(i) * u128::from(G))
-            .flat_map(|i| {
-                (0..G)
-                    .into_par_iter()
-                    .with_max_len(1_000)
-                    .map(move |j| i + u128::from(j))
-            })
-    };
+    let flat = octillion_flat;
     assert_eq!(pool.install(|| flat().find_first(|_| true)), Some(0));
     assert!(pool.install(|| flat().find_any(|&x| x % 7 == 3)).is_some());
     assert!(pool.install(|| flat().filter(|&x| x % 5 == 4).any(|_| true)));
@@ -221,26 +224,7 @@ fn early_exits_over_flat_map_stop_inside_an_inner_iterator() {
 )]
 fn searches_answered_elsewhere_stop_inside_nested_flat_maps_and_filters() {
     common::within("octillion searches", || {
-        const G: u32 = 1_000_000_000;
-        let flat = || {
-            (0..G)
-                .into_par_iter()
-                .with_max_len(1_000)
-                .map(|i| u64::from(i) * u64::from(G))
-                .flat_map(|i| {
-                    (0..G)
-                        .into_par_iter()
-                        .with_max_len(1_000)
-                        .map(move |j| i + u64::from(j))
-                })
-                .map(|i| u128::from(i) * u128::from(G))
-                .flat_map(|i| {
-                    (0..G)
-                        .into_par_iter()
-                        .with_max_len(1_000)
-                        .map(move |j| i + u128::from(j))
-                })
-        };
+        let flat = octillion_flat;
         let half = 10u128.pow(27) / 2;
         let pool = pool_of(2);
         let found = pool.install(|| flat().filter(|&x| x > half).find_any(|_| true));

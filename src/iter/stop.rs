@@ -1,8 +1,9 @@
 //! The stop check of the early exit whose piece this thread is running, for adaptors that
-//! hold items back from the consumer: a filter's rejects never reach it, and `flat_map`
-//! gathers its inner iterators a stretch at a time. Without it, a search whose
-//! answer another worker had found went on through every reject, or through a whole inner
-//! iterator (rayon's `filter_find_any_octillion_flat` ran for minutes).
+//! hold items back from the consumer: a filter's rejects never reach it, and the items of
+//! `flat_map`'s inner iterators may go into a `fold` before it, or come from none at all
+//! (empty inner iterators). Without it, a search whose answer another worker had found went
+//! on through every reject, or through a whole inner iterator (rayon's
+//! `filter_find_any_octillion_flat` ran for minutes).
 //!
 //! `Drive::run_piece` runs each piece of an iterator that has such an adaptor
 //! ([`ParallelIterator::CUTS_SHORT`](crate::iter::ParallelIterator)) inside [`scope`]: with
