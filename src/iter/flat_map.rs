@@ -284,48 +284,34 @@ const MAX_BATCH: usize = 4096;
 struct Stepped<J: ParallelIterator> {
     source: Source<J>,
     gathered: VecDeque<J::Item>,
+    /// An early exit's stepping (`stop::watched` when made): one item at a time.
+    watched: bool,
+    /// Otherwise, the size of the next batch.
     batch: usize,
-    /// False for an early exit's stepping: batches of one item.
-    grows: bool,
     /// Items left before an early exit's stepping looks at the stop check.
     left: usize,
 }
 
 impl<J: ParallelIterator> Stepped<J> {
     fn new(iter: J) -> Self {
-        // An early exit's (`stop.rs`) must see each item as soon as it is made: a batch that
-        // waits for its next item may wait for ever (an inner `filter` that keeps only its
-        // first item, of 10^9).
-        let watched = stop::watched();
         Stepped {
             source: Source::new(iter),
             gathered: VecDeque::new(),
-            batch: if watched { 1 } else { FIRST_BATCH },
-            grows: !watched,
+            // An early exit (`stop.rs`) must see each item as soon as it is made: a batch
+            // that waits for its next item may wait for ever (an inner `filter` that keeps
+            // only its first item, of 10^9).
+            watched: stop::watched(),
+            batch: FIRST_BATCH,
             left: stop::CHECK_EVERY,
         }
     }
 
-    /// Gathers the next batch; false once there is nothing left, or once the early exit
-    /// stepping through it has its answer (`stop.rs`).
-    fn gather(&mut self) -> bool {
-        if stop::requested() {
-            return false;
-        }
-        let more = self.source.gather(&mut self.gathered, self.batch);
-        if self.grows {
-            self.batch = (self.batch * 2).min(MAX_BATCH);
-        }
-        more
-    }
-
     fn next(&mut self) -> Option<J::Item> {
-        if !self.grows {
-            // One item at a time, straight from the piece (the flush's go through the
-            // buffer).
-            if let Some(item) = self.gathered.pop_front() {
-                return Some(item);
-            }
+        // The flush's items, and a batch's, wait in the buffer.
+        if let Some(item) = self.gathered.pop_front() {
+            return Some(item);
+        }
+        if self.watched {
             // A look at the stop check every `stop::CHECK_EVERY` items: they need not reach
             // the early exit's own count (a `fold` before it takes them).
             self.left -= 1;
@@ -337,14 +323,11 @@ impl<J: ParallelIterator> Stepped<J> {
             }
             return self.source.gather.next_item(&mut self.gathered);
         }
-        loop {
-            if let Some(item) = self.gathered.pop_front() {
-                return Some(item);
-            }
-            if !self.gather() {
-                return None;
-            }
+        if !self.source.gather(&mut self.gathered, self.batch) {
+            return None;
         }
+        self.batch = (self.batch * 2).min(MAX_BATCH);
+        self.gathered.pop_front()
     }
 
     /// Folds what is left: the gathered items, then the rest, a batch at a time.
