@@ -302,6 +302,40 @@ fn a_fold_before_a_search_stops_inside_an_inner_iterator_answered_elsewhere() {
     });
 }
 
+/// A `fold` before a search, where every piece is endless: the fold hands its accumulator
+/// on inside the piece, so the search sees one (rayon's `fold_find_any_octillion_flat`;
+/// the fold handed it on only when its piece ended, which it never did). Between the
+/// accumulators it hands on, every item is folded exactly once.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "10^27 items: the search must stop, which takes real threads"
+)]
+fn a_fold_before_a_search_hands_on_accumulators_inside_an_endless_piece() {
+    common::within("fold then search over octillion_flat", || {
+        let flat = octillion_flat;
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            let x = pool.install(|| flat().fold(|| (), |_, _| ()).find_any(|_| true));
+            assert!(x.is_some());
+            let x = pool.install(|| flat().fold(|| 0u64, |n, _| n + 1).find_first(|_| true));
+            assert!(x.is_some_and(|n| n > 0));
+            // The accumulators cover consecutive items: the second starts where the first
+            // ends.
+            let span = || {
+                flat()
+                    .fold(|| (u128::MAX, 0u128), |(first, n), x| (first.min(x), n + 1))
+                    .map(|(first, n)| (first, first + n))
+            };
+            let one = pool.install(|| span().find_first(|_| true));
+            let two = pool.install(|| span().find_first(|&(first, _)| first > 0));
+            let (one, two) = (one.expect("an accumulator"), two.expect("a second one"));
+            assert_eq!(one.0, 0);
+            assert_eq!(two.0, one.1, "{one:?} then {two:?}");
+        }
+    });
+}
+
 /// Loops nested in a search's predicate run whole, also once the search has its answer:
 /// the stop check that cuts the search's own pieces short is not theirs.
 #[test]

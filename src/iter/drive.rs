@@ -152,7 +152,7 @@ impl Config {
         self.max_len.max(self.min_len).max(1)
     }
 
-    fn min_len(&self) -> usize {
+    pub(crate) fn min_len(&self) -> usize {
         self.min_len.max(1)
     }
 

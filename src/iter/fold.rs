@@ -3,6 +3,15 @@
 //! A piece of a `Fold` yields no items: it folds its base items into the chain's
 //! accumulator. The accumulator comes out when the chain ends, as the chain's one item
 //! (the flush), so the terminal sees one item per chain, in order.
+//!
+//! Except before an early exit, in a piece that can run on unbounded (its base cuts pieces
+//! short, `stop.rs`: a `flat_map` of endless inner iterators): there a piece hands on its
+//! accumulator as an item after [`FIRST_HAND_ON`] items, then after twice as many each
+//! time, up to [`MAX_HAND_ON`], and starts a fresh one. Otherwise a search saw nothing until
+//! the piece ended, and a piece of 10^18 items never does (rayon's
+//! `fold_find_any_octillion_flat`). How many accumulators a fold makes is unspecified, as
+//! in rayon; each still covers consecutive items, in order. Not with `with_min_len` above
+//! 1, which promises accumulators of at least that many base indices.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -10,6 +19,13 @@ use std::marker::PhantomData;
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
+use crate::iter::stop;
+
+/// How many items a [`FoldPiece`] before an early exit folds before it first hands its
+/// accumulator on.
+const FIRST_HAND_ON: usize = stop::CHECK_EVERY;
+/// The most items it folds between two accumulators it hands on.
+const MAX_HAND_ON: usize = 1 << 16;
 
 /// The parallel iterator of [`ParallelIterator::fold`]: one accumulator per run of
 /// consecutive items a worker runs. `T` is the accumulator's type (rayon's `Fold` has no
@@ -99,12 +115,15 @@ where
         end: usize,
     ) -> Self::Piece<'p> {
         let (base, acc) = state;
+        // An early exit's piece (`stop.rs`) that may run on unbounded: hand accumulators on.
+        let hand_on = I::CUTS_SHORT && stop::watched() && self.config().min_len() == 1;
         FoldPiece {
             // SAFETY: forwarded: the caller's promise is the one the base needs.
             items: unsafe { self.base.piece(base, start, end) },
             acc,
             identity: &self.identity,
             fold: &self.fold,
+            hand_on: if hand_on { FIRST_HAND_ON } else { 0 },
         }
     }
 
@@ -133,13 +152,16 @@ where
 }
 
 /// A piece of a [`Fold`]: folds its items into the chain's accumulator on the first call
-/// to `next`, and yields nothing.
+/// to `next`, and yields nothing; or, before an early exit, hands the accumulator on every
+/// `hand_on` items (see the module docs).
 #[doc(hidden)]
 pub struct FoldPiece<'p, P, T, ID, F> {
     items: P,
     acc: &'p mut Option<T>,
     identity: &'p ID,
     fold: &'p F,
+    /// How many items to fold before the next accumulator is handed on (0: never).
+    hand_on: usize,
 }
 
 impl<P: fmt::Debug, T, ID, F> fmt::Debug for FoldPiece<'_, P, T, ID, F> {
@@ -147,6 +169,35 @@ impl<P: fmt::Debug, T, ID, F> fmt::Debug for FoldPiece<'_, P, T, ID, F> {
         f.debug_struct("FoldPiece")
             .field("items", &self.items)
             .finish_non_exhaustive()
+    }
+}
+
+impl<P, T, ID, F> FoldPiece<'_, P, T, ID, F>
+where
+    P: Iterator,
+    ID: Fn() -> T,
+    F: Fn(T, P::Item) -> T,
+{
+    /// Folds up to `hand_on` items: hands the accumulator on if they were all there (and
+    /// doubles `hand_on`), else leaves it in the chain's state for the flush.
+    #[cold]
+    fn next_handed_on(&mut self) -> Option<T> {
+        let first = self.items.next()?;
+        let acc = (self.fold)(self.acc.take().unwrap_or_else(self.identity), first);
+        let mut folded = 1;
+        let acc = self
+            .items
+            .by_ref()
+            .take(self.hand_on - 1)
+            .inspect(|_| folded += 1)
+            .fold(acc, self.fold);
+        if folded < self.hand_on {
+            // The piece ran out: the accumulator goes on with the chain.
+            *self.acc = Some(acc);
+            return None;
+        }
+        self.hand_on = (self.hand_on * 2).min(MAX_HAND_ON);
+        Some(acc)
     }
 }
 
@@ -160,6 +211,9 @@ where
 
     #[inline]
     fn next(&mut self) -> Option<T> {
+        if self.hand_on > 0 {
+            return self.next_handed_on();
+        }
         if let Some(first) = self.items.next() {
             let acc = (self.fold)(self.acc.take().unwrap_or_else(self.identity), first);
             *self.acc = Some(self.items.by_ref().fold(acc, self.fold));

@@ -419,6 +419,11 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// [`reduce`](Self::reduce), [`sum`](Self::sum) or [`collect`](Self::collect).
     ///
     /// [`with_max_len`](Self::with_max_len) caps the items one accumulator covers.
+    /// Before an early exit (`find_*`, `any`, `try_for_each`...) there are more: one per
+    /// piece, and after a `filter`, `filter_map`, `flat_map` or `flatten` (whose pieces can
+    /// run on without end) one every 512 to 65,536 items inside a piece, so that the search
+    /// sees one, unless [`with_min_len`](Self::with_min_len) is above 1. How many there are
+    /// is unspecified, as in rayon: do not count on it.
     ///
     /// # Examples
     ///
