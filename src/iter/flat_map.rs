@@ -7,8 +7,9 @@
 //! iterator's, as with `flat_map_iter`; a few outer items with long inner iterators keep
 //! only as many workers busy as there are outer items. Folding a piece (what `sum`,
 //! `for_each`, `collect` and `fold` do) streams each inner iterator's items; stepping it
-//! item by item (`next`, as `find_first` does) keeps one piece of it across calls (see
-//! `Stepped`).
+//! item by item (`next`, as `find_first` and `Vec::extend` do) makes each item of an
+//! indexed inner iterator with a piece of its own, and keeps one piece of any other across
+//! calls (see `Stepped`).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -272,8 +273,117 @@ const FIRST_BATCH: usize = 16;
 const MAX_BATCH: usize = 4096;
 
 /// An inner iterator stepped item by item (what `next`, and so `find_first`, `any`,
-/// `try_for_each` and the other early exits, do). It runs as one piece over all its base
-/// indices, then its `flush`, kept across calls of `next` (`Source`). For an early exit
+/// `try_for_each` and the other early exits, and `Vec::extend` do).
+///
+/// An indexed one (`ParallelIterator::INDEXED`: one item per base index) makes each item
+/// with a piece of one base index of its own, on the iterator's one state, kept inline:
+/// nothing is allocated, and an item is made only when asked for. Any other runs as one
+/// piece kept across calls ([`Lazy`]): it may hold any number of items per base index (an
+/// inner `flat_map` or `filter`), so a piece over a stretch of base indices could make
+/// any number of items before the first is seen.
+enum Stepped<J: ParallelIterator> {
+    Indexed(ByIndex<J>),
+    Lazy(Lazy<J>),
+}
+
+impl<J: ParallelIterator> Stepped<J> {
+    #[inline]
+    fn new(iter: J) -> Self {
+        if J::INDEXED {
+            Stepped::Indexed(ByIndex::new(iter))
+        } else {
+            Stepped::Lazy(Lazy::new(iter))
+        }
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<J::Item> {
+        match self {
+            Stepped::Indexed(by_index) => by_index.next(),
+            Stepped::Lazy(lazy) => lazy.next(),
+        }
+    }
+
+    /// Folds what is left.
+    fn fold<B>(self, init: B, f: &mut impl FnMut(B, J::Item) -> B) -> B {
+        match self {
+            Stepped::Indexed(by_index) => by_index.fold(init, f),
+            Stepped::Lazy(lazy) => lazy.fold(init, f),
+        }
+    }
+}
+
+/// An indexed inner iterator stepped one base index (one item) at a time.
+struct ByIndex<J: ParallelIterator> {
+    iter: J,
+    /// Taken by the flush, once every item is made.
+    state: Option<J::State>,
+    /// The next base index.
+    at: usize,
+    len: usize,
+    /// Items left before an early exit's stepping looks at the stop check (`usize::MAX`
+    /// for any other).
+    left: usize,
+}
+
+impl<J: ParallelIterator> ByIndex<J> {
+    #[inline]
+    fn new(iter: J) -> Self {
+        ByIndex {
+            len: iter.base_len(),
+            state: Some(iter.state()),
+            iter,
+            at: 0,
+            left: if stop::watched() {
+                stop::CHECK_EVERY
+            } else {
+                usize::MAX
+            },
+        }
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<J::Item> {
+        if self.at == self.len {
+            self.finish();
+            return None;
+        }
+        // A look at the stop check every `stop::CHECK_EVERY` items: they need not reach
+        // the early exit's own count (a `fold` before it takes them).
+        self.left -= 1;
+        if self.left == 0 {
+            self.left = stop::CHECK_EVERY;
+            if stop::requested() {
+                return None;
+            }
+        }
+        let state = self.state.as_mut()?;
+        let at = self.at;
+        self.at += 1;
+        // SAFETY: `at < len`, and each base index is asked for once: `at` only grows.
+        unsafe { self.iter.piece(state, at, at + 1) }.next()
+    }
+
+    /// The flush of an indexed iterator holds no items; it ends the state.
+    #[inline]
+    fn finish(&mut self) {
+        if let Some(state) = self.state.take() {
+            self.iter.flush(state).for_each(drop);
+        }
+    }
+
+    fn fold<B>(mut self, init: B, f: &mut impl FnMut(B, J::Item) -> B) -> B {
+        let Some(mut state) = self.state.take() else {
+            return init;
+        };
+        // SAFETY: `at..len` are the base indices not asked for yet.
+        let acc = unsafe { self.iter.piece(&mut state, self.at, self.len) }.fold(init, &mut *f);
+        self.iter.flush(state).fold(acc, f)
+    }
+}
+
+/// A (not indexed) inner iterator stepped item by item. It runs as one piece over all its
+/// base indices, then its `flush`, kept across calls of `next` (`Source`). For an early exit
 /// (`stop.rs`) each item goes on as soon as the piece makes it: a batch that waited for its
 /// next item could wait for ever (an inner `filter` keeping only its first item of 10^9).
 /// Otherwise (a `collect`) it gathers batches of growing length (16 to 4,096 items). So
@@ -281,7 +391,7 @@ const MAX_BATCH: usize = 4096;
 /// itself a `flat_map` (one written inside another's closure). Gathering stretches of base
 /// indices, as this used to, gathered every item of their inner iterators first: a search
 /// over such a triple loop filled memory and never returned.
-struct Stepped<J: ParallelIterator> {
+struct Lazy<J: ParallelIterator> {
     source: Source<J>,
     gathered: VecDeque<J::Item>,
     /// An early exit's stepping (`stop::watched` when made): one item at a time.
@@ -292,9 +402,9 @@ struct Stepped<J: ParallelIterator> {
     left: usize,
 }
 
-impl<J: ParallelIterator> Stepped<J> {
+impl<J: ParallelIterator> Lazy<J> {
     fn new(iter: J) -> Self {
-        Stepped {
+        Lazy {
             source: Source::new(iter),
             gathered: VecDeque::new(),
             // An early exit (`stop.rs`) must see each item as soon as it is made: a batch
