@@ -302,6 +302,44 @@ fn a_fold_before_a_search_stops_inside_an_inner_iterator_answered_elsewhere() {
     });
 }
 
+/// Searches over a range of 2^63 items whose answer lies far from the start (rayon's
+/// `octillion` tests, on a range a `usize` can count). The loop ran such a range as
+/// segments of 2^32 items, one after the other: a search reached the far half only after
+/// 2^30 segments, and `find_last`'s first block from the end was 2^57 items long.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "2^63 items: the search must stop, which takes real threads"
+)]
+fn searches_over_a_huge_range_reach_its_far_end_at_once() {
+    common::within("searches over 0..2^63", || {
+        let n = u64::MAX / 2;
+        let pool = pool_of(2);
+        let found = pool.install(|| (0..n).into_par_iter().find_any(|&x| x > n / 2));
+        assert!(found.is_some_and(|x| x > n / 2));
+        let found = pool.install(|| {
+            (0..n)
+                .into_par_iter()
+                .filter(|&x| x > n / 2)
+                .find_any(|_| true)
+        });
+        assert!(found.is_some_and(|x| x > n / 2));
+        assert_eq!(
+            pool.install(|| (0..n).into_par_iter().find_last(|_| true)),
+            Some(n - 1)
+        );
+        assert_eq!(
+            pool.install(|| (0..=n).into_par_iter().position_last(|_| true)),
+            Some(n as usize)
+        );
+        assert_eq!(
+            pool.install(|| (0..n).into_par_iter().find_first(|_| true)),
+            Some(0)
+        );
+        assert!(pool.install(|| (0..n).into_par_iter().any(|x| x > n / 2)));
+    });
+}
+
 /// A `fold` before a search, where every piece is endless: the fold hands its accumulator
 /// on inside the piece, so the search sees one (rayon's `fold_find_any_octillion_flat`;
 /// the fold handed it on only when its piece ended, which it never did). Between the

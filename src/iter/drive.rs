@@ -462,16 +462,20 @@ where
 
 /// The shortest first block of [`drive_back`]: a loop over fewer base indices runs as one.
 const FIRST_BLOCK: usize = 1 << 14;
+/// The longest first block of [`drive_back`]: 1/64 of `0..2^63` was a loop of 2^57 items,
+/// whose last item the search took for ever to reach.
+const MAX_FIRST_BLOCK: usize = 1 << 20;
 
 /// Runs `iter` into `consumer` in blocks from the end, each block a loop of its own, until
 /// `found` holds for a block's result (which is returned; else the first block's).
 ///
 /// For the `_last` searches: a loop hands each worker its pieces in increasing order, so a
 /// single loop reaches the last items only at its end, after most of the others. The last
-/// block is the longer of [`FIRST_BLOCK`] and 1/64 of the indices, and each next block is
-/// as long as all the blocks before it: a match at distance `d` from the end is found after
-/// about `max(2 * d, first block)` items, and a search that finds nothing runs at most 8
-/// loops. Block bounds are multiples of `with_min_len`, so each piece still covers at
+/// block is 1/64 of the indices, but at least [`FIRST_BLOCK`] and at most
+/// [`MAX_FIRST_BLOCK`], and each next block is as long as all the blocks before it: a match
+/// at distance `d` from the end is found after about `max(2 * d, first block)` items, and a
+/// search that finds nothing runs at most 8 loops up to 2^26 indices (one more for each
+/// doubling beyond). Block bounds are multiples of `with_min_len`, so each piece still covers at
 /// least `min_len` indices, except the last piece of a block.
 pub(crate) fn drive_back<I, C>(iter: &I, consumer: &C, found: impl Fn(&C::Acc) -> bool) -> C::Acc
 where
@@ -480,7 +484,7 @@ where
 {
     let len = iter.base_len();
     let min_len = iter.config().min_len();
-    let first = (len / 64).max(FIRST_BLOCK);
+    let first = (len / 64).clamp(FIRST_BLOCK, MAX_FIRST_BLOCK);
     let mut end = len;
     loop {
         let ran = len - end;

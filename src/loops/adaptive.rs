@@ -69,17 +69,42 @@ where
     B: Body<S>,
 {
     let groups = Groups::new(lp.len(), min_len);
-    let mut acc = lp.identity();
-    let mut start = 0;
-    // A `Stealable` holds at most `MAX_LEN` groups: longer loops run in segments. A loop
-    // that stopped (a panic, an early exit) skips the segments left: over `0..u64::MAX`
-    // there are 2^32 of them, and going through each took minutes.
-    while start < groups.count && !lp.stopped_from(groups.first_item(start)) {
-        let end = groups.count.min(start + stealable::MAX_LEN);
-        acc = piece(worker, lp, groups, start, end, acc);
-        start = end;
+    halves(worker, lp, groups, 0, groups.count, lp.identity())
+}
+
+/// Folds groups `start..end` into `acc`. A `Stealable` holds at most `MAX_LEN` groups: a
+/// longer range is cut in halves up front, the upper one offered to idle workers at once
+/// (as rayon splits), down to pieces a `Stealable` holds. So a thief starts on the far
+/// half of a huge loop at once: run as segments one after the other, a search over
+/// `0..2^63` whose answers all lay in the upper half went through 2^30 segments first.
+/// A half above where the loop stopped (a panic, an early exit) is left at once.
+fn halves<S, B>(
+    worker: &WorkerThread,
+    lp: &Loop<'_, S, B>,
+    groups: Groups,
+    start: usize,
+    end: usize,
+    acc: B::Acc,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    if end - start <= stealable::MAX_LEN {
+        return piece(worker, lp, groups, start, end, acc);
     }
-    acc
+    if lp.stopped_from(groups.first_item(start)) {
+        return acc;
+    }
+    let mid = start + (end - start) / 2;
+    let (left, right) = join_now(
+        worker,
+        // A loop this long is worth a wake-up.
+        Announce::Now,
+        |w| halves(w, lp, groups, start, mid, acc),
+        |w| halves(w, lp, groups, mid, end, lp.identity()),
+    );
+    lp.reduce(left, right)
 }
 
 /// The loop's items `0..len` as `count` groups of `size` items (the last one shorter if
