@@ -528,14 +528,70 @@ fn ranges_of_untyped_literals() {
     });
 }
 
+/// A range of up to 64-bit integers is indexed, so it may not hold more than `usize::MAX`
+/// items; a range of `u128` or `i128` is not indexed, and may (`long_ranges_...` below).
 #[test]
 fn ranges_longer_than_usize_max_panic_before_running() {
     quiet_expected_panics();
     let r = catch_unwind(|| (0..=u64::MAX).into_par_iter().count());
     let payload = r.expect_err("too long a range");
     assert!(payload_str(&*payload).contains("usize::MAX"));
-    let r = catch_unwind(|| (i128::MIN..i128::MAX).into_par_iter().count());
+    let r = catch_unwind(|| (i64::MIN..=i64::MAX).into_par_iter().count());
     assert!(r.is_err());
+}
+
+/// rayon's `octillion` searches over ranges of `u128` with more than `usize::MAX` items
+/// (they panicked: a range had to fit a `usize`), and the same over `i128` ranges that span
+/// the whole type. Each base index of such a range holds a run of items.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "10^27 items: the search must stop, which takes real threads"
+)]
+fn long_ranges_of_u128_and_i128_are_searched_as_rayon_does() {
+    common::within("octillion searches", || {
+        const OCTILLION: u128 = 1_000_000_000_000_000_000_000_000_000;
+        let octillion = || (0..OCTILLION).into_par_iter();
+        let inclusive = || (0..=OCTILLION).into_par_iter();
+        let pool = pool_of(2);
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            assert_eq!(pool.install(|| octillion().find_first(|_| true)), Some(0));
+            assert_eq!(pool.install(|| inclusive().find_first(|_| true)), Some(0));
+        }
+        let found = pool.install(|| octillion().find_last(|_| true));
+        assert_eq!(found, Some(OCTILLION - 1));
+        let found = pool.install(|| inclusive().find_last(|_| true));
+        assert_eq!(found, Some(OCTILLION));
+        let found = pool.install(|| octillion().find_any(|x| *x > OCTILLION / 2));
+        assert!(found.is_some_and(|x| x > OCTILLION / 2));
+        let found = pool.install(|| {
+            octillion()
+                .filter(|x| *x > OCTILLION / 2)
+                .find_any(|_| true)
+        });
+        assert!(found.is_some_and(|x| x > OCTILLION / 2));
+        // The whole of each type: the first and last items, and one near the middle.
+        let all = || (i128::MIN..=i128::MAX).into_par_iter();
+        assert_eq!(pool.install(|| all().find_first(|_| true)), Some(i128::MIN));
+        assert_eq!(pool.install(|| all().find_last(|_| true)), Some(i128::MAX));
+        assert!(pool.install(|| all().any(|x| x > 0)));
+        let all = || (0..=u128::MAX).into_par_iter();
+        assert_eq!(pool.install(|| all().find_last(|_| true)), Some(u128::MAX));
+    });
+}
+
+/// A range of `u128` or `i128` short enough for a `usize` yields each item once, in order,
+/// one per base index, under any cut of its pieces.
+#[test]
+fn short_ranges_of_u128_and_i128_yield_every_item_once_in_order() {
+    let pool = pool_of(2);
+    let short: Vec<i128> = pool.install(|| (-5..5i128).into_par_iter().collect());
+    assert_eq!(short, (-5..5).collect::<Vec<_>>());
+    let sum: u128 = pool.install(|| (1..=1000u128).into_par_iter().with_max_len(7).sum());
+    assert_eq!(sum, 500_500);
+    let top: Vec<u128> = pool.install(|| ((u128::MAX - 9)..=u128::MAX).into_par_iter().collect());
+    assert_eq!(top, ((u128::MAX - 9)..=u128::MAX).collect::<Vec<_>>());
 }
 
 #[test]

@@ -9,8 +9,9 @@ use crate::iter::ParallelIterator;
 /// (`&[T]`, `&mut [T]`, `&Vec<T>`, `&mut Vec<T>`, `&[T; N]`, `&mut [T; N]`), and `Vec<T>`,
 /// `[T; N]` and `Box<[T]>` by value (the items are moved out).
 ///
-/// A range may hold at most `usize::MAX` items: `into_par_iter` on a longer one
-/// (`0..=u64::MAX` on a 64-bit target) panics, as the loop functions do.
+/// A range of up to 64-bit integers may hold at most `usize::MAX` items: `into_par_iter`
+/// on a longer one (`0..=u64::MAX` on a 64-bit target) panics, as the loop functions do.
+/// A range of `u128` or `i128` may hold any number, and is not indexed (as in rayon).
 ///
 /// # Examples
 ///

@@ -34,6 +34,7 @@ mod interleave;
 mod intersperse;
 mod into;
 mod iter_chunks;
+mod long_range;
 mod map;
 mod map_init;
 mod multizip;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::{Range, RangeInclusive};
 
 use crate::iter::drive::Config;
+use crate::iter::long_range;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 use crate::loops::LoopSource;
@@ -13,6 +14,11 @@ use crate::loops::LoopSource;
 /// The parallel iterator over a range (`Iter<Range<u32>>`, items are the integers), a
 /// shared slice (`Iter<&[T]>`, items `&T`) or a mutable slice (`Iter<&mut [T]>`, items
 /// `&mut T`): what `into_par_iter()`, `par_iter()` and `par_iter_mut()` return for them.
+///
+/// Indexed, except over a range of `u128` or `i128`, which is not (as in rayon) and may
+/// hold more than `usize::MAX` items. The loop over such a longer range numbers runs of
+/// items, about `len / usize::MAX` each, rather than items: a piece is never shorter than
+/// a run, and `find_last` walks the last run forward.
 ///
 /// # Examples
 ///
@@ -24,10 +30,18 @@ use crate::loops::LoopSource;
 /// let v = [1, 2, 3];
 /// let it: brigade::iter::Iter<&[i32]> = v.par_iter();
 /// assert_eq!(it.sum::<i32>(), 6);
+///
+/// // 10^27 items: more than a `usize` counts.
+/// let it: brigade::iter::Iter<std::ops::Range<u128>> = (0..10u128.pow(27)).into_par_iter();
+/// assert_eq!(it.find_first(|&x| x > 5), Some(6));
 /// ```
 pub struct Iter<S: LoopSource> {
     raw: S::Raw,
+    /// The number of base indices: of items, but for a range of `u128` or `i128` longer than
+    /// `usize::MAX` (`long_range.rs`).
     len: usize,
+    /// For a range of `u128` or `i128`: the offset of its last item (0 if empty).
+    last: u128,
 }
 
 /// A copy of the source's view: only for sources that can be shared (`Clone`), so never for
@@ -37,6 +51,7 @@ impl<S: LoopSource + Clone> Clone for Iter<S> {
         Iter {
             raw: self.raw,
             len: self.len,
+            last: self.last,
         }
     }
 }
@@ -44,17 +59,47 @@ impl<S: LoopSource + Clone> Clone for Iter<S> {
 impl<S: LoopSource> Iter<S> {
     /// # Panics
     ///
-    /// If `source` has more than `usize::MAX` items.
+    /// If `source` has more than `usize::MAX` items, unless it is a range of `u128` or
+    /// `i128` (`long_range.rs`).
     fn new(source: S) -> Self {
-        let Some(len) = source.checked_len() else {
-            too_long()
+        let last = source.long_last();
+        let len = match (source.checked_len(), last) {
+            (Some(len), _) => len,
+            (None, Some(last)) => long_range::base_len(last),
+            (None, None) => too_long(),
         };
         Iter {
             raw: source.into_raw(),
             len,
+            last: last.unwrap_or(0),
         }
     }
+
+    /// The source's first item (for a range), the number of base indices, and the offset
+    /// of the last item (for a range of `u128` or `i128`).
+    pub(super) fn parts(&self) -> (S::Raw, usize, u128) {
+        (self.raw, self.len, self.last)
+    }
 }
+
+/// The sources whose every item has a `usize` index, so that [`Iter`] over them is an
+/// indexed iterator: every [`LoopSource`] but the ranges of `u128` and `i128`, whose
+/// iterator is not indexed (as in rayon) and may hold more items (`long_range.rs`).
+#[doc(hidden)]
+pub trait IndexedSource: LoopSource {}
+
+macro_rules! indexed_source {
+    ($($t:ty),*) => {$(
+        impl IndexedSource for Range<$t> {}
+        impl IndexedSource for RangeInclusive<$t> {}
+    )*};
+}
+
+indexed_source!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, char);
+impl<T: Sync> IndexedSource for &[T] {}
+impl<T: Send> IndexedSource for &mut [T] {}
+impl<T: Sync> IndexedSource for &Vec<T> {}
+impl<T: Send> IndexedSource for &mut Vec<T> {}
 
 #[cold]
 #[inline(never)]
@@ -77,7 +122,7 @@ impl<S: LoopSource> Sealed for Iter<S> {}
 
 impl<S> ParallelIterator for Iter<S>
 where
-    S: LoopSource,
+    S: IndexedSource,
     S::Item: Send,
 {
     type Item = S::Item;
@@ -129,7 +174,7 @@ where
 
 impl<S> IndexedParallelIterator for Iter<S>
 where
-    S: LoopSource,
+    S: IndexedSource,
     S::Item: Send,
 {
     type RevPiece<'p>
@@ -154,6 +199,7 @@ where
 impl<T: Send> IntoParallelIterator for Range<T>
 where
     Range<T>: LoopSource<Item = T>,
+    Iter<Range<T>>: ParallelIterator<Item = T>,
 {
     type Iter = Iter<Range<T>>;
     type Item = T;
@@ -167,6 +213,7 @@ where
 impl<T: Send> IntoParallelIterator for RangeInclusive<T>
 where
     RangeInclusive<T>: LoopSource<Item = T>,
+    Iter<RangeInclusive<T>>: ParallelIterator<Item = T>,
 {
     type Iter = Iter<RangeInclusive<T>>;
     type Item = T;

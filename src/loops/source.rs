@@ -83,6 +83,16 @@ pub trait LoopSource: sealed::Sealed + Send + Sized {
     #[doc(hidden)]
     fn checked_len(&self) -> Option<usize>;
 
+    /// For a non-empty range of `u128` or `i128`, the offset of its last item from its
+    /// first, which may not fit a `usize`; `None` for any other source. (A parallel
+    /// iterator over such a range may hold more than `usize::MAX` items:
+    /// `iter/long_range.rs`.)
+    #[doc(hidden)]
+    #[inline]
+    fn long_last(&self) -> Option<u128> {
+        None
+    }
+
     /// True if there are no items.
     fn is_empty(&self) -> bool {
         self.item_count() == 0
@@ -124,6 +134,12 @@ macro_rules! range_source {
             }
 
             #[inline]
+            fn long_last(&self) -> Option<u128> {
+                (<$t>::BITS == 128 && self.start < self.end)
+                    .then(|| self.end.abs_diff(self.start) as u128 - 1)
+            }
+
+            #[inline]
             fn into_raw(self) -> $t {
                 self.start
             }
@@ -158,6 +174,12 @@ macro_rules! range_source {
                 usize::try_from(self.end().abs_diff(*self.start()))
                     .ok()?
                     .checked_add(1)
+            }
+
+            #[inline]
+            fn long_last(&self) -> Option<u128> {
+                (<$t>::BITS == 128 && !self.is_empty())
+                    .then(|| self.end().abs_diff(*self.start()) as u128)
             }
 
             #[inline]
