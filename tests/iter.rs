@@ -374,6 +374,55 @@ fn a_fold_before_a_search_hands_on_accumulators_inside_an_endless_piece() {
     });
 }
 
+/// The accumulators a `fold` hands on inside its pieces before an early exit (`all` that
+/// never stops, so it sees every one) cover every item exactly once, in order: through a
+/// `flat_map` of inner iterators of many lengths, a `filter`, and `with_max_len`.
+#[test]
+fn accumulators_handed_on_inside_pieces_cover_every_item_once() {
+    let outer = if cfg!(miri) { 12u64 } else { 300 };
+    let len = |i: u64| (i * 37) % 3_000;
+    let inner = move |i: u64| (0..len(i)).into_par_iter().map(move |j| i * 10_000 + j);
+    let want: Vec<u64> = (0..outer)
+        .flat_map(|i| (0..len(i)).map(move |j| i * 10_000 + j))
+        .collect();
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for max_len in [usize::MAX, 1, 7] {
+            let runs = std::sync::Mutex::new(Vec::new());
+            let all = pool.install(|| {
+                (0..outer)
+                    .into_par_iter()
+                    .with_max_len(max_len)
+                    .flat_map(inner)
+                    .fold(Vec::new, |mut run, x| {
+                        run.push(x);
+                        run
+                    })
+                    .all(|run| {
+                        runs.lock().unwrap().push(run);
+                        true
+                    })
+            });
+            assert!(all);
+            let mut runs = runs.into_inner().unwrap();
+            runs.sort_by_key(|run| run.first().copied());
+            assert_eq!(runs.concat(), want, "{threads} threads, max_len {max_len}");
+            // Also through a filter, with a search answered by the last accumulator.
+            let last = *want.iter().filter(|&&x| x % 3 == 0).max().unwrap();
+            let found = pool.install(|| {
+                (0..outer)
+                    .into_par_iter()
+                    .with_max_len(max_len)
+                    .flat_map(inner)
+                    .filter(|&x| x % 3 == 0)
+                    .fold(|| 0u64, |m, x| m.max(x))
+                    .any(|m| m == last)
+            });
+            assert!(found);
+        }
+    }
+}
+
 /// Loops nested in a search's predicate run whole, also once the search has its answer:
 /// the stop check that cuts the search's own pieces short is not theirs.
 #[test]
