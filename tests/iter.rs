@@ -340,6 +340,60 @@ fn searches_over_a_huge_range_reach_its_far_end_at_once() {
     });
 }
 
+/// A search whose only answer lies in a `chain`'s second side, after a first side that is
+/// endless (or 2^62 long) and holds no answer: the sides run as loops of their own, joined,
+/// as in rayon. (One loop over both sides reached the second only once a worker's share got
+/// there, and every worker was inside the first side: it ran on for ever.)
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "endless first sides: the search must stop, which takes real threads"
+)]
+fn a_search_reaches_a_chains_second_side_past_an_endless_first() {
+    common::within("chain searches", || {
+        const G: u32 = 1_000_000_000;
+        let pool = pool_of(2);
+        let endless = || {
+            (0..G).into_par_iter().with_max_len(1000).flat_map(|i| {
+                (0..G)
+                    .into_par_iter()
+                    .filter(|_| false)
+                    .map(move |j| (i, j))
+            })
+        };
+        let found = pool.install(|| {
+            endless()
+                .chain(brigade::iter::once((7, 7)))
+                .find_any(|_| true)
+        });
+        assert_eq!(found, Some((7, 7)));
+        // Three sides, the answer in the last, chained either way; and indexed sides: a
+        // long range first.
+        let found = pool.install(|| {
+            endless()
+                .chain(endless())
+                .chain(brigade::iter::once((9, 9)))
+                .any(|p| p == (9, 9))
+        });
+        assert!(found);
+        let found = pool.install(|| {
+            endless()
+                .chain(endless().chain(vec![(1, 2), (3, 4)]))
+                .find_any(|&p| p == (3, 4))
+        });
+        assert_eq!(found, Some((3, 4)));
+        let n = 1u64 << 62;
+        let found = pool.install(|| {
+            (0..n)
+                .into_par_iter()
+                .map(|x| x % 2)
+                .chain(brigade::iter::repeat_n(7, 3))
+                .position_any(|x| x == 7)
+        });
+        assert!(found.is_some_and(|i| i as u64 >= n));
+    });
+}
+
 /// A `fold` before a search, where every piece is endless: the fold hands its accumulator
 /// on inside the piece, so the search sees one (rayon's `fold_find_any_octillion_flat`;
 /// the fold handed it on only when its piece ended, which it never did). Between the

@@ -196,6 +196,19 @@ where
         in_a.min(at_b).min(in_b)
     }
 
+    /// `a_len`, where the second side starts, and each side's own seams.
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        let a_len = self.a_len;
+        if end <= a_len {
+            return self.a.seam_before(end);
+        }
+        match self.b.seam_before(end - a_len) {
+            0 => a_len,
+            in_b => in_b + a_len,
+        }
+    }
+
     #[inline]
     fn flush<'p>(&'p self, (sa, sb): Self::State) -> Self::Flush<'p> {
         self.a.flush(sa).chain(self.b.flush(sb))

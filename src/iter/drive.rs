@@ -17,7 +17,9 @@ use std::ops::Range;
 
 use crate::iter::ParallelIterator;
 use crate::iter::stop;
+use crate::join::{Announce, join_now};
 use crate::loops::{Body, Schedule, enter};
+use crate::pool::in_worker;
 
 /// What a terminal does with the items of the pieces.
 pub(crate) trait Consumer<T>: Sync {
@@ -404,6 +406,9 @@ where
 {
     let len = iter.base_len();
     match iter.config().blocks {
+        // Only an early exit may end before the rest of the items: any other consumer runs
+        // every part anyway, as one loop.
+        Blocks::Whole if C::EARLY_EXIT => drive_parts(iter, consumer, 0..len),
         Blocks::Whole => drive_range(iter, consumer, 0..len),
         Blocks::Exponential => drive_blocks(iter, consumer, len, crate::current_num_threads(), 2),
         Blocks::Uniform(size) => drive_blocks(iter, consumer, len, size, 1),
@@ -434,6 +439,38 @@ where
         size = size.saturating_mul(growth);
     }
     acc
+}
+
+/// As [`drive_range`], but each part of `range` that [`ParallelIterator::seam_before`]
+/// marks (a `chain`'s sides) runs as a loop of its own, joined with the rest, as rayon runs
+/// a chain's sides; for early exits. A single loop reaches a later part only once a
+/// worker's share gets there: a search whose answers lie only in a chain's second side ran
+/// on for ever while every worker was inside an endless first side (a `flat_map` whose
+/// items a `filter` rejects). The last part is offered first, then the one before it, and so on: a thief
+/// takes the oldest offer, so the parts after an endless one are all taken in turn.
+fn drive_parts<I, C>(iter: &I, consumer: &C, range: Range<usize>) -> C::Acc
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    let seam = iter.seam_before(range.end);
+    if seam <= range.start {
+        return drive_range(iter, consumer, range);
+    }
+    // Disjoint ranges: every base index is driven at most once. The last part is offered
+    // to idle workers at once (a plain `join` may keep it private until this worker gets
+    // back to it, which an endless first side never does), without a wake-up: a searcher
+    // takes it, the heartbeat wakes a sleeper for it, and so does the first part's loop
+    // once it has run a block target (`Announce::Later`). A short chain costs no futex call.
+    let (left, right) = in_worker(|worker, _| {
+        join_now(
+            worker,
+            Announce::Later,
+            |_| drive_parts(iter, consumer, range.start..seam),
+            |_| drive_range(iter, consumer, seam..range.end),
+        )
+    });
+    consumer.reduce(left, right)
 }
 
 /// As [`drive`], over the base indices `range` only (within `0..base_len`).

@@ -87,6 +87,11 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
     fn dry_from(&self, start: usize) -> bool {
         self.base.dry_from(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 impl<I: IndexedParallelIterator> IndexedParallelIterator for Enumerate<I> {

@@ -106,6 +106,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::filter_map`].
@@ -201,6 +206,11 @@ where
     #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
+    }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
     }
 }
 
@@ -299,6 +309,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::flatten_iter`].
@@ -386,6 +401,11 @@ where
     #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
+    }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
     }
 }
 

@@ -115,6 +115,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 /// The parallel iterator of [`ParallelIterator::flatten`].
@@ -216,6 +221,11 @@ where
     #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.inner.cut_after(start)
+    }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.inner.seam_before(end)
     }
 }
 

@@ -149,6 +149,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 /// A piece of a [`Fold`]: folds its items into the chain's accumulator on the first call

@@ -115,6 +115,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 /// A piece (or flush) of a [`Gate`].

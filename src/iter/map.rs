@@ -102,6 +102,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 impl<I, F, R> IndexedParallelIterator for Map<I, F>
@@ -220,6 +225,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 impl<I, F> IndexedParallelIterator for Inspect<I, F>
@@ -327,6 +337,11 @@ where
     #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
+    }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
     }
 }
 
@@ -436,6 +451,11 @@ where
     #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
+    }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
     }
 }
 

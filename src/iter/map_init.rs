@@ -125,6 +125,11 @@ where
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.base.seam_before(end)
+    }
 }
 
 impl<I, INIT, T, F, R> IndexedParallelIterator for MapInit<I, INIT, F, T>

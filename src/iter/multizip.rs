@@ -103,6 +103,11 @@ impl<T: ParallelIterator> ParallelIterator for MultiZip<T> {
     fn cut_after(&self, start: usize) -> usize {
         self.inner.cut_after(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.inner.seam_before(end)
+    }
 }
 
 impl<T: IndexedParallelIterator> IndexedParallelIterator for MultiZip<T> {

@@ -153,6 +153,20 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         usize::MAX
     }
 
+    /// The last base index before `end` where the items of another part begin (where a
+    /// [`chain`](Self::chain)'s second side starts), or 0 if there is none. The driver runs
+    /// the parts as loops of their own, joined, as rayon runs a chain's sides: a search
+    /// whose answer lies only in a later part reaches it while every worker is busy in an
+    /// earlier one (an endless `flat_map` that rejects everything). Only a hint: any cut
+    /// of the base indices into loops yields the same items; adaptors that keep their
+    /// base's indices forward it.
+    #[doc(hidden)]
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        let _ = end;
+        0
+    }
+
     // ----- adaptors -----
 
     /// Applies `f` to every item.

@@ -69,6 +69,11 @@ macro_rules! tuning {
             fn cut_after(&self, start: usize) -> usize {
                 self.base.cut_after(start)
             }
+
+            #[inline]
+            fn seam_before(&self, end: usize) -> usize {
+                self.base.seam_before(end)
+            }
         }
 
         impl<I: IndexedParallelIterator> IndexedParallelIterator for $name<I> {

@@ -97,6 +97,11 @@ where
     fn dry_from(&self, start: usize) -> bool {
         self.a.dry_from(start) || self.b.dry_from(start)
     }
+
+    #[inline]
+    fn seam_before(&self, end: usize) -> usize {
+        self.a.seam_before(end).max(self.b.seam_before(end))
+    }
 }
 
 impl<A, B> IndexedParallelIterator for Zip<A, B>
