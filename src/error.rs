@@ -9,20 +9,13 @@ use thiserror::Error;
 /// ```
 /// use brigade::{BuildError, ThreadPool};
 ///
-/// let err = ThreadPool::builder().num_threads(0).build().unwrap_err();
-/// assert!(matches!(err, BuildError::ZeroThreads));
+/// let err = ThreadPool::builder().num_threads(1 << 20).build().unwrap_err();
+/// assert!(matches!(err, BuildError::TooManyThreads { .. }));
 /// println!("{err}"); // says what to change
 /// ```
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// `num_threads(0)` was asked for.
-    #[error(
-        "a pool needs at least one thread: pass num_threads(1) or more, or leave it unset to use \
-         BRIGADE_NUM_THREADS or the number of logical CPUs"
-    )]
-    ZeroThreads,
-
     /// `num_threads` asked for more threads than a pool supports.
     #[error(
         "num_threads({requested}) asks for more threads than a pool supports (at most {max}): \

@@ -292,10 +292,15 @@ fn builder_debug() {
 // BuildError
 // ---------------------------------------------------------------------------------------
 
+/// `num_threads(0)` is as if it was not called, as in rayon (rayon-core's
+/// `init_zero_threads`): the pool reads `BRIGADE_NUM_THREADS`, else uses one worker per
+/// logical CPU.
 #[test]
-fn build_error_zero_threads() {
-    let err = ThreadPool::builder().num_threads(0).build().unwrap_err();
-    assert!(matches!(err, BuildError::ZeroThreads), "{err:?}");
+fn zero_threads_means_the_default_count() {
+    let pool = ThreadPool::builder().num_threads(0).build().expect("the default count");
+    let default = ThreadPool::builder().build().expect("the default count");
+    assert_eq!(pool.current_num_threads(), default.current_num_threads());
+    assert!(pool.current_num_threads() >= 1);
 }
 
 #[test]
@@ -453,7 +458,7 @@ fn build_error_global_already_initialized() {
     // A bad builder still reports the bad setting or the existing pool, never succeeds.
     assert!(
         ThreadPoolBuilder::new()
-            .num_threads(0)
+            .stack_size(1)
             .build_global()
             .is_err()
     );
@@ -462,10 +467,6 @@ fn build_error_global_already_initialized() {
 #[test]
 fn build_error_messages_are_actionable() {
     let cases: Vec<(BuildError, &[&str])> = vec![
-        (
-            BuildError::ZeroThreads,
-            &["at least one thread", "num_threads"],
-        ),
         (
             BuildError::TooManyThreads {
                 requested: 1 << 20,
@@ -609,9 +610,9 @@ fn builder_reads_brigade_num_threads() {
 
     EnvGuard::set("1");
     let pool = ThreadPoolBuilder::new().num_threads(0).build();
-    assert!(
-        matches!(pool, Err(BuildError::ZeroThreads)),
-        "num_threads(0) is still an error"
+    assert_eq!(
+        pool.expect("num_threads(0) reads the variable").current_num_threads(),
+        1
     );
 
     // Unset: one thread per logical CPU.
@@ -2162,7 +2163,7 @@ fn handles_are_send_and_sync() {
     assert!(send_sync(&pool));
     assert!(send(&h));
     assert!(send_sync(
-        &ThreadPool::builder().num_threads(0).build().unwrap_err()
+        &ThreadPool::builder().stack_size(1).build().unwrap_err()
     ));
     // A pool may be shared by reference across threads.
     let pool = &pool;

@@ -208,8 +208,9 @@ impl ThreadPoolBuilder {
     /// The number of threads this builder will start, or why it cannot.
     pub(crate) fn resolved_num_threads(&self) -> Result<usize, BuildError> {
         let n = match self.num_threads {
-            Some(n) => n,
-            None => match std::env::var(NUM_THREADS_ENV) {
+            Some(n) if n > 0 => n,
+            // 0 is as if `num_threads` was not called, as in rayon.
+            _ => match std::env::var(NUM_THREADS_ENV) {
                 Ok(value) => match value.trim().parse::<usize>() {
                     Ok(n) if n > MAX_THREADS => {
                         return Err(BuildError::TooManyThreadsInEnv {
@@ -235,7 +236,6 @@ impl ThreadPoolBuilder {
             },
         };
         match n {
-            0 => Err(BuildError::ZeroThreads),
             n if n > MAX_THREADS => Err(BuildError::TooManyThreads {
                 requested: n,
                 max: MAX_THREADS,
@@ -268,8 +268,9 @@ impl ThreadPoolBuilder {
 }
 
 impl<S> ThreadPoolBuilder<S> {
-    /// The number of worker threads. Without it, the pool reads `BRIGADE_NUM_THREADS`, and
-    /// without that, uses one worker per logical CPU. `0` is an error at `build`.
+    /// The number of worker threads. Without it, or with `0` (as in rayon), the pool reads
+    /// `BRIGADE_NUM_THREADS`, and without that, uses one worker per logical CPU. At most
+    /// 65,536 (more is an error at `build`).
     ///
     /// # Examples
     ///
