@@ -297,7 +297,10 @@ fn builder_debug() {
 /// logical CPU.
 #[test]
 fn zero_threads_means_the_default_count() {
-    let pool = ThreadPool::builder().num_threads(0).build().expect("the default count");
+    let pool = ThreadPool::builder()
+        .num_threads(0)
+        .build()
+        .expect("the default count");
     let default = ThreadPool::builder().build().expect("the default count");
     assert_eq!(pool.current_num_threads(), default.current_num_threads());
     assert!(pool.current_num_threads() >= 1);
@@ -611,7 +614,8 @@ fn builder_reads_brigade_num_threads() {
     EnvGuard::set("1");
     let pool = ThreadPoolBuilder::new().num_threads(0).build();
     assert_eq!(
-        pool.expect("num_threads(0) reads the variable").current_num_threads(),
+        pool.expect("num_threads(0) reads the variable")
+            .current_num_threads(),
         1
     );
 

@@ -1879,3 +1879,69 @@ fn shared_slice_iterators_clone_without_clone_items() {
         same(v.par_chunk_by(|a, b| a.0 < b.0));
     });
 }
+
+/// rayon's `test_par_chunks_exact_mut_remainder` and `test_par_rchunks_exact_mut_remainder`:
+/// the remainder of the exact mutable chunks, borrowed, taken once, or kept.
+#[test]
+fn exact_mutable_chunks_hand_out_their_remainder() {
+    let v: &mut [i32] = &mut [0, 1, 2, 3, 4];
+    let mut c = v.par_chunks_exact_mut(2);
+    assert_eq!(c.remainder(), &[4]);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c.into_remainder(), &[4]);
+    let mut c = v.par_chunks_exact_mut(2);
+    assert_eq!(c.take_remainder(), &[4]);
+    assert_eq!(c.take_remainder(), &[]);
+    assert_eq!(c.len(), 2);
+
+    let v: &mut [i32] = &mut [0, 1, 2, 3, 4];
+    let mut c = v.par_rchunks_exact_mut(2);
+    assert_eq!(c.remainder(), &[0]);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c.into_remainder(), &[0]);
+    let mut c = v.par_rchunks_exact_mut(2);
+    let rem = c.take_remainder();
+    assert_eq!(c.take_remainder(), &[]);
+    // The chunks and the taken remainder are used at once: they are disjoint.
+    let pool = pool_of(2);
+    pool.install(|| c.for_each(|chunk| chunk.iter_mut().for_each(|x| *x += 10)));
+    rem[0] = -1;
+    assert_eq!(v, [-1, 11, 12, 13, 14]);
+}
+
+/// rayon's `test_par_sort` and `test_par_sort_unstable`: a comparison that is no order at
+/// all (random answers) leaves the order unspecified but never panics, and the slice keeps
+/// each element once. (std's sorts, which brigade runs on short pieces, panicked: "does not
+/// correctly implement a total order".)
+#[test]
+fn sorts_with_a_random_comparison_keep_every_element_and_do_not_panic() {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    quiet_expected_panics();
+    let state = AtomicUsize::new(1);
+    let random = |_: &u32, _: &u32| {
+        let x = state.fetch_add(0x9E37_79B9, Ordering::Relaxed);
+        [Less, Equal, Greater][(x >> 7) % 3]
+    };
+    let pool = pool_of(2);
+    let lens: &[usize] = if cfg!(miri) {
+        &[0, 1, 7, 40]
+    } else {
+        &[0, 1, 2, 7, 20, 100, 1_000, 50_000]
+    };
+    for &len in lens {
+        let sorted: Vec<u32> = (0..len as u32).collect();
+        let mut v = sorted.clone();
+        pool.install(|| v.par_sort_by(random));
+        v.sort_unstable();
+        assert_eq!(v, sorted, "par_sort_by, {len} items");
+        pool.install(|| v.par_sort_unstable_by(random));
+        v.sort_unstable();
+        assert_eq!(v, sorted, "par_sort_unstable_by, {len} items");
+    }
+    // A comparison that panics itself still panics.
+    let mut v: Vec<u32> = (0..100).rev().collect();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| v.par_sort_by(|_, _| panic!("from the comparison")))
+    }));
+    assert!(payload_str(&*r.expect_err("the comparison's panic")).contains("from the comparison"));
+}

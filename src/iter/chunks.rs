@@ -397,6 +397,37 @@ impl<T, const N: usize> fmt::Debug for ArrayWindows<'_, T, N> {
 /// A mutable slice, shared by the pieces of one loop (see the module docs).
 type RawMut<'a, T> = <&'a mut [T] as LoopSource>::Raw;
 
+/// The items an exact mutable chunk iterator does not visit, kept apart from its chunks (a
+/// split of the slice), as a raw view so that the iterator stays `Sync` for any `T: Send`.
+struct Remainder<'a, T: Send> {
+    raw: RawMut<'a, T>,
+    len: usize,
+}
+
+impl<'a, T: Send> Remainder<'a, T> {
+    fn new(rem: &'a mut [T]) -> Self {
+        Remainder {
+            len: rem.len(),
+            raw: rem.into_raw(),
+        }
+    }
+
+    fn get(&mut self) -> &mut [T] {
+        // SAFETY: `raw` came from the live `&'a mut [T]` of `len` items split off from the
+        // chunks, which no piece reaches; `&mut self` keeps any other borrow of it out for
+        // as long as this one lives, and `take` (the only other way in) leaves `len` at 0.
+        unsafe { <&'a mut [T]>::piece(self.raw, 0, self.len) }
+    }
+
+    fn take(&mut self) -> &'a mut [T] {
+        // SAFETY: as in `get`; the whole remainder is handed out once, for `'a`, and `len`
+        // is 0 from now on, so no later call reaches any of its items.
+        let rem = unsafe { <&'a mut [T]>::piece(self.raw, 0, self.len) };
+        self.len = 0;
+        rem
+    }
+}
+
 /// The parallel iterator of [`par_chunks_mut`](crate::iter::ParallelSliceMut::par_chunks_mut):
 /// `&mut [T]` chunks of `size` items, the last one shorter.
 ///
@@ -448,7 +479,9 @@ chunk_source!(ChunksMut, Send, &'a mut [T], std::slice::ChunksMut<'a, T>);
 
 /// The parallel iterator of
 /// [`par_chunks_exact_mut`](crate::iter::ParallelSliceMut::par_chunks_exact_mut): `&mut [T]`
-/// chunks of exactly `size` items; the items left over are not visited.
+/// chunks of exactly `size` items; the items left over are not visited (see
+/// [`remainder`](Self::remainder), [`take_remainder`](Self::take_remainder) and
+/// [`into_remainder`](Self::into_remainder)).
 ///
 /// # Examples
 ///
@@ -462,20 +495,78 @@ chunk_source!(ChunksMut, Send, &'a mut [T], std::slice::ChunksMut<'a, T>);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct ChunksExactMut<'a, T: Send> {
+    /// The whole chunks.
     raw: RawMut<'a, T>,
     len: usize,
     size: usize,
+    /// The items after them, reached only through the `remainder` methods.
+    rem: Remainder<'a, T>,
 }
 
 impl<'a, T: Send> ChunksExactMut<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
         assert!(size != 0, "chunk_size must not be zero");
+        let whole = slice.len() - slice.len() % size;
+        let (chunks, rem) = slice.split_at_mut(whole);
         ChunksExactMut {
-            len: slice.len(),
-            raw: slice.into_raw(),
+            len: whole,
+            raw: chunks.into_raw(),
             size,
+            rem: Remainder::new(rem),
         }
+    }
+
+    /// The items after the last whole chunk (fewer than `size`), which the iterator does not
+    /// visit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3, 4, 5];
+    /// let mut it = v.par_chunks_exact_mut(2);
+    /// it.remainder()[0] = 50;
+    /// it.for_each(|c| c[0] = 0);
+    /// assert_eq!(v, [0, 2, 0, 4, 50]);
+    /// ```
+    pub fn remainder(&mut self) -> &mut [T] {
+        self.rem.get()
+    }
+
+    /// Takes the remainder out, for as long as the slice is borrowed; the iterator is then
+    /// left with an empty one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3];
+    /// let mut it = v.par_chunks_exact_mut(2);
+    /// let rem = it.take_remainder();
+    /// assert!(it.remainder().is_empty());
+    /// it.for_each(|c| c[1] = 0);
+    /// rem[0] = 30;
+    /// assert_eq!(v, [1, 0, 30]);
+    /// ```
+    pub fn take_remainder(&mut self) -> &'a mut [T] {
+        self.rem.take()
+    }
+
+    /// The remainder, for as long as the slice is borrowed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3];
+    /// assert_eq!(v.par_chunks_exact_mut(2).into_remainder(), [3]);
+    /// ```
+    pub fn into_remainder(mut self) -> &'a mut [T] {
+        self.rem.take()
     }
 
     fn count(&self) -> usize {
@@ -678,20 +769,77 @@ chunk_source!(RChunksMut, Send, &'a mut [T], std::slice::RChunksMut<'a, T>);
 /// ```
 #[must_use = "iterators are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct RChunksExactMut<'a, T: Send> {
+    /// The whole chunks.
     raw: RawMut<'a, T>,
     len: usize,
     size: usize,
+    /// The items before them, reached only through the `remainder` methods.
+    rem: Remainder<'a, T>,
 }
 
 impl<'a, T: Send> RChunksExactMut<'a, T> {
     #[track_caller]
     pub(crate) fn new(slice: &'a mut [T], size: usize) -> Self {
         assert!(size != 0, "chunk_size must not be zero");
+        let (rem, chunks) = slice.split_at_mut(slice.len() % size);
         RChunksExactMut {
-            len: slice.len(),
-            raw: slice.into_raw(),
+            len: chunks.len(),
+            raw: chunks.into_raw(),
             size,
+            rem: Remainder::new(rem),
         }
+    }
+
+    /// The items before the first whole chunk from the end (fewer than `size`), which the
+    /// iterator does not visit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3, 4, 5];
+    /// let mut it = v.par_rchunks_exact_mut(2);
+    /// it.remainder()[0] = 10;
+    /// it.for_each(|c| c[0] = 0);
+    /// assert_eq!(v, [10, 0, 3, 0, 5]);
+    /// ```
+    pub fn remainder(&mut self) -> &mut [T] {
+        self.rem.get()
+    }
+
+    /// Takes the remainder out, for as long as the slice is borrowed; the iterator is then
+    /// left with an empty one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3];
+    /// let mut it = v.par_rchunks_exact_mut(2);
+    /// let rem = it.take_remainder();
+    /// assert!(it.remainder().is_empty());
+    /// it.for_each(|c| c[0] = 0);
+    /// rem[0] = 10;
+    /// assert_eq!(v, [10, 0, 3]);
+    /// ```
+    pub fn take_remainder(&mut self) -> &'a mut [T] {
+        self.rem.take()
+    }
+
+    /// The remainder, for as long as the slice is borrowed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brigade::prelude::*;
+    ///
+    /// let mut v = [1, 2, 3];
+    /// assert_eq!(v.par_rchunks_exact_mut(2).into_remainder(), [1]);
+    /// ```
+    pub fn into_remainder(mut self) -> &'a mut [T] {
+        self.rem.take()
     }
 
     fn count(&self) -> usize {

@@ -401,8 +401,8 @@ pub trait ParallelSliceMut<T: Send> {
     /// Sorts the slice in parallel and stably by a comparator, like `slice::sort_by`.
     ///
     /// `compare` should be a total order; if it is not, the items end in an unspecified
-    /// order, each exactly once (std's sort, which sorts the small pieces, may also panic
-    /// then, as `slice::sort_by` may).
+    /// order, each exactly once, and the sort does not panic (as rayon's; `slice::sort_by`
+    /// may panic then). So it is for every `par_sort*` method.
     ///
     /// # Examples
     ///

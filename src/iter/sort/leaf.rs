@@ -7,7 +7,9 @@
 //! of `is_less` is dead code and disappears; an opaque comparator costs one more call when
 //! the first answer is `false`.
 
+use std::any::Any;
 use std::cmp::Ordering;
+use std::panic::{self, AssertUnwindSafe};
 
 /// Sorts `v` with std's stable sort (driftsort): `O(n log n)`, may allocate up to `v.len()`
 /// elements of its own. If `is_less` panics, `v` still holds each element once.
@@ -16,7 +18,7 @@ pub(super) fn sort_stable<T, F>(v: &mut [T], is_less: &F)
 where
     F: Fn(&T, &T) -> bool,
 {
-    v.sort_by(|a, b| three_way(a, b, is_less));
+    tolerant(|| v.sort_by(|a, b| three_way(a, b, is_less)));
 }
 
 /// Sorts `v` with std's unstable sort (ipnsort): `O(n log n)` worst case, in place. If
@@ -26,7 +28,34 @@ pub(super) fn sort_unstable<T, F>(v: &mut [T], is_less: &F)
 where
     F: Fn(&T, &T) -> bool,
 {
-    v.sort_unstable_by(|a, b| three_way(a, b, is_less));
+    tolerant(|| v.sort_unstable_by(|a, b| three_way(a, b, is_less)));
+}
+
+/// What std panics with when it finds that a comparison is not a total order.
+const NOT_TOTAL: &str =
+    "user-provided comparison function does not correctly implement a total order";
+
+/// Runs a std sort, leaving the order unspecified (as rayon does) where std panics because
+/// the comparison is not a total order: std may panic then, rayon's sorts never do, and
+/// ported code (rayon's own tests) sorts with a random comparison. The slice still holds
+/// each element once (std's promise). Any other panic (the user's comparison panicked) goes
+/// on. The panic hook has printed std's message by then.
+#[inline]
+fn tolerant(sort: impl FnOnce()) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(sort)) {
+        if !is_not_total(&*payload) {
+            panic::resume_unwind(payload);
+        }
+    }
+}
+
+#[cold]
+fn is_not_total(payload: &(dyn Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    message.is_some_and(|m| m.starts_with(NOT_TOTAL))
 }
 
 /// `a` compared with `b`, from `is_less` alone.
