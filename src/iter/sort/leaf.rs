@@ -42,10 +42,10 @@ const NOT_TOTAL: &str =
 /// on. The panic hook has printed std's message by then.
 #[inline]
 fn tolerant(sort: impl FnOnce()) {
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(sort)) {
-        if !is_not_total(&*payload) {
-            panic::resume_unwind(payload);
-        }
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(sort))
+        && !is_not_total(&*payload)
+    {
+        panic::resume_unwind(payload);
     }
 }
 
