@@ -407,8 +407,10 @@ where
     let len = iter.base_len();
     match iter.config().blocks {
         // Only an early exit may end before the rest of the items: any other consumer runs
-        // every part anyway, as one loop.
-        Blocks::Whole if C::EARLY_EXIT => drive_parts(iter, consumer, 0..len),
+        // every part anyway, as one loop. And only where a part is not indexed (a `filter`,
+        // a `flat_map`: what rayon runs as a `join` of the sides too): a search over an
+        // indexed chain (two slices) took 1.1x to 1.2x as long as two loops.
+        Blocks::Whole if C::EARLY_EXIT && !I::INDEXED => drive_parts(iter, consumer, 0..len),
         Blocks::Whole => drive_range(iter, consumer, 0..len),
         Blocks::Exponential => drive_blocks(iter, consumer, len, crate::current_num_threads(), 2),
         Blocks::Uniform(size) => drive_blocks(iter, consumer, len, size, 1),
