@@ -1432,10 +1432,7 @@ fn min_len_and_max_len_bound_what_one_run_covers() {
                 let it = || (0..n).into_par_iter().with_schedule(schedule);
                 let sizes: Vec<usize> = it().with_min_len(64).fold(|| 0, |a, _| a + 1).collect();
                 assert_eq!(sizes.iter().sum::<usize>(), n);
-                assert!(
-                    sizes[..sizes.len() - 1].iter().all(|&s| s >= 64),
-                    "{schedule:?}: {sizes:?}"
-                );
+                assert!(sizes.iter().all(|&s| s >= 64), "{schedule:?}: {sizes:?}");
                 let sizes: Vec<usize> = it().with_max_len(100).fold(|| 0, |a, _| a + 1).collect();
                 assert_eq!(sizes.iter().sum::<usize>(), n);
                 assert!(sizes.iter().all(|&s| s <= 100), "{schedule:?}");
@@ -1445,13 +1442,11 @@ fn min_len_and_max_len_bound_what_one_run_covers() {
                     .with_min_len(30)
                     .fold(|| 0, |a, _| a + 1)
                     .collect();
-                let (_, rest) = sizes.split_last().expect("a non-empty loop");
                 assert!(
-                    rest.iter().all(|&s| (30..60).contains(&s)),
+                    sizes.iter().all(|&s| (30..60).contains(&s)),
                     "{schedule:?}: {sizes:?}"
                 );
-                // Equal bounds: the minimum holds (but for the loop's last run), the maximum
-                // as nearly as it can. Near-equal parts of at most 64 once cut 300 items into
+                // Equal bounds: the minimum holds, the maximum as nearly as it can. Near-equal parts of at most 64 once cut 300 items into
                 // five of 60.
                 let one_order: Vec<usize> = it()
                     .with_min_len(64)
@@ -1465,10 +1460,8 @@ fn min_len_and_max_len_bound_what_one_run_covers() {
                     .collect();
                 for sizes in [one_order, other_order] {
                     assert_eq!(sizes.iter().sum::<usize>(), n);
-                    let (last, rest) = sizes.split_last().expect("a non-empty loop");
-                    assert!(*last < 128, "{schedule:?}: {sizes:?}");
                     assert!(
-                        rest.iter().all(|&s| (64..128).contains(&s)),
+                        sizes.iter().all(|&s| (64..128).contains(&s)),
                         "{schedule:?}: {sizes:?}"
                     );
                 }
@@ -1487,17 +1480,58 @@ fn min_len_and_max_len_bound_what_one_run_covers() {
     }
 }
 
-/// Equal `with_min_len` and `with_max_len` make runs of exactly that length but the
-/// loop's last, on every pool and schedule whose pieces are whole multiples of it (all but
-/// `Static` and `Guided` on more than one thread). A user-side breaker found runs of 10,
-/// 10 for 20 items with both at 7 (and 8s, and 13s under `Guided`).
+/// Every run covers at least `with_min_len` base indices unless the whole iterator is
+/// shorter (the last run takes the remainder), and at most `with_max_len` unless that
+/// would break the minimum: rayon's `check_lengths`, on every pool and schedule. Runs of
+/// 576 items ended the loop for a minimum of 1,000 over 2^20 items.
 #[test]
-fn equal_min_and_max_len_give_runs_of_exactly_that_length() {
+fn every_run_covers_at_least_min_len_and_at_most_max_len_or_under_twice_the_min() {
+    let n: usize = if cfg!(miri) { 300 } else { 1 << 20 };
+    let lengths: &[usize] = if cfg!(miri) {
+        &[0, 1, 7, 100, 1000, usize::MAX]
+    } else {
+        &[0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, usize::MAX]
+    };
     for &threads in THREADS {
         let pool = pool_of(threads);
         for schedule in schedules() {
-            let loose =
-                threads > 1 && matches!(schedule, Schedule::Static | Schedule::Guided { .. });
+            for &min in lengths {
+                for &max in lengths {
+                    let min_check = min.clamp(1, n);
+                    let max_check = max.max(min_check.saturating_add(min_check - 1));
+                    let runs: Vec<usize> = pool.install(|| {
+                        (0..n)
+                            .into_par_iter()
+                            .with_schedule(schedule)
+                            .with_min_len(min)
+                            .with_max_len(max)
+                            .fold(|| 0, |count, _| count + 1)
+                            .collect()
+                    });
+                    assert_eq!(runs.iter().sum::<usize>(), n);
+                    assert!(
+                        runs.iter().all(|&r| r >= min_check && r <= max_check),
+                        "{schedule:?} on {threads}, min {min}, max {max}: runs of {:?}",
+                        runs.iter()
+                            .filter(|&&r| r < min_check || r > max_check)
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Equal `with_min_len` and `with_max_len` of 7 make `n / 7` runs: of exactly 7 items
+/// but in the loop's last piece, whose runs share the `n % 7` left over (7 to 13 items),
+/// on every pool and schedule. A user-side breaker once found runs of 10, 10 for 20 items
+/// that could have been 7, 7, 6; rayon's rule is that no run is shorter than the minimum,
+/// so 20 items are two runs of 10, and 1,000 are 142 runs.
+#[test]
+fn equal_min_and_max_len_give_runs_of_that_length_but_in_the_last_piece() {
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
             for n in [20usize, 1000] {
                 let n = if cfg!(miri) { n.min(40) } else { n };
                 let runs: Vec<usize> = pool.install(|| {
@@ -1510,17 +1544,11 @@ fn equal_min_and_max_len_give_runs_of_exactly_that_length() {
                         .collect()
                 });
                 assert_eq!(runs.iter().sum::<usize>(), n);
-                let (last, rest) = runs.split_last().expect("a non-empty loop");
-                assert!(*last <= 7 || loose, "{schedule:?} on {threads}: {runs:?}");
-                if loose {
-                    // The minimum wins where a piece is not a whole number of runs.
-                    assert!(rest.iter().all(|&r| (7..14).contains(&r)), "{runs:?}");
-                } else {
-                    assert!(
-                        rest.iter().all(|&r| r == 7),
-                        "{schedule:?} on {threads}: {runs:?}"
-                    );
-                }
+                assert_eq!(runs.len(), n / 7, "{schedule:?} on {threads}: {runs:?}");
+                assert!(
+                    runs.iter().all(|&r| (7..14).contains(&r)),
+                    "{schedule:?} on {threads}: {runs:?}"
+                );
             }
         }
     }

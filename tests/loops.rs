@@ -677,8 +677,9 @@ fn guided_pieces_follow_the_documented_sizes_on_every_pool() {
 }
 
 /// `Adaptive { min_len }`: every piece a body sees has at least `min_len` items (a whole
-/// number of `min_len` runs from the start), except the last piece of the source; the first
-/// block of a piece used to be a single item, whatever `min_len` said.
+/// number of `min_len` runs from the start, the last piece of the source with the
+/// `len % min_len` left over too); the first block of a piece used to be a single item,
+/// whatever `min_len` said, and the last piece could be the leftover alone.
 #[test]
 fn adaptive_pieces_are_at_least_min_len_on_every_pool() {
     for &threads in PIECE_THREADS {
@@ -688,9 +689,9 @@ fn adaptive_pieces_are_at_least_min_len_on_every_pool() {
             let len = if cfg!(miri) { 200 } else { 2003 };
             // About 2 µs an item, so the loop runs long enough to be split by thieves.
             let got = pieces(&pool, len, schedule, 2);
-            let wrong = got
-                .iter()
-                .find(|&&(s, n)| s % min_len != 0 || (s + n < len && n % min_len != 0));
+            let wrong = got.iter().find(|&&(s, n)| {
+                s % min_len != 0 || n < min_len || (s + n < len && n % min_len != 0)
+            });
             assert_eq!(
                 wrong,
                 None,

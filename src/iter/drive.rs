@@ -158,33 +158,58 @@ impl Config {
         self.min_len.max(1)
     }
 
-    /// The schedule of a loop of `len` base indices: the one asked for (else the default),
-    /// with pieces of at least `min_len` indices except the last. The chunks of
-    /// `StaticChunks` and `Dynamic` (and `Adaptive`'s groups) become whole multiples of
-    /// `min_len`, so that a piece
-    /// can be cut into parts that meet both `min_len` and `max_len` (see `Drive::fold`).
-    fn schedule(&self, len: usize) -> Schedule {
-        let min = self.min_len.max(1);
-        let whole = |chunk: usize| chunk.max(min).div_ceil(min).saturating_mul(min);
+    /// The schedule asked for (else the default), for a loop over [`Runs`] of `min_len`
+    /// base indices rather than over base indices: a `chunk`, `min_chunk` or `min_len` of
+    /// `k` indices becomes enough runs to cover `k` (at least one).
+    fn schedule(&self) -> Schedule {
+        let min = self.min_len();
+        let runs = |indices: usize| indices.max(1).div_ceil(min);
         match self.schedule.unwrap_or_default() {
             Schedule::Adaptive { min_len } => Schedule::Adaptive {
-                min_len: whole(min_len),
+                min_len: runs(min_len),
             },
-            Schedule::StaticChunks { chunk } => Schedule::StaticChunks {
-                chunk: whole(chunk),
-            },
-            Schedule::Dynamic { chunk } => Schedule::Dynamic {
-                chunk: whole(chunk),
-            },
+            Schedule::StaticChunks { chunk } => Schedule::StaticChunks { chunk: runs(chunk) },
+            Schedule::Dynamic { chunk } => Schedule::Dynamic { chunk: runs(chunk) },
             Schedule::Guided { min_chunk } => Schedule::Guided {
-                min_chunk: min_chunk.max(min),
+                min_chunk: runs(min_chunk),
             },
-            // One block per worker, unless that makes blocks shorter than `min`: then as
-            // few blocks of `min` (dealt one per worker).
-            Schedule::Static if min > 1 && len / crate::current_num_threads().max(1) < min => {
-                Schedule::StaticChunks { chunk: min }
-            }
             Schedule::Static => Schedule::Static,
+        }
+    }
+}
+
+/// The base indices `start..start + len` as runs of `min` (at least 1) indices, the unit a
+/// loop cuts: run `r` starts at `start + r * min`, and the last run also takes the `len %
+/// min` indices left over. So every piece of the loop covers at least `min` indices (from
+/// `min` to `2 * min - 1` for the last), unless `len < min` (one run), as rayon's
+/// `with_min_len` promises; with whole multiples of `min` a loop's last piece came up
+/// short (576 items ended a loop of 2^20 with a minimum of 1,000).
+#[derive(Clone, Copy, Debug)]
+struct Runs {
+    start: usize,
+    len: usize,
+    min: usize,
+    count: usize,
+}
+
+impl Runs {
+    fn new(range: Range<usize>, min: usize) -> Self {
+        let (len, min) = (range.len(), min.max(1));
+        Runs {
+            start: range.start,
+            len,
+            min,
+            count: if len == 0 { 0 } else { (len / min).max(1) },
+        }
+    }
+
+    /// The base index where run `r` starts (`r <= count`; the end of the range at `count`).
+    #[inline]
+    fn base(&self, r: usize) -> usize {
+        if r >= self.count {
+            self.start + self.len
+        } else {
+            self.start + r * self.min
         }
     }
 }
@@ -201,9 +226,9 @@ pub(crate) struct Chain<A, S> {
 struct Drive<'a, I, C> {
     iter: &'a I,
     consumer: &'a C,
-    /// The base index of the loop's first index (a loop over `start..end` numbers its
-    /// indices from 0; its pieces are ranges of base indices).
-    offset: usize,
+    /// The base indices the loop covers, as the runs it counts in: its pieces are ranges of
+    /// runs.
+    runs: Runs,
     /// The longest part of a piece one state may cover (`usize::MAX`: no limit).
     max_len: usize,
     /// The shortest part `max_len` may cut (at least 1).
@@ -333,29 +358,23 @@ where
     }
 
     #[inline]
-    fn fold(&self, chain: Self::Acc, _start: usize, piece: Range<usize>) -> Self::Acc {
+    fn fold(&self, chain: Self::Acc, _start: usize, runs: Range<usize>) -> Self::Acc {
+        let piece = self.runs.base(runs.start)..self.runs.base(runs.end);
         if self.max_len == usize::MAX {
             let chain = self.run(chain, piece.start, piece.end);
             return self.flush_for_early_exit(chain);
         }
         // `with_max_len`: near-equal parts of at most `max_len` indices, each with a fresh
         // state (so a `fold` accumulator or a `map_init` value covers at most `max_len`),
-        // but never parts shorter than `min_len` (as few as `len / min_len`). Where no
-        // count of near-equal parts meets both (`min_len <= max_len` here, as `Config`
-        // makes them), the loop's last piece can still meet both, as its last part may be
-        // short: parts of `max_len` from its start. Elsewhere the minimum wins.
+        // but never parts shorter than `min_len` (as few as `len / min_len`): where no
+        // count of near-equal parts meets both, the minimum wins, as in rayon (parts under
+        // `2 * min_len`). A piece of whole runs of `min_len <= max_len` (as `Config` makes
+        // them) meets both.
         let len = piece.end - piece.start;
         let (by_max, by_min) = (len.div_ceil(self.max_len), (len / self.min_len).max(1));
-        let fixed = by_max > by_min && piece.end == self.iter.base_len();
-        let parts = if fixed { by_max } else { by_max.min(by_min) };
+        let parts = by_max.min(by_min);
         // Part `k` is `bound(k)..bound(k + 1)`; u128 keeps `k * len` from overflowing.
-        let bound = |k: usize| {
-            if fixed {
-                piece.start + k.saturating_mul(self.max_len).min(len)
-            } else {
-                piece.start + (k as u128 * len as u128 / parts as u128) as usize
-            }
-        };
+        let bound = |k: usize| piece.start + (k as u128 * len as u128 / parts as u128) as usize;
         let mut chain = chain;
         for k in 0..parts {
             // Later parts start later: once one is skipped, so are the rest. (The bounds
@@ -388,12 +407,13 @@ where
 
     #[inline]
     fn done(&self) -> bool {
-        self.consumer.done() || self.iter.dry_from(self.offset)
+        self.consumer.done() || self.iter.dry_from(self.runs.start)
     }
 
     #[inline]
     fn done_from(&self, start: usize) -> bool {
-        self.consumer.skip(self.offset + start) || self.iter.dry_from(self.offset + start)
+        let at = self.runs.base(start);
+        self.consumer.skip(at) || self.iter.dry_from(at)
     }
 }
 
@@ -421,8 +441,8 @@ where
 /// loop of its own: the first of `first` base indices, each next one `growth` times as long
 /// as the one before. Stops before a block once the result is known (`Consumer::done`,
 /// `Consumer::skip`) or the iterator is dry there. Block bounds are multiples of
-/// `with_min_len`, so each piece still covers at least `min_len` indices, except the last
-/// piece of a block.
+/// `with_min_len`, and the last block is at least that long, so each piece still covers at
+/// least `min_len` indices.
 fn drive_blocks<I, C>(iter: &I, consumer: &C, len: usize, first: usize, growth: usize) -> C::Acc
 where
     I: ParallelIterator,
@@ -433,7 +453,9 @@ where
     let (mut start, mut size) = (0, first.max(1));
     while start < len && !consumer.done() && !consumer.skip(start) && !iter.dry_from(start) {
         let end = start.saturating_add(size.max(min_len)).min(len);
-        let end = if end == len { len } else { end - end % min_len };
+        let end = end - end % min_len;
+        // No last block shorter than `min_len`: it joins the one before.
+        let end = if len - end < min_len { len } else { end };
         // Blocks are disjoint and each runs once: every base index is driven at most once.
         let block = drive_range(iter, consumer, start..end);
         acc = consumer.reduce(acc, block);
@@ -486,16 +508,16 @@ where
 {
     assert!(range.end <= iter.base_len(), "a range within the iterator");
     let config = iter.config();
+    let runs = Runs::new(range, config.min_len());
     let body = Drive {
         iter,
         consumer,
-        offset: range.start,
+        runs,
         max_len: config.max_len(),
         min_len: config.min_len(),
     };
-    let schedule = config.schedule(range.len());
-    // The loop's source is the range itself: its pieces are ranges of base indices.
-    let chain = enter(None, range, schedule, &body);
+    // The loop's source is the runs: its pieces are ranges of runs.
+    let chain = enter(None, 0..runs.count, config.schedule(), &body);
     body.flush(chain)
 }
 
@@ -514,8 +536,8 @@ const MAX_FIRST_BLOCK: usize = 1 << 20;
 /// [`MAX_FIRST_BLOCK`], and each next block is as long as all the blocks before it: a match
 /// at distance `d` from the end is found after about `max(2 * d, first block)` items, and a
 /// search that finds nothing runs at most 8 loops up to 2^26 indices (one more for each
-/// doubling beyond). Block bounds are multiples of `with_min_len`, so each piece still covers at
-/// least `min_len` indices, except the last piece of a block.
+/// doubling beyond). Block bounds are multiples of `with_min_len`, and the last block is at
+/// least that long, so each piece still covers at least `min_len` indices.
 pub(crate) fn drive_back<I, C>(iter: &I, consumer: &C, found: impl Fn(&C::Acc) -> bool) -> C::Acc
 where
     I: ParallelIterator,
@@ -527,7 +549,9 @@ where
     let mut end = len;
     loop {
         let ran = len - end;
-        let start = end.saturating_sub(ran.max(first));
+        // At least `min_len`: below a multiple of it, `end` is one (or the end of the loop,
+        // whose block must not come up short).
+        let start = end.saturating_sub(ran.max(first).max(min_len));
         let start = start - start % min_len;
         // Blocks are disjoint and each runs once: every base index is driven at most once.
         let acc = drive_range(iter, consumer, start..end);

@@ -648,7 +648,8 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     ///
     /// let runs = (0..1000u32).into_par_iter().with_min_len(300).fold(|| 0, |n, _| n + 1);
     /// let sizes: Vec<usize> = runs.collect();
-    /// assert!(sizes[..sizes.len() - 1].iter().all(|&n| n >= 300));
+    /// assert!(sizes.iter().all(|&n| n >= 300));
+    /// assert_eq!(sizes.iter().sum::<usize>(), 1000);
     /// ```
     fn with_min_len(self, min: usize) -> MinLen<Self> {
         MinLen::new(self, min)
@@ -660,11 +661,10 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// splits work down to single items where they are slow, so this is rarely needed for
     /// balance; it bounds what one accumulator holds.
     ///
-    /// With both `with_min_len(min)` and `with_max_len(max)`, `min <= max`: every run but
-    /// the loop's last covers `min` to `max` items. Under `Static` and `Guided` on more
-    /// than one thread the pieces are not whole multiples of `min`, and where a piece
-    /// cannot be cut so that both hold, the minimum wins (runs of less than `2 * min`).
-    /// If `max < min`, the minimum wins.
+    /// With both `with_min_len(min)` and `with_max_len(max)`, `min <= max`: every run
+    /// covers `min` to `max` items, except where the loop's last piece (which also takes
+    /// the `len % min` items left over) cannot be cut so that both hold: the minimum wins
+    /// there, as in rayon (runs of less than `2 * min`). If `max < min`, the minimum wins.
     ///
     /// # Examples
     ///

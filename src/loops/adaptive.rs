@@ -31,9 +31,9 @@
 //! halves a range, so a worker nests at most `log2(len)` of these joins.
 //!
 //! Everything above counts in *groups* of `min_len` items from the start of the loop (the
-//! last group may be shorter): blocks, claims and steals are whole groups, so every piece a
-//! body sees has at least `min_len` items, except the last piece of the loop. With the
-//! default `min_len` of 1 a group is an item.
+//! last group also takes the `len % min_len` items left over): blocks, claims and steals
+//! are whole groups, so every piece a body sees has at least `min_len` items, unless the
+//! whole loop has fewer. With the default `min_len` of 1 a group is an item.
 
 use std::time::Duration;
 
@@ -107,8 +107,9 @@ where
     lp.reduce(left, right)
 }
 
-/// The loop's items `0..len` as `count` groups of `size` items (the last one shorter if
-/// `size` does not divide `len`): the unit in which this module cuts the loop.
+/// The loop's items `0..len` as `count` groups of `size` items, the last one with the
+/// `len % size` items left over too (`size` to `2 * size - 1` items; all of them if `len <
+/// size`): the unit in which this module cuts the loop.
 #[derive(Clone, Copy)]
 struct Groups {
     size: usize,
@@ -122,14 +123,18 @@ impl Groups {
         Groups {
             size,
             len,
-            count: len.div_ceil(size),
+            count: if len == 0 { 0 } else { (len / size).max(1) },
         }
     }
 
-    /// The index of group `g`'s first item (`len` or more past the last group).
+    /// The index of group `g`'s first item (`len` past the last group).
     #[inline]
     fn first_item(&self, g: usize) -> usize {
-        g.saturating_mul(self.size)
+        if g >= self.count {
+            self.len
+        } else {
+            g * self.size
+        }
     }
 
     /// Folds the items of groups `start..end` into `acc`.
@@ -151,12 +156,7 @@ impl Groups {
         B: Body<S>,
     {
         debug_assert!(start < end && end <= self.count);
-        // `start * size < len` as `start < count`; only the end of the last group can pass
-        // `len` (and then `usize::MAX`, hence the saturating product).
-        let (first, past) = (
-            start * self.size,
-            end.saturating_mul(self.size).min(self.len),
-        );
+        let (first, past) = (self.first_item(start), self.first_item(end));
         // SAFETY: disjoint groups have disjoint items, all within `0..len`.
         unsafe { lp.fold(acc, first, past) }
     }
@@ -512,6 +512,27 @@ mod tests {
             block.resize(block.len, took);
         }
         lens
+    }
+
+    /// The last group takes what is left over, so no group is shorter than `min_len`
+    /// unless the loop is (a piece of the leftover alone once ended a loop).
+    #[test]
+    fn the_last_group_takes_the_leftover() {
+        let g = Groups::new(2003, 50);
+        assert_eq!(g.count, 40);
+        assert_eq!((g.first_item(39), g.first_item(40)), (1950, 2003));
+        assert_eq!(g.first_item(usize::MAX), 2003);
+        let g = Groups::new(49, 50);
+        assert_eq!((g.count, g.first_item(0), g.first_item(1)), (1, 0, 49));
+        assert_eq!(Groups::new(0, 50).count, 0);
+        let g = Groups::new(usize::MAX, 1);
+        assert_eq!(
+            (g.count, g.first_item(g.count - 1)),
+            (usize::MAX, usize::MAX - 1)
+        );
+        let g = Groups::new(usize::MAX, 1 << 20);
+        assert_eq!(g.first_item(g.count), usize::MAX);
+        assert!(g.first_item(g.count) - g.first_item(g.count - 1) < 2 << 20);
     }
 
     #[test]

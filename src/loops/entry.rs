@@ -168,7 +168,8 @@ where
 ///   rounded up, and at least `min_chunk` (the last one may be shorter); on one worker,
 ///   the whole source.
 /// - `Adaptive { min_len }`: blocks of about 10 µs of work, each a multiple of `min_len`
-///   items, except the last piece of the source, which may be shorter. The time counted is
+///   items, and the source's last piece also takes the `len % min_len` left over (so no
+///   piece is shorter than `min_len` unless the source is). The time counted is
 ///   the part that grows with the items: a body with a cost per call of 20 µs gets blocks
 ///   long enough for the items' time to match it, not one item per call (the last few
 ///   calls of a piece are still short: a claim takes at most a quarter of what is left,

@@ -98,10 +98,12 @@ pub enum Schedule {
     /// descheduled) worker to hand work over.
     ///
     /// Blocks and steals are made of whole runs of `min_len` items counted from the start
-    /// of the loop, so every piece (every block a `for_each_chunk` body gets) holds a
-    /// multiple of `min_len` items, except the last piece of the loop, which may be shorter.
+    /// of the loop, the last run with the `len % min_len` items left over too, so every
+    /// piece (every block a `for_each_chunk` body gets) holds at least `min_len` items
+    /// unless the whole loop holds fewer: a multiple of `min_len`, plus the leftover for the
+    /// last piece.
     Adaptive {
-        /// The fewest items in a piece, except the last one of the loop.
+        /// The fewest items in a piece, unless the whole loop holds fewer.
         min_len: usize,
     },
 }
