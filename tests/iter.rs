@@ -429,6 +429,69 @@ fn a_fold_before_a_search_hands_on_accumulators_inside_an_endless_piece() {
     });
 }
 
+/// A `fold` before a search over a huge range, under every schedule, on 1 and 2 threads:
+/// a pool of one ran the loop as one piece, and `Static` and `Guided` cut it into a piece
+/// per worker, whose accumulator reached the search only at its end, after 2^64 items
+/// (rayon's `fold_is_full` visited all 2,048 items on a pool of one). The fold hands
+/// accumulators on inside a piece, also with `with_min_len`, each still that long.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "2^64 items: the search must stop, which takes real threads"
+)]
+fn a_fold_before_a_search_over_a_huge_range_hands_on_under_every_schedule() {
+    common::within("fold then search over 0..u64::MAX", || {
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            for schedule in schedules() {
+                let fold = |min: usize| {
+                    (0..u64::MAX)
+                        .into_par_iter()
+                        .with_schedule(schedule)
+                        .with_min_len(min)
+                        .fold(
+                            || (0u64, 0usize),
+                            |(x, n), i| (x ^ std::hint::black_box(i), n + 1),
+                        )
+                };
+                let found = pool.install(|| fold(1).find_any(|_| true));
+                assert!(found.is_some(), "{schedule:?} on {threads}");
+                let found = pool.install(|| fold(1).find_first(|_| true));
+                assert!(found.is_some(), "{schedule:?} on {threads}");
+                let found = pool.install(|| fold(1000).find_any(|_| true));
+                assert!(
+                    found.is_some_and(|(_, n)| n >= 1000),
+                    "{schedule:?} on {threads}"
+                );
+                let found = pool.install(|| fold(1000).find_first(|_| true));
+                assert!(
+                    found.is_some_and(|(_, n)| n >= 1000),
+                    "{schedule:?} on {threads}"
+                );
+                let all = pool.install(|| fold(1000).all(|(_, n)| n < 1000));
+                assert!(!all, "{schedule:?} on {threads}");
+                let visited = AtomicUsize::new(0);
+                let found = pool.install(|| {
+                    (0..2048)
+                        .into_par_iter()
+                        .with_schedule(schedule)
+                        .inspect(|_| {
+                            visited.fetch_add(1, Ordering::Relaxed);
+                        })
+                        .fold(|| 0, |a, b| a + b)
+                        .find_any(|_| true)
+                });
+                assert!(found.is_some());
+                let visited = visited.into_inner();
+                assert!(
+                    visited < 2048,
+                    "{schedule:?} on {threads}: visited {visited}"
+                );
+            }
+        }
+    });
+}
+
 /// The accumulators a `fold` hands on inside its pieces before an early exit (`all` that
 /// never stops, so it sees every one) cover every item exactly once, in order: through a
 /// `flat_map` of inner iterators of many lengths, a `filter`, and `with_max_len`.

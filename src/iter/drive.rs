@@ -282,7 +282,9 @@ where
             let items = unsafe { self.iter.piece(&mut state, start, end) };
             self.consumer.feed(acc, start..end, items)
         };
-        let acc = if I::CUTS_SHORT {
+        // An iterator that can cut pieces short needs the scope; so does a `fold` before an
+        // early exit, which hands accumulators on inside it (`fold.rs`).
+        let acc = if I::CUTS_SHORT || (C::EARLY_EXIT && I::FLUSHES) {
             self.in_stop_scope(&(start..end), run)
         } else {
             run()

@@ -4,14 +4,16 @@
 //! accumulator. The accumulator comes out when the chain ends, as the chain's one item
 //! (the flush), so the terminal sees one item per chain, in order.
 //!
-//! Except before an early exit, in a piece that can run on unbounded (its base cuts pieces
-//! short, `stop.rs`: a `flat_map` of endless inner iterators): there a piece hands on its
-//! accumulator as an item after [`FIRST_HAND_ON`] items, then after twice as many each
-//! time, up to [`MAX_HAND_ON`], and starts a fresh one. Otherwise a search saw nothing until
-//! the piece ended, and a piece of 10^18 items never does (rayon's
-//! `fold_find_any_octillion_flat`). How many accumulators a fold makes is unspecified, as
-//! in rayon; each still covers consecutive items, in order. Not with `with_min_len` above
-//! 1, which promises accumulators of at least that many base indices.
+//! Except before an early exit: there a piece hands on its accumulator as an item after
+//! [`FIRST_HAND_ON`] items, then after twice as many each time, up to [`MAX_HAND_ON`], and
+//! starts a fresh one. Otherwise a search saw nothing until the piece ended, and a piece
+//! may be huge: a `flat_map` of endless inner iterators never ends (rayon's
+//! `fold_find_any_octillion_flat`), and a pool of one runs a loop as one piece (as
+//! `Static` and `Guided` cut it into one per worker), so a search over `0..u64::MAX` ran
+//! on. How many accumulators a fold makes is unspecified, as in rayon; each still covers
+//! consecutive items, in order. With `with_min_len` above 1, which promises accumulators of
+//! at least that many base indices, only over an indexed base (one item per base index),
+//! and only where both the accumulator handed on and the rest of the piece are that long.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -115,15 +117,18 @@ where
         end: usize,
     ) -> Self::Piece<'p> {
         let (base, acc) = state;
-        // An early exit's piece (`stop.rs`) that may run on unbounded: hand accumulators on.
-        let hand_on = I::CUTS_SHORT && stop::watched() && self.config().min_len() == 1;
+        // An early exit's piece (`stop.rs`): hand accumulators on.
+        let min = self.config().min_len();
+        let hand_on = stop::watched() && (min == 1 || I::INDEXED);
         FoldPiece {
             // SAFETY: forwarded: the caller's promise is the one the base needs.
             items: unsafe { self.base.piece(base, start, end) },
             acc,
             identity: &self.identity,
             fold: &self.fold,
-            hand_on: if hand_on { FIRST_HAND_ON } else { 0 },
+            hand_on: if hand_on { FIRST_HAND_ON.max(min) } else { 0 },
+            min,
+            left: end - start,
         }
     }
 
@@ -167,6 +172,11 @@ pub struct FoldPiece<'p, P, T, ID, F> {
     fold: &'p F,
     /// How many items to fold before the next accumulator is handed on (0: never).
     hand_on: usize,
+    /// The `with_min_len`: above 1 (an indexed base, one item per base index), an
+    /// accumulator is handed on only if the `left` items that follow it fill another.
+    min: usize,
+    /// The items the piece has left, if `min` is above 1.
+    left: usize,
 }
 
 impl<P: fmt::Debug, T, ID, F> fmt::Debug for FoldPiece<'_, P, T, ID, F> {
@@ -187,6 +197,14 @@ where
     /// doubles `hand_on`), else leaves it in the chain's state for the flush.
     #[cold]
     fn next_handed_on(&mut self) -> Option<T> {
+        if self.min > 1 {
+            if self.left.saturating_sub(self.hand_on) < self.min {
+                // What is left is one accumulator's worth: no more hand-ons.
+                self.hand_on = 0;
+                return self.next();
+            }
+            self.left -= self.hand_on;
+        }
         let first = self.items.next()?;
         let acc = (self.fold)(self.acc.take().unwrap_or_else(self.identity), first);
         let mut folded = 1;

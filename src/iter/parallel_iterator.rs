@@ -434,10 +434,12 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     ///
     /// [`with_max_len`](Self::with_max_len) caps the items one accumulator covers.
     /// Before an early exit (`find_*`, `any`, `try_for_each`...) there are more: one per
-    /// piece, and after a `filter`, `filter_map`, `flat_map` or `flatten` (whose pieces can
-    /// run on without end) one every 512 to 65,536 items inside a piece, so that the search
-    /// sees one, unless [`with_min_len`](Self::with_min_len) is above 1. How many there are
-    /// is unspecified, as in rayon: do not count on it.
+    /// piece, and one every 512 to 65,536 items inside a piece, so that the search sees one
+    /// soon however long the piece (a pool of one thread runs a loop as one piece; after a
+    /// `flat_map` a piece can run on without end). With
+    /// [`with_min_len`](Self::with_min_len) above 1, each still covers at least that many
+    /// items, and only an indexed base hands them on inside a piece. How many there are is
+    /// unspecified, as in rayon: do not count on it.
     ///
     /// # Examples
     ///
