@@ -1696,6 +1696,20 @@ fn iterators_clone_and_a_clone_yields_the_same_items() {
         let folded = it().fold(|| 0, |a, x| a + x);
         assert_eq!(folded.clone().sum::<u32>(), folded.sum::<u32>());
         check(it().map_init(|| 1, |k, x| x * *k));
+        // Rayon's named adaptors that brigade builds from others (`update`, `positions`,
+        // the `_with` and `try_` folds): a clone shares the closures, so these are `Clone`
+        // whatever the closures are. Runs of one item make the folds' results fixed.
+        check(it().map_with(1, |k, x| x * *k));
+        check(it().update(|x| *x += 1));
+        check(it().positions(|x| x % 3 == 0));
+        let one = || it().with_max_len(1);
+        check(one().fold_with(0, |a, x| a + x));
+        check(one().try_fold(|| 0, |a, x| Some(a + x)));
+        check(one().try_fold_with(0, |a, x| Some(a + x)));
+        check(it().fold_chunks(3, || 0, |a, x| a + x));
+        check(it().fold_chunks_with(3, 0, |a, x| a + x));
+        let no_clone = std::sync::Mutex::new(0u32);
+        check(it().update(move |x| *x += *no_clone.lock().unwrap()));
         check(it().with_min_len(3).with_max_len(9));
         check(it().with_schedule(Schedule::Static));
         // `take_any` and its kin pick any items: compare how many.

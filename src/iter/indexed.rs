@@ -2,6 +2,7 @@
 //! are known before they run.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use crate::iter::collect::{collect_in_place, unzip_in_place};
 use crate::iter::drive::{drive, drive_back};
@@ -249,14 +250,17 @@ pub trait IndexedParallelIterator: ParallelIterator {
         size: usize,
         identity: ID,
         fold_op: F,
-    ) -> Map<IterChunks<Self>, impl Fn(Vec<Self::Item>) -> T + Sync + Send>
+    ) -> Map<IterChunks<Self>, impl Fn(Vec<Self::Item>) -> T + Sync + Send + Clone>
     where
         ID: Fn() -> T + Sync + Send,
         F: Fn(T, Self::Item) -> T + Sync + Send,
         T: Send,
     {
+        // Shared, so that the iterator is `Clone` whenever `self` is, as rayon's
+        // `FoldChunks`.
+        let ops = Arc::new((identity, fold_op));
         self.chunks(size)
-            .map(move |chunk| chunk.into_iter().fold(identity(), &fold_op))
+            .map(move |chunk| chunk.into_iter().fold((ops.0)(), &ops.1))
     }
 
     /// [`fold_chunks`](Self::fold_chunks) from a clone of `init` for each chunk. The workers
@@ -283,13 +287,16 @@ pub trait IndexedParallelIterator: ParallelIterator {
         size: usize,
         init: T,
         fold_op: F,
-    ) -> Map<IterChunks<Self>, impl Fn(Vec<Self::Item>) -> T + Sync + Send>
+    ) -> Map<IterChunks<Self>, impl Fn(Vec<Self::Item>) -> T + Sync + Send + Clone>
     where
         T: Send + Clone + Sync,
         F: Fn(T, Self::Item) -> T + Sync + Send,
     {
+        // Shared, so that the iterator is `Clone` whenever `self` is, as rayon's
+        // `FoldChunksWith`.
+        let fold_op = Arc::new(fold_op);
         self.chunks(size)
-            .map(move |chunk| chunk.into_iter().fold(init.clone(), &fold_op))
+            .map(move |chunk| chunk.into_iter().fold(init.clone(), &*fold_op))
     }
 
     /// The positions (from 0) of the items for which `predicate` is true, in order.
@@ -307,10 +314,15 @@ pub trait IndexedParallelIterator: ParallelIterator {
     fn positions<P>(
         self,
         predicate: P,
-    ) -> FilterMap<Enumerate<Self>, impl Fn((usize, Self::Item)) -> Option<usize> + Sync + Send>
+    ) -> FilterMap<
+        Enumerate<Self>,
+        impl Fn((usize, Self::Item)) -> Option<usize> + Sync + Send + Clone,
+    >
     where
         P: Fn(Self::Item) -> bool + Sync + Send,
     {
+        // Shared, so that the iterator is `Clone` whenever `self` is, as rayon's `Positions`.
+        let predicate = Arc::new(predicate);
         self.enumerate()
             .filter_map(move |(i, item)| predicate(item).then_some(i))
     }

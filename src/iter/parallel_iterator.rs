@@ -5,6 +5,7 @@
 
 use std::cmp::Ordering;
 use std::iter::{Product, Sum};
+use std::sync::Arc;
 
 use either::Either;
 
@@ -217,10 +218,16 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// let v: Vec<Vec<u8>> = (0..3u8).into_par_iter().map(|x| vec![x]).update(|v| v.push(9)).collect();
     /// assert_eq!(v, [vec![0, 9], vec![1, 9], vec![2, 9]]);
     /// ```
-    fn update<F>(self, update_op: F) -> Map<Self, impl Fn(Self::Item) -> Self::Item + Sync + Send>
+    fn update<F>(
+        self,
+        update_op: F,
+    ) -> Map<Self, impl Fn(Self::Item) -> Self::Item + Sync + Send + Clone>
     where
         F: Fn(&mut Self::Item) + Sync + Send,
     {
+        // Shared, so that the iterator is `Clone` whenever `self` is, as rayon's `Update`
+        // (its `tests/clones.rs`).
+        let update_op = Arc::new(update_op);
         self.map(move |mut item| {
             update_op(&mut item);
             item
@@ -489,14 +496,19 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     ///     .collect();
     /// assert_eq!(runs.concat(), (0..100).collect::<Vec<_>>());
     /// ```
-    fn fold_with<F, T>(self, init: T, fold_op: F) -> Fold<Self, impl Fn() -> T + Sync + Send, F, T>
+    fn fold_with<F, T>(
+        self,
+        init: T,
+        fold_op: F,
+    ) -> Fold<Self, impl Fn() -> T + Sync + Send + Clone, F, T>
     where
         F: Fn(T, Self::Item) -> T + Sync + Send,
         T: Send + Clone,
     {
         // Clones are made on whichever worker starts a run: the lock lets a `T` that is
-        // only `Send` be cloned there (one lock per run, not per item).
-        let init = Mutex::new(init);
+        // only `Send` be cloned there (one lock per run, not per item). Shared, so that the
+        // iterator is `Clone` whenever `self` and `fold_op` are, as rayon's `FoldWith`.
+        let init = Arc::new(Mutex::new(init));
         self.fold(move || init.lock().clone(), fold_op)
     }
 
@@ -524,16 +536,24 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     ///     .try_reduce(|| 0, |a, b| a.checked_add(b).ok_or(()));
     /// assert_eq!(overflow, Err(()));
     /// ```
+    #[allow(clippy::type_complexity)]
     fn try_fold<T, R, ID, F>(
         self,
         identity: ID,
         fold_op: F,
-    ) -> Fold<Self, impl Fn() -> R + Sync + Send, impl Fn(R, Self::Item) -> R + Sync + Send, R>
+    ) -> Fold<
+        Self,
+        impl Fn() -> R + Sync + Send + Clone,
+        impl Fn(R, Self::Item) -> R + Sync + Send + Clone,
+        R,
+    >
     where
         F: Fn(T, Self::Item) -> R + Sync + Send,
         ID: Fn() -> T + Sync + Send,
         R: Try<Output = T> + Send,
     {
+        // Shared, so that the iterator is `Clone` whenever `self` is, as rayon's `TryFold`.
+        let (identity, fold_op) = (Arc::new(identity), Arc::new(fold_op));
         self.fold(
             move || R::from_output(identity()),
             move |acc: R, item| match acc.branch() {
@@ -556,17 +576,23 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     ///     .collect();
     /// assert_eq!(sums.map(|v| v.iter().sum::<u32>()), Some(45));
     /// ```
+    #[allow(clippy::type_complexity)]
     fn try_fold_with<F, T, R>(
         self,
         init: T,
         fold_op: F,
-    ) -> Fold<Self, impl Fn() -> R + Sync + Send, impl Fn(R, Self::Item) -> R + Sync + Send, R>
+    ) -> Fold<
+        Self,
+        impl Fn() -> R + Sync + Send + Clone,
+        impl Fn(R, Self::Item) -> R + Sync + Send + Clone,
+        R,
+    >
     where
         F: Fn(T, Self::Item) -> R + Sync + Send,
         T: Send + Clone,
         R: Try<Output = T> + Send,
     {
-        let init = Mutex::new(init);
+        let init = Arc::new(Mutex::new(init));
         self.try_fold(move || init.lock().clone(), fold_op)
     }
 
@@ -623,19 +649,28 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// sent.sort();
     /// assert_eq!(sent, [0, 1, 2, 3, 4]);
     /// ```
-    fn map_with<F, T, R>(self, init: T, f: F) -> MapInit<Self, impl Fn() -> T + Sync + Send, F, T>
+    fn map_with<F, T, R>(
+        self,
+        init: T,
+        f: F,
+    ) -> MapInit<Self, impl Fn() -> T + Sync + Send + Clone, F, T>
     where
         F: Fn(&mut T, Self::Item) -> R + Sync + Send,
         T: Send + Clone,
         R: Send,
     {
-        let init = Mutex::new(init);
+        // Shared, so that the iterator is `Clone` whenever `self` and `f` are, as rayon's
+        // `MapWith`.
+        let init = Arc::new(Mutex::new(init));
         self.map_init(move || init.lock().clone(), f)
     }
 
     /// Cuts the loop into pieces of at least `min` base indices (items of an indexed
-    /// iterator), except the last piece: each piece, `fold` accumulator and `map_init` value
-    /// then covers at least `min` items. For bodies too cheap to be worth a split. Combined
+    /// iterator) under every schedule, as rayon never splits below `min`: each piece, `fold`
+    /// accumulator and `map_init` value then covers at least `min` items, unless the whole
+    /// iterator has fewer (the last piece takes the `len % min` left over, so with
+    /// [`with_max_len`](Self::with_max_len) runs stay under `2 * min`). For bodies too
+    /// cheap to be worth a split. Combined
     /// with [`with_schedule`](Self::with_schedule), it raises the schedule's `chunk`,
     /// `min_chunk` or `min_len` to `min`; several calls keep the largest.
     ///
