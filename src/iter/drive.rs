@@ -206,7 +206,11 @@ impl Runs {
     /// The base index where run `r` starts (`r <= count`; the end of the range at `count`).
     #[inline]
     fn base(&self, r: usize) -> usize {
-        if r >= self.count {
+        if self.min == 1 {
+            // Runs of one index (the default): no test for the last run, which made the
+            // item loops of a filter's count 1.5x as many instructions.
+            self.start + r
+        } else if r >= self.count {
             self.start + self.len
         } else {
             self.start + r * self.min
