@@ -161,6 +161,33 @@ proptest! {
                 it().flat_map(move |x| (0..inner(x)).into_par_iter().map(move |k| k ^ x)).max(),
                 s().flat_map(|x| (0..inner(x)).map(move |k| k ^ x)).max()
             );
+            // The early exits run each indexed inner iterator with internal iteration
+            // (`find_map`), and step on from where the hit was: every item once, in order.
+            let pairs = || it().flat_map(move |x| {
+                (0..inner(x)).into_par_iter().zip((0..inner(x)).into_par_iter().rev()).map(move |(k, r)| (x, k, r))
+            });
+            let want: Vec<(u32, u32, u32)> = s()
+                .flat_map(|x| (0..inner(x)).zip((0..inner(x)).rev()).map(move |(k, r)| (x, k, r)))
+                .collect();
+            let hit = |&(x, k, _): &(u32, u32, u32)| (x ^ k) % 400 == target;
+            prop_assert_eq!(pairs().find_first(hit), want.iter().copied().find(hit), "find_first");
+            prop_assert_eq!(pairs().find_last(hit), want.iter().copied().rfind(hit), "find_last");
+            prop_assert_eq!(pairs().any(|p| hit(&p)), want.iter().any(hit), "any");
+            prop_assert_eq!(pairs().all(|p| !hit(&p)), !want.iter().any(hit), "all");
+            prop_assert_eq!(pairs().find_any(hit).is_some_and(|p| hit(&p)), want.iter().any(hit), "find_any");
+            let seen = Mutex::new(Vec::new());
+            let failed = pairs().try_for_each(|p| {
+                seen.lock().unwrap().push(p);
+                if hit(&p) { Err(p) } else { Ok(()) }
+            });
+            prop_assert_eq!(failed.is_err(), want.iter().any(hit), "try_for_each");
+            if failed.is_ok() {
+                let mut seen = seen.into_inner().unwrap();
+                seen.sort_unstable();
+                let mut all = want.clone();
+                all.sort_unstable();
+                prop_assert_eq!(seen, all, "try_for_each saw every item once");
+            }
             Ok(())
         })?;
     }

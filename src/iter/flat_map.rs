@@ -339,11 +339,18 @@ struct ByIndex<J: ParallelIterator> {
 impl<J: ParallelIterator> ByIndex<J> {
     #[inline]
     fn new(iter: J) -> Self {
+        let state = iter.state();
+        Self::resume(iter, state, 0)
+    }
+
+    /// Steps on from base index `at`: the ones below it were asked for, on `state`.
+    #[inline]
+    fn resume(iter: J, state: J::State, at: usize) -> Self {
         ByIndex {
             len: iter.base_len(),
-            state: Some(iter.state()),
+            state: Some(state),
             iter,
-            at: 0,
+            at,
             left: if stop::watched() {
                 stop::CHECK_EVERY
             } else {
@@ -626,6 +633,53 @@ where
         }
     }
 
+    /// What an early exit calls (`until` in `find.rs`): each indexed inner iterator runs
+    /// as one piece with internal iteration, and only the rest of the one that has the hit
+    /// is kept, to be stepped item by item. `f` looks at the stop check itself, as
+    /// `until`'s does, so an endless inner iterator still stops.
+    fn find_map<B, F>(&mut self, mut f: F) -> Option<B>
+    where
+        F: FnMut(J::Item) -> Option<B>,
+    {
+        if !J::INDEXED {
+            return find_map_by_next(self, f);
+        }
+        if let Some(front) = &mut self.front {
+            while let Some(item) = front.next() {
+                if let Some(hit) = f(item) {
+                    return Some(hit);
+                }
+            }
+            self.front = None;
+        }
+        loop {
+            // As in `next`.
+            self.left -= 1;
+            if self.left == 0 {
+                self.left = INNER_CHECK_EVERY;
+                if stop::requested() {
+                    return None;
+                }
+            }
+            let inner = (self.g)(self.outer.next()?).into_par_iter();
+            let mut state = inner.state();
+            // Indexed: one item per base index, so the items taken are the indices asked.
+            let mut taken = 0;
+            // SAFETY: `0..base_len` is the whole of `inner`, asked for once here; a
+            // `ByIndex` that resumes it asks only for the indices from `taken` on.
+            let hit = unsafe { inner.piece(&mut state, 0, inner.base_len()) }.find_map(|x| {
+                taken += 1;
+                f(x)
+            });
+            if hit.is_some() {
+                self.front = Some(Stepped::Indexed(ByIndex::resume(inner, state, taken)));
+                return hit;
+            }
+            // The flush of an indexed iterator holds no items; it ends the state.
+            inner.flush(state).for_each(drop);
+        }
+    }
+
     fn fold<B, F>(self, init: B, mut f: F) -> B
     where
         F: FnMut(B, J::Item) -> B,
@@ -639,6 +693,20 @@ where
             fold_whole(g(outer).into_par_iter(), acc, &mut f)
         })
     }
+}
+
+/// `Iterator::find_map` as std writes it, through `next`.
+#[inline]
+fn find_map_by_next<I: Iterator, B>(
+    items: &mut I,
+    mut f: impl FnMut(I::Item) -> Option<B>,
+) -> Option<B> {
+    for item in items {
+        if let Some(hit) = f(item) {
+            return Some(hit);
+        }
+    }
+    None
 }
 
 #[cfg(all(test, not(loom)))]
