@@ -1617,6 +1617,54 @@ fn equal_min_and_max_len_give_runs_of_that_length_but_in_the_last_piece() {
     }
 }
 
+/// `skip` runs the closures before it on the items it skips, as std's `skip` and rayon's
+/// do (rayon's `check_skip`: a `map` with a side effect before `skip(512)` must see all
+/// 1,024 items), each once, on every pool; through `rev`, `zip`, `enumerate` and a
+/// `flat_map`'s inner iterators, and before an early exit.
+#[test]
+fn skip_runs_the_closures_before_it_on_the_skipped_items_once() {
+    let n: usize = if cfg!(miri) { 40 } else { 1024 };
+    let a: Vec<usize> = (0..n).collect();
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        pool.install(|| {
+            let made = AtomicUsize::new(0);
+            let counted = || made.swap(0, Ordering::Relaxed);
+            let sum = AtomicUsize::new(0);
+            a.par_iter()
+                .map(|&x| sum.fetch_add(x, Ordering::Relaxed))
+                .skip(n / 2)
+                .count();
+            assert_eq!(sum.into_inner(), a.iter().sum::<usize>());
+            let it = || {
+                a.par_iter().inspect(|_| {
+                    made.fetch_add(1, Ordering::Relaxed);
+                })
+            };
+            assert_eq!(it().skip(3).count(), n - 3);
+            assert_eq!(counted(), n);
+            assert_eq!(it().skip(3).rev().collect::<Vec<_>>().len(), n - 3);
+            assert_eq!(counted(), n);
+            assert_eq!(it().skip(3).zip(it().skip(5)).count(), n - 5);
+            assert_eq!(counted(), 2 * n - 2, "each side runs its own skipped items");
+            assert_eq!(it().skip(7).enumerate().map(|(i, _)| i).max(), Some(n - 8));
+            assert_eq!(counted(), n);
+            assert_eq!(it().take(5).skip(2).count(), 3);
+            assert_eq!(counted(), 5, "take's rest is never made");
+            assert_eq!(it().skip(n / 2).find_first(|_| true), Some(&(n / 2)));
+            assert!(counted() > n / 2);
+            let inner = (0..10usize)
+                .into_par_iter()
+                .flat_map(|_| it().skip(n - 2))
+                .count();
+            assert_eq!(inner, 20);
+            assert_eq!(counted(), 10 * n);
+            // A plain source has nothing to run: only the items left are made.
+            assert_eq!(a.par_iter().skip(n - 1).copied().sum::<usize>(), n - 1);
+        });
+    }
+}
+
 #[test]
 fn works_from_outside_the_pool_and_nested() {
     let pool = pool_of(2);

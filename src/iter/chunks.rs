@@ -35,6 +35,7 @@ macro_rules! chunk_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
+            const PURE: bool = true;
 
             #[inline]
             fn base_len(&self) -> usize {
@@ -338,6 +339,7 @@ impl<'a, T: Sync, const N: usize> ParallelIterator for ArrayWindows<'a, T, N> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
+    const PURE: bool = true;
 
     #[inline]
     fn base_len(&self) -> usize {

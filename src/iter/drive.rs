@@ -16,6 +16,7 @@
 use std::ops::Range;
 
 use crate::iter::ParallelIterator;
+use crate::iter::reduce::ForEach;
 use crate::iter::stop;
 use crate::join::{Announce, join_now};
 use crate::loops::{Body, Schedule, enter};
@@ -421,6 +422,15 @@ where
         let at = self.runs.base(start);
         self.consumer.skip(at) || self.iter.dry_from(at)
     }
+}
+
+/// Runs the base indices `0..end` of `iter` as a parallel loop and drops their items: what
+/// `skip` does with the items it skips, for what making them does (as std's `skip` and
+/// rayon's run the closures before it on them).
+///
+/// The caller must never drive these indices again over the life of `iter`.
+pub(crate) fn drive_for_effects<I: ParallelIterator>(iter: &I, end: usize) {
+    drive_range(iter, &ForEach(drop::<I::Item>), 0..end);
 }
 
 /// Runs `iter` into `consumer` on the current pool (this worker's, or the global one) and

@@ -47,6 +47,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const PURE: bool = I::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -348,18 +348,32 @@ pub trait IndexedParallelIterator: ParallelIterator {
         Rev::new(self)
     }
 
-    /// All but the first `n` items (none if there are at most `n`). The skipped items are
-    /// never produced: closures of the adaptors before `skip` do not run on them, and a
-    /// `Vec`'s by-value items are dropped when the iterator is.
+    /// All but the first `n` items (none if there are at most `n`). As std's `skip` and
+    /// rayon's, the closures of the adaptors before `skip` still run on the skipped items
+    /// (a `map` or `inspect` with side effects sees every item), as a parallel loop of its
+    /// own before the first item left is made; a plain source (a range, a slice, a `Vec`,
+    /// whose by-value items are dropped when the iterator is) makes nothing for them.
+    /// Unlike rayon's, if no item is left (`n` at least the length), nothing runs.
     ///
     /// # Examples
     ///
     /// ```
     /// use brigade::prelude::*;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
     ///
     /// let v: Vec<u32> = (0..10u32).into_par_iter().skip(7).collect();
     /// assert_eq!(v, [7, 8, 9]);
     /// assert_eq!((0..10u32).into_par_iter().skip(20).count(), 0);
+    ///
+    /// let seen = AtomicUsize::new(0);
+    /// let left = (0..10u32)
+    ///     .into_par_iter()
+    ///     .inspect(|_| {
+    ///         seen.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .skip(7)
+    ///     .count();
+    /// assert_eq!((left, seen.into_inner()), (3, 10));
     /// ```
     fn skip(self, n: usize) -> Skip<Self> {
         Skip::new(self, n)

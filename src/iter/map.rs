@@ -297,6 +297,8 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    // Copying has no effect but the copy.
+    const PURE: bool = I::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -88,7 +88,7 @@ pub use map::{Cloned, Copied, Inspect, Map};
 pub use map_init::MapInit;
 pub use multizip::MultiZip;
 pub use parallel_iterator::ParallelIterator;
-pub use repeat::{empty, once, repeat, repeat_n, repeatn};
+pub use repeat::{RepeatN, empty, once, repeat, repeat_n, repeatn};
 pub use rev::Rev;
 pub use skip_take::{Skip, Take};
 pub use slice::{ParallelSlice, ParallelSliceMut};

@@ -103,6 +103,11 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// last in a `chain`.
     #[doc(hidden)]
     const BOUNDLESS: bool;
+    /// True if making an item has no effect but the item (a source over a range, a slice,
+    /// a `Vec`): [`skip`](crate::iter::IndexedParallelIterator::skip) does not run such a
+    /// base on the items it skips, as it runs any other (closures with side effects).
+    #[doc(hidden)]
+    const PURE: bool = false;
 
     /// The number of base indices.
     #[doc(hidden)]

@@ -1,13 +1,14 @@
 //! Sources made from one value: [`once`], [`empty`], [`repeat`] and [`repeat_n`], as in
-//! `rayon::iter`. Each is made of the sources brigade already has (a `Vec` by value, a
-//! range mapped to clones), so each is indexed.
+//! `rayon::iter`. `once` and `empty` are a `Vec` by value; [`RepeatN`] is a source of its
+//! own, each piece a `std::iter::RepeatN` of a clone. All are indexed.
 
-use std::ops::Range;
+use std::fmt;
+use std::iter::Empty;
 
-use crate::iter::map::Map;
-use crate::iter::source::Iter;
+use crate::iter::drive::Config;
+use crate::iter::sealed::Sealed;
 use crate::iter::vec::IntoIter;
-use crate::iter::{IntoParallelIterator, ParallelIterator};
+use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 
 /// A parallel iterator of one item: `item`.
 ///
@@ -38,7 +39,8 @@ pub fn empty<T: Send>() -> IntoIter<T> {
 }
 
 /// A parallel iterator of `n` clones of `item`. Each item is cloned from the one `item`,
-/// which is shared by the workers (hence `Sync`; rayon asks only `Send`).
+/// which is shared by the workers (hence `Sync`; rayon asks only `Send`); with `n == 0`,
+/// `item` is dropped at once.
 ///
 /// # Examples
 ///
@@ -50,14 +52,14 @@ pub fn empty<T: Send>() -> IntoIter<T> {
 /// let pairs: Vec<(u32, char)> = (0..3u32).into_par_iter().zip(brigade::iter::repeat_n('x', 3)).collect();
 /// assert_eq!(pairs, [(0, 'x'), (1, 'x'), (2, 'x')]);
 /// ```
-pub fn repeat_n<T>(
-    item: T,
-    n: usize,
-) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Clone + Sync + Send>
+pub fn repeat_n<T>(item: T, n: usize) -> RepeatN<T>
 where
     T: Clone + Send + Sync,
 {
-    (0..n).into_par_iter().map(move |_| item.clone())
+    RepeatN {
+        item: (n > 0).then_some(item),
+        len: n,
+    }
 }
 
 /// rayon's older name of [`repeat_n`].
@@ -68,10 +70,7 @@ where
 /// assert_eq!(brigade::iter::repeatn(7u8, 2).collect::<Vec<_>>(), [7, 7]);
 /// # use brigade::prelude::*;
 /// ```
-pub fn repeatn<T>(
-    item: T,
-    n: usize,
-) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Clone + Sync + Send>
+pub fn repeatn<T>(item: T, n: usize) -> RepeatN<T>
 where
     T: Clone + Send + Sync,
 {
@@ -92,11 +91,116 @@ where
 /// assert_eq!(v, [(0, "x"), (1, "x"), (2, "x")]);
 /// assert_eq!(brigade::iter::repeat(5u8).take(4).sum::<u8>(), 20);
 /// ```
-pub fn repeat<T>(item: T) -> Map<Iter<Range<usize>>, impl Fn(usize) -> T + Clone + Sync + Send>
+pub fn repeat<T>(item: T) -> RepeatN<T>
 where
     T: Clone + Send + Sync,
 {
     repeat_n(item, usize::MAX)
+}
+
+/// The parallel iterator of [`repeat_n`] and [`repeat`]: `len` clones of one item.
+/// `skip` makes no clones for the items it skips, as std's `skip` over `repeat`.
+///
+/// # Examples
+///
+/// ```
+/// use brigade::prelude::*;
+///
+/// let it: brigade::iter::RepeatN<u8> = brigade::iter::repeat_n(3, 4);
+/// assert_eq!(it.clone().len(), 4);
+/// assert_eq!(it.rev().skip(1).sum::<u8>(), 9);
+/// assert_eq!(brigade::iter::repeat(1u8).skip(usize::MAX - 2).count(), 2);
+/// ```
+#[derive(Clone)]
+#[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
+pub struct RepeatN<T> {
+    /// `None` if `len` is 0.
+    item: Option<T>,
+    len: usize,
+}
+
+impl<T: fmt::Debug> fmt::Debug for RepeatN<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RepeatN")
+            .field("item", &self.item)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl<T> Sealed for RepeatN<T> {}
+
+impl<T: Clone + Send + Sync> RepeatN<T> {
+    /// `end - start` clones of the item.
+    #[inline]
+    fn clones(&self, start: usize, end: usize) -> std::iter::RepeatN<T> {
+        let item = self.item.as_ref().expect("a piece of an empty repeat_n");
+        std::iter::repeat_n(item.clone(), end - start)
+    }
+}
+
+impl<T: Clone + Send + Sync> ParallelIterator for RepeatN<T> {
+    type Item = T;
+    type State = ();
+    type Piece<'p>
+        = std::iter::RepeatN<T>
+    where
+        Self: 'p;
+    type Flush<'p>
+        = Empty<T>
+    where
+        Self: 'p;
+    const INDEXED: bool = true;
+    const FLUSHES: bool = false;
+    const CUTS_SHORT: bool = false;
+    const BOUNDLESS: bool = false;
+    const PURE: bool = true;
+
+    #[inline]
+    fn base_len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn config(&self) -> Config {
+        Config::default()
+    }
+
+    #[inline]
+    fn state(&self) {}
+
+    #[inline]
+    unsafe fn piece<'p>(&'p self, _: &'p mut (), start: usize, end: usize) -> Self::Piece<'p> {
+        self.clones(start, end)
+    }
+
+    #[inline]
+    fn flush(&self, _: ()) -> Empty<T> {
+        std::iter::empty()
+    }
+
+    #[inline]
+    fn dry_from(&self, _start: usize) -> bool {
+        false
+    }
+}
+
+impl<T: Clone + Send + Sync> IndexedParallelIterator for RepeatN<T> {
+    type RevPiece<'p>
+        = std::iter::RepeatN<T>
+    where
+        Self: 'p;
+
+    #[inline]
+    unsafe fn rev_piece<'p>(
+        &'p self,
+        _: &'p mut (),
+        start: usize,
+        end: usize,
+    ) -> Self::RevPiece<'p> {
+        // Every item is the same: backwards is forwards.
+        self.clones(start, end)
+    }
 }
 
 #[cfg(all(test, not(loom)))]

@@ -59,6 +59,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Rev<I> {
     const CUTS_SHORT: bool = false;
     // Indexed iterators are never boundless: a bridge is not indexed.
     const BOUNDLESS: bool = false;
+    const PURE: bool = I::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

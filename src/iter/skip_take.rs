@@ -1,13 +1,18 @@
 //! [`Skip`] and [`Take`]: an indexed iterator without its first `n` items, or with only
 //! its first `n`. Both are a window `skip..skip + len` of the base's indices: a piece
-//! `start..end` is the base's piece `skip + start..skip + end`. The base indices outside
-//! the window are never asked for, so the base's closures never run on them (an owning
-//! source drops their items when it is dropped).
+//! `start..end` is the base's piece `skip + start..skip + end`.
+//!
+//! `Skip` still runs its base on the indices it skips, for what making their items does
+//! (a `map` or `inspect` with side effects), as std's `skip` and rayon's do: the piece that
+//! starts at its index 0 first runs `0..skip` as a parallel loop of its own, dropping the
+//! items, unless the base is a plain source ([`ParallelIterator::PURE`]: an owning source
+//! drops the skipped items when it is dropped). The indices past `Take`'s window are never
+//! asked for, as in std and rayon.
 
 use std::fmt;
 use std::iter::Empty;
 
-use crate::iter::drive::Config;
+use crate::iter::drive::{Config, drive_for_effects};
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -34,6 +39,7 @@ macro_rules! window {
             const CUTS_SHORT: bool = false;
             // Indexed iterators are never boundless: a bridge is not indexed.
             const BOUNDLESS: bool = false;
+            const PURE: bool = I::PURE;
 
             #[inline]
             fn base_len(&self) -> usize {
@@ -57,6 +63,7 @@ macro_rules! window {
                 start: usize,
                 end: usize,
             ) -> I::Piece<'p> {
+                self.run_skipped(start);
                 // SAFETY: `start <= end <= len` and `skip + len <= base_len` put the shifted
                 // piece within the base; shifting keeps disjoint pieces disjoint.
                 unsafe { self.base.piece(state, self.skip + start, self.skip + end) }
@@ -87,6 +94,7 @@ macro_rules! window {
                 start: usize,
                 end: usize,
             ) -> I::RevPiece<'p> {
+                self.run_skipped(start);
                 // SAFETY: as in `piece`.
                 unsafe {
                     self.base
@@ -131,6 +139,19 @@ impl<I: IndexedParallelIterator> Skip<I> {
 
 window!(Skip);
 
+impl<I: IndexedParallelIterator> Skip<I> {
+    /// Runs the skipped base indices `0..skip` for their effects, from the piece that starts
+    /// at index 0 (module docs).
+    #[inline]
+    fn run_skipped(&self, start: usize) {
+        if start == 0 && self.skip > 0 && !I::PURE {
+            // Each index reaches one piece at most once, so the piece at 0 comes once, and
+            // `0..skip` lies below every index a piece asks the base for.
+            drive_for_effects(&self.base, self.skip);
+        }
+    }
+}
+
 /// The parallel iterator of [`IndexedParallelIterator::take`]: the first `n` items (all
 /// of them if there are at most `n`).
 ///
@@ -159,6 +180,12 @@ impl<I: IndexedParallelIterator> Take<I> {
 }
 
 window!(Take);
+
+impl<I> Take<I> {
+    /// Nothing: `Take` asks for no index past its window (module docs).
+    #[inline]
+    fn run_skipped(&self, _start: usize) {}
+}
 
 impl<I: fmt::Debug> fmt::Debug for Take<I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

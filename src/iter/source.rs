@@ -139,6 +139,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
+    const PURE: bool = true;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -28,6 +28,7 @@ macro_rules! tuning {
             const FLUSHES: bool = I::FLUSHES;
             const CUTS_SHORT: bool = I::CUTS_SHORT;
             const BOUNDLESS: bool = I::BOUNDLESS;
+            const PURE: bool = I::PURE;
 
             #[inline]
             fn base_len(&self) -> usize {

@@ -305,6 +305,8 @@ macro_rules! by_value_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
+            // Skipped items are dropped with the source, as taken ones are when used.
+            const PURE: bool = true;
 
             #[inline]
             fn base_len(&self) -> usize {

@@ -54,6 +54,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = A::BOUNDLESS || B::BOUNDLESS;
+    const PURE: bool = A::PURE && B::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {
