@@ -1585,6 +1585,41 @@ fn every_run_covers_at_least_min_len_and_at_most_max_len_or_under_twice_the_min(
     }
 }
 
+/// A chain of two indexed sides before a `fold` and an early exit runs as one loop: its
+/// runs cross the seam, so `with_min_len` holds (a user-side breaker found runs of 4 and 4
+/// for a chain of 4 and 4 items with a minimum of 8, and of 333 and 667 for a minimum of
+/// 1,000, when the early exit ran each side as a loop of its own).
+#[test]
+fn min_len_runs_cross_the_seam_of_an_indexed_chain_before_an_early_exit() {
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        for schedule in schedules() {
+            for (a, b, min) in [(4u32, 8u32, 8usize), (333, 1000, 1000), (2, 8, 7)] {
+                let runs = Mutex::new(Vec::new());
+                let all = pool.install(|| {
+                    (0..a)
+                        .into_par_iter()
+                        .chain(a..b)
+                        .with_schedule(schedule)
+                        .with_min_len(min)
+                        .fold(|| 0usize, |n, _| n + 1)
+                        .all(|n| {
+                            runs.lock().unwrap().push(n);
+                            true
+                        })
+                });
+                assert!(all);
+                let runs = runs.into_inner().unwrap();
+                assert_eq!(runs.iter().sum::<usize>(), b as usize);
+                assert!(
+                    runs.iter().all(|&n| n >= min),
+                    "{schedule:?} on {threads}: {runs:?}"
+                );
+            }
+        }
+    }
+}
+
 /// Equal `with_min_len` and `with_max_len` of 7 make `n / 7` runs: of exactly 7 items
 /// but in the loop's last piece, whose runs share the `n % 7` left over (7 to 13 items),
 /// on every pool and schedule. A user-side breaker once found runs of 10, 10 for 20 items

@@ -196,7 +196,11 @@ where
         in_a.min(at_b).min(in_b)
     }
 
-    /// `a_len`, where the second side starts, and each side's own seams.
+    /// `a_len`, where the second side starts, if the first side's pieces can run on without
+    /// end (`CUTS_SHORT`: a `filter`, a `flat_map`), and each side's own seams. A first side
+    /// whose every base index is a bounded amount of work lets one loop reach the second
+    /// side anyway, and a seam there cut runs short of `with_min_len` (two runs of 4 for a
+    /// chain of 4 and 4 items with a minimum of 8, before a `fold` and an early exit).
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         let a_len = self.a_len;
@@ -204,7 +208,8 @@ where
             return self.a.seam_before(end);
         }
         match self.b.seam_before(end - a_len) {
-            0 => a_len,
+            0 if A::CUTS_SHORT => a_len,
+            0 => self.a.seam_before(a_len),
             in_b => in_b + a_len,
         }
     }
