@@ -22,6 +22,10 @@
 //! - `iter/find_any_100m`, `iter/any_100m`: a search over 100M integers whose match is at 1%,
 //!   vs a full scan (`count` of the same filter) on the same pool, and rayon's (target:
 //!   under 5% of the full scan).
+//! - `iter/flat_map_search/{1,2}/{small,big,first}`: searches right after a `flat_map` of
+//!   ranges, 10M items in all, on pools of 1 and 2 threads, vs rayon: `any` that finds
+//!   nothing over 1M inner ranges of 10 (`small`) and 10,000 of 1,000 (`big`), and
+//!   `find_first` of item 9,000,000 of the latter (`first`) (target: no slower than rayon).
 //! - `iter/par_sort_unstable_20m`, `iter/par_sort_20m`: `par_sort_unstable` and `par_sort`
 //!   of 20M random `u64`, brigade vs rayon, and std's sequential sort (targets: within 1.1x
 //!   of rayon unstable, no slower than rayon stable). The input copy is not timed.
@@ -460,6 +464,55 @@ fn early_exit(c: &mut Criterion) {
     g.finish();
 }
 
+/// Searches right after a `flat_map` of ranges (each inner range is one indexed iterator).
+fn flat_map_search(c: &mut Criterion) {
+    // (name, outer items, inner items, item searched for: none past the end)
+    let shapes = [
+        ("small", 1_000_000u64, 10u64, u64::MAX),
+        ("big", 10_000, 1_000, u64::MAX),
+        ("first", 10_000, 1_000, 9_000_000),
+    ];
+    for threads in [1, 2] {
+        let bp = brigade_pool(threads);
+        let rp = rayon_pool(threads);
+        for (name, outer, inner, want) in shapes {
+            let mut g = c.benchmark_group(format!("iter/flat_map_search/{threads}/{name}"));
+            configure(&mut g);
+            g.bench_function("brigade", |b| {
+                use brigade::prelude::*;
+                b.iter(|| {
+                    bp.install(|| {
+                        let it = (0..outer)
+                            .into_par_iter()
+                            .flat_map(|i| (0..inner).into_par_iter().map(move |j| i * inner + j));
+                        if want == u64::MAX {
+                            it.any(|x| x == want).then_some(0)
+                        } else {
+                            it.find_first(|&x| x == want)
+                        }
+                    })
+                })
+            });
+            g.bench_function("rayon", |b| {
+                use rayon::prelude::*;
+                b.iter(|| {
+                    rp.install(|| {
+                        let it = (0..outer)
+                            .into_par_iter()
+                            .flat_map(|i| (0..inner).into_par_iter().map(move |j| i * inner + j));
+                        if want == u64::MAX {
+                            it.any(|x| x == want).then_some(0)
+                        } else {
+                            it.find_first(|&x| x == want)
+                        }
+                    })
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
 /// Every verb on a 1-thread pool vs std's sequential iterator.
 fn one_thread(c: &mut Criterion) {
     use brigade::prelude::*;
@@ -808,6 +861,17 @@ fn report() {
             0.05,
         ),
     ];
+    for threads in [1, 2] {
+        for shape in ["small", "big", "first"] {
+            let group: &'static str =
+                Box::leak(format!("iter/flat_map_search/{threads}/{shape}").into_boxed_str());
+            let what: &'static str = Box::leak(
+                format!("flat_map search {shape}, {threads} thread(s): no slower than rayon")
+                    .into_boxed_str(),
+            );
+            targets.push(t(what, (group, "brigade"), (group, "rayon"), 1.0));
+        }
+    }
     for verb in [
         "map_collect",
         "filter_collect",
@@ -850,7 +914,17 @@ fn report() {
 }
 
 criterion_group!(
-    benches, collect, max_map, best, tiny_sum, adaptors, early_exit, one_thread, word_count, sort
+    benches,
+    collect,
+    max_map,
+    best,
+    tiny_sum,
+    adaptors,
+    early_exit,
+    flat_map_search,
+    one_thread,
+    word_count,
+    sort
 );
 
 fn main() {
