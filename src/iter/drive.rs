@@ -486,8 +486,9 @@ where
 /// a chain's sides; for early exits. A single loop reaches a later part only once a
 /// worker's share gets there: a search whose answers lie only in a chain's second side ran
 /// on for ever while every worker was inside an endless first side (a `flat_map` whose
-/// items a `filter` rejects). The last part is offered first, then the one before it, and so on: a thief
-/// takes the oldest offer, so the parts after an endless one are all taken in turn.
+/// items a `filter` rejects). The last part is offered first, then the one before it, and
+/// so on: a thief takes the oldest offer, so the parts after an endless one are all taken
+/// in turn.
 fn drive_parts<I, C>(iter: &I, consumer: &C, range: Range<usize>) -> C::Acc
 where
     I: ParallelIterator,
