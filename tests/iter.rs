@@ -492,6 +492,56 @@ fn a_fold_before_a_search_over_a_huge_range_hands_on_under_every_schedule() {
     });
 }
 
+/// `collect` into `Result` or `Option` stops at the first error, as rayon's: over
+/// `0..u64::MAX` it returns once an error is met, under every schedule, and on a pool of one
+/// it visits no item after the error.
+#[test]
+fn collect_into_result_or_option_stops_at_the_first_error() {
+    common::within("collect::<Result<_, _>> over 0..u64::MAX", || {
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            for schedule in schedules() {
+                let items = || (0..u64::MAX).into_par_iter().with_schedule(schedule);
+                let got: Result<Vec<u64>, u64> = pool.install(|| {
+                    items()
+                        .map(|x| if x == 1000 { Err(x) } else { Ok(x) })
+                        .collect()
+                });
+                assert_eq!(got, Err(1000), "{schedule:?} on {threads}");
+                let got: Option<Vec<u64>> =
+                    pool.install(|| items().map(|x| (x != 1000).then_some(x)).collect());
+                assert_eq!(got, None, "{schedule:?} on {threads}");
+                let got: Result<(), u64> = pool.install(|| {
+                    items()
+                        .map(|x| if x >= 1000 { Err(x) } else { Ok(()) })
+                        .collect()
+                });
+                assert!(got.is_err_and(|x| x >= 1000), "{schedule:?} on {threads}");
+                let got: Result<String, u64> = pool.install(|| {
+                    items()
+                        .filter(|x| x % 2 == 0)
+                        .map(|x| if x == 1000 { Err(x) } else { Ok('a') })
+                        .collect()
+                });
+                assert_eq!(got, Err(1000), "{schedule:?} on {threads}");
+            }
+        }
+    });
+    let pool = pool_of(1);
+    let visited = AtomicUsize::new(0);
+    let got: Result<Vec<usize>, usize> = pool.install(|| {
+        (0..N)
+            .into_par_iter()
+            .inspect(|_| {
+                visited.fetch_add(1, Ordering::Relaxed);
+            })
+            .map(|x| if x == 10 { Err(x) } else { Ok(x) })
+            .collect()
+    });
+    assert_eq!(got, Err(10));
+    assert_eq!(visited.into_inner(), 11);
+}
+
 /// The accumulators a `fold` hands on inside its pieces before an early exit (`all` that
 /// never stops, so it sees every one) cover every item exactly once, in order: through a
 /// `flat_map` of inner iterators of many lengths, a `filter`, and `with_max_len`.

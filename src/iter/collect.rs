@@ -31,8 +31,8 @@ use crate::loom::Mutex;
 /// `&char`, `&str`, `String`, `Box<str>` or `Cow<str>` items), `HashMap`, `HashSet`,
 /// `BTreeMap`, `BTreeSet`, `()`, `Cow<'_, B>` of an owned form that
 /// is one of these (always `Cow::Owned`), and `Result<C, E>` or `Option<C>` of any of
-/// these (the first error met, or `None`, if any item is one; every item is still
-/// visited).
+/// these (an error met, or `None`, if any item is one: the loop stops at the first it
+/// meets, as rayon's, and drops what it had collected).
 ///
 /// # Examples
 ///
@@ -530,18 +530,21 @@ where
     E: Send,
 {
     fn from_par_iter<I: IntoParallelIterator<Item = Result<T, E>>>(par_iter: I) -> Self {
+        // The first error closes the gate: no item passes after it, and the loop hands out
+        // no more pieces, so a loop over an endless range returns once an error is met.
         let error = Mutex::new(None);
         let collection = par_iter
             .into_par_iter()
-            .filter_map(|item| match item {
+            .map(|item| match item {
                 Ok(value) => Some(value),
                 Err(e) => {
                     error.lock().get_or_insert(e);
                     None
                 }
             })
+            .while_some()
             .collect();
-        match error.lock().take() {
+        match error.into_inner() {
             Some(e) => Err(e),
             None => Ok(collection),
         }
