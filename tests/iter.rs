@@ -496,6 +496,10 @@ fn a_fold_before_a_search_over_a_huge_range_hands_on_under_every_schedule() {
 /// `0..u64::MAX` it returns once an error is met, under every schedule, and on a pool of one
 /// it visits no item after the error.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "2^64 items: the loop must stop, which takes real threads"
+)]
 fn collect_into_result_or_option_stops_at_the_first_error() {
     common::within("collect::<Result<_, _>> over 0..u64::MAX", || {
         for threads in [1, 2] {
@@ -540,6 +544,50 @@ fn collect_into_result_or_option_stops_at_the_first_error() {
     });
     assert_eq!(got, Err(10));
     assert_eq!(visited.into_inner(), 11);
+}
+
+/// `take_any`, `take_any_while` and `while_some` stop the loop once they close, also where
+/// the items they wait for come from a `fold` that would hand its accumulator on only at
+/// the end of a piece, or from a `filter` or `flat_map` that rejects every item left in a
+/// piece: over `0..u64::MAX` each returns, under every schedule.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "2^64 items: the loop must stop, which takes real threads"
+)]
+fn a_closed_gate_stops_the_folds_and_filters_before_it() {
+    common::within("fold or filter, then take_any, over 0..u64::MAX", || {
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            for schedule in schedules() {
+                let items = || (0..u64::MAX).into_par_iter().with_schedule(schedule);
+                let fold = || items().fold(|| 0u64, |a, x| a ^ std::hint::black_box(x));
+                let got = pool.install(|| fold().take_any(1).count());
+                assert_eq!(got, 1, "{schedule:?} on {threads}");
+                let got = pool.install(|| fold().take_any_while(|_| false).count());
+                assert_eq!(got, 0, "{schedule:?} on {threads}");
+                let got = pool.install(|| fold().map(|_| None::<u64>).while_some().count());
+                assert_eq!(got, 0, "{schedule:?} on {threads}");
+                let got = pool.install(|| items().filter(|&x| x < 10).take_any(5).count());
+                assert_eq!(got, 5, "{schedule:?} on {threads}");
+                let got = pool.install(|| {
+                    items()
+                        .flat_map(|x| 0..u64::from(x < 10))
+                        .take_any(5)
+                        .collect::<Vec<_>>()
+                });
+                assert_eq!(got.len(), 5, "{schedule:?} on {threads}");
+                let got = pool.install(|| {
+                    items()
+                        .filter(|&x| x < 10)
+                        .map(|x| (x < 3).then_some(x))
+                        .while_some()
+                        .count()
+                });
+                assert!(got <= 3, "{schedule:?} on {threads}");
+            }
+        }
+    });
 }
 
 /// The accumulators a `fold` hands on inside its pieces before an early exit (`all` that

@@ -191,6 +191,34 @@ proptest! {
                 prop_assert_eq!(somes.len(), len);
             }
             prop_assert!(sub(somes));
+            // What a gate let through is finished above it, whatever closes the loop: each
+            // `flat_map` runs the whole inner iterator of a taken item, a `fold` hands on
+            // every taken item, and a second gate takes its own count.
+            let taken = k.min(len);
+            // Inner iterators long enough for the stop checks (every 512 items), stepped by
+            // `collect`; short under miri, which checks the memory and not the stopping.
+            let (step, long): (u32, u32) = if cfg!(miri) { (3, 30) } else { (300, 3000) };
+            let pairs: Vec<(u32, u32)> = it()
+                .copied()
+                .take_any(k)
+                .flat_map(|x| (0..x % 5 * step).into_par_iter().map(move |j| (x, j)))
+                .collect();
+            let mut seen = std::collections::HashMap::new();
+            for &p in &pairs {
+                *seen.entry(p).or_insert(0usize) += 1;
+            }
+            for &(x, _) in &pairs {
+                let first = seen[&(x, 0)];
+                prop_assert!((0..x % 5 * step).all(|j| seen.get(&(x, j)) == Some(&first)), "inner iterator of {} cut", x);
+            }
+            let thirds: Vec<u32> = it().copied().take_any(k).flat_map(|_| (0..long).into_par_iter().filter(|j| j % 3 == 0)).collect();
+            prop_assert_eq!(thirds.len(), taken * (long as usize / 3));
+            prop_assert_eq!(it().take_any(k).fold(|| 0usize, |n, _| n + 1).sum::<usize>(), taken);
+            prop_assert_eq!(it().take_any(k).filter(|_| true).count(), taken);
+            let twice = it().take_any(k).flat_map(|&x| (0..3u32).into_par_iter().map(move |j| x + j)).take_any(2 * k);
+            prop_assert_eq!(twice.count(), (2 * k).min(3 * taken));
+            let folds = it().take_any(k).fold(|| 0usize, |n, _| n + 1).take_any(len + 1);
+            prop_assert_eq!(folds.sum::<usize>(), taken);
             let size = lens.min.unwrap_or(3);
             let chunks: Vec<Vec<u32>> = v.chunks(size).map(<[u32]>::to_vec).collect();
             prop_assert_eq!(it().copied().chunks(size).collect::<Vec<_>>(), chunks.clone());

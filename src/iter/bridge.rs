@@ -14,6 +14,7 @@ use std::fmt;
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::loom::{AtomicBool, Mutex, Ordering};
 
@@ -129,6 +130,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = true;
+    const GATES: Gates = Gates::None;
 
     #[inline]
     fn base_len(&self) -> usize {

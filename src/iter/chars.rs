@@ -11,6 +11,7 @@
 use std::fmt;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{Copied, Iter, ParallelIterator};
 
@@ -127,6 +128,7 @@ macro_rules! char_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
+            const GATES: Gates = Gates::None;
 
             #[inline]
             fn base_len(&self) -> usize {

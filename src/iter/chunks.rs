@@ -9,6 +9,7 @@
 use std::fmt;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 use crate::loops::LoopSource;
@@ -35,6 +36,7 @@ macro_rules! chunk_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
+            const GATES: Gates = Gates::None;
             const PURE: bool = true;
 
             #[inline]
@@ -339,6 +341,7 @@ impl<'a, T: Sync, const N: usize> ParallelIterator for ArrayWindows<'a, T, N> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
+    const GATES: Gates = Gates::None;
     const PURE: bool = true;
 
     #[inline]

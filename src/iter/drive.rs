@@ -245,6 +245,10 @@ where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
+    /// True if the loop may end before its last item: the consumer is an early exit, or the
+    /// iterator can close (`take_any` and its kin: `gate::Gates`).
+    const EXITS: bool = C::EARLY_EXIT || I::GATES.close();
+
     /// Feeds the items of `start..end` to the chain: as one piece, or as several where the
     /// iterator asks for a cut ([`ParallelIterator::cut_after`]: a `chain` whose first side
     /// flushes).
@@ -289,7 +293,7 @@ where
         };
         // An iterator that can cut pieces short needs the scope; so does a `fold` before an
         // early exit, which hands accumulators on inside it (`fold.rs`).
-        let acc = if I::CUTS_SHORT || (C::EARLY_EXIT && I::FLUSHES) {
+        let acc = if I::CUTS_SHORT || (Self::EXITS && I::FLUSHES) {
             self.in_stop_scope(&(start..end), run)
         } else {
             run()
@@ -308,6 +312,8 @@ where
     #[inline]
     fn flush(&self, chain: Chain<C::Acc, I::State>) -> C::Acc {
         let at = chain.last..chain.last + 1;
+        // Only the consumer's check: a gate below the `fold` let through the items that
+        // this accumulator holds (one above it drops the accumulator itself).
         if !I::FLUSHES || (C::EARLY_EXIT && self.consumer.done()) || self.consumer.skip_piece(&at) {
             return chain.acc;
         }
@@ -327,7 +333,7 @@ where
     /// every piece (see `Consumer::EARLY_EXIT`), and the chain goes on with a fresh state.
     #[inline]
     fn flush_for_early_exit(&self, chain: Chain<C::Acc, I::State>) -> Chain<C::Acc, I::State> {
-        if !(C::EARLY_EXIT && I::FLUSHES) {
+        if !(Self::EXITS && I::FLUSHES) {
             return chain;
         }
         let last = chain.last;
@@ -339,12 +345,17 @@ where
     }
 
     /// Runs `f`, which runs and consumes the piece `at` of an iterator that can cut pieces
-    /// short, in a stop scope (`stop.rs`): with the consumer's check for an early exit,
-    /// without one for any other consumer.
+    /// short, in a stop scope (`stop.rs`): with a check for an early exit or an iterator
+    /// that closes, without one for any other loop.
     #[inline]
     fn in_stop_scope<R>(&self, at: &Range<usize>, f: impl FnOnce() -> R) -> R {
-        let check = || self.consumer.done() || self.consumer.skip_piece(at);
-        stop::scope(C::EARLY_EXIT.then_some(&check), f)
+        // The iterator's `dry_from` only where its gates allow (`gate::Gates`).
+        let check = || {
+            self.consumer.done()
+                || self.consumer.skip_piece(at)
+                || (I::GATES.close() && self.iter.dry_from(at.start))
+        };
+        stop::scope(Self::EXITS.then_some(&check), f)
     }
 }
 
@@ -446,7 +457,9 @@ where
         // every part anyway, as one loop. And only where a part is not indexed (a `filter`,
         // a `flat_map`: what rayon runs as a `join` of the sides too): a search over an
         // indexed chain (two slices) took 1.1x to 1.2x as long as two loops.
-        Blocks::Whole if C::EARLY_EXIT && !I::INDEXED => drive_parts(iter, consumer, 0..len),
+        Blocks::Whole if (C::EARLY_EXIT || I::GATES.close()) && !I::INDEXED => {
+            drive_parts(iter, consumer, 0..len)
+        }
         Blocks::Whole => drive_range(iter, consumer, 0..len),
         Blocks::Exponential => drive_blocks(iter, consumer, len, crate::current_num_threads(), 2),
         Blocks::Uniform(size) => drive_blocks(iter, consumer, len, size, 1),

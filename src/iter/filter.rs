@@ -7,6 +7,7 @@ use std::ops::ControlFlow;
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
 
@@ -62,6 +63,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -166,6 +168,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -268,6 +271,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -361,6 +365,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
 
     #[inline]
     fn base_len(&self) -> usize {

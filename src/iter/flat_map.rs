@@ -16,6 +16,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
@@ -74,6 +75,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES.under_flat_map();
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -181,6 +183,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES.under_flat_map();
 
     #[inline]
     fn base_len(&self) -> usize {

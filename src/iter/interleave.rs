@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::skip_take::Take;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
@@ -133,6 +134,7 @@ where
     const CUTS_SHORT: bool = false;
     // Both sides are indexed: neither is a bridge.
     const BOUNDLESS: bool = false;
+    const GATES: Gates = Gates::None;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -11,6 +11,7 @@ use std::ops::{Range, RangeInclusive};
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::source::Iter;
 
 /// Items per base index of a range whose last item is at offset `last`: the least `per`
@@ -60,6 +61,7 @@ macro_rules! long_range {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
+            const GATES: Gates = Gates::None;
 
             #[inline]
             fn base_len(&self) -> usize {

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -61,6 +62,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -184,6 +186,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -297,6 +300,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
     // Copying has no effect but the copy.
     const PURE: bool = I::PURE;
 
@@ -413,6 +417,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
+    const GATES: Gates = I::GATES;
 
     #[inline]
     fn base_len(&self) -> usize {

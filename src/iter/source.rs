@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::{Range, RangeInclusive};
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::long_range;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
@@ -139,6 +140,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
+    const GATES: Gates = Gates::None;
     const PURE: bool = true;
 
     #[inline]

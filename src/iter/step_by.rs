@@ -7,6 +7,7 @@
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -80,6 +81,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for StepBy<I> {
     const CUTS_SHORT: bool = false;
     // Indexed iterators are never boundless: a bridge is not indexed.
     const BOUNDLESS: bool = false;
+    const GATES: Gates = Gates::None;
     const PURE: bool = I::PURE;
 
     #[inline]

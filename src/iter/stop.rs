@@ -12,6 +12,10 @@
 //! further down its stack (a piece of another loop that the worker runs while it waits
 //! inside a predicate, or a loop nested in a closure, each run through `scope` in turn).
 //!
+//! An iterator that closes the loop (`take_any`, `take_any_while`, `while_some`, and so
+//! `collect` into a `Result`) is an early exit too: where its gates allow (`gate::Gates`),
+//! the driver runs its pieces in a scope whose check also says whether it has closed.
+//!
 //! Cutting a piece short once its check says so changes nothing a search can see: the piece
 //! yields a prefix of its own items, and the check says so only once the piece's items can
 //! no longer change the answer. An accumulator folded from a cut piece (a `fold` before the

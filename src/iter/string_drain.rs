@@ -9,6 +9,7 @@ use crate::iter::ParallelIterator;
 use crate::iter::chars::chars_beginning_in;
 use crate::iter::drain::ParallelDrainRange;
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::vec::drain_bounds;
 
@@ -97,6 +98,7 @@ impl ParallelIterator for StringDrain<'_> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
+    const GATES: Gates = Gates::None;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -17,6 +17,7 @@ use std::ops::{Bound, RangeBounds};
 use std::ptr::{self, NonNull};
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 use crate::loom::Mutex;
@@ -305,6 +306,7 @@ macro_rules! by_value_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
+            const GATES: Gates = Gates::None;
             // Skipped items are dropped with the source, as taken ones are when used.
             const PURE: bool = true;
 

@@ -15,6 +15,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::vec::{IntoIter, Take};
 use crate::iter::{IntoParallelIterator, ParallelIterator};
@@ -218,6 +219,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
+    const GATES: Gates = Gates::None;
 
     #[inline]
     fn base_len(&self) -> usize {

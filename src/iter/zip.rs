@@ -4,6 +4,7 @@
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
+use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -54,6 +55,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = A::BOUNDLESS || B::BOUNDLESS;
+    const GATES: Gates = Gates::either(A::GATES, B::GATES);
     const PURE: bool = A::PURE && B::PURE;
 
     #[inline]
