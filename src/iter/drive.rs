@@ -19,7 +19,7 @@ use crate::iter::ParallelIterator;
 use crate::iter::reduce::ForEach;
 use crate::iter::stop;
 use crate::join::{Announce, join_now};
-use crate::loops::{Body, Schedule, enter};
+use crate::loops::{Body, Runs, Schedule, enter};
 use crate::pool::in_worker;
 
 /// What a terminal does with the items of the pieces.
@@ -175,46 +175,6 @@ impl Config {
                 min_chunk: runs(min_chunk),
             },
             Schedule::Static => Schedule::Static,
-        }
-    }
-}
-
-/// The base indices `start..start + len` as runs of `min` (at least 1) indices, the unit a
-/// loop cuts: run `r` starts at `start + r * min`, and the last run also takes the `len %
-/// min` indices left over. So every piece of the loop covers at least `min` indices (from
-/// `min` to `2 * min - 1` for the last), unless `len < min` (one run), as rayon's
-/// `with_min_len` promises; with whole multiples of `min` a loop's last piece came up
-/// short (576 items ended a loop of 2^20 with a minimum of 1,000).
-#[derive(Clone, Copy, Debug)]
-struct Runs {
-    start: usize,
-    len: usize,
-    min: usize,
-    count: usize,
-}
-
-impl Runs {
-    fn new(range: Range<usize>, min: usize) -> Self {
-        let (len, min) = (range.len(), min.max(1));
-        Runs {
-            start: range.start,
-            len,
-            min,
-            count: if len == 0 { 0 } else { (len / min).max(1) },
-        }
-    }
-
-    /// The base index where run `r` starts (`r <= count`; the end of the range at `count`).
-    #[inline]
-    fn base(&self, r: usize) -> usize {
-        if self.min == 1 {
-            // Runs of one index (the default): no test for the last run, which made the
-            // item loops of a filter's count 1.5x as many instructions.
-            self.start + r
-        } else if r >= self.count {
-            self.start + self.len
-        } else {
-            self.start + r * self.min
         }
     }
 }
@@ -377,7 +337,7 @@ where
 
     #[inline]
     fn fold(&self, chain: Self::Acc, _start: usize, runs: Range<usize>) -> Self::Acc {
-        let piece = self.runs.base(runs.start)..self.runs.base(runs.end);
+        let piece = self.runs.start_of(runs.start)..self.runs.start_of(runs.end);
         if self.max_len == usize::MAX {
             let chain = self.run(chain, piece.start, piece.end);
             return self.flush_for_early_exit(chain);
@@ -425,12 +385,12 @@ where
 
     #[inline]
     fn done(&self) -> bool {
-        self.consumer.done() || self.iter.dry_from(self.runs.start)
+        self.consumer.done() || self.iter.dry_from(self.runs.start_of(0))
     }
 
     #[inline]
     fn done_from(&self, start: usize) -> bool {
-        let at = self.runs.base(start);
+        let at = self.runs.start_of(start);
         self.consumer.skip(at) || self.iter.dry_from(at)
     }
 }
@@ -547,7 +507,7 @@ where
         min_len: config.min_len(),
     };
     // The loop's source is the runs: its pieces are ranges of runs.
-    let chain = enter(None, 0..runs.count, config.schedule(), &body);
+    let chain = enter(None, 0..runs.count(), config.schedule(), &body);
     body.flush(chain)
 }
 

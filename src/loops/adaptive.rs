@@ -40,6 +40,7 @@ use std::time::Duration;
 use crate::join::{Announce, join_now};
 use crate::loops::body::{Body, Loop};
 use crate::loops::clock::{self, Stamp};
+use crate::loops::runs::Runs;
 use crate::loops::source::LoopSource;
 use crate::loops::stealable::{self, Stealable};
 use crate::pool::WorkerThread;
@@ -69,7 +70,7 @@ where
     B: Body<S>,
 {
     let groups = Groups::new(lp.len(), min_len);
-    halves(worker, lp, groups, 0, groups.count, lp.identity())
+    halves(worker, lp, groups, 0, groups.count(), lp.identity())
 }
 
 /// Folds groups `start..end` into `acc`. A `Stealable` holds at most `MAX_LEN` groups: a
@@ -107,34 +108,26 @@ where
     lp.reduce(left, right)
 }
 
-/// The loop's items `0..len` as `count` groups of `size` items, the last one with the
-/// `len % size` items left over too (`size` to `2 * size - 1` items; all of them if `len <
-/// size`): the unit in which this module cuts the loop.
+/// The loop's items `0..len` as groups of at least `min_len` (`Runs`): the unit in which
+/// this module cuts the loop.
 #[derive(Clone, Copy)]
-struct Groups {
-    size: usize,
-    len: usize,
-    count: usize,
-}
+struct Groups(Runs);
 
 impl Groups {
     fn new(len: usize, min_len: usize) -> Self {
-        let size = min_len.max(1);
-        Groups {
-            size,
-            len,
-            count: if len == 0 { 0 } else { (len / size).max(1) },
-        }
+        Groups(Runs::new(0..len, min_len))
+    }
+
+    /// How many groups.
+    #[inline]
+    fn count(&self) -> usize {
+        self.0.count()
     }
 
     /// The index of group `g`'s first item (`len` past the last group).
     #[inline]
     fn first_item(&self, g: usize) -> usize {
-        if g >= self.count {
-            self.len
-        } else {
-            g * self.size
-        }
+        self.0.start_of(g)
     }
 
     /// Folds the items of groups `start..end` into `acc`.
@@ -155,7 +148,7 @@ impl Groups {
         S: LoopSource,
         B: Body<S>,
     {
-        debug_assert!(start < end && end <= self.count);
+        debug_assert!(start < end && end <= self.count());
         let (first, past) = (self.first_item(start), self.first_item(end));
         // SAFETY: disjoint groups have disjoint items, all within `0..len`.
         unsafe { lp.fold(acc, first, past) }
@@ -512,27 +505,6 @@ mod tests {
             block.resize(block.len, took);
         }
         lens
-    }
-
-    /// The last group takes what is left over, so no group is shorter than `min_len`
-    /// unless the loop is (a piece of the leftover alone once ended a loop).
-    #[test]
-    fn the_last_group_takes_the_leftover() {
-        let g = Groups::new(2003, 50);
-        assert_eq!(g.count, 40);
-        assert_eq!((g.first_item(39), g.first_item(40)), (1950, 2003));
-        assert_eq!(g.first_item(usize::MAX), 2003);
-        let g = Groups::new(49, 50);
-        assert_eq!((g.count, g.first_item(0), g.first_item(1)), (1, 0, 49));
-        assert_eq!(Groups::new(0, 50).count, 0);
-        let g = Groups::new(usize::MAX, 1);
-        assert_eq!(
-            (g.count, g.first_item(g.count - 1)),
-            (usize::MAX, usize::MAX - 1)
-        );
-        let g = Groups::new(usize::MAX, 1 << 20);
-        assert_eq!(g.first_item(g.count), usize::MAX);
-        assert!(g.first_item(g.count) - g.first_item(g.count - 1) < 2 << 20);
     }
 
     #[test]

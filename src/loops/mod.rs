@@ -10,6 +10,7 @@ mod entry;
 mod fixed;
 mod lanes;
 mod partition;
+mod runs;
 mod source;
 mod stealable;
 
@@ -17,4 +18,5 @@ pub(crate) use body::{Body, ForEach, ForEachChunk, MapReduce, fold_apart};
 pub(crate) use entry::enter;
 pub use entry::{for_each, for_each_chunk, map_reduce};
 pub use partition::Schedule;
+pub(crate) use runs::Runs;
 pub use source::LoopSource;
