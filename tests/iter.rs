@@ -590,6 +590,47 @@ fn a_closed_gate_stops_the_folds_and_filters_before_it() {
     });
 }
 
+/// `find_last` and `find_map_last` over a `flat_map` search each inner iterator from its
+/// end, also nested and under a `map`: rayon's `find_last_octillion_flat` (10^27 items,
+/// three levels of `flat_map`) ran on for ever, stepping the last outer item's inner
+/// iterators forwards.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "10^27 items: the search must stop, which takes real threads"
+)]
+fn a_search_from_the_end_over_nested_flat_maps_starts_at_the_last_inner_items() {
+    const BILLION: u32 = 1_000_000_000;
+    let octillion_flat = || {
+        (0..BILLION)
+            .into_par_iter()
+            .with_max_len(1_000)
+            .map(|i| u64::from(i) * u64::from(BILLION))
+            .flat_map(|i| {
+                (0..BILLION)
+                    .into_par_iter()
+                    .with_max_len(1_000)
+                    .map(move |j| i + u64::from(j))
+            })
+            .map(|i| u128::from(i) * u128::from(BILLION))
+            .flat_map(|i| (0..BILLION).into_par_iter().map(move |j| i + u128::from(j)))
+    };
+    let octillion = 10u128.pow(27);
+    common::within("find_last over three levels of flat_map", move || {
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            let last = pool.install(|| octillion_flat().find_last(|_| true));
+            assert_eq!(last, Some(octillion - 1), "on {threads}");
+            let odd = pool.install(|| octillion_flat().map(|x| x / 2).find_last(|x| x % 2 == 1));
+            assert_eq!(odd, Some(octillion / 2 - 1), "on {threads}");
+            let below = pool.install(|| {
+                octillion_flat().find_map_last(|x| (x % 1000 == 7).then_some(x / 1000))
+            });
+            assert_eq!(below, Some(octillion / 1000 - 1), "on {threads}");
+        }
+    });
+}
+
 /// The accumulators a `fold` hands on inside its pieces before an early exit (`all` that
 /// never stops, so it sees every one) cover every item exactly once, in order: through a
 /// `flat_map` of inner iterators of many lengths, a `filter`, and `with_max_len`.

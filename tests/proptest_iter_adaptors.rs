@@ -173,6 +173,27 @@ proptest! {
             prop_assert_eq!(pairs().find_first(hit), want.iter().copied().find(hit), "find_first");
             prop_assert_eq!(pairs().find_last(hit), want.iter().copied().rfind(hit), "find_last");
             prop_assert_eq!(pairs().any(|p| hit(&p)), want.iter().any(hit), "any");
+            // A search from the end searches each inner iterator from its end: long ones
+            // (past 1,024 base indices) and nested ones as searches of their own, also
+            // under a `map` and through `flatten`.
+            let long = move |x: u32| x * 13 % if cfg!(miri) { 30 } else { 3000 };
+            let nested = || {
+                it().flat_map(move |x| {
+                    (0..long(x)).into_par_iter().flat_map(move |k| (0..k % 5).into_par_iter().map(move |j| (x, k, j)))
+                })
+                .map(|(x, k, j)| x ^ k ^ j)
+            };
+            let want_nested: Vec<u32> =
+                s().flat_map(|x| (0..long(x)).flat_map(move |k| (0..k % 5).map(move |j| x ^ k ^ j))).collect();
+            let near = |y: &u32| y % 400 == target;
+            prop_assert_eq!(nested().find_last(near), want_nested.iter().copied().rfind(near), "nested find_last");
+            prop_assert_eq!(
+                nested().find_map_last(|y| near(&y).then_some(y / 2)),
+                want_nested.iter().rev().find_map(|&y| near(&y).then_some(y / 2)),
+                "nested find_map_last"
+            );
+            let vecs = || it().map(move |x| (0..long(x)).collect::<Vec<u32>>()).flatten();
+            prop_assert_eq!(vecs().find_last(near), s().flat_map(|x| 0..long(x)).rfind(near), "flatten find_last");
             prop_assert_eq!(pairs().all(|p| !hit(&p)), !want.iter().any(hit), "all");
             prop_assert_eq!(pairs().find_any(hit).is_some_and(|p| hit(&p)), want.iter().any(hit), "find_any");
             let seen = Mutex::new(Vec::new());

@@ -517,25 +517,46 @@ const FIRST_BLOCK: usize = 1 << 14;
 /// whose last item the search took for ever to reach.
 const MAX_FIRST_BLOCK: usize = 1 << 20;
 
+/// How long the first block of a search from the end ([`drive_back`]) is.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstBlock {
+    /// 1/64 of the base indices, at least [`FIRST_BLOCK`] and at most
+    /// [`MAX_FIRST_BLOCK`]: for items that cost about the same as a loop's bookkeeping.
+    Wide,
+    /// One base index: for items that are searches of their own (the inner iterators of a
+    /// `flat_map`), of which a wide block would run thousands, each to its end, before the
+    /// one that holds the last match.
+    Single,
+}
+
 /// Runs `iter` into `consumer` in blocks from the end, each block a loop of its own, until
 /// `found` holds for a block's result (which is returned; else the first block's).
 ///
 /// For the `_last` searches: a loop hands each worker its pieces in increasing order, so a
 /// single loop reaches the last items only at its end, after most of the others. The last
-/// block is 1/64 of the indices, but at least [`FIRST_BLOCK`] and at most
-/// [`MAX_FIRST_BLOCK`], and each next block is as long as all the blocks before it: a match
+/// block is as `first` says (1/64 of the indices, but at least [`FIRST_BLOCK`] and at most
+/// [`MAX_FIRST_BLOCK`]; or one), and each next block is as long as all the blocks before it: a match
 /// at distance `d` from the end is found after about `max(2 * d, first block)` items, and a
 /// search that finds nothing runs at most 8 loops up to 2^26 indices (one more for each
 /// doubling beyond). Block bounds are multiples of `with_min_len`, and the last block is at
 /// least that long, so each piece still covers at least `min_len` indices.
-pub(crate) fn drive_back<I, C>(iter: &I, consumer: &C, found: impl Fn(&C::Acc) -> bool) -> C::Acc
+pub(crate) fn drive_back<I, C>(
+    iter: &I,
+    consumer: &C,
+    first: FirstBlock,
+    found: impl Fn(&C::Acc) -> bool,
+) -> C::Acc
 where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
     let len = iter.base_len();
     let min_len = iter.config().min_len();
-    let first = (len / 64).clamp(FIRST_BLOCK, MAX_FIRST_BLOCK);
+    let first = match first {
+        FirstBlock::Wide => (len / 64).clamp(FIRST_BLOCK, MAX_FIRST_BLOCK),
+        FirstBlock::Single => 1,
+    };
     let mut end = len;
     loop {
         let ran = len - end;

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::iter::drive::Config;
+use crate::iter::drive::{Config, FirstBlock};
 use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
@@ -121,6 +121,21 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    /// A search of the base, from its end, for the last item whose inner iterator holds a
+    /// match, each inner iterator searched from its own end ([`search_inner_last`]). The
+    /// base's blocks start at one item: each of its items is a search of its own.
+    fn search_last<R, H>(self, h: H, _first: FirstBlock) -> Option<R>
+    where
+        H: Fn(U::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        let f = self.f;
+        self.base.search_last(
+            move |item| search_inner_last(f(item).into_par_iter(), &h),
+            FirstBlock::Single,
+        )
     }
 }
 
@@ -230,6 +245,35 @@ where
     fn seam_before(&self, end: usize) -> usize {
         self.inner.seam_before(end)
     }
+
+    fn search_last<R, H>(self, h: H, first: FirstBlock) -> Option<R>
+    where
+        H: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        self.inner.search_last(h, first)
+    }
+}
+
+/// The inner iterators of at most this many base indices that a search from the end
+/// (`search_last`) runs forwards on its thread, when each base index makes at most one
+/// item: a loop of their own costs more.
+const SHORT_INNER: usize = 1024;
+
+/// The last `Some` result of `h` over the items of `inner`: a short inner iterator whose
+/// base indices make at most one item each runs forwards on this thread; any other is a
+/// search of its own from its end, whose blocks start at one base index (an inner
+/// iterator may be a `flat_map` of huge inner iterators in turn).
+fn search_inner_last<J, R, H>(inner: J, h: &H) -> Option<R>
+where
+    J: ParallelIterator,
+    H: Fn(J::Item) -> Option<R> + Sync + Send,
+    R: Send,
+{
+    if !J::CUTS_SHORT && inner.base_len() <= SHORT_INNER {
+        return fold_whole(inner, None, &mut |last, item| h(item).or(last));
+    }
+    inner.search_last(h, FirstBlock::Single)
 }
 
 /// A piece of [`FlatMap`] or [`Flatten`]: the outer piece's items, each turned into a

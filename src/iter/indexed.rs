@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::iter::collect::{collect_in_place, unzip_in_place};
-use crate::iter::drive::{drive, drive_back};
+use crate::iter::drive::{FirstBlock, drive, drive_back};
 use crate::iter::enumerate::Enumerate;
 use crate::iter::filter::FilterMap;
 use crate::iter::find::{PositionAny, PositionFirst, PositionLast};
@@ -463,7 +463,12 @@ pub trait IndexedParallelIterator: ParallelIterator {
     where
         P: Fn(Self::Item) -> bool + Sync + Send,
     {
-        drive_back(&self, &PositionLast::new(predicate), Option::is_some)
+        drive_back(
+            &self,
+            &PositionLast::new(predicate),
+            FirstBlock::Wide,
+            Option::is_some,
+        )
     }
 
     /// The index of some item for which `predicate` is true, not necessarily the first;

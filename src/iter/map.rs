@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::iter::drive::Config;
+use crate::iter::drive::{Config, FirstBlock};
 use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
@@ -108,6 +108,17 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    /// The base's search, with this map before `g`: so a `flat_map` under a `map` still
+    /// searches its inner iterators from their ends.
+    fn search_last<T, G>(self, g: G, first: FirstBlock) -> Option<T>
+    where
+        G: Fn(R) -> Option<T> + Sync + Send,
+        T: Send,
+    {
+        let f = self.f;
+        self.base.search_last(move |item| g(f(item)), first)
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use either::Either;
 
 use crate::iter::chain::Chain;
-use crate::iter::drive::{Config, drive, drive_back};
+use crate::iter::drive::{Config, FirstBlock, drive, drive_back};
 use crate::iter::filter::{Filter, FilterMap, FlatMapIter, FlattenIter};
 use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::flat_map::{FlatMap, Flatten};
@@ -1511,7 +1511,10 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// items, at least 16,384 or 1/64 of them), and stops at the first block that holds a
     /// match; within a block, pieces that end before an item already found are skipped,
     /// and running pieces stop when they are passed. A piece runs forwards, so one that
-    /// finds a match still runs to its end (to find its last match).
+    /// finds a match still runs to its end (to find its last match). Over a `flat_map` or
+    /// `flatten` (directly, or under `map`s), each inner iterator is searched from its end
+    /// too, and the outer blocks start at one item: the last items of the last inner
+    /// iterator are reached at once, however long the inner iterators are.
     ///
     /// # Examples
     ///
@@ -1527,7 +1530,32 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     where
         P: Fn(&Self::Item) -> bool + Sync + Send,
     {
-        drive_back(&self, &FindLast::new(predicate), Option::is_some)
+        self.search_last(
+            move |item| predicate(&item).then_some(item),
+            FirstBlock::Wide,
+        )
+    }
+
+    /// The last `Some` result of `f` over the items: what [`find_last`](Self::find_last)
+    /// and [`find_map_last`](Self::find_map_last) run. An adaptor that can do better than
+    /// running its pieces forwards passes the search on: a `map` to its base with `f`
+    /// after its own closure, a `flat_map` to its base with a search of each inner
+    /// iterator from its end (`flat_map.rs`), so that a search over a `flat_map` of huge
+    /// inner iterators reaches the last one's last items at once (rayon's
+    /// `find_last_octillion_flat` never returned).
+    #[doc(hidden)]
+    fn search_last<R, F>(self, f: F, first: FirstBlock) -> Option<R>
+    where
+        F: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        drive_back(
+            &Map::new(self, f),
+            &FindLast::new(Option::is_some),
+            first,
+            Option::is_some,
+        )
+        .flatten()
     }
 
     /// Some `Some` result of `f` over the items, not necessarily the first; stops as soon
@@ -1586,6 +1614,6 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         P: Fn(Self::Item) -> Option<R> + Sync + Send,
         R: Send,
     {
-        self.map(f).find_last(Option::is_some).flatten()
+        self.search_last(f, FirstBlock::Wide)
     }
 }
