@@ -585,6 +585,20 @@ fn a_closed_gate_stops_the_folds_and_filters_before_it() {
                         .count()
                 });
                 assert!(got <= 3, "{schedule:?} on {threads}");
+                // A `flat_map` after the gate still lets the adaptors before the gate stop
+                // (it hid the gate from them: both hung).
+                let got = pool.install(|| {
+                    (0..2u64)
+                        .into_par_iter()
+                        .with_schedule(schedule)
+                        .flat_map(|x| items().filter(move |&y| x == 0 && y < 10))
+                        .take_any(5)
+                        .flat_map(brigade::iter::once)
+                        .count()
+                });
+                assert_eq!(got, 5, "{schedule:?} on {threads}");
+                let got = pool.install(|| fold().take_any(1).flat_map(brigade::iter::once).count());
+                assert_eq!(got, 1, "{schedule:?} on {threads}");
             }
         }
     });

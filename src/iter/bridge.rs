@@ -14,7 +14,6 @@ use std::fmt;
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::loom::{AtomicBool, Mutex, Ordering};
 
@@ -130,7 +129,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = true;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {

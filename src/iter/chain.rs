@@ -21,7 +21,6 @@ use std::fmt;
 use std::mem;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -118,7 +117,7 @@ where
     const CUTS_SHORT: bool = A::CUTS_SHORT || B::CUTS_SHORT;
     // A bridge second is still a bridge last (`new` refuses one first).
     const BOUNDLESS: bool = B::BOUNDLESS;
-    const GATES: Gates = Gates::either(A::GATES, B::GATES);
+    const CLOSES: bool = A::CLOSES || B::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

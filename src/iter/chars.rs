@@ -11,7 +11,6 @@
 use std::fmt;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{Copied, Iter, ParallelIterator};
 
@@ -128,7 +127,7 @@ macro_rules! char_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
-            const GATES: Gates = Gates::None;
+            const CLOSES: bool = false;
 
             #[inline]
             fn base_len(&self) -> usize {

@@ -9,7 +9,6 @@
 use std::fmt;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 use crate::loops::LoopSource;
@@ -36,7 +35,7 @@ macro_rules! chunk_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
-            const GATES: Gates = Gates::None;
+            const CLOSES: bool = false;
             const PURE: bool = true;
 
             #[inline]
@@ -341,7 +340,7 @@ impl<'a, T: Sync, const N: usize> ParallelIterator for ArrayWindows<'a, T, N> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
     const PURE: bool = true;
 
     #[inline]

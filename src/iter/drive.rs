@@ -206,8 +206,8 @@ where
     C: Consumer<I::Item>,
 {
     /// True if the loop may end before its last item: the consumer is an early exit, or the
-    /// iterator can close (`take_any` and its kin: `gate::Gates`).
-    const EXITS: bool = C::EARLY_EXIT || I::GATES.close();
+    /// iterator can close (`take_any` and its kin: [`ParallelIterator::CLOSES`]).
+    const EXITS: bool = C::EARLY_EXIT || I::CLOSES;
 
     /// Feeds the items of `start..end` to the chain: as one piece, or as several where the
     /// iterator asks for a cut ([`ParallelIterator::cut_after`]: a `chain` whose first side
@@ -309,11 +309,12 @@ where
     /// that closes, without one for any other loop.
     #[inline]
     fn in_stop_scope<R>(&self, at: &Range<usize>, f: impl FnOnce() -> R) -> R {
-        // The iterator's `dry_from` only where its gates allow (`gate::Gates`).
-        let check = || {
+        // With `gates`, also the iterator's `dry_from`: for the adaptors below its gates
+        // (`stop.rs`).
+        let check = |gates: bool| {
             self.consumer.done()
                 || self.consumer.skip_piece(at)
-                || (I::GATES.close() && self.iter.dry_from(at.start))
+                || (I::CLOSES && gates && self.iter.dry_from(at.start))
         };
         stop::scope(Self::EXITS.then_some(&check), f)
     }
@@ -417,7 +418,7 @@ where
         // every part anyway, as one loop. And only where a part is not indexed (a `filter`,
         // a `flat_map`: what rayon runs as a `join` of the sides too): a search over an
         // indexed chain (two slices) took 1.1x to 1.2x as long as two loops.
-        Blocks::Whole if (C::EARLY_EXIT || I::GATES.close()) && !I::INDEXED => {
+        Blocks::Whole if (C::EARLY_EXIT || I::CLOSES) && !I::INDEXED => {
             drive_parts(iter, consumer, 0..len)
         }
         Blocks::Whole => drive_range(iter, consumer, 0..len),

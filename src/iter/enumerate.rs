@@ -4,7 +4,6 @@
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -48,7 +47,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
     const PURE: bool = I::PURE;
 
     #[inline]

@@ -7,7 +7,6 @@ use std::ops::ControlFlow;
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
 
@@ -63,7 +62,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -91,6 +90,7 @@ where
         Sifted::new(
             unsafe { self.base.piece(state, start, end) },
             Keep(&self.predicate),
+            !I::CLOSES,
         )
     }
 
@@ -168,7 +168,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -193,7 +193,11 @@ where
         end: usize,
     ) -> Self::Piece<'p> {
         // SAFETY: forwarded: the caller's promise is the one the base needs.
-        Sifted::new(unsafe { self.base.piece(state, start, end) }, &self.f)
+        Sifted::new(
+            unsafe { self.base.piece(state, start, end) },
+            &self.f,
+            !I::CLOSES,
+        )
     }
 
     #[inline]
@@ -271,7 +275,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -365,7 +369,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -460,6 +464,8 @@ pub struct Sifted<I, S> {
     /// An early exit's stop check was in force when the piece was made (`stop::watched`):
     /// the piece runs inside it, so this holds for its whole life.
     watched: bool,
+    /// No gate below: a closed loop ends the piece too (`stop::requested`).
+    gates: bool,
     /// Drops left before the next look at the stop check.
     left: usize,
     /// The stop check said so: nothing more.
@@ -475,11 +481,12 @@ impl<I, S> fmt::Debug for Sifted<I, S> {
 }
 
 impl<I, S> Sifted<I, S> {
-    fn new(items: I, sieve: S) -> Self {
+    fn new(items: I, sieve: S, gates: bool) -> Self {
         Sifted {
             items,
             sieve,
             watched: stop::watched(),
+            gates,
             left: stop::CHECK_EVERY,
             cut: false,
         }
@@ -498,7 +505,7 @@ impl<I: Iterator, S: Sieve<I::Item>> Iterator for Sifted<I, S> {
         if self.cut {
             return None;
         }
-        let sieve = &self.sieve;
+        let (sieve, gates) = (&self.sieve, self.gates);
         // The countdown in a local for the loop (kept in a register), written back after.
         let mut left = self.left;
         let found = self.items.try_fold((), |(), item| {
@@ -508,7 +515,7 @@ impl<I: Iterator, S: Sieve<I::Item>> Iterator for Sifted<I, S> {
             left -= 1;
             if left == 0 {
                 left = stop::CHECK_EVERY;
-                if stop::requested() {
+                if stop::requested(gates) {
                     return ControlFlow::Break(None);
                 }
             }

@@ -16,7 +16,6 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::iter::drive::{Config, FirstBlock};
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
@@ -75,7 +74,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES.under_flat_map();
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -100,12 +99,16 @@ where
         end: usize,
     ) -> Self::Piece<'p> {
         // SAFETY: forwarded: the caller's promise is the one the base needs.
-        Flattened::new(unsafe { self.base.piece(state, start, end) }, &self.f)
+        Flattened::new(
+            unsafe { self.base.piece(state, start, end) },
+            &self.f,
+            I::CLOSES,
+        )
     }
 
     #[inline]
     fn flush<'p>(&'p self, state: I::State) -> Self::Flush<'p> {
-        Flattened::new(self.base.flush(state), &self.f)
+        Flattened::new(self.base.flush(state), &self.f, I::CLOSES)
     }
 
     #[inline]
@@ -133,7 +136,14 @@ where
     {
         let f = self.f;
         self.base.search_last(
-            move |item| search_inner_last(f(item).into_par_iter(), &h),
+            move |item| {
+                let inner = f(item).into_par_iter();
+                if I::CLOSES {
+                    stop::blind(|| search_inner_last(inner, &h))
+                } else {
+                    search_inner_last(inner, &h)
+                }
+            },
             FirstBlock::Single,
         )
     }
@@ -198,7 +208,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES.under_flat_map();
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -286,15 +296,19 @@ pub struct Flattened<P, G, J: ParallelIterator> {
     front: Option<Stepped<J>>,
     /// Inner iterators left to start before `next` looks at the stop check (`stop.rs`).
     left: usize,
+    /// The outer iterator has a gate (`ParallelIterator::CLOSES`): the inner iterators
+    /// run [`stop::blind`], since each must run whole once its item passed the gate.
+    blind: bool,
 }
 
 impl<P, G, J: ParallelIterator> Flattened<P, G, J> {
-    fn new(outer: P, g: G) -> Self {
+    fn new(outer: P, g: G, blind: bool) -> Self {
         Flattened {
             outer,
             g,
             front: None,
             left: INNER_CHECK_EVERY,
+            blind,
         }
     }
 }
@@ -417,7 +431,7 @@ impl<J: ParallelIterator> ByIndex<J> {
         self.left -= 1;
         if self.left == 0 {
             self.left = stop::CHECK_EVERY;
-            if stop::requested() {
+            if stop::requested(true) {
                 return None;
             }
         }
@@ -491,7 +505,7 @@ impl<J: ParallelIterator> Lazy<J> {
             self.left -= 1;
             if self.left == 0 {
                 self.left = stop::CHECK_EVERY;
-                if stop::requested() {
+                if stop::requested(true) {
                     return None;
                 }
             }
@@ -661,8 +675,15 @@ where
 
     fn next(&mut self) -> Option<J::Item> {
         loop {
-            if let Some(item) = self.front.as_mut().and_then(Stepped::next) {
-                return Some(item);
+            if let Some(front) = &mut self.front {
+                let next = if self.blind {
+                    stop::blind(|| front.next())
+                } else {
+                    front.next()
+                };
+                if next.is_some() {
+                    return next;
+                }
             }
             // Another inner iterator: not once the early exit stepping through this piece
             // has its answer (`stop.rs`), which it looks at every `INNER_CHECK_EVERY` (the
@@ -670,7 +691,7 @@ where
             self.left -= 1;
             if self.left == 0 {
                 self.left = INNER_CHECK_EVERY;
-                if stop::requested() {
+                if stop::requested(!self.blind) {
                     self.front = None;
                     return None;
                 }
@@ -688,7 +709,7 @@ where
     where
         F: FnMut(J::Item) -> Option<B>,
     {
-        if !J::INDEXED {
+        if !J::INDEXED || self.blind {
             return find_map_by_next(self, f);
         }
         if let Some(front) = &mut self.front {
@@ -704,7 +725,7 @@ where
             self.left -= 1;
             if self.left == 0 {
                 self.left = INNER_CHECK_EVERY;
-                if stop::requested() {
+                if stop::requested(!self.blind) {
                     return None;
                 }
             }
@@ -731,13 +752,20 @@ where
     where
         F: FnMut(B, J::Item) -> B,
     {
+        let blind = self.blind;
         let acc = match self.front {
+            Some(front) if blind => stop::blind(|| front.fold(init, &mut f)),
             Some(front) => front.fold(init, &mut f),
             None => init,
         };
         let g = self.g;
         self.outer.fold(acc, |acc, outer| {
-            fold_whole(g(outer).into_par_iter(), acc, &mut f)
+            let inner = g(outer).into_par_iter();
+            if blind {
+                stop::blind(|| fold_whole(inner, acc, &mut f))
+            } else {
+                fold_whole(inner, acc, &mut f)
+            }
         })
     }
 }

@@ -20,7 +20,6 @@ use std::marker::PhantomData;
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
 
@@ -94,7 +93,7 @@ where
     const FLUSHES: bool = true;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

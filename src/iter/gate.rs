@@ -13,60 +13,6 @@ use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 
-/// What the gates in a chain of adaptors (`ParallelIterator::GATES`) let the driver do.
-///
-/// Where the chain can close ([`Close`](Gates::Close)), the driver treats the loop as an
-/// early exit whose answer is known once the iterator is dry
-/// ([`dry_from`](ParallelIterator::dry_from)): a `fold` below a gate hands accumulators on
-/// inside its pieces, and a `filter` or `flat_map` ends its piece once the loop has closed
-/// (`stop.rs`), as before a search. That is sound only if nothing above a gate must finish
-/// what a closed gate let through: a `flat_map` must run the whole inner iterator of an
-/// item that passed. A `flat_map` over a gate therefore hides it
-/// ([`Hidden`](Gates::Hidden)), for the whole chain: the loop then only stops handing out
-/// pieces once the gate closes, as it always does.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Gates {
-    /// No adaptor in the chain closes.
-    None,
-    /// Some adaptor closes, and none that must finish its items lies above one.
-    Close,
-    /// Some adaptor closes under a `flat_map`.
-    Hidden,
-}
-
-impl Gates {
-    /// The gates of a chain of two sides (`chain`, `zip`, `Either`).
-    pub const fn either(a: Gates, b: Gates) -> Gates {
-        match (a, b) {
-            (Gates::Hidden, _) | (_, Gates::Hidden) => Gates::Hidden,
-            (Gates::Close, _) | (_, Gates::Close) => Gates::Close,
-            _ => Gates::None,
-        }
-    }
-
-    /// The gates of a gate (one that `closes` or not) over a chain with these.
-    pub const fn under_gate(self, closes: bool) -> Gates {
-        match self {
-            Gates::None if closes => Gates::Close,
-            other => other,
-        }
-    }
-
-    /// The gates of a `flat_map` over a chain with these.
-    pub const fn under_flat_map(self) -> Gates {
-        match self {
-            Gates::None => Gates::None,
-            _ => Gates::Hidden,
-        }
-    }
-
-    /// True if the driver may treat the loop as an early exit.
-    pub const fn close(self) -> bool {
-        matches!(self, Gates::Close)
-    }
-}
-
 /// What a [`Gate`] does with each item.
 #[doc(hidden)]
 pub trait Rule<T>: Sync + Send {
@@ -124,7 +70,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES.under_gate(<R as Rule<I::Item>>::CLOSES);
+    const CLOSES: bool = I::CLOSES || <R as Rule<I::Item>>::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -7,7 +7,6 @@
 use std::fmt;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::skip_take::Take;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
@@ -134,7 +133,7 @@ where
     const CUTS_SHORT: bool = false;
     // Both sides are indexed: neither is a bridge.
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -21,7 +21,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 use crate::loom::Mutex;
@@ -125,7 +124,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -6,7 +6,6 @@
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -69,7 +68,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for IterChunks<I> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -11,7 +11,6 @@ use std::ops::{Range, RangeInclusive};
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::source::Iter;
 
 /// Items per base index of a range whose last item is at offset `last`: the least `per`
@@ -61,7 +60,7 @@ macro_rules! long_range {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
-            const GATES: Gates = Gates::None;
+            const CLOSES: bool = false;
 
             #[inline]
             fn base_len(&self) -> usize {

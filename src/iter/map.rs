@@ -5,7 +5,6 @@
 use std::fmt;
 
 use crate::iter::drive::{Config, FirstBlock};
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -62,7 +61,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -197,7 +196,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -311,7 +310,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
     // Copying has no effect but the copy.
     const PURE: bool = I::PURE;
 
@@ -428,7 +427,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -5,7 +5,6 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -75,7 +74,7 @@ where
     const FLUSHES: bool = I::FLUSHES;
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
-    const GATES: Gates = I::GATES;
+    const CLOSES: bool = I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

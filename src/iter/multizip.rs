@@ -9,7 +9,6 @@
 //! indexed iterator has.
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::map::Map;
 use crate::iter::sealed::Sealed;
 use crate::iter::zip::Zip;
@@ -63,7 +62,7 @@ impl<T: ParallelIterator> ParallelIterator for MultiZip<T> {
     const FLUSHES: bool = T::FLUSHES;
     const CUTS_SHORT: bool = T::CUTS_SHORT;
     const BOUNDLESS: bool = T::BOUNDLESS;
-    const GATES: Gates = T::GATES;
+    const CLOSES: bool = T::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -10,7 +10,6 @@
 use either::Either::{self, Left, Right};
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{
     IndexedParallelIterator, IntoParallelIterator, ParallelExtend, ParallelIterator,
@@ -54,7 +53,7 @@ where
     const FLUSHES: bool = L::FLUSHES || R::FLUSHES;
     const CUTS_SHORT: bool = L::CUTS_SHORT || R::CUTS_SHORT;
     const BOUNDLESS: bool = L::BOUNDLESS || R::BOUNDLESS;
-    const GATES: Gates = Gates::either(L::GATES, R::GATES);
+    const CLOSES: bool = L::CLOSES || R::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -15,7 +15,6 @@ use crate::iter::filter::{Filter, FilterMap, FlatMapIter, FlattenIter};
 use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::flat_map::{FlatMap, Flatten};
 use crate::iter::fold::Fold;
-use crate::iter::gate::Gates;
 use crate::iter::gate::{self, Gate, SkipAny, SkipAnyWhile, TakeAny, TakeAnyWhile, WhileSome};
 use crate::iter::intersperse::Intersperse;
 use crate::iter::map::{Cloned, Copied, Inspect, Map};
@@ -104,12 +103,13 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// last in a `chain`.
     #[doc(hidden)]
     const BOUNDLESS: bool;
-    /// Whether an adaptor in the chain can close the loop once enough items have passed
-    /// (`take_any`, `take_any_while`, `while_some`: an early exit inside the iterator rather
-    /// than in the terminal), and whether the driver may act on it (see [`Gates`]). Every
-    /// adaptor over another iterator passes on its base's value.
+    /// True if an adaptor in the chain can close the loop once enough items have passed
+    /// (`take_any`, `take_any_while`, `while_some`: an early exit inside the iterator
+    /// rather than in the terminal). The driver then runs the loop as an early exit whose
+    /// answer is known, to the adaptors below the gate, once [`dry_from`](Self::dry_from)
+    /// says so (`stop.rs`). Every adaptor over another iterator passes on its base's value.
     #[doc(hidden)]
-    const GATES: Gates;
+    const CLOSES: bool;
     /// True if making an item has no effect but the item (a source over a range, a slice,
     /// a `Vec`): [`skip`](crate::iter::IndexedParallelIterator::skip) does not run such a
     /// base on the items it skips, as it runs any other (closures with side effects).

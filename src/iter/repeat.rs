@@ -6,7 +6,6 @@ use std::fmt;
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::vec::IntoIter;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
@@ -155,7 +154,7 @@ impl<T: Clone + Send + Sync> ParallelIterator for RepeatN<T> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
     const PURE: bool = true;
 
     #[inline]

@@ -6,7 +6,6 @@
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -60,7 +59,7 @@ impl<I: IndexedParallelIterator> ParallelIterator for Rev<I> {
     const CUTS_SHORT: bool = false;
     // Indexed iterators are never boundless: a bridge is not indexed.
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
     const PURE: bool = I::PURE;
 
     #[inline]

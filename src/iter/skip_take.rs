@@ -13,7 +13,6 @@ use std::fmt;
 use std::iter::Empty;
 
 use crate::iter::drive::{Config, drive_for_effects};
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -40,7 +39,7 @@ macro_rules! window {
             const CUTS_SHORT: bool = false;
             // Indexed iterators are never boundless: a bridge is not indexed.
             const BOUNDLESS: bool = false;
-            const GATES: Gates = Gates::None;
+            const CLOSES: bool = false;
             const PURE: bool = I::PURE;
 
             #[inline]

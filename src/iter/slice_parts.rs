@@ -18,7 +18,6 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 use crate::loops::LoopSource;
@@ -275,7 +274,7 @@ impl<'a, T: Sync, C: Cut<T>> ParallelIterator for SliceParts<'a, T, C> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -485,7 +484,7 @@ impl<'a, T: Send + Sync, C: Cut<T>> ParallelIterator for SlicePartsMut<'a, T, C>
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {

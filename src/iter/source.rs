@@ -6,7 +6,6 @@ use std::fmt;
 use std::ops::{Range, RangeInclusive};
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::long_range;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
@@ -140,7 +139,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
     const PURE: bool = true;
 
     #[inline]

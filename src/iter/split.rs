@@ -12,7 +12,6 @@ use std::fmt;
 
 use crate::iter::ParallelIterator;
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 
 mod seal {
@@ -177,7 +176,7 @@ impl<'a, P: Pattern, const KIND: u8> ParallelIterator for SplitParts<'a, P, KIND
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     /// One index per byte, and one for a part that begins at the end.
     #[inline]

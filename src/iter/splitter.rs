@@ -13,7 +13,6 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::vec::{IntoIter, Take};
 use crate::iter::{IntoParallelIterator, ParallelIterator};
@@ -160,7 +159,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -13,8 +13,12 @@
 //! inside a predicate, or a loop nested in a closure, each run through `scope` in turn).
 //!
 //! An iterator that closes the loop (`take_any`, `take_any_while`, `while_some`, and so
-//! `collect` into a `Result`) is an early exit too: where its gates allow (`gate::Gates`),
-//! the driver runs its pieces in a scope whose check also says whether it has closed.
+//! `collect` into a `Result`) is an early exit too ([`ParallelIterator::CLOSES`]): the
+//! driver runs its pieces in a scope whose check also says, when asked with `gates`,
+//! whether the loop has closed. Only adaptors below every gate may ask so: an adaptor asks
+//! with `gates` only if its base has no gate, and a `flat_map` whose base has one runs its
+//! inner iterators [`blind`] (`gates` is then ignored), since it must finish the inner
+//! iterator of an item that passed, whatever adaptors that inner iterator has.
 //!
 //! Cutting a piece short once its check says so changes nothing a search can see: the piece
 //! yields a prefix of its own items, and the check says so only once the piece's items can
@@ -31,7 +35,9 @@ pub(crate) const CHECK_EVERY: usize = 512;
 
 /// The check of one `scope` call, in its frame.
 struct Watch<'a> {
-    check: &'a dyn Fn() -> bool,
+    check: &'a dyn Fn(bool) -> bool,
+    /// How many [`blind`] calls are running on this scope: if any, the gates are ignored.
+    blind: Cell<usize>,
 }
 
 thread_local! {
@@ -42,9 +48,10 @@ thread_local! {
 }
 
 /// Runs `f` (a piece and what consumes it) with `check` as this thread's stop check, or
-/// with none.
+/// with none. `check(gates)` is true once the early exit has its answer, or, with
+/// `gates`, once the loop has closed.
 #[inline]
-pub(crate) fn scope<R>(check: Option<&dyn Fn() -> bool>, f: impl FnOnce() -> R) -> R {
+pub(crate) fn scope<R>(check: Option<&dyn Fn(bool) -> bool>, f: impl FnOnce() -> R) -> R {
     struct Restore(*const ());
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -54,7 +61,10 @@ pub(crate) fn scope<R>(check: Option<&dyn Fn() -> bool>, f: impl FnOnce() -> R) 
     let watch;
     let here = match check {
         Some(check) => {
-            watch = Watch { check };
+            watch = Watch {
+                check,
+                blind: Cell::new(0),
+            };
             ptr::from_ref(&watch).cast::<()>()
         }
         None => ptr::null(),
@@ -70,18 +80,40 @@ pub(crate) fn watched() -> bool {
     !WATCHING.with(Cell::get).is_null()
 }
 
-/// True if the early exit whose piece this thread runs has no more use for its items.
+/// The innermost scope's `Watch` on this thread, if any.
 #[inline]
-pub(crate) fn requested() -> bool {
+fn current<'a>() -> Option<&'a Watch<'a>> {
     let at = WATCHING.with(Cell::get);
-    if at.is_null() {
-        return false;
-    }
     // SAFETY: non-null only while the `scope` call that published it runs on this thread:
     // it puts back the previous value (also when unwinding) before its frame, which holds
-    // the `Watch`, ends.
-    let watch = unsafe { &*at.cast::<Watch<'_>>() };
-    (watch.check)()
+    // the `Watch`, ends; the reference is used only within the caller's call, inside it.
+    (!at.is_null()).then(|| unsafe { &*at.cast::<Watch<'a>>() })
+}
+
+/// True if the early exit whose piece this thread runs has no more use for its items; with
+/// `gates` (the caller's base has no gate), also if the loop has closed, unless a
+/// [`blind`] call is running.
+#[inline]
+pub(crate) fn requested(gates: bool) -> bool {
+    current().is_some_and(|watch| (watch.check)(gates && watch.blind.get() == 0))
+}
+
+/// Runs `f` (a step of a `flat_map`'s inner iterator, where the `flat_map`'s base has a
+/// gate) with the loop's gates ignored by [`requested`].
+#[inline]
+pub(crate) fn blind<R>(f: impl FnOnce() -> R) -> R {
+    struct Unblind<'a>(&'a Cell<usize>);
+    impl Drop for Unblind<'_> {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() - 1);
+        }
+    }
+    let Some(watch) = current() else {
+        return f();
+    };
+    watch.blind.set(watch.blind.get() + 1);
+    let _unblind = Unblind(&watch.blind);
+    f()
 }
 
 #[cfg(all(test, not(loom)))]
@@ -90,14 +122,24 @@ mod tests {
 
     #[test]
     fn the_innermost_scope_decides_and_leaving_puts_back_the_outer_one() {
-        assert!(!watched() && !requested());
-        scope(Some(&|| true), || {
-            assert!(watched() && requested());
-            scope(None, || assert!(!watched() && !requested()));
-            scope(Some(&|| false), || assert!(watched() && !requested()));
+        assert!(!watched() && !requested(true));
+        scope(Some(&|_| true), || {
+            assert!(watched() && requested(false));
+            scope(None, || assert!(!watched() && !requested(true)));
+            scope(Some(&|gates| gates), || {
+                assert!(watched() && requested(true) && !requested(false));
+                blind(|| {
+                    assert!(!requested(true));
+                    // A nested loop's scope has gates of its own.
+                    scope(Some(&|gates| gates), || assert!(requested(true)));
+                });
+                let unwound = std::panic::catch_unwind(|| blind(|| panic!("inside")));
+                assert!(unwound.is_err());
+                assert!(requested(true));
+            });
             let unwound = std::panic::catch_unwind(|| scope(None, || panic!("inside")));
             assert!(unwound.is_err());
-            assert!(requested());
+            assert!(requested(false));
         });
         assert!(!watched());
     }

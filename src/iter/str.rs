@@ -12,7 +12,6 @@ use std::fmt;
 use crate::iter::chars::{Bytes, CharIndices, Chars};
 use crate::iter::drive::Config;
 use crate::iter::filter::{FilterMap, FlatMapIter};
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::split::{Pattern, Split, SplitInclusive, SplitTerminator};
 use crate::iter::{IntoParallelRefIterator, ParallelIterator};
@@ -274,7 +273,7 @@ macro_rules! str_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
-            const GATES: Gates = Gates::None;
+            const CLOSES: bool = false;
 
             #[inline]
             fn base_len(&self) -> usize {

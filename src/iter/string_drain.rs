@@ -9,7 +9,6 @@ use crate::iter::ParallelIterator;
 use crate::iter::chars::chars_beginning_in;
 use crate::iter::drain::ParallelDrainRange;
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::vec::drain_bounds;
 
@@ -98,7 +97,7 @@ impl ParallelIterator for StringDrain<'_> {
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
-    const GATES: Gates = Gates::None;
+    const CLOSES: bool = false;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -3,7 +3,6 @@
 //! pieces unchanged.
 
 use crate::iter::drive::{Blocks, Config};
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 use crate::loops::Schedule;
@@ -29,7 +28,7 @@ macro_rules! tuning {
             const FLUSHES: bool = I::FLUSHES;
             const CUTS_SHORT: bool = I::CUTS_SHORT;
             const BOUNDLESS: bool = I::BOUNDLESS;
-            const GATES: Gates = I::GATES;
+            const CLOSES: bool = I::CLOSES;
             const PURE: bool = I::PURE;
 
             #[inline]

@@ -17,7 +17,6 @@ use std::ops::{Bound, RangeBounds};
 use std::ptr::{self, NonNull};
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 use crate::loom::Mutex;
@@ -306,7 +305,7 @@ macro_rules! by_value_source {
             const FLUSHES: bool = false;
             const CUTS_SHORT: bool = false;
             const BOUNDLESS: bool = false;
-            const GATES: Gates = Gates::None;
+            const CLOSES: bool = false;
             // Skipped items are dropped with the source, as taken ones are when used.
             const PURE: bool = true;
 

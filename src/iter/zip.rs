@@ -4,7 +4,6 @@
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
-use crate::iter::gate::Gates;
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -55,7 +54,7 @@ where
     const FLUSHES: bool = false;
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = A::BOUNDLESS || B::BOUNDLESS;
-    const GATES: Gates = Gates::either(A::GATES, B::GATES);
+    const CLOSES: bool = A::CLOSES || B::CLOSES;
     const PURE: bool = A::PURE && B::PURE;
 
     #[inline]
