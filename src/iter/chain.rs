@@ -184,6 +184,19 @@ where
         self.a.dry_from(start) && self.b.dry_from(0)
     }
 
+    /// Each side the range covers is dry within its part of it.
+    #[inline]
+    fn dry_within(&self, start: usize, end: usize) -> bool {
+        let a_len = self.a_len;
+        if start >= a_len {
+            return self.b.dry_within(start - a_len, end - a_len);
+        }
+        if end <= a_len {
+            return self.a.dry_within(start, end);
+        }
+        self.a.dry_within(start, a_len) && self.b.dry_within(0, end - a_len)
+    }
+
     /// `a_len` if the first side flushes (see the module docs), and each side's own cuts.
     #[inline]
     fn cut_after(&self, start: usize) -> usize {

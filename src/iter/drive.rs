@@ -394,6 +394,12 @@ where
         let at = self.runs.start_of(start);
         self.consumer.skip(at) || self.iter.dry_from(at)
     }
+
+    #[inline]
+    fn done_within(&self, start: usize, end: usize) -> bool {
+        let at = self.runs.start_of(start);
+        self.consumer.skip(at) || self.iter.dry_within(at, self.runs.start_of(end))
+    }
 }
 
 /// Runs the base indices `0..end` of `iter` as a parallel loop and drops their items: what

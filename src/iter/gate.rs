@@ -115,6 +115,11 @@ where
     }
 
     #[inline]
+    fn dry_within(&self, start: usize, end: usize) -> bool {
+        self.rule.closed() || self.base.dry_within(start, end)
+    }
+
+    #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }

@@ -154,6 +154,17 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     #[doc(hidden)]
     fn dry_from(&self, start: usize) -> bool;
 
+    /// True once no base index in `start..end` will yield an item any more: for a loop, or
+    /// part of one, over only those indices. [`dry_from`](Self::dry_from) `start` by
+    /// default; a `chain` asks only the side (or sides) the range covers, so a loop stops
+    /// on the first side once its `take_any` has closed even though the second side still
+    /// has items (a loop over `0..2^62` and a short second side ran for minutes).
+    #[doc(hidden)]
+    #[inline]
+    fn dry_within(&self, start: usize, _end: usize) -> bool {
+        self.dry_from(start)
+    }
+
     /// The first base index after `start` where a piece must end, or `usize::MAX` if there
     /// is none before the end. A [`chain`](Self::chain) whose first side flushes cuts where
     /// its second side starts, to flush the first side's state before the second side's

@@ -94,7 +94,7 @@ where
     if end - start <= stealable::MAX_LEN {
         return piece(worker, lp, groups, start, end, acc);
     }
-    if lp.stopped_from(groups.first_item(start)) {
+    if lp.stopped_within(groups.first_item(start), groups.first_item(end)) {
         return acc;
     }
     let mid = start + (end - start) / 2;
@@ -169,7 +169,7 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    if lp.stopped_from(groups.first_item(start)) {
+    if lp.stopped_within(groups.first_item(start), groups.first_item(end)) {
         // Stolen after the loop stopped, or above an early exit's answer: without this, the
         // offers of pieces that stop at once made the work to end a stopped loop of `n`
         // items grow with `n` (`find_first` over `0..usize::MAX` never ended).
@@ -233,7 +233,7 @@ where
     let (a, b) = join_now(
         worker,
         announce,
-        |w| claim_blocks(w, lp, groups, &range, acc, block, announce),
+        |w| claim_blocks(w, lp, groups, &range, end, acc, block, announce),
         |w| take_token(w, lp, groups, &range, offerer),
     );
     lp.reduce(a, b)
@@ -301,6 +301,7 @@ fn claim_blocks<S, B>(
     lp: &Loop<'_, S, B>,
     groups: Groups,
     range: &Stealable,
+    end: usize,
     mut acc: B::Acc,
     mut block: Block,
     announce: Announce,
@@ -330,7 +331,8 @@ where
         // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
         // parts disjoint from them.
         acc = unsafe { groups.fold(lp, acc, s, e) };
-        if last || lp.stopped_from(groups.first_item(e)) {
+        // What is left of the range lies within `e..end`.
+        if last || lp.stopped_within(groups.first_item(e), groups.first_item(end)) {
             // Nothing left to claim, measure or offer (a loop of a few items saves a
             // clock read).
             return acc;

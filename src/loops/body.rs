@@ -38,6 +38,16 @@ pub(crate) trait Body<S: LoopSource>: Sync {
     fn done_from(&self, _start: usize) -> bool {
         false
     }
+
+    /// True once the body needs no item at an index in `start..end` ([`done_from`]
+    /// `start`, by default): a stretch of the loop that may end early before the rest of
+    /// it (the first side of a `chain` whose `take_any` has closed).
+    ///
+    /// [`done_from`]: Self::done_from
+    #[inline]
+    fn done_within(&self, start: usize, _end: usize) -> bool {
+        self.done_from(start)
+    }
 }
 
 /// `for_each`: the body once per item.
@@ -189,6 +199,12 @@ where
     #[inline]
     pub(crate) fn stopped_from(&self, start: usize) -> bool {
         self.stopped() || self.body.done_from(start)
+    }
+
+    /// `stopped`, or the body needs nothing from `start..end` ([`Body::done_within`]).
+    #[inline]
+    pub(crate) fn stopped_within(&self, start: usize, end: usize) -> bool {
+        self.stopped() || self.body.done_within(start, end)
     }
 
     /// Runs the items `start..end` into `acc`.
