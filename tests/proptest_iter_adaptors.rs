@@ -56,7 +56,7 @@ where
 }
 
 /// The order-keeping terminals (`collect`, `reduce` with a non-commutative operation,
-/// `sum`, `find_first`, `count`, a `fold`) on `par()` against `seq`; `target` is what the
+/// `sum`, `find_first`, `count`, a `fold`), and `any`, on `par()` against `seq`; `target` is what the
 /// search looks for.
 #[inline(never)]
 fn terminals<I>(par: impl Fn() -> I, seq: &[u32], target: u32) -> Result<(), TestCaseError>
@@ -75,6 +75,7 @@ where
         "sum"
     );
     prop_assert_eq!(par().count(), seq.len(), "count");
+    prop_assert_eq!(par().any(|x| x == target), seq.contains(&target), "any");
     prop_assert_eq!(
         par().find_first(|&x| x == target),
         seq.iter().copied().find(|&x| x == target),
@@ -94,7 +95,7 @@ where
     Ok(())
 }
 
-/// [`terminals`], and those of indexed iterators: `len`, `position_first`,
+/// [`terminals`], and those of indexed iterators: `len`, `position_first`, `position_any`,
 /// `collect_into_vec`, and a `for_each` that must see each position once, with its item.
 #[inline(never)]
 fn indexed_terminals<I>(par: impl Fn() -> I, seq: &[u32], target: u32) -> Result<(), TestCaseError>
@@ -108,6 +109,10 @@ where
         seq.iter().position(|&x| x == target),
         "position_first"
     );
+    match par().position_any(|x| x == target) {
+        Some(at) => prop_assert_eq!(seq.get(at), Some(&target), "position_any"),
+        None => prop_assert!(!seq.contains(&target), "position_any"),
+    }
     let mut into = vec![7u32; 3];
     par().collect_into_vec(&mut into);
     prop_assert_eq!(&into, seq, "collect_into_vec");

@@ -556,6 +556,52 @@ impl<I: Iterator, S: Sieve<I::Item>> Iterator for Sifted<I, S> {
             .sum()
     }
 
+    /// The searches' loop (`find.rs` `until`): one loop over the base piece's own
+    /// `try_fold`, with `next`'s stop check on the items the sieve rejects (`f`'s caller
+    /// counts the others), instead of a call of `next` per kept item.
+    #[inline]
+    fn find_map<B, F>(&mut self, mut f: F) -> Option<B>
+    where
+        F: FnMut(S::Out) -> Option<B>,
+    {
+        if !self.watched {
+            let sieve = &self.sieve;
+            return self
+                .items
+                .find_map(|item| sieve.sift(item).and_then(&mut f));
+        }
+        if self.cut {
+            return None;
+        }
+        let (sieve, gates) = (&self.sieve, self.gates);
+        let mut left = self.left;
+        let found = self.items.try_fold((), |(), item| {
+            if let Some(out) = sieve.sift(item) {
+                return match f(out) {
+                    Some(b) => ControlFlow::Break(Some(b)),
+                    None => ControlFlow::Continue(()),
+                };
+            }
+            left -= 1;
+            if left == 0 {
+                left = stop::CHECK_EVERY;
+                if stop::requested(gates) {
+                    return ControlFlow::Break(None);
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        self.left = left;
+        match found {
+            ControlFlow::Break(Some(b)) => Some(b),
+            ControlFlow::Break(None) => {
+                self.cut = true;
+                None
+            }
+            ControlFlow::Continue(()) => None,
+        }
+    }
+
     /// Not an early exit's way through (those step): no stop check.
     #[inline]
     fn fold<B, F>(self, init: B, mut f: F) -> B

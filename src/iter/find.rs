@@ -60,6 +60,22 @@ pub(crate) fn until<T, B>(
         .flatten()
 }
 
+/// `f` with each item's base index, counted up from `start`: the items of an indexed
+/// piece are its base indices in order. A counter rather than `at.zip(items)`, whose zip
+/// steps a piece without std's random-access fast path (a chain's) with `next`, past the
+/// piece's own `find_map`.
+#[inline]
+fn numbered<T, B>(
+    mut start: usize,
+    mut f: impl FnMut(usize, T) -> ControlFlow<B>,
+) -> impl FnMut(T) -> ControlFlow<B> {
+    move |x| {
+        let i = start;
+        start += 1;
+        f(i, x)
+    }
+}
+
 /// A flag that an early exit raises once its answer is known.
 struct Found(AtomicBool);
 
@@ -313,12 +329,12 @@ where
             return acc;
         }
         let hit = until(
-            at.zip(items),
+            items,
             || self.found.get(),
-            |(i, x)| match (self.predicate)(x) {
+            numbered(at.start, |i, x| match (self.predicate)(x) {
                 true => ControlFlow::Break(i),
                 false => ControlFlow::Continue(()),
-            },
+            }),
         );
         if hit.is_some() {
             self.found.set();
@@ -377,12 +393,12 @@ where
         }
         let start = at.start;
         let hit = until(
-            at.zip(items),
+            items,
             || self.best.before(start),
-            |(i, x)| match (self.predicate)(x) {
+            numbered(start, |i, x| match (self.predicate)(x) {
                 true => ControlFlow::Break(i),
                 false => ControlFlow::Continue(()),
-            },
+            }),
         );
         if let Some(i) = hit {
             self.best.record(i);
@@ -524,6 +540,9 @@ where
         let mut last = None;
         let end = at.end;
         let _: Option<std::convert::Infallible> = until(
+            // The zip, not `numbered`: with the counter a slice's loop here took one more
+            // instruction per item (callgrind, 7 to 8), so a chain's piece is still
+            // stepped with `next` here.
             at.zip(items),
             || self.latest.beyond(end),
             |(i, x)| {
