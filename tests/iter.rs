@@ -2308,3 +2308,55 @@ fn sorts_with_a_random_comparison_keep_every_element_and_do_not_panic() {
     }));
     assert!(payload_str(&*r.expect_err("the comparison's panic")).contains("from the comparison"));
 }
+
+/// `collect` and `par_extend` of an iterator that is not indexed join their parts (one per
+/// chain of pieces) by moving the items in a parallel loop when there are many: each item
+/// arrives once, in order, and is dropped once.
+#[test]
+fn joining_the_parts_of_a_collect_moves_each_item_once_in_order() {
+    struct Tagged<'a>(u64, &'a AtomicUsize);
+    impl Drop for Tagged<'_> {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let (outer, inner) = if cfg!(miri) { (20, 8) } else { (4_000, 100) };
+    let want: Vec<u64> = (0..outer)
+        .flat_map(|i| (0..inner).map(move |j| i * inner + j))
+        .filter(|x| x % 7 != 3)
+        .collect();
+    for threads in [1, 2, 3] {
+        let pool = pool_of(threads);
+        let dropped = AtomicUsize::new(0);
+        let made = || {
+            (0..outer)
+                .into_par_iter()
+                .flat_map(|i| (0..inner).into_par_iter().map(move |j| i * inner + j))
+                .filter(|x| x % 7 != 3)
+                .map(|x| Tagged(x, &dropped))
+        };
+        for _ in 0..if cfg!(miri) { 2 } else { 20 } {
+            let v: Vec<Tagged<'_>> = pool.install(|| made().collect());
+            assert!(
+                v.iter().map(|t| t.0).eq(want.iter().copied()),
+                "collect on {threads}"
+            );
+            drop(v);
+            assert_eq!(dropped.swap(0, Ordering::Relaxed), want.len());
+
+            let mut v = vec![Tagged(u64::MAX, &dropped)];
+            pool.install(|| v.par_extend(made()));
+            assert_eq!(v.len(), want.len() + 1, "par_extend on {threads}");
+            assert!(v[1..].iter().map(|t| t.0).eq(want.iter().copied()));
+            drop(v);
+            assert_eq!(dropped.swap(0, Ordering::Relaxed), want.len() + 1);
+
+            let (evens, odds): (Vec<u64>, Vec<u64>) =
+                pool.install(|| made().map(|t| t.0).partition(|x| x % 2 == 0));
+            assert!(evens.iter().chain(&odds).all(|x| x % 7 != 3));
+            assert_eq!(evens.len() + odds.len(), want.len());
+            assert!(evens.windows(2).all(|w| w[0] < w[1]) && odds.windows(2).all(|w| w[0] < w[1]));
+            assert_eq!(dropped.swap(0, Ordering::Relaxed), want.len());
+        }
+    }
+}

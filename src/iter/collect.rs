@@ -21,6 +21,7 @@ use std::ptr::{self, NonNull};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::iter::concat::concat;
 use crate::iter::drive::{Consumer, drive};
 use crate::iter::{IntoParallelIterator, ParallelExtend, ParallelIterator};
 use crate::loom::Mutex;
@@ -73,21 +74,9 @@ impl<T: Send> FromParallelIterator<T> for Vec<T> {
             collect_in_place(iter, &mut v);
             v
         } else {
-            concat(collect_parts(iter))
+            concat(collect_vecs(iter))
         }
     }
-}
-
-/// Joins `parts` in order, moving each item once.
-pub(crate) fn concat<T>(mut parts: Vec<Vec<T>>) -> Vec<T> {
-    if parts.len() <= 1 {
-        return parts.pop().unwrap_or_default();
-    }
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for mut part in parts {
-        all.append(&mut part);
-    }
-    all
 }
 
 /// Collects `iter` into one `C` per chain, in order.
@@ -134,6 +123,47 @@ where
     }
 }
 
+/// Collects `iter` into one `Vec` per chain, in order: [`collect_parts`] for `Vec`s, each
+/// piece pushed through its own `fold` (std's `Vec::extend` steps an iterator that is not
+/// `TrustedLen` with `next`, which a `flat_map`'s piece answers one item at a time).
+pub(crate) fn collect_vecs<I: ParallelIterator>(iter: I) -> Vec<Vec<I::Item>> {
+    drive(&iter, &VecParts)
+}
+
+/// The consumer of [`collect_vecs`].
+struct VecParts;
+
+impl<T: Send> Consumer<T> for VecParts {
+    type Acc = Vec<Vec<T>>;
+
+    #[inline]
+    fn identity(&self) -> Vec<Vec<T>> {
+        Vec::new()
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(
+        &self,
+        mut acc: Vec<Vec<T>>,
+        _: Range<usize>,
+        items: I,
+    ) -> Vec<Vec<T>> {
+        if acc.is_empty() {
+            acc.push(Vec::new());
+        }
+        let part = acc.last_mut().expect("pushed above");
+        part.reserve(items.size_hint().0);
+        items.for_each(|x| part.push(x));
+        acc
+    }
+
+    #[inline]
+    fn reduce(&self, mut left: Vec<Vec<T>>, right: Vec<Vec<T>>) -> Vec<Vec<T>> {
+        left.extend(right);
+        left
+    }
+}
+
 /// Collects an indexed iterator into `target` (cleared first), each piece writing its
 /// items in place.
 pub(crate) fn collect_in_place<I: ParallelIterator>(iter: I, target: &mut Vec<I::Item>) {
@@ -170,7 +200,7 @@ pub(crate) fn vec_parts<I: ParallelIterator>(iter: I) -> Vec<Vec<I::Item>> {
         collect_in_place(iter, &mut v);
         vec![v]
     } else {
-        collect_parts(iter)
+        collect_vecs(iter)
     }
 }
 

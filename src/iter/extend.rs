@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedL
 use std::ffi::{OsStr, OsString};
 use std::hash::{BuildHasher, Hash};
 
-use crate::iter::collect::{collect_parts, extend_in_place, vec_parts};
+use crate::iter::collect::{collect_parts, collect_vecs, extend_in_place, vec_parts};
+use crate::iter::concat::append_parts;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
 /// A collection that the items of a parallel iterator can be added to, in order, with
@@ -100,11 +101,7 @@ impl<T: Send> ParallelExtend<T> for Vec<T> {
         if I::Iter::INDEXED {
             extend_in_place(iter, self);
         } else {
-            let parts: Vec<Vec<T>> = collect_parts(iter);
-            self.reserve(parts.iter().map(Vec::len).sum());
-            for mut part in parts {
-                self.append(&mut part);
-            }
+            append_parts(self, collect_vecs(iter));
         }
     }
 }

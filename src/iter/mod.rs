@@ -20,6 +20,7 @@ mod chars;
 mod chunks;
 mod collect;
 mod collections;
+mod concat;
 mod drain;
 mod drive;
 mod enumerate;

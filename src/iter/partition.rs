@@ -9,7 +9,8 @@
 
 use either::Either;
 
-use crate::iter::collect::{collect_parts, concat, unzip};
+use crate::iter::collect::{collect_parts, unzip};
+use crate::iter::concat::concat;
 use crate::iter::{IntoParallelIterator, ParallelExtend};
 
 /// Extends `a` with `left` and `b` with `right`, the two at once.
