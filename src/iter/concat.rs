@@ -22,7 +22,11 @@ pub(crate) fn concat<T: Send>(parts: Vec<Vec<T>>) -> Vec<T> {
     let Some(mut all) = parts.next() else {
         return Vec::new();
     };
-    append_parts(&mut all, parts.collect());
+    let rest: Vec<Vec<T>> = parts.collect();
+    // Exact, as a `Vec` collected in one go would be (`append_parts` reserves with room
+    // to grow, for a `Vec` extended again and again).
+    all.reserve_exact(rest.iter().map(Vec::len).sum());
+    append_parts(&mut all, rest);
     all
 }
 
@@ -30,7 +34,7 @@ pub(crate) fn concat<T: Send>(parts: Vec<Vec<T>>) -> Vec<T> {
 pub(crate) fn append_parts<T: Send>(target: &mut Vec<T>, mut parts: Vec<Vec<T>>) {
     parts.retain(|part| !part.is_empty());
     let add: usize = parts.iter().map(Vec::len).sum();
-    target.reserve_exact(add);
+    target.reserve(add);
     if add.saturating_mul(size_of::<T>()) < PARALLEL_BYTES || crate::current_num_threads() < 2 {
         for mut part in parts {
             target.append(&mut part);
@@ -56,7 +60,7 @@ pub(crate) fn append_parts<T: Send>(target: &mut Vec<T>, mut parts: Vec<Vec<T>>)
         unsafe { part.set_len(0) };
     }
     let len = target.len() + add;
-    // SAFETY: `reserve_exact` made room for `add` more items, and the loop wrote each of
+    // SAFETY: `reserve` made room for `add` more items, and the loop wrote each of
     // the `add` slots after the old length with an item that nobody else owns now.
     unsafe { target.set_len(len) };
 }
