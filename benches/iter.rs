@@ -26,6 +26,14 @@
 //!   ranges, 10M items in all, on pools of 1 and 2 threads, vs rayon: `any` that finds
 //!   nothing over 1M inner ranges of 10 (`small`) and 10,000 of 1,000 (`big`), and
 //!   `find_first` of item 9,000,000 of the latter (`first`) (target: no slower than rayon).
+//! - `iter/collect_unindexed/{1,2}/{flat_map,filter}`: `collect::<Vec<u64>>()` of 10M
+//!   items from iterators that are not indexed (10,000 inner ranges of 1,000 under a
+//!   `flat_map`; a `filter` that keeps two items in three of `0..15M`), on pools of 1 and 2
+//!   threads, vs rayon (target: no slower than rayon).
+//! - `iter/chain_any/{1,2}/{plain,filtered}`: 500 searches that find nothing over
+//!   `a.par_iter().chain(b.par_iter())` of two 100,000-`u64` slices (in cache), and with a
+//!   `filter` on the first side, inside one `install`, vs rayon (target: no slower than
+//!   rayon).
 //! - `iter/par_sort_unstable_20m`, `iter/par_sort_20m`: `par_sort_unstable` and `par_sort`
 //!   of 20M random `u64`, brigade vs rayon, and std's sequential sort (targets: within 1.1x
 //!   of rayon unstable, no slower than rayon stable). The input copy is not timed.
@@ -513,6 +521,83 @@ fn flat_map_search(c: &mut Criterion) {
     }
 }
 
+/// `collect` into a `Vec` from iterators that are not indexed: a `Vec` per run, joined.
+fn collect_unindexed(c: &mut Criterion) {
+    for threads in [1, 2] {
+        let bp = brigade_pool(threads);
+        let rp = rayon_pool(threads);
+        for name in ["flat_map", "filter"] {
+            let mut g = c.benchmark_group(format!("iter/collect_unindexed/{threads}/{name}"));
+            configure(&mut g);
+            macro_rules! collect {
+                () => {
+                    if name == "flat_map" {
+                        (0..10_000u64)
+                            .into_par_iter()
+                            .flat_map(|i| (0..1_000u64).into_par_iter().map(move |j| i * j))
+                            .collect::<Vec<u64>>()
+                    } else {
+                        (0..15_000_000u64)
+                            .into_par_iter()
+                            .filter(|x| x % 3 != 0)
+                            .collect::<Vec<u64>>()
+                    }
+                };
+            }
+            g.bench_function("brigade", |b| {
+                use brigade::prelude::*;
+                b.iter(|| bp.install(|| collect!()))
+            });
+            g.bench_function("rayon", |b| {
+                use rayon::prelude::*;
+                b.iter(|| rp.install(|| collect!()))
+            });
+            g.finish();
+        }
+    }
+}
+
+/// Searches over a `chain` of two slices in cache, many in one `install`.
+fn chain_any(c: &mut Criterion) {
+    let a: Vec<u64> = (0..100_000).collect();
+    let b2: Vec<u64> = (100_000..200_000).collect();
+    for threads in [1, 2] {
+        let bp = brigade_pool(threads);
+        let rp = rayon_pool(threads);
+        for name in ["plain", "filtered"] {
+            let mut g = c.benchmark_group(format!("iter/chain_any/{threads}/{name}"));
+            configure(&mut g);
+            macro_rules! searches {
+                () => {{
+                    let mut hits = 0;
+                    for _ in 0..500 {
+                        let (a, b2) = (black_box(&a), black_box(&b2));
+                        let hit = if name == "plain" {
+                            a.par_iter().chain(b2.par_iter()).any(|&x| x == u64::MAX)
+                        } else {
+                            a.par_iter()
+                                .filter(|&&x| x != 3)
+                                .chain(b2.par_iter())
+                                .any(|&x| x == u64::MAX)
+                        };
+                        hits += usize::from(hit);
+                    }
+                    hits
+                }};
+            }
+            g.bench_function("brigade", |b| {
+                use brigade::prelude::*;
+                b.iter(|| bp.install(|| searches!()))
+            });
+            g.bench_function("rayon", |b| {
+                use rayon::prelude::*;
+                b.iter(|| rp.install(|| searches!()))
+            });
+            g.finish();
+        }
+    }
+}
+
 /// Every verb on a 1-thread pool vs std's sequential iterator.
 fn one_thread(c: &mut Criterion) {
     use brigade::prelude::*;
@@ -872,6 +957,22 @@ fn report() {
             targets.push(t(what, (group, "brigade"), (group, "rayon"), 1.0));
         }
     }
+    for threads in [1, 2] {
+        for (kind, shape) in [
+            ("collect_unindexed", "flat_map"),
+            ("collect_unindexed", "filter"),
+            ("chain_any", "plain"),
+            ("chain_any", "filtered"),
+        ] {
+            let group: &'static str =
+                Box::leak(format!("iter/{kind}/{threads}/{shape}").into_boxed_str());
+            let what: &'static str = Box::leak(
+                format!("{kind} {shape}, {threads} thread(s): no slower than rayon")
+                    .into_boxed_str(),
+            );
+            targets.push(t(what, (group, "brigade"), (group, "rayon"), 1.0));
+        }
+    }
     for verb in [
         "map_collect",
         "filter_collect",
@@ -922,6 +1023,8 @@ criterion_group!(
     adaptors,
     early_exit,
     flat_map_search,
+    collect_unindexed,
+    chain_any,
     one_thread,
     word_count,
     sort
