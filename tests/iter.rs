@@ -600,18 +600,11 @@ fn a_closed_gate_stops_the_folds_and_filters_before_it() {
                 let got = pool.install(|| fold().take_any(1).flat_map(brigade::iter::once).count());
                 assert_eq!(got, 1, "{schedule:?} on {threads}");
                 // A gate on the first side of a `chain`: the loop leaves that side once it
-                // has closed, though the second side still has items (it walked the first
-                // side's 2^63 indices, 2^32 at a time). Not under `StaticChunks` and
-                // `Dynamic`, which still hand out every chunk of the first side (a known
-                // limit, in docs/iterators.md).
-                let walks = matches!(
-                    schedule,
-                    Schedule::StaticChunks { .. } | Schedule::Dynamic { .. }
-                );
+                // has closed, though the second side still has items (the adaptive loop
+                // walked the first side's 2^63 indices, 2^32 at a time; `StaticChunks`
+                // and `Dynamic` handed out its chunks one by one, and `StaticChunks` kept
+                // an accumulator for each).
                 let got = pool.install(|| {
-                    if walks {
-                        return 105;
-                    }
                     (0..u64::MAX / 2)
                         .into_par_iter()
                         .with_schedule(schedule)

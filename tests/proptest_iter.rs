@@ -219,6 +219,16 @@ proptest! {
             prop_assert_eq!(twice.count(), (2 * k).min(3 * taken));
             let folds = it().take_any(k).fold(|| 0usize, |n, _| n + 1).take_any(len + 1);
             prop_assert_eq!(folds.sum::<usize>(), taken);
+            // A gate on a side of a `chain`: the loops that deal out chunks jump past the
+            // closed side's stretch, and what comes after it still comes whole, in order.
+            let chained: Vec<u32> = it().copied().take_any(k).map(|x| x + 1).chain(it().copied()).collect();
+            prop_assert_eq!(chained.len(), taken + len);
+            prop_assert_eq!(&chained[taken..], &v[..]);
+            prop_assert!(sub(chained[..taken].iter().map(|x| x - 1).collect()));
+            let k2 = (target as usize / 2) % 7;
+            let twice: Vec<u32> = it().copied().take_any(k).chain(it().copied().take_any(k2)).chain(it().copied()).collect();
+            prop_assert_eq!(twice.len(), taken + k2.min(len) + len);
+            prop_assert_eq!(&twice[taken + k2.min(len)..], &v[..]);
             let size = lens.min.unwrap_or(3);
             let chunks: Vec<Vec<u32>> = v.chunks(size).map(<[u32]>::to_vec).collect();
             prop_assert_eq!(it().copied().chunks(size).collect::<Vec<_>>(), chunks.clone());

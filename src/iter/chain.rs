@@ -197,6 +197,21 @@ where
         self.a.dry_within(start, a_len) && self.b.dry_within(0, end - a_len)
     }
 
+    /// In the first side, its own answer unless that side is dry from `start`: then
+    /// where the second side may still yield.
+    #[inline]
+    fn live_from(&self, start: usize) -> usize {
+        let a_len = self.a_len;
+        if start < a_len {
+            let in_a = self.a.live_from(start);
+            if in_a < a_len {
+                return in_a;
+            }
+            return a_len + self.b.live_from(0);
+        }
+        a_len + self.b.live_from(start - a_len)
+    }
+
     /// `a_len` if the first side flushes (see the module docs), and each side's own cuts.
     #[inline]
     fn cut_after(&self, start: usize) -> usize {

@@ -400,6 +400,20 @@ where
         let at = self.runs.start_of(start);
         self.consumer.skip(at) || self.iter.dry_within(at, self.runs.start_of(end))
     }
+
+    /// Only a loop with a gate that closes can have a dry stretch before live indices.
+    #[inline]
+    fn live_from(&self, start: usize) -> usize {
+        if !I::CLOSES {
+            return start;
+        }
+        let at = self.runs.start_of(start);
+        let live = self.iter.live_from(at);
+        if live <= at {
+            return start;
+        }
+        self.runs.run_at(live).max(start)
+    }
 }
 
 /// Runs the base indices `0..end` of `iter` as a parallel loop and drops their items: what

@@ -120,6 +120,14 @@ where
     }
 
     #[inline]
+    fn live_from(&self, start: usize) -> usize {
+        if self.rule.closed() {
+            return self.base_len();
+        }
+        self.base.live_from(start)
+    }
+
+    #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }

@@ -105,6 +105,11 @@ where
     }
 
     #[inline]
+    fn live_from(&self, start: usize) -> usize {
+        self.base.live_from(start)
+    }
+
+    #[inline]
     fn cut_after(&self, start: usize) -> usize {
         self.base.cut_after(start)
     }

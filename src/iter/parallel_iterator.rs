@@ -165,6 +165,22 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         self.dry_from(start)
     }
 
+    /// The first base index at or after `start` that may still yield an item: `start`, or
+    /// `base_len()` once [`dry_from`](Self::dry_from) `start`, by default; a `chain` whose
+    /// first side is dry from `start` answers where its second side starts. The loops that
+    /// deal out chunks (`Schedule::StaticChunks`, `Dynamic`, `Guided`) jump there instead of
+    /// handing out the dry chunks one by one (a closed `take_any` on the first side of a
+    /// chain over `0..2^62`).
+    #[doc(hidden)]
+    #[inline]
+    fn live_from(&self, start: usize) -> usize {
+        if self.dry_from(start) {
+            self.base_len()
+        } else {
+            start
+        }
+    }
+
     /// The first base index after `start` where a piece must end, or `usize::MAX` if there
     /// is none before the end. A [`chain`](Self::chain) whose first side flushes cuts where
     /// its second side starts, to flush the first side's state before the second side's

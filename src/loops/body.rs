@@ -48,6 +48,14 @@ pub(crate) trait Body<S: LoopSource>: Sync {
     fn done_within(&self, start: usize, _end: usize) -> bool {
         self.done_from(start)
     }
+
+    /// The first index at or after `start` whose item the body may still need (`start`,
+    /// unless a stretch after it is known to yield nothing: the closed first side of a
+    /// chain). The loops that deal out chunks jump there.
+    #[inline]
+    fn live_from(&self, start: usize) -> usize {
+        start
+    }
 }
 
 /// `for_each`: the body once per item.
@@ -199,6 +207,13 @@ where
     #[inline]
     pub(crate) fn stopped_from(&self, start: usize) -> bool {
         self.stopped() || self.body.done_from(start)
+    }
+
+    /// The first index at or after `start` that the body may still need
+    /// ([`Body::live_from`]).
+    #[inline]
+    pub(crate) fn live_from(&self, start: usize) -> usize {
+        self.body.live_from(start)
     }
 
     /// `stopped`, or the body needs nothing from `start..end` ([`Body::done_within`]).

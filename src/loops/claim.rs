@@ -84,6 +84,15 @@ impl Counter {
             }
         }
     }
+
+    /// Moves the counter on to `at` if it is behind, so that no later claim starts before
+    /// `at`: the indices skipped are known to yield nothing. The counter only grows, so
+    /// claims stay disjoint.
+    #[inline]
+    fn skip_to(&self, at: usize) {
+        // Relaxed: as in `claim`.
+        self.next.fetch_max(at.min(self.len), Ordering::Relaxed);
+    }
 }
 
 /// Runs the loop with claims of the given kind.
@@ -116,6 +125,13 @@ where
                 if lp.stopped_from(start) {
                     break;
                 }
+                let live = lp.live_from(start);
+                if live >= end {
+                    // Nothing can come from this claim, nor from any before `live` (the
+                    // closed first side of a chain): nobody claims those.
+                    counter.skip_to(live);
+                    continue;
+                }
                 runs.add(
                     start,
                     end,
@@ -131,4 +147,54 @@ where
         &Runs::merge,
     );
     runs.finish(|| lp.identity(), |a, b| lp.reduce(a, b))
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use loom::thread;
+
+    use super::{Claim, Counter};
+    use crate::loom::Arc;
+
+    /// Two lanes claim from 10 indices while one of them skips to index 6 when it meets a
+    /// claim that ends before it: no index is claimed twice, every index from 6 on is
+    /// claimed, and a skip never moves the counter back.
+    fn claims_stay_disjoint_across_a_skip(claim: Claim) {
+        loom::model(move || {
+            let counter = Arc::new(Counter::new(10, 2, claim));
+            let lane = |skip: bool, counter: Arc<Counter>| {
+                let mut got = Vec::new();
+                while let Some((s, e)) = counter.claim() {
+                    if skip && e <= 6 {
+                        counter.skip_to(6);
+                        continue;
+                    }
+                    got.push((s, e));
+                }
+                got
+            };
+            let other = {
+                let counter = counter.clone();
+                thread::spawn(move || lane(false, counter))
+            };
+            let mut seen = [0u8; 10];
+            for (s, e) in lane(true, counter).into_iter().chain(other.join().unwrap()) {
+                (s..e).for_each(|i| seen[i] += 1);
+            }
+            assert!(seen.iter().all(|&n| n <= 1), "{seen:?}");
+            assert_eq!(seen[6..], [1; 4]);
+        });
+    }
+
+    /// `Dynamic`: claims by `fetch_add`.
+    #[test]
+    fn dynamic_claims_stay_disjoint_across_a_skip() {
+        claims_stay_disjoint_across_a_skip(Claim::Dynamic(2));
+    }
+
+    /// `Guided`: claims by compare-and-swap.
+    #[test]
+    fn guided_claims_stay_disjoint_across_a_skip() {
+        claims_stay_disjoint_across_a_skip(Claim::Guided(1));
+    }
 }

@@ -54,6 +54,15 @@ where
             while c < chunks && !lp.stopped_from(c.saturating_mul(chunk)) {
                 let start = c * chunk;
                 let end = start.saturating_add(chunk).min(len);
+                let live = lp.live_from(start);
+                if live >= end {
+                    // Nothing can come from this chunk, nor from any before `live` (the
+                    // closed first side of a chain): on to this lane's first chunk at or
+                    // after the one that holds `live` (past `c`, as `live >= end`).
+                    let first = live / chunk;
+                    c = c.saturating_add((first - c).div_ceil(lanes).saturating_mul(lanes));
+                    continue;
+                }
                 runs.add(
                     start,
                     end,

@@ -35,6 +35,19 @@ impl Runs {
         self.count
     }
 
+    /// The run that holds index `at` (`count` for an index at or past the end; `at` at or
+    /// after the range's start).
+    #[inline]
+    pub(crate) fn run_at(&self, at: usize) -> usize {
+        debug_assert!(at >= self.start);
+        let offset = at - self.start;
+        if offset >= self.len {
+            self.count
+        } else {
+            (offset / self.min).min(self.count - 1)
+        }
+    }
+
     /// The index where run `r` starts (`r <= count`; the end of the range at `count`).
     #[inline]
     pub(crate) fn start_of(&self, r: usize) -> usize {
@@ -75,5 +88,9 @@ mod tests {
         assert!(r.start_of(r.count()) - r.start_of(r.count() - 1) < 2 << 20);
         let r = Runs::new(10..20, 1);
         assert_eq!((r.count(), r.start_of(0), r.start_of(10)), (10, 10, 20));
+        assert_eq!((r.run_at(10), r.run_at(19), r.run_at(20)), (0, 9, 10));
+        let r = Runs::new(0..2003, 50);
+        assert_eq!((r.run_at(49), r.run_at(50), r.run_at(2002)), (0, 1, 39));
+        assert_eq!((r.run_at(2003), r.run_at(usize::MAX)), (40, 40));
     }
 }
