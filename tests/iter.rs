@@ -2353,3 +2353,38 @@ fn joining_the_parts_of_a_collect_moves_each_item_once_in_order() {
         }
     }
 }
+
+/// `skip` runs nothing for the items it skips where making them has no effect: a `chain`,
+/// `zip`, `enumerate`, `rev` or `step_by` of plain ranges, as a plain range (a user-side
+/// test: a `chain` of two ranges walked all of its 2^61 skipped indices, for ever; rayon
+/// returns at once).
+#[test]
+#[cfg_attr(miri, ignore = "2^62 items: the skip must not walk them")]
+fn skip_over_adaptors_of_plain_ranges_walks_nothing() {
+    common::within("skip over a chain of ranges", || {
+        let n: usize = 1 << 62;
+        let chain = move || (0..n).into_par_iter().chain(0..5usize);
+        let want = (n / 2..).find(|x| x % 1000 == 999);
+        for threads in [1, 2] {
+            let pool = pool_of(threads);
+            pool.install(|| {
+                let skipped = chain().skip(n / 2);
+                assert_eq!(skipped.find_first(|&x| x % 1000 == 999), want);
+                assert_eq!(chain().skip(n / 2).position_first(|_| true), Some(0));
+                assert_eq!(
+                    chain().rev().skip(n / 2).find_first(|_| true),
+                    Some(n / 2 + 4)
+                );
+                let third = chain().step_by(3).skip(n / 4);
+                assert_eq!(third.find_first(|_| true), Some(3 * (n / 4)));
+                let pairs = chain().zip(0..n).skip(n / 2);
+                assert_eq!(pairs.find_first(|_| true), Some((n / 2, n / 2)));
+                let numbered = chain().enumerate().skip(n / 2);
+                assert_eq!(numbered.find_first(|_| true), Some((n / 2, n / 2)));
+                let h = u64::MAX / 2;
+                let long = (0..h).into_par_iter().chain(0..h).skip(h as usize / 2);
+                assert_eq!(long.find_first(|_| true), Some(h / 2));
+            });
+        }
+    });
+}

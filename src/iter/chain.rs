@@ -118,6 +118,7 @@ where
     // A bridge second is still a bridge last (`new` refuses one first).
     const BOUNDLESS: bool = B::BOUNDLESS;
     const CLOSES: bool = A::CLOSES || B::CLOSES;
+    const PURE: bool = A::PURE && B::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -352,7 +352,9 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// rayon's, the closures of the adaptors before `skip` still run on the skipped items
     /// (a `map` or `inspect` with side effects sees every item), as a parallel loop of its
     /// own before the first item left is made; a plain source (a range, a slice, a `Vec`,
-    /// whose by-value items are dropped when the iterator is) makes nothing for them.
+    /// whose by-value items are dropped when the iterator is) makes nothing for them, nor
+    /// do adaptors of plain sources that run no closure (`chain`, `zip`, `enumerate`,
+    /// `rev`, `step_by`, `skip`, `take`, `copied`, `chunks`, `interleave`).
     /// Unlike rayon's, if no item is left (`n` at least the length), nothing runs.
     ///
     /// # Examples

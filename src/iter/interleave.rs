@@ -134,6 +134,7 @@ where
     // Both sides are indexed: neither is a bridge.
     const BOUNDLESS: bool = false;
     const CLOSES: bool = false;
+    const PURE: bool = A::PURE && B::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -69,6 +69,8 @@ impl<I: IndexedParallelIterator> ParallelIterator for IterChunks<I> {
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
     const CLOSES: bool = false;
+    // Gathering items into a `Vec` has no effect but the `Vec`.
+    const PURE: bool = I::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

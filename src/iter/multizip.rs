@@ -63,6 +63,7 @@ impl<T: ParallelIterator> ParallelIterator for MultiZip<T> {
     const CUTS_SHORT: bool = T::CUTS_SHORT;
     const BOUNDLESS: bool = T::BOUNDLESS;
     const CLOSES: bool = T::CLOSES;
+    const PURE: bool = T::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

@@ -54,6 +54,7 @@ where
     const CUTS_SHORT: bool = L::CUTS_SHORT || R::CUTS_SHORT;
     const BOUNDLESS: bool = L::BOUNDLESS || R::BOUNDLESS;
     const CLOSES: bool = L::CLOSES || R::CLOSES;
+    const PURE: bool = L::PURE && R::PURE;
 
     #[inline]
     fn base_len(&self) -> usize {

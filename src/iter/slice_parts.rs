@@ -275,6 +275,8 @@ impl<'a, T: Sync, C: Cut<T>> ParallelIterator for SliceParts<'a, T, C> {
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
     const CLOSES: bool = false;
+    // The cuts are found before the loop; a part is a slice.
+    const PURE: bool = true;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -485,6 +487,8 @@ impl<'a, T: Send + Sync, C: Cut<T>> ParallelIterator for SlicePartsMut<'a, T, C>
     const CUTS_SHORT: bool = false;
     const BOUNDLESS: bool = false;
     const CLOSES: bool = false;
+    // The cuts are found before the loop; a part is a slice.
+    const PURE: bool = true;
 
     #[inline]
     fn base_len(&self) -> usize {
