@@ -496,40 +496,10 @@ impl<I, S> Sifted<I, S> {
 impl<I: Iterator, S: Sieve<I::Item>> Iterator for Sifted<I, S> {
     type Item = S::Out;
 
+    /// The next kept item: the search loop below, with nothing to look for but the item.
     #[inline]
     fn next(&mut self) -> Option<S::Out> {
-        if !self.watched {
-            let sieve = &self.sieve;
-            return self.items.find_map(|item| sieve.sift(item));
-        }
-        if self.cut {
-            return None;
-        }
-        let (sieve, gates) = (&self.sieve, self.gates);
-        // The countdown in a local for the loop (kept in a register), written back after.
-        let mut left = self.left;
-        let found = self.items.try_fold((), |(), item| {
-            if let Some(out) = sieve.sift(item) {
-                return ControlFlow::Break(Some(out));
-            }
-            left -= 1;
-            if left == 0 {
-                left = stop::CHECK_EVERY;
-                if stop::requested(gates) {
-                    return ControlFlow::Break(None);
-                }
-            }
-            ControlFlow::Continue(())
-        });
-        self.left = left;
-        match found {
-            ControlFlow::Break(Some(out)) => Some(out),
-            ControlFlow::Break(None) => {
-                self.cut = true;
-                None
-            }
-            ControlFlow::Continue(()) => None,
-        }
+        self.find_map(Some)
     }
 
     #[inline]
@@ -556,9 +526,9 @@ impl<I: Iterator, S: Sieve<I::Item>> Iterator for Sifted<I, S> {
             .sum()
     }
 
-    /// The searches' loop (`find.rs` `until`): one loop over the base piece's own
-    /// `try_fold`, with `next`'s stop check on the items the sieve rejects (`f`'s caller
-    /// counts the others), instead of a call of `next` per kept item.
+    /// The searches' loop (`find.rs` `until`), and `next`'s: one loop over the base
+    /// piece's own `try_fold`, with the stop check on the items the sieve rejects (`f`'s
+    /// caller counts the others), instead of a call of `next` per kept item.
     #[inline]
     fn find_map<B, F>(&mut self, mut f: F) -> Option<B>
     where
@@ -574,6 +544,7 @@ impl<I: Iterator, S: Sieve<I::Item>> Iterator for Sifted<I, S> {
             return None;
         }
         let (sieve, gates) = (&self.sieve, self.gates);
+        // The countdown in a local for the loop (kept in a register), written back after.
         let mut left = self.left;
         let found = self.items.try_fold((), |(), item| {
             if let Some(out) = sieve.sift(item) {
