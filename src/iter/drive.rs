@@ -164,7 +164,15 @@ impl Config {
     /// `k` indices becomes enough runs to cover `k` (at least one).
     fn schedule(&self) -> Schedule {
         let min = self.min_len();
-        let runs = |indices: usize| indices.max(1).div_ceil(min);
+        // Runs of one index (the default) need no division: it was a tenth of a tiny
+        // `par_extend`'s time.
+        let runs = |indices: usize| {
+            if min == 1 {
+                indices.max(1)
+            } else {
+                indices.max(1).div_ceil(min)
+            }
+        };
         match self.schedule.unwrap_or_default() {
             Schedule::Adaptive { min_len } => Schedule::Adaptive {
                 min_len: runs(min_len),

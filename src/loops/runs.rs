@@ -25,7 +25,14 @@ impl Runs {
             start: range.start,
             len,
             min,
-            count: if len == 0 { 0 } else { (len / min).max(1) },
+            // No division for runs of one index (the default).
+            count: if min == 1 {
+                len
+            } else if len == 0 {
+                0
+            } else {
+                (len / min).max(1)
+            },
         }
     }
 
