@@ -52,15 +52,41 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    let run = |worker: &WorkerThread, _| run_loop(worker, source, schedule, body);
     match pool {
-        Some(registry) => registry.in_worker(run),
-        None => in_worker(run),
+        Some(registry) => {
+            registry.in_worker(|worker: &WorkerThread, _| run_loop(worker, source, schedule, body))
+        }
+        None => match WorkerThread::current() {
+            Some(worker) => run_loop(worker, source, schedule, body),
+            None => run_outside(source, schedule, body),
+        },
     }
 }
 
+/// A loop on the current pool, called from a thread outside every pool. A loop of at most
+/// one item has nothing to share, so it runs right here, as rayon's does; any other goes to
+/// a worker of the global pool. (Sending it there is a round trip of about a microsecond:
+/// 20,000 `par_extend`s of one item each, or sums of one item, from `main` took 20 to 50 ms
+/// that way, against rayon's 0.2 to 0.4 ms.)
+fn run_outside<S, B>(source: S, schedule: Schedule, body: &B) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    if source.checked_len().is_some_and(|len| len <= 1) {
+        let lp = Loop::new(source, body);
+        if lp.len() == 0 {
+            return lp.identity();
+        }
+        // SAFETY: the whole range (one item), once.
+        return unsafe { lp.fold(lp.identity(), 0, 1) };
+    }
+    in_worker(|worker: &WorkerThread, _| run_loop(worker, source, schedule, body))
+}
+
 /// Calls `body` once for every item of `source`, in parallel on the current pool (the pool
-/// of this worker thread, or the global pool), cut into pieces by `schedule`.
+/// of this worker thread, or the global pool), cut into pieces by `schedule`. A loop of at
+/// most one item called from outside every pool runs on the calling thread.
 ///
 /// `source` is an integer range (the body gets each integer), a slice or `&Vec` (the body
 /// gets `&T`), or a mutable slice or `&mut Vec` (the body gets `&mut T`); see
