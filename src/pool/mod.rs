@@ -7,6 +7,7 @@ mod metrics;
 mod pending;
 mod pinning;
 mod registry;
+pub(crate) mod stack;
 mod state;
 mod steal;
 mod thread_builder;

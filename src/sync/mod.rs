@@ -17,11 +17,15 @@
 //! # The stack bound
 //!
 //! A task run by a wait may itself wait, so waits nest on a worker's stack. At most 64 waits
-//! run tasks on one stack at a time: a wait that starts deeper blocks its thread and carries
-//! on as the same worker on a fresh thread (with the pool's stack size), which runs tasks as
-//! the wait would have, and ends when the wait is released. So the pool keeps its number of
-//! working threads and any number of tasks may wait on each other; each 64 nested levels
-//! beyond the first cost one more OS thread while they wait. On that thread
+//! run tasks on one stack at a time, and on Linux none on a stack more than half used: a
+//! wait that starts deeper blocks its thread and carries on as the same worker on a fresh
+//! thread (with the pool's stack size), which runs tasks as the wait would have, and ends
+//! when the wait is released. So the pool keeps its number of working threads and any
+//! number of tasks may wait on each other; each 64 nested levels beyond the first (or each
+//! half stack of large frames) cost one more OS thread while they wait. Elsewhere than on
+//! Linux only the count applies, so a task that waits must keep its frames under about 1/64
+//! of the pool's [`stack_size`](crate::ThreadPoolBuilder::stack_size) (32 KiB of the default
+//! 2 MiB). On that thread
 //! [`current_thread_index`](crate::current_thread_index) is unchanged, but
 //! `std::thread::current()` and thread-locals are the new thread's.
 //!

@@ -17,9 +17,11 @@
 //! - **The stack bound**: each such wait increments the worker's `sync_depth` while it runs
 //!   jobs. A wait that starts when `MAX_WAIT_DEPTH` waits are already running jobs on this
 //!   stack blocks its thread and carries on as the same worker on a fresh thread
-//!   (`WorkerThread::on_fresh_stack`), whose depth starts at zero. So at most
-//!   `MAX_WAIT_DEPTH` levels of "a wait runs a job that waits" pile up on one stack, and the
-//!   pool never runs out of working threads. Who wakes the blocked thread: the fresh thread
+//!   (`WorkerThread::on_fresh_stack`), whose depth starts at zero; so does a wait that
+//!   finds more than half of its thread's stack in use (`pool/stack.rs`, where the stack's
+//!   bounds can be told: Linux). So at most `MAX_WAIT_DEPTH` levels of "a wait runs a job
+//!   that waits" pile up on one stack, never past half of it, and the pool never runs out
+//!   of working threads. Who wakes the blocked thread: the fresh thread
 //!   ends when its wait returns, and the scope's join returns.
 //! - **Anywhere else** (a plain thread, or a worker at the bound whose fresh thread the OS
 //!   refused): the waiter registers a
@@ -185,11 +187,15 @@ impl Signal {
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
         match WorkerThread::current() {
-            Some(worker) if worker.sync_depth().get() < MAX_WAIT_DEPTH => {
+            Some(worker)
+                if worker.sync_depth().get() < MAX_WAIT_DEPTH
+                    && !crate::pool::stack::past_half() =>
+            {
                 self.wait_working(worker, deadline)
             }
             Some(worker) => {
-                // Beyond the stack bound: this thread blocks, and the wait carries on as this
+                // Beyond the stack bound (or past half of this thread's stack, for tasks
+                // whose frames are large: `pool/stack.rs`): this thread blocks, and the wait carries on as this
                 // worker on a fresh thread, which runs jobs as any wait does (no hang at any
                 // number of waiters). If the OS refuses a thread, block without running jobs,
                 // hiding none.
