@@ -41,10 +41,11 @@ pub enum BuildError {
         max: usize,
     },
 
-    /// The `BRIGADE_NUM_THREADS` environment variable is set but is not a positive integer.
+    /// The `BRIGADE_NUM_THREADS` environment variable is set but is not a whole number.
     #[error(
-        "BRIGADE_NUM_THREADS is set to {value:?}, which is not a positive integer: set it to a \
-         number such as 4, unset it, or call num_threads() on the builder"
+        "BRIGADE_NUM_THREADS is set to {value:?}, which is not a whole number of threads: set \
+         it to a number such as 4 (0 for one per logical CPU), unset it, or call num_threads() \
+         on the builder"
     )]
     InvalidEnv {
         /// The variable's value as found.

@@ -548,6 +548,11 @@ impl EnvGuard {
         // only other reader) was built before the first `set`.
         unsafe { std::env::set_var("BRIGADE_NUM_THREADS", value) };
     }
+
+    fn unset() {
+        // SAFETY: as in `EnvGuard::set`.
+        unsafe { std::env::remove_var("BRIGADE_NUM_THREADS") };
+    }
 }
 
 impl Drop for EnvGuard {
@@ -576,7 +581,18 @@ fn builder_reads_brigade_num_threads() {
     assert_eq!(pool.current_num_threads(), 2);
     drop(pool);
 
-    for bad in ["abc", "0", "-1", "", "2.5"] {
+    // 0 is as if the variable was not set, as rayon reads `RAYON_NUM_THREADS`.
+    EnvGuard::unset();
+    let default = ThreadPoolBuilder::new()
+        .build()
+        .expect("the default")
+        .current_num_threads();
+    EnvGuard::set("0");
+    let pool = ThreadPoolBuilder::new().build().expect("0 is the default");
+    assert_eq!(pool.current_num_threads(), default);
+    drop(pool);
+
+    for bad in ["abc", "-1", "", "2.5"] {
         EnvGuard::set(bad);
         match ThreadPoolBuilder::new().build() {
             Err(BuildError::InvalidEnv { value }) => assert_eq!(value, bad),

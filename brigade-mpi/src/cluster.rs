@@ -300,8 +300,8 @@ impl Cluster {
 /// Settings for [`Cluster::init`]: the number of threads of the rank's pool.
 ///
 /// The pool has, by priority: the number given to [`num_threads`](Self::num_threads); else
-/// `BRIGADE_NUM_THREADS` if set (pass it to every rank with `mpirun -x BRIGADE_NUM_THREADS`);
-/// else this rank's share of the CPUs of its host. That share comes from the affinity masks
+/// `BRIGADE_NUM_THREADS` if set and not `0` (pass it to every rank with `mpirun -x
+/// BRIGADE_NUM_THREADS`); else this rank's share of the CPUs of its host. That share comes from the affinity masks
 /// of the ranks on the host (read with `sched_getaffinity` after `MPI_Init`, where `mpirun`
 /// may bind them): each CPU is split evenly among the ranks whose mask holds it. So ranks
 /// bound to cores (`mpirun --bind-to core`, `--map-by slot:PE=4`) get a thread per core
@@ -435,8 +435,11 @@ impl ClusterBuilder {
             ThreadPool::builder().thread_name(move |i| format!("rank{rank}-worker-{i}"));
         match self.num_threads {
             Some(n) => builder = builder.num_threads(n),
-            // brigade's builder reads (and checks) the variable itself.
-            None if env::var_os("BRIGADE_NUM_THREADS").is_some() => {}
+            // brigade's builder reads (and checks) the variable itself; `0` stands for the
+            // default, which here is the rank's share.
+            None if env::var_os("BRIGADE_NUM_THREADS").is_some_and(|v| {
+                v.to_str().and_then(|v| v.trim().parse::<usize>().ok()) != Some(0)
+            }) => {}
             None => builder = builder.num_threads(cpus.map_err(InitError::Affinity)?),
         }
         Ok(builder.build()?)

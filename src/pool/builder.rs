@@ -224,8 +224,9 @@ impl ThreadPoolBuilder {
                             max: MAX_THREADS,
                         });
                     }
-                    Ok(n) if n > 0 => n,
-                    _ => return Err(BuildError::InvalidEnv { value }),
+                    Ok(0) => pinning::default_parallelism(),
+                    Ok(n) => n,
+                    Err(_) => return Err(BuildError::InvalidEnv { value }),
                 },
                 Err(std::env::VarError::NotPresent) => pinning::default_parallelism(),
                 Err(std::env::VarError::NotUnicode(raw)) => {
@@ -269,8 +270,9 @@ impl ThreadPoolBuilder {
 
 impl<S> ThreadPoolBuilder<S> {
     /// The number of worker threads. Without it, or with `0` (as in rayon), the pool reads
-    /// `BRIGADE_NUM_THREADS`, and without that, uses one worker per logical CPU. At most
-    /// 65,536 (more is an error at `build`).
+    /// `BRIGADE_NUM_THREADS`, and without that (or if it is `0`, as rayon reads
+    /// `RAYON_NUM_THREADS`), uses one worker per logical CPU. At most 65,536 (more is an
+    /// error at `build`, as is a variable that is not a whole number).
     ///
     /// # Examples
     ///
