@@ -11,9 +11,10 @@ use crate::loops::fixed::{run_blocks, run_chunks};
 use crate::loops::source::LoopSource;
 use crate::pool::{Registry, WorkerThread, in_worker};
 
-/// Runs a loop on `worker`'s pool.
+/// Runs a loop on `worker`'s pool; with no worker (a thread outside every pool), only a
+/// loop of at most one item, which runs right here (`enter`).
 pub(crate) fn run_loop<S, B>(
-    worker: &WorkerThread,
+    worker: Option<&WorkerThread>,
     source: S,
     schedule: Schedule,
     body: &B,
@@ -27,10 +28,13 @@ where
     if len == 0 {
         return lp.identity();
     }
-    if len == 1 || (!B::SEES_PIECES && worker.registry().num_threads() == 1) {
+    let worker = match worker {
+        Some(worker) if len > 1 && (B::SEES_PIECES || worker.registry().num_threads() > 1) => {
+            worker
+        }
         // SAFETY: the whole range, once.
-        return unsafe { lp.fold(lp.identity(), 0, len) };
-    }
+        _ => return unsafe { lp.fold(lp.identity(), 0, len) },
+    };
     match schedule {
         Schedule::Static => run_blocks(worker, &lp),
         Schedule::StaticChunks { chunk } => run_chunks(worker, &lp, chunk),
@@ -42,6 +46,12 @@ where
 
 /// Runs a loop on `pool`'s registry, or on the current pool (this worker's, or the global
 /// one) if `None`: the one entry of the free functions and the `ThreadPool` methods.
+///
+/// Called from a thread outside every pool with no `pool`, a loop of at most one item has
+/// nothing to share, so it runs right on the calling thread, as rayon's does; any other goes
+/// to a worker of the global pool. (Sending it there is a round trip of about a
+/// microsecond: 20,000 `par_extend`s of one item each, or sums of one item, from `main` took
+/// 20 to 50 ms that way, against rayon's 0.2 to 0.4 ms.)
 pub(crate) fn enter<S, B>(
     pool: Option<&Arc<Registry>>,
     source: S,
@@ -53,35 +63,29 @@ where
     B: Body<S>,
 {
     match pool {
-        Some(registry) => {
-            registry.in_worker(|worker: &WorkerThread, _| run_loop(worker, source, schedule, body))
-        }
+        Some(registry) => registry
+            .in_worker(|worker: &WorkerThread, _| run_loop(Some(worker), source, schedule, body)),
         None => match WorkerThread::current() {
-            Some(worker) => run_loop(worker, source, schedule, body),
-            None => run_outside(source, schedule, body),
+            Some(worker) => run_loop(Some(worker), source, schedule, body),
+            None => enter_outside(source, schedule, body),
         },
     }
 }
 
-/// A loop on the current pool, called from a thread outside every pool. A loop of at most
-/// one item has nothing to share, so it runs right here, as rayon's does; any other goes to
-/// a worker of the global pool. (Sending it there is a round trip of about a microsecond:
-/// 20,000 `par_extend`s of one item each, or sums of one item, from `main` took 20 to 50 ms
-/// that way, against rayon's 0.2 to 0.4 ms.)
-fn run_outside<S, B>(source: S, schedule: Schedule, body: &B) -> B::Acc
+/// `enter` from a thread outside every pool, with no pool given. Out of line: inlined, it
+/// made `enter` too large for its callers to inline, and a one-item loop on a worker ran
+/// about 40 more instructions (callgrind).
+#[cold]
+#[inline(never)]
+fn enter_outside<S, B>(source: S, schedule: Schedule, body: &B) -> B::Acc
 where
     S: LoopSource,
     B: Body<S>,
 {
     if source.checked_len().is_some_and(|len| len <= 1) {
-        let lp = Loop::new(source, body);
-        if lp.len() == 0 {
-            return lp.identity();
-        }
-        // SAFETY: the whole range (one item), once.
-        return unsafe { lp.fold(lp.identity(), 0, 1) };
+        return run_loop(None, source, schedule, body);
     }
-    in_worker(|worker: &WorkerThread, _| run_loop(worker, source, schedule, body))
+    in_worker(|worker: &WorkerThread, _| run_loop(Some(worker), source, schedule, body))
 }
 
 /// Calls `body` once for every item of `source`, in parallel on the current pool (the pool
