@@ -195,10 +195,10 @@ impl Signal {
             }
             Some(worker) => {
                 // Beyond the stack bound (or past half of this thread's stack, for tasks
-                // whose frames are large: `pool/stack.rs`): this thread blocks, and the wait carries on as this
-                // worker on a fresh thread, which runs jobs as any wait does (no hang at any
-                // number of waiters). If the OS refuses a thread, block without running jobs,
-                // hiding none.
+                // whose frames are large: `pool/stack.rs`): this thread blocks, and the wait
+                // carries on as this worker on a fresh thread, which runs jobs as any wait
+                // does (no hang at any number of waiters). If the OS refuses a thread, block
+                // without running jobs, hiding none.
                 match worker.on_fresh_stack(|worker| self.wait_working(worker, deadline)) {
                     Some(set) => set,
                     None => {
