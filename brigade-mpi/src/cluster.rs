@@ -301,12 +301,12 @@ impl Cluster {
 ///
 /// The pool has, by priority: the number given to [`num_threads`](Self::num_threads); else
 /// `BRIGADE_NUM_THREADS` if set and not `0` (pass it to every rank with `mpirun -x
-/// BRIGADE_NUM_THREADS`); else this rank's share of the CPUs of its host. That share comes from the affinity masks
-/// of the ranks on the host (read with `sched_getaffinity` after `MPI_Init`, where `mpirun`
-/// may bind them): each CPU is split evenly among the ranks whose mask holds it. So ranks
-/// bound to cores (`mpirun --bind-to core`, `--map-by slot:PE=4`) get a thread per core
-/// they own, 4 unbound ranks (`--bind-to none`) on an 8-CPU host get 2 threads each, and 2
-/// ranks bound to the same socket split it. A cgroup CPU quota, if lower, caps the share
+/// BRIGADE_NUM_THREADS`); else this rank's share of the CPUs of its host. That share comes from the
+/// affinity masks of the ranks on the host (read with `sched_getaffinity` after `MPI_Init`, where
+/// `mpirun` may bind them): each CPU is split evenly among the ranks whose mask holds it. So ranks
+/// bound to cores (`mpirun --bind-to core`, `--map-by slot:PE=4`) get a thread per core they own, 4
+/// unbound ranks (`--bind-to none`) on an 8-CPU host get 2 threads each, and 2 ranks bound to the
+/// same socket split it. A cgroup CPU quota, if lower, caps the share
 /// (`std::thread::available_parallelism` reads it).
 ///
 /// # Examples

@@ -450,6 +450,14 @@ fn each_rank_sizes_its_pool_to_its_share_of_the_host() {
             "{}",
             job.output()
         );
+        // BRIGADE_NUM_THREADS=0 stands for the default, which here is the share.
+        let job = mpirun(2, Some(0), &["--bind-to", "core"], "verbs", &["--threads"]);
+        job.assert_success();
+        assert!(
+            job.stdout.contains("threads per rank: [1, 1]"),
+            "{}",
+            job.output()
+        );
         // Bound to two cores: two threads.
         let pe2 = ["--map-by", "slot:PE=2", "--bind-to", "core"];
         let job = mpirun(1, None, &pe2, "verbs", &["--threads"]);
