@@ -24,6 +24,11 @@
 //!   second item, and how soon it is woken for it decides the step (`serial` runs both
 //!   items on the calling thread; the ideal is the gap plus one item).
 //!
+//! - `par_iter_tree/K`: the sum of a tree whose nodes have `K` children (2 or 8), walked
+//!   with `par_iter` over each node's children, about 200 ns of work per node and
+//!   131,071 (K = 2) or 37,449 (K = 8) nodes: nested loops of a few items, where each loop's
+//!   own cost counts (chili has no parallel iterators).
+//!
 //! Every shape runs on 2 threads unless its name says otherwise.
 //!
 //! ```text
@@ -57,6 +62,9 @@ const LONG_ITEM: Duration = Duration::from_millis(2);
 /// The items of `long_items_after_gaps`, and its steps per iteration.
 const GAP_ITEM: Duration = Duration::from_micros(300);
 const GAP_STEPS: u64 = 100;
+/// Children per node and depth of the trees of `par_iter_tree`.
+const KIDS: [(usize, u32); 2] = [(2, 16), (8, 5)];
+const NODE_WORK: Duration = Duration::from_nanos(200);
 
 /// `iters` rounds of xorshift: work the optimizer cannot remove or vectorize away.
 #[inline(never)]
@@ -519,6 +527,70 @@ fn long_items_after_gaps(c: &mut Criterion) {
     g.finish();
 }
 
+// ---- trees walked with par_iter -------------------------------------------------------------
+
+/// A node of `par_iter_tree`'s trees.
+struct Kids {
+    seed: u64,
+    kids: Vec<Kids>,
+}
+
+fn kids_tree(k: usize, depth: u32, next: &mut u64) -> Kids {
+    *next += 1;
+    let seed = *next;
+    let kids = if depth == 0 {
+        Vec::new()
+    } else {
+        (0..k).map(|_| kids_tree(k, depth - 1, next)).collect()
+    };
+    Kids { seed, kids }
+}
+
+fn kids_serial(node: &Kids, work: u64) -> u64 {
+    let below: u64 = node.kids.iter().map(|k| kids_serial(k, work)).sum();
+    spin(work, node.seed).wrapping_add(below)
+}
+
+fn kids_brigade(node: &Kids, work: u64) -> u64 {
+    use brigade::iter::{IntoParallelRefIterator, ParallelIterator};
+    // Spelled out: rayon's prelude, in scope for the whole file, has the same names.
+    let below: u64 = IntoParallelRefIterator::par_iter(&node.kids)
+        .map(|k| kids_brigade(k, work))
+        .sum();
+    spin(work, node.seed).wrapping_add(below)
+}
+
+fn kids_rayon(node: &Kids, work: u64) -> u64 {
+    let below: u64 = node.kids.par_iter().map(|k| kids_rayon(k, work)).sum();
+    spin(work, node.seed).wrapping_add(below)
+}
+
+fn par_iter_tree(c: &mut Criterion) {
+    let work = calibrate(NODE_WORK);
+    for (k, depth) in KIDS {
+        let root = kids_tree(k, depth, &mut 0);
+        let expected = kids_serial(&root, work);
+        let mut g = c.benchmark_group(format!("shapes/par_iter_tree/{k}"));
+        g.sample_size(20)
+            .measurement_time(Duration::from_secs(3))
+            .warm_up_time(Duration::from_millis(500));
+        g.bench_function("serial", |b| b.iter(|| kids_serial(&root, work)));
+        let pool = common::brigade_pool(THREADS);
+        assert_eq!(pool.install(|| kids_brigade(&root, work)), expected);
+        g.bench_function("brigade", |b| {
+            b.iter(|| pool.install(|| kids_brigade(&root, work)))
+        });
+        drop(pool);
+        let pool = common::rayon_pool(THREADS);
+        assert_eq!(pool.install(|| kids_rayon(&root, work)), expected);
+        g.bench_function("rayon", |b| {
+            b.iter(|| pool.install(|| kids_rayon(&root, work)))
+        });
+        drop(pool);
+        g.finish();
+    }
+}
+
 // ---- the table ----------------------------------------------------------------------------
 
 fn report() {
@@ -544,6 +616,10 @@ fn report() {
             .map(|n| format!("shapes/few_long_items/{n}")),
     );
     groups.push("shapes/long_items_after_gaps".into());
+    groups.extend(
+        KIDS.iter()
+            .map(|(k, _)| format!("shapes/par_iter_tree/{k}")),
+    );
     println!("\nshapes: speed-up over serial in this run (T_serial / T; higher is better)");
     println!(
         "{:<30} {:>12} {:>8} {:>8} {:>8} {:>8} {:>8}",
@@ -578,7 +654,8 @@ criterion_group!(
     two_leaves,
     two_leaves_deep,
     few_long_items,
-    long_items_after_gaps
+    long_items_after_gaps,
+    par_iter_tree
 );
 
 fn main() {

@@ -96,6 +96,7 @@ pub(crate) enum Blocks {
 }
 
 impl Default for Config {
+    #[inline]
     fn default() -> Self {
         Config {
             schedule: None,
@@ -107,6 +108,7 @@ impl Default for Config {
 }
 
 impl Config {
+    #[inline]
     pub(crate) fn with_schedule(self, schedule: Schedule) -> Self {
         Config {
             schedule: Some(schedule),
@@ -115,6 +117,7 @@ impl Config {
     }
 
     /// The largest of the minimums asked for wins.
+    #[inline]
     pub(crate) fn with_min_len(self, min_len: usize) -> Self {
         Config {
             min_len: self.min_len.max(min_len),
@@ -123,6 +126,7 @@ impl Config {
     }
 
     /// The smallest of the maximums asked for wins.
+    #[inline]
     pub(crate) fn with_max_len(self, max_len: usize) -> Self {
         Config {
             max_len: self.max_len.min(max_len),
@@ -132,6 +136,7 @@ impl Config {
 
     /// Both wishes of two zipped iterators: `self`'s schedule if it has one, and the
     /// strictest lengths.
+    #[inline]
     pub(crate) fn and(self, other: Config) -> Self {
         Config {
             schedule: self.schedule.or(other.schedule),
@@ -145,16 +150,19 @@ impl Config {
     }
 
     /// Runs the loop as a sequence of `blocks`.
+    #[inline]
     pub(crate) fn with_blocks(self, blocks: Blocks) -> Self {
         Config { blocks, ..self }
     }
 
     /// The longest part of a piece that one state covers: `max_len`, but never below
     /// `min_len` (the minimum wins) nor below 1.
+    #[inline]
     fn max_len(&self) -> usize {
         self.max_len.max(self.min_len).max(1)
     }
 
+    #[inline]
     pub(crate) fn min_len(&self) -> usize {
         self.min_len.max(1)
     }
@@ -162,6 +170,7 @@ impl Config {
     /// The schedule asked for (else the default), for a loop over [`Runs`] of `min_len`
     /// base indices rather than over base indices: a `chunk`, `min_chunk` or `min_len` of
     /// `k` indices becomes enough runs to cover `k` (at least one).
+    #[inline]
     fn schedule(&self) -> Schedule {
         let min = self.min_len();
         // Runs of one index (the default) need no division: it was a tenth of a tiny
@@ -535,8 +544,15 @@ where
         max_len: config.max_len(),
         min_len: config.min_len(),
     };
-    // The loop's source is the runs: its pieces are ranges of runs.
-    let chain = enter(None, 0..runs.count(), config.schedule(), &body);
+    // A loop of at most one run has nothing to share, and `run_loop` would fold it right
+    // here: done without it, the empty loops at the leaves of a tree walked with
+    // `par_iter` over each node's children cost a few instructions instead of about 30.
+    let chain = match runs.count() {
+        0 => body.identity(),
+        1 => body.fold(body.identity(), 0, 0..1),
+        // The loop's source is the runs: its pieces are ranges of runs.
+        count => enter(None, 0..count, config.schedule(), &body),
+    };
     body.flush(chain)
 }
 

@@ -2,9 +2,10 @@
 //!
 //! A worker runs its piece of the range in blocks, sized by measuring so that a block takes
 //! about `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner
-//! loop stays a plain loop the compiler can vectorize). A piece of two groups or more keeps
-//! its range in a [`Stealable`] and offers one *token* job on its deque before its first
-//! block, since that block may be one long item. The push wakes nobody while the pool is
+//! loop stays a plain loop the compiler can vectorize). A piece of two groups is a `join` of
+//! the two (`pair`). A piece of three groups or more keeps its range in a [`Stealable`] and
+//! offers one *token* job on its deque before its first block, since that block may be one
+//! long item. The push wakes nobody while the pool is
 //! busy (on an idle pool it does, `WorkerThread::push_unannounced`): a searching worker
 //! takes the token as any job; if nobody has by the end of a timed block a block target
 //! into the piece, the owner wakes a sleeper for it; and the heartbeat thread wakes one at
@@ -70,6 +71,10 @@ where
     B: Body<S>,
 {
     let groups = Groups::new(lp.len(), min_len);
+    if groups.count() == 2 && worker.registry().num_threads() > 1 {
+        // As `piece` would, without its checks for a part that a thief took.
+        return pair(worker, lp, groups, 0, lp.identity());
+    }
     halves(worker, lp, groups, 0, groups.count(), lp.identity())
 }
 
@@ -114,6 +119,7 @@ where
 struct Groups(Runs);
 
 impl Groups {
+    #[inline]
     fn new(len: usize, min_len: usize) -> Self {
         Groups(Runs::new(0..len, min_len))
     }
@@ -175,7 +181,10 @@ where
         // items grow with `n` (`find_first` over `0..usize::MAX` never ended).
         return acc;
     }
-    if end - start >= 2 && worker.registry().num_threads() > 1 {
+    if end - start == 2 && worker.registry().num_threads() > 1 {
+        return pair(worker, lp, groups, start, acc);
+    }
+    if end - start > 2 && worker.registry().num_threads() > 1 {
         // Offered before the first block: a first item may be long (two 20 ms items on two
         // threads took 40 ms when the range was offered only after a first block). In a
         // busy pool nobody is woken for it yet: a searcher takes it, the heartbeat thread
@@ -209,6 +218,68 @@ where
         block.measure(len);
     }
     acc
+}
+
+/// Folds the two groups `start` and `start + 1` into `acc` as the two halves of a `join`
+/// (`join_on`, the one behind `brigade::join`): a loop of two groups is a `join`. The
+/// second half is recorded as any join's is: open to theft at once among the worker's
+/// outermost three, or, deeper, published at a heartbeat (module docs of `join.rs`). A
+/// thief of a token would take the second group whole anyway, and the `Stealable` range,
+/// its claims and the token's run cost more than the two groups of a tiny loop: the inner
+/// loops of a tree walked with `par_iter` over each node's two children. On 2 threads a
+/// loop of two items ran about 860 instructions with a token, 540 with a `join_now` (rayon's
+/// about 365; callgrind), and a tree of 65,535 such loops took 2.1x rayon's time with a
+/// token, 1.3x with a `join_now`, and 1.1x as a `join`.
+fn pair<S, B>(
+    worker: &WorkerThread,
+    lp: &Loop<'_, S, B>,
+    groups: Groups,
+    start: usize,
+    acc: B::Acc,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
+    let (mid, end) = (start + 1, start + 2);
+    let offerer = worker.index();
+    let (a, b) = crate::join::join_on(
+        worker,
+        // SAFETY: the first group, run here once; the second is the other half's.
+        || unsafe { groups.fold(lp, acc, start, mid) },
+        || {
+            let w = WorkerThread::current().expect("a job runs on a worker thread");
+            noting_worth(w, offerer, || {
+                if lp.stopped_within(groups.first_item(mid), groups.first_item(end)) {
+                    return lp.identity();
+                }
+                // SAFETY: the second group, run by this half alone, once.
+                unsafe { groups.fold(lp, lp.identity(), mid, end) }
+            })
+        },
+    );
+    lp.reduce(a, b)
+}
+
+/// Runs `f`, the part of a loop that `worker` took from `offerer`'s deque, and if it was
+/// stolen (another worker offered it), tells the wait that ran it whether it was worth the
+/// steal (`CRUMB`): its time, the steal included, less its waits for parts that others
+/// took from it.
+#[inline]
+fn noting_worth<R>(worker: &WorkerThread, offerer: usize, f: impl FnOnce() -> R) -> R {
+    if worker.index() == offerer {
+        return f();
+    }
+    let (started, waited) = (clock::now(), worker.waited());
+    let result = f();
+    // The time waiting for halves that others stole from this piece is theirs, not this
+    // piece's: in a tiny loop it was most of the thief's time.
+    let busy = clock::between(started, clock::now())
+        .saturating_sub(worker.waited().saturating_sub(waited));
+    // After the pieces nested in this one noted theirs: the wait that stole this part
+    // reads this word.
+    worker.note_steal_worth(busy >= CRUMB);
+    result
 }
 
 /// Folds groups `start..end` into `acc` while offering their back half to thieves (module
@@ -261,9 +332,7 @@ where
         // (an early exit found its answer): leave the rest.
         return lp.identity();
     }
-    let stolen = worker.index() != offerer;
-    let started = stolen.then(|| (clock::now(), worker.waited()));
-    let acc = match range.steal_half() {
+    noting_worth(worker, offerer, || match range.steal_half() {
         Some((s, e)) => {
             let here = worker.index();
             let (mine, below) = join_now(
@@ -278,17 +347,7 @@ where
         }
         // Popped back by its owner, or nothing was left.
         None => lp.identity(),
-    };
-    if let Some((started, waited)) = started {
-        // The time waiting for halves that others stole from this piece is theirs, not
-        // this piece's: in a tiny loop it was most of the thief's time.
-        let busy = clock::between(started, clock::now())
-            .saturating_sub(worker.waited().saturating_sub(waited));
-        // After the pieces nested in this one noted theirs: the wait that stole this token
-        // reads this word.
-        worker.note_steal_worth(busy >= CRUMB);
-    }
-    acc
+    })
 }
 
 /// The owner's side of `offer`: claims blocks from the front until nothing is left, and
@@ -404,6 +463,7 @@ struct Block {
 
 impl Block {
     /// The first block of a piece of `groups` groups.
+    #[inline]
     fn new(groups: usize) -> Self {
         Block {
             len: 1,

@@ -19,6 +19,7 @@ pub(crate) struct Runs {
 }
 
 impl Runs {
+    #[inline]
     pub(crate) fn new(range: Range<usize>, min: usize) -> Self {
         let (len, min) = (range.len(), min.max(1));
         Runs {

@@ -38,6 +38,7 @@ pub(crate) struct Stealable {
 
 impl Stealable {
     /// The range `start..end`, at most `MAX_LEN` long.
+    #[inline]
     pub(crate) fn new(start: usize, end: usize) -> Self {
         debug_assert!(start <= end && end - start <= MAX_LEN);
         Stealable {
