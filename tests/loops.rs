@@ -824,6 +824,57 @@ fn a_few_long_items_run_side_by_side() {
     }
 }
 
+/// A loop of two items is a `join` of the two (`loops/adaptive.rs`, `pair`): below the
+/// outermost joins of a worker its second item is recorded privately, and must still reach
+/// the idle worker while the first item runs (here: waits until the second has started),
+/// at any depth, as a deep `join`'s second half does.
+#[test]
+#[cfg_attr(miri, ignore = "waits on the clock for other workers")]
+fn a_loop_of_two_items_below_many_joins_shares_its_second_item() {
+    fn nest(depth: usize, f: &(dyn Fn() + Sync)) {
+        if depth == 0 {
+            f();
+        } else {
+            brigade::join(|| nest(depth - 1, f), || ());
+        }
+    }
+    for threads in [2, 3] {
+        let pool = pool(threads);
+        for depth in [0, 1, 2, 3, 6, 200] {
+            let started = AtomicUsize::new(0);
+            let met = AtomicUsize::new(0);
+            let item = |_: usize| {
+                started.fetch_add(1, Ordering::SeqCst);
+                if all_started(&started, 2) {
+                    met.fetch_add(1, Ordering::SeqCst);
+                }
+            };
+            pool.install(|| {
+                nest(depth, &|| {
+                    use brigade::prelude::*;
+                    (0..2usize).into_par_iter().for_each(item);
+                })
+            });
+            assert_eq!(
+                met.swap(0, Ordering::SeqCst),
+                2,
+                "{threads} threads, {depth} joins deep: the two items ran one after the other"
+            );
+            started.store(0, Ordering::SeqCst);
+            pool.install(|| {
+                nest(depth, &|| {
+                    brigade::for_each(0..2usize, Schedule::default(), item)
+                })
+            });
+            assert_eq!(
+                met.into_inner(),
+                2,
+                "{threads} threads, {depth} joins deep: for_each's two items ran one after the other"
+            );
+        }
+    }
+}
+
 /// Cheap items, then long ones: the long ones must not all run on one worker. Here a long
 /// item waits until a second long item has started (rayon runs two halves of the loop at
 /// once, so it meets this). The owner's blocks grew on the cheap items, and a claim could
