@@ -22,12 +22,14 @@
 //!   the same pseudo-random sequence for every library) each followed by a loop over two
 //!   items of 300 µs: the idle worker has gone to sleep by the time the loop offers its
 //!   second item, and how soon it is woken for it decides the step (`serial` runs both
-//!   items on the calling thread; the ideal is the gap plus one item).
-//!
-//! - `par_iter_tree/K`: the sum of a tree whose nodes have `K` children (2 or 8), walked
+//!   items on the calling thread; the ideal is the gap plus one item);
+//! - `par_iter_tree/K`: the sum of a tree whose nodes have `K` children (2, 4 or 8), walked
 //!   with `par_iter` over each node's children, about 200 ns of work per node and
-//!   131,071 (K = 2) or 37,449 (K = 8) nodes: nested loops of a few items, where each loop's
-//!   own cost counts (chili has no parallel iterators).
+//!   131,071 (K = 2), 87,381 (K = 4) or 37,449 (K = 8) nodes: nested loops of a few items,
+//!   where each loop's own cost counts (chili has no parallel iterators);
+//! - `par_iter_tree_bare/3`: the same walk of a tree of 265,720 nodes with 3 children each
+//!   and no work at all per node: nothing but the loops' own cost, which no scheduler
+//!   brings under serial's, so the row compares the libraries with each other.
 //!
 //! Every shape runs on 2 threads unless its name says otherwise.
 //!
@@ -62,8 +64,10 @@ const LONG_ITEM: Duration = Duration::from_millis(2);
 /// The items of `long_items_after_gaps`, and its steps per iteration.
 const GAP_ITEM: Duration = Duration::from_micros(300);
 const GAP_STEPS: u64 = 100;
-/// Children per node and depth of the trees of `par_iter_tree`.
-const KIDS: [(usize, u32); 2] = [(2, 16), (8, 5)];
+/// Children per node and depth of the trees of `par_iter_tree`, with `NODE_WORK` at each
+/// node, and of `par_iter_tree_bare`, with none: nothing but the loops' own cost.
+const KIDS: [(usize, u32); 3] = [(2, 16), (4, 8), (8, 5)];
+const BARE_KIDS: [(usize, u32); 1] = [(3, 11)];
 const NODE_WORK: Duration = Duration::from_nanos(200);
 
 /// `iters` rounds of xorshift: work the optimizer cannot remove or vectorize away.
@@ -568,27 +572,34 @@ fn kids_rayon(node: &Kids, work: u64) -> u64 {
 fn par_iter_tree(c: &mut Criterion) {
     let work = calibrate(NODE_WORK);
     for (k, depth) in KIDS {
-        let root = kids_tree(k, depth, &mut 0);
-        let expected = kids_serial(&root, work);
-        let mut g = c.benchmark_group(format!("shapes/par_iter_tree/{k}"));
-        g.sample_size(20)
-            .measurement_time(Duration::from_secs(3))
-            .warm_up_time(Duration::from_millis(500));
-        g.bench_function("serial", |b| b.iter(|| kids_serial(&root, work)));
-        let pool = common::brigade_pool(THREADS);
-        assert_eq!(pool.install(|| kids_brigade(&root, work)), expected);
-        g.bench_function("brigade", |b| {
-            b.iter(|| pool.install(|| kids_brigade(&root, work)))
-        });
-        drop(pool);
-        let pool = common::rayon_pool(THREADS);
-        assert_eq!(pool.install(|| kids_rayon(&root, work)), expected);
-        g.bench_function("rayon", |b| {
-            b.iter(|| pool.install(|| kids_rayon(&root, work)))
-        });
-        drop(pool);
-        g.finish();
+        par_iter_tree_group(c, &format!("shapes/par_iter_tree/{k}"), k, depth, work);
     }
+    for (k, depth) in BARE_KIDS {
+        par_iter_tree_group(c, &format!("shapes/par_iter_tree_bare/{k}"), k, depth, 0);
+    }
+}
+
+fn par_iter_tree_group(c: &mut Criterion, name: &str, k: usize, depth: u32, work: u64) {
+    let root = kids_tree(k, depth, &mut 0);
+    let expected = kids_serial(&root, work);
+    let mut g = c.benchmark_group(name);
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    g.bench_function("serial", |b| b.iter(|| kids_serial(&root, work)));
+    let pool = common::brigade_pool(THREADS);
+    assert_eq!(pool.install(|| kids_brigade(&root, work)), expected);
+    g.bench_function("brigade", |b| {
+        b.iter(|| pool.install(|| kids_brigade(&root, work)))
+    });
+    drop(pool);
+    let pool = common::rayon_pool(THREADS);
+    assert_eq!(pool.install(|| kids_rayon(&root, work)), expected);
+    g.bench_function("rayon", |b| {
+        b.iter(|| pool.install(|| kids_rayon(&root, work)))
+    });
+    drop(pool);
+    g.finish();
 }
 
 // ---- the table ----------------------------------------------------------------------------
@@ -619,6 +630,11 @@ fn report() {
     groups.extend(
         KIDS.iter()
             .map(|(k, _)| format!("shapes/par_iter_tree/{k}")),
+    );
+    groups.extend(
+        BARE_KIDS
+            .iter()
+            .map(|(k, _)| format!("shapes/par_iter_tree_bare/{k}")),
     );
     println!("\nshapes: speed-up over serial in this run (T_serial / T; higher is better)");
     println!(

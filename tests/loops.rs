@@ -824,13 +824,15 @@ fn a_few_long_items_run_side_by_side() {
     }
 }
 
-/// A loop of two items is a `join` of the two (`loops/adaptive.rs`, `pair`): below the
-/// outermost joins of a worker its second item is recorded privately, and must still reach
-/// the idle worker while the first item runs (here: waits until the second has started),
-/// at any depth, as a deep `join`'s second half does.
+/// A loop of a few items, each of which waits until all of them have started, on a pool
+/// with a worker for each item: every item must reach a worker of its own while the others
+/// run, at any depth below other joins. Loops of two to four items are trees of joins
+/// (`loops/adaptive.rs`, `joins`): below a worker's outermost joins their second halves are
+/// recorded privately, and must still reach idle workers while the first halves run (here:
+/// wait), as a deep `join`'s second half does. Five and eight items take the token path.
 #[test]
 #[cfg_attr(miri, ignore = "waits on the clock for other workers")]
-fn a_loop_of_two_items_below_many_joins_shares_its_second_item() {
+fn a_small_loop_below_many_joins_runs_all_its_items_at_once() {
     fn nest(depth: usize, f: &(dyn Fn() + Sync)) {
         if depth == 0 {
             f();
@@ -838,39 +840,42 @@ fn a_loop_of_two_items_below_many_joins_shares_its_second_item() {
             brigade::join(|| nest(depth - 1, f), || ());
         }
     }
-    for threads in [2, 3] {
-        let pool = pool(threads);
-        for depth in [0, 1, 2, 3, 6, 200] {
-            let started = AtomicUsize::new(0);
-            let met = AtomicUsize::new(0);
-            let item = |_: usize| {
-                started.fetch_add(1, Ordering::SeqCst);
-                if all_started(&started, 2) {
-                    met.fetch_add(1, Ordering::SeqCst);
-                }
-            };
-            pool.install(|| {
-                nest(depth, &|| {
-                    use brigade::prelude::*;
-                    (0..2usize).into_par_iter().for_each(item);
-                })
-            });
-            assert_eq!(
-                met.swap(0, Ordering::SeqCst),
-                2,
-                "{threads} threads, {depth} joins deep: the two items ran one after the other"
-            );
-            started.store(0, Ordering::SeqCst);
-            pool.install(|| {
-                nest(depth, &|| {
-                    brigade::for_each(0..2usize, Schedule::default(), item)
-                })
-            });
-            assert_eq!(
-                met.into_inner(),
-                2,
-                "{threads} threads, {depth} joins deep: for_each's two items ran one after the other"
-            );
+    for items in [2, 3, 4, 5, 8] {
+        for threads in [items, items + 1] {
+            let pool = pool(threads);
+            for depth in [0, 1, 2, 3, 6, 200] {
+                let started = AtomicUsize::new(0);
+                let met = AtomicUsize::new(0);
+                let item = |_: usize| {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    if all_started(&started, items) {
+                        met.fetch_add(1, Ordering::SeqCst);
+                    }
+                };
+                pool.install(|| {
+                    nest(depth, &|| {
+                        use brigade::prelude::*;
+                        (0..items).into_par_iter().for_each(item);
+                    })
+                });
+                assert_eq!(
+                    met.swap(0, Ordering::SeqCst),
+                    items,
+                    "{items} items, {threads} threads, {depth} joins deep: not all at once"
+                );
+                started.store(0, Ordering::SeqCst);
+                pool.install(|| {
+                    nest(depth, &|| {
+                        brigade::for_each(0..items, Schedule::default(), item)
+                    })
+                });
+                assert_eq!(
+                    met.into_inner(),
+                    items,
+                    "{items} items, {threads} threads, {depth} joins deep: for_each's items \
+                     not all at once"
+                );
+            }
         }
     }
 }
