@@ -183,9 +183,9 @@ impl FnContext {
 #[inline]
 pub(crate) fn join_on<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
 where
-    // Not `Send`: `a` runs here, on `worker`'s thread, whatever happens to `b`.
-    A: FnOnce() -> RA,
+    A: FnOnce() -> RA + Send,
     B: FnOnce() -> RB + Send,
+    RA: Send,
     RB: Send,
 {
     if !worker.should_record_join() {

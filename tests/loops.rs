@@ -826,10 +826,10 @@ fn a_few_long_items_run_side_by_side() {
 
 /// A loop of a few items, each of which waits until all of them have started, on a pool
 /// with a worker for each item: every item must reach a worker of its own while the others
-/// run, at any depth below other joins. Loops of two to four items are trees of joins
-/// (`loops/adaptive.rs`, `joins`): below a worker's outermost joins their second halves are
-/// recorded privately, and must still reach idle workers while the first halves run (here:
-/// wait), as a deep `join`'s second half does. Five and eight items take the token path.
+/// run, at any depth below other joins. A loop of two items is a `join` (`loops/adaptive.rs`,
+/// `pair`): below a worker's outermost joins its second half is recorded privately, and must
+/// still reach an idle worker while the first half runs (here: waits), as a deep `join`'s
+/// second half does. Three items and more take the token path.
 #[test]
 #[cfg_attr(miri, ignore = "waits on the clock for other workers")]
 fn a_small_loop_below_many_joins_runs_all_its_items_at_once() {

@@ -1,22 +1,23 @@
 //! `Adaptive`: lazy binary splitting, done by the thieves.
 //!
-//! A worker runs its piece of the range in blocks, sized by measuring so that a block takes about
-//! `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner loop stays a
-//! plain loop the compiler can vectorize). A piece of two to four groups is a tree of `join`s down
-//! to single groups (`joins`). A longer piece keeps its range in a [`Stealable`] and offers one
-//! *token* job on its deque before its first block, since that block may be one long item. The push
-//! wakes nobody while the pool is busy (on an idle pool it does, `WorkerThread::push_unannounced`):
-//! a searching worker takes the token as any job; if nobody has by the end of a timed block a block
-//! target into the piece, the owner wakes a sleeper for it; and the heartbeat thread wakes one at
-//! its next beat while the token sits on the deque (`pool/heartbeat.rs`), so an idle worker waits
-//! at most about one heartbeat interval for it even while the owner is inside a single long item. A
-//! loop of a few microseconds thus costs a push and a pop, and no futex call. An idle worker that
-//! steals the token takes the upper half of what is left at that moment, rounded up, so the last
-//! group too (`Stealable::steal_half`), offers a new token for the same range on its own deque (so
-//! the range stays open to thieves even if its owner is descheduled), and runs its half as a piece
-//! of its own, which gets a token of its own in turn. The owner goes on claiming blocks from the
-//! front; when it sees a steal, it moves what is left to a fresh range with a fresh token on its
-//! own deque.
+//! A worker runs its piece of the range in blocks, sized by measuring so that a block takes
+//! about `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner
+//! loop stays a plain loop the compiler can vectorize). A piece of two groups is a `join`
+//! of the two (`pair`). A piece of three groups or more keeps its range in a [`Stealable`]
+//! and offers one *token* job on its deque before its first block, since that block may be
+//! one long item. The push wakes nobody while the pool is busy (on an idle pool it does,
+//! `WorkerThread::push_unannounced`): a searching worker takes the token as any job; if
+//! nobody has by the end of a timed block a block target into the piece, the owner wakes a
+//! sleeper for it; and the heartbeat thread wakes one at its next beat while the token sits
+//! on the deque (`pool/heartbeat.rs`), so an idle worker waits at most about one heartbeat
+//! interval for it even while the owner is inside a single long item. A loop of a few
+//! microseconds thus costs a push and a pop, and no futex call. An idle worker that steals
+//! the token takes the upper half of what is left at that moment, rounded up, so the last
+//! group too (`Stealable::steal_half`), offers a new token for the same range on its own
+//! deque (so the range stays open to thieves even if its owner is descheduled), and runs
+//! its half as a piece of its own, which gets a token of its own in turn. The owner goes on
+//! claiming blocks from the front; when it sees a steal, it moves what is left to a fresh
+//! range with a fresh token on its own deque.
 //!
 //! So the range is cut only where a steal happens, into halves of what remains at the
 //! moment of the steal, as late as possible: a costly stretch found late is still shared,
@@ -59,14 +60,6 @@ const BLOCK_TARGET: Duration = Duration::from_micros(10);
 /// steals of 1,000-item sums counted as worth it, and nothing changed for them.
 const CRUMB: Duration = Duration::from_micros(4);
 
-/// A piece of at most this many groups (and two or more) is a tree of `join`s (`joins`),
-/// not a range with a token. Loops of three and four items nested in a tree walked with
-/// `par_iter` cost a third less as joins; with 8, flat loops of five to eight tiny items in
-/// a row on 2 threads took two to four times as long: their joins are among the outermost,
-/// open to theft at once, and the other worker, awake, stole halves of a few nanoseconds and
-/// asked for more (docs/scheduling.md, "Loops of a few items").
-const BY_JOINS: usize = 4;
-
 /// Runs the loop.
 pub(crate) fn run_adaptive<S, B>(
     worker: &WorkerThread,
@@ -78,9 +71,9 @@ where
     B: Body<S>,
 {
     let groups = Groups::new(lp.len(), min_len);
-    if by_joins(worker, groups.count()) {
-        // As `piece` would, without its check for a loop that stopped.
-        return joins(worker, lp, groups, 0, groups.count(), lp.identity());
+    if groups.count() == 2 && worker.registry().num_threads() > 1 {
+        // As `piece` would, without its checks for a part that a thief took.
+        return pair(worker, lp, groups, 0, lp.identity());
     }
     halves(worker, lp, groups, 0, groups.count(), lp.identity())
 }
@@ -168,9 +161,8 @@ impl Groups {
     }
 }
 
-/// Folds groups `start..end` into `acc`: as a tree of joins (`joins`), or with a token from
-/// the start if there are more groups than that and other workers to share them with, else
-/// alone, in blocks.
+/// Folds groups `start..end` into `acc`: with a token from the start if there are two groups
+/// or more and other workers to share them with, else alone, in blocks.
 fn piece<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
@@ -189,10 +181,10 @@ where
         // items grow with `n` (`find_first` over `0..usize::MAX` never ended).
         return acc;
     }
-    if by_joins(worker, end - start) {
-        return joins(worker, lp, groups, start, end, acc);
+    if end - start == 2 && worker.registry().num_threads() > 1 {
+        return pair(worker, lp, groups, start, acc);
     }
-    if end - start > BY_JOINS && worker.registry().num_threads() > 1 {
+    if end - start > 2 && worker.registry().num_threads() > 1 {
         // Offered before the first block: a first item may be long (two 20 ms items on two
         // threads took 40 ms when the range was offered only after a first block). In a
         // busy pool nobody is woken for it yet: a searcher takes it, the heartbeat thread
@@ -228,76 +220,44 @@ where
     acc
 }
 
-/// Whether a piece of `groups` groups is a tree of joins (`joins`) rather than a range with
-/// a token: from two to `BY_JOINS` groups, in a pool of several threads.
-#[inline]
-fn by_joins(worker: &WorkerThread, groups: usize) -> bool {
-    (2..=BY_JOINS).contains(&groups) && worker.registry().num_threads() > 1
-}
-
-/// Folds groups `start..end`, at least two and at most `BY_JOINS`, into `acc` as a tree of
-/// joins: each runs the lower half of its groups and offers the upper half, larger by one
-/// if the count is odd, down to single groups. The joins are `join_on`'s, the ones behind
-/// `brigade::join`: each second half is recorded as any join's is, open to theft at once
-/// among the worker's outermost three joins, and deeper, private until a heartbeat or a
-/// thief's request publishes it (module docs of `join.rs`). A thief of a token would take
-/// that upper half anyway, and the `Stealable` range, its claims and the token's run cost
-/// more than the groups of a tiny loop: the inner loops of a tree walked with `par_iter` over
-/// each node's children. On 2 threads a loop of two items ran about 860 instructions with a
-/// token, 540 with a `join_now` (rayon's about 365; callgrind), and a tree of 65,535 such
-/// loops took 2.1x rayon's time with a token, 1.3x with a `join_now`, and 1.1x as a `join`.
-///
-/// One exception: the first split of three groups or more where its half would be private
-/// is a `join_now` (its half on the deque, as a token would be). A private half waits for a
-/// heartbeat claim (two beats, often more before the woken worker runs), and a loop of four
-/// 2 ms items below 200 joins then took more than 5 ms in 8 of 40 runs, against none with
-/// the deque. A loop of two groups keeps its `join`: the same wait as any deep `join` of
-/// two leaves.
-fn joins<S, B>(
+/// Folds the two groups `start` and `start + 1` into `acc` as the two halves of a `join`
+/// (`join_on`, the one behind `brigade::join`): a loop of two groups is a `join`. The
+/// second half is recorded as any join's is: open to theft at once among the worker's
+/// outermost three, or, deeper, published at a heartbeat (module docs of `join.rs`). A
+/// thief of a token would take the second group whole anyway, and the `Stealable` range,
+/// its claims and the token's run cost more than the two groups of a tiny loop: the inner
+/// loops of a tree walked with `par_iter` over each node's two children. On 2 threads a
+/// loop of two items ran about 860 instructions with a token, 540 with a `join_now` (rayon's
+/// about 365; callgrind), and a tree of 65,535 such loops took 2.1x rayon's time with a
+/// token, 1.3x with a `join_now`, and 1.1x as a `join`.
+fn pair<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
     groups: Groups,
     start: usize,
-    end: usize,
     acc: B::Acc,
 ) -> B::Acc
 where
     S: LoopSource,
     B: Body<S>,
 {
-    debug_assert!(end - start >= 2 && end - start <= BY_JOINS);
-    let mid = start + (end - start) / 2;
+    let (mid, end) = (start + 1, start + 2);
     let offerer = worker.index();
-    let lower = |w: &WorkerThread| {
-        if mid - start == 1 {
-            // SAFETY: the lower half's one group, run here once; the upper half is the other
-            // closure's.
-            unsafe { groups.fold(lp, acc, start, mid) }
-        } else {
-            joins(w, lp, groups, start, mid, acc)
-        }
-    };
-    let upper = |w: &WorkerThread| {
-        noting_worth(w, offerer, || {
-            if lp.stopped_within(groups.first_item(mid), groups.first_item(end)) {
-                lp.identity()
-            } else if end - mid == 1 {
-                // SAFETY: the upper half's one group, run by this closure alone, once.
+    let (a, b) = crate::join::join_on(
+        worker,
+        // SAFETY: the first group, run here once; the second is the other half's.
+        || unsafe { groups.fold(lp, acc, start, mid) },
+        || {
+            let w = WorkerThread::current().expect("a job runs on a worker thread");
+            noting_worth(w, offerer, || {
+                if lp.stopped_within(groups.first_item(mid), groups.first_item(end)) {
+                    return lp.identity();
+                }
+                // SAFETY: the second group, run by this half alone, once.
                 unsafe { groups.fold(lp, lp.identity(), mid, end) }
-            } else {
-                joins(w, lp, groups, mid, end, lp.identity())
-            }
-        })
-    };
-    let (a, b) = if end - start > 2 && worker.pending().next_is_private() {
-        join_now(worker, Announce::Later, lower, upper)
-    } else {
-        crate::join::join_on(
-            worker,
-            || lower(worker),
-            || upper(WorkerThread::current().expect("a job runs on a worker thread")),
-        )
-    };
+            })
+        },
+    );
     lp.reduce(a, b)
 }
 

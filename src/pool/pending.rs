@@ -545,16 +545,6 @@ impl Pending {
         self.back() - self.front.get()
     }
 
-    /// Whether the next entry recorded would be private (`push_back`): not open to theft,
-    /// published only by promotion or a claim. False while the stack is full, as the next
-    /// join then publishes its half on the deque.
-    #[inline]
-    pub(crate) fn next_is_private(&self) -> bool {
-        let back = self.back();
-        let len = back - self.front.get();
-        len < CAPACITY && (len >= SHARED_DEPTH || self.private_from.get() != back)
-    }
-
     /// Whether the entry at `pos` is the only one (the outermost recorded join).
     #[inline]
     pub(crate) fn is_first(&self, pos: usize) -> bool {
@@ -851,25 +841,16 @@ mod tests {
             // SAFETY: a fake job, complete already, never executed.
             unsafe { p.push_back(JobRef::fake(i), armed) }.unwrap()
         };
-        // Before each push, whether it will be private (`next_is_private`).
-        let mut private = Vec::new();
-        let recorded: Vec<Recorded> = (0..SHARED_DEPTH + 2)
-            .map(|i| {
-                private.push(p.next_is_private());
-                push(i)
-            })
-            .collect();
+        let recorded: Vec<Recorded> = (0..SHARED_DEPTH + 2).map(push).collect();
         let outer: Vec<bool> = recorded.iter().map(|r| r.outer).collect();
         let mut expected = vec![true; SHARED_DEPTH];
         expected.extend([false, false]);
         assert_eq!(outer, expected);
-        assert_eq!(private, expected.iter().map(|&o| !o).collect::<Vec<_>>());
         // Promote every shared entry: the private ones left are fewer than `SHARED_DEPTH`,
         // so an entry recorded now is near the top again (outer), yet private, above them.
         for _ in 0..SHARED_DEPTH {
             p.pop_front().unwrap();
         }
-        assert!(p.next_is_private());
         let above = push(99);
         assert!(above.outer);
         assert_eq!(
@@ -888,8 +869,6 @@ mod tests {
                 .map(|i| record(&p, JobRef::fake(round * CAPACITY + i)).unwrap())
                 .collect();
             assert!(record(&p, JobRef::fake(usize::MAX / 128)).is_err());
-            // Full: the next join publishes its half on the deque, not privately.
-            assert!(!p.next_is_private());
             for i in 0..CAPACITY / 2 {
                 assert_eq!(
                     p.pop_front().map(|j| j.id()),
