@@ -263,9 +263,8 @@ where
 
 /// Runs `f`, the part of a loop that `worker` took from `offerer` (a token, or a join's
 /// second half, from its deque or its pending stack), and if it was stolen (another worker
-/// offered it), tells the wait that ran it whether it was worth the
-/// steal (`CRUMB`): its time, the steal included, less its waits for parts that others
-/// took from it.
+/// offered it), tells the wait that ran it whether it was worth the steal (`CRUMB`): its
+/// time, the steal included, less its waits for parts that others took from it.
 #[inline]
 fn noting_worth<R>(worker: &WorkerThread, offerer: usize, f: impl FnOnce() -> R) -> R {
     if worker.index() == offerer {
@@ -438,9 +437,10 @@ where
 /// `took - fixed`, against the target, or against `fixed` if that is longer (between half
 /// and twice it; docs/scheduling.md lists where the estimate falls short). A piece whose
 /// first block already takes half the target has no second length to compare with, so it
-/// tries twice the length once; and since one pair of blocks can mislead (a preempted block, a block
-/// that paid for a wake-up), a length that stays put is tried doubled again after 4 blocks,
-/// then 8, 16, ...: a few blocks of twice the length in all, for a fresh estimate.
+/// tries twice the length once; and since one pair of blocks can mislead (a preempted
+/// block, a block that paid for a wake-up), a length that stays put is tried doubled again
+/// after 4 blocks, then 8, 16, ...: a few blocks of twice the length in all, for a fresh
+/// estimate.
 struct Block {
     len: usize,
     /// When the current block started, or `None` for a piece of two groups or fewer: it
