@@ -154,15 +154,20 @@ where
         let flush =
             (A::FLUSHES && start >= a_len).then(|| self.a.flush(mem::replace(sa, self.a.state())));
         Seq {
-            first: (start < a_len).then(|| {
+            // An empty first side gets its empty piece from the piece at 0 (one at most):
+            // a `skip` that leaves nothing runs its skipped items there (`drive.rs`).
+            first: (start < a_len || (a_len == 0 && start == 0)).then(|| {
                 // SAFETY: `start < a_len` and `end.min(a_len)` put the part within the
                 // first side, and this piece's indices below `a_len` are disjoint from every
-                // other piece's (the caller's promise).
+                // other piece's (the caller's promise). An empty side's `0..0` asks for no
+                // index.
                 unsafe { self.a.piece(sa, start, end.min(a_len)) }
             }),
             then: Some(Seq {
                 first: flush,
-                then: (end > a_len).then(|| {
+                // As the first side: an empty second side gets `0..0` from the piece that
+                // ends the chain (one at most).
+                then: (end > a_len || (end == a_len && a_len == self.len)).then(|| {
                     // SAFETY: `end <= len` gives `end - a_len <= b_len`; this piece's indices
                     // at or above `a_len`, shifted down by `a_len`, are disjoint from every
                     // other piece's (the caller's promise), so `b` is asked for each of its
@@ -273,10 +278,11 @@ where
         let (sa, sb) = state;
         Seq {
             // SAFETY: as in `piece`.
-            first: (end > a_len)
+            first: (end > a_len || (end == a_len && a_len == self.len))
                 .then(|| unsafe { self.b.rev_piece(sb, start.max(a_len) - a_len, end - a_len) }),
             // SAFETY: as in `piece`.
-            then: (start < a_len).then(|| unsafe { self.a.rev_piece(sa, start, end.min(a_len)) }),
+            then: (start < a_len || (a_len == 0 && start == 0))
+                .then(|| unsafe { self.a.rev_piece(sa, start, end.min(a_len)) }),
         }
     }
 }

@@ -272,8 +272,10 @@ impl<'a, T> Windows<'a, T> {
 
     /// Unsafe only to share `chunk_source!` with the mutable chunks.
     unsafe fn items(&self, start: usize, end: usize) -> std::slice::Windows<'a, T> {
-        // Windows `start..end` cover items `start..end - 1 + size`.
-        self.slice[start..end + self.size - 1].windows(self.size)
+        // Windows `start..end` cover items `start..end - 1 + size`; an empty piece (the
+        // one an empty iterator is asked for) covers none, within the slice.
+        let past = (end + self.size - 1).min(self.slice.len());
+        self.slice[start.min(past)..past].windows(self.size)
     }
 }
 
@@ -316,8 +318,10 @@ impl<'a, T, const N: usize> ArrayWindows<'a, T, N> {
         start: usize,
         end: usize,
     ) -> std::iter::Map<std::slice::Windows<'a, T>, AsArray<'a, T, N>> {
-        // Windows `start..end` cover items `start..end - 1 + N`.
-        self.slice[start..end + N - 1]
+        // Windows `start..end` cover items `start..end - 1 + N`; an empty piece covers
+        // none, within the slice (as for `Windows`).
+        let past = (end + N - 1).min(self.slice.len());
+        self.slice[start.min(past)..past]
             .windows(N)
             .map(|w| w.try_into().expect("a window of N items"))
     }

@@ -282,6 +282,22 @@ where
         }
     }
 
+    /// The chain of a loop with no runs. An iterator with no items at all is still asked
+    /// for its empty piece `0..0`, once, unless it is a plain source: an adaptor that works
+    /// for the whole iterator when its piece at 0 comes (a `skip` that leaves nothing runs
+    /// the items it skips) works there, as std and rayon run them.
+    #[inline]
+    fn empty(&self) -> Chain<C::Acc, I::State> {
+        let mut chain = self.identity();
+        if !I::PURE && self.iter.base_len() == 0 {
+            // SAFETY: `0..0` is within `0..base_len` and asks for no base index; it is asked
+            // once, as an iterator with no items is driven by one `drive_range` (whose
+            // callers never split an empty range off a longer one).
+            drop(unsafe { self.iter.piece(&mut chain.state, 0, 0) });
+        }
+        chain
+    }
+
     /// Feeds what the chain's state still holds to its accumulator.
     ///
     /// Not once an early exit has its answer: a `fold` accumulator may then come from a
@@ -475,6 +491,10 @@ where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
+    if len == 0 {
+        // Its empty piece, as any loop of nothing (`Drive::empty`).
+        return drive_range(iter, consumer, 0..0);
+    }
     let min_len = iter.config().min_len();
     let mut acc = consumer.identity();
     let (mut start, mut size) = (0, first.max(1));
@@ -548,7 +568,7 @@ where
     // here: done without it, the empty loops at the leaves of a tree walked with
     // `par_iter` over each node's children cost a few instructions instead of about 30.
     let chain = match runs.count() {
-        0 => body.identity(),
+        0 => body.empty(),
         1 => body.fold(body.identity(), 0, 0..1),
         // The loop's source is the runs: its pieces are ranges of runs.
         count => enter(None, 0..count, config.schedule(), &body),

@@ -354,8 +354,9 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// own before the first item left is made; a plain source (a range, a slice, a `Vec`,
     /// whose by-value items are dropped when the iterator is) makes nothing for them, nor
     /// do adaptors of plain sources that run no closure (`chain`, `zip`, `enumerate`,
-    /// `rev`, `step_by`, `skip`, `take`, `copied`, `chunks`, `interleave`).
-    /// Unlike rayon's, if no item is left (`n` at least the length), nothing runs.
+    /// `rev`, `step_by`, `skip`, `take`, `copied`, `chunks`, `interleave`). They run also
+    /// when no item is left (`n` at least the length), and when the `skip` is a side of a
+    /// `zip`, `chain` or `interleave`.
     ///
     /// # Examples
     ///
@@ -375,7 +376,17 @@ pub trait IndexedParallelIterator: ParallelIterator {
     ///     })
     ///     .skip(7)
     ///     .count();
-    /// assert_eq!((left, seen.into_inner()), (3, 10));
+    /// assert_eq!((left, seen.load(Ordering::Relaxed)), (3, 10));
+    ///
+    /// // Also when nothing is left, as std's `skip` does.
+    /// let none = (0..10u32)
+    ///     .into_par_iter()
+    ///     .inspect(|_| {
+    ///         seen.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .skip(20)
+    ///     .count();
+    /// assert_eq!((none, seen.into_inner()), (0, 20));
     /// ```
     fn skip(self, n: usize) -> Skip<Self> {
         Skip::new(self, n)

@@ -82,6 +82,14 @@ impl<A, B> Interleave<A, B> {
         }
     }
 
+    /// True if a piece from `start` asks a side for its part `from..to`: when that is not
+    /// empty, and an empty side for its empty piece from the piece at 0 (one at most): a
+    /// `skip` that leaves nothing runs its skipped items there (`drive.rs`).
+    #[inline]
+    fn asks(&self, from: usize, to: usize, side_len: usize, start: usize) -> bool {
+        from < to || (side_len == 0 && start == 0)
+    }
+
     /// How many of the base indices `0..k` are `a`'s and how many `b`'s.
     #[inline]
     fn counts(&self, k: usize) -> (usize, usize) {
@@ -165,9 +173,13 @@ where
             // SAFETY: `counts` is monotone and maps `0..len` onto `0..a_len` and `0..b_len`,
             // so disjoint pieces of the interleave ask each side for disjoint indices within
             // its length (the caller's promise, carried over).
-            a: (a0 < a1).then(|| unsafe { self.a.piece(sa, a0, a1) }),
+            a: self
+                .asks(a0, a1, self.a_len, start)
+                .then(|| unsafe { self.a.piece(sa, a0, a1) }),
             // SAFETY: as above.
-            b: (b0 < b1).then(|| unsafe { self.b.piece(sb, b0, b1) }),
+            b: self
+                .asks(b0, b1, self.b_len, start)
+                .then(|| unsafe { self.b.piece(sb, b0, b1) }),
             b_next: start < end && self.is_b(start),
             lead: 0,
             lead_b: false,
@@ -211,9 +223,13 @@ where
         let alternating_end = end.min(two_m);
         Alternate {
             // SAFETY: as in `piece`.
-            a: (a0 < a1).then(|| unsafe { self.a.rev_piece(sa, a0, a1) }),
+            a: self
+                .asks(a0, a1, self.a_len, start)
+                .then(|| unsafe { self.a.rev_piece(sa, a0, a1) }),
             // SAFETY: as in `piece`.
-            b: (b0 < b1).then(|| unsafe { self.b.rev_piece(sb, b0, b1) }),
+            b: self
+                .asks(b0, b1, self.b_len, start)
+                .then(|| unsafe { self.b.rev_piece(sb, b0, b1) }),
             b_next: start < alternating_end && self.is_b(alternating_end - 1),
             lead: end - start.max(two_m).min(end),
             lead_b: self.b_len > self.a_len,

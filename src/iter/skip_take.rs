@@ -6,7 +6,8 @@
 //! (a `map` or `inspect` with side effects), as std's `skip` and rayon's do: the piece that
 //! starts at its index 0 first runs `0..skip` as a parallel loop of its own, dropping the
 //! items, unless the base is a plain source ([`ParallelIterator::PURE`]: an owning source
-//! drops the skipped items when it is dropped). The indices past `Take`'s window are never
+//! drops the skipped items when it is dropped). A `Skip` that leaves nothing has no piece
+//! at 0 but its empty one, which the driver asks for once (`drive.rs`, `Drive::empty`). The indices past `Take`'s window are never
 //! asked for, as in std and rayon.
 
 use std::fmt;
