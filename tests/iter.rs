@@ -1867,6 +1867,144 @@ fn skip_runs_the_closures_before_it_on_the_skipped_items_once() {
     }
 }
 
+/// A `skip` that leaves nothing still runs the closures before it on every item, as std's
+/// `(0..10).inspect(f).skip(20).count()` and rayon's do: also when it is a side of a
+/// `zip` or a `chain`, searched from either end, or an inner iterator of a `flat_map`.
+#[test]
+fn a_skip_that_leaves_nothing_still_runs_the_closures_on_every_item() {
+    let n: usize = if cfg!(miri) { 20 } else { 300 };
+    let a: Vec<usize> = (0..n).collect();
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        pool.install(|| {
+            let made = AtomicUsize::new(0);
+            let counted = || made.swap(0, Ordering::Relaxed);
+            let it = || {
+                a.par_iter().inspect(|_| {
+                    made.fetch_add(1, Ordering::Relaxed);
+                })
+            };
+            for skip in [n, n + 1, usize::MAX] {
+                assert_eq!(it().skip(skip).count(), 0);
+                assert_eq!(counted(), n, "count, skip {skip}");
+                assert!(it().skip(skip).collect::<Vec<_>>().is_empty());
+                assert_eq!(counted(), n, "collect");
+                assert_eq!(it().skip(skip).rev().find_first(|_| true), None);
+                assert_eq!(counted(), n, "rev find_first");
+                assert_eq!(it().skip(skip).find_last(|_| true), None);
+                assert_eq!(counted(), n, "find_last");
+                assert_eq!(it().skip(skip).zip(it()).count(), 0);
+                assert_eq!(counted(), n, "zip: the skipping side runs its items");
+                assert_eq!(it().skip(skip).chain(a.par_iter()).count(), n);
+                assert_eq!(counted(), n, "chain, first side");
+                assert_eq!(a.par_iter().chain(it().skip(skip)).count(), n);
+                assert_eq!(counted(), n, "chain, second side");
+                assert_eq!(it().skip(skip).chain(it().skip(skip)).rev().count(), 0);
+                assert_eq!(counted(), 2 * n, "chain, both sides, reversed");
+                let inner = (0..5usize)
+                    .into_par_iter()
+                    .flat_map(|_| it().skip(skip))
+                    .count();
+                assert_eq!((inner, counted()), (0, 5 * n), "flat_map");
+                assert_eq!(it().skip(skip).with_min_len(4).sum::<usize>(), 0);
+                assert_eq!(counted(), n, "with_min_len");
+                assert_eq!(it().skip(skip).by_exponential_blocks().count(), 0);
+                assert_eq!(counted(), n, "by_exponential_blocks");
+                assert_eq!(
+                    it().skip(skip).by_uniform_blocks(7).find_any(|_| true),
+                    None
+                );
+                assert_eq!(counted(), n, "by_uniform_blocks");
+                assert_eq!(it().skip(skip).step_by(3).enumerate().count(), 0);
+                assert_eq!(counted(), n, "step_by, enumerate");
+                assert_eq!(it().skip(skip).chunks(4).count(), 0);
+                assert_eq!(counted(), n, "chunks");
+                assert_eq!(it().skip(skip).interleave(a.par_iter()).count(), n);
+                assert_eq!(counted(), n, "interleave");
+                assert_eq!(a.par_iter().interleave(it().skip(skip)).count(), n);
+                assert_eq!(counted(), n, "interleave, second side");
+                assert_eq!((it().skip(skip), a.par_iter()).into_par_iter().count(), 0);
+                assert_eq!(counted(), n, "multizip");
+                assert_eq!(it().skip(skip).filter(|_| true).count(), 0);
+                assert_eq!(counted(), n, "filter");
+            }
+        });
+    }
+}
+
+/// `repeat_n(x, n)` makes its `n` items with `n - 1` clones when every item is made: the
+/// piece with the last indices moves `x` itself into its last item (as std's and rayon's
+/// `repeat_n` do; rayon's `count_repeat_n_clones` checks `map(forget)` for 99 clones and
+/// no drop). On several threads, pieces that race at the end may make one clone more.
+#[test]
+fn repeat_n_makes_its_items_with_one_clone_fewer_than_items() {
+    static CLONES: AtomicUsize = AtomicUsize::new(0);
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Counter;
+    impl Clone for Counter {
+        fn clone(&self) -> Self {
+            CLONES.fetch_add(1, Ordering::Relaxed);
+            Counter
+        }
+    }
+    impl Drop for Counter {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let counts = || {
+        (
+            CLONES.swap(0, Ordering::Relaxed),
+            DROPS.swap(0, Ordering::Relaxed),
+        )
+    };
+    let n = if cfg!(miri) { 30 } else { 1000 };
+    for &threads in THREADS {
+        let pool = pool_of(threads);
+        pool.install(|| {
+            let exact = threads == 1;
+            let it = brigade::iter::repeat_n(Counter, n);
+            let it2 = it.clone();
+            assert_eq!(counts(), (1, 0));
+            assert_eq!(it.map(std::mem::forget).count(), n);
+            let (clones, drops) = counts();
+            assert!(
+                clones == n - 1 || (!exact && clones == n),
+                "{threads}: {clones}"
+            );
+            assert_eq!(drops, clones + 1 - n, "what is not an item is dropped");
+            let v: Vec<Counter> = it2.collect();
+            assert_eq!(v.len(), n);
+            drop(v);
+            let (clones, drops) = counts();
+            assert!(
+                clones == n - 1 || (!exact && clones == n),
+                "{threads}: {clones}"
+            );
+            assert_eq!(drops, clones + 1, "every value dropped once");
+            // One item: the item itself, no clone.
+            assert_eq!(
+                brigade::iter::repeat_n(Counter, 1)
+                    .collect::<Vec<_>>()
+                    .len(),
+                1
+            );
+            assert_eq!(counts(), (0, 1));
+            // Items not made: the item is dropped with the iterator, each value once.
+            let taken = brigade::iter::repeat_n(Counter, n).take(3).count();
+            assert_eq!(taken, 3);
+            let (clones, drops) = counts();
+            assert_eq!(drops, clones + 1);
+            let zipped = brigade::iter::repeat(Counter).zip(0..n).count();
+            assert_eq!(zipped, n);
+            let (clones, drops) = counts();
+            assert_eq!(drops, clones + 1);
+            drop(brigade::iter::repeat_n(Counter, 0));
+            assert_eq!(counts(), (0, 1));
+        });
+    }
+}
+
 #[test]
 fn works_from_outside_the_pool_and_nested() {
     let pool = pool_of(2);

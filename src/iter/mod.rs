@@ -45,6 +45,7 @@ mod partition;
 mod reduce;
 mod repeat;
 mod rev;
+mod shared_item;
 mod skip_take;
 mod slice;
 mod slice_parts;

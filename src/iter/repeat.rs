@@ -1,12 +1,14 @@
 //! Sources made from one value: [`once`], [`empty`], [`repeat`] and [`repeat_n`], as in
 //! `rayon::iter`. `once` and `empty` are a `Vec` by value; [`RepeatN`] is a source of its
-//! own, each piece a `std::iter::RepeatN` of a clone. All are indexed.
+//! own, each piece a `std::iter::RepeatN` of a clone, or of the item itself for the piece
+//! that claims the last indices (`shared_item.rs`). All are indexed.
 
 use std::fmt;
 use std::iter::Empty;
 
 use crate::iter::drive::Config;
 use crate::iter::sealed::Sealed;
+use crate::iter::shared_item::SharedItem;
 use crate::iter::vec::IntoIter;
 use crate::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 
@@ -42,6 +44,12 @@ pub fn empty<T: Send>() -> IntoIter<T> {
 /// which is shared by the workers (hence `Sync`; rayon asks only `Send`); with `n == 0`,
 /// `item` is dropped at once.
 ///
+/// Making all `n` items costs `n - 1` clones when every index is asked for: the piece
+/// that claims the last indices moves `item` itself into its last item, as std's
+/// `repeat_n` does, unless it races with another piece's clone at the very end (then
+/// `n`). Each piece clones `item` once and its own copy for all of its items but the last;
+/// `count` makes no items (only a clone per piece), and `len` no clone at all.
+///
 /// # Examples
 ///
 /// ```
@@ -57,7 +65,7 @@ where
     T: Clone + Send + Sync,
 {
     RepeatN {
-        item: (n > 0).then_some(item),
+        item: (n > 0).then(|| SharedItem::new(item, n)),
         len: n,
     }
 }
@@ -111,18 +119,26 @@ where
 /// assert_eq!(it.rev().skip(1).sum::<u8>(), 9);
 /// assert_eq!(brigade::iter::repeat(1u8).skip(usize::MAX - 2).count(), 2);
 /// ```
-#[derive(Clone)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct RepeatN<T> {
     /// `None` if `len` is 0.
-    item: Option<T>,
+    item: Option<SharedItem<T>>,
     len: usize,
 }
 
-impl<T: fmt::Debug> fmt::Debug for RepeatN<T> {
+impl<T: Clone> Clone for RepeatN<T> {
+    fn clone(&self) -> Self {
+        RepeatN {
+            item: (self.item.as_ref()).map(|item| SharedItem::new(item.get().clone(), self.len)),
+            len: self.len,
+        }
+    }
+}
+
+impl<T: Clone + fmt::Debug> fmt::Debug for RepeatN<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RepeatN")
-            .field("item", &self.item)
+            .field("item", &self.item.as_ref().map(SharedItem::get))
             .field("len", &self.len)
             .finish()
     }
@@ -130,12 +146,21 @@ impl<T: fmt::Debug> fmt::Debug for RepeatN<T> {
 
 impl<T> Sealed for RepeatN<T> {}
 
+/// A piece of a [`RepeatN`]: `std::iter::RepeatN` of its copy, none for an empty piece.
+type Clones<T> = std::iter::Flatten<std::option::IntoIter<std::iter::RepeatN<T>>>;
+
 impl<T: Clone + Send + Sync> RepeatN<T> {
-    /// `end - start` clones of the item.
+    /// `end - start` clones of the item (the last one the item itself, from the piece
+    /// that claims the last indices: `shared_item.rs`). Each index is asked for once (the
+    /// contract of a piece).
     #[inline]
-    fn clones(&self, start: usize, end: usize) -> std::iter::RepeatN<T> {
-        let item = self.item.as_ref().expect("a piece of an empty repeat_n");
-        std::iter::repeat_n(item.clone(), end - start)
+    fn clones(&self, start: usize, end: usize) -> Clones<T> {
+        let k = end - start;
+        let copy = (k > 0).then(|| {
+            let item = self.item.as_ref().expect("a piece of an empty repeat_n");
+            std::iter::repeat_n(item.claim(k), k)
+        });
+        copy.into_iter().flatten()
     }
 }
 
@@ -143,7 +168,7 @@ impl<T: Clone + Send + Sync> ParallelIterator for RepeatN<T> {
     type Item = T;
     type State = ();
     type Piece<'p>
-        = std::iter::RepeatN<T>
+        = Clones<T>
     where
         Self: 'p;
     type Flush<'p>
@@ -188,7 +213,7 @@ impl<T: Clone + Send + Sync> ParallelIterator for RepeatN<T> {
 
 impl<T: Clone + Send + Sync> IndexedParallelIterator for RepeatN<T> {
     type RevPiece<'p>
-        = std::iter::RepeatN<T>
+        = Clones<T>
     where
         Self: 'p;
 
