@@ -84,6 +84,10 @@ where
 /// half of a huge loop at once: run as segments one after the other, a search over
 /// `0..2^63` whose answers all lay in the upper half went through 2^30 segments first.
 /// A half above where the loop stopped (a panic, an early exit) is left at once.
+///
+/// Out of line: inlined into `run_loop`, its locals made the frame of every loop level
+/// larger, nested loops or not (a nested loop's stack per level, `docs/reliability.md`).
+#[inline(never)]
 fn halves<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,

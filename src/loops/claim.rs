@@ -96,6 +96,10 @@ impl Counter {
 }
 
 /// Runs the loop with claims of the given kind.
+///
+/// Out of line: inlined into `run_loop`, its locals made the frame of every loop level
+/// larger, nested loops or not (a nested loop's stack per level, `docs/reliability.md`).
+#[inline(never)]
 pub(crate) fn run_claimed<S, B>(worker: &WorkerThread, lp: &Loop<'_, S, B>, claim: Claim) -> B::Acc
 where
     S: LoopSource,

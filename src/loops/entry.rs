@@ -1,6 +1,7 @@
 //! Parallel loops: `for_each`, `map_reduce` and `for_each_chunk`, on the current pool, and
 //! the dispatch from a [`Schedule`] to the code that runs it.
 
+use crossbeam_utils::CachePadded;
 use std::sync::Arc;
 
 use crate::loops::Schedule;
@@ -23,7 +24,9 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    let lp = Loop::new(source, body);
+    // Padded: pieces on other workers read it (`Loop`).
+    let lp = CachePadded::new(Loop::new(source, body));
+    let lp: &Loop<'_, S, B> = &lp;
     let len = lp.len();
     if len == 0 {
         return lp.identity();
@@ -36,11 +39,11 @@ where
         _ => return unsafe { lp.fold(lp.identity(), 0, len) },
     };
     match schedule {
-        Schedule::Static => run_blocks(worker, &lp),
-        Schedule::StaticChunks { chunk } => run_chunks(worker, &lp, chunk),
-        Schedule::Dynamic { chunk } => run_claimed(worker, &lp, Claim::Dynamic(chunk.max(1))),
-        Schedule::Guided { min_chunk } => run_claimed(worker, &lp, Claim::Guided(min_chunk.max(1))),
-        Schedule::Adaptive { min_len } => run_adaptive(worker, &lp, min_len),
+        Schedule::Static => run_blocks(worker, lp),
+        Schedule::StaticChunks { chunk } => run_chunks(worker, lp, chunk),
+        Schedule::Dynamic { chunk } => run_claimed(worker, lp, Claim::Dynamic(chunk.max(1))),
+        Schedule::Guided { min_chunk } => run_claimed(worker, lp, Claim::Guided(min_chunk.max(1))),
+        Schedule::Adaptive { min_len } => run_adaptive(worker, lp, min_len),
     }
 }
 

@@ -7,6 +7,10 @@ use crate::pool::WorkerThread;
 
 /// One contiguous block per worker, of equal length (within one item). Results combine as
 /// a tree whose shape depends only on the length and the number of workers.
+///
+/// Out of line: inlined into `run_loop`, its locals made the frame of every loop level
+/// larger, nested loops or not (a nested loop's stack per level, `docs/reliability.md`).
+#[inline(never)]
 pub(crate) fn run_blocks<S, B>(worker: &WorkerThread, lp: &Loop<'_, S, B>) -> B::Acc
 where
     S: LoopSource,
@@ -35,6 +39,10 @@ where
 /// Chunks of `chunk` items dealt round-robin: lane `i` of `n` runs chunks `i`, `i + n`, ...
 /// Each chunk's result is kept apart and all are combined left to right at the end (a
 /// lane's chunks are not adjacent), so the grouping is the same on every run.
+///
+/// Out of line: inlined into `run_loop`, its locals made the frame of every loop level
+/// larger, nested loops or not (a nested loop's stack per level, `docs/reliability.md`).
+#[inline(never)]
 pub(crate) fn run_chunks<S, B>(worker: &WorkerThread, lp: &Loop<'_, S, B>, chunk: usize) -> B::Acc
 where
     S: LoopSource,
