@@ -1927,6 +1927,19 @@ fn a_skip_that_leaves_nothing_still_runs_the_closures_on_every_item() {
                 assert_eq!(counted(), n, "multizip");
                 assert_eq!(it().skip(skip).filter(|_| true).count(), 0);
                 assert_eq!(counted(), n, "filter");
+                // An empty window over a chain with items (`skip`, `take(0)`) asks for an
+                // empty piece past the empty side: its items still run once (a user-side
+                // breaker's case ran them twice).
+                assert_eq!(a.par_iter().chain(it().skip(skip)).skip(n).count(), 0);
+                assert_eq!(counted(), n, "skip over a chain with an empty second side");
+                assert_eq!(it().skip(skip).chain(a.par_iter()).skip(n).rev().count(), 0);
+                assert_eq!(counted(), n, "skip over a chain with an empty first side");
+                assert_eq!(a.par_iter().interleave(it().skip(skip)).skip(n).count(), 0);
+                assert_eq!(counted(), n, "skip over an interleave");
+                assert_eq!(it().skip(skip).skip(3).count(), 0);
+                assert_eq!(counted(), n, "skip of a skip");
+                assert_eq!(it().skip(skip).zip(it().skip(skip)).skip(1).count(), 0);
+                assert_eq!(counted(), 2 * n, "skip of a zip");
             }
         });
     }

@@ -63,6 +63,20 @@ impl<A: ParallelIterator, B: ParallelIterator> Chain<A, B> {
     }
 }
 
+impl<A, B> Chain<A, B> {
+    /// True if the piece `start..end` is the one that gives an empty side at base index
+    /// `at` (0 or `len`) its empty piece: the piece of the chain's items that starts or
+    /// ends there, or the empty piece of an empty chain. Either comes once (each index is
+    /// asked for once, and an empty iterator is asked for its empty piece once, `drive.rs`),
+    /// so the side's piece comes once: a `skip` that leaves nothing runs its skipped items
+    /// there. An empty piece of a chain with items (a `skip` or `take` window over it may
+    /// ask for one) gives none.
+    #[inline]
+    fn touches(&self, start: usize, end: usize, at: usize) -> bool {
+        (start < end && (start == at || end == at)) || self.len == 0
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn bridge_first() -> ! {
@@ -154,9 +168,8 @@ where
         let flush =
             (A::FLUSHES && start >= a_len).then(|| self.a.flush(mem::replace(sa, self.a.state())));
         Seq {
-            // An empty first side gets its empty piece from the piece at 0 (one at most):
-            // a `skip` that leaves nothing runs its skipped items there (`drive.rs`).
-            first: (start < a_len || (a_len == 0 && start == 0)).then(|| {
+            // An empty first side gets its empty piece from the piece at 0 (`touches`).
+            first: (start < a_len || (a_len == 0 && self.touches(start, end, 0))).then(|| {
                 // SAFETY: `start < a_len` and `end.min(a_len)` put the part within the
                 // first side, and this piece's indices below `a_len` are disjoint from every
                 // other piece's (the caller's promise). An empty side's `0..0` asks for no
@@ -165,15 +178,16 @@ where
             }),
             then: Some(Seq {
                 first: flush,
-                // As the first side: an empty second side gets `0..0` from the piece that
-                // ends the chain (one at most).
-                then: (end > a_len || (end == a_len && a_len == self.len)).then(|| {
-                    // SAFETY: `end <= len` gives `end - a_len <= b_len`; this piece's indices
-                    // at or above `a_len`, shifted down by `a_len`, are disjoint from every
-                    // other piece's (the caller's promise), so `b` is asked for each of its
-                    // indices once.
-                    unsafe { self.b.piece(sb, start.max(a_len) - a_len, end - a_len) }
-                }),
+                // An empty second side gets `0..0` from the piece that ends the chain.
+                then: (end > a_len || (a_len == self.len && self.touches(start, end, a_len))).then(
+                    || {
+                        // SAFETY: `end <= len` gives `end - a_len <= b_len`; this piece's indices
+                        // at or above `a_len`, shifted down by `a_len`, are disjoint from every
+                        // other piece's (the caller's promise), so `b` is asked for each of its
+                        // indices once.
+                        unsafe { self.b.piece(sb, start.max(a_len) - a_len, end - a_len) }
+                    },
+                ),
             }),
         }
     }
@@ -278,10 +292,10 @@ where
         let (sa, sb) = state;
         Seq {
             // SAFETY: as in `piece`.
-            first: (end > a_len || (end == a_len && a_len == self.len))
+            first: (end > a_len || (a_len == self.len && self.touches(start, end, a_len)))
                 .then(|| unsafe { self.b.rev_piece(sb, start.max(a_len) - a_len, end - a_len) }),
             // SAFETY: as in `piece`.
-            then: (start < a_len || (a_len == 0 && start == 0))
+            then: (start < a_len || (a_len == 0 && self.touches(start, end, 0)))
                 .then(|| unsafe { self.a.rev_piece(sa, start, end.min(a_len)) }),
         }
     }

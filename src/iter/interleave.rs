@@ -82,12 +82,19 @@ impl<A, B> Interleave<A, B> {
         }
     }
 
-    /// True if a piece from `start` asks a side for its part `from..to`: when that is not
-    /// empty, and an empty side for its empty piece from the piece at 0 (one at most): a
-    /// `skip` that leaves nothing runs its skipped items there (`drive.rs`).
+    /// True if the piece `start..end` asks a side for its part `from..to`: when that is
+    /// not empty, and an empty side for its empty piece from the piece of items that
+    /// starts at 0, or from the empty piece of an empty interleave. Either comes once, so
+    /// the side's piece does: a `skip` that leaves nothing runs its skipped items there
+    /// (`drive.rs`). An empty piece of an interleave with items asks for nothing.
     #[inline]
-    fn asks(&self, from: usize, to: usize, side_len: usize, start: usize) -> bool {
-        from < to || (side_len == 0 && start == 0)
+    fn asks(
+        &self,
+        (from, to): (usize, usize),
+        side_len: usize,
+        (start, end): (usize, usize),
+    ) -> bool {
+        from < to || (side_len == 0 && start == 0 && (start < end || self.a_len + self.b_len == 0))
     }
 
     /// How many of the base indices `0..k` are `a`'s and how many `b`'s.
@@ -174,11 +181,11 @@ where
             // so disjoint pieces of the interleave ask each side for disjoint indices within
             // its length (the caller's promise, carried over).
             a: self
-                .asks(a0, a1, self.a_len, start)
+                .asks((a0, a1), self.a_len, (start, end))
                 .then(|| unsafe { self.a.piece(sa, a0, a1) }),
             // SAFETY: as above.
             b: self
-                .asks(b0, b1, self.b_len, start)
+                .asks((b0, b1), self.b_len, (start, end))
                 .then(|| unsafe { self.b.piece(sb, b0, b1) }),
             b_next: start < end && self.is_b(start),
             lead: 0,
@@ -224,11 +231,11 @@ where
         Alternate {
             // SAFETY: as in `piece`.
             a: self
-                .asks(a0, a1, self.a_len, start)
+                .asks((a0, a1), self.a_len, (start, end))
                 .then(|| unsafe { self.a.rev_piece(sa, a0, a1) }),
             // SAFETY: as in `piece`.
             b: self
-                .asks(b0, b1, self.b_len, start)
+                .asks((b0, b1), self.b_len, (start, end))
                 .then(|| unsafe { self.b.rev_piece(sb, b0, b1) }),
             b_next: start < alternating_end && self.is_b(alternating_end - 1),
             lead: end - start.max(two_m).min(end),
