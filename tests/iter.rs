@@ -1940,6 +1940,37 @@ fn a_skip_that_leaves_nothing_still_runs_the_closures_on_every_item() {
                 assert_eq!(counted(), n, "skip of a skip");
                 assert_eq!(it().skip(skip).zip(it().skip(skip)).skip(1).count(), 0);
                 assert_eq!(counted(), 2 * n, "skip of a zip");
+                // A `rev` turns an outer window's empty piece at the end into one at 0 of
+                // the inner `skip`, which has items: its skipped items ran twice (a breaker's
+                // case; by value, a double free).
+                assert_eq!(it().skip(1).rev().skip(skip).count(), 0);
+                assert_eq!(counted(), n, "skip, rev, skip past the end");
+                let owned: Vec<Box<usize>> = (0..n).map(Box::new).collect();
+                assert_eq!(
+                    owned
+                        .into_par_iter()
+                        .map(|b| b)
+                        .skip(1)
+                        .rev()
+                        .skip(skip)
+                        .count(),
+                    0
+                );
+                let made = AtomicUsize::new(0);
+                let reps = brigade::iter::repeat_n(Box::new(7usize), n)
+                    .map(|b| {
+                        made.fetch_add(1, Ordering::Relaxed);
+                        b
+                    })
+                    .skip(1)
+                    .rev()
+                    .skip(skip)
+                    .count();
+                assert_eq!(
+                    (reps, made.into_inner()),
+                    (0, n),
+                    "repeat_n, skip, rev, skip"
+                );
             }
         });
     }

@@ -65,7 +65,7 @@ macro_rules! window {
                 start: usize,
                 end: usize,
             ) -> I::Piece<'p> {
-                self.run_skipped(start);
+                self.run_skipped(start, end);
                 // SAFETY: `start <= end <= len` and `skip + len <= base_len` put the shifted
                 // piece within the base; shifting keeps disjoint pieces disjoint.
                 unsafe { self.base.piece(state, self.skip + start, self.skip + end) }
@@ -96,7 +96,7 @@ macro_rules! window {
                 start: usize,
                 end: usize,
             ) -> I::RevPiece<'p> {
-                self.run_skipped(start);
+                self.run_skipped(start, end);
                 // SAFETY: as in `piece`.
                 unsafe {
                     self.base
@@ -144,10 +144,16 @@ window!(Skip);
 impl<I: IndexedParallelIterator> Skip<I> {
     /// Runs the skipped base indices `0..skip` for their effects, from the piece that starts
     /// at index 0 (module docs).
+    ///
+    /// Only a piece with items, or the empty piece of a `Skip` with none: an empty piece
+    /// of a `Skip` with items may come besides its piece at 0 (a `rev` maps an outer
+    /// window's empty piece at the end to one at 0), and running the skipped indices twice
+    /// would make a by-value item twice (a double drop).
     #[inline]
-    fn run_skipped(&self, start: usize) {
-        if start == 0 && self.skip > 0 && !I::PURE {
-            // Each index reaches one piece at most once, so the piece at 0 comes once, and
+    fn run_skipped(&self, start: usize, end: usize) {
+        if start == 0 && (start < end || self.len == 0) && self.skip > 0 && !I::PURE {
+            // Each index reaches one piece at most once, so the piece of items at 0 comes
+            // once, as does the empty piece of an empty iterator (`drive.rs`); and
             // `0..skip` lies below every index a piece asks the base for.
             drive_for_effects(&self.base, self.skip);
         }
@@ -186,7 +192,7 @@ window!(Take);
 impl<I> Take<I> {
     /// Nothing: `Take` asks for no index past its window (module docs).
     #[inline]
-    fn run_skipped(&self, _start: usize) {}
+    fn run_skipped(&self, _start: usize, _end: usize) {}
 }
 
 impl<I: fmt::Debug> fmt::Debug for Take<I> {
