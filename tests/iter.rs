@@ -1870,6 +1870,75 @@ fn skip_runs_the_closures_before_it_on_the_skipped_items_once() {
 /// A `skip` that leaves nothing still runs the closures before it on every item, as std's
 /// `(0..10).inspect(f).skip(20).count()` and rayon's do: also when it is a side of a
 /// `zip` or a `chain`, searched from either end, or an inner iterator of a `flat_map`.
+/// The loop may never ask for a `skip`'s piece at index 0 (`find_last` and `rev` searches
+/// over long loops go from the end, `rev().take(k)` stops near it): the skipped items still
+/// run, once each, as in rayon, from whichever piece comes first (a breaker's case: none
+/// ran). Owned items check that none is made twice.
+#[test]
+fn skipped_items_run_once_whichever_piece_the_loop_asks_first() {
+    // Past 16,384 items `find_last` takes blocks from the end (fewer under miri, which
+    // checks the owned items' drops).
+    let n = if cfg!(miri) { 100 } else { 20_000usize };
+    let skip = 5usize;
+    let a: Vec<usize> = (0..n).collect();
+    for &threads in THREADS {
+        let pool = brigade::ThreadPool::builder()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let seen: Vec<AtomicUsize> = (0..skip).map(|_| AtomicUsize::new(0)).collect();
+            let check = |what: &str| {
+                for (i, s) in seen.iter().enumerate() {
+                    assert_eq!(
+                        s.swap(0, Ordering::Relaxed),
+                        1,
+                        "{what}: item {i}, {threads} threads"
+                    );
+                }
+            };
+            let it = || {
+                a.par_iter().inspect(|&&i| {
+                    if i < skip {
+                        seen[i].fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            };
+            assert_eq!(it().skip(skip).find_last(|_| true), Some(&(n - 1)));
+            check("find_last");
+            assert_eq!(it().skip(skip).position_last(|_| true), Some(n - skip - 1));
+            check("position_last");
+            assert_eq!(it().skip(skip).rev().find_first(|_| true), Some(&(n - 1)));
+            check("rev find_first");
+            let last: Vec<_> = it().skip(skip).rev().take(3).collect();
+            assert_eq!(last, [&(n - 1), &(n - 2), &(n - 3)]);
+            check("rev take");
+            assert_eq!(it().skip(skip).skip(1).rev().skip(n).count(), 0);
+            check("skip, skip, rev, skip past the end");
+            assert_eq!(it().skip(skip).by_uniform_blocks(1000).count(), n - skip);
+            check("by_uniform_blocks");
+            assert_eq!(it().skip(skip).take(0).count(), 0);
+            check("take(0), as rayon");
+            // A `skip` the loop never reaches runs nothing, as in std (docs of `skip`).
+            assert_eq!(a.par_iter().chain(it().skip(skip)).take(3).count(), 3);
+            assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 0));
+            let owned: Vec<Box<usize>> = (0..n).map(Box::new).collect();
+            let last = owned
+                .into_par_iter()
+                .map(|b| {
+                    if *b < skip {
+                        seen[*b].fetch_add(1, Ordering::Relaxed);
+                    }
+                    b
+                })
+                .skip(skip)
+                .find_last(|_| true);
+            assert_eq!(last.as_deref(), Some(&(n - 1)));
+            check("owned find_last");
+        });
+    }
+}
+
 #[test]
 fn a_skip_that_leaves_nothing_still_runs_the_closures_on_every_item() {
     let n: usize = if cfg!(miri) { 20 } else { 300 };

@@ -350,13 +350,16 @@ pub trait IndexedParallelIterator: ParallelIterator {
 
     /// All but the first `n` items (none if there are at most `n`). As std's `skip` and
     /// rayon's, the closures of the adaptors before `skip` still run on the skipped items
-    /// (a `map` or `inspect` with side effects sees every item), as a parallel loop of its
-    /// own before the first item left is made; a plain source (a range, a slice, a `Vec`,
-    /// whose by-value items are dropped when the iterator is) makes nothing for them, nor
-    /// do adaptors of plain sources that run no closure (`chain`, `zip`, `enumerate`,
+    /// (a `map` or `inspect` with side effects sees every item), once, as a parallel loop of
+    /// its own run by the first piece the loop asks for (also when that piece is the last
+    /// one, for `find_last` or `rev().take(k)`, as in rayon); a plain source (a range, a
+    /// slice, a `Vec`, whose by-value items are dropped when the iterator is) makes nothing
+    /// for them, nor do adaptors of plain sources that run no closure (`chain`, `zip`, `enumerate`,
     /// `rev`, `step_by`, `skip`, `take`, `copied`, `chunks`, `interleave`). They run also
     /// when no item is left (`n` at least the length), and when the `skip` is a side of a
-    /// `zip`, `chain` or `interleave`.
+    /// `zip`, `chain` or `interleave`. A `skip` the loop never reaches runs nothing, as in
+    /// std (rayon runs it): the second side of a `chain` cut off before it by a `take` or by
+    /// an early exit such as `find_first`.
     ///
     /// # Examples
     ///

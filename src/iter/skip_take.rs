@@ -3,12 +3,15 @@
 //! `start..end` is the base's piece `skip + start..skip + end`.
 //!
 //! `Skip` still runs its base on the indices it skips, for what making their items does
-//! (a `map` or `inspect` with side effects), as std's `skip` and rayon's do: the piece that
-//! starts at its index 0 first runs `0..skip` as a parallel loop of its own, dropping the
-//! items, unless the base is a plain source ([`ParallelIterator::PURE`]: an owning source
-//! drops the skipped items when it is dropped). A `Skip` that leaves nothing has no piece
-//! at 0 but its empty one, which the driver asks for once (`drive.rs`, `Drive::empty`). The indices past `Take`'s window are never
-//! asked for, as in std and rayon.
+//! (a `map` or `inspect` with side effects), as std's `skip` and rayon's do: the first piece
+//! the loop asks for, whichever it is (the last one for `find_last`, an empty one for a
+//! `Skip` that leaves nothing, which the driver asks for once: `drive.rs`, `Drive::empty`),
+//! first runs `0..skip` as a parallel loop of its own, dropping the items. A flag makes it
+//! once per `Skip`, however its pieces come: a `rev` may turn an outer window's empty piece
+//! into one at index 0 besides the piece of items there, and blocks (`by_uniform_blocks`)
+//! drive one `Skip` as several loops. A plain source ([`ParallelIterator::PURE`]: an owning
+//! source drops the skipped items when it is dropped) is not run. The indices past
+//! `Take`'s window are never asked for, as in std and rayon.
 
 use std::fmt;
 use std::iter::Empty;
@@ -16,6 +19,7 @@ use std::iter::Empty;
 use crate::iter::drive::{Config, drive_for_effects};
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
+use crate::loom::{AtomicBool, Ordering};
 
 /// Implements the iterator traits for a window of the base's indices: `self.skip` is the
 /// first base index of the window, `self.len` its length (`skip + len <= base_len`).
@@ -65,7 +69,7 @@ macro_rules! window {
                 start: usize,
                 end: usize,
             ) -> I::Piece<'p> {
-                self.run_skipped(start, end);
+                self.run_skipped();
                 // SAFETY: `start <= end <= len` and `skip + len <= base_len` put the shifted
                 // piece within the base; shifting keeps disjoint pieces disjoint.
                 unsafe { self.base.piece(state, self.skip + start, self.skip + end) }
@@ -96,7 +100,7 @@ macro_rules! window {
                 start: usize,
                 end: usize,
             ) -> I::RevPiece<'p> {
-                self.run_skipped(start, end);
+                self.run_skipped();
                 // SAFETY: as in `piece`.
                 unsafe {
                     self.base
@@ -118,13 +122,36 @@ macro_rules! window {
 /// let it: brigade::iter::Skip<_> = (0..5u32).into_par_iter().skip(3);
 /// assert_eq!(it.collect::<Vec<_>>(), [3, 4]);
 /// ```
-#[derive(Clone, Debug)]
 #[must_use = "iterator adaptors are lazy: call a terminal such as `for_each` or `collect`"]
 pub struct Skip<I> {
     base: I,
     /// The items skipped: `n`, or all of them if there are fewer.
     skip: usize,
     len: usize,
+    /// Set by the first piece asked for, which runs the skipped indices (module docs).
+    ran_skipped: AtomicBool,
+}
+
+impl<I: Clone> Clone for Skip<I> {
+    /// A new iterator: its skipped items run again when it is driven.
+    fn clone(&self) -> Self {
+        Skip {
+            base: self.base.clone(),
+            skip: self.skip,
+            len: self.len,
+            ran_skipped: AtomicBool::new(false),
+        }
+    }
+}
+
+impl<I: fmt::Debug> fmt::Debug for Skip<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Skip")
+            .field("base", &self.base)
+            .field("skip", &self.skip)
+            .field("len", &self.len)
+            .finish()
+    }
 }
 
 impl<I: IndexedParallelIterator> Skip<I> {
@@ -135,6 +162,7 @@ impl<I: IndexedParallelIterator> Skip<I> {
             base,
             skip,
             len: all - skip,
+            ran_skipped: AtomicBool::new(false),
         }
     }
 }
@@ -142,18 +170,17 @@ impl<I: IndexedParallelIterator> Skip<I> {
 window!(Skip);
 
 impl<I: IndexedParallelIterator> Skip<I> {
-    /// Runs the skipped base indices `0..skip` for their effects, from the piece that starts
-    /// at index 0 (module docs).
-    ///
-    /// Only a piece with items, or the empty piece of a `Skip` with none: an empty piece
-    /// of a `Skip` with items may come besides its piece at 0 (a `rev` maps an outer
-    /// window's empty piece at the end to one at 0), and running the skipped indices twice
-    /// would make a by-value item twice (a double drop).
+    /// Runs the skipped base indices `0..skip` for their effects, from the first piece asked
+    /// for (module docs).
     #[inline]
-    fn run_skipped(&self, start: usize, end: usize) {
-        if start == 0 && (start < end || self.len == 0) && self.skip > 0 && !I::PURE {
-            // Each index reaches one piece at most once, so the piece of items at 0 comes
-            // once, as does the empty piece of an empty iterator (`drive.rs`); and
+    fn run_skipped(&self) {
+        // Relaxed: the swap alone picks the one piece that runs them; no piece waits for
+        // their effects (pieces of the loop at other indices may already be running).
+        if self.skip > 0
+            && !I::PURE
+            && !self.ran_skipped.load(Ordering::Relaxed)
+            && !self.ran_skipped.swap(true, Ordering::Relaxed)
+        {
             // `0..skip` lies below every index a piece asks the base for.
             drive_for_effects(&self.base, self.skip);
         }
@@ -192,7 +219,7 @@ window!(Take);
 impl<I> Take<I> {
     /// Nothing: `Take` asks for no index past its window (module docs).
     #[inline]
-    fn run_skipped(&self, _start: usize, _end: usize) {}
+    fn run_skipped(&self) {}
 }
 
 impl<I: fmt::Debug> fmt::Debug for Take<I> {
