@@ -284,7 +284,7 @@ where
 
     /// The chain of a loop with no runs. An iterator with no items at all is still asked
     /// for its empty piece `0..0`, once, unless it is a plain source: an adaptor that works
-    /// for the whole iterator when its piece at 0 comes (a `skip` that leaves nothing runs
+    /// for the whole iterator when its first piece comes (a `skip` that leaves nothing runs
     /// the items it skips) works there, as std and rayon run them.
     #[inline]
     fn empty(&self) -> Chain<C::Acc, I::State> {
