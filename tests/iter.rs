@@ -1919,8 +1919,12 @@ fn skipped_items_run_once_whichever_piece_the_loop_asks_first() {
             check("by_uniform_blocks");
             assert_eq!(it().skip(skip).take(0).count(), 0);
             check("take(0), as rayon");
-            // A `skip` the loop never reaches runs nothing, as in std (docs of `skip`).
+            // A `skip` whose items the loop never asks for runs nothing, as in std (docs of
+            // `skip`; rayon runs them).
             assert_eq!(a.par_iter().chain(it().skip(skip)).take(3).count(), 3);
+            assert_eq!(it().skip(skip).interleave(a.par_iter()).take(0).count(), 0);
+            let tail = a.par_iter().chain(&a[..]).chain(&a[..]);
+            assert_eq!(it().skip(skip).interleave(tail).rev().take(1).count(), 1);
             assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 0));
             let owned: Vec<Box<usize>> = (0..n).map(Box::new).collect();
             let last = owned

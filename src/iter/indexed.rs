@@ -357,9 +357,10 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// for them, nor do adaptors of plain sources that run no closure (`chain`, `zip`, `enumerate`,
     /// `rev`, `step_by`, `skip`, `take`, `copied`, `chunks`, `interleave`). They run also
     /// when no item is left (`n` at least the length), and when the `skip` is a side of a
-    /// `zip`, `chain` or `interleave`. A `skip` the loop never reaches runs nothing, as in
-    /// std (rayon runs it): the second side of a `chain` cut off before it by a `take` or by
-    /// an early exit such as `find_first`.
+    /// `zip`, `chain` or `interleave`. A `skip` whose items the loop never asks for runs
+    /// nothing, as in std (rayon runs it): a side of a `chain` or `interleave` that a
+    /// `take`, a shorter `zip` or an early exit such as `find_first` stops before, or that
+    /// a `rev().take(k)` never reaches.
     ///
     /// # Examples
     ///
