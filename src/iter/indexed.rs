@@ -354,12 +354,12 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// its own run by the first piece the loop asks for (also when that piece is the last
     /// one, for `find_last` or `rev().take(k)`, as in rayon); a plain source (a range, a
     /// slice, a `Vec`, whose by-value items are dropped when the iterator is) makes nothing
-    /// for them, nor do adaptors of plain sources that run no closure (`chain`, `zip`, `enumerate`,
-    /// `rev`, `step_by`, `skip`, `take`, `copied`, `chunks`, `interleave`). They run also
-    /// when no item is left (`n` at least the length), and when the `skip` is a side of a
-    /// `zip`, `chain` or `interleave`. A `skip` whose items the loop never asks for runs
-    /// nothing, as in std (rayon runs it): a side of a `chain` or `interleave` that a
-    /// `take`, a shorter `zip` or an early exit such as `find_first` stops before, or that
+    /// for them, nor do adaptors of plain sources that run no closure (`chain`, `zip`,
+    /// `enumerate`, `rev`, `step_by`, `skip`, `take`, `copied`, `chunks`, `interleave`).
+    /// They run also when no item is left (`n` at least the length), and when the `skip` is
+    /// a side of a `zip`, `chain` or `interleave`. A `skip` whose items the loop never asks
+    /// for runs nothing, as in std (rayon runs it): a side of a `chain` or `interleave` that
+    /// a `take`, a shorter `zip` or an early exit such as `find_first` stops before, or that
     /// a `rev().take(k)` never reaches.
     ///
     /// # Examples
