@@ -1713,12 +1713,18 @@ fn min_len_and_max_len_bound_what_one_run_covers() {
 /// Every run covers at least `with_min_len` base indices unless the whole iterator is
 /// shorter (the last run takes the remainder), and at most `with_max_len` unless that
 /// would break the minimum: rayon's `check_lengths`, on every pool and schedule. Runs of
-/// 576 items ended the loop for a minimum of 1,000 over 2^20 items.
+/// 576 items ended the loop for a minimum of 1,000 over 2^20 items; 2^20 items for the
+/// minimums of 1,000 and up, 2^14 for the rest (whose runs, a million of them for a
+/// maximum of 1, cost the most).
 #[test]
 fn every_run_covers_at_least_min_len_and_at_most_max_len_or_under_twice_the_min() {
-    let n: usize = if cfg!(miri) { 300 } else { 1 << 20 };
+    let items = |min: usize| match min {
+        _ if cfg!(miri) => 300,
+        0..1_000 => 1 << 14,
+        _ => 1 << 20,
+    };
     let lengths: &[usize] = if cfg!(miri) {
-        &[0, 1, 7, 100, 1000, usize::MAX]
+        &[0, 7, 100, usize::MAX]
     } else {
         &[0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, usize::MAX]
     };
@@ -1726,6 +1732,7 @@ fn every_run_covers_at_least_min_len_and_at_most_max_len_or_under_twice_the_min(
         let pool = pool_of(threads);
         for schedule in schedules() {
             for &min in lengths {
+                let n = items(min);
                 for &max in lengths {
                     let min_check = min.clamp(1, n);
                     let max_check = max.max(min_check.saturating_add(min_check - 1));
