@@ -416,7 +416,9 @@ where
                 None => acc,
             };
         }
-        if let Some(ran) = &mut unannounced {
+        if let Some(ran) = &mut unannounced
+            && !took.is_zero()
+        {
             *ran += took;
             if *ran >= BLOCK_TARGET {
                 // A loop this long is worth a wake-up: the token is still there.

@@ -52,9 +52,9 @@ impl Stealable {
     /// (and at least one item), so that a block sized on cheap items cannot take a costly
     /// stretch out of the thieves' reach: the items after those measured may cost anything.
     /// Past a quarter, a claim may take up to a quarter of `block` while that is no more
-    /// than the share of one of `workers` in what is left, so the end of a range takes a
-    /// few claims, not one per quarter down to a single item, and still leaves most of what
-    /// is left to the others. (That floor used to have no such bound: after two no-op
+    /// than the share of one of `workers` in what is left (rounded up), so the end of a
+    /// range takes a few claims, not one per quarter down to a single item, and still
+    /// leaves most of what is left to the others. (That floor used to have no such bound: after two no-op
     /// items, a block of 16 took all four 10 ms items left, and a worker woken for them
     /// found nothing.) Also tells whether the claim took everything left (no later claim or
     /// steal can then get anything). `None` if nothing is left.
@@ -62,7 +62,17 @@ impl Stealable {
     pub(crate) fn claim(&self, block: usize, workers: usize) -> Option<(usize, usize, bool)> {
         let block = block.min(MAX_LEN) as u32;
         let workers = workers.clamp(1, MAX_LEN) as u32;
-        self.claim_with(|left| block.min((left / 4).max((block / 4).min(left / workers))))
+        self.claim_with(|left| {
+            // The share of one worker counts only once a quarter of what is left is below a
+            // quarter of the block (a division saved on the way down). Rounded up: the last
+            // three items of two workers are claimed as two and one, not one, one and one.
+            let share = if left / 4 >= block / 4 {
+                left / 4
+            } else {
+                (block / 4).min(left.div_ceil(workers))
+            };
+            block.min((left / 4).max(share))
+        })
     }
 
     /// Claims `want(left)` items from the front (at least one, at most `left`), and tells
@@ -178,6 +188,22 @@ mod tests {
             [2500, 1875, 1406, 1054, 1024, 1024, 1024, 93],
             "{claims:?}"
         );
+    }
+
+    #[test]
+    fn the_end_of_a_tiny_loop_takes_few_claims() {
+        // Cheap items (a block of 64), two workers, nobody stealing: each claim is a CAS,
+        // and a loop of 64 cheap items made ten. The last three items are two claims, the
+        // owner's share rounded up (one thief would still get one of them).
+        let r = Stealable::new(0, 3);
+        assert_eq!(r.claim(64, 2), Some((0, 2, false)));
+        assert_eq!(r.steal_half(), Some((2, 3)));
+        let r = Stealable::new(0, 64);
+        let mut claims = vec![r.claim(1, 2).unwrap().1];
+        while let Some((s, e, _)) = r.claim(64, 2) {
+            claims.push(e - s);
+        }
+        assert_eq!(claims, [1, 16, 16, 16, 8, 4, 2, 1], "{claims:?}");
     }
 
     #[test]
