@@ -31,6 +31,13 @@
 //!   and no work at all per node: nothing but the loops' own cost, which no scheduler
 //!   brings under serial's, so the row compares the libraries with each other.
 //!
+//! - `hot_stretch/T`: on T threads (2, and 8 oversubscribed), eight parallel loops over 64
+//!   items, each with a stretch of T adjacent items that sleep 1 ms among items that do
+//!   nothing, the stretch at a different place in each loop (from the first item to the
+//!   last T): how well a loop shares a costly stretch that its first items gave no hint of.
+//!   The items sleep, so that the 8 threads of a 2-core machine can all run theirs; the
+//!   ideal is 8 ms per iteration (one item per thread per loop), serial `8 * T` ms.
+//!
 //! Every shape runs on 2 threads unless its name says otherwise.
 //!
 //! ```text
@@ -69,6 +76,11 @@ const GAP_STEPS: u64 = 100;
 const KIDS: [(usize, u32); 3] = [(2, 16), (4, 8), (8, 5)];
 const BARE_KIDS: [(usize, u32); 1] = [(3, 11)];
 const NODE_WORK: Duration = Duration::from_nanos(200);
+const STRETCH_THREADS: [usize; 2] = [2, 8];
+const STRETCH_ITEMS: usize = 64;
+/// Where each loop's stretch starts, as eighths of the room the stretch leaves.
+const STRETCH_PLACES: usize = 8;
+const STRETCH_ITEM: Duration = Duration::from_millis(1);
 
 /// `iters` rounds of xorshift: work the optimizer cannot remove or vectorize away.
 #[inline(never)]
@@ -602,6 +614,64 @@ fn par_iter_tree_group(c: &mut Criterion, name: &str, k: usize, depth: u32, work
     g.finish();
 }
 
+// ---- a costly stretch among cheap items ----------------------------------------------------
+
+/// The first item of loop `place`'s stretch of `len` items.
+fn stretch_start(place: usize, len: usize) -> usize {
+    place * (STRETCH_ITEMS - len) / (STRETCH_PLACES - 1)
+}
+
+/// Item `i` of a loop whose stretch of `len` items starts at `start`.
+fn stretch_item(i: usize, start: usize, len: usize) {
+    if (start..start + len).contains(&i) {
+        std::thread::sleep(STRETCH_ITEM);
+    }
+}
+
+fn hot_stretch(c: &mut Criterion) {
+    for t in STRETCH_THREADS {
+        let mut g = c.benchmark_group(format!("shapes/hot_stretch/{t}"));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(3))
+            .warm_up_time(Duration::from_millis(500));
+        let starts: Vec<usize> = (0..STRETCH_PLACES).map(|p| stretch_start(p, t)).collect();
+        g.bench_function("serial", |b| {
+            b.iter(|| {
+                for &start in &starts {
+                    (0..STRETCH_ITEMS).for_each(|i| stretch_item(i, start, t));
+                }
+            })
+        });
+        let pool = common::brigade_pool(t);
+        g.bench_function("brigade", |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    for &start in &starts {
+                        brigade::for_each(0..STRETCH_ITEMS, Schedule::default(), |i| {
+                            stretch_item(i, start, t)
+                        });
+                    }
+                })
+            })
+        });
+        drop(pool);
+        let pool = common::rayon_pool(t);
+        g.bench_function("rayon", |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    for &start in &starts {
+                        (0..STRETCH_ITEMS)
+                            .into_par_iter()
+                            .for_each(|i| stretch_item(i, start, t));
+                    }
+                })
+            })
+        });
+        drop(pool);
+        g.finish();
+    }
+}
+
 // ---- the table ----------------------------------------------------------------------------
 
 fn report() {
@@ -635,6 +705,11 @@ fn report() {
         BARE_KIDS
             .iter()
             .map(|(k, _)| format!("shapes/par_iter_tree_bare/{k}")),
+    );
+    groups.extend(
+        STRETCH_THREADS
+            .iter()
+            .map(|t| format!("shapes/hot_stretch/{t}")),
     );
     println!("\nshapes: speed-up over serial in this run (T_serial / T; higher is better)");
     println!(
@@ -671,7 +746,8 @@ criterion_group!(
     two_leaves_deep,
     few_long_items,
     long_items_after_gaps,
-    par_iter_tree
+    par_iter_tree,
+    hot_stretch
 );
 
 fn main() {
