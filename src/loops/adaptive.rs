@@ -43,7 +43,7 @@ use crate::loops::body::{Body, Loop};
 use crate::loops::clock::{self, Stamp};
 use crate::loops::runs::Runs;
 use crate::loops::source::LoopSource;
-use crate::loops::stealable::{self, Cut, Stealable};
+use crate::loops::stealable::{self, Stealable};
 use crate::pool::WorkerThread;
 
 /// How long a block should take: long enough that a clock read and a CAS per block cost
@@ -383,18 +383,14 @@ where
             None
         }
     };
-    // This worker and those idle now may come for the range before it is done: with more
-    // than two, claims are cut finer (`Cut::new`). Read once per piece (a hint, without a
-    // fence): where the others are busy, a tiny loop's claims stay few.
-    let registry = worker.registry();
-    let cut = Cut::new(registry.num_threads(), 1 + registry.sleep.idle());
+    let workers = worker.registry().num_threads();
     // Groups run since the clock was last read. A claim cut short of the block (by the
     // share `Stealable::claim` leaves the others) is not timed: the end of every piece is
     // a run of such claims, where a clock read per claim cost a tiny loop a tenth of its
     // time, and the block's length no longer decides how much is claimed. The next full
     // block counts them in.
     let mut untimed = 0;
-    while let Some((s, e, last)) = range.claim(block.len, cut) {
+    while let Some((s, e, last)) = range.claim(block.len, workers) {
         // SAFETY: `claim` hands out disjoint parts of the range, each once; steals take
         // parts disjoint from them.
         acc = unsafe { groups.fold(lp, acc, s, e) };

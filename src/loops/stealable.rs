@@ -28,43 +28,6 @@ fn unpack(bounds: u64) -> (u32, u32) {
     ((bounds >> 32) as u32, bounds as u32)
 }
 
-/// How finely an owner's claims cut what is left of its range ([`Stealable::claim`]),
-/// chosen once per piece.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Cut {
-    /// The pool's workers, for the floor's share.
-    workers: u32,
-    /// A claim takes at most `left >> shift`.
-    shift: u32,
-    /// Whether a claim may take up to a quarter of the block past that (the floor).
-    floor: bool,
-}
-
-impl Cut {
-    /// The cut for a pool of `workers` where `coming` of them (the owner included) may come
-    /// for the range soon: those idle when the piece started. Up to two, a quarter and the
-    /// floor; more, `1 / (2 * coming)` rounded down to a power of two, with no floor. Where
-    /// the others are busy, the claims stay few: a worker freed later steals half of what
-    /// is left, and nobody waits for the owner's claim meanwhile.
-    #[inline]
-    pub(crate) fn new(workers: usize, coming: usize) -> Self {
-        let workers = workers.clamp(1, MAX_LEN) as u32;
-        if coming <= 2 {
-            return Cut {
-                workers,
-                shift: 2,
-                floor: true,
-            };
-        }
-        let parts = (coming.min(1 << 30) * 2).next_power_of_two();
-        Cut {
-            workers,
-            shift: parts.trailing_zeros(),
-            floor: false,
-        }
-    }
-}
-
 /// The unclaimed part of `base..base + len`.
 pub(crate) struct Stealable {
     base: usize,
@@ -93,32 +56,23 @@ impl Stealable {
     /// few claims, not one per quarter down to a single item, and still leaves most of what
     /// is left to the others. (That floor used to have no such bound: after two no-op
     /// items, a block of 16 took all four 10 ms items left, and a worker woken for them
-    /// found nothing.)
-    ///
-    /// Where more than two workers may come for the range (`Cut::new`), a claim takes at
-    /// most `1 / (2 * coming)` of what is left (rounded to a power of two), down to single
-    /// items: a quarter let one claim hold eight 5 ms items of a stretch among no-op items
-    /// on 8 threads (40 ms, where rayon's leaves of about `len / (2 * threads)` items
-    /// shared them).
-    ///
-    /// Also tells whether the claim took everything left (no later claim or steal can then
-    /// get anything). `None` if nothing is left.
+    /// found nothing.) Also tells whether the claim took everything left (no later claim or
+    /// steal can then get anything). `None` if nothing is left.
     #[inline]
-    pub(crate) fn claim(&self, block: usize, cut: Cut) -> Option<(usize, usize, bool)> {
+    pub(crate) fn claim(&self, block: usize, workers: usize) -> Option<(usize, usize, bool)> {
         let block = block.min(MAX_LEN) as u32;
-        let floor = if cut.floor { block / 4 } else { 0 };
+        let workers = workers.clamp(1, MAX_LEN) as u32;
         self.claim_with(|left| {
-            let part = left >> cut.shift;
-            // The share of one worker counts only once the part is below a quarter of the
-            // block (a division saved on the way down). Rounded down: rounded up, on 4
-            // threads the owner took three 5 ms items of a stretch of four in one claim
-            // (15 ms, where the four workers take one each: 5 ms).
-            let share = if part >= block / 4 {
-                part
+            // The share of one worker counts only once a quarter of what is left is below a
+            // quarter of the block (a division saved on the way down). Rounded down: rounded
+            // up, on 4 threads the owner took three 5 ms items of a stretch of four in one
+            // claim (15 ms, where the four workers take one each: 5 ms).
+            let share = if left / 4 >= block / 4 {
+                left / 4
             } else {
-                floor.min(left / cut.workers)
+                (block / 4).min(left / workers)
             };
-            block.min(part.max(share))
+            block.min((left / 4).max(share))
         })
     }
 
@@ -193,18 +147,18 @@ impl Stealable {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{Cut, Stealable};
+    use super::Stealable;
 
     #[test]
     fn claims_and_steals_partition_the_range() {
         let r = Stealable::new(100, 200);
-        assert_eq!(r.claim(10, Cut::new(1, 1)), Some((100, 110, false)));
+        assert_eq!(r.claim(10, 1), Some((100, 110, false)));
         assert_eq!(r.steal_half(), Some((155, 200)));
         assert!(r.was_stolen());
         // At most a quarter of the 45 left (a quarter of the block asked for is less).
-        assert_eq!(r.claim(40, Cut::new(1, 1)), Some((110, 121, false)));
+        assert_eq!(r.claim(40, 1), Some((110, 121, false)));
         assert_eq!(r.claim_rest(), Some((121, 155)));
-        assert_eq!(r.claim(1, Cut::new(1, 1)), None);
+        assert_eq!(r.claim(1, 1), None);
         assert_eq!(r.steal_half(), None);
     }
 
@@ -225,7 +179,7 @@ mod tests {
         // below 1,024.
         let r = Stealable::new(0, 10_000);
         let mut claims = Vec::new();
-        while let Some((s, e, last)) = r.claim(4096, Cut::new(1, 1)) {
+        while let Some((s, e, last)) = r.claim(4096, 1) {
             claims.push(e - s);
             assert_eq!(last, claims.iter().sum::<usize>() == 10_000);
         }
@@ -244,36 +198,12 @@ mod tests {
         // stretch of four 5 ms items after 7 cheap ones of 16 took 15 ms, three of them in
         // one claim (rayon: 5 ms).
         let r = Stealable::new(0, 9);
-        assert_eq!(r.claim(64, Cut::new(4, 1)), Some((0, 2, false)));
+        assert_eq!(r.claim(64, 4), Some((0, 2, false)));
         // Two workers, three items left: the owner takes one, and a thief arriving while
         // the owner runs it takes one of the two left.
         let r = Stealable::new(0, 3);
-        assert_eq!(r.claim(64, Cut::new(2, 1)), Some((0, 1, false)));
+        assert_eq!(r.claim(64, 2), Some((0, 1, false)));
         assert_eq!(r.steal_half(), Some((2, 3)));
-    }
-
-    #[test]
-    fn with_many_workers_coming_claims_are_cut_finer() {
-        // Eight workers, all idle when the piece started: after one item measured, a block
-        // of 8 takes 3 of the 63 left (a sixteenth), not 8, so a stretch of eight costly
-        // items at 1..9 is not one claim. (With a quarter, that claim held all eight: 40 ms
-        // of 5 ms items, where rayon took 5.)
-        let r = Stealable::new(0, 64);
-        assert_eq!(r.claim(1, Cut::new(8, 8)), Some((0, 1, false)));
-        assert_eq!(r.claim(8, Cut::new(8, 8)), Some((1, 4, false)));
-        // Down to single items, and the last claim takes the last item.
-        let mut claims = Vec::new();
-        while let Some((s, e, last)) = r.claim(64, Cut::new(8, 8)) {
-            claims.push(e - s);
-            assert_eq!(last, e == 64);
-        }
-        assert!(claims.iter().all(|&c| c <= 3), "{claims:?}");
-        assert_eq!(claims.iter().sum::<usize>(), 60);
-        // Three coming: an eighth (a sixth, rounded to a power of two). Others busy (one
-        // coming): the quarter and floor as above.
-        let r = Stealable::new(0, 60);
-        assert_eq!(r.claim(64, Cut::new(8, 3)), Some((0, 7, false)));
-        assert_eq!(r.claim(64, Cut::new(8, 1)), Some((7, 20, false)));
     }
 
     #[test]
@@ -281,17 +211,17 @@ mod tests {
         // A block grown on cheap items, then the costly ones: two workers, so no claim
         // takes more than half of what is left (the regression: the whole rest at once).
         let r = Stealable::new(0, 6);
-        assert_eq!(r.claim(1, Cut::new(2, 1)), Some((0, 1, false)));
-        assert_eq!(r.claim(8, Cut::new(2, 1)), Some((1, 3, false)));
+        assert_eq!(r.claim(1, 2), Some((0, 1, false)));
+        assert_eq!(r.claim(8, 2), Some((1, 3, false)));
         assert_eq!(r.steal_half(), Some((4, 6)));
-        assert_eq!(r.claim(16, Cut::new(2, 1)), Some((3, 4, true)));
+        assert_eq!(r.claim(16, 2), Some((3, 4, true)));
         // Eight workers: a quarter of what is left, never more.
         let r = Stealable::new(0, 40);
-        assert_eq!(r.claim(64, Cut::new(8, 1)), Some((0, 10, false)));
-        assert_eq!(r.claim(64, Cut::new(8, 1)), Some((10, 17, false)));
+        assert_eq!(r.claim(64, 8), Some((0, 10, false)));
+        assert_eq!(r.claim(64, 8), Some((10, 17, false)));
         // One worker: down to a quarter of the block.
         let r = Stealable::new(0, 6);
-        assert_eq!(r.claim(16, Cut::new(1, 1)), Some((0, 4, false)));
+        assert_eq!(r.claim(16, 1), Some((0, 4, false)));
     }
 }
 
@@ -299,32 +229,32 @@ mod tests {
 mod proptests {
     use proptest::prelude::*;
 
-    use super::{Cut, Stealable};
+    use super::Stealable;
 
     proptest! {
-        /// Any sequence of claims (any block, pool size and workers coming) and steals, then
-        /// a claim of the rest, hands out every index of the range exactly once, and a claim
-        /// says it took the last items exactly when nothing is left after it.
+        /// Any sequence of claims (any block and pool size) and steals, then a claim of the
+        /// rest, hands out every index of the range exactly once, and a claim says it took
+        /// the last items exactly when nothing is left after it.
         #[test]
         fn claims_and_steals_hand_out_each_index_once(
             start in 0usize..1_000,
             len in 0usize..3_000,
-            ops in prop::collection::vec((any::<bool>(), 1usize..5_000, 1usize..70, 1usize..70), 0..120),
+            ops in prop::collection::vec((any::<bool>(), 1usize..5_000, 1usize..70), 0..120),
         ) {
             let r = Stealable::new(start, start + len);
             let mut seen = vec![0u8; len];
             let mut mark = |s: usize, e: usize| (s..e).for_each(|i| seen[i - start] += 1);
-            for (steal, block, workers, coming) in ops {
+            for (steal, block, workers) in ops {
                 if steal {
                     if let Some((s, e)) = r.steal_half() {
                         prop_assert!(s < e);
                         mark(s, e);
                     }
-                } else if let Some((s, e, last)) = r.claim(block, Cut::new(workers, coming)) {
+                } else if let Some((s, e, last)) = r.claim(block, workers) {
                     prop_assert!(s < e && e - s <= block);
                     mark(s, e);
                     if last {
-                        prop_assert!(r.claim(1, Cut::new(1, 1)).is_none());
+                        prop_assert!(r.claim(1, 1).is_none());
                     } else {
                         let Some((s, e)) = r.steal_half() else {
                             return Err(TestCaseError::fail("not the last claim, yet nothing left"));
@@ -345,24 +275,14 @@ mod proptests {
 mod loom_models {
     use loom::thread;
 
-    use super::{Cut, Stealable};
+    use super::Stealable;
     use crate::loom::Arc;
 
     /// An owner claiming blocks of 2 and two thieves stealing halves of a range of 8: every
     /// index is handed out exactly once.
     #[test]
     fn every_index_is_claimed_or_stolen_once() {
-        claims_and_steals(1);
-    }
-
-    /// As above, with the finer claims of an owner that expects three workers to come.
-    #[test]
-    fn every_index_is_claimed_or_stolen_once_with_fine_claims() {
-        claims_and_steals(3);
-    }
-
-    fn claims_and_steals(coming: usize) {
-        loom::model(move || {
+        loom::model(|| {
             let r = Arc::new(Stealable::new(0, 8));
             let thieves: Vec<_> = (0..2)
                 .map(|_| {
@@ -371,7 +291,7 @@ mod loom_models {
                 })
                 .collect();
             let mut seen = [0u8; 8];
-            while let Some((s, e, _)) = r.claim(2, Cut::new(2, coming)) {
+            while let Some((s, e, _)) = r.claim(2, 2) {
                 (s..e).for_each(|i| seen[i] += 1);
             }
             for t in thieves {

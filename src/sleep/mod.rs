@@ -395,14 +395,6 @@ impl Sleep {
         self.unpark(index);
     }
 
-    /// How many workers are searching or asleep (in the counts): a hint, read without a
-    /// fence, of how many could come for a job soon (`loops/adaptive.rs`).
-    #[inline]
-    pub(crate) fn idle(&self) -> usize {
-        let counts = self.counts.load(Ordering::Relaxed);
-        (searching(counts) + sleeping(counts)) as usize
-    }
-
     /// How many workers are searching and how many sleep (for diagnostics: a snapshot).
     pub(crate) fn counts(&self) -> (u64, u64) {
         let counts = self.counts.load(Ordering::Relaxed);
