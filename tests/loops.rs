@@ -249,6 +249,60 @@ fn a_panic_reaches_the_caller_after_the_loop_stops_and_nothing_runs_twice() {
     }
 }
 
+/// A loop of three items (or three `min_len` groups) is a `join` of the first with a `join`
+/// of the other two (`loops/adaptive.rs`, `triple`): each item runs once, results combine
+/// in index order, and a panic in any of the three reaches the caller, the pool usable
+/// after.
+#[test]
+fn a_loop_of_three_groups_runs_each_once_in_order_and_passes_a_panic_on() {
+    for threads in [1, 2, 3, 4] {
+        let pool = pool(threads);
+        for min_len in [1, 2, 5] {
+            let len = 3 * min_len;
+            let schedule = Schedule::Adaptive { min_len };
+            let hits: Vec<AtomicUsize> = (0..len).map(|_| AtomicUsize::new(0)).collect();
+            let order = pool.map_reduce(
+                0..len,
+                schedule,
+                String::new,
+                |i| {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                    i.to_string() + ","
+                },
+                |a, b| a + &b,
+            );
+            let expect: String = (0..len).map(|i| i.to_string() + ",").collect();
+            assert_eq!(order, expect, "{threads} threads, min_len {min_len}");
+            assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+            // One panic in each group, in its middle.
+            for bad in (0..3).map(|g| g * min_len + min_len / 2) {
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    pool.install(|| {
+                        use brigade::prelude::*;
+                        (0..len)
+                            .into_par_iter()
+                            .with_min_len(min_len)
+                            .for_each(|i| {
+                                if i == bad {
+                                    panic!("item {i}");
+                                }
+                            })
+                    })
+                }));
+                let payload = r.expect_err("the panic reaches the caller");
+                assert_eq!(
+                    payload.downcast_ref::<String>().map(String::as_str),
+                    Some(&*format!("item {bad}"))
+                );
+                assert_eq!(
+                    pool.map_reduce(0..3, schedule, || 0, |i| i, |a, b| a + b),
+                    3
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn nested_loops() {
     let pool = pool(3);
@@ -829,7 +883,8 @@ fn a_few_long_items_run_side_by_side() {
 /// run, at any depth below other joins. A loop of two items is a `join` (`loops/adaptive.rs`,
 /// `pair`): below a worker's outermost joins its second half is recorded privately, and must
 /// still reach an idle worker while the first half runs (here: waits), as a deep `join`'s
-/// second half does. Three items and more take the token path.
+/// second half does. A loop of three items is a `join` of the first with a `pair` of the
+/// other two (`triple`); four items and more take the token path.
 #[test]
 #[cfg_attr(miri, ignore = "waits on the clock for other workers")]
 fn a_small_loop_below_many_joins_runs_all_its_items_at_once() {
