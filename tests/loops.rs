@@ -249,10 +249,10 @@ fn a_panic_reaches_the_caller_after_the_loop_stops_and_nothing_runs_twice() {
     }
 }
 
-/// A loop of three items (or three `min_len` groups) is a `join` of the first with a `join`
-/// of the other two (`loops/adaptive.rs`, `triple`): each item runs once, results combine
-/// in index order, and a panic in any of the three reaches the caller, the pool usable
-/// after.
+/// A loop of three items (or three `min_len` groups), the smallest that takes the token path
+/// (and that was once a `join` of the first with a `join` of the other two): each item runs
+/// once, results combine in index order, and a panic in any of the three reaches the caller,
+/// the pool usable after.
 #[test]
 fn a_loop_of_three_groups_runs_each_once_in_order_and_passes_a_panic_on() {
     for threads in [1, 2, 3, 4] {
@@ -883,8 +883,7 @@ fn a_few_long_items_run_side_by_side() {
 /// run, at any depth below other joins. A loop of two items is a `join` (`loops/adaptive.rs`,
 /// `pair`): below a worker's outermost joins its second half is recorded privately, and must
 /// still reach an idle worker while the first half runs (here: waits), as a deep `join`'s
-/// second half does. A loop of three items is a `join` of the first with a `pair` of the
-/// other two (`triple`); four items and more take the token path.
+/// second half does. Three items and more take the token path.
 #[test]
 #[cfg_attr(miri, ignore = "waits on the clock for other workers")]
 fn a_small_loop_below_many_joins_runs_all_its_items_at_once() {

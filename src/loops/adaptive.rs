@@ -3,8 +3,7 @@
 //! A worker runs its piece of the range in blocks, sized by measuring so that a block takes
 //! about `BLOCK_TARGET` (one item for heavy bodies, thousands for tiny ones, so the inner
 //! loop stays a plain loop the compiler can vectorize). A piece of two groups is a `join`
-//! of the two (`pair`), one of three a `join` of the first with a `pair` of the other two
-//! (`triple`). A piece of four groups or more keeps its range in a [`Stealable`]
+//! of the two (`pair`). A piece of three groups or more keeps its range in a [`Stealable`]
 //! and offers one *token* job on its deque before its first block, since that block may be
 //! one long item. The push wakes nobody while the pool is busy (on an idle pool it does,
 //! `WorkerThread::push_unannounced`): a searching worker takes the token as any job; if
@@ -72,13 +71,9 @@ where
     B: Body<S>,
 {
     let groups = Groups::new(lp.len(), min_len);
-    if worker.registry().num_threads() > 1 {
+    if groups.count() == 2 && worker.registry().num_threads() > 1 {
         // As `piece` would, without its checks for a part that a thief took.
-        match groups.count() {
-            2 => return pair(worker, lp, groups, 0, lp.identity()),
-            3 => return triple(worker, lp, groups, 0, lp.identity()),
-            _ => {}
-        }
+        return pair(worker, lp, groups, 0, lp.identity());
     }
     halves(worker, lp, groups, 0, groups.count(), lp.identity())
 }
@@ -190,12 +185,8 @@ where
         // items grow with `n` (`find_first` over `0..usize::MAX` never ended).
         return acc;
     }
-    if end - start <= 3 && worker.registry().num_threads() > 1 {
-        match end - start {
-            2 => return pair(worker, lp, groups, start, acc),
-            3 => return triple(worker, lp, groups, start, acc),
-            _ => {}
-        }
+    if end - start == 2 && worker.registry().num_threads() > 1 {
+        return pair(worker, lp, groups, start, acc);
     }
     if end - start > 2 && worker.registry().num_threads() > 1 {
         // Offered before the first block: a first item may be long (two 20 ms items on two
@@ -268,40 +259,6 @@ where
                 }
                 // SAFETY: the second group, run by this half alone, once.
                 unsafe { groups.fold(lp, lp.identity(), mid, end) }
-            })
-        },
-    );
-    lp.reduce(a, b)
-}
-
-/// Folds the three groups `start..start + 3` into `acc` as a `join` of the first with a
-/// `pair` of the other two, as rayon splits three items: two joins cost less than the
-/// `Stealable` range, its token and its claims (the inner loops of a tree walked with
-/// `par_iter` over each node's three children).
-fn triple<S, B>(
-    worker: &WorkerThread,
-    lp: &Loop<'_, S, B>,
-    groups: Groups,
-    start: usize,
-    acc: B::Acc,
-) -> B::Acc
-where
-    S: LoopSource,
-    B: Body<S>,
-{
-    let (mid, end) = (start + 1, start + 3);
-    let offerer = worker.index();
-    let (a, b) = crate::join::join_on(
-        worker,
-        // SAFETY: the first group, run here once; the other two are the other half's.
-        || unsafe { groups.fold(lp, acc, start, mid) },
-        || {
-            let w = WorkerThread::current().expect("a job runs on a worker thread");
-            noting_worth(w, offerer, || {
-                if lp.stopped_within(groups.first_item(mid), groups.first_item(end)) {
-                    return lp.identity();
-                }
-                pair(w, lp, groups, mid, lp.identity())
             })
         },
     );
