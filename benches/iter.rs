@@ -30,6 +30,9 @@
 //!   items from iterators that are not indexed (10,000 inner ranges of 1,000 under a
 //!   `flat_map`; a `filter` that keeps two items in three of `0..15M`), on pools of 1 and 2
 //!   threads, vs rayon (target: no slower than rayon).
+//! - `iter/flat_map_few_outer/{1,3}`: `sum` over a `flat_map` of 1 or 3 outer items, each
+//!   an inner range of 1M items of a few dozen ns of hashing, on 2 threads, vs rayon and
+//!   std (target: no slower than rayon; the inner iterators are loops of their own).
 //! - `iter/chain_any/{1,2}/{plain,filtered}`: 500 searches that find nothing over
 //!   `a.par_iter().chain(b.par_iter())` of two 100,000-`u64` slices (in cache), and with a
 //!   `filter` on the first side, inside one `install`, vs rayon (target: no slower than
@@ -557,6 +560,48 @@ fn collect_unindexed(c: &mut Criterion) {
     }
 }
 
+/// A few outer items whose inner iterators hold all the work.
+fn flat_map_few_outer(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    const INNER: u64 = 1_000_000;
+    fn work(x: u64) -> u64 {
+        let mut h = x;
+        for _ in 0..16 {
+            h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ x;
+        }
+        h
+    }
+    for outer in [1u64, 3] {
+        let mut g = c.benchmark_group(format!("iter/flat_map_few_outer/{outer}"));
+        configure(&mut g);
+        macro_rules! sum {
+            () => {
+                (0..black_box(outer))
+                    .into_par_iter()
+                    .flat_map(|o| (0..INNER).into_par_iter().map(move |i| work(o * INNER + i)))
+                    .reduce(|| 0, u64::wrapping_add)
+            };
+        }
+        g.bench_function("brigade", |b| {
+            use brigade::prelude::*;
+            b.iter(|| bp.install(|| sum!()))
+        });
+        g.bench_function("rayon", |b| {
+            use rayon::prelude::*;
+            b.iter(|| rp.install(|| sum!()))
+        });
+        g.bench_function("serial", |b| {
+            b.iter(|| {
+                (0..black_box(outer))
+                    .flat_map(|o| (0..INNER).map(move |i| work(o * INNER + i)))
+                    .fold(0, u64::wrapping_add)
+            })
+        });
+        g.finish();
+    }
+}
+
 /// Searches over a `chain` of two slices in cache, many in one `install`.
 fn chain_any(c: &mut Criterion) {
     let a: Vec<u64> = (0..100_000).collect();
@@ -898,6 +943,18 @@ fn report() {
             1.0,
         ),
         t(
+            "sum over a flat_map of 1 outer item, 1M inner: no slower than rayon",
+            ("iter/flat_map_few_outer/1", "brigade"),
+            ("iter/flat_map_few_outer/1", "rayon"),
+            1.0,
+        ),
+        t(
+            "sum over a flat_map of 3 outer items, 1M inner each: no slower than rayon",
+            ("iter/flat_map_few_outer/3", "brigade"),
+            ("iter/flat_map_few_outer/3", "rayon"),
+            1.0,
+        ),
+        t(
             "word count fold + reduce, 200 MB: no slower than rayon",
             ("iter/word_count_fold_200mb", "brigade"),
             ("iter/word_count_fold_200mb", "rayon"),
@@ -1024,6 +1081,7 @@ criterion_group!(
     early_exit,
     flat_map_search,
     collect_unindexed,
+    flat_map_few_outer,
     chain_any,
     one_thread,
     word_count,

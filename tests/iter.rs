@@ -180,6 +180,93 @@ fn octillion_flat() -> impl ParallelIterator<Item = u128> {
         })
 }
 
+/// Runs `inner_items` (a loop over items that each wait, up to 10 s, until two of them have
+/// started) and fails unless two of them ran at once: the items of one inner iterator of a
+/// `flat_map` ran on two workers.
+fn two_items_at_once(what: &str, inner_items: impl FnOnce(&(dyn Fn(u32) + Sync))) {
+    let started = AtomicUsize::new(0);
+    let met = AtomicUsize::new(0);
+    let meet = |_: u32| {
+        started.fetch_add(1, Ordering::SeqCst);
+        let since = std::time::Instant::now();
+        while started.load(Ordering::SeqCst) < 2 {
+            if since.elapsed() > std::time::Duration::from_secs(10) {
+                return;
+            }
+            std::thread::yield_now();
+        }
+        met.fetch_add(1, Ordering::SeqCst);
+    };
+    inner_items(&meet);
+    assert!(
+        met.load(Ordering::SeqCst) >= 2,
+        "{what}: the inner items ran one at a time"
+    );
+}
+
+/// The inner iterators of a `flat_map` over few outer items, and the long ones of any
+/// `flat_map`, are loops of their own that every worker shares, as rayon splits them. They
+/// used to run whole on the worker that took their outer item: a `flat_map` of one outer
+/// item ran on one worker. (An early exit still steps them, to stop inside them.)
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "its items spin until two workers run them at once; the nested loops run under \
+              miri in the flat_map proptests"
+)]
+fn the_inner_iterators_of_a_short_or_long_flat_map_are_shared() {
+    common::within("inner items shared", || {
+        // From outside every pool, where a base of one item runs on the calling thread.
+        if brigade::current_num_threads() > 1 {
+            two_items_at_once("one outer item, from outside every pool", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..2u32).into_par_iter())
+                    .for_each(meet);
+            });
+        }
+        let pool = pool_of(2);
+        pool.install(|| {
+            two_items_at_once("one outer item, two inner", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..2u32).into_par_iter())
+                    .for_each(meet);
+            });
+            two_items_at_once("one outer item, five inner, a map after", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..5u32).into_par_iter())
+                    .map(|x| x + 1)
+                    .for_each(meet);
+            });
+            two_items_at_once("flatten of three Vecs", |meet| {
+                vec![vec![0u32, 1, 2], vec![3], vec![]]
+                    .into_par_iter()
+                    .flatten()
+                    .for_each(meet);
+            });
+            two_items_at_once("a long inner iterator in a long flat_map", |meet| {
+                (0..10_000u32)
+                    .into_par_iter()
+                    .flat_map(|o| (0..if o == 0 { 5_000u32 } else { 0 }).into_par_iter())
+                    .for_each(meet);
+            });
+            // And a sum over such a flat_map is still the sum, in any split.
+            let sum: u64 = (0..3u64)
+                .into_par_iter()
+                .flat_map(|o| (0..100_000u64).into_par_iter().map(move |i| o * i))
+                .sum();
+            assert_eq!(sum, 3 * 99_999 * 100_000 / 2);
+            let v: Vec<u64> = (0..3u64)
+                .into_par_iter()
+                .flat_map(|o| (0..10_000u64).into_par_iter().map(move |i| o * 10_000 + i))
+                .collect();
+            assert!(v.iter().copied().eq(0..30_000), "a collect keeps the order");
+        });
+    });
+}
+
 /// An early exit over `flat_map` steps through an inner iterator a stretch at a time and
 /// stops inside it: `find_first` gathered whole inner iterators, 100M items (800 MB) here,
 /// and rayon's `octillion_flat` tests (the shape below, 10^27 items) ran out of memory.
@@ -1218,6 +1305,17 @@ fn collect_drops_every_item_it_made_once_when_a_closure_panics() {
                     pool.install(|| {
                         it().map(|i| (make(i), make(i)))
                             .unzip::<_, _, Vec<Counted<'_>>, Vec<Counted<'_>>>()
+                    })
+                }));
+                expect_our_panic(r);
+                // Four outer items, each inner range a loop of its own (a short `flat_map`).
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    pool.install(|| {
+                        (0..4usize)
+                            .into_par_iter()
+                            .with_schedule(schedule)
+                            .flat_map(|o| (o * n / 4..(o + 1) * n / 4).into_par_iter().map(make))
+                            .collect::<Vec<_>>()
                     })
                 }));
                 expect_our_panic(r);

@@ -156,12 +156,24 @@ proptest! {
                 &seq(&mut s().flat_map(|x| (0..inner(x)).filter(move |k| (k + x) % 3 != 0))),
                 target,
             )?;
-            // An inner iterator runs as one chain, stepped or folded: one accumulator each.
-            terminals(
-                || it().flat_map(move |x| (0..inner(x)).into_par_iter().fold(|| 0, |a, k| a + k)),
-                &seq(&mut s().filter(|&x| inner(x) > 0).map(|x| (0..inner(x)).sum::<u32>())),
-                target,
-            )?;
+            // An inner iterator that folds: stepped (an early exit) it runs as one chain,
+            // with one accumulator; driven as a loop of its own (a short `flat_map`, a long
+            // inner iterator) it may make one per chain. Either way its accumulators hold
+            // its items, each once, in order.
+            let folded = || it().flat_map(move |x| {
+                (0..inner(x)).into_par_iter().fold(Vec::new, move |mut a, k| {
+                    a.push(x * 1000 + k);
+                    a
+                })
+            });
+            let items: Vec<u32> = s().flat_map(|x| (0..inner(x)).map(move |k| x * 1000 + k)).collect();
+            prop_assert_eq!(&folded().collect::<Vec<Vec<u32>>>().concat(), &items, "inner fold, collect");
+            prop_assert_eq!(folded().map(|a| a.len()).sum::<usize>(), items.len(), "inner fold, sum");
+            prop_assert_eq!(
+                folded().find_first(|a| a.contains(&(target * 1000))).map(|a| a[0] / 1000),
+                items.iter().find(|&&y| y == target * 1000).map(|&y| y / 1000),
+                "inner fold, find_first"
+            );
             prop_assert_eq!(
                 it().flat_map(move |x| (0..inner(x)).into_par_iter().map(move |k| k ^ x)).max(),
                 s().flat_map(|x| (0..inner(x)).map(move |k| k ^ x)).max()

@@ -23,7 +23,8 @@ use crate::loops::{Body, Runs, Schedule, enter};
 use crate::pool::in_worker;
 
 /// What a terminal does with the items of the pieces.
-pub(crate) trait Consumer<T>: Sync {
+#[doc(hidden)]
+pub trait Consumer<T>: Sync {
     /// The result of a chain.
     type Acc: Send;
 
@@ -460,7 +461,22 @@ pub(crate) fn drive_for_effects<I: ParallelIterator>(iter: &I, end: usize) {
 
 /// Runs `iter` into `consumer` on the current pool (this worker's, or the global one) and
 /// returns the combined result of every chain.
+#[inline]
 pub(crate) fn drive<I, C>(iter: &I, consumer: &C) -> C::Acc
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    // An early exit steps its inner iterators to stop inside them (`Stepped`); any other
+    // consumer may run them as loops of their own.
+    if I::NESTS && !C::EARLY_EXIT {
+        return iter.drive_nested(consumer);
+    }
+    drive_pieces(iter, consumer)
+}
+
+/// As [`drive`], with every inner iterator run inside the piece of its outer item.
+pub(crate) fn drive_pieces<I, C>(iter: &I, consumer: &C) -> C::Acc
 where
     I: ParallelIterator,
     C: Consumer<I::Item>,

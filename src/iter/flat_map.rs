@@ -1,11 +1,11 @@
 //! [`FlatMap`] and [`Flatten`]: items that are themselves parallel iterators (rayon's
 //! `flat_map` and `flatten`), yielded in turn.
 //!
-//! The outer iterator is cut into pieces as usual; an inner iterator runs whole, in order,
-//! inside the piece of its outer item, on the worker that runs that piece: it is driven as
-//! one piece of its own (`piece(0..base_len)` and its `flush`). The parallelism is the outer
-//! iterator's, as with `flat_map_iter`; a few outer items with long inner iterators keep
-//! only as many workers busy as there are outer items. Folding a piece (what `sum`,
+//! The outer iterator is cut into pieces as usual. For a consumer that is no early exit, an
+//! inner iterator of a short `flat_map` (a few outer items per thread), or a long inner
+//! iterator, is a parallel loop of its own (`nest.rs`). Any other inner iterator runs whole,
+//! in order, inside the piece of its outer item, on the worker that runs that piece: it is
+//! driven as one piece of its own (`piece(0..base_len)` and its `flush`). Folding a piece (what `sum`,
 //! `for_each`, `collect` and `fold` do) streams each inner iterator's items; stepping it
 //! item by item (`next`, as `find_first` and `Vec::extend` do) makes each item of an
 //! indexed inner iterator with a piece of its own, and keeps one piece of any other across
@@ -15,10 +15,14 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::iter::drive::{Config, FirstBlock};
+use crate::iter::drive::{Config, Consumer, FirstBlock, drive};
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
+
+mod nest;
+
+use nest::Nest;
 
 /// The parallel iterator of [`ParallelIterator::flat_map`].
 ///
@@ -75,6 +79,8 @@ where
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    // Behind a gate, each inner iterator runs whole in its piece (`stop::blind`).
+    const NESTS: bool = !I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -124,6 +130,14 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    /// The base driven into [`Nest`]: each inner iterator worth it a loop of its own.
+    fn drive_nested<C: Consumer<U::Item>>(&self, consumer: &C) -> C::Acc {
+        drive(
+            &self.base,
+            &Nest::new(consumer, &self.f, self.base.base_len()),
+        )
     }
 
     /// A search of the base, from its end, for the last item whose inner iterator holds a
@@ -209,6 +223,8 @@ where
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    // Behind a gate, each inner iterator runs whole in its piece (`stop::blind`).
+    const NESTS: bool = !I::CLOSES;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -254,6 +270,10 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.inner.seam_before(end)
+    }
+
+    fn drive_nested<C: Consumer<Self::Item>>(&self, consumer: &C) -> C::Acc {
+        self.inner.drive_nested(consumer)
     }
 
     fn search_last<R, H>(self, h: H, first: FirstBlock) -> Option<R>

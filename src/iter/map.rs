@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use crate::iter::drive::{Config, FirstBlock};
+use std::ops::Range;
+
+use crate::iter::drive::{Config, Consumer, FirstBlock, drive};
 use crate::iter::sealed::Sealed;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
@@ -62,6 +64,7 @@ where
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -87,6 +90,17 @@ where
     ) -> Self::Piece<'p> {
         // SAFETY: forwarded: the caller's promise is the one the base needs.
         unsafe { self.base.piece(state, start, end) }.map(&self.f)
+    }
+
+    /// The base's drive, with this map before the consumer.
+    fn drive_nested<C: Consumer<R>>(&self, consumer: &C) -> C::Acc {
+        drive(
+            &self.base,
+            &Mapped {
+                consumer,
+                f: &self.f,
+            },
+        )
     }
 
     #[inline]
@@ -128,6 +142,36 @@ where
     {
         let f = self.f;
         self.base.search_last(move |item| g(f(item)), first)
+    }
+}
+
+/// `consumer`, taking the items of a [`Map`]'s base through its closure: the consumer a
+/// `map` over a `flat_map` passes on with the drive (`ParallelIterator::drive_nested`).
+struct Mapped<'a, C, F> {
+    consumer: &'a C,
+    f: &'a F,
+}
+
+impl<T, R, C, F> Consumer<T> for Mapped<'_, C, F>
+where
+    C: Consumer<R>,
+    F: Fn(T) -> R + Sync,
+{
+    type Acc = C::Acc;
+
+    #[inline]
+    fn identity(&self) -> C::Acc {
+        self.consumer.identity()
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(&self, acc: C::Acc, at: Range<usize>, items: I) -> C::Acc {
+        self.consumer.feed(acc, at, items.map(self.f))
+    }
+
+    #[inline]
+    fn reduce(&self, left: C::Acc, right: C::Acc) -> C::Acc {
+        self.consumer.reduce(left, right)
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use either::Either;
 
 use crate::iter::chain::Chain;
-use crate::iter::drive::{Config, FirstBlock, drive, drive_back};
+use crate::iter::drive::{Config, Consumer, FirstBlock, drive, drive_back, drive_pieces};
 use crate::iter::filter::{Filter, FilterMap, FlatMapIter, FlattenIter};
 use crate::iter::find::{Any, FindAny, FindFirst, FindLast};
 use crate::iter::flat_map::{FlatMap, Flatten};
@@ -207,6 +207,22 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
         0
     }
 
+    /// True if this iterator has inner iterators that [`drive_nested`](Self::drive_nested)
+    /// may run as loops of their own: a `flat_map` or `flatten` whose base has no gate
+    /// (`CLOSES`), and a `map` over one.
+    #[doc(hidden)]
+    const NESTS: bool = false;
+
+    /// Drives this iterator into `consumer`, which is no early exit: what `drive` does for
+    /// an iterator that [`NESTS`](Self::NESTS). A `flat_map` drives its base, each inner
+    /// iterator long enough a parallel loop of its own (`iter/flat_map/nest.rs`); a `map`
+    /// over one passes the drive on with its closure in the consumer. By default, the
+    /// iterator's pieces as any other's.
+    #[doc(hidden)]
+    fn drive_nested<C: Consumer<Self::Item>>(&self, consumer: &C) -> C::Acc {
+        drive_pieces(self, consumer)
+    }
+
     // ----- adaptors -----
 
     /// Applies `f` to every item.
@@ -392,11 +408,14 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// Maps every item to a parallel iterator (anything [`IntoParallelIterator`]: a `Vec`, a
     /// slice's `par_iter()`, a range...) and yields the items of each in turn, in order.
     ///
-    /// Each inner iterator runs whole, sequentially, on the worker that took its outer item:
-    /// the parallelism is the outer iterator's, as with
-    /// [`flat_map_iter`](Self::flat_map_iter) (rayon also splits the inner ones). With only
-    /// a few outer items and long inner iterators, swap the loops or collect the inner work
-    /// into one iterator first.
+    /// An inner iterator of two items or more is a parallel loop of its own, shared by every
+    /// worker, when there are at most 8 outer items per thread of the pool, or when it has
+    /// 4,096 items or more; so a few outer items with long inner iterators keep every worker
+    /// busy. A shorter inner iterator of a longer `flat_map` runs whole, sequentially, on
+    /// the worker that took its outer item (the outer loop shares the work, and a loop per
+    /// inner iterator would cost more than it brings). Early exits (`find_*`, `any`, `all`,
+    /// `try_for_each`...) run every inner iterator on the worker of its outer item, to stop
+    /// inside it. rayon splits every inner iterator.
     ///
     /// [`IntoParallelIterator`]: crate::iter::IntoParallelIterator
     ///
@@ -418,8 +437,8 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     }
 
     /// Yields the items of every item, each of which is a parallel iterator (anything
-    /// [`IntoParallelIterator`]), in turn: `flat_map` with the identity, with the same
-    /// limit (each inner iterator runs sequentially on one worker).
+    /// [`IntoParallelIterator`]), in turn: `flat_map` with the identity, whose inner
+    /// iterators it splits in the same cases.
     ///
     /// [`IntoParallelIterator`]: crate::iter::IntoParallelIterator
     ///
