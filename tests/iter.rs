@@ -240,6 +240,29 @@ fn the_inner_iterators_of_a_short_or_long_flat_map_are_shared() {
                     .map(|x| x + 1)
                     .for_each(meet);
             });
+            let two = vec![0u32, 1];
+            two_items_at_once(
+                "through copied, filter, filter_map, inspect, cloned",
+                |meet| {
+                    (0..1u32)
+                        .into_par_iter()
+                        .flat_map(|_| two.par_iter())
+                        .copied()
+                        .filter(|_| true)
+                        .filter_map(Some)
+                        .inspect(|_| ())
+                        .map(|x| vec![x])
+                        .flatten()
+                        .for_each(meet);
+                },
+            );
+            two_items_at_once("through cloned", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| two.par_iter())
+                    .cloned()
+                    .for_each(meet);
+            });
             two_items_at_once("flatten of three Vecs", |meet| {
                 vec![vec![0u32, 1, 2], vec![3], vec![]]
                     .into_par_iter()

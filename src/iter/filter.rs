@@ -6,9 +6,10 @@ use std::fmt;
 use std::ops::ControlFlow;
 
 use crate::iter::ParallelIterator;
-use crate::iter::drive::Config;
+use crate::iter::drive::{Config, Consumer, drive};
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
+use crate::iter::through::{FilterMapWith, FilterWith, Through};
 
 /// The parallel iterator of [`ParallelIterator::filter`].
 ///
@@ -63,6 +64,7 @@ where
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -112,6 +114,13 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    fn drive_nested<C: Consumer<I::Item>>(&self, consumer: &C) -> C::Acc {
+        drive(
+            &self.base,
+            &Through::new(consumer, FilterWith(&self.predicate)),
+        )
     }
 }
 
@@ -169,6 +178,7 @@ where
     const CUTS_SHORT: bool = true;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -218,6 +228,10 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    fn drive_nested<C: Consumer<R>>(&self, consumer: &C) -> C::Acc {
+        drive(&self.base, &Through::new(consumer, FilterMapWith(&self.f)))
     }
 }
 

@@ -4,10 +4,9 @@
 
 use std::fmt;
 
-use std::ops::Range;
-
 use crate::iter::drive::{Config, Consumer, FirstBlock, drive};
 use crate::iter::sealed::Sealed;
+use crate::iter::through::{Cloning, Copying, InspectWith, MapWith, Through};
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
 /// The parallel iterator of [`ParallelIterator::map`].
@@ -94,13 +93,7 @@ where
 
     /// The base's drive, with this map before the consumer.
     fn drive_nested<C: Consumer<R>>(&self, consumer: &C) -> C::Acc {
-        drive(
-            &self.base,
-            &Mapped {
-                consumer,
-                f: &self.f,
-            },
-        )
+        drive(&self.base, &Through::new(consumer, MapWith(&self.f)))
     }
 
     #[inline]
@@ -142,36 +135,6 @@ where
     {
         let f = self.f;
         self.base.search_last(move |item| g(f(item)), first)
-    }
-}
-
-/// `consumer`, taking the items of a [`Map`]'s base through its closure: the consumer a
-/// `map` over a `flat_map` passes on with the drive (`ParallelIterator::drive_nested`).
-struct Mapped<'a, C, F> {
-    consumer: &'a C,
-    f: &'a F,
-}
-
-impl<T, R, C, F> Consumer<T> for Mapped<'_, C, F>
-where
-    C: Consumer<R>,
-    F: Fn(T) -> R + Sync,
-{
-    type Acc = C::Acc;
-
-    #[inline]
-    fn identity(&self) -> C::Acc {
-        self.consumer.identity()
-    }
-
-    #[inline]
-    fn feed<I: Iterator<Item = T>>(&self, acc: C::Acc, at: Range<usize>, items: I) -> C::Acc {
-        self.consumer.feed(acc, at, items.map(self.f))
-    }
-
-    #[inline]
-    fn reduce(&self, left: C::Acc, right: C::Acc) -> C::Acc {
-        self.consumer.reduce(left, right)
     }
 }
 
@@ -251,6 +214,7 @@ where
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -296,6 +260,10 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    fn drive_nested<C: Consumer<I::Item>>(&self, consumer: &C) -> C::Acc {
+        drive(&self.base, &Through::new(consumer, InspectWith(&self.f)))
     }
 }
 
@@ -365,6 +333,7 @@ where
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
     // Copying has no effect but the copy.
     const PURE: bool = I::PURE;
 
@@ -412,6 +381,10 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    fn drive_nested<C: Consumer<T>>(&self, consumer: &C) -> C::Acc {
+        drive(&self.base, &Through::new(consumer, Copying))
     }
 }
 
@@ -482,6 +455,7 @@ where
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -527,6 +501,10 @@ where
     #[inline]
     fn seam_before(&self, end: usize) -> usize {
         self.base.seam_before(end)
+    }
+
+    fn drive_nested<C: Consumer<T>>(&self, consumer: &C) -> C::Acc {
+        drive(&self.base, &Through::new(consumer, Cloning))
     }
 }
 

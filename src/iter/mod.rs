@@ -57,6 +57,7 @@ mod step_by;
 mod stop;
 mod str;
 mod string_drain;
+mod through;
 mod try_ops;
 mod tuning;
 mod vec;

@@ -209,15 +209,16 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
 
     /// True if this iterator has inner iterators that [`drive_nested`](Self::drive_nested)
     /// may run as loops of their own: a `flat_map` or `flatten` whose base has no gate
-    /// (`CLOSES`), and a `map` over one.
+    /// (`CLOSES`), and a `map`, `inspect`, `copied`, `cloned`, `filter` or `filter_map`
+    /// over one.
     #[doc(hidden)]
     const NESTS: bool = false;
 
     /// Drives this iterator into `consumer`, which is no early exit: what `drive` does for
     /// an iterator that [`NESTS`](Self::NESTS). A `flat_map` drives its base, each inner
-    /// iterator long enough a parallel loop of its own (`iter/flat_map/nest.rs`); a `map`
-    /// over one passes the drive on with its closure in the consumer. By default, the
-    /// iterator's pieces as any other's.
+    /// iterator worth it a parallel loop of its own (`iter/flat_map/nest.rs`); a `map` or
+    /// `filter` over one passes the drive on with its closure in the consumer
+    /// (`iter/through.rs`). By default, the iterator's pieces as any other's.
     #[doc(hidden)]
     fn drive_nested<C: Consumer<Self::Item>>(&self, consumer: &C) -> C::Acc {
         drive_pieces(self, consumer)
@@ -415,7 +416,10 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// the worker that took its outer item (the outer loop shares the work, and a loop per
     /// inner iterator would cost more than it brings). Early exits (`find_*`, `any`, `all`,
     /// `try_for_each`...) run every inner iterator on the worker of its outer item, to stop
-    /// inside it. rayon splits every inner iterator.
+    /// inside it. After the `flat_map`, `map`, `filter`, `filter_map`, `inspect`,
+    /// `copied` and `cloned` keep this; any other adaptor between it and the terminal (a
+    /// `fold`, `map_init`, `with_min_len`...) runs every inner iterator whole on one worker.
+    /// rayon splits every inner iterator.
     ///
     /// [`IntoParallelIterator`]: crate::iter::IntoParallelIterator
     ///
