@@ -204,49 +204,43 @@ fn two_items_at_once(what: &str, inner_items: impl FnOnce(&(dyn Fn(u32) + Sync))
     );
 }
 
-/// The inner iterators of a `flat_map` over few outer items, and the long ones of any
-/// `flat_map`, are loops of their own that every worker shares, as rayon splits them. They
-/// used to run whole on the worker that took their outer item: a `flat_map` of one outer
-/// item ran on one worker. (An early exit still steps them, to stop inside them.)
+/// The long inner iterators of a `flat_map` (4,096 items or more) are loops of their own
+/// that every worker shares, as rayon splits them. They used to run whole on the worker that
+/// took their outer item: a `flat_map` of one outer item ran on one worker. (An early exit
+/// still steps them, to stop inside them.)
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "its items spin until two workers run them at once; the nested loops run under \
-              miri in the flat_map proptests"
+    ignore = "its items spin until two workers run them at once, and an inner iterator is a \
+              loop of its own from 4,096 items"
 )]
-fn the_inner_iterators_of_a_short_or_long_flat_map_are_shared() {
+fn the_long_inner_iterators_of_a_flat_map_are_shared() {
+    const LONG: u32 = 5_000;
     common::within("inner items shared", || {
         // From outside every pool, where a base of one item runs on the calling thread.
         if brigade::current_num_threads() > 1 {
             two_items_at_once("one outer item, from outside every pool", |meet| {
                 (0..1u32)
                     .into_par_iter()
-                    .flat_map(|_| (0..2u32).into_par_iter())
+                    .flat_map(|_| (0..LONG).into_par_iter())
                     .for_each(meet);
             });
         }
         let pool = pool_of(2);
         pool.install(|| {
-            two_items_at_once("one outer item, two inner", |meet| {
+            two_items_at_once("one outer item", |meet| {
                 (0..1u32)
                     .into_par_iter()
-                    .flat_map(|_| (0..2u32).into_par_iter())
+                    .flat_map(|_| (0..LONG).into_par_iter())
                     .for_each(meet);
             });
-            two_items_at_once("one outer item, five inner, a map after", |meet| {
-                (0..1u32)
-                    .into_par_iter()
-                    .flat_map(|_| (0..5u32).into_par_iter())
-                    .map(|x| x + 1)
-                    .for_each(meet);
-            });
-            let two = vec![0u32, 1];
+            let long: Vec<u32> = (0..LONG).collect();
             two_items_at_once(
-                "through copied, filter, filter_map, inspect, cloned",
+                "through copied, filter, filter_map, inspect, map, flatten",
                 |meet| {
                     (0..1u32)
                         .into_par_iter()
-                        .flat_map(|_| two.par_iter())
+                        .flat_map(|_| long.par_iter())
                         .copied()
                         .filter(|_| true)
                         .filter_map(Some)
@@ -259,12 +253,12 @@ fn the_inner_iterators_of_a_short_or_long_flat_map_are_shared() {
             two_items_at_once("through cloned", |meet| {
                 (0..1u32)
                     .into_par_iter()
-                    .flat_map(|_| two.par_iter())
+                    .flat_map(|_| long.par_iter())
                     .cloned()
                     .for_each(meet);
             });
-            two_items_at_once("flatten of three Vecs", |meet| {
-                vec![vec![0u32, 1, 2], vec![3], vec![]]
+            two_items_at_once("flatten of Vecs", |meet| {
+                vec![long.clone(), vec![3], vec![]]
                     .into_par_iter()
                     .flatten()
                     .for_each(meet);
@@ -272,7 +266,7 @@ fn the_inner_iterators_of_a_short_or_long_flat_map_are_shared() {
             two_items_at_once("a long inner iterator in a long flat_map", |meet| {
                 (0..10_000u32)
                     .into_par_iter()
-                    .flat_map(|o| (0..if o == 0 { 5_000u32 } else { 0 }).into_par_iter())
+                    .flat_map(|o| (0..if o == 0 { LONG } else { 0 }).into_par_iter())
                     .for_each(meet);
             });
             // And a sum over such a flat_map is still the sum, in any split.
@@ -1331,7 +1325,8 @@ fn collect_drops_every_item_it_made_once_when_a_closure_panics() {
                     })
                 }));
                 expect_our_panic(r);
-                // Four outer items, each inner range a loop of its own (a short `flat_map`).
+                // Four outer items, each inner range a loop of its own (5,000 items each; under
+                // miri, 7, run in their pieces).
                 let r = catch_unwind(AssertUnwindSafe(|| {
                     pool.install(|| {
                         (0..4usize)

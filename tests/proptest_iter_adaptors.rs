@@ -167,6 +167,27 @@ proptest! {
                 })
             });
             let items: Vec<u32> = s().flat_map(|x| (0..inner(x)).map(move |k| x * 1000 + k)).collect();
+            // Long inner iterators (4,096 items or more) are loops of their own: each item
+            // once, in order, through `map` and `filter` too, with inner folds handing on.
+            if !cfg!(miri) {
+                let long = move |x: u32| (0..4_096 + x * 37).into_par_iter().map(move |k| x ^ k);
+                let want: Vec<u32> = s().take(4).flat_map(|x| (0..4_096 + x * 37).map(move |k| x ^ k)).collect();
+                terminals(|| it().take(4).flat_map(long), &want, target)?;
+                let kept = |y: &u32| !y.is_multiple_of(3);
+                prop_assert_eq!(
+                    it().take(4).flat_map(long).filter(kept).map(|y| y / 2).collect::<Vec<u32>>(),
+                    want.iter().copied().filter(kept).map(|y| y / 2).collect::<Vec<u32>>(),
+                    "long inner, filter, map"
+                );
+                let parts = it().take(4).flat_map(move |x| {
+                    long(x).fold(Vec::new, |mut a, y| {
+                        a.push(y);
+                        a
+                    })
+                });
+                prop_assert_eq!(&parts.collect::<Vec<Vec<u32>>>().concat(), &want, "long inner fold");
+            }
+
             prop_assert_eq!(&folded().collect::<Vec<Vec<u32>>>().concat(), &items, "inner fold, collect");
             prop_assert_eq!(folded().map(|a| a.len()).sum::<usize>(), items.len(), "inner fold, sum");
             prop_assert_eq!(

@@ -1,9 +1,8 @@
 //! [`FlatMap`] and [`Flatten`]: items that are themselves parallel iterators (rayon's
 //! `flat_map` and `flatten`), yielded in turn.
 //!
-//! The outer iterator is cut into pieces as usual. For a consumer that is no early exit, an
-//! inner iterator of a short `flat_map` (a few outer items per thread), or a long inner
-//! iterator, is a parallel loop of its own (`nest.rs`). Any other inner iterator runs whole,
+//! The outer iterator is cut into pieces as usual. For a consumer that is no early exit, a
+//! long inner iterator is a parallel loop of its own (`nest.rs`). Any other inner iterator runs whole,
 //! in order, inside the piece of its outer item, on the worker that runs that piece: it is
 //! driven as one piece of its own (`piece(0..base_len)` and its `flush`). Folding a piece (what `sum`,
 //! `for_each`, `collect` and `fold` do) streams each inner iterator's items; stepping it
@@ -134,10 +133,7 @@ where
 
     /// The base driven into [`Nest`]: each inner iterator worth it a loop of its own.
     fn drive_nested<C: Consumer<U::Item>>(&self, consumer: &C) -> C::Acc {
-        drive(
-            &self.base,
-            &Nest::new(consumer, &self.f, self.base.base_len()),
-        )
+        drive(&self.base, &Nest::new(consumer, &self.f))
     }
 
     /// A search of the base, from its end, for the last item whose inner iterator holds a

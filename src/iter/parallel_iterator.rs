@@ -409,16 +409,17 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// Maps every item to a parallel iterator (anything [`IntoParallelIterator`]: a `Vec`, a
     /// slice's `par_iter()`, a range...) and yields the items of each in turn, in order.
     ///
-    /// An inner iterator of two items or more is a parallel loop of its own, shared by every
-    /// worker, when there are at most 8 outer items per thread of the pool, or when it has
-    /// 4,096 items or more; so a few outer items with long inner iterators keep every worker
-    /// busy. A shorter inner iterator of a longer `flat_map` runs whole, sequentially, on
-    /// the worker that took its outer item (the outer loop shares the work, and a loop per
-    /// inner iterator would cost more than it brings). Early exits (`find_*`, `any`, `all`,
-    /// `try_for_each`...) run every inner iterator on the worker of its outer item, to stop
-    /// inside it. After the `flat_map`, `map`, `filter`, `filter_map`, `inspect`,
-    /// `copied` and `cloned` keep this; any other adaptor between it and the terminal (a
-    /// `fold`, `map_init`, `with_min_len`...) runs every inner iterator whole on one worker.
+    /// An inner iterator of 4,096 items or more is a parallel loop of its own, shared by
+    /// every worker, so a few outer items with long inner iterators keep every worker busy.
+    /// A shorter one runs whole, sequentially, on the worker that took its outer item: the
+    /// outer loop shares the work, and a loop per inner iterator would cost more than it
+    /// brings (so a few outer items whose short inner iterators hold costly items use only
+    /// as many workers as there are outer items: swap the loops, or `collect` the inner
+    /// work first). Early exits (`find_*`, `any`, `all`, `try_for_each`...) run every inner
+    /// iterator on the worker of its outer item, to stop inside it. After the `flat_map`,
+    /// `map`, `filter`, `filter_map`, `inspect`, `copied` and `cloned` keep the split; any
+    /// other adaptor between it and the terminal (a `fold`, `map_init`, `with_min_len`...)
+    /// runs every inner iterator whole on one worker.
     /// rayon splits every inner iterator.
     ///
     /// [`IntoParallelIterator`]: crate::iter::IntoParallelIterator

@@ -6,8 +6,8 @@
 //! where rayon splits the inner iterator too). So for a consumer that is no early exit
 //! (early exits step inner iterators item by item, to stop inside them), `drive` runs
 //! the `flat_map`'s *base* into [`Nest`]: it feeds the items of the short inner iterators
-//! of a piece to the consumer as one stream, as `Flattened` does, and drives each inner
-//! iterator worth it as a loop of its own ([`worth_a_loop`]), whose result it reduces into
+//! of a piece to the consumer as one stream, as `Flattened` does, and drives each long
+//! inner iterator as a loop of its own ([`worth_a_loop`]), whose result it reduces into
 //! the piece's between the stretches before and after it. Results keep their order:
 //! `Consumer::reduce` combines neighbours, the left one first.
 
@@ -18,33 +18,20 @@ use crate::iter::flat_map::{Stepped, fold_whole};
 use crate::iter::stop;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
-/// An inner iterator of at least this many base indices is always a loop of its own.
+/// An inner iterator of at least this many base indices is a loop of its own.
 const LONG_INNER: usize = 4096;
-
-/// A `flat_map` over at most this many base indices per thread of the pool is *short*: its
-/// outer loop alone may leave workers idle, so each of its inner iterators of two base
-/// indices or more is a loop of its own ([`worth_a_loop`]).
-const SHORT_OUTER_PER_THREAD: usize = 8;
 
 /// The consumer `drive` runs a `flat_map`'s base into: `consumer` takes the items of the
 /// inner iterators `f` makes.
 pub(crate) struct Nest<'a, C, F> {
     consumer: &'a C,
     f: &'a F,
-    /// The base is short (`SHORT_OUTER_PER_THREAD`).
-    short: bool,
 }
 
 impl<'a, C, F> Nest<'a, C, F> {
-    /// The consumer for a base of `base_len` indices.
     #[inline]
-    pub(crate) fn new(consumer: &'a C, f: &'a F, base_len: usize) -> Self {
-        let threads = crate::current_num_threads();
-        Nest {
-            consumer,
-            f,
-            short: base_len <= SHORT_OUTER_PER_THREAD.saturating_mul(threads),
-        }
+    pub(crate) fn new(consumer: &'a C, f: &'a F) -> Self {
+        Nest { consumer, f }
     }
 }
 
@@ -71,7 +58,6 @@ where
             // base of one index runs on the calling thread: the loops nested here run on
             // the global pool, as any other loop from there.)
             let shared = crate::current_num_threads() > 1;
-            let short = self.short;
             loop {
                 let mut nested = None;
                 let stretch = Stretch {
@@ -79,7 +65,7 @@ where
                     f: self.f,
                     front: None,
                     nested: &mut nested,
-                    worth: |inner: &U::Iter| shared && worth_a_loop(inner, short),
+                    worth: |inner: &U::Iter| shared && worth_a_loop(inner),
                 };
                 acc = self.consumer.feed(acc, at.clone(), stretch);
                 let Some(inner) = nested else {
@@ -100,21 +86,23 @@ where
     }
 }
 
-/// True if `inner` is worth a loop of its own: it has two base indices or more, and either
-/// many ([`LONG_INNER`]), or the `flat_map` is `short`. A loop costs a `join` or a token
-/// and a reduce (a `Vec` for a `collect`), so the short inner iterators of a long
-/// `flat_map` run in their pieces, as before: its outer loop shares the work.
+/// True if `inner` is worth a loop of its own: it has [`LONG_INNER`] base indices or more.
+/// A loop costs a token or a `join` and a reduce (a `Vec` for a `collect`), and the stack
+/// of its machinery on every level of a recursion through `flat_map`; shorter inner
+/// iterators run in their pieces, as before, and the outer loop shares them out.
 ///
-/// Whether a worker is idle is no guide. Nesting the short inner iterators of a long
-/// `flat_map` while some worker was idle (at the start of every loop) cost a `collect` of
-/// 1M inner iterators of 10 items on 2 threads a third more time: a small first part made
-/// `concat` copy every item, and looking at the pool's idle count for each inner iterator
-/// cost a quarter. And for 3 outer items on 2 threads it nested only the first: the
-/// second worker, busy when the others started, then sat idle beside a serial one.
+/// Tried and taken back (docs/scheduling.md): every inner iterator of two base indices or
+/// more of a *short* `flat_map` (at most 8 outer items per thread) as a loop of its own.
+/// It split 3 outer items of 64 costly items on 2 threads (1.97x serial against 1.5x), but
+/// cheap inner iterators paid a loop each: 16 outer items of 8 took 5.5 times as long, a
+/// `flat_map` of 4 x 16 inside each item of a busy outer loop 3.4 times, and a recursion
+/// through a one-item `flat_map` overflowed the stack at 1,325 levels against 5,211. And
+/// whether a worker is idle is no guide: nesting short inner iterators while one was cost
+/// a `collect` of 1M inner iterators of 10 items a third more time (a small first part made
+/// `concat` copy every item).
 #[inline]
-fn worth_a_loop<J: ParallelIterator>(inner: &J, short: bool) -> bool {
-    let len = inner.base_len();
-    len >= 2 && (short || len >= LONG_INNER)
+fn worth_a_loop<J: ParallelIterator>(inner: &J) -> bool {
+    inner.base_len() >= LONG_INNER
 }
 
 /// The items of the inner iterators of `outer`'s items, up to the first inner iterator
