@@ -181,25 +181,31 @@ fn octillion_flat() -> impl ParallelIterator<Item = u128> {
 }
 
 /// Runs `inner_items` (a loop over items that each wait, up to 10 s, until two of them have
-/// started) and fails unless two of them ran at once: the items of one inner iterator of a
-/// `flat_map` ran on two workers.
+/// started) and fails if an item gave up waiting: the first item ends only if another one
+/// starts while it waits, so the items of one inner iterator of a `flat_map` ran on two
+/// workers.
 fn two_items_at_once(what: &str, inner_items: impl FnOnce(&(dyn Fn(u32) + Sync))) {
     let started = AtomicUsize::new(0);
-    let met = AtomicUsize::new(0);
+    let gave_up = AtomicUsize::new(0);
     let meet = |_: u32| {
         started.fetch_add(1, Ordering::SeqCst);
         let since = std::time::Instant::now();
         while started.load(Ordering::SeqCst) < 2 {
             if since.elapsed() > std::time::Duration::from_secs(10) {
+                gave_up.fetch_add(1, Ordering::SeqCst);
                 return;
             }
             std::thread::yield_now();
         }
-        met.fetch_add(1, Ordering::SeqCst);
     };
     inner_items(&meet);
     assert!(
-        met.load(Ordering::SeqCst) >= 2,
+        started.load(Ordering::SeqCst) >= 2,
+        "{what}: fewer than two items"
+    );
+    assert_eq!(
+        gave_up.load(Ordering::SeqCst),
+        0,
         "{what}: the inner items ran one at a time"
     );
 }
