@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
 
 use brigade::ThreadPool;
+use brigade::prelude::*;
 
 /// The variable that turns `overflow_child` on, in the child process only.
 const CHILD: &str = "BRIGADE_OVERFLOW_CHILD";
@@ -52,6 +53,69 @@ fn stack_overflow_in_a_task_aborts_with_a_message() {
     assert!(
         stderr.contains("brigade-worker-0") && stderr.contains("overflowed its stack"),
         "the abort names the worker: {stderr}"
+    );
+}
+
+/// The variable that turns `nested_loops_child` on, in the child process only.
+const NESTED_CHILD: &str = "BRIGADE_NESTED_LOOPS_CHILD";
+
+/// A recursion through parallel loops of three items whose first item recurses: each level
+/// is a loop nested in an item of the one above, on the stack of the worker that runs it.
+fn nested(depth: usize) -> usize {
+    if depth == 0 {
+        return 1;
+    }
+    (0..3usize)
+        .into_par_iter()
+        .map(|i| if i == 0 { nested(depth - 1) } else { i })
+        .sum()
+}
+
+/// How deep `nested_loops_child` recurses, and on what stack: in a release build the default
+/// (2 MiB), in a debug build, whose frames are several times larger, 8 MiB.
+const NESTED_DEPTH: usize = if cfg!(debug_assertions) { 1_000 } else { 1_200 };
+const NESTED_STACK: usize = if cfg!(debug_assertions) {
+    8 << 20
+} else {
+    2 << 20
+};
+
+/// Run only as a child of the test below.
+#[test]
+#[ignore = "run by nested_three_item_loops_recurse_deep_on_a_small_stack, in a child process"]
+fn nested_loops_child() {
+    if std::env::var_os(NESTED_CHILD).is_none() {
+        return;
+    }
+    let pool = ThreadPool::builder()
+        .num_threads(2)
+        .stack_size(NESTED_STACK)
+        .build()
+        .expect("pool");
+    for _ in 0..20 {
+        assert_eq!(pool.install(|| nested(NESTED_DEPTH)), 1 + 3 * NESTED_DEPTH);
+    }
+}
+
+/// The stack a level of nested loops takes: a loop of three items or more keeps its range
+/// shared with thieves (a `Stealable`, its token, the owner's claims), and each of those
+/// frames once held 128-byte-aligned padding and copies of the block sizer, about 3 KiB a
+/// level in a release build: this recursion overflowed 2 MiB at about 670 levels (rayon
+/// reaches about 2,800) and the debug build's 8 MiB at about 930. Now about 1.3 KiB (1,600
+/// levels) and 6.4 KiB.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot spawn processes")]
+fn nested_three_item_loops_recurse_deep_on_a_small_stack() {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--ignored", "--exact", "nested_loops_child", "--nocapture"])
+        .env(NESTED_CHILD, "1")
+        .output()
+        .expect("the child runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{NESTED_DEPTH} levels of nested loops on a {} MiB stack: {stderr}",
+        NESTED_STACK >> 20
     );
 }
 

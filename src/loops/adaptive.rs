@@ -75,6 +75,9 @@ where
         // As `piece` would, without its checks for a part that a thief took.
         return pair(worker, lp, groups, 0, lp.identity());
     }
+    if groups.count() <= stealable::MAX_LEN {
+        return piece(worker, lp, groups, 0, groups.count(), lp.identity());
+    }
     halves(worker, lp, groups, 0, groups.count(), lp.identity())
 }
 
@@ -85,8 +88,10 @@ where
 /// `0..2^63` whose answers all lay in the upper half went through 2^30 segments first.
 /// A half above where the loop stopped (a panic, an early exit) is left at once.
 ///
-/// Out of line: inlined into `run_loop`, its locals made the frame of every loop level
-/// larger, nested loops or not (a nested loop's stack per level, `docs/reliability.md`).
+/// Out of line, and not on the way to a loop that a `Stealable` holds: inlined, its join
+/// made the frame of every loop level larger, nested loops or not (a nested loop's stack
+/// per level, `docs/reliability.md`).
+#[cold]
 #[inline(never)]
 fn halves<S, B>(
     worker: &WorkerThread,
@@ -167,13 +172,14 @@ impl Groups {
 
 /// Folds groups `start..end` into `acc`: with a token from the start if there are two groups
 /// or more and other workers to share them with, else alone, in blocks.
+#[inline]
 fn piece<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
     groups: Groups,
     start: usize,
     end: usize,
-    mut acc: B::Acc,
+    acc: B::Acc,
 ) -> B::Acc
 where
     S: LoopSource,
@@ -202,10 +208,30 @@ where
             start,
             end,
             acc,
-            Block::new(end - start),
+            &mut Block::new(end - start),
             Announce::Later,
         );
     }
+    alone(lp, groups, start, end, acc)
+}
+
+/// Folds groups `start..end` into `acc` in blocks, with nobody to share them with (a
+/// 1-thread pool) or nothing to share (one group).
+///
+/// Out of line, as `offer` is: inlined into `piece`, the body's locals and the block
+/// took room in the frame of every nested loop level that goes on to `offer`.
+#[inline(never)]
+fn alone<S, B>(
+    lp: &Loop<'_, S, B>,
+    groups: Groups,
+    start: usize,
+    end: usize,
+    mut acc: B::Acc,
+) -> B::Acc
+where
+    S: LoopSource,
+    B: Body<S>,
+{
     let mut block = Block::new(end - start);
     let mut at = start;
     while at < end {
@@ -234,6 +260,7 @@ where
 /// loop of two items ran about 860 instructions with a token, 540 with a `join_now` (rayon's
 /// about 365; callgrind), and a tree of 65,535 such loops took 2.1x rayon's time with a
 /// token, 1.3x with a `join_now`, and 1.1x as a `join`.
+#[inline(never)]
 fn pair<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
@@ -289,6 +316,7 @@ fn noting_worth<R>(worker: &WorkerThread, offerer: usize, f: impl FnOnce() -> R)
 /// Folds groups `start..end` into `acc` while offering their back half to thieves (module
 /// docs); `announce` tells whether a sleeper is woken for the token now.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn offer<S, B>(
     worker: &WorkerThread,
     lp: &Loop<'_, S, B>,
@@ -296,7 +324,7 @@ fn offer<S, B>(
     start: usize,
     end: usize,
     acc: B::Acc,
-    block: Block,
+    block: &mut Block,
     announce: Announce,
 ) -> B::Acc
 where
@@ -366,7 +394,7 @@ fn claim_blocks<S, B>(
     range: &Stealable,
     end: usize,
     mut acc: B::Acc,
-    mut block: Block,
+    block: &mut Block,
     announce: Announce,
 ) -> B::Acc
 where

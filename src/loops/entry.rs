@@ -1,7 +1,6 @@
 //! Parallel loops: `for_each`, `map_reduce` and `for_each_chunk`, on the current pool, and
 //! the dispatch from a [`Schedule`] to the code that runs it.
 
-use crossbeam_utils::CachePadded;
 use std::sync::Arc;
 
 use crate::loops::Schedule;
@@ -24,8 +23,8 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    // Padded: pieces on other workers read it (`Loop`).
-    let lp = CachePadded::new(Loop::new(source, body));
+    // Pieces on other workers read it; not padded (`Loop`).
+    let lp = Loop::new(source, body);
     let lp: &Loop<'_, S, B> = &lp;
     let len = lp.len();
     if len == 0 {

@@ -11,8 +11,6 @@
 //!
 //! A loom model (every index claimed or stolen exactly once) is at the bottom of the file.
 
-use crossbeam_utils::CachePadded;
-
 use crate::loom::{AtomicBool, AtomicU64, Ordering};
 
 /// The longest range one `Stealable` holds.
@@ -29,9 +27,13 @@ fn unpack(bounds: u64) -> (u32, u32) {
 }
 
 /// The unclaimed part of `base..base + len`.
+///
+/// Lives in the frame of the loop piece that offers it, unpadded: its neighbours are that
+/// piece's frames, which the owner writes once per offer, not per claim, and a
+/// `CachePadded` word here cost each level of nested loops about 480 bytes of stack.
 pub(crate) struct Stealable {
     base: usize,
-    bounds: CachePadded<AtomicU64>,
+    bounds: AtomicU64,
     /// Set by a thief once it has taken its half: the owner may offer the rest again.
     stolen: AtomicBool,
 }
@@ -43,7 +45,7 @@ impl Stealable {
         debug_assert!(start <= end && end - start <= MAX_LEN);
         Stealable {
             base: start,
-            bounds: CachePadded::new(AtomicU64::new(pack(0, (end - start) as u32))),
+            bounds: AtomicU64::new(pack(0, (end - start) as u32)),
             stolen: AtomicBool::new(false),
         }
     }
