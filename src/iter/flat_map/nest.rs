@@ -65,7 +65,7 @@ where
                     f: self.f,
                     front: None,
                     nested: &mut nested,
-                    worth: |inner: &U::Iter| shared && worth_a_loop(inner),
+                    shared,
                 };
                 acc = self.consumer.feed(acc, at.clone(), stretch);
                 let Some(inner) = nested else {
@@ -106,21 +106,22 @@ fn worth_a_loop<J: ParallelIterator>(inner: &J) -> bool {
 }
 
 /// The items of the inner iterators of `outer`'s items, up to the first inner iterator
-/// that is `worth` a loop of its own: that one is left in `nested`, and the stretch ends.
-struct Stretch<'o, O, F, J: ParallelIterator, W> {
+/// that is worth a loop of its own (when other workers can share it): that one is left in
+/// `nested`, and the stretch ends.
+struct Stretch<'o, O, F, J: ParallelIterator> {
     outer: &'o mut O,
     f: &'o F,
     front: Option<Stepped<J>>,
     nested: &'o mut Option<J>,
-    worth: W,
+    /// Whether the pool has other workers to share a nested loop with.
+    shared: bool,
 }
 
-impl<O, F, U, W> Iterator for Stretch<'_, O, F, U::Iter, W>
+impl<O, F, U> Iterator for Stretch<'_, O, F, U::Iter>
 where
     O: Iterator,
     F: Fn(O::Item) -> U,
     U: IntoParallelIterator,
-    W: Fn(&U::Iter) -> bool,
 {
     type Item = U::Item;
 
@@ -137,7 +138,7 @@ where
                 return None;
             }
             let inner = (self.f)(self.outer.next()?).into_par_iter();
-            if (self.worth)(&inner) {
+            if self.shared && worth_a_loop(&inner) {
                 *self.nested = Some(inner);
                 return None;
             }
@@ -158,7 +159,7 @@ where
         }
         for item in self.outer.by_ref() {
             let inner = (self.f)(item).into_par_iter();
-            if (self.worth)(&inner) {
+            if self.shared && worth_a_loop(&inner) {
                 *self.nested = Some(inner);
                 return acc;
             }
