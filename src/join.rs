@@ -219,7 +219,8 @@ where
                 );
             }
             // SAFETY: armed just above: every field is written.
-            return join_published(worker, a, unsafe { &*job_b }, job_b_ref, Announce::Now);
+            let job_b = unsafe { &*job_b };
+            return join_published(worker, a, job_b, job_b_ref, Announce::Now, run_if_popped());
         }
     };
     let pos = recorded.pos;
@@ -246,7 +247,7 @@ where
         return (ra, unsafe { StackJob::call_taken_back(job_b) });
     }
     // SAFETY: promoted or claimed, so armed: every field is written.
-    match take_back_or_wait(worker, unsafe { &*job_b }, b_id) {
+    match take_back_or_wait(worker, unsafe { &*job_b }, b_id, run_if_popped()) {
         Ok(rb) => (ra, rb),
         Err(payload) => unwind::resume_unwinding(payload),
     }
@@ -299,7 +300,7 @@ where
         unwind::halt_unwinding(|| unsafe { StackJob::call_taken_back(job_b) })
     } else {
         // SAFETY: promoted or claimed, so armed: every field is written.
-        take_back_or_wait(worker, unsafe { &*job_b }, b_id)
+        take_back_or_wait(worker, unsafe { &*job_b }, b_id, run_if_popped())
     };
     if let Err(second) = outcome {
         unwind::drop_payload(second);
@@ -327,7 +328,51 @@ where
     // SAFETY: `job_b` stays in this frame, unmoved, until `join_published` returns, which is
     // after it ran or was taken back.
     let job_b_ref = unsafe { job_b.as_job_ref() };
-    join_published(worker, || a(worker), &job_b, job_b_ref, announce)
+    join_published(
+        worker,
+        || a(worker),
+        &job_b,
+        job_b_ref,
+        announce,
+        run_if_popped(),
+    )
+}
+
+/// No `unclaimed` result: `take_back_or_wait` runs a half its owner popped back.
+#[inline(always)]
+fn run_if_popped<RB>() -> Option<fn() -> RB> {
+    None
+}
+
+/// [`join_now`] for an *offer*: `b` is worth running only on another worker, because by the
+/// time `a` returns it has nothing left to do (a loop's token, whose range `a` claims to the
+/// end). Popped back by its owner, `b` is dropped unrun and `unclaimed()` stands for its
+/// result: a tiny loop's token cost about a tenth of its instructions run for nothing.
+pub(crate) fn offer_now<A, B, U, RA, RB>(
+    worker: &WorkerThread,
+    announce: Announce,
+    a: A,
+    b: B,
+    unclaimed: U,
+) -> (RA, RB)
+where
+    A: FnOnce(&WorkerThread) -> RA,
+    B: FnOnce(&WorkerThread) -> RB + Send,
+    U: FnOnce() -> RB,
+    RB: Send,
+{
+    let b = || b(WorkerThread::current().expect("a job runs on a worker thread"));
+    let job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
+    // SAFETY: as in `join_now`. A job that is never run drops its closure with the job.
+    let job_b_ref = unsafe { job_b.as_job_ref() };
+    join_published(
+        worker,
+        || a(worker),
+        &job_b,
+        job_b_ref,
+        announce,
+        Some(unclaimed),
+    )
 }
 
 /// Whether publishing a `join_now` half wakes a sleeper for it.
@@ -343,16 +388,18 @@ pub(crate) enum Announce {
 
 /// `join` that publishes `b` on the deque at once (the pending stack is full, or
 /// `join_now`).
-fn join_published<A, B, RA, RB>(
+fn join_published<A, B, U, RA, RB>(
     worker: &WorkerThread,
     a: A,
     job_b: &StackJob<SpinLatch<'_>, B, RB>,
     job_b_ref: crate::job::JobRef,
     announce: Announce,
+    unclaimed: Option<U>,
 ) -> (RA, RB)
 where
     A: FnOnce() -> RA,
     B: FnOnce() -> RB + Send,
+    U: FnOnce() -> RB,
     RB: Send,
 {
     let b_id = job_b_ref.id();
@@ -368,25 +415,34 @@ where
         worker.push_or_spill(job_b_ref);
     }
     let ra = unwind::halt_unwinding(a);
-    combine(ra, take_back_or_wait(worker, job_b, b_id))
+    combine(ra, take_back_or_wait(worker, job_b, b_id, unclaimed))
 }
 
-/// The second half was published on the deque: pop it back if it is still there, else wait
-/// (working) until whoever took it is done.
+/// The second half was published on the deque: pop it back if it is still there and run it
+/// (or, for an offer, drop it unrun and return `unclaimed()`), else wait (working) until
+/// whoever took it is done.
 #[cold]
-fn take_back_or_wait<B, RB>(
+fn take_back_or_wait<B, U, RB>(
     worker: &WorkerThread,
     job_b: &StackJob<SpinLatch<'_>, B, RB>,
     b_id: *const crate::job::JobHeader,
+    unclaimed: Option<U>,
 ) -> Result<RB, Box<dyn std::any::Any + Send>>
 where
     B: FnOnce() -> RB + Send,
+    U: FnOnce() -> RB,
     RB: Send,
 {
     while !job_b.latch.probe() {
         match worker.pop() {
-            // SAFETY: popped back by its owner: no thief has it.
-            Some(job) if job.id() == b_id => return unsafe { job_b.run_inline() },
+            Some(job) if job.id() == b_id => {
+                return match unclaimed {
+                    // An offer nobody took: its closure is dropped with the job.
+                    Some(unclaimed) => Ok(unclaimed()),
+                    // SAFETY: popped back by its owner: no thief has it.
+                    None => unsafe { job_b.run_inline() },
+                };
+            }
             // Pushed by `a` and left behind (detached work), or published by an inner
             // `join` that then waited: ours to run.
             Some(job) => worker.execute(job),
@@ -415,6 +471,81 @@ fn combine<RA, RB>(
             unwind::resume_unwinding(pa)
         }
         (Ok(_), Err(pb)) => unwind::resume_unwinding(pb),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::ThreadPool;
+
+    /// Counts its drops.
+    struct Dropped<'a>(&'a AtomicUsize);
+
+    impl Drop for Dropped<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// An offer that nobody takes is popped back by its owner and dropped unrun (what it
+    /// captured is dropped once); `unclaimed()` is its result.
+    #[test]
+    fn an_offer_nobody_took_is_dropped_unrun() {
+        let pool = ThreadPool::builder().num_threads(1).build().unwrap();
+        let (ran, drops) = (AtomicBool::new(false), AtomicUsize::new(0));
+        let (a, b) = pool.install(|| {
+            let worker = WorkerThread::current().unwrap();
+            let token = Dropped(&drops);
+            offer_now(
+                worker,
+                Announce::Now,
+                |_| 1,
+                |_| {
+                    let _token = token;
+                    ran.store(true, Ordering::Relaxed);
+                    2
+                },
+                || 3,
+            )
+        });
+        assert_eq!((a, b), (1, 3));
+        assert!(!ran.load(Ordering::Relaxed), "the offer ran on its owner");
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+    }
+
+    /// An offer another worker takes runs there, once, and its result is the join's.
+    #[test]
+    fn an_offer_taken_by_another_worker_runs_there() {
+        let pool = ThreadPool::builder().num_threads(2).build().unwrap();
+        let runs = AtomicUsize::new(0);
+        let (owner, (thief, b)) = pool.install(|| {
+            let worker = WorkerThread::current().unwrap();
+            offer_now(
+                worker,
+                Announce::Now,
+                |w| {
+                    // Wait (10 s at most) for the other worker to take the offer.
+                    let start = Instant::now();
+                    while runs.load(Ordering::Acquire) == 0 {
+                        assert!(start.elapsed() < Duration::from_secs(10), "nobody took it");
+                        std::thread::yield_now();
+                    }
+                    w.index()
+                },
+                |w| {
+                    runs.fetch_add(1, Ordering::Release);
+                    (w.index(), 2)
+                },
+                || (usize::MAX, 3),
+            )
+        });
+        assert_ne!(owner, thief);
+        assert_eq!(b, 2);
+        assert_eq!(runs.load(Ordering::Relaxed), 1);
     }
 }
 

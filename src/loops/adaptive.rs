@@ -38,7 +38,7 @@
 
 use std::time::Duration;
 
-use crate::join::{Announce, join_now};
+use crate::join::{Announce, join_now, offer_now};
 use crate::loops::body::{Body, Loop};
 use crate::loops::clock::{self, Stamp};
 use crate::loops::runs::Runs;
@@ -333,11 +333,13 @@ where
 {
     let range = Stealable::new(start, end);
     let offerer = worker.index();
-    let (a, b) = join_now(
+    let (a, b) = offer_now(
         worker,
         announce,
         |w| claim_blocks(w, lp, groups, &range, end, acc, block, announce),
         |w| take_token(w, lp, groups, &range, offerer),
+        // Popped back: the claims ran the range to its end, or the loop stopped.
+        || lp.identity(),
     );
     lp.reduce(a, b)
 }
@@ -367,13 +369,15 @@ where
     noting_worth(worker, offerer, || match range.steal_half() {
         Some((s, e)) => {
             let here = worker.index();
-            let (mine, below) = join_now(
+            let (mine, below) = offer_now(
                 worker,
                 // A thief was there to take this token: the range is worth sharing now.
                 Announce::Now,
                 |w| piece(w, lp, groups, s, e, lp.identity()),
                 // Whatever a later steal takes lies below `s`: its result comes first.
                 |w| take_token(w, lp, groups, range, here),
+                // Popped back: the owner's claims or other thieves took the rest.
+                || lp.identity(),
             );
             lp.reduce(below, mine)
         }
