@@ -210,8 +210,8 @@ fn two_items_at_once(what: &str, inner_items: impl FnOnce(&(dyn Fn(u32) + Sync))
     );
 }
 
-/// The long inner iterators of a `flat_map` (4,096 items or more) are loops of their own
-/// that every worker shares, as rayon splits them. They used to run whole on the worker that
+/// The long inner iterators of a `flat_map` (4,096 base items or more, more in a long
+/// `flat_map`) are loops of their own that every worker shares, as rayon splits them. They used to run whole on the worker that
 /// took their outer item: a `flat_map` of one outer item ran on one worker. (An early exit
 /// still steps them, to stop inside them.)
 #[test]
@@ -269,10 +269,12 @@ fn the_long_inner_iterators_of_a_flat_map_are_shared() {
                     .flatten()
                     .for_each(meet);
             });
+            // A long `flat_map` (more than 8 outer items per thread) asks more of an inner
+            // iterator, up to 65,536 items.
             two_items_at_once("a long inner iterator in a long flat_map", |meet| {
                 (0..10_000u32)
                     .into_par_iter()
-                    .flat_map(|o| (0..if o == 0 { LONG } else { 0 }).into_par_iter())
+                    .flat_map(|o| (0..if o == 0 { 1u32 << 16 } else { 0 }).into_par_iter())
                     .for_each(meet);
             });
             // And a sum over such a flat_map is still the sum, in any split.

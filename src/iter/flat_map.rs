@@ -133,7 +133,10 @@ where
 
     /// The base driven into [`Nest`]: each inner iterator worth it a loop of its own.
     fn drive_nested<C: Consumer<U::Item>>(&self, consumer: &C) -> C::Acc {
-        drive(&self.base, &Nest::new(consumer, &self.f))
+        drive(
+            &self.base,
+            &Nest::new(consumer, &self.f, self.base.base_len()),
+        )
     }
 
     /// A search of the base, from its end, for the last item whose inner iterator holds a
