@@ -314,9 +314,10 @@ impl<S> ThreadPoolBuilder<S> {
     /// (`RUST_MIN_STACK` or 2 MiB). Less than 64 KiB is an error at `build`.
     ///
     /// A recursion through nested parallel loops (a `par_iter` in an item of another, on down)
-    /// takes up to about 1.3 KiB of a worker's stack per level in a release build and 6.4 KiB
-    /// in a debug build, beside the frames of the code in the items: on the default stack,
-    /// about 1,500 levels in release. Deeper recursions need a larger stack.
+    /// takes about 1.5 KiB of a worker's stack per level in a release build (2 KiB with
+    /// `collect`, 1 KiB for loops of two items) and 6.5 to 8.5 KiB in a debug build, beside
+    /// the frames of the code in the items: on the default stack, about 1,000 to 1,400
+    /// levels in release. Deeper recursions need a larger stack.
     ///
     /// # Examples
     ///
