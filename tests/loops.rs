@@ -977,3 +977,46 @@ fn long_items_after_cheap_ones_are_shared() {
         }
     }
 }
+
+/// While the owner of a loop is inside a long item, a worker that stole part of the loop and
+/// finished it must come back for more: its own token for the same range, popped back
+/// after its piece, steals again. Here items 0 and 1 wait for each other and the rest cost
+/// nothing: the owner runs item 0, a thief takes the upper half of the rest (item 2 in a loop
+/// of 3) and must then take item 1. A change that dropped every popped-back token unrun
+/// (right for the owner's, which its claims have emptied) left item 1 to the owner, and the
+/// pair waited for each other until the deadline on 2, 3 and 8 threads.
+#[test]
+#[cfg_attr(miri, ignore = "waits on the clock for other workers")]
+fn a_thief_comes_back_for_items_the_owner_has_not_reached() {
+    for threads in [2, 3, 8] {
+        let pool = pool(threads);
+        for len in [3usize, 4, 5, 8, 64] {
+            let started = AtomicUsize::new(0);
+            let met = AtomicUsize::new(0);
+            let item = |i: usize| {
+                if i < 2 {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    if all_started(&started, 2) {
+                        met.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            };
+            pool.install(|| {
+                use brigade::prelude::*;
+                (0..len).into_par_iter().for_each(item);
+            });
+            assert_eq!(
+                met.swap(0, Ordering::SeqCst),
+                2,
+                "{threads} threads, {len} items: items 0 and 1 ran one after the other"
+            );
+            started.store(0, Ordering::SeqCst);
+            pool.for_each(0..len, Schedule::default(), item);
+            assert_eq!(
+                met.into_inner(),
+                2,
+                "{threads} threads, {len} items: for_each's items 0 and 1 ran one after the other"
+            );
+        }
+    }
+}

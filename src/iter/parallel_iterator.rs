@@ -413,16 +413,17 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// by every worker, so a few outer items with long inner iterators keep every worker
     /// busy. (Base items: those of the source under its adaptors, before any `filter`; an
     /// inner `flat_map` or `flatten` counts its outer items.) In a longer `flat_map`, of 16
-    /// outer items per thread or more, an inner iterator must be longer still, in proportion
-    /// to the outer items per thread, up to 65,536 base items: there the outer loop shares
-    /// the inner iterators out, and a loop for each cost more than it brought. A shorter one
+    /// outer items per thread or more, an inner iterator must be longer still:
+    /// `4,096 * (outer / (8 * threads))` base items (integer division), at most 65,536:
+    /// there the outer loop shares the inner iterators out, and a loop for each cost more
+    /// than it brought. A shorter one
     /// runs whole, sequentially, on the worker that took its outer item (so a few outer
     /// items whose short inner iterators hold costly items use only as many workers as
     /// there are outer items, and one inner iterator of up to 65,535 items among many short
     /// ones runs on one worker: swap the loops, or `collect` the inner work first). A
     /// recursion through a `flat_map` whose inner iterators are loops of their own takes
-    /// about 1.8 KiB of a worker's stack per level in a release build (about 1,100 levels
-    /// on the default stack; rayon about 1,480). Early exits (`find_*`, `any`, `all`, `try_for_each`...) run every inner
+    /// about 1.6 KiB of a worker's stack per level in a release build (about 1,150 to 1,300
+    /// levels on the default stack; rayon about 1,400 to 1,480). Early exits (`find_*`, `any`, `all`, `try_for_each`...) run every inner
     /// iterator on the worker of its outer item, to stop inside it. After the `flat_map`,
     /// `map`, `filter`, `filter_map`, `inspect`, `copied` and `cloned` keep the split; any
     /// other adaptor between it and the terminal (a `fold`, `map_init`, `with_min_len`...)

@@ -338,7 +338,9 @@ where
         announce,
         |w| claim_blocks(w, lp, groups, &range, end, acc, block, announce),
         |w| take_token(w, lp, groups, &range, offerer),
-        // Popped back: the claims ran the range to its end, or the loop stopped.
+        // Popped back by the owner: its claims ran the range to its end, or the loop
+        // stopped, so the token would find nothing. (Only here: a thief's token for the
+        // same range, in `take_token`, is popped back after an unrelated piece.)
         || lp.identity(),
     );
     lp.reduce(a, b)
@@ -369,15 +371,17 @@ where
     noting_worth(worker, offerer, || match range.steal_half() {
         Some((s, e)) => {
             let here = worker.index();
-            let (mine, below) = offer_now(
+            // A `join_now`, not an offer: a token this thief pops back after its piece may
+            // still find part of the range, the owner being inside a long item, and steals
+            // it then (dropped unrun, such a token left the rest of the range to an owner
+            // stuck in an item: two items of a 3-item loop that wait for each other hung).
+            let (mine, below) = join_now(
                 worker,
                 // A thief was there to take this token: the range is worth sharing now.
                 Announce::Now,
                 |w| piece(w, lp, groups, s, e, lp.identity()),
                 // Whatever a later steal takes lies below `s`: its result comes first.
                 |w| take_token(w, lp, groups, range, here),
-                // Popped back: the owner's claims or other thieves took the rest.
-                || lp.identity(),
             );
             lp.reduce(below, mine)
         }
