@@ -323,19 +323,7 @@ where
     B: FnOnce(&WorkerThread) -> RB + Send,
     RB: Send,
 {
-    let b = || b(WorkerThread::current().expect("a job runs on a worker thread"));
-    let job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
-    // SAFETY: `job_b` stays in this frame, unmoved, until `join_published` returns, which is
-    // after it ran or was taken back.
-    let job_b_ref = unsafe { job_b.as_job_ref() };
-    join_published(
-        worker,
-        || a(worker),
-        &job_b,
-        job_b_ref,
-        announce,
-        run_if_popped(),
-    )
+    publish_now(worker, announce, a, b, run_if_popped())
 }
 
 /// No `unclaimed` result: `take_back_or_wait` runs a half its owner popped back.
@@ -361,18 +349,32 @@ where
     U: FnOnce() -> RB,
     RB: Send,
 {
+    publish_now(worker, announce, a, b, Some(unclaimed))
+}
+
+/// `join_now` and `offer_now`: `b` published on the deque at once; popped back, it runs, or
+/// is dropped unrun for `unclaimed()`.
+#[inline(always)]
+fn publish_now<A, B, U, RA, RB>(
+    worker: &WorkerThread,
+    announce: Announce,
+    a: A,
+    b: B,
+    unclaimed: Option<U>,
+) -> (RA, RB)
+where
+    A: FnOnce(&WorkerThread) -> RA,
+    B: FnOnce(&WorkerThread) -> RB + Send,
+    U: FnOnce() -> RB,
+    RB: Send,
+{
     let b = || b(WorkerThread::current().expect("a job runs on a worker thread"));
     let job_b = StackJob::new(b, SpinLatch::new(worker.registry_arc(), worker.index()));
-    // SAFETY: as in `join_now`. A job that is never run drops its closure with the job.
+    // SAFETY: `job_b` stays in this frame, unmoved, until `join_published` returns, which is
+    // after it ran or was taken back (or, an offer, popped back: a job that never runs drops
+    // its closure with the job).
     let job_b_ref = unsafe { job_b.as_job_ref() };
-    join_published(
-        worker,
-        || a(worker),
-        &job_b,
-        job_b_ref,
-        announce,
-        Some(unclaimed),
-    )
+    join_published(worker, || a(worker), &job_b, job_b_ref, announce, unclaimed)
 }
 
 /// Whether publishing a `join_now` half wakes a sleeper for it.
