@@ -32,7 +32,9 @@
 //!   threads, vs rayon (target: no slower than rayon).
 //! - `iter/flat_map_few_outer/{1,3}`: `sum` over a `flat_map` of 1 or 3 outer items, each
 //!   an inner range of 1M items of a few dozen ns of hashing, on 2 threads, vs rayon and
-//!   std (target: no slower than rayon; the inner iterators are loops of their own).
+//!   std (target: no slower than rayon; the inner iterators are loops of their own); and
+//!   the same with a `map_init` and a `fold` after the `flat_map` (`brigade_fold`,
+//!   `rayon_fold`; target: no slower than rayon).
 //! - `iter/chain_any/{1,2}/{plain,filtered}`: 500 searches that find nothing over
 //!   `a.par_iter().chain(b.par_iter())` of two 100,000-`u64` slices (in cache), and with a
 //!   `filter` on the first side, inside one `install`, vs rayon (target: no slower than
@@ -598,6 +600,26 @@ fn flat_map_few_outer(c: &mut Criterion) {
                     .fold(0, u64::wrapping_add)
             })
         });
+        // The same through a `fold` and a `map_init` between the `flat_map` and its
+        // terminal, which used to run each inner iterator on one worker.
+        macro_rules! fold_then_map_init {
+            () => {
+                (0..black_box(outer))
+                    .into_par_iter()
+                    .flat_map(|o| (0..INNER).into_par_iter().map(move |i| o * INNER + i))
+                    .map_init(|| black_box(1u64), |one, x| work(x) ^ *one)
+                    .fold(|| 0, u64::wrapping_add)
+                    .reduce(|| 0, u64::wrapping_add)
+            };
+        }
+        g.bench_function("brigade_fold", |b| {
+            use brigade::prelude::*;
+            b.iter(|| bp.install(|| fold_then_map_init!()))
+        });
+        g.bench_function("rayon_fold", |b| {
+            use rayon::prelude::*;
+            b.iter(|| rp.install(|| fold_then_map_init!()))
+        });
         g.finish();
     }
 }
@@ -952,6 +974,18 @@ fn report() {
             "sum over a flat_map of 3 outer items, 1M inner each: no slower than rayon",
             ("iter/flat_map_few_outer/3", "brigade"),
             ("iter/flat_map_few_outer/3", "rayon"),
+            1.0,
+        ),
+        t(
+            "map_init + fold over a flat_map of 1 outer item: no slower than rayon",
+            ("iter/flat_map_few_outer/1", "brigade_fold"),
+            ("iter/flat_map_few_outer/1", "rayon_fold"),
+            1.0,
+        ),
+        t(
+            "map_init + fold over a flat_map of 3 outer items: no slower than rayon",
+            ("iter/flat_map_few_outer/3", "brigade_fold"),
+            ("iter/flat_map_few_outer/3", "rayon_fold"),
             1.0,
         ),
         t(

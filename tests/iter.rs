@@ -256,6 +256,57 @@ fn the_long_inner_iterators_of_a_flat_map_are_shared() {
                         .for_each(meet);
                 },
             );
+            // `fold` (and `fold_with`, `try_fold`) and `map_init` (and `map_with`,
+            // `for_each_init`) after a `flat_map` used to turn the split off: one worker ran
+            // the whole inner iterator.
+            two_items_at_once("through fold", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..LONG).into_par_iter())
+                    .fold(
+                        || 0u32,
+                        |n, x| {
+                            meet(x);
+                            n + 1
+                        },
+                    )
+                    .for_each(drop);
+            });
+            two_items_at_once("through try_fold", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..LONG).into_par_iter())
+                    .try_fold(
+                        || 0u32,
+                        |n, x| {
+                            meet(x);
+                            n.checked_add(1)
+                        },
+                    )
+                    .for_each(drop);
+            });
+            two_items_at_once("through map_init", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..LONG).into_par_iter())
+                    .map_init(
+                        || 0u32,
+                        |n, x| {
+                            *n += 1;
+                            meet(x)
+                        },
+                    )
+                    .for_each(drop);
+            });
+            two_items_at_once("through for_each_with", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..LONG).into_par_iter())
+                    .for_each_with(0u32, |n, x| {
+                        *n += 1;
+                        meet(x);
+                    });
+            });
             two_items_at_once("through cloned", |meet| {
                 (0..1u32)
                     .into_par_iter()

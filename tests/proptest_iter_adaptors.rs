@@ -186,9 +186,39 @@ proptest! {
                     })
                 });
                 prop_assert_eq!(&parts.collect::<Vec<Vec<u32>>>().concat(), &want, "long inner fold");
+                // A `fold` and a `map_init` after the `flat_map` keep its inner iterators
+                // loops of their own: each accumulator holds consecutive items, none is
+                // empty, and a `map_init` value is lent to the items of whole chains.
+                let outer_folds = it().take(4).flat_map(long).fold(Vec::new, |mut a, y| {
+                    a.push(y);
+                    a
+                }).collect::<Vec<Vec<u32>>>();
+                prop_assert!(outer_folds.iter().all(|a| !a.is_empty()), "an empty accumulator");
+                prop_assert_eq!(&outer_folds.concat(), &want, "fold after a long flat_map");
+                let sum = it().take(4).flat_map(long).try_fold(|| 0u64, |a, y| a.checked_add(u64::from(y))).map(Option::unwrap).sum::<u64>();
+                prop_assert_eq!(sum, want.iter().map(|&y| u64::from(y)).sum::<u64>(), "try_fold after a long flat_map");
+                let made = AtomicUsize::new(0);
+                let mapped: Vec<(u32, usize)> = it().take(4).flat_map(long).map_init(
+                    || { made.fetch_add(1, Ordering::Relaxed); 0usize },
+                    |n, y| { *n += 1; (y, *n) },
+                ).collect();
+                prop_assert_eq!(mapped.iter().map(|p| p.0).collect::<Vec<u32>>(), want.clone(), "map_init after a long flat_map");
+                // Each value counts the items it was lent to: every count of 1 is a value's
+                // first item, and no value is lent before `init` made it (a chain may make
+                // one and meet no item, as rayon's splits may).
+                prop_assert!(mapped.iter().filter(|p| p.1 == 1).count() <= made.load(Ordering::Relaxed), "map_init values");
             }
 
             prop_assert_eq!(&folded().collect::<Vec<Vec<u32>>>().concat(), &items, "inner fold, collect");
+            // A `fold` after the `flat_map` (short inner iterators: stretches of a piece).
+            let outer_folds = it().flat_map(move |x| (0..inner(x)).into_par_iter().map(move |k| x * 1000 + k))
+                .fold(Vec::new, |mut a, y| {
+                    a.push(y);
+                    a
+                })
+                .collect::<Vec<Vec<u32>>>();
+            prop_assert!(outer_folds.iter().all(|a| !a.is_empty()), "an empty accumulator");
+            prop_assert_eq!(&outer_folds.concat(), &items, "fold after a flat_map");
             prop_assert_eq!(folded().map(|a| a.len()).sum::<usize>(), items.len(), "inner fold, sum");
             prop_assert_eq!(
                 folded().find_first(|a| a.contains(&(target * 1000))).map(|a| a[0] / 1000),

@@ -4,8 +4,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::iter::drive::Config;
+use crate::iter::drive::{Config, Consumer, drive};
 use crate::iter::sealed::Sealed;
+use crate::iter::through::WithValue;
 use crate::iter::{IndexedParallelIterator, ParallelIterator};
 
 /// The parallel iterator of [`ParallelIterator::map_init`]. `T` is the type of the value
@@ -75,6 +76,7 @@ where
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -115,6 +117,11 @@ where
             init: &self.init,
             f: &self.f,
         }
+    }
+
+    /// The base's drive, with this map and one value per chain before the consumer.
+    fn drive_nested<C: Consumer<R>>(&self, consumer: &C) -> C::Acc {
+        drive(&self.base, &WithValue::new(consumer, &self.init, &self.f)).0
     }
 
     #[inline]

@@ -1,12 +1,17 @@
 //! The consumer an adaptor over a `flat_map` passes on when the drive goes down to the
 //! `flat_map`'s base (`ParallelIterator::drive_nested`, `flat_map/nest.rs`): the consumer
-//! behind the adaptor, with the adaptor's work on each item before it. Only the adaptors
-//! whose pieces wrap their base's in a std adaptor, with no state, pass a drive on: `map`,
-//! `inspect`, `copied`, `cloned`, `filter` and `filter_map`.
+//! behind the adaptor, with the adaptor's work on each item before it. The adaptors whose
+//! pieces wrap their base's in a std adaptor with no state (`map`, `inspect`, `copied`,
+//! `cloned`, `filter` and `filter_map`) pass [`Through`] with a [`Stream`]; the two whose
+//! state lives as long as a chain of pieces (`drive.rs`) carry that state in the
+//! consumer's result instead, across the feeds and reduces of the chain: [`Folding`]
+//! (`fold`, and so `fold_with`, `try_fold`, `try_fold_with`) and [`WithValue`]
+//! (`map_init`, and so `map_with`, `for_each_init`, `for_each_with`).
 
 use std::ops::Range;
 
 use crate::iter::drive::Consumer;
+use crate::iter::fold::fold_out_of_line;
 
 /// What an adaptor does to the stream of items it passes on.
 pub(crate) trait Stream<T>: Sync {
@@ -113,5 +118,129 @@ impl<'a, T: 'a + Clone + Sync> Stream<&'a T> for Cloning {
     #[inline]
     fn stream<I: Iterator<Item = &'a T>>(&self, items: I) -> impl Iterator<Item = T> {
         items.cloned()
+    }
+}
+
+/// `fold`: `consumer`, fed one accumulator per chain, as the pieces of a `Fold` make them
+/// (`fold.rs`). The chain's accumulator stays open in the result, with the base indices its
+/// items came from, while feeds add to it; it goes to `consumer` when a chain to its right
+/// is reduced onto it, or at the end ([`close`](Self::close)). An empty chain makes none.
+pub(crate) struct Folding<'a, C, ID, F> {
+    consumer: &'a C,
+    identity: &'a ID,
+    fold: &'a F,
+}
+
+impl<'a, C, ID, F> Folding<'a, C, ID, F> {
+    #[inline]
+    pub(crate) fn new(consumer: &'a C, identity: &'a ID, fold: &'a F) -> Self {
+        Folding {
+            consumer,
+            identity,
+            fold,
+        }
+    }
+
+    /// `acc` with the open accumulator, if any, fed to `consumer` after its items.
+    #[inline]
+    pub(crate) fn close<A>(&self, acc: C::Acc, open: Option<(A, Range<usize>)>) -> C::Acc
+    where
+        C: Consumer<A>,
+    {
+        match open {
+            Some((a, at)) => self.consumer.feed(acc, at, std::iter::once(a)),
+            None => acc,
+        }
+    }
+}
+
+impl<T, A, C, ID, F> Consumer<T> for Folding<'_, C, ID, F>
+where
+    A: Send,
+    C: Consumer<A>,
+    ID: Fn() -> A + Sync,
+    F: Fn(A, T) -> A + Sync,
+{
+    /// What `consumer` holds, then the open accumulator and the indices of its items.
+    type Acc = (C::Acc, Option<(A, Range<usize>)>);
+
+    #[inline]
+    fn identity(&self) -> Self::Acc {
+        (self.consumer.identity(), None)
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(
+        &self,
+        (acc, open): Self::Acc,
+        at: Range<usize>,
+        mut items: I,
+    ) -> Self::Acc {
+        let (a, from) = match open {
+            Some((a, from)) => (a, from.start.min(at.start)..from.end.max(at.end)),
+            None => match items.next() {
+                Some(first) => ((self.fold)((self.identity)(), first), at),
+                None => return (acc, None),
+            },
+        };
+        (acc, Some((fold_out_of_line(items, a, self.fold), from)))
+    }
+
+    #[inline]
+    fn reduce(&self, (left, open): Self::Acc, (right, right_open): Self::Acc) -> Self::Acc {
+        // The left chain's accumulator comes before every item on the right.
+        let left = self.close(left, open);
+        (self.consumer.reduce(left, right), right_open)
+    }
+}
+
+/// `map_init`: `consumer`, fed `f(&mut value, item)` for each item, with one value from
+/// `init` per chain, kept in the result across its feeds (as a `MapInit` keeps it in the
+/// chain's state, `map_init.rs`). Of two chains reduced, the left one's value goes on.
+pub(crate) struct WithValue<'a, C, INIT, F> {
+    consumer: &'a C,
+    init: &'a INIT,
+    f: &'a F,
+}
+
+impl<'a, C, INIT, F> WithValue<'a, C, INIT, F> {
+    #[inline]
+    pub(crate) fn new(consumer: &'a C, init: &'a INIT, f: &'a F) -> Self {
+        WithValue { consumer, init, f }
+    }
+}
+
+impl<T, V, R, C, INIT, F> Consumer<T> for WithValue<'_, C, INIT, F>
+where
+    V: Send,
+    C: Consumer<R>,
+    INIT: Fn() -> V + Sync,
+    F: Fn(&mut V, T) -> R + Sync,
+{
+    /// What `consumer` holds, and the chain's value once a feed has made it.
+    type Acc = (C::Acc, Option<V>);
+
+    #[inline]
+    fn identity(&self) -> Self::Acc {
+        (self.consumer.identity(), None)
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(
+        &self,
+        (acc, mut value): Self::Acc,
+        at: Range<usize>,
+        items: I,
+    ) -> Self::Acc {
+        let v = value.get_or_insert_with(self.init);
+        let acc = self
+            .consumer
+            .feed(acc, at, items.map(|item| (self.f)(v, item)));
+        (acc, value)
+    }
+
+    #[inline]
+    fn reduce(&self, (left, value): Self::Acc, (right, right_value): Self::Acc) -> Self::Acc {
+        (self.consumer.reduce(left, right), value.or(right_value))
     }
 }
