@@ -307,6 +307,14 @@ fn the_long_inner_iterators_of_a_flat_map_are_shared() {
                         meet(x);
                     });
             });
+            two_items_at_once("through flat_map_iter and flatten_iter", |meet| {
+                (0..1u32)
+                    .into_par_iter()
+                    .flat_map(|_| (0..LONG).into_par_iter())
+                    .flat_map_iter(|x| [vec![x]])
+                    .flatten_iter()
+                    .for_each(meet);
+            });
             two_items_at_once("through cloned", |meet| {
                 (0..1u32)
                     .into_par_iter()
@@ -341,6 +349,41 @@ fn the_long_inner_iterators_of_a_flat_map_are_shared() {
             assert!(v.iter().copied().eq(0..30_000), "a collect keeps the order");
         });
     });
+}
+
+/// A `map_init` value after a `flat_map` is lent to a run of consecutive items, also
+/// around an inner iterator that is a loop of its own (a user-side breaker found value 0
+/// lent to items up to 1,499, then again from 301,500, after the long inner iterator of
+/// outer item 500 had run with values of its own).
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "an inner iterator is a loop of its own from 4,096 items"
+)]
+fn map_init_values_cover_consecutive_items_after_a_flat_map() {
+    for threads in [2, 3, 8] {
+        let pool = pool_of(threads);
+        for _ in 0..5 {
+            let made = AtomicUsize::new(0);
+            let lent: Vec<(usize, u64)> = pool.install(|| {
+                (0..1_000u64)
+                    .into_par_iter()
+                    .flat_map(|o| (0..if o == 500 { 300_000u64 } else { 3 }).into_par_iter())
+                    .map_init(|| made.fetch_add(1, Ordering::Relaxed), |id, x| (*id, x))
+                    .collect()
+            });
+            assert_eq!(lent.len(), 999 * 3 + 300_000);
+            let mut last_seen = vec![usize::MAX; made.load(Ordering::Relaxed)];
+            for (at, &(id, _)) in lent.iter().enumerate() {
+                let last = last_seen[id];
+                assert!(
+                    last == usize::MAX || last + 1 == at,
+                    "{threads} threads: value {id} lent to item {last}, then to item {at}"
+                );
+                last_seen[id] = at;
+            }
+        }
+    }
 }
 
 /// An early exit over `flat_map` steps through an inner iterator a stretch at a time and

@@ -195,6 +195,11 @@ proptest! {
                 }).collect::<Vec<Vec<u32>>>();
                 prop_assert!(outer_folds.iter().all(|a| !a.is_empty()), "an empty accumulator");
                 prop_assert_eq!(&outer_folds.concat(), &want, "fold after a long flat_map");
+                prop_assert_eq!(
+                    it().take(4).flat_map(long).flat_map_iter(|y| 0..y % 3).map(|z| vec![z; 2]).flatten_iter().collect::<Vec<u32>>(),
+                    want.iter().flat_map(|&y| 0..y % 3).flat_map(|z| [z, z]).collect::<Vec<u32>>(),
+                    "flat_map_iter, flatten_iter after a long flat_map"
+                );
                 let sum = it().take(4).flat_map(long).try_fold(|| 0u64, |a, y| a.checked_add(u64::from(y))).map(Option::unwrap).sum::<u64>();
                 prop_assert_eq!(sum, want.iter().map(|&y| u64::from(y)).sum::<u64>(), "try_fold after a long flat_map");
                 let made = AtomicUsize::new(0);

@@ -9,7 +9,7 @@ use crate::iter::ParallelIterator;
 use crate::iter::drive::{Config, Consumer, drive};
 use crate::iter::sealed::Sealed;
 use crate::iter::stop;
-use crate::iter::through::{FilterMapWith, FilterWith, Through};
+use crate::iter::through::{FilterMapWith, FilterWith, FlatMapIterWith, Flattening, Through};
 
 /// The parallel iterator of [`ParallelIterator::filter`].
 ///
@@ -290,6 +290,7 @@ where
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -315,6 +316,14 @@ where
     ) -> Self::Piece<'p> {
         // SAFETY: forwarded: the caller's promise is the one the base needs.
         unsafe { self.base.piece(state, start, end) }.flat_map(&self.f)
+    }
+
+    /// The base's drive, each item's serial iterator flattened into the consumer.
+    fn drive_nested<C: Consumer<U::Item>>(&self, consumer: &C) -> C::Acc {
+        drive(
+            &self.base,
+            &Through::new(consumer, FlatMapIterWith(&self.f)),
+        )
     }
 
     #[inline]
@@ -384,6 +393,7 @@ where
     const CUTS_SHORT: bool = I::CUTS_SHORT;
     const BOUNDLESS: bool = I::BOUNDLESS;
     const CLOSES: bool = I::CLOSES;
+    const NESTS: bool = I::NESTS;
 
     #[inline]
     fn base_len(&self) -> usize {
@@ -409,6 +419,11 @@ where
     ) -> Self::Piece<'p> {
         // SAFETY: forwarded: the caller's promise is the one the base needs.
         unsafe { self.base.piece(state, start, end) }.flatten()
+    }
+
+    /// The base's drive, each item flattened into the consumer.
+    fn drive_nested<C: Consumer<Self::Item>>(&self, consumer: &C) -> C::Acc {
+        drive(&self.base, &Through::new(consumer, Flattening))
     }
 
     #[inline]

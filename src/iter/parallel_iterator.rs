@@ -210,7 +210,7 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// True if this iterator has inner iterators that [`drive_nested`](Self::drive_nested)
     /// may run as loops of their own: a `flat_map` or `flatten` whose base has no gate
     /// (`CLOSES`), and a `map`, `inspect`, `copied`, `cloned`, `filter`, `filter_map`,
-    /// `fold` or `map_init`
+    /// `flat_map_iter`, `flatten_iter`, `fold` or `map_init`
     /// over one.
     #[doc(hidden)]
     const NESTS: bool = false;
@@ -424,10 +424,13 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// ones runs on one worker: swap the loops, or `collect` the inner work first). A
     /// recursion through a `flat_map` whose inner iterators are loops of their own takes
     /// about 1.6 KiB of a worker's stack per level in a release build (about 1,150 to 1,300
-    /// levels on the default stack; rayon about 1,400 to 1,480). Early exits (`find_*`, `any`, `all`, `try_for_each`...) run every inner
+    /// levels on the default stack; rayon about 1,400 to 1,480), and about 2.8 KiB with a
+    /// `fold` or `map_init` after the `flat_map` (about 620 and 880 levels; rayon about
+    /// 1,000). Early exits (`find_*`, `any`, `all`, `try_for_each`...) run every inner
     /// iterator on the worker of its outer item, to stop inside it. After the `flat_map`,
-    /// `map`, `filter`, `filter_map`, `inspect`, `copied`, `cloned`, `fold`, `fold_with`,
-    /// `try_fold`, `try_fold_with`, `map_init` and `map_with` keep the split (and so do
+    /// `map`, `filter`, `filter_map`, `inspect`, `copied`, `cloned`, `flat_map_iter`,
+    /// `flatten_iter`, `fold`, `fold_with`, `try_fold`, `try_fold_with`, `map_init` and
+    /// `map_with` keep the split (and so do
     /// `for_each_init` and `for_each_with`); any other adaptor between it and the terminal
     /// (a `with_min_len`, a `chain`, a `take_any`...) runs every inner iterator
     /// whole on one worker.

@@ -2,7 +2,8 @@
 //! `flat_map`'s base (`ParallelIterator::drive_nested`, `flat_map/nest.rs`): the consumer
 //! behind the adaptor, with the adaptor's work on each item before it. The adaptors whose
 //! pieces wrap their base's in a std adaptor with no state (`map`, `inspect`, `copied`,
-//! `cloned`, `filter` and `filter_map`) pass [`Through`] with a [`Stream`]; the two whose
+//! `cloned`, `filter`, `filter_map`, `flat_map_iter` and `flatten_iter`) pass [`Through`]
+//! with a [`Stream`]; the two whose
 //! state lives as long as a chain of pieces (`drive.rs`) carry that state in the
 //! consumer's result instead, across the feeds and reduces of the chain: [`Folding`]
 //! (`fold`, and so `fold_with`, `try_fold`, `try_fold_with`) and [`WithValue`]
@@ -96,6 +97,32 @@ impl<T, R, F: Fn(T) -> Option<R> + Sync> Stream<T> for FilterMapWith<'_, F> {
     #[inline]
     fn stream<I: Iterator<Item = T>>(&self, items: I) -> impl Iterator<Item = R> {
         items.filter_map(self.0)
+    }
+}
+
+/// `flat_map_iter`.
+pub(crate) struct FlatMapIterWith<'a, F>(pub(crate) &'a F);
+
+impl<T, U, F> Stream<T> for FlatMapIterWith<'_, F>
+where
+    U: IntoIterator,
+    F: Fn(T) -> U + Sync,
+{
+    type Out = U::Item;
+    #[inline]
+    fn stream<I: Iterator<Item = T>>(&self, items: I) -> impl Iterator<Item = U::Item> {
+        items.flat_map(self.0)
+    }
+}
+
+/// `flatten_iter`.
+pub(crate) struct Flattening;
+
+impl<T: IntoIterator> Stream<T> for Flattening {
+    type Out = T::Item;
+    #[inline]
+    fn stream<I: Iterator<Item = T>>(&self, items: I) -> impl Iterator<Item = T::Item> {
+        items.flatten()
     }
 }
 
@@ -196,7 +223,8 @@ where
 
 /// `map_init`: `consumer`, fed `f(&mut value, item)` for each item, with one value from
 /// `init` per chain, kept in the result across its feeds (as a `MapInit` keeps it in the
-/// chain's state, `map_init.rs`). Of two chains reduced, the left one's value goes on.
+/// chain's state, `map_init.rs`). Of two chains reduced, the right one's value goes on, so
+/// each value is lent to consecutive items.
 pub(crate) struct WithValue<'a, C, INIT, F> {
     consumer: &'a C,
     init: &'a INIT,
@@ -241,6 +269,9 @@ where
 
     #[inline]
     fn reduce(&self, (left, value): Self::Acc, (right, right_value): Self::Acc) -> Self::Acc {
-        (self.consumer.reduce(left, right), value.or(right_value))
+        // The right chain's value goes on: the items fed next follow the right chain's
+        // (the left one's, lent again after the items of a nested loop, covered two runs
+        // that are not consecutive).
+        (self.consumer.reduce(left, right), right_value.or(value))
     }
 }
