@@ -351,6 +351,60 @@ fn the_long_inner_iterators_of_a_flat_map_are_shared() {
     });
 }
 
+/// An inner iterator that is a `chain` whose first side flushes (a `fold`) runs whole in its
+/// outer item's piece as consecutive pieces cut at the chain's seam: as one piece it hit
+/// the chain's assertion ("a piece of a chain whose first side flushes crosses into the
+/// second side") on a 1-thread pool (a user-side breaker).
+#[test]
+fn a_chain_after_a_fold_inside_a_flat_map_runs_whole() {
+    let inner = |o: u64| {
+        (0..100u64)
+            .into_par_iter()
+            .fold(|| 0u64, |a, x| a + x)
+            .chain(o..o + 100)
+    };
+    let want_sum: u64 = 3 * 4950 + (0..3u64).map(|o| (o..o + 100).sum::<u64>()).sum::<u64>();
+    for threads in [1, 2] {
+        let pool = pool_of(threads);
+        pool.install(|| {
+            let it = || (0..3u64).into_par_iter().flat_map(inner);
+            assert_eq!(it().sum::<u64>(), want_sum, "{threads} threads: sum");
+            assert_eq!(
+                it().map(|x| x & 1).count(),
+                3 * 100 + it().fold(|| 0usize, |n, _| n + 1).sum::<usize>() - 300,
+                "{threads} threads: count"
+            );
+            let got: Vec<u64> = it().collect();
+            let summed: u64 = got.iter().sum();
+            assert_eq!(summed, want_sum, "{threads} threads: collect");
+            let firsts: Vec<u64> = (0..3u64).flat_map(|o| (o..o + 100).take(1)).collect();
+            assert!(
+                firsts.iter().all(|x| got.contains(x)),
+                "{threads} threads: collect lost the second side"
+            );
+            assert_eq!(
+                it().map_init(|| 1u64, |one, x| x * *one).sum::<u64>(),
+                want_sum,
+                "{threads} threads: map_init"
+            );
+            // Stepped by early exits, piece by piece.
+            assert!(it().any(|x| x == 101), "{threads} threads: any");
+            assert_eq!(
+                it().find_first(|&x| x == 101),
+                Some(101),
+                "{threads} threads"
+            );
+            let mut extended = Vec::new();
+            extended.par_extend(it());
+            assert_eq!(
+                extended.iter().sum::<u64>(),
+                want_sum,
+                "{threads} threads: par_extend"
+            );
+        });
+    }
+}
+
 /// A `map_init` value after a `flat_map` is lent to a run of consecutive items, also
 /// around an inner iterator that is a loop of its own (a user-side breaker found value 0
 /// lent to items up to 1,499, then again from 301,500, after the long inner iterator of

@@ -4,7 +4,8 @@
 //! The outer iterator is cut into pieces as usual. For a consumer that is no early exit, a
 //! long inner iterator is a parallel loop of its own (`nest.rs`). Any other inner iterator runs whole,
 //! in order, inside the piece of its outer item, on the worker that runs that piece: it is
-//! driven as one piece of its own (`piece(0..base_len)` and its `flush`). Folding a piece (what `sum`,
+//! driven as pieces of its own over `0..base_len`, one unless it asks for cuts
+//! (`cut_after`), then its `flush`. Folding a piece (what `sum`,
 //! `for_each`, `collect` and `fold` do) streams each inner iterator's items; stepping it
 //! item by item (`next`, as `find_first` and `Vec::extend` do) makes each item of an
 //! indexed inner iterator with a piece of its own, and keeps one piece of any other across
@@ -338,7 +339,10 @@ impl<P, G, J: ParallelIterator> fmt::Debug for Flattened<P, G, J> {
     }
 }
 
-/// Folds every item of `inner`, in order, as one piece on this thread.
+/// Folds every item of `inner`, in order, on this thread: as one piece, or as consecutive
+/// pieces cut where the iterator asks (`cut_after`: a `chain` whose first side flushes, a
+/// `fold(..).chain(..)`, cannot run a piece that crosses into its second side, and such an
+/// inner iterator hit the chain's assertion on a 1-thread pool), then its flush.
 ///
 /// No stop check (`stop.rs`): the early exits step through their pieces (`Stepped`).
 fn fold_whole<J, B>(inner: J, init: B, f: &mut impl FnMut(B, J::Item) -> B) -> B
@@ -347,9 +351,20 @@ where
 {
     let len = inner.base_len();
     let mut state = inner.state();
-    // SAFETY: `0..len` is the whole of `inner`, asked for once: `inner` is ours, and
-    // dropped at the end of this call.
-    let acc = unsafe { inner.piece(&mut state, 0, len) }.fold(init, &mut *f);
+    let mut acc = init;
+    let mut start = 0;
+    loop {
+        // Past `start`, so that the loop ends whatever `cut_after` says (as `Drive::run`).
+        let stop = inner.cut_after(start).max(start + 1).min(len);
+        // SAFETY: the pieces `start..stop` cut `0..len`, the whole of `inner`, into
+        // consecutive parts, each asked for once (`0..0` once if `len` is 0): `inner` is
+        // ours, and dropped at the end of this call.
+        acc = unsafe { inner.piece(&mut state, start, stop) }.fold(acc, &mut *f);
+        if stop >= len {
+            break;
+        }
+        start = stop;
+    }
     inner.flush(state).fold(acc, f)
 }
 
@@ -479,8 +494,9 @@ impl<J: ParallelIterator> ByIndex<J> {
     }
 }
 
-/// A (not indexed) inner iterator stepped item by item. It runs as one piece over all its
-/// base indices, then its `flush`, kept across calls of `next` (`Source`). For an early exit
+/// A (not indexed) inner iterator stepped item by item. It runs as pieces over all its base
+/// indices (one unless it asks for cuts), then its `flush`, kept across calls of `next`
+/// (`Source`). For an early exit
 /// (`stop.rs`) each item goes on as soon as the piece makes it: a batch that waited for its
 /// next item could wait for ever (an inner `filter` keeping only its first item of 10^9).
 /// Otherwise (a `collect`) it gathers batches of growing length (16 to 4,096 items). So
@@ -549,8 +565,8 @@ impl<J: ParallelIterator> Lazy<J> {
     }
 }
 
-/// An inner iterator, its state, and its one piece over all of `0..base_len`, kept while a
-/// [`Stepped`] steps through them, then its flush.
+/// An inner iterator, its state, and its pieces over `0..base_len` (one at a time: see
+/// [`Pieces`]), kept while a [`Stepped`] steps through them, then its flush.
 ///
 /// The piece borrows the iterator and its state, so they live in a heap block of their own
 /// (`Parts`, from `Box::into_raw`), which nothing else touches while the piece lives; the
@@ -598,12 +614,21 @@ trait Gather<T> {
 /// The heap block a [`Pieces`] piece borrows: the inner iterator and its state.
 type Parts<J> = (J, Option<<J as ParallelIterator>::State>);
 
-/// A [`Source`]'s piece `P` of `J`, and the `Parts` block it borrows.
+/// A [`Source`]'s piece `P` of `J`, and the `Parts` block it borrows. The pieces run one
+/// after the other over `0..base_len`, cut where the iterator asks (`cut_after`: a `chain`
+/// whose first side flushes, `fold(..).chain(..)`, cannot run one piece that crosses into its
+/// second side), all on the block's one state.
 struct Pieces<J: ParallelIterator, P> {
     /// Declared first: dropped (in `drop`) before `parts` is freed.
     piece: Option<P>,
     /// From `Box::into_raw`; null once freed (after the flush).
     parts: *mut Parts<J>,
+    /// Where the next piece starts (`None` once every base index was asked for), and the
+    /// iterator's `base_len`.
+    next: Option<usize>,
+    len: usize,
+    /// Makes the piece `start..end` of the block's iterator, on its state.
+    open: unsafe fn(*mut Parts<J>, usize, usize) -> P,
 }
 
 impl<'a, J: ParallelIterator + 'a> Pieces<J, J::Piece<'a>> {
@@ -611,44 +636,82 @@ impl<'a, J: ParallelIterator + 'a> Pieces<J, J::Piece<'a>> {
         let len = iter.base_len();
         let state = iter.state();
         let parts = Box::into_raw(Box::new((iter, Some(state))));
-        // SAFETY: `parts` is a live block that only this `Pieces` reaches, and nothing
-        // reborrows it whole while the piece lives: the piece takes the iterator shared and
-        // the state unique, two disjoint fields, for as long as it lives (it is dropped
-        // before the block is freed, in `gather` or `drop`). `0..len` is the whole of the
-        // iterator, asked for once, on its one state.
-        let piece = unsafe {
-            let iter: &'a J = &(*parts).0;
-            let state: &'a mut J::State = (*parts).1.as_mut().expect("the state was just put");
-            iter.piece(state, 0, len)
-        };
-        Box::new(Pieces {
-            piece: Some(piece),
+        let mut pieces = Pieces {
+            piece: None,
             parts,
-        })
+            next: Some(0),
+            len,
+            open: Self::open,
+        };
+        pieces.next_piece();
+        Box::new(pieces)
+    }
+
+    /// The piece `start..end` of the iterator in `parts`, on its state.
+    ///
+    /// # Safety
+    ///
+    /// `parts` is a live block that only the calling `Pieces` reaches, and nothing reborrows
+    /// it whole while the piece lives: the piece takes the iterator shared and the state
+    /// unique, two disjoint fields, for as long as it lives (it is dropped before the next
+    /// is made and before the block is freed, in `gather` or `drop`). `start..end` lies
+    /// within `0..base_len` and was never asked for before, on this one state.
+    unsafe fn open(parts: *mut Parts<J>, start: usize, end: usize) -> J::Piece<'a> {
+        // SAFETY: the caller's promise.
+        unsafe {
+            let iter: &'a J = &(*parts).0;
+            let state: &'a mut J::State = (*parts).1.as_mut().expect("the state is put");
+            iter.piece(state, start, end)
+        }
+    }
+}
+
+impl<J: ParallelIterator, P> Pieces<J, P> {
+    /// Makes the next piece (the last one gone), up to the iterator's next cut; false once
+    /// every base index was asked for (`0..0` once, if there are none).
+    fn next_piece(&mut self) -> bool {
+        let Some(start) = self.next else {
+            return false;
+        };
+        // SAFETY: the block is live until the flush, which comes only once `next` is
+        // `None`; only this `Pieces` reaches it.
+        let iter = unsafe { &(*self.parts).0 };
+        // Past `start`, so that the pieces end whatever `cut_after` says (as `Drive::run`).
+        let stop = iter.cut_after(start).max(start + 1).min(self.len);
+        self.next = (stop < self.len).then_some(stop);
+        debug_assert!(self.piece.is_none());
+        // SAFETY: the last piece is gone; `start..stop` follows the pieces made before, so
+        // each base index is asked for once (`open`'s promise).
+        self.piece = Some(unsafe { (self.open)(self.parts, start, stop) });
+        true
     }
 }
 
 impl<J: ParallelIterator, P: Iterator<Item = J::Item>> Gather<J::Item> for Pieces<J, P> {
     fn gather(&mut self, out: &mut VecDeque<J::Item>, max: usize) -> bool {
-        if let Some(piece) = &mut self.piece {
-            let before = out.len();
+        let before = out.len();
+        while let Some(piece) = &mut self.piece {
+            let want = max - (out.len() - before);
             piece
                 .by_ref()
-                .take(max)
+                .take(want)
                 .for_each(|item| out.push_back(item));
             if out.len() - before == max {
                 return true;
             }
-            // Ran out: the borrow of the block ends here.
+            // Ran out: the borrow of the block ends here, and the next piece (if any)
+            // borrows it again.
             self.piece = None;
-            if out.len() > before {
-                return true;
-            }
+            self.next_piece();
+        }
+        if out.len() > before {
+            return true;
         }
         if self.parts.is_null() {
             return false;
         }
-        // SAFETY: the piece is gone, so nothing borrows the block: it is ours again, once.
+        // SAFETY: the last piece is gone, so nothing borrows the block: it is ours again,
+        // once.
         let (iter, state) = *unsafe { Box::from_raw(self.parts) };
         self.parts = std::ptr::null_mut();
         let before = out.len();
@@ -659,12 +722,13 @@ impl<J: ParallelIterator, P: Iterator<Item = J::Item>> Gather<J::Item> for Piece
     }
 
     fn next_item(&mut self, out: &mut VecDeque<J::Item>) -> Option<J::Item> {
-        if let Some(piece) = &mut self.piece {
+        while let Some(piece) = &mut self.piece {
             if let Some(item) = piece.next() {
                 return Some(item);
             }
-            // Ran out: the borrow of the block ends here.
+            // Ran out: the borrow of the block ends here; on to the next piece, if any.
             self.piece = None;
+            self.next_piece();
         }
         // The flush, if not taken yet: its first item, the others left in `out`.
         self.gather(out, usize::MAX);
