@@ -351,6 +351,14 @@ where
 {
     let len = inner.base_len();
     let mut state = inner.state();
+    if !J::FLUSHES {
+        // No cuts (they come from a `chain` whose first side flushes): one piece, without
+        // the loop, which cost 3 to 4% on 100,000 inner iterators of 10 items.
+        // SAFETY: `0..len` is the whole of `inner`, asked for once: `inner` is ours, and
+        // dropped at the end of this call.
+        let acc = unsafe { inner.piece(&mut state, 0, len) }.fold(init, &mut *f);
+        return inner.flush(state).fold(acc, f);
+    }
     let mut acc = init;
     let mut start = 0;
     loop {
