@@ -23,7 +23,7 @@ use std::ptr::NonNull;
 
 use crate::job::StackJob;
 use crate::latch::SpinLatch;
-use crate::pool::{WorkerThread, in_worker};
+use crate::pool::{WorkerThread, in_worker, stack};
 use crate::unwind;
 
 /// Runs `a` and `b`, potentially in parallel, and returns `(a(), b())`.
@@ -77,7 +77,11 @@ where
     RA: Send,
     RB: Send,
 {
-    in_worker(|worker, _| join_on(worker, a, b))
+    // Not `in_worker`'s stack check: `join_on` checks its recorded joins.
+    match WorkerThread::current() {
+        Some(worker) => join_on(worker, a, b),
+        None => in_worker(|worker, _| join_on(worker, a, b)),
+    }
 }
 
 /// Like [`join`], but each closure learns whether it *migrated*: whether it runs on another
@@ -188,6 +192,10 @@ where
     RA: Send,
     RB: Send,
 {
+    if stack::running_low() {
+        // Deep in a recursion: on as this worker, on a fresh stack (`pool/stack.rs`).
+        return worker.grow(|worker| join_on(worker, a, b));
+    }
     if !worker.should_record_join() {
         return join_unrecorded(a, b);
     }

@@ -146,3 +146,171 @@ fn a_task_that_respawns_itself_runs_until_the_user_stops_it() {
     fence(Ordering::Acquire);
     assert_eq!(count.load(Ordering::Relaxed), GENERATIONS);
 }
+
+/// The variable that turns `deep_entries_child` on, in the child process only; its value
+/// names the entry the recursion goes through.
+const DEEP_CHILD: &str = "BRIGADE_DEEP_ENTRIES_CHILD";
+
+/// How deep `deep_entries_child` recurses, 16 KiB of stack a level: 16 MiB in all, eight
+/// times the default stack of a worker.
+const DEEP_LEVELS: usize = 1_000;
+
+/// A recursion whose every level holds 16 KiB of stack while it goes down through one of
+/// brigade's entries (`kind`); 1 + the number of levels below.
+fn deep(kind: &str, depth: usize) -> usize {
+    let pad = std::hint::black_box([depth as u8; 16 << 10]);
+    if depth == 0 {
+        return 1;
+    }
+    let below = match kind {
+        "join" => brigade::join(|| deep(kind, depth - 1), || 0).0,
+        "join_second" => brigade::join(|| 0, || deep(kind, depth - 1)).1,
+        "loop" => (0..3usize)
+            .into_par_iter()
+            .map(|i| if i == 0 { deep(kind, depth - 1) } else { 0 })
+            .sum(),
+        "flat_map_fold" => (0..1usize)
+            .into_par_iter()
+            .flat_map(|_| (0..5_000usize).into_par_iter())
+            .fold(
+                || 0,
+                |acc, x| {
+                    if x == 0 {
+                        acc + deep(kind, depth - 1)
+                    } else {
+                        acc
+                    }
+                },
+            )
+            .sum(),
+        "for_each" => {
+            let found = AtomicUsize::new(0);
+            brigade::for_each(0..3usize, brigade::Schedule::default(), |i| {
+                if i == 1 {
+                    found.store(deep(kind, depth - 1), Ordering::Relaxed);
+                }
+            });
+            found.into_inner()
+        }
+        "scope" => {
+            let mut found = 0;
+            brigade::scope(|s| {
+                s.spawn(|_| found = deep(kind, depth - 1));
+            });
+            found
+        }
+        other => panic!("no such kind: {other}"),
+    };
+    std::hint::black_box(&pad);
+    below + 1
+}
+
+/// Run only as a child of the test below.
+#[test]
+#[ignore = "run by recursion_through_brigade_outgrows_a_workers_stack, in a child process"]
+fn deep_entries_child() {
+    let Some(kind) = std::env::var_os(DEEP_CHILD) else {
+        return;
+    };
+    let kind = kind.to_str().expect("a kind");
+    for threads in [1, 2, 3] {
+        // The default stack: 2 MiB unless `RUST_MIN_STACK` says otherwise.
+        let pool = ThreadPool::builder()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        for _ in 0..3 {
+            assert_eq!(pool.install(|| deep(kind, DEEP_LEVELS)), DEEP_LEVELS + 1);
+        }
+        // A panic at the bottom reaches the caller, and the pool goes on.
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                brigade::join(
+                    || {
+                        deep(kind, DEEP_LEVELS / 2);
+                        panic!("at the bottom")
+                    },
+                    || 0,
+                )
+            })
+        }));
+        assert!(caught.is_err(), "the panic reaches the caller");
+        assert_eq!(pool.install(|| deep(kind, 10)), 11);
+    }
+}
+
+/// A recursion that goes down through brigade's entries (`join`, either closure, a loop,
+/// a `flat_map` with a `fold`, `for_each`, a scope's spawn) is not bounded by one worker's stack: an entry that finds
+/// less than a quarter of its thread's stack left carries on as the same worker on a fresh
+/// thread, while the thread below waits. 1,000 levels of 16 KiB on 2 MiB stacks overflowed
+/// before (rayon too).
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot spawn processes")]
+fn recursion_through_brigade_outgrows_a_workers_stack() {
+    for kind in [
+        "join",
+        "join_second",
+        "loop",
+        "flat_map_fold",
+        "for_each",
+        "scope",
+    ] {
+        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--ignored", "--exact", "deep_entries_child", "--nocapture"])
+            .env(DEEP_CHILD, kind)
+            .env_remove("RUST_MIN_STACK")
+            .output()
+            .expect("the child runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{DEEP_LEVELS} levels of 16 KiB through `{kind}`: {stderr}"
+        );
+    }
+}
+
+/// The variable that turns `endless_join_child` on, in the child process only.
+const ENDLESS_CHILD: &str = "BRIGADE_ENDLESS_JOIN_CHILD";
+
+fn endless(depth: u64) -> u64 {
+    let pad = std::hint::black_box([depth; 512]);
+    let (below, _) = brigade::join(|| endless(depth + 1), || 0);
+    std::hint::black_box(&pad);
+    below
+}
+
+/// Run only as a child of the test below.
+#[test]
+#[ignore = "run by endless_recursion_through_join_still_aborts, in a child process"]
+fn endless_join_child() {
+    if std::env::var_os(ENDLESS_CHILD).is_none() {
+        return;
+    }
+    let pool = ThreadPool::builder()
+        .num_threads(2)
+        .stack_size(256 * 1024)
+        .build()
+        .expect("pool");
+    pool.install(|| endless(0));
+}
+
+/// Fresh stacks are bounded: a recursion through `join` that never ends still overflows, as
+/// a plain one does (after a bounded number of fresh stacks), and aborts with the message.
+#[test]
+#[cfg_attr(miri, ignore = "miri cannot spawn processes")]
+fn endless_recursion_through_join_still_aborts() {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--ignored", "--exact", "endless_join_child", "--nocapture"])
+        .env(ENDLESS_CHILD, "1")
+        .output()
+        .expect("the child runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the child must not survive: {stderr}"
+    );
+    assert!(
+        stderr.contains("brigade-worker") && stderr.contains("overflowed its stack"),
+        "the abort names the worker: {stderr}"
+    );
+}

@@ -33,6 +33,7 @@ use crate::pool::heartbeat::{self, Heartbeat};
 use crate::pool::metrics::{PoolMetrics, WorkerCounters};
 use crate::pool::pending::{self, PendingStealer};
 use crate::pool::pinning;
+use crate::pool::stack;
 use crate::pool::thread_builder::ThreadBuilder;
 use crate::pool::worker::WorkerThread;
 use crate::sleep::Sleep;
@@ -168,7 +169,9 @@ where
 {
     match WorkerThread::current() {
         // `false`: not injected, we were already on a worker.
-        Some(worker) => op(worker, false),
+        Some(worker) if !stack::running_low() => op(worker, false),
+        // Deep in a recursion: on as this worker, on a fresh stack (`pool/stack.rs`).
+        Some(worker) => worker.grow(|worker| op(worker, false)),
         None => global_registry().in_worker_cold(op),
     }
 }
@@ -410,7 +413,13 @@ impl Registry {
         R: Send,
     {
         match WorkerThread::current() {
-            Some(worker) if worker.registry().same_as(self) => op(worker, false),
+            Some(worker) if worker.registry().same_as(self) => {
+                if stack::running_low() {
+                    worker.grow(|worker| op(worker, false))
+                } else {
+                    op(worker, false)
+                }
+            }
             Some(worker) => self.in_worker_cross(worker, op),
             None => self.in_worker_cold(op),
         }
