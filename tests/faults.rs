@@ -102,7 +102,9 @@ fn nested_loops_child() {
 /// frames once held 128-byte-aligned padding and copies of the block sizer, about 3 KiB a
 /// level in a release build: this recursion overflowed 2 MiB at about 670 levels (rayon
 /// reaches about 2,800) and the debug build's 8 MiB at about 930. Now about 1.5 KiB (about
-/// 1,350 levels) and 6.5 KiB (about 1,250).
+/// 1,350 levels of one stack) and 6.5 KiB (about 1,250). Since a recursion that runs a
+/// stack low carries on on a fresh one, 1,000 levels no longer overflow whatever a level
+/// takes: `a_level_of_nested_loops_takes_at_most_2_kib_of_stack` checks the size itself.
 #[test]
 #[cfg_attr(miri, ignore = "miri cannot spawn processes")]
 fn nested_three_item_loops_recurse_deep_on_a_small_stack() {
@@ -116,6 +118,68 @@ fn nested_three_item_loops_recurse_deep_on_a_small_stack() {
         out.status.success(),
         "{NESTED_DEPTH} levels of nested loops on a {} MiB stack: {stderr}",
         NESTED_STACK >> 20
+    );
+}
+
+/// The address of a local at each level of `nested_measured`, by depth.
+static LEVEL_AT: [AtomicUsize; 201] = [const { AtomicUsize::new(0) }; 201];
+
+/// `nested`, noting the address of a local at every level (at most 200).
+fn nested_measured(depth: usize) -> usize {
+    let marker = 0u8;
+    let here = std::ptr::from_ref(std::hint::black_box(&marker)).addr();
+    LEVEL_AT[depth].store(here, Ordering::Relaxed);
+    if depth == 0 {
+        return 1;
+    }
+    (0..3usize)
+        .into_par_iter()
+        .map(|i| {
+            if i == 0 {
+                nested_measured(depth - 1)
+            } else {
+                i
+            }
+        })
+        .sum()
+}
+
+/// The stack a level of nested loops of three items takes, measured: at most 2 KiB in a
+/// release build (1,456 bytes now; 3 KiB before 2026-12-07, see above), 9 KiB in a debug
+/// build (7,472 bytes). 200 levels, well within one stack. Item 0, which recurses, is
+/// the owner's first claim, so a level runs on the thread of the level above, unless a
+/// thief took item 0 from a descheduled owner (a busy machine): the median of the steps
+/// between levels counts, and a step to another thread's stack does not.
+#[test]
+#[cfg_attr(miri, ignore = "miri's frames are its own")]
+fn a_level_of_nested_loops_takes_at_most_2_kib_of_stack() {
+    const LEVELS: usize = 200;
+    let most = if cfg!(debug_assertions) {
+        9 << 10
+    } else {
+        2 << 10
+    };
+    let pool = ThreadPool::builder()
+        .num_threads(2)
+        .stack_size(8 << 20)
+        .build()
+        .expect("pool");
+    assert_eq!(pool.install(|| nested_measured(LEVELS)), 1 + 3 * LEVELS);
+    let at: Vec<usize> = LEVEL_AT.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+    // Level `d` is called from level `d + 1`: its frames lie below.
+    let mut steps: Vec<usize> = (0..LEVELS)
+        .map(|d| at[d + 1].wrapping_sub(at[d]))
+        .filter(|&step| step < 1 << 20)
+        .collect();
+    assert!(
+        steps.len() > LEVELS / 2,
+        "most levels ran below the one above"
+    );
+    steps.sort_unstable();
+    let per_level = steps[steps.len() / 2];
+    assert!(
+        per_level <= most,
+        "a level of nested loops takes {per_level} bytes of stack (at most {most})"
     );
 }
 

@@ -324,7 +324,8 @@ impl<S> ThreadPoolBuilder<S> {
     /// the stack overflow abort). Each fresh stack costs a thread start (about 55 µs here),
     /// so code that keeps calling into brigade from that deep, in a loop, pays it per call.
     /// A recursion within one task's own code (plain calls, no brigade entry between the
-    /// levels) is bounded by this size, as on any thread.
+    /// levels) is bounded by this size, as on any thread, and so is one through
+    /// `in_place_scope` alone (its body is not `Send`: it cannot move to another thread).
     ///
     /// # Examples
     ///
