@@ -160,18 +160,34 @@ pub(crate) fn current_registry() -> &'static Arc<Registry> {
 }
 
 /// Runs `op` on a worker: right here if this thread is one (of any pool), else on the global
-/// pool, blocking until it is done.
+/// pool, blocking until it is done. Here on a fresh stack if this thread's runs low
+/// (`pool/stack.rs`).
 #[inline]
 pub(crate) fn in_worker<OP, R>(op: OP) -> R
 where
     OP: FnOnce(&WorkerThread, bool) -> R + Send,
     R: Send,
 {
+    in_worker_unchecked(|worker, injected| {
+        if stack::running_low() {
+            worker.grow(|worker| op(worker, injected))
+        } else {
+            op(worker, injected)
+        }
+    })
+}
+
+/// `in_worker` without the stack check, for an entry that checks its stack itself
+/// (`join_on`).
+#[inline]
+pub(crate) fn in_worker_unchecked<OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&WorkerThread, bool) -> R + Send,
+    R: Send,
+{
     match WorkerThread::current() {
         // `false`: not injected, we were already on a worker.
-        Some(worker) if !stack::running_low() => op(worker, false),
-        // Deep in a recursion: on as this worker, on a fresh stack (`pool/stack.rs`).
-        Some(worker) => worker.grow(|worker| op(worker, false)),
+        Some(worker) => op(worker, false),
         None => global_registry().in_worker_cold(op),
     }
 }
