@@ -23,7 +23,7 @@ use std::ptr::NonNull;
 
 use crate::job::StackJob;
 use crate::latch::SpinLatch;
-use crate::pool::{WorkerThread, in_worker_unchecked, stack};
+use crate::pool::{WorkerThread, in_worker};
 use crate::unwind;
 
 /// Runs `a` and `b`, potentially in parallel, and returns `(a(), b())`.
@@ -77,7 +77,7 @@ where
     RA: Send,
     RB: Send,
 {
-    in_worker_unchecked(|worker, _| join_on(worker, a, b))
+    in_worker(|worker, _| join_on(worker, a, b))
 }
 
 /// Like [`join`], but each closure learns whether it *migrated*: whether it runs on another
@@ -123,7 +123,7 @@ where
     RA: Send,
     RB: Send,
 {
-    in_worker_unchecked(|worker, injected| {
+    in_worker(|worker, injected| {
         // An address only compared, never followed: the calling worker is blocked in this
         // join until `b` is done, so no other live worker can have it meanwhile.
         let origin = std::ptr::from_ref(worker) as usize;
@@ -188,10 +188,6 @@ where
     RA: Send,
     RB: Send,
 {
-    if stack::running_low() {
-        // Deep in a recursion: on as this worker, on a fresh stack (`pool/stack.rs`).
-        return worker.grow(|worker| join_on(worker, a, b));
-    }
     if !worker.should_record_join() {
         return join_unrecorded(a, b);
     }

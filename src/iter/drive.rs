@@ -20,7 +20,7 @@ use crate::iter::reduce::ForEach;
 use crate::iter::stop;
 use crate::join::{Announce, join_now};
 use crate::loops::{Body, Runs, Schedule, enter};
-use crate::pool::{WorkerThread, in_worker};
+use crate::pool::in_worker;
 
 /// What a terminal does with the items of the pieces.
 #[doc(hidden)]
@@ -370,7 +370,7 @@ where
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn fold(&self, chain: Self::Acc, _start: usize, runs: Range<usize>) -> Self::Acc {
         let piece = self.runs.start_of(runs.start)..self.runs.start_of(runs.end);
         if self.max_len == usize::MAX {
@@ -475,27 +475,12 @@ where
     drive_pieces(iter, consumer)
 }
 
-/// Runs `f` as this worker on a fresh stack (only a worker's thread ever runs low).
-#[cold]
-#[inline(never)]
-fn on_fresh_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    match WorkerThread::current() {
-        Some(worker) => worker.grow(|_| f()),
-        None => f(),
-    }
-}
-
 /// As [`drive`], with every inner iterator run inside the piece of its outer item.
 pub(crate) fn drive_pieces<I, C>(iter: &I, consumer: &C) -> C::Acc
 where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
-    if crate::pool::stack::running_low() {
-        // Deep in a recursion (a loop of one item, or inner iterators run whole, enter no
-        // loop of their own): on as this worker, on a fresh stack (`pool/stack.rs`).
-        return on_fresh_stack(|| drive_pieces(iter, consumer));
-    }
     let len = iter.base_len();
     match iter.config().blocks {
         // Only an early exit may end before the rest of the items: any other consumer runs
@@ -641,16 +626,12 @@ pub(crate) fn drive_back<I, C>(
     iter: &I,
     consumer: &C,
     first: FirstBlock,
-    found: impl Fn(&C::Acc) -> bool + Send,
+    found: impl Fn(&C::Acc) -> bool,
 ) -> C::Acc
 where
     I: ParallelIterator,
     C: Consumer<I::Item>,
 {
-    if crate::pool::stack::running_low() {
-        // As in `drive_pieces`: a block of one item enters no loop.
-        return on_fresh_stack(move || drive_back(iter, consumer, first, found));
-    }
     let len = iter.base_len();
     let min_len = iter.config().min_len();
     let first = match first {

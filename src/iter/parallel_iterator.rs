@@ -425,10 +425,8 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// recursion through a `flat_map` whose inner iterators are loops of their own takes
     /// about 1.6 KiB of a worker's stack per level in a release build (about 1,150 to 1,300
     /// levels on the default stack; rayon about 1,400 to 1,480), and about 2.8 KiB with a
-    /// `fold` or `map_init` after the `flat_map` (about 620 and 880 levels of one stack;
-    /// rayon about 1,000; deeper, the recursion goes on on fresh stacks, see
-    /// [`ThreadPoolBuilder::stack_size`](crate::ThreadPoolBuilder::stack_size)). Early exits
-    /// (`find_*`, `any`, `all`, `try_for_each`...) run every inner
+    /// `fold` or `map_init` after the `flat_map` (about 620 and 880 levels; rayon about
+    /// 1,000). Early exits (`find_*`, `any`, `all`, `try_for_each`...) run every inner
     /// iterator on the worker of its outer item, to stop inside it. After the `flat_map`,
     /// `map`, `filter`, `filter_map`, `inspect`, `copied`, `cloned`, `flat_map_iter`,
     /// `flatten_iter`, `fold`, `fold_with`, `try_fold`, `try_fold_with`, `map_init` and

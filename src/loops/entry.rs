@@ -23,15 +23,6 @@ where
     S: LoopSource,
     B: Body<S>,
 {
-    // Checked here, out of line, not in `enter`: there it made `enter` too large for its
-    // callers to inline (as `enter_outside` explains), and a one-item loop of a parallel
-    // iterator cost 40 more instructions (callgrind).
-    if let Some(worker) = worker
-        && crate::pool::stack::running_low()
-    {
-        // Deep in a recursion: on as this worker, on a fresh stack (`pool/stack.rs`).
-        return worker.grow(|worker| run_loop(Some(worker), source, schedule, body));
-    }
     // Pieces on other workers read it; not padded (`Loop`).
     let lp = Loop::new(source, body);
     let lp: &Loop<'_, S, B> = &lp;

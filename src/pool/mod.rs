@@ -27,7 +27,5 @@ pub use thread_pool::ThreadPool;
 pub(crate) use pending::armed;
 #[cfg(all(test, loom))]
 pub(crate) use pending::new as new_pending;
-pub(crate) use registry::{
-    Registry, current_registry, global_registry, in_worker, in_worker_unchecked,
-};
+pub(crate) use registry::{Registry, current_registry, global_registry, in_worker};
 pub(crate) use worker::WorkerThread;

@@ -33,7 +33,6 @@ use crate::pool::heartbeat::{self, Heartbeat};
 use crate::pool::metrics::{PoolMetrics, WorkerCounters};
 use crate::pool::pending::{self, PendingStealer};
 use crate::pool::pinning;
-use crate::pool::stack;
 use crate::pool::thread_builder::ThreadBuilder;
 use crate::pool::worker::WorkerThread;
 use crate::sleep::Sleep;
@@ -160,27 +159,9 @@ pub(crate) fn current_registry() -> &'static Arc<Registry> {
 }
 
 /// Runs `op` on a worker: right here if this thread is one (of any pool), else on the global
-/// pool, blocking until it is done. Here on a fresh stack if this thread's runs low
-/// (`pool/stack.rs`).
+/// pool, blocking until it is done.
 #[inline]
 pub(crate) fn in_worker<OP, R>(op: OP) -> R
-where
-    OP: FnOnce(&WorkerThread, bool) -> R + Send,
-    R: Send,
-{
-    in_worker_unchecked(|worker, injected| {
-        if stack::running_low() {
-            worker.grow(|worker| op(worker, injected))
-        } else {
-            op(worker, injected)
-        }
-    })
-}
-
-/// `in_worker` without the stack check, for an entry that checks its stack itself
-/// (`join_on`).
-#[inline]
-pub(crate) fn in_worker_unchecked<OP, R>(op: OP) -> R
 where
     OP: FnOnce(&WorkerThread, bool) -> R + Send,
     R: Send,
@@ -429,13 +410,7 @@ impl Registry {
         R: Send,
     {
         match WorkerThread::current() {
-            Some(worker) if worker.registry().same_as(self) => {
-                if stack::running_low() {
-                    worker.grow(|worker| op(worker, false))
-                } else {
-                    op(worker, false)
-                }
-            }
+            Some(worker) if worker.registry().same_as(self) => op(worker, false),
             Some(worker) => self.in_worker_cross(worker, op),
             None => self.in_worker_cold(op),
         }

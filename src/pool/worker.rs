@@ -37,7 +37,6 @@ use crate::pool::Registry;
 use crate::pool::heartbeat;
 use crate::pool::metrics::WorkerCounters;
 use crate::pool::pending::Pending;
-use crate::pool::stack;
 use crate::pool::steal::{self, StealAmount, Victims};
 use crate::unwind::{self, AbortIfPanic};
 
@@ -211,7 +210,6 @@ pub(crate) fn main_loop(
     registry: Arc<Registry>,
 ) {
     let worker = WorkerThread::new(deque, pending, index, registry, false);
-    stack::enter_thread(0);
     WORKER_THREAD.with(|w| w.set(&worker));
     worker.pending.set_home(&worker.registry);
     let registry = &*worker.registry;
@@ -339,7 +337,6 @@ impl WorkerThread {
         // SAFETY: just leaked: valid until the thread exits, and only this thread uses it.
         let leaked = unsafe { worker.as_ref() };
         leaked.pending.set_home(&leaked.registry);
-        stack::enter_thread(0);
         WORKER_THREAD.with(|w| w.set(worker.as_ptr()));
         ADOPTED.with(|a| a.0.borrow_mut().push(worker));
     }
@@ -404,7 +401,6 @@ impl WorkerThread {
     /// The body of the thread that took an adopted worker over: the main loop's handlers,
     /// wait and tail, then the worker is freed.
     fn run_handed_over(self: Box<Self>) {
-        stack::enter_thread(0);
         WORKER_THREAD.with(|w| w.set(&*self));
         let registry = Arc::clone(&self.registry);
         registry.run_start_handler(self.index);
@@ -1029,7 +1025,6 @@ impl WorkerThread {
         let handoff = Handoff(self);
         // The regions this thread is in go along, for `OnceCell`'s re-entry check.
         let chain = crate::isolate::Chain::current();
-        let fresh_below = stack::fresh_below() + 1;
         let depth = self.sync_depth.get();
         self.sync_depth.set(0);
         let mut builder = std::thread::Builder::new();
@@ -1044,7 +1039,6 @@ impl WorkerThread {
                 let handoff = handoff;
                 // SAFETY: see `Handoff`; the worker outlives the scope.
                 let worker = unsafe { &*handoff.0 };
-                stack::enter_thread(fresh_below);
                 WORKER_THREAD.with(|w| w.set(worker));
                 let result = chain.adopt(|| f(worker));
                 WORKER_THREAD.with(|w| w.set(ptr::null()));
@@ -1057,30 +1051,6 @@ impl WorkerThread {
         });
         self.sync_depth.set(depth);
         result
-    }
-
-    /// Runs `op` as this worker: on a fresh stack (`on_fresh_stack`) if the OS gives one,
-    /// else right here, and this thread stops checking (`stack::stop_checking`), so an
-    /// entry may call itself again as `op`. For an entry that found its stack running low
-    /// (`stack::running_low`); a panic of `op` goes on from here.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn grow<R: Send>(&self, op: impl FnOnce(&WorkerThread) -> R + Send) -> R {
-        let mut op = Some(op);
-        let slot = &mut op;
-        let ran = self.on_fresh_stack(move |worker| {
-            let op = slot.take().expect("the entry runs once");
-            unwind::halt_unwinding(|| op(worker))
-        });
-        match ran {
-            Some(Ok(result)) => result,
-            Some(Err(payload)) => unwind::resume_unwinding(payload),
-            // No thread: the entry runs here, as it would have without the check.
-            None => {
-                stack::stop_checking();
-                (op.take().expect("the entry has not run"))(self)
-            }
-        }
     }
 
     /// Runs `f` on this thread *outside* the pool, while a fresh thread acts as this worker
@@ -1104,7 +1074,6 @@ impl WorkerThread {
         let handoff = Handoff(self);
         let chain = crate::isolate::Chain::current();
         let done = SpinLatch::new(&self.registry, self.index);
-        let fresh_below = stack::fresh_below();
         let depth = self.sync_depth.get();
         let mut builder = std::thread::Builder::new();
         if let Some(name) = std::thread::current().name() {
@@ -1123,7 +1092,6 @@ impl WorkerThread {
                 let handoff = handoff;
                 // SAFETY: see `Handoff`.
                 let worker = unsafe { &*handoff.0 };
-                stack::enter_thread(fresh_below);
                 WORKER_THREAD.with(|w| w.set(worker));
                 chain.adopt(|| worker.wait_until(done));
                 WORKER_THREAD.with(|w| w.set(ptr::null()));
