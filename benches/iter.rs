@@ -35,6 +35,10 @@
 //!   std (target: no slower than rayon; the inner iterators are loops of their own); and
 //!   the same with a `map_init` and a `fold` after the `flat_map` (`brigade_fold`,
 //!   `rayon_fold`; target: no slower than rayon).
+//! - `iter/flat_map_short_costly/{1,3}`: `sum` over a `flat_map` of 1 or 3 outer items,
+//!   each an inner range of 64 items of about 20 µs, on 2 threads, vs rayon and std
+//!   (target: no slower than rayon; the inner iterators are too short to be loops of their
+//!   own, and are split when an idle worker asks for work).
 //! - `iter/chain_any/{1,2}/{plain,filtered}`: 500 searches that find nothing over
 //!   `a.par_iter().chain(b.par_iter())` of two 100,000-`u64` slices (in cache), and with a
 //!   `filter` on the first side, inside one `install`, vs rayon (target: no slower than
@@ -624,6 +628,53 @@ fn flat_map_few_outer(c: &mut Criterion) {
     }
 }
 
+/// A `flat_map` of 1 or 3 outer items, each 64 inner items of about 20 µs: short inner
+/// iterators (no loops of their own by length) whose items are costly.
+fn flat_map_short_costly(c: &mut Criterion) {
+    let bp = brigade_pool(THREADS);
+    let rp = rayon_pool(THREADS);
+    const INNER: u64 = 64;
+    fn heavy(x: u64) -> u64 {
+        let mut h = x;
+        for i in 0..16_000u64 {
+            h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ i;
+        }
+        h
+    }
+    for outer in [1u64, 3] {
+        let mut g = c.benchmark_group(format!("iter/flat_map_short_costly/{outer}"));
+        configure(&mut g);
+        macro_rules! sum {
+            () => {
+                (0..black_box(outer))
+                    .into_par_iter()
+                    .flat_map(|o| {
+                        (0..INNER)
+                            .into_par_iter()
+                            .map(move |i| heavy(o * INNER + i))
+                    })
+                    .reduce(|| 0, u64::wrapping_add)
+            };
+        }
+        g.bench_function("brigade", |b| {
+            use brigade::prelude::*;
+            b.iter(|| bp.install(|| sum!()))
+        });
+        g.bench_function("rayon", |b| {
+            use rayon::prelude::*;
+            b.iter(|| rp.install(|| sum!()))
+        });
+        g.bench_function("serial", |b| {
+            b.iter(|| {
+                (0..black_box(outer))
+                    .flat_map(|o| (0..INNER).map(move |i| heavy(o * INNER + i)))
+                    .fold(0, u64::wrapping_add)
+            })
+        });
+        g.finish();
+    }
+}
+
 /// Searches over a `chain` of two slices in cache, many in one `install`.
 fn chain_any(c: &mut Criterion) {
     let a: Vec<u64> = (0..100_000).collect();
@@ -989,6 +1040,18 @@ fn report() {
             1.0,
         ),
         t(
+            "flat_map of 1 outer item, 64 inner items of ~20 us: no slower than rayon",
+            ("iter/flat_map_short_costly/1", "brigade"),
+            ("iter/flat_map_short_costly/1", "rayon"),
+            1.0,
+        ),
+        t(
+            "flat_map of 3 outer items, 64 inner items of ~20 us: no slower than rayon",
+            ("iter/flat_map_short_costly/3", "brigade"),
+            ("iter/flat_map_short_costly/3", "rayon"),
+            1.0,
+        ),
+        t(
             "word count fold + reduce, 200 MB: no slower than rayon",
             ("iter/word_count_fold_200mb", "brigade"),
             ("iter/word_count_fold_200mb", "rayon"),
@@ -1116,6 +1179,7 @@ criterion_group!(
     flat_map_search,
     collect_unindexed,
     flat_map_few_outer,
+    flat_map_short_costly,
     chain_any,
     one_thread,
     word_count,

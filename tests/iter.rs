@@ -210,6 +210,87 @@ fn two_items_at_once(what: &str, inner_items: impl FnOnce(&(dyn Fn(u32) + Sync))
     );
 }
 
+/// Runs `items` (which hands each item to the closure it is given) and fails unless the
+/// items ran on at least two threads. Each item takes 1 ms until a second thread has run
+/// one, so one thread alone takes 64 ms or more for 64 items, and a split has time to come.
+fn on_two_threads(what: &str, items: impl FnOnce(&(dyn Fn(u64) + Sync))) {
+    let first = std::sync::Mutex::new(None::<std::thread::ThreadId>);
+    let two = std::sync::atomic::AtomicBool::new(false);
+    let item = |_: u64| {
+        let me = std::thread::current().id();
+        let mut first = first.lock().unwrap();
+        match *first {
+            None => *first = Some(me),
+            Some(id) if id != me => two.store(true, Ordering::SeqCst),
+            Some(_) => {}
+        }
+        drop(first);
+        if !two.load(Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    };
+    items(&item);
+    assert!(
+        two.load(Ordering::SeqCst),
+        "{what}: one thread ran every inner item"
+    );
+}
+
+/// The short inner iterators of a `flat_map` of few outer items (a piece of one outer item)
+/// are split when an idle worker asks for work: a `flat_map` of one outer item with 64
+/// costly inner items used to run them all on one worker, where rayon splits them, in twice
+/// rayon's time.
+#[test]
+fn the_short_costly_inner_iterators_of_a_few_outer_items_are_shared() {
+    common::within("short inner items shared", || {
+        let pool = pool_of(2);
+        for outer in [1u64, 2] {
+            pool.install(|| {
+                on_two_threads("for_each", |item| {
+                    (0..outer)
+                        .into_par_iter()
+                        .flat_map(|_| (0..64u64).into_par_iter())
+                        .for_each(item);
+                });
+                on_two_threads("sum", |item| {
+                    let total: u64 = (0..outer)
+                        .into_par_iter()
+                        .flat_map(|o| (0..64u64).into_par_iter().map(move |i| o * 64 + i))
+                        .inspect(|&x| item(x))
+                        .sum();
+                    assert_eq!(total, (0..outer * 64).sum::<u64>());
+                });
+                on_two_threads("collect", |item| {
+                    let v: Vec<u64> = (0..outer)
+                        .into_par_iter()
+                        .flat_map(|o| (0..64u64).into_par_iter().map(move |i| o * 64 + i))
+                        .inspect(|&x| item(x))
+                        .collect();
+                    assert_eq!(v, (0..outer * 64).collect::<Vec<u64>>());
+                });
+                on_two_threads("partition (steps with next)", |item| {
+                    let (even, odd): (Vec<u64>, Vec<u64>) = (0..outer)
+                        .into_par_iter()
+                        .flat_map(|o| (0..64u64).into_par_iter().map(move |i| o * 64 + i))
+                        .inspect(|&x| item(x))
+                        .partition(|x| x % 2 == 0);
+                    assert_eq!(even.len() + odd.len(), (outer * 64) as usize);
+                });
+            });
+        }
+        // From outside every pool, where a base of one item runs on the calling thread: the
+        // rest goes to the global pool after about 100 µs.
+        if brigade::current_num_threads() > 1 {
+            on_two_threads("one outer item, from outside every pool", |item| {
+                (0..1u64)
+                    .into_par_iter()
+                    .flat_map(|_| (0..64u64).into_par_iter())
+                    .for_each(item);
+            });
+        }
+    });
+}
+
 /// The long inner iterators of a `flat_map` (4,096 base items or more, more in a long
 /// `flat_map`) are loops of their own that every worker shares, as rayon splits them. They used to run whole on the worker that
 /// took their outer item: a `flat_map` of one outer item ran on one worker. (An early exit

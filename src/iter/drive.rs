@@ -168,6 +168,14 @@ impl Config {
         self.min_len.max(1)
     }
 
+    /// True if the base indices may be split anywhere, and each part run as a loop of its
+    /// own (`drive_from`): no `with_min_len` above 1 (a part would come up short) and no
+    /// blocks (which ask for the blocks to run in turn).
+    #[inline]
+    pub(crate) fn splits_anywhere(&self) -> bool {
+        self.min_len() == 1 && self.blocks == Blocks::Whole
+    }
+
     /// The schedule asked for (else the default), for a loop over [`Runs`] of `min_len`
     /// base indices rather than over base indices: a `chunk`, `min_chunk` or `min_len` of
     /// `k` indices becomes enough runs to cover `k` (at least one).
@@ -559,6 +567,20 @@ where
         )
     });
     consumer.reduce(left, right)
+}
+
+/// As [`drive`], over the base indices from `start` to the end only, as one loop (no inner
+/// iterator of a `flat_map` `iter` is a loop of its own): for the rest of an iterator whose
+/// first indices ran elsewhere.
+///
+/// The caller must never drive an index twice over the life of `iter`: the indices below
+/// `start` went to pieces of their own, the ones from `start` up to none.
+pub(crate) fn drive_from<I, C>(iter: &I, consumer: &C, start: usize) -> C::Acc
+where
+    I: ParallelIterator,
+    C: Consumer<I::Item>,
+{
+    drive_range(iter, consumer, start..iter.base_len())
 }
 
 /// As [`drive`], over the base indices `range` only (within `0..base_len`).

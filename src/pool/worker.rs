@@ -826,13 +826,31 @@ impl WorkerThread {
     /// this Relaxed store: either the thread sees the flag down, or this worker sees it
     /// parked.
     #[cold]
-    fn promote(&self) {
+    fn promote(&self) -> bool {
         self.heartbeat.store(false, Ordering::Relaxed);
         let was_empty = self.deque.is_empty();
-        if self.publish_oldest() && was_empty {
+        let published = self.publish_oldest();
+        if published && was_empty {
             self.publish_oldest();
         }
         self.registry.kick_heartbeat_if_some_asleep();
+        published
+    }
+
+    /// Raises this worker's heartbeat flag, as a beat or a thief would.
+    #[cfg(test)]
+    pub(crate) fn raise_heartbeat(&self) {
+        crate::pool::heartbeat::raise(&self.heartbeat);
+    }
+
+    /// For a worker in a stretch of work that enters no `join` (the inner iterators of a
+    /// `flat_map`, folded in the piece of their outer item): true if its heartbeat flag is
+    /// up and it had no `join` half to publish for it (the beat is answered either way, as
+    /// `promote` does). The caller then shares the rest of its own stretch instead (as a
+    /// loop of its own), which would otherwise run on this worker alone while others idle.
+    #[inline]
+    pub(crate) fn beat_unanswered(&self) -> bool {
+        self.heartbeat.load(Ordering::Relaxed) && !self.promote()
     }
 
     /// Publishes every unpublished `join` half, oldest first (before waiting).

@@ -8,13 +8,16 @@
 //! the `flat_map`'s *base* into [`Nest`]: it feeds the items of the short inner iterators
 //! of a piece to the consumer as one stream, as `Flattened` does, and drives each long
 //! inner iterator as a loop of its own ([`long_inner`]), whose result it reduces into
-//! the piece's between the stretches before and after it. Results keep their order:
+//! the piece's between the stretches before and after it. In a piece of one outer item, a
+//! short inner iterator may also end a stretch part way, when the worker's heartbeat asks
+//! for work (`fold_until_beat`): the rest of it is then a loop of its own too. Results keep
+//! their order:
 //! `Consumer::reduce` combines neighbours, the left one first.
 
 use std::ops::Range;
 
-use crate::iter::drive::{Consumer, drive};
-use crate::iter::flat_map::{Stepped, fold_whole};
+use crate::iter::drive::{Consumer, drive, drive_from};
+use crate::iter::flat_map::{Split, Stepped, fold_until_beat};
 use crate::iter::stop;
 use crate::iter::{IntoParallelIterator, ParallelIterator};
 
@@ -66,6 +69,11 @@ where
             // (Outside every pool, a base of one index runs on the calling thread: the loops
             // nested here run on the global pool, as any other loop from there.)
             let long = long_inner(self.outer, crate::current_num_threads());
+            // A piece of one outer item: the outer loop found its items costly, or has few
+            // of them. Its short inner iterators may be costly too, and run in pieces
+            // between which they may be split (`fold_until_beat`); a longer piece holds
+            // many cheap ones, which run whole.
+            let split = (long != usize::MAX && at.len() == 1).then(Split::here);
             loop {
                 let mut nested = None;
                 let stretch = Stretch {
@@ -74,16 +82,23 @@ where
                     front: None,
                     nested: &mut nested,
                     long,
+                    split,
                 };
                 acc = self.consumer.feed(acc, at.clone(), stretch);
-                let Some(inner) = nested else {
+                let Some((inner, from)) = nested else {
                     return acc;
                 };
                 let within = Within {
                     consumer: self.consumer,
                     at: at.clone(),
                 };
-                acc = self.consumer.reduce(acc, drive(&inner, &within));
+                let rest = if from == 0 {
+                    drive(&inner, &within)
+                } else {
+                    // The indices below `from` ran in the stretch.
+                    drive_from(&inner, &within, from)
+                };
+                acc = self.consumer.reduce(acc, rest);
             }
         })
     }
@@ -131,14 +146,19 @@ fn long_inner(outer: usize, threads: usize) -> usize {
 }
 
 /// The items of the inner iterators of `outer`'s items, up to the first inner iterator of
-/// `long` base indices or more: that one is left in `nested`, and the stretch ends.
+/// `long` base indices or more: that one is left in `nested` (from its base index 0), and
+/// the stretch ends. With a `split`, an inner iterator also ends the stretch part way, when
+/// the split says so (on a worker, when its heartbeat asks for work it has nothing else to
+/// give for): the rest of it is left in `nested`, from the base index where it stopped.
 struct Stretch<'o, O, F, J: ParallelIterator> {
     outer: &'o mut O,
     f: &'o F,
     front: Option<Stepped<J>>,
-    nested: &'o mut Option<J>,
+    nested: &'o mut Option<(J, usize)>,
     /// How long an inner iterator must be to be a loop of its own ([`long_inner`]).
     long: usize,
+    /// What may split an inner iterator part way.
+    split: Option<Split<'o>>,
 }
 
 impl<O, F, U> Iterator for Stretch<'_, O, F, U::Iter>
@@ -152,6 +172,12 @@ where
     fn next(&mut self) -> Option<U::Item> {
         loop {
             if let Some(front) = &mut self.front {
+                if self.split.is_some_and(|split| splits_here(front, split)) {
+                    if let Some(Stepped::Indexed(by_index)) = self.front.take() {
+                        *self.nested = Some(by_index.split_off());
+                    }
+                    return None;
+                }
                 if let Some(item) = front.next() {
                     return Some(item);
                 }
@@ -163,9 +189,10 @@ where
             }
             let inner = (self.f)(self.outer.next()?).into_par_iter();
             if inner.base_len() >= self.long {
-                *self.nested = Some(inner);
+                *self.nested = Some((inner, 0));
                 return None;
             }
+            self.split = self.split.map(Split::restart);
             self.front = Some(Stepped::new(inner));
         }
     }
@@ -184,13 +211,30 @@ where
         for item in self.outer.by_ref() {
             let inner = (self.f)(item).into_par_iter();
             if inner.base_len() >= self.long {
-                *self.nested = Some(inner);
+                *self.nested = Some((inner, 0));
                 return acc;
             }
-            acc = fold_whole(inner, acc, &mut g);
+            let (folded, rest) = fold_until_beat(inner, acc, &mut g, self.split);
+            acc = folded;
+            if rest.is_some() {
+                *self.nested = rest;
+                return acc;
+            }
         }
         acc
     }
+}
+
+/// Whether a stepped inner iterator ends its stretch before its next item: it is indexed
+/// (each item a base index of its own, `Stepped::Indexed`), some items were made and some
+/// are left, it may be split anywhere (as for [`fold_until_beat`]), and `split` says so.
+#[inline]
+fn splits_here<J: ParallelIterator>(front: &Stepped<J>, split: Split<'_>) -> bool {
+    let Stepped::Indexed(by_index) = front else {
+        return false;
+    };
+    let (at, len) = by_index.position();
+    at > 0 && at < len && !J::FLUSHES && by_index.splits_anywhere() && split.now(at, len)
 }
 
 /// `consumer`, for the items of an inner iterator driven as a loop of its own: all of them
@@ -235,5 +279,79 @@ mod tests {
         assert_eq!(long_inner(256, 8), 4 * LONG_INNER);
         assert_eq!(long_inner(usize::MAX, 2), 16 * LONG_INNER);
         assert_eq!(long_inner(usize::MAX, usize::MAX), LONG_INNER);
+    }
+
+    /// With the heartbeat flag raised at every item, a short inner iterator of a piece of
+    /// one outer item is split after its first piece, the rest run as a loop of its own,
+    /// whose short inner iterators split again: every item still comes once, in order, with
+    /// the right outer item, whatever the consumer.
+    #[test]
+    fn inner_iterators_split_at_every_beat_keep_every_item_once_in_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        use crate::ThreadPool;
+        use crate::pool::WorkerThread;
+        use crate::prelude::*;
+
+        let beat = || {
+            if let Some(worker) = WorkerThread::current() {
+                worker.raise_heartbeat();
+            }
+        };
+        let pool = ThreadPool::builder().num_threads(2).build().unwrap();
+        for outer in [1u64, 2, 3, 7] {
+            for inner in [2u64, 3, 10, 100, 1000] {
+                let want: Vec<u64> = (0..outer)
+                    .flat_map(|o| (0..inner).map(move |i| o * 1000 + i))
+                    .collect();
+                let made = || {
+                    (0..outer).into_par_iter().flat_map(move |o| {
+                        (0..inner).into_par_iter().map(move |i| {
+                            beat();
+                            o * 1000 + i
+                        })
+                    })
+                };
+                pool.install(|| {
+                    let got: Vec<u64> = made().collect();
+                    assert_eq!(got, want, "collect {outer} x {inner}");
+                    assert_eq!(made().sum::<u64>(), want.iter().sum::<u64>());
+                    // `partition` steps its items with `next` (`Stretch::next`).
+                    let (even, odd): (Vec<u64>, Vec<u64>) = made().partition(|x| x % 2 == 0);
+                    let (want_even, want_odd): (Vec<u64>, Vec<u64>) =
+                        want.iter().partition(|&&x| x % 2 == 0);
+                    assert_eq!((even, odd), (want_even, want_odd), "partition");
+                    let folded: Vec<u64> = made()
+                        .fold(Vec::new, |mut v, x| {
+                            v.push(x);
+                            v
+                        })
+                        .flatten()
+                        .collect();
+                    assert_eq!(folded, want, "fold {outer} x {inner}");
+                    // Owned inner items: each moved out once, none dropped unread.
+                    let drops = AtomicUsize::new(0);
+                    struct Counted<'a>(u64, &'a AtomicUsize);
+                    impl Drop for Counted<'_> {
+                        fn drop(&mut self) {
+                            self.1.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    let seen: Vec<u64> = (0..outer)
+                        .into_par_iter()
+                        .flat_map(|o| {
+                            let items: Vec<Counted<'_>> =
+                                (0..inner).map(|i| Counted(o * 1000 + i, &drops)).collect();
+                            items.into_par_iter().map(|c| {
+                                beat();
+                                c.0
+                            })
+                        })
+                        .collect();
+                    assert_eq!(seen, want, "owned {outer} x {inner}");
+                    assert_eq!(drops.load(Ordering::Relaxed) as u64, outer * inner);
+                });
+            }
+        }
     }
 }
