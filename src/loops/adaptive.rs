@@ -49,7 +49,7 @@ use crate::pool::WorkerThread;
 /// How long a block should take: long enough that a clock read and a CAS per block cost
 /// nothing, short enough that the owner wakes a sleeper for its token soon after it
 /// starts.
-const BLOCK_TARGET: Duration = Duration::from_micros(10);
+pub(crate) const BLOCK_TARGET: Duration = Duration::from_micros(10);
 
 /// A stolen piece that kept its thief busy for less than this (the steal included, its
 /// waits for parts that others took from it left out) was a *crumb*. A steal alone keeps a

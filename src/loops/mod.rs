@@ -14,6 +14,7 @@ mod runs;
 mod source;
 mod stealable;
 
+pub(crate) use adaptive::BLOCK_TARGET;
 pub(crate) use body::{Body, ForEach, ForEachChunk, MapReduce, fold_apart};
 pub(crate) use entry::enter;
 pub use entry::{for_each, for_each_chunk, map_reduce};

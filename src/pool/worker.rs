@@ -846,12 +846,13 @@ impl WorkerThread {
     /// For a worker in a stretch of work that enters no `join` (the inner iterators of a
     /// `flat_map`, folded in the piece of their outer item): true if its heartbeat flag is
     /// up, it had no `join` half to publish for it (the beat is answered either way, as
-    /// `promote` does), and its deque is empty. The caller then shares the rest of its own
-    /// stretch instead (as a loop of its own), which would otherwise run on this worker
-    /// alone while others idle. A job on the deque (the token of the loop whose piece this
-    /// is) is there for the idle worker already: splitting for it anyway, at the start of a
-    /// `collect` of 10,000 x 1,000 items, cut the first part to one item, and the final
-    /// concatenation copied every item (66 to 82 ms against 50).
+    /// `promote` does), its deque is empty, and some worker is idle now (searching or
+    /// asleep). The caller may then share the rest of its own stretch (as a loop of its
+    /// own), which would otherwise run on this worker alone while others idle.
+    ///
+    /// A job on the deque (the token of the loop whose piece this is) is there for the idle
+    /// worker already, and a flag raised by a beat for a worker that has woken since asks
+    /// for nothing.
     #[inline]
     pub(crate) fn beat_unanswered(&self) -> bool {
         self.heartbeat.load(Ordering::Relaxed) && self.answer_beat()
@@ -860,7 +861,7 @@ impl WorkerThread {
     /// `beat_unanswered` once the flag is seen up.
     #[cold]
     fn answer_beat(&self) -> bool {
-        !self.promote() && self.deque.is_empty()
+        !self.promote() && self.deque.is_empty() && self.registry.sleep.some_idle()
     }
 
     /// Publishes every unpublished `join` half, oldest first (before waiting).

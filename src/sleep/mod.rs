@@ -153,6 +153,13 @@ impl Sleep {
         sleeping(self.counts.load(Ordering::Relaxed)) != 0
     }
 
+    /// True if some worker is idle in the counts: searching, or asleep (not parked inside a
+    /// region or blocked). A hint (Relaxed).
+    #[inline]
+    pub(crate) fn some_idle(&self) -> bool {
+        self.counts.load(Ordering::Relaxed) != 0
+    }
+
     /// True if all `num_workers` workers are asleep (in the sleep counts, or parked inside
     /// an isolation region): the heartbeat thread may park.
     #[inline]

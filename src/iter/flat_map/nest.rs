@@ -281,8 +281,9 @@ mod tests {
         assert_eq!(long_inner(usize::MAX, usize::MAX), LONG_INNER);
     }
 
-    /// With the heartbeat flag raised at every item, a short inner iterator of a piece of
-    /// one outer item is split after its first piece, the rest run as a loop of its own,
+    /// With the heartbeat flag raised at every item, and a first item that takes twice the
+    /// block target, a short inner iterator of a piece of one outer item is split after its
+    /// first piece, the rest run as a loop of its own,
     /// whose short inner iterators split again: every item still comes once, in order, with
     /// the right outer item, whatever the consumer.
     #[test]
@@ -293,7 +294,15 @@ mod tests {
         use crate::pool::WorkerThread;
         use crate::prelude::*;
 
-        let beat = || {
+        // The first item of each inner iterator runs past the block target (the time an
+        // inner iterator must have run before it splits), then every item raises the flag.
+        let beat = |i: u64| {
+            if i == 0 {
+                let start = std::time::Instant::now();
+                while start.elapsed() < crate::loops::BLOCK_TARGET * 2 {
+                    std::hint::spin_loop();
+                }
+            }
             if let Some(worker) = WorkerThread::current() {
                 worker.raise_heartbeat();
             }
@@ -307,7 +316,7 @@ mod tests {
                 let made = || {
                     (0..outer).into_par_iter().flat_map(move |o| {
                         (0..inner).into_par_iter().map(move |i| {
-                            beat();
+                            beat(i);
                             o * 1000 + i
                         })
                     })
@@ -343,7 +352,7 @@ mod tests {
                             let items: Vec<Counted<'_>> =
                                 (0..inner).map(|i| Counted(o * 1000 + i, &drops)).collect();
                             items.into_par_iter().map(|c| {
-                                beat();
+                                beat(c.0 % 1000);
                                 c.0
                             })
                         })
