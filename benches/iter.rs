@@ -581,29 +581,7 @@ fn flat_map_few_outer(c: &mut Criterion) {
     for outer in [1u64, 3] {
         let mut g = c.benchmark_group(format!("iter/flat_map_few_outer/{outer}"));
         configure(&mut g);
-        macro_rules! sum {
-            () => {
-                (0..black_box(outer))
-                    .into_par_iter()
-                    .flat_map(|o| (0..INNER).into_par_iter().map(move |i| work(o * INNER + i)))
-                    .reduce(|| 0, u64::wrapping_add)
-            };
-        }
-        g.bench_function("brigade", |b| {
-            use brigade::prelude::*;
-            b.iter(|| bp.install(|| sum!()))
-        });
-        g.bench_function("rayon", |b| {
-            use rayon::prelude::*;
-            b.iter(|| rp.install(|| sum!()))
-        });
-        g.bench_function("serial", |b| {
-            b.iter(|| {
-                (0..black_box(outer))
-                    .flat_map(|o| (0..INNER).map(move |i| work(o * INNER + i)))
-                    .fold(0, u64::wrapping_add)
-            })
-        });
+        flat_map_sum_rows(&mut g, (&bp, &rp), outer, INNER, work);
         // The same through a `fold` and a `map_init` between the `flat_map` and its
         // terminal, which used to run each inner iterator on one worker.
         macro_rules! fold_then_map_init {
@@ -644,35 +622,47 @@ fn flat_map_short_costly(c: &mut Criterion) {
     for outer in [1u64, 3] {
         let mut g = c.benchmark_group(format!("iter/flat_map_short_costly/{outer}"));
         configure(&mut g);
-        macro_rules! sum {
-            () => {
-                (0..black_box(outer))
-                    .into_par_iter()
-                    .flat_map(|o| {
-                        (0..INNER)
-                            .into_par_iter()
-                            .map(move |i| heavy(o * INNER + i))
-                    })
-                    .reduce(|| 0, u64::wrapping_add)
-            };
-        }
-        g.bench_function("brigade", |b| {
-            use brigade::prelude::*;
-            b.iter(|| bp.install(|| sum!()))
-        });
-        g.bench_function("rayon", |b| {
-            use rayon::prelude::*;
-            b.iter(|| rp.install(|| sum!()))
-        });
-        g.bench_function("serial", |b| {
-            b.iter(|| {
-                (0..black_box(outer))
-                    .flat_map(|o| (0..INNER).map(move |i| heavy(o * INNER + i)))
-                    .fold(0, u64::wrapping_add)
-            })
-        });
+        flat_map_sum_rows(&mut g, (&bp, &rp), outer, INNER, heavy);
         g.finish();
     }
+}
+
+/// The `brigade`, `rayon` and `serial` rows of a group: the sum of `work` over a
+/// `flat_map` of `outer` items, each an inner range of `inner` items.
+fn flat_map_sum_rows<W>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    (bp, rp): (&brigade::ThreadPool, &rayon::ThreadPool),
+    outer: u64,
+    inner: u64,
+    work: W,
+) where
+    // A function item (not a pointer): `work` is inlined in every row, as it was when
+    // each group wrote its rows itself.
+    W: Fn(u64) -> u64 + Copy + Send + Sync,
+{
+    macro_rules! sum {
+        () => {
+            (0..black_box(outer))
+                .into_par_iter()
+                .flat_map(|o| (0..inner).into_par_iter().map(move |i| work(o * inner + i)))
+                .reduce(|| 0, u64::wrapping_add)
+        };
+    }
+    g.bench_function("brigade", |b| {
+        use brigade::prelude::*;
+        b.iter(|| bp.install(|| sum!()))
+    });
+    g.bench_function("rayon", |b| {
+        use rayon::prelude::*;
+        b.iter(|| rp.install(|| sum!()))
+    });
+    g.bench_function("serial", |b| {
+        b.iter(|| {
+            (0..black_box(outer))
+                .flat_map(|o| (0..inner).map(move |i| work(o * inner + i)))
+                .fold(0, u64::wrapping_add)
+        })
+    });
 }
 
 /// Searches over a `chain` of two slices in cache, many in one `install`.
