@@ -278,16 +278,51 @@ fn the_short_costly_inner_iterators_of_a_few_outer_items_are_shared() {
                 });
             });
         }
-        // From outside every pool, where a base of one item runs on the calling thread: the
-        // rest goes to the global pool after about 100 µs.
-        if brigade::current_num_threads() > 1 {
-            on_two_threads("one outer item, from outside every pool", |item| {
-                (0..1u64)
-                    .into_par_iter()
-                    .flat_map(|_| (0..64u64).into_par_iter())
-                    .for_each(item);
+    });
+}
+
+/// From outside every pool, a `flat_map` of one outer item runs on the calling thread and
+/// needs no worker of the global pool: here every global worker waits for the caller to
+/// finish it. A first version of the split above handed the rest of a costly inner
+/// iterator to the global pool after 100 µs, and the caller then waited for ever.
+#[test]
+fn a_flat_map_of_one_outer_item_from_outside_needs_no_global_worker() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    common::within("flat_map from outside with a busy global pool", || {
+        let go = Arc::new(AtomicBool::new(false));
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let workers = brigade::current_num_threads();
+        for _ in 0..workers {
+            let (go, waiting) = (go.clone(), waiting.clone());
+            brigade::spawn(move || {
+                waiting.fetch_add(1, Ordering::SeqCst);
+                let since = std::time::Instant::now();
+                // 20 s at most, so that a failure still frees the global pool.
+                while !go.load(Ordering::SeqCst) && since.elapsed().as_secs() < 20 {
+                    std::thread::yield_now();
+                }
             });
         }
+        while waiting.load(Ordering::SeqCst) < workers {
+            std::thread::yield_now();
+        }
+        // 64 items of about 50 µs: past every threshold a split could have.
+        let total: u64 = (0..1u64)
+            .into_par_iter()
+            .flat_map(|_| {
+                (0..64u64).into_par_iter().map(|i| {
+                    let since = std::time::Instant::now();
+                    while since.elapsed().as_micros() < 50 {
+                        std::hint::spin_loop();
+                    }
+                    i
+                })
+            })
+            .sum();
+        go.store(true, Ordering::SeqCst);
+        assert_eq!(total, (0..64).sum::<u64>());
     });
 }
 

@@ -14,7 +14,6 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
-use std::time::Duration;
 
 use crate::iter::drive::{Config, Consumer, FirstBlock, drive};
 use crate::iter::sealed::Sealed;
@@ -357,64 +356,48 @@ where
 }
 
 /// What stops [`fold_until_beat`] part way, so that the rest of an inner iterator becomes
-/// a loop of its own.
+/// a loop of its own: the worker's heartbeat asks for work, it has no `join` half to give
+/// ([`WorkerThread::beat_unanswered`]), and the inner iterator has run for at least
+/// [`BLOCK_TARGET`] since the stamp, the time after which a loop is worth its cost.
+/// Splitting the inner iterators of 1,000 cheap items (a few µs each) at the end of a
+/// `collect` of 10,000 of them gained nothing, and the extra parts tipped the allocator
+/// into fresh pages for the final concatenation: 66 to 82 ms against 41 to 50 in most runs.
+///
+/// Only on a worker. Outside every pool (a `flat_map` of one outer item runs on the
+/// calling thread) an inner iterator runs whole: handing its rest to the global pool made
+/// the caller wait for that pool, for as long as its workers were busy (seconds, with long
+/// tasks spawned there), and for ever when they waited for the caller itself.
 #[derive(Clone, Copy)]
-pub(super) enum Split<'a> {
-    /// On a worker, started at the stamp: its heartbeat asks for work, it has no `join`
-    /// half to give ([`WorkerThread::beat_unanswered`]), and the inner iterator has run
-    /// for at least [`BLOCK_TARGET`], the time after which a loop is worth its cost.
-    /// Splitting the inner iterators of 1,000 cheap items (a few µs each) at the end of a
-    /// `collect` of 10,000 of them gained nothing, and the extra parts tipped the
-    /// allocator into fresh pages for the final concatenation: 66 to 82 ms against 41 to
-    /// 50 in most runs.
-    Beat(&'a WorkerThread, Stamp),
-    /// Outside every pool (a `flat_map` of one outer item runs on the calling thread),
-    /// started at the stamp: the inner iterator has run this long. The rest is then a loop
-    /// on the global pool.
-    After(Stamp, Duration),
+pub(super) struct Split<'a> {
+    worker: &'a WorkerThread,
+    start: Stamp,
 }
 
 impl<'a> Split<'a> {
-    /// How this thread would split an inner iterator it starts now.
+    /// How this thread would split an inner iterator it starts now: on a worker only.
     #[inline]
-    pub(super) fn here() -> Split<'a> {
-        match WorkerThread::current() {
-            Some(worker) => Split::Beat(worker, clock::now()),
-            None => Split::After(clock::now(), OUTSIDE_SPLIT_AFTER),
-        }
+    pub(super) fn here() -> Option<Split<'a>> {
+        WorkerThread::current().map(|worker| Split {
+            worker,
+            start: clock::now(),
+        })
     }
 
     /// The clock starts again, for the next inner iterator.
     #[inline]
     pub(super) fn restart(self) -> Self {
-        match self {
-            Split::Beat(worker, _) => Split::Beat(worker, clock::now()),
-            Split::After(_, after) => Split::After(clock::now(), after),
+        Split {
+            start: clock::now(),
+            ..self
         }
     }
 
-    /// Whether an inner iterator of `len` base indices, of which `done` ran, stops here.
-    /// Outside every pool, only if at least as many are left as ran: a short rest costs
-    /// less run here than handed over.
+    /// Whether the inner iterator stops here.
     #[inline]
-    pub(super) fn now(&self, done: usize, len: usize) -> bool {
-        match self {
-            Split::Beat(worker, start) => {
-                worker.beat_unanswered() && clock::between(*start, clock::now()) >= BLOCK_TARGET
-            }
-            Split::After(start, after) => {
-                len - done >= done && clock::between(*start, clock::now()) >= *after
-            }
-        }
+    pub(super) fn now(&self) -> bool {
+        self.worker.beat_unanswered() && clock::between(self.start, clock::now()) >= BLOCK_TARGET
     }
 }
-
-/// How long an inner iterator runs on a thread outside every pool before its rest may be
-/// a loop on the global pool: about the pool's heartbeat interval, the time after which an
-/// idle worker asks a busy one for work. Handing the rest over costs a wake-up and a wait
-/// for the pool's answer; a split after 25 µs made a `flat_map` of one outer item with 8
-/// inner items of 22 µs take 195 to 205 µs where it took 176 run whole.
-const OUTSIDE_SPLIT_AFTER: Duration = Duration::from_micros(100);
 
 /// [`fold_whole`], and with a `split`, in pieces of 1, 2, 4, ... base indices, with a look
 /// at it after each ([`Split`]: on a worker, if another worker asks for work and this one
@@ -470,7 +453,7 @@ where
         start = stop;
         if let Some(split) = &split {
             size = size.saturating_mul(2);
-            if split.now(start, len) {
+            if split.now() {
                 // No items: `FLUSHES` is false. It ends the state before the rest runs.
                 let acc = inner.flush(state).fold(acc, &mut *f);
                 return (acc, Some((inner, start)));

@@ -424,8 +424,9 @@ pub trait ParallelIterator: Sized + Send + Sync + Sealed {
     /// outer item (few outer items, or costly ones), in pieces of 1, 2, 4... items, and when
     /// an idle worker asks for work (the pool's heartbeat, about every 100 µs) after the
     /// inner iterator has run 10 µs, the rest of it becomes a loop of its own that idle
-    /// workers share (not an inner iterator with a `with_min_len`, blocks, or a `fold`
-    /// inside it: those run whole). A
+    /// workers share (on a worker only, not from outside every pool; not an inner iterator
+    /// with a `with_min_len` above 1, blocks, or a `fold` inside it, nor under a `fold`
+    /// right after the `flat_map`: those run whole). A
     /// recursion through a `flat_map` whose inner iterators are loops of their own takes
     /// about 1.6 KiB of a worker's stack per level in a release build (about 1,150 to 1,300
     /// levels on the default stack; rayon about 1,400 to 1,480), and about 2.8 KiB with a

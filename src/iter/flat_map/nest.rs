@@ -73,7 +73,11 @@ where
             // of them. Its short inner iterators may be costly too, and run in pieces
             // between which they may be split (`fold_until_beat`); a longer piece holds
             // many cheap ones, which run whole.
-            let split = (long != usize::MAX && at.len() == 1).then(Split::here);
+            let split = if long != usize::MAX && at.len() == 1 {
+                Split::here()
+            } else {
+                None
+            };
             loop {
                 let mut nested = None;
                 let stretch = Stretch {
@@ -234,7 +238,7 @@ fn splits_here<J: ParallelIterator>(front: &Stepped<J>, split: Split<'_>) -> boo
         return false;
     };
     let (at, len) = by_index.position();
-    at > 0 && at < len && !J::FLUSHES && by_index.splits_anywhere() && split.now(at, len)
+    at > 0 && at < len && !J::FLUSHES && by_index.splits_anywhere() && split.now()
 }
 
 /// `consumer`, for the items of an inner iterator driven as a loop of its own: all of them
